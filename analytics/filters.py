@@ -1,0 +1,211 @@
+"""The global filter every view obeys: a period and customer attributes.
+
+A :class:`Filters` is immutable and hashable, so it keys result caches. It turns itself into
+SQL predicates with bound parameters (never string-formatted values) and into URL query
+parameters, so that a copied link reopens the same view.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+import duckdb
+
+from analytics import schema
+
+# Customer attributes a filter can restrict, in sidebar order: (Filters field, customers column).
+ATTRIBUTES: tuple[tuple[str, str], ...] = (
+    ("segments", "segment"),
+    ("regions", "region"),
+    ("channels", "channel"),
+    ("plans", "plan"),
+    ("customer_types", "customer_type"),
+)
+
+
+def _as_date(value: Any, what: str) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValueError(f"{what}: {value!r} is not a date (use YYYY-MM-DD)") from None
+
+
+@dataclass(frozen=True)
+class Filters:
+    """A period (inclusive dates; None means unbounded) and customer-attribute restrictions.
+
+    An empty tuple means "no restriction" for that attribute.
+    """
+
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    segments: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    plans: tuple[str, ...] = ()
+    customer_types: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "date_from", _as_date(self.date_from, "start date"))
+        object.__setattr__(self, "date_to", _as_date(self.date_to, "end date"))
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise ValueError(f"the period starts ({self.date_from}) after it ends ({self.date_to})")
+        for name, _ in ATTRIBUTES:
+            value = getattr(self, name)
+            if isinstance(value, str):
+                value = (value,)
+            object.__setattr__(self, name, tuple(sorted({str(v) for v in value if v is not None and str(v) != ""})))
+        bad = set(self.customer_types) - set(schema.CUSTOMER_TYPES)
+        if bad:
+            raise ValueError(f"unknown customer type {sorted(bad)[0]!r}; use one of {', '.join(schema.CUSTOMER_TYPES)}")
+
+    # ----------------------------------------------------------------- SQL
+    def customer_sql(self, alias: str = "c") -> tuple[str, dict[str, Any]]:
+        """A predicate on the customers table (aliased ``alias``) and its parameters."""
+        parts, params = [], {}
+        for name, column in ATTRIBUTES:
+            values = getattr(self, name)
+            if values:
+                parts.append(f"list_contains($f_{name}, {alias}.{column})")
+                params[f"f_{name}"] = list(values)
+        return (" AND ".join(parts) or "TRUE"), params
+
+    def period_sql(self, column: str) -> tuple[str, dict[str, Any]]:
+        """A predicate keeping ``column`` (a DATE) inside the period, and its parameters."""
+        parts, params = [], {}
+        if self.date_from:
+            parts.append(f"{column} >= $f_from")
+            params["f_from"] = self.date_from
+        if self.date_to:
+            parts.append(f"{column} <= $f_to")
+            params["f_to"] = self.date_to
+        return (" AND ".join(parts) or "TRUE"), params
+
+    @property
+    def month_aligned(self) -> bool:
+        """True when the period is whole calendar months (or unbounded), so monthly aggregates answer it."""
+        ok_from = self.date_from is None or self.date_from.day == 1
+        ok_to = self.date_to is None or self.date_to == month_end(self.date_to)
+        return ok_from and ok_to
+
+    # ------------------------------------------------------------ periods
+    def with_period(self, date_from: dt.date | None, date_to: dt.date | None) -> Filters:
+        return replace(self, date_from=date_from, date_to=date_to)
+
+    def without_period(self) -> Filters:
+        return replace(self, date_from=None, date_to=None)
+
+    def resolved(self, bounds: tuple[dt.date, dt.date] | None) -> Filters:
+        """The same filter with open period ends replaced by the data's first and last dates."""
+        if bounds is None:
+            return self
+        return replace(self, date_from=self.date_from or bounds[0], date_to=self.date_to or bounds[1])
+
+    def previous(self) -> Filters | None:
+        """The period of the same length just before this one (whole months stay whole months).
+
+        None when the period is unbounded.
+        """
+        if self.date_from is None or self.date_to is None:
+            return None
+        if self.month_aligned:
+            months = (self.date_to.year - self.date_from.year) * 12 + self.date_to.month - self.date_from.month + 1
+            start = add_months(self.date_from, -months)
+            return replace(self, date_from=start, date_to=self.date_from - dt.timedelta(days=1))
+        days = (self.date_to - self.date_from).days + 1
+        return replace(self, date_from=self.date_from - dt.timedelta(days=days),
+                       date_to=self.date_from - dt.timedelta(days=1))
+
+    # ------------------------------------------------------------ URL form
+    def to_params(self) -> dict[str, str]:
+        """Query-string form: dates as ISO, lists comma-joined; empty values left out."""
+        out: dict[str, str] = {}
+        if self.date_from:
+            out["from"] = self.date_from.isoformat()
+        if self.date_to:
+            out["to"] = self.date_to.isoformat()
+        for name, _ in ATTRIBUTES:
+            if getattr(self, name):
+                out[_PARAM[name]] = ",".join(getattr(self, name))
+        return out
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> Filters:
+        """Inverse of :meth:`to_params`; raises ValueError on a malformed value."""
+        kwargs: dict[str, Any] = {"date_from": params.get("from"), "date_to": params.get("to")}
+        for name, _ in ATTRIBUTES:
+            raw = params.get(_PARAM[name])
+            if raw:
+                kwargs[name] = tuple(v for v in (raw.split(",") if isinstance(raw, str) else raw) if v)
+        return cls(**kwargs)
+
+    def is_default(self) -> bool:
+        return all(not getattr(self, f.name) for f in fields(self))
+
+
+_PARAM = {"segments": "segment", "regions": "region", "channels": "channel", "plans": "plan",
+          "customer_types": "type"}
+
+
+def month_end(d: dt.date) -> dt.date:
+    return d.replace(day=calendar.monthrange(d.year, d.month)[1])
+
+
+def add_months(d: dt.date, months: int) -> dt.date:
+    """``d`` moved by whole months, the day clipped to the target month's length."""
+    idx = d.year * 12 + d.month - 1 + months
+    y, m = divmod(idx, 12)
+    return dt.date(y, m + 1, min(d.day, calendar.monthrange(y, m + 1)[1]))
+
+
+def data_bounds(cur: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date] | None:
+    """First and last transaction dates, or None when there are no transactions."""
+    row = cur.execute(f"SELECT min(tx_date), max(tx_date) FROM {schema.TRANSACTIONS}").fetchone()
+    if row is None or row[0] is None:
+        return None
+    return row[0], row[1]
+
+
+def options(cur: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """The values each attribute filter can take, from the customers table (sorted)."""
+    out: dict[str, list[str]] = {}
+    for name, column in ATTRIBUTES:
+        rows = cur.execute(
+            f"SELECT DISTINCT {column} FROM {schema.CUSTOMERS} WHERE {column} IS NOT NULL ORDER BY 1"
+        ).fetchall()
+        out[name] = [r[0] for r in rows]
+    return out
+
+
+DEFAULT_MONTHS = 12
+
+
+def default_period(bounds: tuple[dt.date, dt.date] | None, months: int = DEFAULT_MONTHS) -> tuple[dt.date | None, dt.date | None]:
+    """The period a view opens on: the last ``months`` whole months of data (all data if shorter).
+
+    The app and ``python -m analytics report`` both use it, so that they show the same figures.
+    """
+    if bounds is None:
+        return None, None
+    end = month_end(bounds[1])
+    start = add_months(end.replace(day=1), -(months - 1))
+    first = bounds[0].replace(day=1)
+    return max(start, first), end
+
+
+def parse_list(values: Sequence[str] | None) -> tuple[str, ...]:
+    """CLI helper: repeated or comma-separated values into a tuple."""
+    out: list[str] = []
+    for v in values or ():
+        out.extend(x.strip() for x in v.split(",") if x.strip())
+    return tuple(out)

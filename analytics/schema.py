@@ -1,0 +1,296 @@
+"""The store's data contract: every table and column name, type and constraint, in one place.
+
+Other modules refer to tables through the constants and :data:`TABLES` defined here, never by
+string literals of their own, so that a rename happens in one file. The schema carries a version
+(:data:`SCHEMA_VERSION`); :mod:`analytics.db` upgrades an older file step by step with
+:data:`MIGRATIONS` and refuses a file written by a newer version.
+
+Conventions
+-----------
+* Ids are text (ERP/CRM exports use codes such as ``C000123``).
+* Dates are ``DATE``; money is ``DECIMAL(18, 2)`` in the data's currency (``meta.currency``);
+  activity quantities and assessment scores are ``DOUBLE``.
+* Every data table has a nullable ``load_id`` naming the upload that wrote the row, so that a load
+  can be undone exactly (:mod:`analytics.ingest`). Rows made by the demo generator or typed in a
+  form have ``load_id`` NULL.
+* Fact tables (transactions, activities, feedback) have no primary-key index: at 100 million rows
+  an ART index costs more memory than the data. Uniqueness of their ids is checked on ingest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SCHEMA_VERSION = 1
+
+# Table names.
+CUSTOMERS = "customers"
+TRANSACTIONS = "transactions"
+ACTIVITIES = "activities"
+ACTIVITY_RATES = "activity_rates"
+FEEDBACK = "feedback"
+ASSESSMENTS = "assessments"
+SERVICE_QUALITY = "service_quality"
+OPPORTUNITIES = "opportunities"
+# Bookkeeping tables.
+META = "meta"
+INGEST_LOG = "ingest_log"
+AUDIT_LOG = "audit_log"
+COLUMN_MAPS = "column_maps"
+SAVED_VIEWS = "saved_views"
+# Derived aggregates, rebuilt from the facts (see analytics.aggregates).
+AGG_CUSTOMER_MONTH = "agg_customer_month"
+AGG_ACTIVITY_MONTH = "agg_activity_month"
+
+CUSTOMER_TYPES = ("enterprise", "individual")
+FEEDBACK_KINDS = ("praise", "complaint", "other")
+OPPORTUNITY_STAGES = ("target", "prospect", "opportunity", "won", "lost")
+VALUE_PARTS = ("product_value", "service_value", "personnel_value", "image_value")
+COST_PARTS = ("money_cost", "time_cost", "energy_cost", "psychic_cost")
+SATISFACTION_LEVELS = ("material", "spiritual", "social")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the contract.
+
+    ``kind`` is the logical type used by validation ("id", "text", "date", "money", "number",
+    "integer", "category"); ``sql`` is the DuckDB type. ``choices`` restricts a category;
+    ``min``/``max`` bound numbers; ``references`` names ``table.column`` a value must exist in;
+    ``synonyms`` help match a file's headers (Chinese and English) to this column.
+    """
+
+    name: str
+    sql: str
+    kind: str
+    required: bool = False
+    choices: tuple[str, ...] | None = None
+    min: float | None = None
+    max: float | None = None
+    references: str | None = None
+    synonyms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of the contract: its columns, key and the columns that date its rows."""
+
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    date_column: str | None = None
+    primary_key_index: bool = False
+    checks: tuple[str, ...] = field(default=())
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(f"{self.name} has no column {name!r}")
+
+
+def _money(name: str, *syn: str, required: bool = True, min: float | None = None) -> Column:
+    return Column(name, "DECIMAL(18,2)", "money", required=required, min=min, synonyms=syn)
+
+
+_CUSTOMER_ID = Column(
+    "customer_id", "VARCHAR", "id", required=True, references=f"{CUSTOMERS}.customer_id",
+    synonyms=("客户编号", "客户ID", "客户id", "客户代码", "客户号", "cust_id", "customer", "customer id", "客户"),
+)
+
+TABLES: dict[str, Table] = {
+    CUSTOMERS: Table(
+        CUSTOMERS,
+        (
+            Column("customer_id", "VARCHAR", "id", required=True,
+                   synonyms=("客户编号", "客户ID", "客户id", "客户代码", "客户号", "cust_id", "id")),
+            Column("name", "VARCHAR", "text", required=True,
+                   synonyms=("客户名称", "名称", "客户名", "姓名", "customer_name", "customer name")),
+            Column("customer_type", "VARCHAR", "category", required=True, choices=CUSTOMER_TYPES,
+                   synonyms=("客户类型", "类型", "type")),
+            Column("segment", "VARCHAR", "category", synonyms=("细分", "客户细分", "分群", "客户群")),
+            Column("region", "VARCHAR", "category", synonyms=("区域", "地区", "大区")),
+            Column("industry", "VARCHAR", "category", synonyms=("行业", "所属行业")),
+            Column("channel", "VARCHAR", "category", synonyms=("渠道", "获客渠道", "销售渠道")),
+            Column("plan", "VARCHAR", "category",
+                   synonyms=("套餐", "付费方式", "合同类型", "plan type", "contract", "contract_type")),
+            Column("acquired_on", "DATE", "date", synonyms=("获客日期", "开户日期", "注册日期", "acquired", "signup_date")),
+            _money("acquisition_cost", "获客成本", "acquisition cost", "cac", required=False, min=0),
+            Column("referred_by", "VARCHAR", "id", references=f"{CUSTOMERS}.customer_id",
+                   synonyms=("推荐人", "推荐客户", "referrer", "referred by")),
+        ),
+        key=("customer_id",),
+        date_column="acquired_on",
+        primary_key_index=True,
+    ),
+    TRANSACTIONS: Table(
+        TRANSACTIONS,
+        (
+            Column("transaction_id", "VARCHAR", "id", required=True,
+                   synonyms=("交易编号", "订单号", "单号", "订单编号", "order_id", "id")),
+            _CUSTOMER_ID,
+            Column("tx_date", "DATE", "date", required=True,
+                   synonyms=("交易日期", "日期", "订单日期", "date", "order_date")),
+            Column("product", "VARCHAR", "category", required=True, synonyms=("产品", "商品", "产品名称", "item")),
+            Column("quantity", "DOUBLE", "number", required=True, synonyms=("数量", "qty")),
+            _money("revenue", "收入", "销售额", "金额", "营业收入", "sales", "amount"),
+            _money("cogs", "成本", "销售成本", "商品成本", "cost of goods", "cost", "cost_of_goods"),
+        ),
+        key=("transaction_id",),
+        date_column="tx_date",
+    ),
+    ACTIVITIES: Table(
+        ACTIVITIES,
+        (
+            Column("activity_id", "VARCHAR", "id", required=True, synonyms=("作业编号", "活动编号", "编号", "id")),
+            _CUSTOMER_ID,
+            Column("activity_date", "DATE", "date", required=True, synonyms=("日期", "作业日期", "date")),
+            Column("activity", "VARCHAR", "category", required=True, references=f"{ACTIVITY_RATES}.activity",
+                   synonyms=("作业", "活动", "作业类型", "activity_type", "type")),
+            Column("quantity", "DOUBLE", "number", required=True, synonyms=("数量", "次数", "qty")),
+        ),
+        key=("activity_id",),
+        date_column="activity_date",
+    ),
+    ACTIVITY_RATES: Table(
+        ACTIVITY_RATES,
+        (
+            Column("activity", "VARCHAR", "category", required=True, synonyms=("作业", "活动", "作业类型")),
+            Column("unit_cost", "DECIMAL(18,4)", "money", required=True, min=0,
+                   synonyms=("单位成本", "费率", "单价", "rate", "unit cost")),
+            Column("valid_from", "DATE", "date", required=True, synonyms=("生效日期", "起始日期", "valid from")),
+            Column("unit", "VARCHAR", "text", synonyms=("单位",)),
+        ),
+        key=("activity", "valid_from"),
+        date_column="valid_from",
+        primary_key_index=True,
+    ),
+    FEEDBACK: Table(
+        FEEDBACK,
+        (
+            Column("feedback_id", "VARCHAR", "id", required=True, synonyms=("反馈编号", "编号", "id")),
+            _CUSTOMER_ID,
+            Column("feedback_date", "DATE", "date", required=True, synonyms=("日期", "反馈日期", "date")),
+            Column("kind", "VARCHAR", "category", required=True, choices=FEEDBACK_KINDS,
+                   synonyms=("类型", "反馈类型", "type")),
+            Column("nps_score", "INTEGER", "integer", min=0, max=10,
+                   synonyms=("NPS", "nps", "推荐值", "推荐得分", "评分", "score")),
+            Column("channel", "VARCHAR", "category", synonyms=("渠道", "来源")),
+            Column("topic", "VARCHAR", "category", synonyms=("主题", "话题", "问题类型")),
+            Column("text", "VARCHAR", "text", synonyms=("内容", "文本", "反馈内容", "comment")),
+        ),
+        key=("feedback_id",),
+        date_column="feedback_date",
+    ),
+    ASSESSMENTS: Table(
+        ASSESSMENTS,
+        (
+            Column("assessment_id", "VARCHAR", "id", required=True, synonyms=("评估编号", "编号", "id")),
+            _CUSTOMER_ID,
+            Column("assessed_on", "DATE", "date", required=True, synonyms=("评估日期", "日期", "date")),
+            *(Column(p, "DOUBLE", "number", required=True, min=0, synonyms=syn) for p, syn in (
+                ("product_value", ("产品价值",)), ("service_value", ("服务价值",)),
+                ("personnel_value", ("人员价值",)), ("image_value", ("形象价值",)),
+                ("money_cost", ("货币成本", "货币价格")), ("time_cost", ("时间成本",)),
+                ("energy_cost", ("精力成本", "体力成本")), ("psychic_cost", ("精神成本", "心理成本")),
+            )),
+            *(Column(f"{side}_{lvl}", "DOUBLE", "number", min=0, synonyms=syn) for side, lvl, syn in (
+                ("expectation", "material", ("物质层期望", "期望_物质")),
+                ("perception", "material", ("物质层感知", "感知_物质")),
+                ("expectation", "spiritual", ("精神层期望", "期望_精神")),
+                ("perception", "spiritual", ("精神层感知", "感知_精神")),
+                ("expectation", "social", ("社会层期望", "期望_社会")),
+                ("perception", "social", ("社会层感知", "感知_社会")),
+            )),
+        ),
+        key=("assessment_id",),
+        date_column="assessed_on",
+        primary_key_index=True,
+    ),
+    SERVICE_QUALITY: Table(
+        SERVICE_QUALITY,
+        (
+            Column("quality_date", "DATE", "date", required=True, synonyms=("日期", "date")),
+            Column("region", "VARCHAR", "category", required=True, synonyms=("区域", "地区")),
+            Column("quality_index", "DOUBLE", "number", required=True, min=0, max=100,
+                   synonyms=("服务质量指数", "质量指数", "指数", "index", "quality")),
+        ),
+        key=("quality_date", "region"),
+        date_column="quality_date",
+        primary_key_index=True,
+    ),
+    OPPORTUNITIES: Table(
+        OPPORTUNITIES,
+        (
+            Column("opportunity_id", "VARCHAR", "id", required=True, synonyms=("商机编号", "机会编号", "编号", "id")),
+            Column("customer_id", "VARCHAR", "id", references=f"{CUSTOMERS}.customer_id",
+                   synonyms=("客户编号", "客户ID", "客户")),
+            Column("prospect_name", "VARCHAR", "text", synonyms=("潜在客户", "客户名称", "名称", "prospect")),
+            Column("stage", "VARCHAR", "category", required=True, choices=OPPORTUNITY_STAGES,
+                   synonyms=("阶段", "销售阶段", "状态")),
+            Column("created_on", "DATE", "date", required=True, synonyms=("创建日期", "日期", "created")),
+            Column("closed_on", "DATE", "date", synonyms=("关闭日期", "成交日期", "closed")),
+            _money("amount", "金额", "预计金额", "商机金额", required=False, min=0),
+            Column("region", "VARCHAR", "category", synonyms=("区域", "地区")),
+            Column("channel", "VARCHAR", "category", synonyms=("渠道",)),
+        ),
+        key=("opportunity_id",),
+        date_column="created_on",
+        primary_key_index=True,
+    ),
+}
+
+DATA_TABLES = tuple(TABLES)
+
+# Checks that DuckDB enforces on write, in addition to NOT NULL on required columns.
+_CHECKS: dict[str, tuple[str, ...]] = {
+    CUSTOMERS: ("customer_type IN ('enterprise', 'individual')", "acquisition_cost IS NULL OR acquisition_cost >= 0"),
+    ACTIVITY_RATES: ("unit_cost >= 0",),
+    FEEDBACK: ("kind IN ('praise', 'complaint', 'other')", "nps_score IS NULL OR nps_score BETWEEN 0 AND 10"),
+    SERVICE_QUALITY: ("quality_index BETWEEN 0 AND 100",),
+    OPPORTUNITIES: ("stage IN ('target', 'prospect', 'opportunity', 'won', 'lost')",),
+}
+
+
+def table_ddl(table: Table) -> str:
+    """``CREATE TABLE IF NOT EXISTS`` for one contract table (plus its ``load_id``)."""
+    cols = [f"{c.name} {c.sql}{' NOT NULL' if c.required else ''}" for c in table.columns]
+    cols.append("load_id BIGINT")
+    if table.primary_key_index:
+        cols.append(f"PRIMARY KEY ({', '.join(table.key)})")
+    cols.extend(f"CHECK ({chk})" for chk in _CHECKS.get(table.name, ()))
+    return f"CREATE TABLE IF NOT EXISTS {table.name} (\n  " + ",\n  ".join(cols) + "\n)"
+
+
+BOOKKEEPING_DDL: tuple[str, ...] = (
+    f"CREATE TABLE IF NOT EXISTS {META} (key VARCHAR PRIMARY KEY, value VARCHAR)",
+    f"""CREATE TABLE IF NOT EXISTS {INGEST_LOG} (
+  load_id BIGINT PRIMARY KEY, table_name VARCHAR NOT NULL, file_name VARCHAR, sha256 VARCHAR,
+  rows BIGINT, mode VARCHAR, user_name VARCHAR, loaded_at TIMESTAMP, mapping VARCHAR,
+  period_from DATE, period_to DATE, undone_at TIMESTAMP)""",
+    f"""CREATE TABLE IF NOT EXISTS {AUDIT_LOG} (
+  audit_id BIGINT PRIMARY KEY, table_name VARCHAR NOT NULL, record_key VARCHAR, action VARCHAR,
+  column_name VARCHAR, old_value VARCHAR, new_value VARCHAR, user_name VARCHAR, changed_at TIMESTAMP)""",
+    f"""CREATE TABLE IF NOT EXISTS {COLUMN_MAPS} (
+  name VARCHAR, table_name VARCHAR, mapping VARCHAR, saved_at TIMESTAMP, PRIMARY KEY (name, table_name))""",
+    f"""CREATE TABLE IF NOT EXISTS {SAVED_VIEWS} (
+  name VARCHAR PRIMARY KEY, kind VARCHAR, payload VARCHAR, saved_at TIMESTAMP)""",
+    f"""CREATE TABLE IF NOT EXISTS {AGG_CUSTOMER_MONTH} (
+  customer_id VARCHAR, month DATE, revenue DECIMAL(38,2), cogs DECIMAL(38,2), quantity DOUBLE, tx_count BIGINT)""",
+    f"""CREATE TABLE IF NOT EXISTS {AGG_ACTIVITY_MONTH} (
+  customer_id VARCHAR, month DATE, activity VARCHAR, quantity DOUBLE, cost DOUBLE, unpriced_quantity DOUBLE)""",
+)
+
+
+def create_statements() -> list[str]:
+    """Every statement that creates the current schema in an empty database."""
+    return [table_ddl(t) for t in TABLES.values()] + list(BOOKKEEPING_DDL)
+
+
+# Upgrades: MIGRATIONS[n] turns a version n-1 file into version n. Each list runs in one
+# transaction, so a failed upgrade leaves the file at its old version.
+MIGRATIONS: dict[int, list[str]] = {}

@@ -1,0 +1,78 @@
+"""The global filter: validation, SQL predicates, previous periods and the URL round trip."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from analytics import db, filters
+from analytics.filters import Filters
+from tests.helpers import D
+
+
+def test_normalises_and_validates():
+    f = Filters("2024-01-01", "2024-03-31", segments=["b", "a", "a", ""], regions="North")
+    assert f.date_from == D("2024-01-01") and f.segments == ("a", "b") and f.regions == ("North",)
+    with pytest.raises(ValueError, match="starts"):
+        Filters("2024-02-01", "2024-01-01")
+    with pytest.raises(ValueError, match="not a date"):
+        Filters("2024-13-01")
+    with pytest.raises(ValueError, match="customer type"):
+        Filters(customer_types=("alien",))
+
+
+def test_hashable_cache_key():
+    assert hash(Filters(segments=("a", "b"))) == hash(Filters(segments=("b", "a")))
+
+
+def test_month_alignment_and_previous_period():
+    f = Filters("2025-11-01", "2026-10-31")
+    assert f.month_aligned
+    p = f.previous()
+    assert (p.date_from, p.date_to) == (D("2024-11-01"), D("2025-10-31"))
+    q = Filters("2024-03-01", "2024-03-31").previous()
+    assert (q.date_from, q.date_to) == (D("2024-02-01"), D("2024-02-29"))
+    r = Filters("2024-03-10", "2024-03-19")
+    assert not r.month_aligned
+    assert (r.previous().date_from, r.previous().date_to) == (D("2024-02-29"), D("2024-03-09"))
+    assert Filters().previous() is None
+
+
+def test_default_period_is_last_twelve_months():
+    assert filters.default_period((D("2023-11-01"), D("2026-10-31"))) == (D("2025-11-01"), D("2026-10-31"))
+    assert filters.default_period((D("2026-03-15"), D("2026-10-02"))) == (D("2026-03-01"), D("2026-10-31"))
+    assert filters.default_period(None) == (None, None)
+
+
+@given(st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2050, 1, 1)), st.integers(-600, 600))
+def test_add_months_round_trip(d, k):
+    moved = filters.add_months(d.replace(day=1), k)
+    assert filters.add_months(moved, -k) == d.replace(day=1)
+
+
+@given(st.lists(st.sampled_from(["East", "West", "华北", "a,b"]), max_size=3))
+def test_url_round_trip(regions):
+    regions = [r for r in regions if "," not in r]
+    f = Filters("2024-01-01", "2024-06-30", regions=regions, customer_types=("enterprise",))
+    assert Filters.from_params(f.to_params()) == f
+
+
+def test_sql_uses_parameters_not_text(abc_store):
+    hostile = "x') OR TRUE --"
+    f = Filters(segments=(hostile,))
+    sql, params = f.customer_sql("c")
+    assert hostile not in sql and params["f_segments"] == [hostile]
+    with db.cursor(abc_store) as cur:
+        n = cur.execute(f"SELECT count(*) FROM customers c WHERE {sql}", params).fetchone()[0]
+    assert n == 0
+
+
+def test_options_and_bounds(abc_store):
+    with db.cursor(abc_store) as cur:
+        opts = filters.options(cur)
+        bounds = filters.data_bounds(cur)
+    assert opts["segments"] == ["S1", "S2"] and opts["customer_types"] == ["enterprise", "individual"]
+    assert bounds == (D("2024-03-10"), D("2024-09-09"))

@@ -1,0 +1,43 @@
+"""Hand-made stores for tests: small tables whose expected figures are worked out by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from analytics import aggregates, db, schema
+
+D = dt.date.fromisoformat
+
+
+def customer(cid: str, **kw: Any) -> dict[str, Any]:
+    row = {"customer_id": cid, "name": f"Customer {cid}", "customer_type": "enterprise", "segment": "S1",
+           "region": "North", "industry": None, "channel": "Direct sales", "plan": "Postpaid",
+           "acquired_on": D("2023-01-01"), "acquisition_cost": 0, "referred_by": None}
+    row.update(kw)
+    return row
+
+
+def insert(cur: duckdb.DuckDBPyConnection, table: str, rows: Iterable[dict[str, Any]]) -> None:
+    cols = schema.TABLES[table].column_names
+    data = [tuple(r.get(c) for c in cols) for r in rows]
+    if data:
+        cur.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", data)
+
+
+def build_store(path: str | Path = ":memory:", *, currency: str = "CNY", refresh: bool = True,
+                **tables: Sequence[dict[str, Any]]) -> duckdb.DuckDBPyConnection:
+    """A store with the given rows per table (keyword = table name); aggregates refreshed."""
+    con = db.connect(path)
+    with db.write(con) as cur:
+        for table in schema.DATA_TABLES:
+            if table in tables:
+                insert(cur, table, tables[table])
+        db.set_meta(cur, "currency", currency)
+        if refresh:
+            aggregates.refresh(cur)
+    return con
