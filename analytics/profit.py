@@ -1,0 +1,211 @@
+"""Customer profit after activity-based cost to serve (DOMAIN.md §1).
+
+    profit = revenue − cost of goods − cost to serve
+    cost to serve = Σ over activities (quantity × unit rate valid on the activity's date)
+
+Every figure of the concentration, value and lifecycle views starts from :func:`customer_pnl`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+
+from analytics import aggregates, db, schema
+from analytics.filters import Filters
+
+CUSTOMER_COLUMNS = ("customer_id", "name", "customer_type", "segment", "region", "industry", "channel", "plan")
+PNL_COLUMNS = (*CUSTOMER_COLUMNS, "revenue", "cogs", "gross_profit", "cost_to_serve", "profit", "tx_count")
+
+
+@dataclass(frozen=True)
+class CustomerPnL:
+    """Profit and loss per customer for one filter.
+
+    Attributes
+    ----------
+    customers : DataFrame
+        One row per customer of the filter with any transaction or activity in the period:
+        ``customer_id, name, customer_type, segment, region, industry, channel, plan, revenue,
+        cogs, gross_profit, cost_to_serve, profit, tx_count``; sorted by profit descending, then
+        customer_id (a deterministic order for ties).
+    costs : DataFrame
+        Cost to serve in long form: ``customer_id, activity, quantity, cost``.
+    unpriced : DataFrame
+        ``activity, quantity`` of activities that had no valid rate on their date (costed at 0).
+    currency : str
+        ISO code of the money columns.
+    rates_override : dict
+        What-if unit costs applied to the whole period (empty when the saved rates were used).
+    """
+
+    customers: pd.DataFrame
+    costs: pd.DataFrame
+    unpriced: pd.DataFrame
+    currency: str
+    rates_override: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def activity_totals(self) -> pd.DataFrame:
+        """``activity, quantity, cost`` summed over customers, largest cost first."""
+        if self.costs.empty:
+            return pd.DataFrame({"activity": [], "quantity": [], "cost": []})
+        out = self.costs.groupby("activity", as_index=False)[["quantity", "cost"]].sum()
+        return out.sort_values(["cost", "activity"], ascending=[False, True], ignore_index=True)
+
+    def cost_matrix(self) -> pd.DataFrame:
+        """Cost per customer (rows, by customer_id) and activity (columns); zeros where none."""
+        if self.costs.empty:
+            return pd.DataFrame(index=pd.Index([], name="customer_id"))
+        return self.costs.pivot_table(index="customer_id", columns="activity", values="cost",
+                                      aggfunc="sum", fill_value=0.0)
+
+
+def fact_sql(cur: duckdb.DuckDBPyConnection, f: Filters) -> tuple[str, str, dict[str, object]]:
+    """SQL of two monthly relations for the filter, and their parameters.
+
+    ``tx``: customer_id, month, revenue, cogs, quantity, tx_count.
+    ``act``: customer_id, month, activity, quantity, cost, unpriced_quantity.
+    Whole-month periods read the aggregates when they are current; others read the facts.
+    """
+    cust_sql, params = f.customer_sql("c")
+    scope = "" if cust_sql == "TRUE" else (
+        f" AND customer_id IN (SELECT customer_id FROM {schema.CUSTOMERS} c WHERE {cust_sql})"
+    )
+    if f.month_aligned and aggregates.is_fresh(cur):
+        period, p2 = f.period_sql("month")
+        params.update(p2)
+        tx = f"SELECT * FROM {schema.AGG_CUSTOMER_MONTH} WHERE {period}{scope}"
+        act = f"SELECT * FROM {schema.AGG_ACTIVITY_MONTH} WHERE {period}{scope}"
+        return tx, act, params
+    tx_period, p2 = f.period_sql("tx_date")
+    act_period, p3 = f.period_sql("a.activity_date")
+    params.update(p2)
+    params.update(p3)
+    tx = f"""SELECT customer_id, CAST(date_trunc('month', tx_date) AS DATE) AS month, sum(revenue) AS revenue,
+             sum(cogs) AS cogs, sum(quantity) AS quantity, count(*) AS tx_count
+             FROM {schema.TRANSACTIONS} WHERE {tx_period}{scope} GROUP BY ALL"""
+    act = aggregates.activity_cost_sql(f"{act_period}{scope}")
+    return tx, act, params
+
+
+def _validate_rates(rates: Mapping[str, float] | None) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for activity, rate in (rates or {}).items():
+        try:
+            value = float(rate)
+        except (TypeError, ValueError):
+            raise ValueError(f"rate for {activity!r} is not a number: {rate!r}") from None
+        if not value >= 0:  # also rejects NaN
+            raise ValueError(f"rate for {activity!r} must be zero or more, got {rate!r}")
+        out[str(activity)] = value
+    return out
+
+
+def customer_pnl(
+    cur: duckdb.DuckDBPyConnection, f: Filters, rates: Mapping[str, float] | None = None
+) -> CustomerPnL:
+    """Profit and loss of every customer in the filter (see :class:`CustomerPnL`).
+
+    Parameters
+    ----------
+    cur : a DuckDB cursor on the store.
+    f : the filter; customers must match its attributes and have a transaction or an activity
+        in its period.
+    rates : optional what-if unit costs ``{activity: cost}`` that replace the saved rates for
+        the whole period, without saving them.
+    """
+    override = _validate_rates(rates)
+    tx, act, params = fact_sql(cur, f)
+    cust_sql, _ = f.customer_sql("c")
+    totals = cur.execute(
+        f"""
+        WITH tx AS ({tx}), act AS ({act}),
+        t AS (SELECT customer_id, sum(revenue) AS revenue, sum(cogs) AS cogs, sum(tx_count) AS tx_count
+              FROM tx GROUP BY 1),
+        a AS (SELECT customer_id, sum(cost) AS cost_to_serve FROM act GROUP BY 1)
+        SELECT {", ".join(f"c.{col}" for col in CUSTOMER_COLUMNS)},
+               CAST(coalesce(t.revenue, 0) AS DOUBLE) AS revenue,
+               CAST(coalesce(t.cogs, 0) AS DOUBLE) AS cogs,
+               CAST(coalesce(a.cost_to_serve, 0) AS DOUBLE) AS cost_to_serve,
+               CAST(coalesce(t.tx_count, 0) AS BIGINT) AS tx_count
+        FROM {schema.CUSTOMERS} c
+        LEFT JOIN t USING (customer_id) LEFT JOIN a USING (customer_id)
+        WHERE {cust_sql} AND (t.customer_id IS NOT NULL OR a.customer_id IS NOT NULL)
+        """,
+        params,
+    ).df()
+    costs = cur.execute(
+        f"""WITH act AS ({act})
+        SELECT act.customer_id, act.activity, sum(act.quantity) AS quantity, CAST(sum(act.cost) AS DOUBLE) AS cost,
+               sum(act.unpriced_quantity) AS unpriced_quantity
+        FROM act JOIN {schema.CUSTOMERS} c USING (customer_id) WHERE {cust_sql}
+        GROUP BY ALL ORDER BY 1, 2""",
+        params,
+    ).df()
+    if override:
+        hit = costs["activity"].isin(list(override))
+        costs.loc[hit, "cost"] = costs.loc[hit, "quantity"] * costs.loc[hit, "activity"].map(override)
+        costs.loc[hit, "unpriced_quantity"] = 0.0
+        new_cts = costs.groupby("customer_id")["cost"].sum()
+        totals["cost_to_serve"] = totals["customer_id"].map(new_cts).fillna(0.0).astype(float)
+    unpriced = (
+        costs.loc[costs["unpriced_quantity"] > 0].groupby("activity", as_index=False)["unpriced_quantity"].sum()
+        .rename(columns={"unpriced_quantity": "quantity"})
+    )
+    totals["gross_profit"] = totals["revenue"] - totals["cogs"]
+    totals["profit"] = totals["gross_profit"] - totals["cost_to_serve"]
+    totals = totals.sort_values(["profit", "customer_id"], ascending=[False, True], ignore_index=True)
+    return CustomerPnL(
+        customers=totals[list(PNL_COLUMNS)],
+        costs=costs[["customer_id", "activity", "quantity", "cost"]],
+        unpriced=unpriced,
+        currency=db.currency(cur),
+        rates_override=override,
+    )
+
+
+def monthly_pnl(cur: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Totals per calendar month: ``month, revenue, cogs, cost_to_serve, profit, customers``.
+
+    ``customers`` counts customers with a transaction in the month. Months with no data are absent.
+    """
+    tx, act, params = fact_sql(cur, f)
+    cust_sql, _ = f.customer_sql("c")
+    return cur.execute(
+        f"""
+        WITH tx AS ({tx}), act AS ({act}),
+        t AS (SELECT month, sum(revenue) AS revenue, sum(cogs) AS cogs, count(DISTINCT customer_id) AS customers
+              FROM tx JOIN {schema.CUSTOMERS} c USING (customer_id) WHERE {cust_sql} GROUP BY 1),
+        a AS (SELECT month, sum(cost) AS cost_to_serve
+              FROM act JOIN {schema.CUSTOMERS} c USING (customer_id) WHERE {cust_sql} GROUP BY 1)
+        SELECT month,
+               CAST(coalesce(t.revenue, 0) AS DOUBLE) AS revenue, CAST(coalesce(t.cogs, 0) AS DOUBLE) AS cogs,
+               CAST(coalesce(a.cost_to_serve, 0) AS DOUBLE) AS cost_to_serve,
+               CAST(coalesce(t.revenue, 0) - coalesce(t.cogs, 0) - coalesce(a.cost_to_serve, 0) AS DOUBLE) AS profit,
+               CAST(coalesce(t.customers, 0) AS BIGINT) AS customers
+        FROM t FULL JOIN a USING (month) ORDER BY month
+        """,
+        params,
+    ).df()
+
+
+def rates(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The activity rate table: ``activity, unit_cost, valid_from, valid_to, unit`` (valid_to exclusive)."""
+    return cur.execute(
+        f"""SELECT r.activity, CAST(r.unit_cost AS DOUBLE) AS unit_cost, r.valid_from,
+                   lead(r.valid_from) OVER (PARTITION BY r.activity ORDER BY r.valid_from) AS valid_to, r.unit
+            FROM {schema.ACTIVITY_RATES} r ORDER BY r.activity, r.valid_from"""
+    ).df()
+
+
+def current_rates(cur: duckdb.DuckDBPyConnection) -> dict[str, float]:
+    """The latest unit cost of each activity."""
+    df = rates(cur)
+    if df.empty:
+        return {}
+    latest = df[df["valid_to"].isna()]
+    return dict(zip(latest["activity"], latest["unit_cost"].astype(float), strict=True))

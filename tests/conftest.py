@@ -1,0 +1,62 @@
+"""Shared fixtures: hand-made stores and one demo store per test session."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from analytics import db, demo  # noqa: E402
+from tests.helpers import D, build_store, customer  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A default-size demo store on disk (generated once per session; tests must not modify it)."""
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    con = db.connect(path)
+    demo.generate(con, customers=5000, seed=7)
+    con.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_con(demo_path: Path):
+    con = db.connect(demo_path, read_only=True)
+    yield con
+    con.close()
+
+
+@pytest.fixture
+def abc_store():
+    """Four customers in 2024 with rate changes, priced and unpriced activities (see test_profit.py)."""
+    con = build_store(
+        customers=[customer("A", segment="S1"), customer("B", segment="S2", region="South"),
+                   customer("C", segment="S1", customer_type="individual"), customer("D", segment="S2")],
+        activity_rates=[
+            {"activity": "visit", "unit_cost": 100, "valid_from": D("2024-01-01"), "unit": "visit"},
+            {"activity": "visit", "unit_cost": 150, "valid_from": D("2024-07-01"), "unit": "visit"},
+            {"activity": "call", "unit_cost": 10, "valid_from": D("2024-01-01"), "unit": "call"},
+        ],
+        transactions=[
+            {"transaction_id": "t1", "customer_id": "A", "tx_date": D("2024-03-10"), "product": "P1", "quantity": 1, "revenue": 1000, "cogs": 600},
+            {"transaction_id": "t2", "customer_id": "A", "tx_date": D("2024-08-01"), "product": "P2", "quantity": 1, "revenue": 500, "cogs": 300},
+            {"transaction_id": "t3", "customer_id": "B", "tx_date": D("2024-05-05"), "product": "P1", "quantity": 2, "revenue": 300, "cogs": 100},
+            {"transaction_id": "t4", "customer_id": "C", "tx_date": D("2024-09-09"), "product": "P2", "quantity": 1, "revenue": 200, "cogs": 150},
+        ],
+        activities=[
+            {"activity_id": "a1", "customer_id": "A", "activity_date": D("2024-06-30"), "activity": "visit", "quantity": 2},
+            {"activity_id": "a2", "customer_id": "A", "activity_date": D("2024-07-01"), "activity": "visit", "quantity": 1},
+            {"activity_id": "a3", "customer_id": "A", "activity_date": D("2024-02-01"), "activity": "call", "quantity": 5},
+            {"activity_id": "a4", "customer_id": "B", "activity_date": D("2024-05-06"), "activity": "call", "quantity": 30},
+            {"activity_id": "a5", "customer_id": "D", "activity_date": D("2024-10-01"), "activity": "visit", "quantity": 1},
+            {"activity_id": "a6", "customer_id": "A", "activity_date": D("2023-12-31"), "activity": "call", "quantity": 3},
+        ],
+    )
+    yield con
+    con.close()
