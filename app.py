@@ -1,0 +1,61 @@
+"""The frame of the dashboard: page config, language, global filters, navigation.
+
+Run with ``streamlit run app.py``. Page scripts live in ``views/`` (not ``pages/``: with
+``st.navigation``, Streamlit 1.67 treats a ``pages/`` folder beside the main script specially,
+which skips this frame on reruns under AppTest and loses the first widget change in a browser).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analytics import db, demo
+from analytics import filters as flt
+from i18n import Translator
+from ui import cache, context, sidebar
+
+# (script, title key, icon, url path, section key). The first page is the default.
+PAGES: list[tuple[str, str, str, str, str]] = [
+    ("views/overview.py", "nav.overview", ":material/dashboard:", "overview", "nav.section.views"),
+]
+
+st.set_page_config(page_title="CVM · 客户价值管理", page_icon=":material/insights:", layout="wide",
+                   initial_sidebar_state="expanded")
+
+lang = sidebar.language()
+t = Translator(lang)
+
+try:
+    con = cache.connection()
+except db.DatabaseError as exc:
+    st.error(t("app.db_error", error=str(exc)))
+    st.stop()
+
+if cache.created_now():
+    with cache.first_start_lock(), db.cursor(con) as cur:
+        if flt.data_bounds(cur) is None and db.get_meta(cur, "auto_demo") is None:
+            with st.status(t("app.creating_demo"), expanded=True) as status:
+                bar = st.progress(0.0)
+                summary = demo.generate(con, progress=lambda x, step: bar.progress(x, text=t("app.demo_step", step=step)))
+                with db.write(con) as w:
+                    db.set_meta(w, "auto_demo", "1")
+                status.update(label=t("app.demo_done", customers=f"{summary.customers:,}",
+                                      transactions=f"{summary.transactions:,}"), state="complete", expanded=False)
+
+bounds = cache.run(flt.data_bounds)
+options = cache.run(flt.options)
+with db.cursor(con) as cur:
+    t = Translator(lang, db.currency(cur))
+    as_of = db.get_meta(cur, "data_as_of")
+f = sidebar.filters(options, bounds, t)
+sidebar.write_query_params(lang, f)
+if as_of:
+    st.sidebar.caption(t("app.data_as_of", date=as_of))
+context.publish(context.PageContext(lang=lang, t=t, filters=f, data_as_of=as_of))
+
+sections: dict[str, list[st.Page]] = {}
+for i, (script, title, icon, url, section) in enumerate(PAGES):
+    sections.setdefault(t(section), []).append(st.Page(script, title=t(title), icon=icon, url_path=url, default=i == 0))
+if bounds is None:
+    st.info(t("app.no_data"))
+st.navigation(sections).run()

@@ -1,0 +1,67 @@
+"""Colours, fonts and layout shared by every chart, on screen, on a projector and in exports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import plotly.graph_objects as go
+
+from i18n import Translator, fmt
+
+FONT = "Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, Helvetica, Arial, sans-serif"
+GAIN = "#1a9850"
+LOSS = "#d73027"
+NEUTRAL = "#4575b4"
+MUTED = "#9aa5b1"
+ACCENT = "#f46d43"
+INK = "#1f2933"
+GRID = "#e4e7eb"
+PALETTE = ["#4575b4", "#f46d43", "#1a9850", "#984ea3", "#ff9f1c", "#66c2a5", "#e7298a", "#8c6d31", "#17becf", "#7f7f7f"]
+
+
+def base_layout(fig: go.Figure, title: str | None = None, height: int = 420, legend: bool = True) -> go.Figure:
+    """Apply the house style: readable fonts, light grid, legend on top, room for titles."""
+    fig.update_layout(
+        template="plotly_white",
+        font={"family": FONT, "size": 13, "color": INK},
+        title=({"text": title, "x": 0.0, "xanchor": "left", "y": 0.98, "yref": "container", "yanchor": "top",
+                "font": {"size": 16}} if title else None),
+        height=height,
+        margin={"l": 10, "r": 10, "t": 56 if title else 24, "b": 10},
+        colorway=PALETTE,
+        showlegend=legend,
+        # Legends go under the plot: above it they collide with the title when they wrap.
+        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left", "x": 0.0},
+        hoverlabel={"font": {"family": FONT}},
+        separators=".,",
+    )
+    fig.update_xaxes(gridcolor=GRID, zerolinecolor=GRID, automargin=True)
+    fig.update_yaxes(gridcolor=GRID, zerolinecolor="#cbd2d9", automargin=True)
+    return fig
+
+
+def sign_colors(values: list[float]) -> list[str]:
+    return [GAIN if v >= 0 else LOSS for v in values]
+
+
+def money_axis(fig: go.Figure, values: Iterable[float], t: Translator, axis: str = "y",
+               secondary_y: bool | None = None, include_zero: bool = True) -> go.Figure:
+    """Money ticks in the reader's units (¥4513万 / ¥45.1M) instead of Plotly's SI suffixes."""
+    arr = np.asarray([v for v in values if v is not None], dtype=float)
+    arr = arr[np.isfinite(arr)]
+    if arr.size == 0:
+        return fig
+    lo, hi = float(arr.min()), float(arr.max())
+    if include_zero:
+        lo, hi = min(lo, 0.0), max(hi, 0.0)
+    ticks = fmt.nice_ticks(lo, hi)
+    spec = {"tickvals": ticks, "ticktext": [t.money(v, compact=True) for v in ticks]}
+    if axis == "y":
+        if secondary_y is None:
+            fig.update_yaxes(**spec)
+        else:
+            fig.update_yaxes(secondary_y=secondary_y, **spec)
+    else:
+        fig.update_xaxes(**spec)
+    return fig

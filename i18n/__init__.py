@@ -1,0 +1,84 @@
+"""Every user-facing string, in Simplified Chinese and English, and the number formats.
+
+Strings live in :mod:`i18n.strings` (one module per view, each a dict ``key -> (zh, en)``);
+category values stored in the data (regions, activities …) are translated by
+:mod:`i18n.values`, with the stored value shown as-is when no translation is known.
+No Streamlit import: the command line and the exporters use the same texts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import pkgutil
+from dataclasses import dataclass
+from functools import cache
+
+from i18n import fmt, values
+
+LANGS = ("zh", "en")
+LANG_NAMES = {"zh": "中文", "en": "English"}
+
+
+@cache
+def catalog() -> dict[str, tuple[str, str]]:
+    """All strings, merged from :mod:`i18n.strings`; a key defined twice is an error."""
+    from i18n import strings
+
+    merged: dict[str, tuple[str, str]] = {}
+    for info in sorted(pkgutil.iter_modules(strings.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"i18n.strings.{info.name}")
+        for key, pair in module.STRINGS.items():
+            if key in merged:
+                raise KeyError(f"i18n key {key!r} defined twice (again in i18n/strings/{info.name}.py)")
+            merged[key] = pair
+    return merged
+
+
+def check_lang(lang: str) -> str:
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}; use one of {', '.join(LANGS)}")
+    return lang
+
+
+@dataclass(frozen=True)
+class Translator:
+    """Strings and formats for one language: ``t = Translator("zh"); t("nav.overview")``."""
+
+    lang: str
+    currency: str = "CNY"
+
+    def __call__(self, key: str, **kwargs: object) -> str:
+        pair = catalog().get(key)
+        if pair is None:
+            raise KeyError(f"missing i18n key {key!r}")
+        text = pair[0] if self.lang == "zh" else pair[1]
+        return text.format(**kwargs) if kwargs else text
+
+    def has(self, key: str) -> bool:
+        return key in catalog()
+
+    def value(self, column: str, raw: object) -> str:
+        """A stored category value in this language (the raw value when unknown)."""
+        return values.translate(column, raw, self.lang)
+
+    def money(self, v: float | None, compact: bool = False, signed: bool = False) -> str:
+        return fmt.money(v, self.currency, self.lang, compact=compact, signed=signed)
+
+    def num(self, v: float | None, digits: int = 0, compact: bool = False) -> str:
+        return fmt.number(v, self.lang, digits=digits, compact=compact)
+
+    def pct(self, v: float | None, digits: int = 1, signed: bool = False) -> str:
+        return fmt.percent(v, digits=digits, signed=signed)
+
+    def date(self, d: dt.date | None) -> str:
+        return fmt.date(d, self.lang)
+
+    def month(self, d: dt.date | None) -> str:
+        return fmt.month(d, self.lang)
+
+    def month_short(self, d: dt.date | None) -> str:
+        return fmt.month_short(d, self.lang)
+
+    def period(self, start: dt.date | None, end: dt.date | None) -> str:
+        return fmt.period(start, end, self.lang)

@@ -1,0 +1,36 @@
+"""The Overview page."""
+
+STRINGS: dict[str, tuple[str, str]] = {
+    "overview.title": ("客户价值概览", "Customer value overview"),
+    "overview.subtitle": ("{period} · 金额单位：{currency}", "{period} · money in {currency}"),
+    "overview.kpi.customers": ("客户数", "Customers"),
+    "overview.kpi.customers.help": ("期间内有交易或服务作业的客户数。", "Customers with a transaction or a service activity in the period."),
+    "overview.kpi.revenue": ("收入", "Revenue"),
+    "overview.kpi.revenue.help": ("期间内全部交易的收入（已扣除退货）。", "Revenue of all transactions in the period, net of returns."),
+    "overview.kpi.profit": ("客户利润", "Customer profit"),
+    "overview.kpi.profit.help": ("收入 − 销售成本 − 服务成本。服务成本按作业成本法计算：每项作业数量 × 当日有效费率。",
+                                 "Revenue − cost of goods − cost to serve. Cost to serve is activity-based: each activity's quantity × the rate valid on its date."),
+    "overview.kpi.top20": ("前20%利润占比", "Top 20 % share"),
+    "overview.kpi.top20.help": ("利润最高的前 ⌈20% × 客户数⌉ 位客户的利润之和 ÷ 总利润。超过 100% 表示其余客户整体亏损。",
+                                "Profit of the most profitable ⌈20 % × customers⌉ divided by total profit. Above 100 % means the rest lose money in sum."),
+    "overview.kpi.loss": ("亏损客户", "Loss-makers"),
+    "overview.kpi.loss.help": ("期间内利润小于零的客户数。", "Customers whose profit in the period is below zero."),
+    "overview.kpi.nps": ("净推荐值 NPS", "NPS"),
+    "overview.kpi.nps.help": ("推荐者（9–10 分）占比 − 贬损者（0–6 分）占比，单位为百分点；基于 {n} 份评分。",
+                              "% promoters (9–10) − % detractors (0–6), in points; from {n} scored responses."),
+    "overview.delta_pts": ("{v} 个百分点", "{v} pts"),
+    "overview.chart.monthly": ("每月收入与客户利润", "Revenue and customer profit by month"),
+    "overview.chart.whale": ("鲸鱼曲线：累计利润占总利润比例", "Whale curve: cumulative share of total profit"),
+    "overview.chart.segments": ("各细分客户利润（扣除服务成本后）", "Profit by segment after cost to serve"),
+    "overview.chart.bridge": ("从收入到客户利润", "From revenue to customer profit"),
+    "overview.takeaway": ("前 20% 的客户贡献了 {top20} 的利润；{loss} 位亏损客户吞噬了 {lossprofit}。",
+                          "The top 20 % of customers bring {top20} of profit; {loss} loss-making customers consume {lossprofit}."),
+    "overview.takeaway_undefined": ("总利润为零或负数：{loss} 位亏损客户吞噬了 {lossprofit}。",
+                                    "Total profit is zero or negative: {loss} loss-making customers consume {lossprofit}."),
+    "overview.go_concentration": ("查看利润集中度详情 →", "See profit concentration in detail →"),
+}
+STRINGS.update({
+    "overview.legend.gains": ("盈利客户利润", "Profit of profitable customers"),
+    "overview.legend.losses": ("亏损客户损失", "Losses of loss-making customers"),
+    "overview.legend.net": ("净利润", "Net profit"),
+})

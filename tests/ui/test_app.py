@@ -1,0 +1,100 @@
+"""AppTest smoke tests: every page renders in both languages, filters work and reach the URL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from analytics import db
+from tests.ui.apptest import ROOT, VIEWS, assert_ok, metrics, plotly_specs, start
+
+
+def test_every_view_is_registered_in_app():
+    app = (ROOT / "app.py").read_text(encoding="utf-8")
+    for view in VIEWS:
+        assert f'"{view}"' in app, f"{view} is not in app.py's PAGES"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("page", VIEWS)
+def test_page_renders(app_db, page, lang):
+    at = start(lang=lang, page=page)
+    assert_ok(at)
+    assert at.title, "page has no title"
+    if page == "views/overview.py":
+        assert len(plotly_specs(at)) == 4
+
+
+def test_overview_kpis_and_language(app_db):
+    at = start("en")
+    assert_ok(at)
+    m = metrics(at)
+    assert m["Customers"] == "3,309" and m["Loss-makers"] == "868"
+    assert at.title[0].value == "Customer value overview"
+    at.get("button_group")[0].set_value("zh").run()
+    assert_ok(at)
+    assert at.title[0].value == "客户价值概览"
+    assert "客户数" in metrics(at)
+    assert at.query_params["lang"] == ["zh"] or at.query_params["lang"] == "zh"
+
+
+def test_filter_changes_figures_and_url(app_db):
+    at = start("en")
+    before = metrics(at)["Customers"]
+    at.multiselect(key="flt_segments").set_value(["Corporate"]).run()
+    assert_ok(at)
+    assert metrics(at)["Customers"] != before
+    qp = {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
+    assert qp["segment"] == "Corporate"
+    # the filter survives a page switch
+    at.switch_page("views/overview.py").run()
+    assert at.multiselect(key="flt_segments").value == ["Corporate"]
+    at.button[0].click().run()  # clear filters
+    assert metrics(at)["Customers"] == before
+    assert "segment" not in at.query_params
+
+
+def test_link_opens_the_same_view(app_db):
+    at = start("en", region="East", segment="Corporate", **{"from": "2025-01-01", "to": "2025-06-30"})
+    assert_ok(at)
+    assert at.multiselect(key="flt_regions").value == ["East"]
+    assert at.multiselect(key="flt_segments").value == ["Corporate"]
+    start_m, end_m = at.select_slider(key="flt_period").value
+    assert (start_m.isoformat(), end_m.isoformat()) == ("2025-01-01", "2025-06-01")
+
+
+def test_bad_link_is_ignored_with_a_warning(app_db):
+    at = start("en", **{"from": "not-a-date"})
+    assert_ok(at)
+    assert any("not valid" in w.value for w in at.warning)
+    assert metrics(at)["Customers"] == "3,309"
+
+
+def test_first_start_creates_the_demo_database(tmp_path, monkeypatch):
+    path = tmp_path / "fresh" / "cvm.duckdb"
+    monkeypatch.setenv(db.ENV_DB, str(path))
+    at = start("en", timeout=300)
+    assert_ok(at)
+    assert path.exists()
+    assert metrics(at)["Customers"] == "3,309"
+    assert [s.label for s in at.status] == ["Demo data created: 5,000 customers, 200,001 transactions"]
+    again = start("en")  # a second visitor does not generate it again
+    assert not again.status
+
+
+def test_empty_database_says_what_to_do(tmp_path, monkeypatch):
+    path = tmp_path / "empty.duckdb"
+    db.connect(path).close()  # exists, so no demo is generated
+    monkeypatch.setenv(db.ENV_DB, str(path))
+    at = start("en")
+    assert_ok(at)
+    assert any("no transactions" in i.value for i in at.info)
+
+
+def test_unopenable_database_shows_error(tmp_path, monkeypatch):
+    path: Path = tmp_path / "junk.duckdb"
+    path.write_bytes(b"junk" * 1000)
+    monkeypatch.setenv(db.ENV_DB, str(path))
+    at = start("en")
+    assert any("Cannot open the database" in e.value for e in at.error)

@@ -1,0 +1,57 @@
+"""Page building blocks shared by every view: headers, metric cards, charts, downloads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from analytics import tabular
+from analytics.filters import ATTRIBUTES, Filters
+from i18n import Translator
+
+CHART_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
+
+
+def describe_filters(f: Filters, t: Translator) -> str:
+    """The filter in words, for captions and export headers."""
+    parts = [t.period(f.date_from, f.date_to)]
+    columns = dict(ATTRIBUTES)
+    labels = {"segments": "sidebar.segments", "regions": "sidebar.regions", "channels": "sidebar.channels",
+              "plans": "sidebar.plans", "customer_types": "sidebar.customer_types"}
+    for name, _ in ATTRIBUTES:
+        values = getattr(f, name)
+        if values:
+            parts.append(f"{t(labels[name])}: " + ", ".join(t.value(columns[name], v) for v in values))
+    return " · ".join(parts)
+
+
+def page_header(title: str, t: Translator, f: Filters, subtitle: str | None = None) -> None:
+    st.title(title)
+    st.caption(subtitle or describe_filters(f, t))
+
+
+def chart(fig: go.Figure, key: str, **kwargs: object) -> object:
+    """Render a Plotly figure full width with the house config; returns the selection event if any."""
+    return st.plotly_chart(fig, key=key, width="stretch", config=CHART_CONFIG, **kwargs)
+
+
+def metric(label: str, value: str, delta: str | None = None, help: str | None = None,
+           inverse: bool = False, delta_raw: float | None = None) -> None:
+    """A metric card; ``inverse`` colours a rise red (for losses and complaints)."""
+    color = "inverse" if inverse else "normal"
+    if delta is None or delta_raw is None or delta_raw == 0:
+        color = "off" if delta is not None else color
+    st.metric(label, value, delta=delta, help=help, delta_color=color, border=True)
+
+
+def downloads(df: pd.DataFrame, name: str, t: Translator, header_lines: Sequence[str] = (), key: str = "") -> None:
+    """CSV and Excel download buttons for a table (formula injection neutralised, filters in the header)."""
+    c1, c2 = st.columns(2)
+    c1.download_button(t("common.download_csv"), tabular.csv_bytes(df, header_lines), file_name=f"{name}.csv",
+                       mime="text/csv", key=f"{key or name}_csv", width="stretch", on_click="ignore")
+    c2.download_button(t("common.download_xlsx"), tabular.xlsx_bytes(df, name, header_lines), file_name=f"{name}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       key=f"{key or name}_xlsx", width="stretch", on_click="ignore")

@@ -1,0 +1,140 @@
+"""The sidebar: language switch and global filters, mirrored in the URL's query string.
+
+On a session's first run the widgets take their values from the query string (so a copied
+link reopens the same view); on every run the current values are written back to it. Invalid
+values in a link are dropped with a warning rather than failing the page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from analytics import filters as flt
+from analytics.filters import ATTRIBUTES, Filters
+from i18n import LANG_NAMES, LANGS, Translator
+
+LANG_KEY = "lang"
+PERIOD_KEY = "flt_period"
+_INIT_KEY = "_sidebar_initialised"
+_LABELS = {"segments": "sidebar.segments", "regions": "sidebar.regions", "channels": "sidebar.channels",
+           "plans": "sidebar.plans", "customer_types": "sidebar.customer_types"}
+FILTER_PARAMS = ("from", "to", "segment", "region", "channel", "plan", "type")
+
+
+def _widget_key(name: str) -> str:
+    return f"flt_{name}"
+
+
+def initial_language() -> str:
+    """The language of a new session: the link's ``lang``, else the browser's, else Chinese."""
+    lang = st.query_params.get(LANG_KEY)
+    if lang in LANGS:
+        return lang
+    locale = (getattr(st.context, "locale", None) or "").lower()
+    if locale.startswith("en"):
+        return "en"
+    return "zh"
+
+
+def language() -> str:
+    """Render the language switch and return the chosen language."""
+    if LANG_KEY not in st.session_state:
+        st.session_state[LANG_KEY] = initial_language()
+    t = Translator(st.session_state[LANG_KEY])
+    st.sidebar.segmented_control(t("sidebar.language"), LANGS, key=LANG_KEY, format_func=LANG_NAMES.get,
+                                 selection_mode="single")
+    if st.session_state.get(LANG_KEY) not in LANGS:  # a click on the selected option unselects it
+        st.session_state[LANG_KEY] = "zh"
+    return st.session_state[LANG_KEY]
+
+
+def months_between(bounds: tuple[dt.date, dt.date]) -> list[dt.date]:
+    months, m = [], bounds[0].replace(day=1)
+    while m <= bounds[1]:
+        months.append(m)
+        m = flt.add_months(m, 1)
+    return months
+
+
+def _initial_values(options: dict[str, list[str]], months: list[dt.date], t: Translator) -> dict[str, object]:
+    """A session's starting filter: the link's values where valid, else the defaults."""
+    try:
+        linked = Filters.from_params(dict(st.query_params))
+    except ValueError as exc:
+        st.sidebar.warning(t("sidebar.bad_params", error=str(exc)))
+        linked = Filters()
+    init: dict[str, object] = {name: [v for v in getattr(linked, name) if v in options[name]] for name, _ in ATTRIBUTES}
+    init["period"] = None
+    if months and (linked.date_from or linked.date_to):
+        start = max((linked.date_from or months[0]).replace(day=1), months[0])
+        end = min((linked.date_to or months[-1]).replace(day=1), months[-1])
+        if start <= end:
+            init["period"] = (start, end)
+    return init
+
+
+def _default_period(months: list[dt.date]) -> tuple[dt.date, dt.date]:
+    start, end = flt.default_period((months[0], flt.month_end(months[-1])))
+    return start, end.replace(day=1)
+
+
+def filters(options: dict[str, list[str]], bounds: tuple[dt.date, dt.date] | None, t: Translator) -> Filters:
+    """Render the filter widgets and return the filter they describe.
+
+    Widgets get their starting values through ``value``/``default`` (fixed for the session), never
+    by writing their keys, so Streamlit keeps each widget's identity and state across reruns.
+    """
+    months = months_between(bounds) if bounds else []
+    init = st.session_state.get(_INIT_KEY)
+    if init is None:
+        init = st.session_state[_INIT_KEY] = _initial_values(options, months, t)
+    sb = st.sidebar
+    sb.subheader(t("sidebar.filters"))
+    date_from = date_to = None
+    if months:
+        period = init.get("period")
+        if not period or period[0] not in months or period[1] not in months:
+            period = _default_period(months)
+        current = st.session_state.get(PERIOD_KEY)
+        if current is not None and not (isinstance(current, (tuple, list)) and len(current) == 2
+                                        and all(m in months for m in current)):
+            del st.session_state[PERIOD_KEY]  # the data changed under the widget: start again
+        if len(months) > 1:
+            start, end = sb.select_slider(t("sidebar.period"), options=months, value=tuple(period), key=PERIOD_KEY,
+                                          format_func=t.month, help=t("sidebar.period_help"))
+        else:
+            start = end = months[0]
+        date_from, date_to = start, flt.month_end(end)
+    chosen: dict[str, tuple[str, ...]] = {}
+    for name, column in ATTRIBUTES:
+        key = _widget_key(name)
+        current = st.session_state.get(key)
+        if current is not None and any(v not in options[name] for v in current):
+            del st.session_state[key]
+        chosen[name] = tuple(sb.multiselect(
+            t(_LABELS[name]), options[name], default=[v for v in init[name] if v in options[name]], key=key,
+            placeholder=t("sidebar.all"), format_func=lambda v, c=column: t.value(c, v),
+        ))
+    sb.button(t("sidebar.reset"), width="stretch", on_click=_reset)
+    sb.caption(t("sidebar.link_hint"))
+    return Filters(date_from=date_from, date_to=date_to, **chosen)
+
+
+def _reset() -> None:
+    """Button callback: back to the defaults (the widgets are recreated from their defaults)."""
+    for key in [PERIOD_KEY, *(_widget_key(n) for n, _ in ATTRIBUTES)]:
+        st.session_state.pop(key, None)
+    st.session_state[_INIT_KEY] = {**{n: [] for n, _ in ATTRIBUTES}, "period": None}
+
+
+def write_query_params(lang: str, f: Filters) -> None:
+    """Mirror the language and filter into the URL, leaving other parameters (a page's own) alone."""
+    wanted = {LANG_KEY: lang, **f.to_params()}
+    for key in FILTER_PARAMS:
+        if key not in wanted and key in st.query_params:
+            del st.query_params[key]
+    for key, value in wanted.items():
+        if st.query_params.get(key) != value:
+            st.query_params[key] = value
