@@ -1,0 +1,92 @@
+"""Drive the real app: start ``streamlit run`` on a free port and open it in Debian's Chromium."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+from playwright.sync_api import Browser, Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def server(db_path: Path, log: Path) -> Iterator[str]:
+    """``streamlit run app.py`` on ``db_path``; yields its base URL; stops it afterwards."""
+    port = free_port()
+    env = {**os.environ, "CVM_DB": str(db_path)}
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 90
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                        if r.status == 200:
+                            break
+                except OSError:
+                    pass
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"streamlit did not start; see {log}")
+                time.sleep(0.3)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@contextlib.contextmanager
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def wait_rendered(page: Page, timeout_s: float = 90, quiet_ms: int = 1500) -> None:
+    """Wait until the page has a title, no loading skeletons, and its text stopped changing."""
+    page.wait_for_selector("h1", timeout=timeout_s * 1000)
+    deadline = time.monotonic() + timeout_s
+    last, stable_since = None, time.monotonic()
+    while time.monotonic() < deadline:
+        state = page.evaluate(
+            """() => [document.querySelectorAll('[data-testid="stSkeleton"]').length,
+                      document.querySelectorAll('[data-stale="true"]').length,
+                      document.body.innerText.length,
+                      document.querySelectorAll('.js-plotly-plot, [data-testid="stMetric"]').length]""")
+        if state != last or state[0] or state[1]:
+            last, stable_since = state, time.monotonic()
+        elif (time.monotonic() - stable_since) * 1000 >= quiet_ms:
+            return
+        page.wait_for_timeout(250)
+    raise TimeoutError("the page did not finish rendering")
+
+
+def exceptions(page: Page) -> list[str]:
+    """Texts of Streamlit exception boxes and error alerts on the page."""
+    return page.eval_on_selector_all('[data-testid="stException"]', "els => els.map(e => e.innerText)")
