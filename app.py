@@ -12,12 +12,7 @@ import streamlit as st
 from analytics import db, demo
 from analytics import filters as flt
 from i18n import Translator
-from ui import cache, context, sidebar
-
-# (script, title key, icon, url path, section key). The first page is the default.
-PAGES: list[tuple[str, str, str, str, str]] = [
-    ("views/overview.py", "nav.overview", ":material/dashboard:", "overview", "nav.section.views"),
-]
+from ui import cache, context, pages, sidebar
 
 st.set_page_config(page_title="CVM · 客户价值管理", page_icon=":material/insights:", layout="wide",
                    initial_sidebar_state="expanded")
@@ -54,8 +49,9 @@ if as_of:
 context.publish(context.PageContext(lang=lang, t=t, filters=f, data_as_of=as_of))
 
 sections: dict[str, list[st.Page]] = {}
-for i, (script, title, icon, url, section) in enumerate(PAGES):
-    sections.setdefault(t(section), []).append(st.Page(script, title=t(title), icon=icon, url_path=url, default=i == 0))
+for i, spec in enumerate(pages.discover()):
+    sections.setdefault(t(spec.section), []).append(
+        st.Page(spec.script, title=t(spec.title), icon=spec.icon, url_path=spec.url_path, default=i == 0))
 if bounds is None:
     st.info(t("app.no_data"))
 st.navigation(sections).run()

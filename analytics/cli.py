@@ -1,6 +1,6 @@
 """The command line over the analytics functions: ``python -m analytics COMMAND …``.
 
-Commands live beside the functions they call: a module in :data:`COMMAND_MODULES` defines
+Commands live beside the functions they call: any analytics module may define
 ``register_cli(subparsers)``, which adds its parser and sets ``handler=fn(args) -> int``.
 A user mistake (``ValueError``, including :class:`analytics.db.DatabaseError`) prints one line
 on stderr and exits 2; anything else is a bug and keeps its traceback.
@@ -20,8 +20,6 @@ import duckdb
 
 from analytics import db, filters, report
 from analytics.filters import Filters
-
-COMMAND_MODULES: list[str] = []
 
 
 class _Parser(argparse.ArgumentParser):
@@ -120,8 +118,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=_report)
 
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register_cli(sub)
+    for name in report.analytics_modules():
+        module = importlib.import_module(name)
+        if hasattr(module, "register_cli"):
+            module.register_cli(sub)
     return parser
 
 

@@ -1,24 +1,36 @@
 """``python -m analytics report``: the figures of every view under one filter, as one JSON object.
 
-Each view contributes a section: a function ``(cursor, filters) -> dict`` named in
-:data:`SECTIONS`. Keys are documented in README.md; sections must not reuse another's keys
-unless the value is the same figure.
+Each analytics module may contribute a section: a function ``report_section(cursor, filters)
+-> dict``, found by :func:`sections` (the Overview first, then the others by module name). Keys
+are documented in README.md; a section may repeat another's key only with the same value.
 """
 
 from __future__ import annotations
 
 import importlib
 import math
+import pkgutil
 from typing import Any
 
 import duckdb
 
 from analytics.filters import Filters
 
-SECTIONS: list[str] = [
-    "analytics.overview:report_section",
-    "analytics.concentration:report_section",
-]
+FIRST = "analytics.overview"
+
+
+def analytics_modules() -> list[str]:
+    """Every module of the analytics package (except the entry points), by name."""
+    import analytics
+
+    return sorted(f"analytics.{m.name}" for m in pkgutil.iter_modules(analytics.__path__)
+                  if m.name not in ("__main__", "cli") and not m.ispkg)
+
+
+def sections() -> list[str]:
+    """``module:report_section`` of every module that defines one, the Overview first."""
+    found = [m for m in analytics_modules() if hasattr(importlib.import_module(m), "report_section")]
+    return sorted(found, key=lambda m: (m != FIRST, m))
 
 
 def _clean(value: Any) -> Any:
@@ -37,9 +49,8 @@ def _clean(value: Any) -> Any:
 def build(cur: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, Any]:
     """Run every section for ``f`` and merge their keys (a later section may not overwrite a key)."""
     out: dict[str, Any] = {}
-    for spec in SECTIONS:
-        module, func = spec.split(":")
-        section = getattr(importlib.import_module(module), func)(cur, f)
+    for spec in sections():
+        section = importlib.import_module(spec).report_section(cur, f)
         for key, value in section.items():
             if key in out and out[key] != value:
                 raise RuntimeError(f"report key {key!r} given twice with different values ({spec})")

@@ -1,9 +1,14 @@
 """Translations of category values stored in the data (the demo's and common ERP codes).
 
-Data loaded by analysts may use any values; unknown ones are shown as stored.
+Data loaded by analysts may use any values; unknown ones are shown as stored. A strings module
+of :mod:`i18n.strings` may add its own ``VALUES = {column: {raw: (zh, en)}}``.
 """
 
 from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import cache
 
 VALUES: dict[str, dict[str, tuple[str, str]]] = {
     "region": {
@@ -62,12 +67,25 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
 VALUES["feedback_channel"] = VALUES["channel"]
 
 
+@cache
+def all_values() -> dict[str, dict[str, tuple[str, str]]]:
+    """:data:`VALUES` merged with the ``VALUES`` of every strings module."""
+    from i18n import strings
+
+    merged = {col: dict(m) for col, m in VALUES.items()}
+    for info in sorted(pkgutil.iter_modules(strings.__path__), key=lambda m: m.name):
+        extra = getattr(importlib.import_module(f"i18n.strings.{info.name}"), "VALUES", {})
+        for col, mapping in extra.items():
+            merged.setdefault(col, {}).update(mapping)
+    return merged
+
+
 def translate(column: str, raw: object, lang: str) -> str:
     """The display form of ``raw`` in ``column`` for ``lang``; the raw value when none is known."""
-    if raw is None:
+    if raw is None or (isinstance(raw, float) and raw != raw):
         return "—"
     text = str(raw)
-    pair = VALUES.get(column, {}).get(text)
+    pair = all_values().get(column, {}).get(text)
     if pair is None:
         return text
     return pair[0] if lang == "zh" else pair[1]

@@ -9,6 +9,8 @@ from charts import concentration as conc_charts
 from charts import overview as ov_charts
 from ui import cache, components, context
 
+PAGE = {"title": "nav.overview", "icon": ":material/dashboard:", "order": 0, "section": "nav.section.views"}
+
 ctx = context.get()
 t, f = ctx.t, ctx.filters
 

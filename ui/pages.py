@@ -1,0 +1,47 @@
+"""Page discovery: every ``views/*.py`` declares itself with a literal ``PAGE = {...}`` dict.
+
+    PAGE = {"title": "nav.concentration", "icon": ":material/water:", "order": 20,
+            "section": "nav.section.views"}
+
+``title`` and ``section`` are i18n keys; ``order`` sorts pages (the lowest is the default page,
+served at the root URL); the URL path is the file name. Adding a page is adding a file.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+VIEWS = Path(__file__).resolve().parent.parent / "views"
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    script: str
+    title: str
+    icon: str
+    order: int
+    section: str
+
+    @property
+    def url_path(self) -> str:
+        return Path(self.script).stem
+
+
+def read_spec(path: Path) -> PageSpec:
+    """The ``PAGE`` literal of one view script (never executes the script)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "PAGE" for t in node.targets):
+            spec = ast.literal_eval(node.value)
+            return PageSpec(script=f"views/{path.name}", title=spec["title"], icon=spec.get("icon", ""),
+                            order=int(spec["order"]), section=spec["section"])
+    raise ValueError(f"{path} has no PAGE = {{...}} declaration")
+
+
+@cache
+def discover() -> tuple[PageSpec, ...]:
+    """Every view, in page order."""
+    return tuple(sorted((read_spec(p) for p in VIEWS.glob("*.py")), key=lambda s: (s.order, s.script)))
