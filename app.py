@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import db, demo
+from analytics import audit, db, demo
 from analytics import filters as flt
 from i18n import Translator
 from ui import cache, context, pages, sidebar
@@ -46,7 +46,7 @@ f = sidebar.filters(options, bounds, t)
 sidebar.write_query_params(lang, f)
 if as_of:
     st.sidebar.caption(t("app.data_as_of", date=as_of))
-context.publish(context.PageContext(lang=lang, t=t, filters=f, data_as_of=as_of))
+context.publish(context.PageContext(lang=lang, t=t, filters=f, data_as_of=as_of, user=audit.current_user()))
 
 sections: dict[str, list[st.Page]] = {}
 for i, spec in enumerate(pages.discover()):

@@ -12,6 +12,7 @@ from analytics import tabular
 from analytics.filters import ATTRIBUTES, Filters
 from i18n import Translator
 
+CUSTOMER_PAGE = "customer"  # views/customer.py: everything about one customer (?customer=ID)
 CHART_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
 
 
@@ -55,3 +56,23 @@ def downloads(df: pd.DataFrame, name: str, t: Translator, header_lines: Sequence
     c2.download_button(t("common.download_xlsx"), tabular.xlsx_bytes(df, name, header_lines), file_name=f"{name}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key=f"{key or name}_xlsx", width="stretch", on_click="ignore")
+
+
+def customer_url(customer_id: str, lang: str, f: Filters) -> str:
+    """Relative link to the customer page for one customer, keeping the language and filters."""
+    from urllib.parse import urlencode
+
+    return f"{CUSTOMER_PAGE}?" + urlencode({"customer": customer_id, "lang": lang, **f.to_params()})
+
+
+def with_customer_links(df: pd.DataFrame, lang: str, f: Filters, column: str = "customer_id") -> pd.DataFrame:
+    """A copy of ``df`` whose ``column`` holds links to the customer page (show it with
+    :func:`customer_link_config`)."""
+    out = df.copy()
+    out[column] = [customer_url(str(c), lang, f) for c in out[column]]
+    return out
+
+
+def customer_link_config(label: str) -> object:
+    """Column config that shows a customer link as the customer's id."""
+    return st.column_config.LinkColumn(label, display_text=r"customer=([^&]+)")

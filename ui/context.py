@@ -22,6 +22,7 @@ class PageContext:
     t: Translator
     filters: Filters
     data_as_of: str | None
+    user: str = "unknown"
 
 
 def publish(ctx: PageContext) -> None:

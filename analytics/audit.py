@@ -1,0 +1,69 @@
+"""The audit log: who changed what, when, from which value to which.
+
+Every write made by a person (a form, the rate editor, an upload, an undo) records one row per
+changed column inside the same transaction as the change, so the log and the data never disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import os
+from collections.abc import Mapping
+
+import duckdb
+import pandas as pd
+
+from analytics import schema
+
+
+def current_user() -> str:
+    """The acting user until sign-in exists: ``$CVM_USER``, else the operating-system account."""
+    try:
+        return os.environ.get("CVM_USER") or getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry in some containers
+        return "unknown"
+
+
+def _text(v: object) -> str | None:
+    if v is None or (isinstance(v, float) and v != v):
+        return None
+    if isinstance(v, (dt.date, dt.datetime)):
+        return v.isoformat()
+    return str(v)
+
+
+def record(
+    cur: duckdb.DuckDBPyConnection,
+    table: str,
+    record_key: str,
+    action: str,
+    changes: Mapping[str, tuple[object, object]] | None = None,
+    user: str | None = None,
+) -> int:
+    """Append audit rows for one record; call inside :func:`analytics.db.write`.
+
+    ``action`` is ``insert``, ``update``, ``delete``, ``load``, ``undo`` …; ``changes`` maps a
+    column to ``(old, new)`` (a single row with no column when empty). Returns rows written.
+    """
+    if table not in schema.TABLES and table not in (schema.INGEST_LOG,):
+        raise ValueError(f"unknown table {table!r}")
+    who = user or current_user()
+    now = dt.datetime.now().replace(microsecond=0)
+    items = list((changes or {}).items()) or [(None, (None, None))]
+    start = cur.execute(f"SELECT coalesce(max(audit_id), 0) FROM {schema.AUDIT_LOG}").fetchone()[0]
+    rows = [(start + i + 1, table, record_key, action, col, _text(old), _text(new), who, now)
+            for i, (col, (old, new)) in enumerate(items)]
+    cur.executemany(f"INSERT INTO {schema.AUDIT_LOG} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    return len(rows)
+
+
+def history(cur: duckdb.DuckDBPyConnection, table: str | None = None, limit: int = 500) -> pd.DataFrame:
+    """The latest audit rows, newest first: ``changed_at, user_name, table_name, record_key, action,
+    column_name, old_value, new_value``."""
+    where, params = ("WHERE table_name = ?", [table]) if table else ("", [])
+    return cur.execute(
+        f"""SELECT changed_at, user_name, table_name, record_key, action, column_name, old_value, new_value
+            FROM {schema.AUDIT_LOG} {where} ORDER BY audit_id DESC LIMIT {int(limit)}""",
+        params,
+    ).df()
