@@ -64,18 +64,27 @@ class CustomerPnL:
                                       aggfunc="sum", fill_value=0.0)
 
 
-def fact_sql(cur: duckdb.DuckDBPyConnection, f: Filters) -> tuple[str, str, dict[str, object]]:
+SOURCES = ("auto", "aggregates", "facts")
+
+
+def fact_sql(cur: duckdb.DuckDBPyConnection, f: Filters, source: str = "auto") -> tuple[str, str, dict[str, object]]:
     """SQL of two monthly relations for the filter, and their parameters.
 
     ``tx``: customer_id, month, revenue, cogs, quantity, tx_count.
     ``act``: customer_id, month, activity, quantity, cost, unpriced_quantity.
-    Whole-month periods read the aggregates when they are current; others read the facts.
+    With ``source="auto"``, whole-month periods read the aggregates when they are current and
+    other periods read the facts; ``"facts"`` forces the fact tables (benchmarks, checks).
     """
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {', '.join(SOURCES)}")
     cust_sql, params = f.customer_sql("c")
     scope = "" if cust_sql == "TRUE" else (
         f" AND customer_id IN (SELECT customer_id FROM {schema.CUSTOMERS} c WHERE {cust_sql})"
     )
-    if f.month_aligned and aggregates.is_fresh(cur):
+    use_agg = f.month_aligned and aggregates.is_fresh(cur)
+    if source == "aggregates" and not use_agg:
+        raise ValueError("the aggregates cannot answer this filter (period not whole months, or not refreshed)")
+    if source != "facts" and use_agg:
         period, p2 = f.period_sql("month")
         params.update(p2)
         tx = f"SELECT * FROM {schema.AGG_CUSTOMER_MONTH} WHERE {period}{scope}"
@@ -105,24 +114,10 @@ def _validate_rates(rates: Mapping[str, float] | None) -> dict[str, float]:
     return out
 
 
-def customer_pnl(
-    cur: duckdb.DuckDBPyConnection, f: Filters, rates: Mapping[str, float] | None = None
-) -> CustomerPnL:
-    """Profit and loss of every customer in the filter (see :class:`CustomerPnL`).
-
-    Parameters
-    ----------
-    cur : a DuckDB cursor on the store.
-    f : the filter; customers must match its attributes and have a transaction or an activity
-        in its period.
-    rates : optional what-if unit costs ``{activity: cost}`` that replace the saved rates for
-        the whole period, without saving them.
-    """
-    override = _validate_rates(rates)
-    tx, act, params = fact_sql(cur, f)
+def pnl_sql(tx: str, act: str, f: Filters) -> tuple[str, str]:
+    """The two queries behind :func:`customer_pnl`: per-customer totals and per-activity costs."""
     cust_sql, _ = f.customer_sql("c")
-    totals = cur.execute(
-        f"""
+    totals = f"""
         WITH tx AS ({tx}), act AS ({act}),
         t AS (SELECT customer_id, sum(revenue) AS revenue, sum(cogs) AS cogs, sum(tx_count) AS tx_count
               FROM tx GROUP BY 1),
@@ -135,17 +130,34 @@ def customer_pnl(
         FROM {schema.CUSTOMERS} c
         LEFT JOIN t USING (customer_id) LEFT JOIN a USING (customer_id)
         WHERE {cust_sql} AND (t.customer_id IS NOT NULL OR a.customer_id IS NOT NULL)
-        """,
-        params,
-    ).df()
-    costs = cur.execute(
-        f"""WITH act AS ({act})
+        """
+    costs = f"""WITH act AS ({act})
         SELECT act.customer_id, act.activity, sum(act.quantity) AS quantity, CAST(sum(act.cost) AS DOUBLE) AS cost,
                sum(act.unpriced_quantity) AS unpriced_quantity
         FROM act JOIN {schema.CUSTOMERS} c USING (customer_id) WHERE {cust_sql}
-        GROUP BY ALL ORDER BY 1, 2""",
-        params,
-    ).df()
+        GROUP BY ALL ORDER BY 1, 2"""
+    return totals, costs
+
+
+def customer_pnl(
+    cur: duckdb.DuckDBPyConnection, f: Filters, rates: Mapping[str, float] | None = None, source: str = "auto"
+) -> CustomerPnL:
+    """Profit and loss of every customer in the filter (see :class:`CustomerPnL`).
+
+    Parameters
+    ----------
+    cur : a DuckDB cursor on the store.
+    f : the filter; customers must match its attributes and have a transaction or an activity
+        in its period.
+    rates : optional what-if unit costs ``{activity: cost}`` that replace the saved rates for
+        the whole period, without saving them.
+    source : where the monthly figures come from (see :func:`fact_sql`).
+    """
+    override = _validate_rates(rates)
+    tx, act, params = fact_sql(cur, f, source)
+    totals_q, costs_q = pnl_sql(tx, act, f)
+    totals = cur.execute(totals_q, params).df()
+    costs = cur.execute(costs_q, params).df()
     if override:
         hit = costs["activity"].isin(list(override))
         costs.loc[hit, "cost"] = costs.loc[hit, "quantity"] * costs.loc[hit, "activity"].map(override)
