@@ -1,0 +1,104 @@
+"""Benchmark: customer P&L for a 12-month filter at scale, three ways, in one run.
+
+    python -m bench.bench_profit [--customers 100000] [--transactions 10000000] [--db PATH] [--repeat 5]
+
+1. the app's path: monthly aggregates (refreshed on load) + per-customer SQL;
+2. the same query on the fact tables (no aggregates);
+3. a plain scan: reading the columns involved once (sum of revenue and of activity quantity) — the
+   floor any approach that reads the facts pays;
+4. the pandas way: read the facts into DataFrames, price activities with merge_asof, group by.
+
+Prints medians (seconds) and ratios against the plain scan, and writes bench/results/profit.json.
+All four must agree on total profit (checked). Generating the demo store is timed too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from analytics import db, demo, profit
+from analytics.filters import Filters
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def timed(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
+    times, out = [], None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), out
+
+
+def pandas_way(cur, f: Filters) -> float:
+    tx = cur.execute("SELECT customer_id, revenue, cogs FROM transactions WHERE tx_date BETWEEN ? AND ?",
+                     [f.date_from, f.date_to]).df()
+    act = cur.execute("SELECT customer_id, activity_date, activity, quantity FROM activities "
+                      "WHERE activity_date BETWEEN ? AND ?", [f.date_from, f.date_to]).df()
+    rates = cur.execute("SELECT activity, valid_from, CAST(unit_cost AS DOUBLE) AS unit_cost FROM activity_rates").df()
+    act["activity_date"] = pd.to_datetime(act["activity_date"])
+    rates["valid_from"] = pd.to_datetime(rates["valid_from"])
+    priced = pd.merge_asof(act.sort_values("activity_date"), rates.sort_values("valid_from"),
+                           left_on="activity_date", right_on="valid_from", by="activity")
+    cost = (priced["quantity"] * priced["unit_cost"].fillna(0)).groupby(priced["customer_id"]).sum()
+    g = tx.groupby("customer_id")[["revenue", "cogs"]].sum()
+    pnl = g.join(cost.rename("cost"), how="outer").fillna(0)
+    return float((pnl["revenue"] - pnl["cogs"] - pnl["cost"]).sum())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--customers", type=int, default=100_000)
+    ap.add_argument("--transactions", type=int, default=10_000_000)
+    ap.add_argument("--db", type=Path, default=Path("/tmp/cvm_bench.duckdb"))
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--regenerate", action="store_true")
+    args = ap.parse_args()
+    con = db.connect(args.db)
+    gen_s = None
+    with db.cursor(con) as cur:
+        n_tx = db.table_counts(cur)["transactions"]
+    if args.regenerate or abs(n_tx - args.transactions) > 0.05 * args.transactions:
+        gen_s = demo.generate(con, customers=args.customers, transactions=args.transactions).seconds
+    f = Filters("2025-11-01", "2026-10-31")
+    with db.cursor(con) as cur:
+        counts = db.table_counts(cur)
+        agg_s, agg = timed(lambda: profit.customer_pnl(cur, f), args.repeat)
+        facts_s, facts = timed(lambda: profit.customer_pnl(cur, f, source="facts"), args.repeat)
+        scan_s, _ = timed(lambda: (
+            cur.execute("SELECT sum(revenue), sum(cogs) FROM transactions WHERE tx_date BETWEEN ? AND ?",
+                        [f.date_from, f.date_to]).fetchall(),
+            cur.execute("SELECT sum(quantity) FROM activities WHERE activity_date BETWEEN ? AND ?",
+                        [f.date_from, f.date_to]).fetchall()), args.repeat)
+        pandas_s, pandas_total = timed(lambda: pandas_way(cur, f), max(1, args.repeat // 2))
+    totals = {"aggregates": agg.customers["profit"].sum(), "facts": facts.customers["profit"].sum(),
+              "pandas": pandas_total}
+    assert all(abs(v - totals["facts"]) < 1e-6 * max(1.0, abs(totals["facts"])) for v in totals.values()), totals
+    result = {
+        "rows": counts, "period": [str(f.date_from), str(f.date_to)], "generate_seconds": gen_s,
+        "median_seconds": {"aggregates": agg_s, "facts": facts_s, "plain_scan": scan_s, "pandas": pandas_s},
+        "ratio_to_plain_scan": {k: v / scan_s for k, v in
+                                {"aggregates": agg_s, "facts": facts_s, "pandas": pandas_s}.items()},
+        "total_profit": totals["facts"],
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "profit.json").write_text(json.dumps(result, indent=2, default=str))
+    print(f"{counts['transactions']:,} transactions, {counts['activities']:,} activities, "
+          f"{counts['customers']:,} customers; period {f.date_from}..{f.date_to}")
+    if gen_s:
+        print(f"demo generation: {gen_s:.1f} s")
+    print(f"{'path':<12}{'median s':>10}{'× plain scan':>14}")
+    for k, v in result["median_seconds"].items():
+        print(f"{k:<12}{v:>10.3f}{v / scan_s:>14.2f}")
+
+
+if __name__ == "__main__":
+    main()
