@@ -15,18 +15,27 @@ ascending so that every figure is deterministic. With N customers in the ranking
 
 Shares of total profit are undefined when total profit is zero or negative; they are then
 ``None`` and the UI says so instead of printing a meaningless percentage.
+
+Groups to compare (:func:`compare`) are customer attributes (segment, region, channel, customer
+type, plan), products and periods. A customer counts once in each attribute group. For products,
+a customer's cost to serve is allocated to the products they bought in proportion to each
+product's positive revenue (:func:`allocate_to_products`); for periods (quarters or years inside
+the filter), each period is a filter of its own, so a customer appears in every period in which
+they had a transaction or an activity, with that period's profit.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import profit
+from analytics import filters, profit, schema
 from analytics.filters import Filters
 from analytics.profit import CustomerPnL
 
@@ -184,21 +193,22 @@ def downsample(curve: pd.DataFrame, max_points: int = 2000) -> pd.DataFrame:
 
 
 GROUP_COLUMNS = ("segment", "region", "channel", "customer_type", "plan", "industry")
+NO_GROUP = "—"  # customers with no value for the grouping column (or, for products, no positive revenue)
 
 
 def by_group(customers: pd.DataFrame | CustomerPnL, by: str) -> pd.DataFrame:
     """The figures of each group of a customer attribute, one row per group (largest profit first).
 
     Columns: the group value (``group``; missing values grouped as "—") and every field of
-    :class:`ConcentrationFigures`, plus ``revenue`` and ``cost_to_serve`` when present.
+    :class:`ConcentrationFigures`, plus ``revenue``, ``cogs`` and ``cost_to_serve`` when present.
     """
     df = customers.customers if isinstance(customers, CustomerPnL) else customers
     if by not in df.columns:
         raise ValueError(f"cannot group customers by {by!r}; use one of {', '.join(GROUP_COLUMNS)}")
     rows = []
-    for value, g in df.groupby(df[by].fillna("—"), sort=True):
+    for value, g in df.groupby(df[by].fillna(NO_GROUP), sort=True):
         row: dict[str, object] = {"group": value, **figures(g).to_dict()}
-        for col in ("revenue", "cost_to_serve"):
+        for col in ("revenue", "cogs", "cost_to_serve"):
             if col in g.columns:
                 row[col] = float(g[col].sum())
         rows.append(row)
@@ -206,6 +216,410 @@ def by_group(customers: pd.DataFrame | CustomerPnL, by: str) -> pd.DataFrame:
     if out.empty:
         return out
     return out.sort_values(["total_profit", "group"], ascending=[False, True], ignore_index=True)
+
+
+# ----------------------------------------------------------------------------- the page's results
+DIMENSIONS = ("segment", "region", "channel", "customer_type", "plan", "product", "period")
+ATTRIBUTE_DIMENSIONS = ("segment", "region", "channel", "customer_type", "plan", "industry")
+PERIOD_UNITS = ("quarter", "year")
+UNIT_COLUMNS = ("group", "customer_id", "name", "customer_type", "segment", "region", "channel", "plan",
+                "revenue", "cogs", "cost_to_serve", "profit")
+_ATTRS = ("name", "customer_type", "segment", "region", "channel", "plan")
+RateMap = Mapping[str, float] | None
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Everything the page's headline needs for one filter (and optional what-if rates).
+
+    ``curve`` is the whale curve downsampled to at most ``max_points`` rows (exact peak kept);
+    ``activities`` is ``activity, quantity, cost`` summed over customers, largest cost first;
+    ``unpriced`` is ``activity, quantity`` of activities with no valid rate (costed at 0);
+    ``rates_override`` the what-if unit costs applied (empty for the saved rates).
+    """
+
+    figures: ConcentrationFigures
+    curve: pd.DataFrame
+    currency: str
+    revenue: float
+    cogs: float
+    cost_to_serve: float
+    activities: pd.DataFrame
+    unpriced: pd.DataFrame
+    rates_override: dict[str, float] = field(default_factory=dict)
+
+
+def summary(cur: duckdb.DuckDBPyConnection, f: Filters, rates: RateMap = None, max_points: int = 2000) -> Summary:
+    """The figures, the downsampled whale curve and the totals of the filter (see :class:`Summary`)."""
+    pnl = profit.customer_pnl(cur, f, rates)
+    c = pnl.customers
+    return Summary(
+        figures=figures(pnl),
+        curve=downsample(whale_curve(pnl), max_points),
+        currency=pnl.currency,
+        revenue=float(c["revenue"].sum()),
+        cogs=float(c["cogs"].sum()),
+        cost_to_serve=float(c["cost_to_serve"].sum()),
+        activities=pnl.activity_totals,
+        unpriced=pnl.unpriced,
+        rates_override=dict(pnl.rates_override),
+    )
+
+
+@dataclass(frozen=True)
+class Units:
+    """The P&L units of one comparison dimension.
+
+    ``pnl`` has :data:`UNIT_COLUMNS`: one row per group and customer (``group`` is the attribute
+    value, the product, or the period label). ``costs`` is ``group, customer_id, activity, cost``.
+    Summed over groups, revenue, cost of goods, cost to serve and profit equal the customer P&L of
+    the whole filter (up to floating-point rounding for allocated product costs).
+    """
+
+    dimension: str
+    pnl: pd.DataFrame
+    costs: pd.DataFrame
+
+
+def _customer_units(pnl: CustomerPnL, column: str | None) -> Units:
+    c = pnl.customers
+    group = c[column].fillna(NO_GROUP) if column else pd.Series("", index=c.index)
+    units_pnl = c.assign(group=group.astype(str))[list(UNIT_COLUMNS)]
+    costs = pnl.costs.merge(units_pnl[["customer_id", "group"]], on="customer_id", how="inner")
+    return Units(column or "all", units_pnl.reset_index(drop=True),
+                 costs[["group", "customer_id", "activity", "cost"]].reset_index(drop=True))
+
+
+def product_sales(cur: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Revenue and cost of goods per customer and product in the filter: ``customer_id, product, revenue, cogs``."""
+    period, params = f.period_sql("t.tx_date")
+    cust_sql, p2 = f.customer_sql("c")
+    params.update(p2)
+    return cur.execute(
+        f"""SELECT t.customer_id, t.product, CAST(sum(t.revenue) AS DOUBLE) AS revenue,
+                   CAST(sum(t.cogs) AS DOUBLE) AS cogs
+            FROM {schema.TRANSACTIONS} t JOIN {schema.CUSTOMERS} c USING (customer_id)
+            WHERE {period} AND {cust_sql}
+            GROUP BY ALL ORDER BY 1, 2""",
+        params,
+    ).df()
+
+
+def allocate_to_products(pnl: CustomerPnL, sales: pd.DataFrame) -> Units:
+    """Customer P&L split by product; cost to serve allocated in proportion to revenue.
+
+    Each customer's revenue and cost of goods are the product's own. The customer's cost to serve
+    (every activity) is shared among the products they bought in proportion to each product's
+    positive revenue: weight = max(revenue_p, 0) / Σ max(revenue_q, 0). Products whose revenue is
+    zero or negative (returns) get no cost to serve. A customer with no positive revenue at all
+    (activities only, or only returns) keeps the whole cost to serve in the group ``"—"``
+    (:data:`NO_GROUP`), so that the groups still add up to the whole filter.
+
+    Parameters
+    ----------
+    pnl : :func:`analytics.profit.customer_pnl` of the filter.
+    sales : ``customer_id, product, revenue, cogs`` of the same filter (:func:`product_sales`).
+    """
+    missing = [col for col in ("customer_id", "product", "revenue", "cogs") if col not in sales.columns]
+    if missing:
+        raise ValueError(f"product sales lack column(s): {', '.join(missing)}")
+    c = pnl.customers.set_index("customer_id")
+    s = sales[sales["customer_id"].isin(c.index)].copy()
+    s["product"] = s["product"].fillna(NO_GROUP).astype(str)
+    s[["revenue", "cogs"]] = s[["revenue", "cogs"]].astype(float)
+    positive = s["revenue"].clip(lower=0.0)
+    base = positive.groupby(s["customer_id"]).transform("sum")
+    s["weight"] = np.divide(positive, base, out=np.zeros(len(s)), where=base.to_numpy() > 0)
+    allocated = set(s.loc[s["weight"] > 0, "customer_id"])
+    cts = c["cost_to_serve"]
+    s["cost_to_serve"] = s["customer_id"].map(cts).to_numpy() * s["weight"]
+    # Customers none of whose products can carry cost: their cost to serve stays unallocated.
+    with_sales = set(s["customer_id"])
+    rest_ids = [cid for cid in c.index if cid not in allocated and (cts[cid] != 0 or cid not in with_sales)]
+    rest = pd.DataFrame({"customer_id": rest_ids, "product": NO_GROUP, "revenue": 0.0, "cogs": 0.0,
+                         "cost_to_serve": cts.reindex(rest_ids).to_numpy(dtype=float), "weight": 0.0})
+    u = pd.concat([s, rest], ignore_index=True) if len(rest) else s
+    u = u.rename(columns={"product": "group"})
+    # A customer's unallocated row and a sales row of product "—" would collide: sum them.
+    u = u.groupby(["group", "customer_id"], as_index=False)[["revenue", "cogs", "cost_to_serve"]].sum()
+    u["profit"] = u["revenue"] - u["cogs"] - u["cost_to_serve"]
+    u = u.join(c[list(_ATTRS)], on="customer_id")[list(UNIT_COLUMNS)]
+    weights = pd.concat([s[["customer_id", "product", "weight"]],
+                         pd.DataFrame({"customer_id": rest_ids, "product": NO_GROUP, "weight": 1.0})],
+                        ignore_index=True).rename(columns={"product": "group"})
+    costs = pnl.costs.merge(weights[weights["weight"] > 0], on="customer_id", how="inner")
+    costs["cost"] = costs["cost"] * costs["weight"]
+    costs = costs.groupby(["group", "customer_id", "activity"], as_index=False)["cost"].sum()
+    return Units("product", u.sort_values(["group", "customer_id"], ignore_index=True), costs)
+
+
+def data_span(cur: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date] | None:
+    """First and last date of any transaction or activity (None for an empty store)."""
+    row = cur.execute(
+        f"""SELECT min(d), max(d) FROM (SELECT tx_date AS d FROM {schema.TRANSACTIONS}
+            UNION ALL SELECT activity_date FROM {schema.ACTIVITIES})"""
+    ).fetchone()
+    return None if row is None or row[0] is None else (row[0], row[1])
+
+
+def periods(f: Filters, span: tuple[dt.date, dt.date] | None, unit: str = "quarter") -> list[tuple[str, dt.date, dt.date]]:
+    """The calendar quarters or years that meet the filter's period, clipped to it.
+
+    Open ends of the filter are taken from ``span`` (the data's first and last dates). Labels are
+    ``"2025-Q1"`` or ``"2025"`` (they sort chronologically). Returns ``(label, first, last)``.
+    """
+    if unit not in PERIOD_UNITS:
+        raise ValueError(f"unknown period unit {unit!r}; use one of {', '.join(PERIOD_UNITS)}")
+    start = f.date_from or (span[0] if span else None)
+    end = f.date_to or (span[1] if span else None)
+    if start is None or end is None:
+        return []
+    months = 3 if unit == "quarter" else 12
+    first = dt.date(start.year, 1 if unit == "year" else 3 * ((start.month - 1) // 3) + 1, 1)
+    out = []
+    while first <= end:
+        nxt = filters.add_months(first, months)
+        label = f"{first.year}-Q{(first.month - 1) // 3 + 1}" if unit == "quarter" else str(first.year)
+        out.append((label, max(first, start), min(nxt - dt.timedelta(days=1), end)))
+        first = nxt
+    return out
+
+
+def _period_units(cur: duckdb.DuckDBPyConnection, f: Filters, unit: str, rates: RateMap) -> Units:
+    spans = periods(f, data_span(cur), unit)
+    parts = [_customer_units(profit.customer_pnl(cur, f.with_period(a, b), rates), None) for _, a, b in spans]
+    labels = [label for label, _, _ in spans]
+    if not parts:
+        return Units("period", pd.DataFrame(columns=list(UNIT_COLUMNS)),
+                     pd.DataFrame(columns=["group", "customer_id", "activity", "cost"]))
+    return Units("period",
+                 pd.concat([u.pnl.assign(group=g) for g, u in zip(labels, parts, strict=True)], ignore_index=True),
+                 pd.concat([u.costs.assign(group=g) for g, u in zip(labels, parts, strict=True)], ignore_index=True))
+
+
+def units(cur: duckdb.DuckDBPyConnection, f: Filters, dimension: str, rates: RateMap = None,
+          period_unit: str = "quarter") -> Units:
+    """The P&L units of ``dimension`` (one of :data:`DIMENSIONS` or ``industry``); see :class:`Units`."""
+    if dimension == "product":
+        return allocate_to_products(profit.customer_pnl(cur, f, rates), product_sales(cur, f))
+    if dimension == "period":
+        return _period_units(cur, f, period_unit, rates)
+    if dimension not in ATTRIBUTE_DIMENSIONS:
+        raise ValueError(f"cannot compare by {dimension!r}; use one of {', '.join(DIMENSIONS)}")
+    return _customer_units(profit.customer_pnl(cur, f, rates), dimension)
+
+
+def compare(cur: duckdb.DuckDBPyConnection, f: Filters, dimension: str = "segment", rates: RateMap = None,
+            period_unit: str = "quarter") -> pd.DataFrame:
+    """The 20/80/30 figures of every group of ``dimension`` (:func:`by_group` over :func:`units`).
+
+    One row per group: ``group``, every :class:`ConcentrationFigures` field, ``revenue``, ``cogs``,
+    ``cost_to_serve``. Attribute and product groups are sorted by total profit (largest first, then
+    name); periods chronologically. Product groups use revenue-proportional cost allocation
+    (:func:`allocate_to_products`).
+    """
+    u = units(cur, f, dimension, rates, period_unit)
+    out = by_group(u.pnl, "group")
+    if dimension == "period" and not out.empty:
+        out = out.sort_values("group", ignore_index=True)
+    return out
+
+
+@dataclass(frozen=True)
+class LossDrivers:
+    """Which activities drive the losses of a group of customers.
+
+    ``activities`` has one row per activity: ``activity``; ``loss_cost`` (its cost summed over the
+    group's loss-makers, profit < 0); ``loss_cost_share`` (÷ the loss-makers' whole cost to
+    serve); ``loss_cost_per_customer`` and ``other_cost_per_customer`` (per loss-maker, and per
+    other customer of the group, profit ≥ 0); ``loss_cost_per_revenue`` and
+    ``other_cost_per_revenue`` (÷ the revenue of each side; NaN where that revenue is ≤ 0).
+    Sorted by ``loss_cost`` descending, then activity.
+    """
+
+    group: str | None
+    customers: int
+    loss_customers: int
+    loss_profit: float
+    loss_revenue: float
+    loss_cost_to_serve: float
+    activities: pd.DataFrame
+
+
+def activity_drivers(u: Units, group: str | None = None) -> LossDrivers:
+    """:class:`LossDrivers` of the units of one group (all units when ``group`` is None)."""
+    pnl = u.pnl if group is None else u.pnl[u.pnl["group"] == group]
+    costs = u.costs if group is None else u.costs[u.costs["group"] == group]
+    loss = pnl[pnl["profit"] < 0]
+    other = pnl[pnl["profit"] >= 0]
+    key = ["group", "customer_id"]
+    loss_keys = pd.MultiIndex.from_frame(loss[key])
+    in_loss = pd.MultiIndex.from_frame(costs[key]).isin(loss_keys)
+    per = pd.DataFrame({
+        "loss_cost": costs[in_loss].groupby("activity")["cost"].sum(),
+        "other_cost": costs[~in_loss].groupby("activity")["cost"].sum(),
+    }).fillna(0.0)
+    per.index.name = "activity"
+    per = per.reset_index()
+    n_loss, n_other = len(loss), len(other)
+    loss_rev, other_rev = float(loss["revenue"].sum()), float(other["revenue"].sum())
+    loss_cts = float(loss["cost_to_serve"].sum())
+    per["loss_cost_share"] = per["loss_cost"] / loss_cts if loss_cts > 0 else np.nan
+    per["loss_cost_per_customer"] = per["loss_cost"] / n_loss if n_loss else np.nan
+    per["other_cost_per_customer"] = per["other_cost"] / n_other if n_other else np.nan
+    per["loss_cost_per_revenue"] = per["loss_cost"] / loss_rev if loss_rev > 0 else np.nan
+    per["other_cost_per_revenue"] = per["other_cost"] / other_rev if other_rev > 0 else np.nan
+    per = per.sort_values(["loss_cost", "activity"], ascending=[False, True], ignore_index=True)
+    return LossDrivers(group=group, customers=len(pnl), loss_customers=n_loss, loss_profit=float(loss["profit"].sum()),
+                       loss_revenue=loss_rev, loss_cost_to_serve=loss_cts,
+                       activities=per.drop(columns="other_cost"))
+
+
+def loss_drivers(cur: duckdb.DuckDBPyConnection, f: Filters, dimension: str | None = None, group: str | None = None,
+                 rates: RateMap = None, period_unit: str = "quarter") -> LossDrivers:
+    """Which activities drive the losses: of the whole filter, or of one group of ``dimension``."""
+    if dimension is None or group is None:
+        return activity_drivers(_customer_units(profit.customer_pnl(cur, f, rates), None))
+    return activity_drivers(units(cur, f, dimension, rates, period_unit), group)
+
+
+def rank_range(n: int, share_range: tuple[float, float]) -> tuple[int, int]:
+    """The customer ranks (1-based, inclusive) whose whale-curve points lie in a range of customer shares.
+
+    Rank k sits at x = k/n; the range ``(lo, hi)`` (fractions, in either order, clipped to [0, 1])
+    keeps ranks ⌈lo·n⌉ … ⌊hi·n⌋, at least rank 1. An empty range gives ``(first, first − 1)``.
+    """
+    try:
+        lo, hi = sorted(min(max(float(v), 0.0), 1.0) for v in share_range)
+    except (TypeError, ValueError):
+        raise ValueError(f"a share range is two numbers, got {share_range!r}") from None
+    first = max(1, math.ceil(round(lo * n, 9)))
+    last = min(n, math.floor(round(hi * n, 9)))
+    return first, max(last, first - 1)
+
+
+@dataclass(frozen=True)
+class CustomerTable:
+    """A table of customers with what drives their cost.
+
+    ``frame`` columns: ``rank`` (in the whole filter's ranking, 1 = most profitable),
+    ``customer_id, name, segment, region, channel, customer_type, plan, revenue, cogs,
+    cost_to_serve, profit``, ``main_driver`` (the activity with the largest cost; None without
+    activities), ``main_driver_share`` (its cost ÷ cost to serve) and one ``cost:<activity>``
+    column per activity in ``activities`` (largest total cost first). ``matched`` counts the rows
+    before the cut to ``n``; ``ranks`` is the rank range applied (None when none).
+    """
+
+    frame: pd.DataFrame
+    activities: tuple[str, ...]
+    matched: int
+    ranks: tuple[int, int] | None
+
+
+TABLE_KINDS = ("top", "loss")
+
+
+def customer_table(cur: duckdb.DuckDBPyConnection, f: Filters, kind: str = "top", n: int = 20, rates: RateMap = None,
+                   share_range: tuple[float, float] | None = None, dimension: str | None = None,
+                   group: str | None = None, period_unit: str = "quarter") -> CustomerTable:
+    """The most profitable (``kind="top"``: profit > 0, largest first) or the most loss-making
+    (``"loss"``: profit < 0, largest loss first) customers, ties broken by customer_id.
+
+    ``share_range`` keeps customers whose point on the whole filter's whale curve lies in that
+    range of customer shares (:func:`rank_range`). With ``dimension`` and ``group``, rows are that
+    group's units (:func:`units`): for products, the customer's P&L on the product with allocated
+    cost to serve; for periods, the customer's P&L in the period.
+    """
+    if kind not in TABLE_KINDS:
+        raise ValueError(f"unknown table {kind!r}; use one of {', '.join(TABLE_KINDS)}")
+    if n < 1:
+        raise ValueError("a table needs at least one row")
+    pnl = profit.customer_pnl(cur, f, rates)
+    ranking = pnl.customers["customer_id"]  # customer_pnl sorts by profit desc, then customer_id
+    ranks = pd.Series(np.arange(1, len(ranking) + 1), index=ranking.to_numpy())
+    u = _customer_units(pnl, None) if dimension is None or group is None else units(cur, f, dimension, rates, period_unit)
+    rows = u.pnl if dimension is None or group is None else u.pnl[u.pnl["group"] == group]
+    costs = u.costs if dimension is None or group is None else u.costs[u.costs["group"] == group]
+    rows = rows.assign(rank=rows["customer_id"].map(ranks).astype(int))
+    applied = None
+    if share_range is not None:
+        applied = rank_range(len(ranking), share_range)
+        rows = rows[rows["rank"].between(*applied)]
+    rows = rows[rows["profit"] > 0] if kind == "top" else rows[rows["profit"] < 0]
+    rows = rows.sort_values(["profit", "customer_id"], ascending=[kind == "loss", True], ignore_index=True)
+    matched = len(rows)
+    rows = rows.head(n)
+    activities = tuple(pnl.activity_totals["activity"])
+    matrix = (costs[costs["customer_id"].isin(rows["customer_id"])]
+              .pivot_table(index="customer_id", columns="activity", values="cost", aggfunc="sum", fill_value=0.0)
+              .reindex(index=rows["customer_id"], columns=list(activities), fill_value=0.0).fillna(0.0))
+    top_cost = matrix.max(axis=1) if activities else pd.Series(0.0, index=matrix.index)
+    driver = matrix.idxmax(axis=1).where(top_cost > 0) if activities else pd.Series(None, index=matrix.index)
+    out = rows[["rank", "customer_id", *_ATTRS, "revenue", "cogs", "cost_to_serve", "profit"]].copy()
+    out["main_driver"] = pd.Series([d if isinstance(d, str) else None for d in driver], index=out.index, dtype=object)
+    cts = out["cost_to_serve"].to_numpy()
+    out["main_driver_share"] = np.divide(top_cost.to_numpy(), cts, out=np.full(len(out), np.nan), where=cts > 0)
+    for a in activities:
+        out[f"cost:{a}"] = matrix[a].to_numpy()
+    return CustomerTable(out, activities, matched, applied)
+
+
+@dataclass(frozen=True)
+class Bridge:
+    """From revenue to profit for a scope: ``costs`` is ``activity, cost`` (largest first)."""
+
+    revenue: float
+    cogs: float
+    cost_to_serve: float
+    profit: float
+    customers: int
+    costs: pd.DataFrame
+
+
+def bridge(cur: duckdb.DuckDBPyConnection, f: Filters, rates: RateMap = None, column: str | None = None,
+           value: str | None = None, customer_id: str | None = None) -> Bridge:
+    """Revenue, cost of goods, each activity's cost and profit of the whole filter, of the customers
+    whose ``column`` equals ``value`` ("—" for missing), or of one customer.
+
+    Raises ValueError for an unknown column or a customer with no transaction or activity in the filter.
+    """
+    pnl = profit.customer_pnl(cur, f, rates)
+    c = pnl.customers
+    if customer_id is not None:
+        sel = c[c["customer_id"] == str(customer_id)]
+        if sel.empty:
+            raise ValueError(f"customer {customer_id!r} has no transaction or activity in this selection")
+    elif column is not None:
+        if column not in ATTRIBUTE_DIMENSIONS:
+            raise ValueError(f"cannot select customers by {column!r}; use one of {', '.join(ATTRIBUTE_DIMENSIONS)}")
+        sel = c[c[column].fillna(NO_GROUP).astype(str) == str(value)]
+    else:
+        sel = c
+    costs = pnl.costs[pnl.costs["customer_id"].isin(sel["customer_id"])]
+    per = costs.groupby("activity", as_index=False)["cost"].sum()
+    per = per.sort_values(["cost", "activity"], ascending=[False, True], ignore_index=True)
+    return Bridge(revenue=float(sel["revenue"].sum()), cogs=float(sel["cogs"].sum()),
+                  cost_to_serve=float(sel["cost_to_serve"].sum()), profit=float(sel["profit"].sum()),
+                  customers=len(sel), costs=per)
+
+
+def search_customers(cur: duckdb.DuckDBPyConnection, f: Filters, query: str, limit: int = 20) -> pd.DataFrame:
+    """Customers of the filter whose id or name contains ``query`` (case-insensitive).
+
+    Columns ``customer_id, name, segment, profit``; an exact id first, then ids that start with the
+    query, then the rest, each by customer_id; at most ``limit`` rows; empty for a blank query.
+    """
+    cols = ["customer_id", "name", "segment", "profit"]
+    q = (query or "").strip().casefold()
+    c = profit.customer_pnl(cur, f).customers
+    if not q:
+        return c[cols].iloc[:0]
+    ids = c["customer_id"].astype(str).str.casefold()
+    names = c["name"].fillna("").astype(str).str.casefold()
+    hit = c[ids.str.contains(q, regex=False) | names.str.contains(q, regex=False)].copy()
+    hid = hit["customer_id"].astype(str).str.casefold()
+    hit["_order"] = np.where(hid == q, 0, np.where(hid.str.startswith(q), 1, 2))
+    return hit.sort_values(["_order", "customer_id"], ignore_index=True)[cols].head(limit)
 
 
 REPORT_KEYS = ("total_profit", "top20_profit_share", "whale_peak_share", "whale_peak_customer_share",

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from analytics import concentration as conc
 from analytics import db, profit
 from analytics.filters import Filters
+from tests.helpers import D
 
 
 def frame(profits: list[float], ids: list[str] | None = None) -> pd.DataFrame:
@@ -175,3 +176,260 @@ def test_downsample_large_curve_keeps_peak_and_guides():
     assert len(df) - conc.top_count(len(df), 0.3) in set(small["rank"])
     with pytest.raises(ValueError):
         conc.downsample(curve, 5)
+
+
+# ----------------------------------------------------------------------------- groups, tables, bridges
+@pytest.fixture
+def product_store():
+    """Four customers in 2024; visits cost 100, calls 10 (see the hand computations in each test).
+
+    X: P1 300/100 (02-10), P2 100/50 (05-10); 2 visits 03-01 (200), 4 calls 08-01 (40) -> cts 240, profit 10
+    Y: P1 200/80 (04-01), P2 -50/-20 (a return, 04-20); 2 calls 04-02 (20) -> profit 70
+    Z: no sales; 1 visit 11-05 (100) -> profit -100
+    W: P2 100/40 (12-31); no activities -> profit 60.   Total profit 40.
+    """
+    from tests.helpers import D, build_store, customer
+
+    tx = [("t1", "X", "2024-02-10", "P1", 300, 100), ("t2", "X", "2024-05-10", "P2", 100, 50),
+          ("t3", "Y", "2024-04-01", "P1", 200, 80), ("t4", "Y", "2024-04-20", "P2", -50, -20),
+          ("t5", "W", "2024-12-31", "P2", 100, 40)]
+    acts = [("a1", "X", "2024-03-01", "visit", 2), ("a2", "X", "2024-08-01", "call", 4),
+            ("a3", "Y", "2024-04-02", "call", 2), ("a4", "Z", "2024-11-05", "visit", 1)]
+    con = build_store(
+        customers=[customer("X", name="Xylo Trading", segment="S1"), customer("Y", name="杨氏贸易", segment="S2"),
+                   customer("Z", name="Zeta", segment="S2", region="South"), customer("W", name="Wang Wei", segment=None)],
+        activity_rates=[{"activity": "visit", "unit_cost": 100, "valid_from": D("2024-01-01"), "unit": "visit"},
+                        {"activity": "call", "unit_cost": 10, "valid_from": D("2024-01-01"), "unit": "call"}],
+        transactions=[{"transaction_id": i, "customer_id": c, "tx_date": D(d), "product": p, "quantity": 1,
+                       "revenue": r, "cogs": g} for i, c, d, p, r, g in tx],
+        activities=[{"activity_id": i, "customer_id": c, "activity_date": D(d), "activity": a, "quantity": q}
+                    for i, c, d, a, q in acts],
+    )
+    yield con
+    con.close()
+
+
+Y24 = Filters("2024-01-01", "2024-12-31")
+
+
+def _units(u: conc.Units) -> dict[tuple[str, str], list[float]]:
+    return {(r.group, r.customer_id): [round(r.revenue, 6), round(r.cogs, 6), round(r.cost_to_serve, 6),
+                                        round(r.profit, 6)] for r in u.pnl.itertuples()}
+
+
+def test_product_allocation_in_proportion_to_positive_revenue(product_store):
+    with db.cursor(product_store) as cur:
+        u = conc.units(cur, Y24, "product")
+    # X: weights 300/400 and 100/400 of 240; Y: the return carries no cost; Z: nothing to carry it.
+    assert _units(u) == {
+        ("P1", "X"): [300, 100, 180, 20], ("P2", "X"): [100, 50, 60, -10],
+        ("P1", "Y"): [200, 80, 20, 100], ("P2", "Y"): [-50, -20, 0, -30],
+        ("P2", "W"): [100, 40, 0, 60], (conc.NO_GROUP, "Z"): [0, 0, 100, -100],
+    }
+    costs = {(r.group, r.customer_id, r.activity): round(r.cost, 6) for r in u.costs.itertuples()}
+    assert costs == {("P1", "X", "visit"): 150, ("P1", "X", "call"): 30, ("P2", "X", "visit"): 50,
+                     ("P2", "X", "call"): 10, ("P1", "Y", "call"): 20, (conc.NO_GROUP, "Z", "visit"): 100}
+    assert u.pnl.loc[u.pnl["customer_id"] == "Y", "name"].iloc[0] == "杨氏贸易"
+
+
+def test_compare_by_product(product_store):
+    with db.cursor(product_store) as cur:
+        g = conc.compare(cur, Y24, "product").set_index("group")
+    assert list(g.index) == ["P1", "P2", conc.NO_GROUP]  # total profit 120, 20, -100
+    assert g.loc["P1", "total_profit"] == pytest.approx(120) and g.loc["P1", "customers"] == 2
+    p2 = g.loc["P2"]
+    # ranked W 60, X -10, Y -30: peak 60 = 300 % of 20; two loss-makers lose 40
+    assert p2["total_profit"] == pytest.approx(20) and p2["peak_profit"] == pytest.approx(60)
+    assert p2["whale_peak_share"] == pytest.approx(3.0) and p2["whale_peak_customer_share"] == pytest.approx(1 / 3)
+    assert p2["loss_customers"] == 2 and p2["loss_profit"] == pytest.approx(-40)
+    assert p2["revenue"] == 150 and p2["cost_to_serve"] == pytest.approx(60)
+    assert g.loc[conc.NO_GROUP, "total_profit"] == -100 and np.isnan(g.loc[conc.NO_GROUP, "whale_peak_share"])
+    assert g["total_profit"].sum() == pytest.approx(40)
+
+
+def test_compare_by_quarter_and_year(product_store):
+    with db.cursor(product_store) as cur:
+        q = conc.compare(cur, Y24, "period").set_index("group")
+        y = conc.compare(cur, Y24, "period", period_unit="year").set_index("group")
+        clipped = conc.compare(cur, Filters("2024-02-01", "2024-11-30"), "period").set_index("group")
+    # Q1: X 300-100-200 = 0; Q2: X 50, Y 70; Q3: X -40 (calls); Q4: Z -100, W 60
+    assert list(q.index) == ["2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4"]
+    assert q["total_profit"].tolist() == pytest.approx([0, 120, -40, -40])
+    assert q["customers"].tolist() == [1, 2, 1, 2] and q["loss_customers"].tolist() == [0, 0, 1, 1]
+    assert q.loc["2024-Q2", "top20_profit_share"] == pytest.approx(70 / 120)
+    assert q.loc["2024-Q1", "top20_profit_share"] is None or np.isnan(q.loc["2024-Q1", "top20_profit_share"])
+    assert y.loc["2024", "total_profit"] == pytest.approx(40) and y.loc["2024", "customers"] == 4
+    # clipped to Feb … Nov: W's December sale is outside, Q4 is October-November only
+    assert clipped["total_profit"].tolist() == pytest.approx([0, 120, -40, -100])
+
+
+def test_periods_are_clipped_to_the_filter():
+    f = Filters("2024-02-01", "2024-11-30")
+    assert conc.periods(f, None) == [
+        ("2024-Q1", D("2024-02-01"), D("2024-03-31")), ("2024-Q2", D("2024-04-01"), D("2024-06-30")),
+        ("2024-Q3", D("2024-07-01"), D("2024-09-30")), ("2024-Q4", D("2024-10-01"), D("2024-11-30"))]
+    assert conc.periods(Filters(date_to="2025-03-31"), (D("2024-12-15"), D("2026-01-01")), "year") == [
+        ("2024", D("2024-12-15"), D("2024-12-31")), ("2025", D("2025-01-01"), D("2025-03-31"))]
+    assert conc.periods(Filters(), None) == []
+    with pytest.raises(ValueError, match="period unit"):
+        conc.periods(f, None, "week")
+
+
+def test_period_units_on_empty_store():
+    from tests.helpers import build_store
+
+    con = build_store()
+    with db.cursor(con) as cur:
+        assert conc.compare(cur, Filters(), "period").empty
+        assert conc.units(cur, Filters(), "period").pnl.empty
+
+
+def test_loss_drivers_of_a_product_and_of_everyone(product_store):
+    with db.cursor(product_store) as cur:
+        p2 = conc.loss_drivers(cur, Y24, "product", "P2")
+        everyone = conc.loss_drivers(cur, Y24)
+    # P2 loss-makers: X (visit 50, call 10), Y (no cost); the other customer, W, has no activities.
+    assert (p2.group, p2.customers, p2.loss_customers, p2.loss_profit) == ("P2", 3, 2, -40)
+    assert p2.loss_revenue == 50 and p2.loss_cost_to_serve == pytest.approx(60)
+    a = p2.activities.set_index("activity")
+    assert list(a.index) == ["visit", "call"]
+    assert a.loc["visit", "loss_cost"] == pytest.approx(50) and a.loc["visit", "loss_cost_share"] == pytest.approx(5 / 6)
+    assert a.loc["visit", "loss_cost_per_customer"] == pytest.approx(25) and a.loc["call", "loss_cost_per_customer"] == pytest.approx(5)
+    assert a.loc["visit", "other_cost_per_customer"] == 0
+    assert a.loc["visit", "loss_cost_per_revenue"] == pytest.approx(1.0) and a.loc["call", "other_cost_per_revenue"] == 0
+    # Whole selection: the only loss-maker is Z (one visit).
+    e = everyone.activities.set_index("activity")
+    assert everyone.loss_customers == 1 and everyone.loss_profit == -100 and everyone.group is None
+    assert e.loc["visit", "loss_cost"] == 100 and e.loc["call", "loss_cost"] == 0
+    assert np.isnan(e.loc["visit", "loss_cost_per_revenue"])  # Z has no revenue
+    # X (2 visits) and Y, W are the others: visits 200 over 3 customers
+    assert e.loc["visit", "other_cost_per_customer"] == pytest.approx(200 / 3)
+
+
+def test_rank_range():
+    assert conc.rank_range(10, (0.1, 0.3)) == (1, 3)
+    assert conc.rank_range(10, (0.25, 0.55)) == (3, 5)
+    assert conc.rank_range(10, (0.55, 0.25)) == (3, 5)  # either order
+    assert conc.rank_range(10, (-1, 2)) == (1, 10)
+    assert conc.rank_range(10, (0.31, 0.39)) == (4, 3)  # no customer in between: empty
+    assert conc.rank_range(3, (0.0, 1 / 3)) == (1, 1)
+    with pytest.raises(ValueError, match="share range"):
+        conc.rank_range(10, ("a", 1))
+
+
+def test_customer_tables(product_store):
+    with db.cursor(product_store) as cur:
+        top = conc.customer_table(cur, Y24, "top")
+        loss = conc.customer_table(cur, Y24, "loss")
+        narrow = conc.customer_table(cur, Y24, "top", share_range=(0.3, 0.6))
+        p2_loss = conc.customer_table(cur, Y24, "loss", dimension="product", group="P2")
+        cut = conc.customer_table(cur, Y24, "top", n=1)
+    # ranking: Y 70, W 60, X 10, Z -100
+    assert top.frame[["rank", "customer_id", "profit"]].values.tolist() == [[1, "Y", 70], [2, "W", 60], [3, "X", 10]]
+    assert top.activities == ("visit", "call") and top.matched == 3 and top.ranks is None
+    x = top.frame.set_index("customer_id").loc["X"]
+    assert (x["cost:visit"], x["cost:call"], x["main_driver"]) == (200, 40, "visit")
+    assert x["main_driver_share"] == pytest.approx(200 / 240)
+    w = top.frame.set_index("customer_id").loc["W"]
+    assert w["main_driver"] is None and np.isnan(w["main_driver_share"])
+    assert loss.frame["customer_id"].tolist() == ["Z"] and loss.frame["rank"].tolist() == [4]
+    assert narrow.ranks == (2, 2) and narrow.frame["customer_id"].tolist() == ["W"]
+    # P2's units: Y -30 (the return), X -10 (allocated 60 of cost); ranks stay the whole filter's
+    assert p2_loss.frame[["customer_id", "profit", "rank"]].values.tolist() == [["Y", -30, 1], ["X", -10, 3]]
+    assert p2_loss.frame.set_index("customer_id").loc["X", "cost:visit"] == pytest.approx(50)
+    assert cut.matched == 3 and len(cut.frame) == 1
+    with pytest.raises(ValueError, match="unknown table"):
+        conc.customer_table(cur, Y24, "middle")
+
+
+def test_bridges(product_store):
+    with db.cursor(product_store) as cur:
+        everyone = conc.bridge(cur, Y24)
+        s2 = conc.bridge(cur, Y24, column="segment", value="S2")
+        no_segment = conc.bridge(cur, Y24, column="segment", value=conc.NO_GROUP)
+        x = conc.bridge(cur, Y24, customer_id="X")
+        with pytest.raises(ValueError, match="no transaction"):
+            conc.bridge(cur, Y24, customer_id="nobody")
+        with pytest.raises(ValueError, match="cannot select"):
+            conc.bridge(cur, Y24, column="colour", value="red")
+    assert (everyone.revenue, everyone.cogs, everyone.cost_to_serve, everyone.profit, everyone.customers) == (650, 250, 360, 40, 4)
+    assert everyone.costs.values.tolist() == [["visit", 300], ["call", 60]]
+    assert (s2.revenue, s2.cogs, s2.cost_to_serve, s2.profit, s2.customers) == (150, 60, 120, -30, 2)
+    assert (no_segment.customers, no_segment.profit) == (1, 60)
+    assert (x.revenue, x.profit, x.costs.values.tolist()) == (400, 10, [["visit", 200], ["call", 40]])
+
+
+def test_bridge_follows_what_if_rates(product_store):
+    with db.cursor(product_store) as cur:
+        b = conc.bridge(cur, Y24, rates={"visit": 0})
+    assert b.cost_to_serve == 60 and b.profit == 340
+
+
+def test_search_customers(product_store):
+    with db.cursor(product_store) as cur:
+        assert conc.search_customers(cur, Y24, " x ")["customer_id"].tolist() == ["X"]  # exact id first
+        assert conc.search_customers(cur, Y24, "wang")["customer_id"].tolist() == ["W"]
+        assert conc.search_customers(cur, Y24, "杨氏")["customer_id"].tolist() == ["Y"]
+        assert conc.search_customers(cur, Y24, "a")["customer_id"].tolist() == ["W", "X", "Z"]  # Wang, trAding, zetA
+        assert conc.search_customers(cur, Y24, "").empty
+        assert conc.search_customers(cur, Filters("2024-12-01", "2024-12-31"), "zeta").empty  # not in the period
+
+
+def test_summary_matches_the_figures(product_store):
+    with db.cursor(product_store) as cur:
+        s = conc.summary(cur, Y24)
+        w = conc.summary(cur, Y24, rates={"call": 0})
+    assert s.figures == conc.figures(frame([70, 60, 10, -100], ids=["Y", "W", "X", "Z"]))
+    assert (s.revenue, s.cogs, s.cost_to_serve, s.currency) == (650, 250, 360, "CNY")
+    assert s.curve["cum_profit"].max() == 140 and s.rates_override == {}
+    assert w.figures.total_profit == 100 and w.rates_override == {"call": 0.0}
+
+
+def _pnl(customers: list[tuple[str, float, float, dict[str, float]]]) -> profit.CustomerPnL:
+    rows = pd.DataFrame([{"customer_id": cid, "name": cid, "customer_type": "enterprise", "segment": "S",
+                          "region": "R", "industry": None, "channel": "C", "plan": "P", "revenue": rev,
+                          "cogs": cogs, "gross_profit": rev - cogs, "cost_to_serve": sum(acts.values()),
+                          "profit": rev - cogs - sum(acts.values()), "tx_count": 1}
+                         for cid, rev, cogs, acts in customers])
+    costs = pd.DataFrame([{"customer_id": cid, "activity": a, "quantity": 1.0, "cost": v}
+                          for cid, _, _, acts in customers for a, v in acts.items()],
+                         columns=["customer_id", "activity", "quantity", "cost"])
+    return profit.CustomerPnL(rows, costs, pd.DataFrame({"activity": [], "quantity": []}), "CNY")
+
+
+money = st.floats(min_value=-1e5, max_value=1e5, allow_nan=False).map(lambda v: round(v, 2))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.lists(st.tuples(st.sampled_from(["P1", "P2", "P3"]), money, money), max_size=4),
+                          st.dictionaries(st.sampled_from(["visit", "call"]), money.map(abs), max_size=2)),
+                min_size=1, max_size=12))
+def test_product_units_add_up_to_the_customer_pnl(customers):
+    """Whatever the sales and costs, product groups add up to each customer's P&L and to the total."""
+    sales, spec = [], []
+    for i, (lines, acts) in enumerate(customers):
+        cid = f"c{i}"
+        if not lines and not acts:
+            acts = {"visit": 1.0}
+        per = pd.DataFrame(lines, columns=["product", "revenue", "cogs"]).groupby("product").sum()
+        sales += [{"customer_id": cid, "product": p, "revenue": r.revenue, "cogs": r.cogs} for p, r in per.iterrows()]
+        spec.append((cid, float(per["revenue"].sum()), float(per["cogs"].sum()), acts))
+    pnl = _pnl(spec)
+    u = conc.allocate_to_products(pnl, pd.DataFrame(sales, columns=["customer_id", "product", "revenue", "cogs"]))
+    per_customer = u.pnl.groupby("customer_id")[["revenue", "cogs", "cost_to_serve", "profit"]].sum()
+    want = pnl.customers.set_index("customer_id")[["revenue", "cogs", "cost_to_serve", "profit"]]
+    pd.testing.assert_frame_equal(per_customer.sort_index(), want.sort_index(), check_exact=False, atol=1e-6,
+                                  check_dtype=False)
+    assert (u.pnl["cost_to_serve"] >= -1e-9).all()
+    assert u.costs["cost"].sum() == pytest.approx(pnl.costs["cost"].sum(), abs=1e-6)
+    assert set(u.pnl["customer_id"]) == set(pnl.customers["customer_id"])
+
+
+def test_demo_groups_add_up_to_the_whole(demo_con):
+    f = Filters("2025-11-01", "2026-10-31")
+    with db.cursor(demo_con) as cur:
+        total = conc.figures(profit.customer_pnl(cur, f)).total_profit
+        for dim in conc.DIMENSIONS:
+            g = conc.compare(cur, f, dim)
+            assert g["total_profit"].sum() == pytest.approx(total, rel=1e-9), dim
+        assert conc.compare(cur, f, "segment")["customers"].sum() == conc.figures(profit.customer_pnl(cur, f)).customers
