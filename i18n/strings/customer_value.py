@@ -1,0 +1,224 @@
+"""The Customer value page (realized, potential and influence value; CLV models; tiers) and its notes."""
+
+_LEVEL = {"low": ("低", "Low"), "mid": ("中", "Mid"), "high": ("高", "High")}
+
+# Tier cells: (realized level, potential level) -> (name zh, name en, strategy zh, strategy en).
+_CELLS = {
+    ("high", "high"): (
+        "核心客户", "Core customers",
+        "专属客户经理、优先服务和最好的产品；守住关系，并定期复核服务成本。",
+        "Dedicated account manager, priority service and the best products; protect the relationship and review its cost to serve regularly."),
+    ("high", "mid"): (
+        "稳定贡献", "Steady contributors",
+        "保持服务水准，按需交叉销售与升级，防止被竞争对手挖走。",
+        "Keep the service level, cross-sell and upgrade where it fits, and guard against competitors."),
+    ("high", "low"): (
+        "需要挽回", "Win back",
+        "过去贡献大、未来价值低（多为休眠或有流失风险）：主动联系了解原因，给出有针对性的挽回方案，投入不超过可挽回的价值。",
+        "Valuable in the past, little ahead (often dormant or leaving): contact them to learn why and make a targeted win-back offer worth no more than what can be won back."),
+    ("mid", "high"): (
+        "重点培养", "Develop",
+        "最大的增长机会：提高钱包份额，升级套餐，引导到更高价值的产品。",
+        "The biggest growth opportunity: raise share of wallet, upgrade plans, steer towards higher-value products."),
+    ("mid", "mid"): (
+        "标准客户", "Standard",
+        "标准产品与服务，定期关怀，用自动化触达提高效率。",
+        "Standard offers and service, regular check-ins, automated contact for efficiency."),
+    ("mid", "low"): (
+        "低成本维系", "Maintain at low cost",
+        "维持标准服务，把服务转向自助和线上渠道以降低成本，留意流失信号。",
+        "Keep standard service while moving it to self-service and online channels; watch for signs of leaving."),
+    ("low", "high"): (
+        "潜力客户", "Rising potential",
+        "新客户或正在恢复的客户，前景好：做好上手引导和首年体验，关注获客成本的回收。",
+        "New or recovering customers with a strong outlook: good onboarding and first-year experience; watch acquisition payback."),
+    ("low", "mid"): (
+        "培育", "Nurture",
+        "标准报价加数字化触达，鼓励重复购买。",
+        "Standard offers and digital contact that encourage repeat purchases."),
+    ("low", "low"): (
+        "高效服务", "Serve efficiently",
+        "以自助渠道为主；亏损客户从定价、最低订单量、服务收费等成本动因入手改善，而不是拒绝服务。",
+        "Mostly self-service; improve loss-makers through their cost drivers (pricing, minimum orders, service fees), not by refusing service."),
+}
+
+STRINGS: dict[str, tuple[str, str]] = {
+    "nav.customer_value": ("客户价值", "Customer value"),
+    "cv.title": ("客户价值：既成、潜在与影响价值", "Customer value: realized, potential and influence"),
+    "cv.caption": ("估值日 {date} · 未来 {horizon} 个月 · 年折现率 {rate} · {filters}",
+                   "Valued on {date} · next {horizon} months · discount rate {rate} a year · {filters}"),
+    "cv.caption_history": ("既成价值从数据起点累计到估值日（期间的开始日不影响本页）。",
+                           "Realized value runs from the start of the data to the valuation date (the period's start does not change this page)."),
+    # Controls
+    "cv.controls": ("假设与分层", "Assumptions and tiers"),
+    "cv.horizon": ("预测期（月）", "Horizon (months)"),
+    "cv.horizon.help": ("潜在价值计算未来多少个月的利润。", "How many months of future profit potential value counts."),
+    "cv.discount": ("年折现率（%）", "Annual discount rate (%)"),
+    "cv.discount.help": ("未来利润按月折现：第 k 个月的利润除以 (1 + 年折现率)^(k/12)。",
+                         "Future profit is discounted monthly: month k's profit is divided by (1 + annual rate)^(k/12)."),
+    "cv.cuts": ("分层切分点（百分位）", "Tier cut points (percentiles)"),
+    "cv.cuts.help": ("既成价值和潜在价值各按这两个百分位切成低、中、高三档（低 ≤ 第一个切分点 < 中 ≤ 第二个切分点 < 高）；默认三等分。",
+                     "Realized and potential value are each cut at these two percentiles into low, mid and high (low ≤ first cut < mid ≤ second cut < high); terciles by default."),
+    "cv.second_level": ("二级推荐权重", "Second-level referral weight"),
+    "cv.second_level.help": ("影响价值 = 直接推荐的客户的利润 + 权重 × 这些客户再推荐的客户的利润；0 表示只计直接推荐。",
+                             "Influence value = profit of directly referred customers + weight × profit of the customers they referred; 0 counts direct referrals only."),
+    "cv.group_by": ("分组依据", "Group by"),
+    # KPIs
+    "cv.kpi.realized": ("既成价值", "Realized value"),
+    "cv.kpi.realized.help": ("客户从数据起点到估值日创造的利润：收入 − 销售成本 − 服务成本（作业成本法）。",
+                             "Profit the customers made from the start of the data to the valuation date: revenue − cost of goods − cost to serve (activity-based)."),
+    "cv.kpi.potential": ("潜在价值", "Potential value"),
+    "cv.kpi.potential.help": ("未来 {horizon} 个月预计利润的折现值：BG/NBD 预测的购买次数 × Gamma-Gamma 预测的单次消费 × (毛利率 − 服务成本率)，按年折现率 {rate} 逐月折现。",
+                              "Discounted expected profit over the next {horizon} months: purchases predicted by BG/NBD × spend per purchase predicted by Gamma-Gamma × (gross-margin rate − cost-to-serve rate), discounted monthly at {rate} a year."),
+    "cv.kpi.influence": ("影响价值", "Influence value"),
+    "cv.kpi.influence.help": ("这些客户推荐来的客户所创造的利润（直接推荐；二级推荐按所选权重计入）。",
+                              "Profit of the customers these customers referred (direct referrals; second-level ones at the chosen weight)."),
+    "cv.kpi.alive": ("平均存活概率", "Mean P(alive)"),
+    "cv.kpi.alive.help": ("BG/NBD 模型估计的客户在估值日仍然“存活”（未流失）的概率的平均值。",
+                          "Average of the probability, estimated by BG/NBD, that a customer is still active (has not left) on the valuation date."),
+    "cv.kpi.purchases": ("预计购买次数", "Expected purchases"),
+    "cv.kpi.purchases.help": ("未来 {horizon} 个月预计的购买次数合计（同一天的多笔交易算一次购买）。",
+                              "Expected purchases over the next {horizon} months in total (several transactions on one day are one purchase)."),
+    # Notes about fallbacks
+    "cv.note.bgnbd_pooled_few": ("当前筛选只有 {n} 位客户（{repeat} 位有重复购买），不足以单独拟合购买模型（BG/NBD）；已改用全部客户拟合的参数。",
+                                 "These filters hold only {n} customers ({repeat} with a repeat purchase), too few to fit the purchase model (BG/NBD) on their own; parameters fitted on all customers are used."),
+    "cv.note.bgnbd_pooled_failed": ("当前筛选（{n} 位客户，{repeat} 位有重复购买）的购买模型（BG/NBD）拟合没有找到正常的最优解；已改用全部客户拟合的参数。",
+                                    "The purchase model (BG/NBD) found no proper fit for these filters ({n} customers, {repeat} with a repeat purchase); parameters fitted on all customers are used."),
+    "cv.note.bgnbd_average_few": ("客户太少（{n} 位，{repeat} 位有重复购买），购买模型无法拟合：预计购买次数改用每位客户迄今的平均购买频率，且不考虑流失——结果偏乐观，也无法给出存活概率。",
+                                  "Too few customers ({n}, {repeat} with a repeat purchase) to fit the purchase model: expected purchases use each customer's average purchase rate so far, with no drop-out — an optimistic estimate, and no P(alive)."),
+    "cv.note.bgnbd_average_failed": ("购买模型（BG/NBD）拟合失败（{n} 位客户，{repeat} 位有重复购买）：预计购买次数改用每位客户迄今的平均购买频率，且不考虑流失——结果偏乐观，也无法给出存活概率。",
+                                     "The purchase model (BG/NBD) could not be fitted ({n} customers, {repeat} with a repeat purchase): expected purchases use each customer's average purchase rate so far, with no drop-out — an optimistic estimate, and no P(alive)."),
+    "cv.note.realized_only": ("{n} 位客户中没有人重复购买过，无法估计未来购买：潜在价值记为 0，分层只依据既成价值。",
+                              "None of the {n} customers has bought twice, so future purchases cannot be estimated: potential value is 0 and tiers rest on realized value."),
+    "cv.note.gg_pooled_few": ("有重复购买且消费为正的客户只有 {n} 位，不足以拟合消费模型（Gamma-Gamma）；已改用全部客户拟合的参数。",
+                              "Only {n} customers have a repeat purchase with positive spend, too few to fit the spend model (Gamma-Gamma); parameters fitted on all customers are used."),
+    "cv.note.gg_pooled_failed": ("消费模型（Gamma-Gamma）在当前筛选（{n} 位客户）上没有找到正常的最优解；已改用全部客户拟合的参数。",
+                                 "The spend model (Gamma-Gamma) found no proper fit for these filters ({n} customers); parameters fitted on all customers are used."),
+    "cv.note.gg_average_few": ("有重复购买且消费为正的客户只有 {n} 位，消费模型无法拟合：每次购买的预计消费改用客户迄今的平均消费。",
+                               "Only {n} customers have a repeat purchase with positive spend, too few for the spend model: expected spend per purchase is each customer's average so far."),
+    "cv.note.gg_average_failed": ("消费模型（Gamma-Gamma）拟合失败（{n} 位客户）：每次购买的预计消费改用客户迄今的平均消费。",
+                                  "The spend model (Gamma-Gamma) could not be fitted ({n} customers): expected spend per purchase is each customer's average so far."),
+    "cv.note.gg_heavy_tail": ("客户之间单次消费差异极大（Gamma-Gamma 参数 q = {q} ≤ 1，总体平均消费为无穷大）：有重复购买的客户照常预测，没有重复购买的客户改用其首单消费额。按细分筛选后模型更可靠。",
+                              "Spend per purchase differs enormously between customers (Gamma-Gamma q = {q} ≤ 1: the population's mean spend is infinite). Customers with a repeat purchase are predicted as usual; those without one use their first purchase's spend. The model is more reliable within one segment."),
+    "cv.note.gg_corr": ("购买频率与单次消费的相关系数为 {corr}：Gamma-Gamma 假设二者独立，消费预测可能有偏。",
+                        "Purchase frequency and spend per purchase correlate at {corr}: Gamma-Gamma assumes they are independent, so spend predictions may be biased."),
+    # Composition
+    "cv.section.composition": ("价值构成", "Value composition"),
+    "cv.chart.composition": ("按{group}的既成、潜在与影响价值", "Realized, potential and influence value by {group}"),
+    "cv.composition.note": ("影响价值同时计入被推荐客户自己的既成价值，合计时不应与其他两项相加。",
+                            "Influence value is also part of the referred customers' own value: do not add it to the other two when totalling."),
+    "cv.axis.value": ("价值", "Value"),
+    "cv.hover.part": ("{group}的{part}：{value}", "{group} · {part}: {value}"),
+    # Tiers
+    "cv.section.tiers": ("价值分层与策略", "Value tiers and strategy"),
+    "cv.tiers.intro": ("行是既成价值，列是潜在价值，各分三档。切分点：既成价值 {r1} 与 {r2}，潜在价值 {p1} 与 {p2}（第 {c1} 与第 {c2} 百分位）。点击“查看客户”列出该格的客户。",
+                       "Rows are realized value, columns potential value, three levels each. Cut points: realized {r1} and {r2}, potential {p1} and {p2} (percentiles {c1} and {c2}). Click “List customers” to see a cell's customers."),
+    "cv.tiers.principles": ("分层原则：价值看利润而不是销售额——高销售额不等于高价值；差异化是把有限的资源配给价值，不是不公平对待，每位客户都应得到公平、合格的标准服务；三乘三已足够行动，分得更细不一定更好。",
+                            "Principles: value means profit, not sales — high sales are not high value; differentiation matches limited resources to value and is not unequal treatment, every customer gets fair, proper standard service; a 3 × 3 grid is enough to act on, finer segments are not better by themselves."),
+    "cv.value_share.help": ("价值占比 = 该格客户的既成价值 + 潜在价值 ÷ 全部客户的既成价值 + 潜在价值。亏损的格子占比为负，所以盈利格子的合计可以超过 100%。",
+                            "Value share = the cell's realized + potential value ÷ that of all customers. Loss-making cells have negative shares, so the profitable cells can add up to more than 100 %."),
+    "cv.axis.realized_level": ("既成价值：{level}", "Realized: {level}"),
+    "cv.axis.potential_level": ("潜在价值：{level}", "Potential: {level}"),
+    "cv.cell.stats": ("{n} 位客户 · 价值占比 {share}", "{n} customers · {share} of value"),
+    "cv.cell.button": ("查看客户", "List customers"),
+    "cv.cell.selected": ("{cell}（既成{r} · 潜在{p}）：{n} 位客户", "{cell} (realized {r} · potential {p}): {n} customers"),
+    "cv.cell.empty": ("这一格没有客户。", "No customers in this cell."),
+    "cv.cell.pick": ("点击上方格子里的“查看客户”，在这里列出该格的客户。", "Click “List customers” in a cell above to list its customers here."),
+    "cv.cell.more": ("按总价值列出前 {shown} 位（共 {n} 位）；下载文件包含全部客户。",
+                     "The top {shown} by total value (of {n}); the downloads hold them all."),
+    # Table columns
+    "cv.col.realized": ("既成价值", "Realized value"),
+    "cv.col.potential": ("潜在价值", "Potential value"),
+    "cv.col.influence": ("影响价值", "Influence value"),
+    "cv.col.total": ("总价值", "Total value"),
+    "cv.col.p_alive": ("存活概率", "P(alive)"),
+    "cv.col.expected_purchases": ("预计购买次数", "Expected purchases"),
+    "cv.col.expected_spend": ("预计单次消费", "Expected spend / purchase"),
+    "cv.col.profit_per_purchase": ("预计单次利润", "Expected profit / purchase"),
+    "cv.col.frequency": ("重复购买次数", "Repeat purchases"),
+    "cv.col.last_purchase": ("最近购买", "Last purchase"),
+    "cv.col.tier": ("分层", "Tier"),
+    "cv.col.referrals": ("推荐客户数", "Referrals"),
+    "cv.col.margin_rate": ("毛利率", "Gross-margin rate"),
+    "cv.col.cts_rate": ("服务成本率", "Cost-to-serve rate"),
+    # Distributions
+    "cv.section.distributions": ("存活概率与潜在价值的分布", "Distributions of P(alive) and potential value"),
+    "cv.chart.palive": ("存活概率分布", "P(alive)"),
+    "cv.axis.palive": ("存活概率 P(alive)", "P(alive)"),
+    "cv.axis.customers": ("客户数", "Customers"),
+    "cv.chart.clv": ("潜在价值（客户终身价值）分布", "Potential value (CLV)"),
+    "cv.axis.clv": ("潜在价值", "Potential value"),
+    "cv.clv.clipped": ("横轴只显示第 1 至第 99 百分位之间的客户，另有 {n} 位在范围之外。",
+                       "The axis shows customers between the 1st and 99th percentile; {n} more lie outside it."),
+    "cv.palive.none": ("没有 BG/NBD 模型，无法给出存活概率。", "Without a BG/NBD model there is no P(alive)."),
+    "cv.hover.bin": ("{lo} 至 {hi}：{n} 位客户", "{lo} to {hi}: {n} customers"),
+    # Backtest
+    "cv.section.backtest": ("模型回测：预测准不准", "Backtest: how good are the predictions"),
+    "cv.backtest.intro": ("用 {cal} 及以前的购买拟合模型，预测每位客户在 {start} 至 {end}（{length} {unit}）的购买次数，再与实际比较。共 {n} 位客户。",
+                          "The model is fitted on purchases up to {cal}, then predicts each customer's purchases from {start} to {end} ({length} {unit}) and is compared with what happened. {n} customers."),
+    "cv.backtest.mae": ("平均绝对误差", "Mean absolute error"),
+    "cv.backtest.mae.help": ("每位客户 |预测次数 − 实际次数| 的平均值（单位：次购买）。", "Mean over customers of |predicted − actual purchases| (in purchases)."),
+    "cv.backtest.agg": ("总量误差", "Aggregate error"),
+    "cv.backtest.agg.help": ("(预测购买总数 − 实际购买总数) ÷ 实际购买总数；正数表示高估。",
+                             "(Predicted − actual total purchases) ÷ actual total; positive means over-prediction."),
+    "cv.backtest.predicted": ("预测购买总数", "Predicted purchases"),
+    "cv.backtest.actual": ("实际购买总数", "Actual purchases"),
+    "cv.backtest.rmse": ("均方根误差 {rmse} 次", "Root mean squared error {rmse} purchases"),
+    "cv.chart.backtest": ("留出期平均购买次数：预测与实际（按校准期重复购买次数分组）",
+                          "Holdout purchases per customer, predicted vs actual, by repeat purchases in calibration"),
+    "cv.axis.calibration_freq": ("校准期重复购买次数", "Repeat purchases in the calibration period"),
+    "cv.axis.holdout_purchases": ("留出期平均购买次数", "Mean purchases in the holdout"),
+    "cv.series.predicted": ("预测", "Predicted"),
+    "cv.series.actual": ("实际", "Actual"),
+    "cv.hover.backtest": ("{bucket} 次 · {series}：{value}（{n} 位客户）", "{bucket} · {series}: {value} ({n} customers)"),
+    "cv.backtest.failed": ("回测无法进行：校准期的数据不足以拟合模型。", "No backtest: the calibration data are too few to fit the model."),
+    "cv.backtest.pooled": ("当前筛选客户太少，回测使用全部客户在同一校准日拟合的参数。",
+                           "These filters hold too few customers: the backtest uses parameters fitted on all customers at the same calibration date."),
+    "cv.backtest.error": ("回测无法进行：{error}", "No backtest: {error}"),
+    # Model parameters and definitions
+    "cv.section.model": ("模型参数与定义", "Model parameters and definitions"),
+    "cv.model.bgnbd": ("BG/NBD（购买次数与存活）：r = {r}，α = {alpha}（单位：{unit}），a = {a}，b = {b}；对数似然 {ll}；{n} 位客户，{repeat} 位有重复购买。",
+                       "BG/NBD (purchases and P(alive)): r = {r}, α = {alpha} (in {unit}), a = {a}, b = {b}; log-likelihood {ll}; {n} customers, {repeat} with a repeat purchase."),
+    "cv.model.gg": ("Gamma-Gamma（单次消费）：p = {p}，q = {q}，γ = {gamma}；对数似然 {ll}；{n} 位有重复购买且消费为正的客户。",
+                    "Gamma-Gamma (spend per purchase): p = {p}, q = {q}, γ = {gamma}; log-likelihood {ll}; {n} customers with a repeat purchase and positive spend."),
+    "cv.model.none": ("没有拟合模型。", "No model was fitted."),
+    "cv.model.pooled": ("（参数由全部客户拟合）", "(parameters fitted on all customers)"),
+    "cv.method.purchases": ("购买预测方法：{method}", "Purchase prediction: {method}"),
+    "cv.method.spend": ("消费预测方法：{method}", "Spend prediction: {method}"),
+    "cv.method.bgnbd": ("BG/NBD（按当前筛选拟合）", "BG/NBD fitted on these filters"),
+    "cv.method.pooled": ("BG/NBD（全部客户的参数）", "BG/NBD with all customers' parameters"),
+    "cv.method.average": ("客户迄今的平均水平（不考虑流失）", "each customer's average so far (no drop-out)"),
+    "cv.method.none": ("无（只计既成价值）", "none (realized value only)"),
+    "cv.method.gamma_gamma": ("Gamma-Gamma（按当前筛选拟合）", "Gamma-Gamma fitted on these filters"),
+    "cv.method.gg_pooled": ("Gamma-Gamma（全部客户的参数）", "Gamma-Gamma with all customers' parameters"),
+    "cv.unit.days": ("天", "days"),
+    "cv.unit.weeks": ("周", "weeks"),
+    "cv.unit.months": ("月", "months"),
+    "cv.definitions": (
+        "- **购买**：同一天的交易（收入 ≥ 0）算一次购买；退货（负收入）不算购买，也不计入消费。\n"
+        "- **既成价值** = 数据起点至估值日的利润 = 收入 − 销售成本 − 服务成本（作业成本法）。\n"
+        "- **潜在价值** = Σ 第 k 个月的预计购买次数 × 预计单次消费 × (毛利率 − 服务成本率) ÷ (1 + 年折现率)^(k/12)，k = 1…预测期。"
+        "预计购买次数与存活概率来自 BG/NBD（Fader、Hardie 与 Lee，2005）；预计单次消费来自 Gamma-Gamma，它只接受正的消费额，"
+        "所以先预测毛消费，再分别乘以客户自己历史上的毛利率（(收入 − 销售成本) ÷ 收入）并扣除服务成本率（服务成本 ÷ 收入）。"
+        "亏损客户的潜在价值为负：高销售额不等于高价值。\n"
+        "- **影响价值** = 该客户直接推荐的客户迄今创造的利润（可按权重加上二级推荐）；它同时计入被推荐客户自己的价值。\n"
+        "- **最大似然估计** 用 scipy 完成；数据太少或拟合失败时依次退回：全部客户的参数 → 客户迄今的平均水平 → 只计既成价值，并在页面上说明。\n"
+        "- **回测**：用校准日及以前的数据拟合，预测留出期每位客户的购买次数，与实际比较。",
+        "- **Purchase**: transactions (revenue ≥ 0) on one day are one purchase; returns (negative revenue) are neither purchases nor spend.\n"
+        "- **Realized value** = profit from the start of the data to the valuation date = revenue − cost of goods − cost to serve (activity-based).\n"
+        "- **Potential value** = Σ expected purchases in month k × expected spend per purchase × (gross-margin rate − cost-to-serve rate) ÷ (1 + annual discount rate)^(k/12), k = 1 … horizon. "
+        "Expected purchases and P(alive) come from BG/NBD (Fader, Hardie & Lee 2005); expected spend from Gamma-Gamma, which only accepts positive spend, "
+        "so gross spend is predicted first, then multiplied by the customer's own historical gross-margin rate ((revenue − cost of goods) ÷ revenue) less the cost-to-serve rate (cost to serve ÷ revenue). "
+        "A loss-making customer has a negative potential value: high sales are not high value.\n"
+        "- **Influence value** = profit to date of the customers this customer referred directly (plus second-level referrals at a weight); it is also part of the referred customers' own value.\n"
+        "- **Maximum likelihood** with scipy; with too few data or a failed fit the page falls back, and says so: all customers' parameters → each customer's average so far → realized value only.\n"
+        "- **Backtest**: fit on data up to the calibration date, predict each customer's purchases in the holdout, compare with what happened."),
+    "cv.download_name": ("客户价值", "customer_value"),
+    "cv.no_customers": ("当前筛选下没有客户。请放宽筛选条件。", "No customers match these filters. Widen the filters."),
+}
+
+for _lvl, (_zh, _en) in _LEVEL.items():
+    STRINGS[f"cv.level.{_lvl}"] = (_zh, _en)
+for (_r, _p), (_nzh, _nen, _szh, _sen) in _CELLS.items():
+    STRINGS[f"cv.cell.{_r}.{_p}"] = (_nzh, _nen)
+    STRINGS[f"cv.strategy.{_r}.{_p}"] = (_szh, _sen)
