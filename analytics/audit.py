@@ -46,7 +46,7 @@ def record(
     ``action`` is ``insert``, ``update``, ``delete``, ``load``, ``undo`` …; ``changes`` maps a
     column to ``(old, new)`` (a single row with no column when empty). Returns rows written.
     """
-    if table not in schema.TABLES and table not in (schema.INGEST_LOG,):
+    if table not in schema.TABLES and table not in (schema.INGEST_LOG, schema.SAVED_VIEWS):
         raise ValueError(f"unknown table {table!r}")
     who = user or current_user()
     now = dt.datetime.now().replace(microsecond=0)
