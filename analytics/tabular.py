@@ -43,27 +43,33 @@ def csv_bytes(df: pd.DataFrame, header_lines: Sequence[str] = ()) -> bytes:
 
 def xlsx_bytes(df: pd.DataFrame, sheet: str = "data", header_lines: Sequence[str] = ()) -> bytes:
     """An .xlsx workbook: optional header lines (filters, period, data date), then the table."""
+    return xlsx_book_bytes([(sheet, df, header_lines)])
+
+
+def xlsx_book_bytes(sheets: Sequence[tuple[str, pd.DataFrame, Sequence[str]]]) -> bytes:
+    """An .xlsx workbook of several sheets, each ``(name, table, header_lines)`` as in :func:`xlsx_bytes`."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     wb = Workbook()
-    ws = wb.active
-    ws.title = sheet[:31] or "data"
-    safe = neutralize(df)
-    for line in header_lines:
-        ws.append([neutralize_text(line)])
-        ws.cell(row=ws.max_row, column=1).font = Font(italic=True, color="666666")
-    if header_lines:
-        ws.append([])
-    ws.append(list(safe.columns))
-    for cell in ws[ws.max_row]:
-        cell.font = Font(bold=True)
-    for row in safe.itertuples(index=False):
-        ws.append([_cell(v) for v in row])
-    for cell_row in ws.iter_rows():  # text stays text even if it looks like a formula
-        for cell in cell_row:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"
+    wb.remove(wb.active)
+    for sheet, df, header_lines in sheets:
+        ws = wb.create_sheet(sheet[:31] or "data")
+        safe = neutralize(df)
+        for line in header_lines:
+            ws.append([neutralize_text(line)])
+            ws.cell(row=ws.max_row, column=1).font = Font(italic=True, color="666666")
+        if header_lines:
+            ws.append([])
+        ws.append(list(safe.columns))
+        for cell in ws[ws.max_row]:
+            cell.font = Font(bold=True)
+        for row in safe.itertuples(index=False):
+            ws.append([_cell(v) for v in row])
+        for cell_row in ws.iter_rows():  # text stays text even if it looks like a formula
+            for cell in cell_row:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
