@@ -226,6 +226,13 @@ def history(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return out[["activity", "unit", "unit_cost", "valid_from", "valid_to", "changed_by", "changed_at"]]
 
 
+def latest(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The latest rate of every activity: ``activity, unit, unit_cost, valid_from`` (sorted by activity)."""
+    periods = profit.rates(cur)
+    last = periods[periods["valid_to"].isna()]
+    return last[["activity", "unit", "unit_cost", "valid_from"]].reset_index(drop=True)
+
+
 # ---------------------------------------------------------------------------- command line
 def _parse_set(values: list[str] | None, valid_from: str | None) -> list[dict[str, object]]:
     out = []

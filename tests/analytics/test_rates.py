@@ -155,3 +155,10 @@ def test_cli_lists_and_saves_rates(tmp_path, capsys):
     assert "negative" in capsys.readouterr().err
     assert cli.main(["rates", "--db", str(path), "--set", "visit=1"]) == 2
     assert cli.main(["rates", "--db", str(path), "--set", "visit", "--valid-from", "2024-06-01"]) == 2
+
+
+def test_latest_rates(abc_store):
+    with db.cursor(abc_store) as cur:
+        df = rates.latest(cur)
+    assert df[["activity", "unit_cost"]].values.tolist() == [["call", 10], ["visit", 150]]
+    assert df["valid_from"].tolist() == [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-07-01")]

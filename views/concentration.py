@@ -1,0 +1,443 @@
+"""Profit concentration: the whale curve and the 20/80/30 figures, who makes and who destroys profit,
+what drives their cost, groups compared, and the activity rates behind it (what-if or saved)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pandas as pd
+import streamlit as st
+
+from analytics import concentration as conc
+from analytics import rates
+from charts import concentration as conc_charts
+from ui import cache, components, context
+
+PAGE = {"title": "nav.concentration", "icon": ":material/water:", "order": 10, "section": "nav.section.views"}
+
+EDITOR = "conc_rates"
+MODE = "conc_rate_mode"
+FLASH = "conc_flash"
+ALL = "__all__"
+ROWS = (10, 20, 50, 100, 500)
+MONEY_FORMATS = {"CNY": "yen", "RMB": "yen", "JPY": "yen", "USD": "dollar", "EUR": "euro"}
+
+ctx = context.get()
+t, f = ctx.t, ctx.filters
+money_format = MONEY_FORMATS.get(t.currency.upper(), "localized")
+
+components.page_header(t("conc.title"), t, f, subtitle=t("conc.subtitle", filters=components.describe_filters(f, t)))
+banner = st.container()
+cards = st.container()
+
+
+# ----------------------------------------------------------------------------- rate editor (first: it sets the rates)
+def _editor_frame(latest: pd.DataFrame, default_from: dt.date) -> pd.DataFrame:
+    return pd.DataFrame({
+        "activity": latest["activity"],
+        "name": [t.value("activity", a) for a in latest["activity"]],
+        "unit": [t.value("unit", u) for u in latest["unit"]],
+        "unit_cost": latest["unit_cost"].astype(float),
+        "since": pd.to_datetime(latest["valid_from"]).dt.date,
+        "new_cost": latest["unit_cost"].astype(float),
+        "new_from": default_from,
+    })
+
+
+def _differs(a: object, b: object) -> bool:
+    if a is None or b is None or (isinstance(a, float) and math.isnan(a)):
+        return a is not b
+    try:
+        return not math.isclose(float(a), float(b), rel_tol=0, abs_tol=5e-5)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return True
+
+
+def _problem_text(p: rates.RateProblem) -> str:
+    return t(f"conc.rates.problem.{p.code}", activity=t.value("activity", p.activity) if p.activity else "—", value=p.value)
+
+
+def _clear_editor() -> None:
+    st.session_state.pop(EDITOR, None)
+
+
+def rate_editor() -> dict[str, float]:
+    """The analysts' rate table; returns the what-if unit costs in force (empty when none)."""
+    latest = cache.run(rates.latest)
+    if latest.empty:
+        st.info(t("conc.rates.none"))
+        return {}
+    default_from = f.date_from or dt.date.today().replace(day=1)
+    base = _editor_frame(latest, default_from)
+    mode = st.radio(t("conc.rates.mode"), ["whatif", "save"], key=MODE, horizontal=True,
+                    format_func=lambda m: t(f"conc.rates.mode.{m}"), help=t("conc.rates.mode_help"))
+    st.caption(t("conc.rates.whatif_hint") if mode == "whatif" else t("conc.rates.save_hint"))
+    edited = st.data_editor(
+        base, key=EDITOR, num_rows="fixed", hide_index=True, width="stretch",
+        column_order=["name", "unit", "unit_cost", "since", "new_cost", "new_from"],
+        disabled=["name", "unit", "unit_cost", "since"],
+        column_config={
+            "name": st.column_config.TextColumn(t("common.activity")),
+            "unit": st.column_config.TextColumn(t("conc.rates.unit")),
+            "unit_cost": st.column_config.NumberColumn(t("conc.rates.current"), format="%.4g"),
+            "since": st.column_config.DateColumn(t("conc.rates.since"), format="YYYY-MM-DD"),
+            "new_cost": st.column_config.NumberColumn(t("conc.rates.new_cost"), min_value=0.0, step=0.0001,
+                                                      format="%.4g", help=t("conc.rates.new_cost_help")),
+            "new_from": st.column_config.DateColumn(t("conc.rates.new_from"), format="YYYY-MM-DD",
+                                                    help=t("conc.rates.new_from_help")),
+        },
+    )
+    if mode == "whatif":
+        proposed = [{"activity": r.activity, "unit_cost": r.new_cost, "valid_from": default_from}
+                    for r in edited.itertuples() if _differs(r.new_cost, r.unit_cost)]
+        try:
+            with_values = {ch.activity: ch.unit_cost for ch in _validated(proposed)}
+        except rates.RateError as exc:
+            st.error("\n\n".join(_problem_text(p) for p in exc.problems))
+            return {}
+        return with_values
+    changes = [{"activity": r.activity, "unit_cost": r.new_cost, "valid_from": r.new_from}
+               for r in edited.itertuples()
+               if _differs(r.new_cost, r.unit_cost) or r.new_from != default_from]
+    if not changes:
+        st.caption(t("conc.rates.nothing_to_save"))
+    else:
+        st.markdown(t("conc.rates.pending", n=len(changes)) + "\n" + "\n".join(
+            f"- {t.value('activity', ch['activity'])}: {_cost_text(ch['unit_cost'])} "
+            f"{t('conc.rates.from_date', date=t.date(ch['valid_from']) if isinstance(ch['valid_from'], dt.date) else '—')}"
+            for ch in changes))
+    if st.button(t("conc.rates.save", n=len(changes)), key="conc_rates_save", type="primary", disabled=not changes):
+        try:
+            result = rates.save(cache.connection(), changes, user=ctx.user)
+        except rates.RateError as exc:
+            st.error(t("conc.rates.refused") + "\n\n" + "\n\n".join(_problem_text(p) for p in exc.problems))
+        else:
+            st.session_state[FLASH] = t("conc.rates.saved", n=result.changed, months=len(result.months))
+            _clear_editor()
+            st.rerun()
+    return {}
+
+
+def _cost_text(v: object) -> str:
+    try:
+        return f"{float(v):,.4g}"  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(v)
+
+
+def _validated(proposed: list[dict[str, object]]) -> list[rates.RateChange]:
+    # As frozen RateChange rows: ui.cache freezes dicts inside a list but hands them back frozen.
+    rows = tuple(rates.RateChange(str(p["activity"]), p["unit_cost"], p["valid_from"]) for p in proposed)  # type: ignore[arg-type]
+    return cache.run(rates.validate, rows) if rows else []
+
+
+with st.expander(t("conc.rates.title"), icon=":material/tune:"):
+    edit_tab, history_tab = st.tabs([t("conc.rates.edit_tab"), t("conc.rates.history")])
+    with edit_tab:
+        whatif = rate_editor()
+        flash = st.session_state.pop(FLASH, None)
+        if flash:
+            st.success(flash)
+    with history_tab:
+        hist = cache.run(rates.history)
+        st.dataframe(
+            hist.assign(activity=[t.value("activity", a) for a in hist["activity"]],
+                        unit=[t.value("unit", u) for u in hist["unit"]]),
+            hide_index=True, width="stretch",
+            column_config={
+                "activity": t("common.activity"), "unit": t("conc.rates.unit"),
+                "unit_cost": st.column_config.NumberColumn(t("conc.rates.unit_cost"), format="%.4g"),
+                "valid_from": st.column_config.DateColumn(t("conc.rates.since"), format="YYYY-MM-DD"),
+                "valid_to": st.column_config.DateColumn(t("conc.rates.until"), format="YYYY-MM-DD"),
+                "changed_by": t("conc.rates.changed_by"),
+                "changed_at": st.column_config.DatetimeColumn(t("conc.rates.changed_at"), format="YYYY-MM-DD HH:mm"),
+            })
+if flash:
+    st.toast(flash, icon=":material/check_circle:")
+
+R = whatif or None
+s = cache.run(conc.summary, f, rates=R)
+saved = cache.run(conc.summary, f) if R else s
+fig = s.figures
+
+# ----------------------------------------------------------------------------- what-if banner and headline cards
+with banner:
+    if R:
+        latest = cache.run(rates.latest)
+        latest_costs = dict(zip(latest["activity"], latest["unit_cost"], strict=True))
+        st.warning(t("conc.whatif.banner", changes=t("conc.list_sep").join(
+            f"{t.value('activity', a)} {_cost_text(latest_costs.get(a))} → {_cost_text(v)}" for a, v in R.items())),
+            icon=":material/science:")
+        st.button(t("conc.whatif.discard"), on_click=_clear_editor, key="conc_whatif_discard", icon=":material/undo:")
+
+if not fig.customers:
+    with cards:
+        st.warning(t("common.no_customers"))
+    st.stop()
+
+
+def _money_delta(now: float, before: float) -> tuple[str | None, float | None]:
+    if not R:
+        return None, None
+    return t.money(now - before, compact=True, signed=True), now - before
+
+
+def _pts_delta(now: float | None, before: float | None) -> tuple[str | None, float | None]:
+    if not R or now is None or before is None:
+        return None, None
+    return t("conc.delta_pts", v=f"{(now - before) * 100:+.1f}"), now - before
+
+
+def _share(v: float | None, digits: int = 0) -> str:
+    return t.pct(v, digits) if v is not None else "—"
+
+
+undefined_note = "" if fig.shares_defined else "\n\n" + t("common.undefined_share")
+b = saved.figures
+with cards:
+    rows = [st.columns(4) for _ in range(3)]
+    loss_count_delta = (f"{fig.loss_customers - b.loss_customers:+,}", fig.loss_customers - b.loss_customers) if R else (None, None)
+    spec = [  # (column, key, value, (delta, raw delta), a rise is bad)
+        (rows[0][0], "conc.kpi.total", t.money(fig.total_profit, compact=True), _money_delta(fig.total_profit, b.total_profit), False),
+        (rows[0][1], "conc.kpi.top20", _share(fig.top20_profit_share), _pts_delta(fig.top20_profit_share, b.top20_profit_share), False),
+        (rows[0][2], "conc.kpi.peak", _share(fig.whale_peak_share), _pts_delta(fig.whale_peak_share, b.whale_peak_share), False),
+        (rows[0][3], "conc.kpi.peak_at", _share(fig.whale_peak_customer_share, 1),
+         _pts_delta(fig.whale_peak_customer_share, b.whale_peak_customer_share), False),
+        (rows[1][0], "conc.kpi.loss_customers", f"{fig.loss_customers:,}", loss_count_delta, True),
+        (rows[1][1], "conc.kpi.loss_share", _share(fig.loss_customer_share, 1),
+         _pts_delta(fig.loss_customer_share, b.loss_customer_share), True),
+        (rows[1][2], "conc.kpi.loss_profit", t.money(fig.loss_profit, compact=True), _money_delta(fig.loss_profit, b.loss_profit), False),
+        (rows[1][3], "conc.kpi.breakeven", t.money(fig.breakeven_profit, compact=True),
+         _money_delta(fig.breakeven_profit, b.breakeven_profit), False),
+        (rows[2][0], "conc.kpi.bottom30", t.money(fig.bottom30_profit, compact=True),
+         _money_delta(fig.bottom30_profit, b.bottom30_profit), False),
+        (rows[2][1], "conc.kpi.bottom30_share", _share(fig.bottom30_share_of_peak),
+         _pts_delta(fig.bottom30_share_of_peak, b.bottom30_share_of_peak), False),
+        (rows[2][2], "conc.kpi.gini", t.num(fig.gini, 3) if fig.gini is not None else "—",
+         (f"{fig.gini - b.gini:+.3f}", fig.gini - b.gini) if R and fig.gini is not None and b.gini is not None
+         else (None, None), True),
+        (rows[2][3], "conc.kpi.customers", f"{fig.customers:,}", (None, None), False),
+    ]
+    shares_of_total = {"conc.kpi.top20", "conc.kpi.peak"}
+    for col, key, value, (delta, raw), inverse in spec:
+        with col:
+            components.metric(t(key), value, delta,
+                              t(f"{key}.help", top=f"{fig.top20_customers:,}", bottom=f"{fig.bottom30_customers:,}",
+                                n=f"{fig.customers:,}") + (undefined_note if key in shares_of_total else ""),
+                              inverse=inverse, delta_raw=raw)
+    if R:
+        st.caption(t("conc.whatif.deltas"))
+    if fig.shares_defined:
+        st.info(t("conc.takeaway", top20=_share(fig.top20_profit_share), peak=_share(fig.whale_peak_share),
+                  at=_share(fig.whale_peak_customer_share), bottom30=_share(-(fig.bottom30_share_of_peak or 0)),
+                  potential=t.money(fig.peak_profit, compact=True), loss=f"{fig.loss_customers:,}",
+                  lossprofit=t.money(-fig.loss_profit, compact=True)), icon=":material/lightbulb:")
+    else:
+        st.warning(t("conc.undefined", total=t.money(fig.total_profit, compact=True),
+                     potential=t.money(fig.peak_profit, compact=True), loss=f"{fig.loss_customers:,}",
+                     lossprofit=t.money(-fig.loss_profit, compact=True)), icon=":material/warning:")
+    if not s.unpriced.empty:
+        st.caption(t("conc.unpriced", items=t("conc.list_sep").join(
+            f"{t.value('activity', a)} ({t.num(q)})" for a, q in zip(s.unpriced["activity"], s.unpriced["quantity"], strict=True))))
+
+
+# ----------------------------------------------------------------------------- whale curve and waterfall
+def _share_range(event: object) -> tuple[float, float] | None:
+    """The range of customer shares (fractions) selected on the curve: a box, or the selected points."""
+    selection = event.get("selection", {}) if hasattr(event, "get") else {}
+    for box in selection.get("box") or []:
+        xs = box.get("x") or []
+        if len(xs) == 2:
+            return min(xs) / 100, max(xs) / 100
+    xs = [p["x"] for p in selection.get("points") or [] if isinstance(p.get("x"), (int, float))]
+    return (min(xs) / 100, max(xs) / 100) if xs else None
+
+
+left, right = st.columns([3, 2], gap="medium")
+with left:
+    st.subheader(t("conc.curve.title"))
+    curve_event = components.chart(
+        conc_charts.whale_curve(s.curve, fig, t, height=470, selectable=True), "conc_curve",
+        on_select="rerun", selection_mode=("box", "points"))
+    share_range = _share_range(curve_event)
+    st.caption(t("conc.curve.hint"))
+with right:
+    st.subheader(t("conc.bridge.title"))
+    scope = st.radio(t("conc.bridge.scope"), ["all", "segment", "customer"], key="conc_bridge_scope", horizontal=True,
+                     format_func=lambda v: t(f"conc.bridge.scope.{v}"))
+    bridge, bridge_label = None, t("conc.bridge.all", n=f"{fig.customers:,}")
+    if scope == "segment":
+        segs = cache.run(conc.compare, f, "segment", rates=R)["group"].tolist()
+        seg = st.selectbox(t("common.segment"), segs, key="conc_bridge_segment",
+                           format_func=lambda v: conc_charts.group_label(t, "segment", v))
+        if seg is not None:
+            bridge = cache.run(conc.bridge, f, rates=R, column="segment", value=seg)
+            bridge_label = t("conc.bridge.segment", segment=conc_charts.group_label(t, "segment", seg), n=f"{bridge.customers:,}")
+    elif scope == "customer":
+        query = st.text_input(t("conc.bridge.search"), key="conc_bridge_q", placeholder=t("conc.bridge.search_ph"))
+        found = cache.run(conc.search_customers, f, query, 50) if query.strip() else None
+        if found is None:
+            st.caption(t("conc.bridge.search_hint"))
+        elif found.empty:
+            st.info(t("conc.bridge.not_found", query=query.strip()))
+        else:
+            labels = {r.customer_id: f"{r.customer_id} · {r.name}" for r in found.itertuples()}
+            cid = st.selectbox(t("common.customer"), list(labels), key="conc_bridge_customer", format_func=labels.get)
+            if cid is not None:
+                bridge = cache.run(conc.bridge, f, rates=R, customer_id=cid)
+                bridge_label = labels[cid]
+                st.markdown(f"[{t('conc.open_customer')}]({components.customer_url(cid, ctx.lang, f)})")
+    if scope == "all":
+        bridge = cache.run(conc.bridge, f, rates=R)
+    if bridge is not None:
+        components.chart(conc_charts.profit_bridge(bridge.revenue, bridge.cogs, bridge.costs, t, title=bridge_label,
+                                                   height=400), "conc_bridge")
+
+
+# ----------------------------------------------------------------------------- groups compared, loss drivers
+st.divider()
+st.subheader(t("conc.cmp.title"))
+c1, c2 = st.columns([3, 1])
+with c1:
+    dim = st.segmented_control(t("conc.cmp.by"), list(conc.DIMENSIONS), key="conc_dim", default="segment",
+                               format_func=lambda d: t(f"conc.dim.{d}"), required=True) or "segment"
+with c2:
+    unit = "quarter"
+    if dim == "period":
+        unit = st.segmented_control(t("conc.cmp.unit"), list(conc.PERIOD_UNITS), key="conc_unit", default="quarter",
+                                    format_func=lambda u: t(f"conc.unit.{u}"), required=True) or "quarter"
+groups = cache.run(conc.compare, f, dim, rates=R, period_unit=unit)
+if dim == "product":
+    st.caption(t("conc.cmp.product_note"))
+elif dim == "period":
+    st.caption(t("conc.cmp.period_note"))
+group_event = components.chart(conc_charts.group_comparison(groups, t, dim, title=t("conc.cmp.chart", dim=t(f"conc.dim.{dim}"))),
+                               "conc_groups", on_select="rerun", selection_mode=("points", "box"))
+options = [ALL, *groups["group"].tolist()]
+points = (group_event.get("selection", {}) if hasattr(group_event, "get") else {}).get("points") or []
+picked = [g for g in options[1:] if g in {str(p["customdata"][0]) for p in points if p.get("customdata")}]
+focus_key, pick_key = f"conc_group_{dim}_{unit}", f"conc_group_pick_{dim}_{unit}"
+if st.session_state.get(focus_key) not in (None, *options):
+    del st.session_state[focus_key]
+if picked != st.session_state.get(pick_key, []):  # a new selection on the bars moves the focus
+    st.session_state[pick_key] = picked
+    st.session_state[focus_key] = picked[0] if picked else ALL
+group_table = groups.assign(group=[conc_charts.group_label(t, dim, g) for g in groups["group"]])[
+    ["group", "customers", "revenue", "cost_to_serve", "total_profit", "top20_profit_share", "whale_peak_share",
+     "loss_customers", "loss_profit", "bottom30_share_of_peak", "gini"]]
+with st.expander(t("conc.cmp.table"), icon=":material/table:"):
+    st.dataframe(group_table, hide_index=True, width="stretch", column_config={
+        "group": t(f"conc.dim.{dim}"), "customers": t("common.customers"),
+        "revenue": st.column_config.NumberColumn(t("common.revenue"), format=money_format),
+        "cost_to_serve": st.column_config.NumberColumn(t("common.cost_to_serve"), format=money_format),
+        "total_profit": st.column_config.NumberColumn(t("common.profit"), format=money_format),
+        "top20_profit_share": st.column_config.NumberColumn(t("conc.kpi.top20"), format="percent"),
+        "whale_peak_share": st.column_config.NumberColumn(t("conc.kpi.peak"), format="percent"),
+        "loss_customers": t("conc.col.loss_customers"),
+        "loss_profit": st.column_config.NumberColumn(t("conc.kpi.loss_profit"), format=money_format),
+        "bottom30_share_of_peak": st.column_config.NumberColumn(t("conc.kpi.bottom30_share"), format="percent"),
+        "gini": st.column_config.NumberColumn(t("conc.kpi.gini"), format="%.3f"),
+    })
+    components.downloads(group_table.rename(columns={
+        "group": t(f"conc.dim.{dim}"), "customers": t("common.customers"), "revenue": t("common.revenue"),
+        "cost_to_serve": t("common.cost_to_serve"), "total_profit": t("common.profit"),
+        "top20_profit_share": t("conc.kpi.top20"), "whale_peak_share": t("conc.kpi.peak"),
+        "loss_customers": t("conc.col.loss_customers"), "loss_profit": t("conc.kpi.loss_profit"),
+        "bottom30_share_of_peak": t("conc.kpi.bottom30_share"), "gini": t("conc.kpi.gini")}),
+        f"concentration_by_{dim}", t, header_lines=[components.describe_filters(f, t)], key="conc_dl_groups")
+
+focus = st.selectbox(t("conc.cmp.focus"), options, key=focus_key,
+                     format_func=lambda g: t("conc.cmp.focus_all") if g == ALL else conc_charts.group_label(t, dim, g),
+                     help=t("conc.cmp.focus_help"))
+group = None if focus in (None, ALL) else focus
+group_name = conc_charts.group_label(t, dim, group) if group else t("conc.cmp.focus_all")
+drivers = cache.run(conc.loss_drivers, f, dim if group else None, group, rates=R, period_unit=unit)
+st.subheader(t("conc.drivers.title", group=group_name))
+if drivers.loss_customers:
+    st.caption(t("conc.drivers.summary", n=f"{drivers.loss_customers:,}", total=f"{drivers.customers:,}",
+                 loss=t.money(-drivers.loss_profit, compact=True), cts=t.money(drivers.loss_cost_to_serve, compact=True)))
+    components.chart(conc_charts.loss_drivers(drivers, t), "conc_drivers")
+    a = drivers.activities
+    st.dataframe(a.assign(activity=[t.value("activity", x) for x in a["activity"]])[
+        ["activity", "loss_cost", "loss_cost_share", "loss_cost_per_customer", "other_cost_per_customer",
+         "loss_cost_per_revenue", "other_cost_per_revenue"]],
+        hide_index=True, width="stretch", column_config={
+            "activity": t("common.activity"),
+            "loss_cost": st.column_config.NumberColumn(t("conc.drivers.col.loss_cost"), format=money_format,
+                                                       help=t("conc.drivers.col.loss_cost_help")),
+            "loss_cost_share": st.column_config.NumberColumn(t("conc.drivers.col.share"), format="percent",
+                                                             help=t("conc.drivers.col.share_help")),
+            "loss_cost_per_customer": st.column_config.NumberColumn(t("conc.drivers.loss"), format=money_format),
+            "other_cost_per_customer": st.column_config.NumberColumn(t("conc.drivers.other"), format=money_format),
+            "loss_cost_per_revenue": st.column_config.NumberColumn(t("conc.drivers.col.loss_rev"), format="percent",
+                                                                   help=t("conc.drivers.col.rev_help")),
+            "other_cost_per_revenue": st.column_config.NumberColumn(t("conc.drivers.col.other_rev"), format="percent",
+                                                                    help=t("conc.drivers.col.rev_help")),
+        })
+else:
+    st.success(t("conc.drivers.none", group=group_name))
+
+
+# ----------------------------------------------------------------------------- customer tables
+st.divider()
+st.subheader(t("conc.tables.title"))
+notes = []
+if share_range is not None:
+    first, last = conc.rank_range(fig.customers, share_range)
+    notes.append(t("conc.tables.ranks", first=f"{first:,}", last=f"{max(first, last):,}",
+                   lo=t.pct(share_range[0]), hi=t.pct(share_range[1])))
+if group:
+    notes.append(t("conc.tables.group", dim=t(f"conc.dim.{dim}"), group=group_name))
+    if dim in ("product", "period"):
+        notes.append(t(f"conc.tables.units.{dim}"))
+if notes:
+    st.info(" ".join(notes), icon=":material/filter_alt:")
+else:
+    st.caption(t("conc.tables.hint"))
+n_rows = st.selectbox(t("conc.tables.rows"), ROWS, index=1, key="conc_rows")
+header = [components.describe_filters(f, t), *notes]
+if R:
+    header.append(t("conc.whatif.export", changes=", ".join(f"{a}={v:g}" for a, v in R.items())))
+
+BASE_COLUMNS = ["rank", "customer_id", "name", "segment", "region", "channel", "revenue", "cogs", "cost_to_serve",
+                "profit", "main_driver", "main_driver_share"]
+OFF_SCREEN = ["region", "channel", "cogs"]  # in the downloads only, so that the activity costs stay in view
+
+
+def customer_table(kind: str) -> None:
+    tab = cache.run(conc.customer_table, f, kind, n_rows, rates=R, share_range=share_range,
+                    dimension=dim if group else None, group=group, period_unit=unit)
+    st.markdown(f"**{t(f'conc.tables.{kind}')}** · " + t("conc.tables.count", shown=f"{len(tab.frame):,}",
+                                                         matched=f"{tab.matched:,}"))
+    if tab.frame.empty:
+        st.caption(t("conc.tables.empty"))
+        return
+    df = tab.frame[BASE_COLUMNS + [f"cost:{a}" for a in tab.activities]].copy()
+    for column in ("segment", "region", "channel"):
+        df[column] = [t.value(column, v) for v in df[column]]
+    df["main_driver"] = [t.value("activity", v) if v else "—" for v in df["main_driver"]]
+    labels = {"rank": t("conc.col.rank"), "customer_id": t("common.customer_id"), "name": t("common.name"),
+              "segment": t("common.segment"), "region": t("common.region"), "channel": t("common.channel"),
+              "revenue": t("common.revenue"), "cogs": t("common.cogs"), "cost_to_serve": t("common.cost_to_serve"),
+              "profit": t("common.profit"), "main_driver": t("conc.col.main_driver"),
+              "main_driver_share": t("conc.col.main_driver_share"),
+              **{f"cost:{a}": t("conc.col.activity_cost", activity=t.value("activity", a)) for a in tab.activities}}
+    money_cols = ["revenue", "cogs", "cost_to_serve", "profit", *(f"cost:{a}" for a in tab.activities)]
+    config: dict[str, object] = {c: st.column_config.NumberColumn(labels[c], format=money_format) for c in money_cols}
+    config.update({
+        "rank": st.column_config.NumberColumn(labels["rank"], help=t("conc.col.rank_help")),
+        "customer_id": components.customer_link_config(labels["customer_id"]),
+        "name": labels["name"], "segment": labels["segment"], "region": labels["region"], "channel": labels["channel"],
+        "main_driver": st.column_config.TextColumn(labels["main_driver"], help=t("conc.col.main_driver_help"), width="medium"),
+        "main_driver_share": st.column_config.NumberColumn(labels["main_driver_share"], format="percent"),
+    })
+    st.dataframe(components.with_customer_links(df, ctx.lang, f), hide_index=True, width="stretch",
+                 column_order=[c for c in df.columns if c not in OFF_SCREEN], column_config=config,
+                 height=min(36 * (len(df) + 1) + 4, 760), key=f"conc_table_{kind}")
+    components.downloads(df.rename(columns=labels), f"concentration_{kind}_customers", t, header_lines=header,
+                         key=f"conc_dl_{kind}")
+
+
+customer_table("top")
+customer_table("loss")
