@@ -118,7 +118,9 @@ FROM lines WHERE amount >= 0 AND d > $cal_end AND d <= $hold_end GROUP BY custom
 def _store_lines_sql(f: Filters) -> tuple[str, dict[str, Any]]:
     """Transaction lines of the filter's customers (all history: the period's start is not used)."""
     cust, params = f.customer_sql("c")
-    sql = (f"SELECT t.customer_id, t.tx_date AS d, CAST(t.revenue AS DOUBLE) AS amount "
+    # revenue stays DECIMAL: exact sums, so the same data always give the same fit (float sums
+    # in parallel aggregation vary in their last bits, which moves a flat likelihood's optimum)
+    sql = (f"SELECT t.customer_id, t.tx_date AS d, t.revenue AS amount "
            f"FROM {schema.TRANSACTIONS} t JOIN {schema.CUSTOMERS} c USING (customer_id) WHERE {cust}")
     return sql, params
 
@@ -225,7 +227,7 @@ def _frame_connection(tx: pd.DataFrame) -> duckdb.DuckDBPyConnection:
     return con
 
 
-_FRAME_LINES = "SELECT customer_id, CAST(d AS DATE) AS d, amount FROM frame_lines"
+_FRAME_LINES = "SELECT customer_id, CAST(d AS DATE) AS d, CAST(amount AS DECIMAL(38, 6)) AS amount FROM frame_lines"
 
 
 def rfm_from_transactions(tx: pd.DataFrame, calibration_end: Any = None,

@@ -145,6 +145,16 @@ class CustomerValues:
     pooled_cost_to_serve_rate: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def p_alive_histogram(self, bins: int = 20) -> Histogram:
+        """Customers per P(alive) band of width 1/bins over [0, 1] (customers without one left out)."""
+        return histogram(self.table["p_alive"].dropna(), bins, 0.0, 1.0)
+
+    def potential_histogram(self, bins: int = 40) -> Histogram:
+        """Customers per potential-value band on a signed log scale (:func:`symlog`): potential
+        values run from large losses through about zero to millions, which equal money bands
+        would squeeze into one bar."""
+        return histogram(self.table["potential_value"], bins, scale="symlog")
+
     def customers_in(self, tier: str) -> pd.DataFrame:
         """The rows of ``table`` in one tier (largest total value first)."""
         if tier not in TIERS:
@@ -182,6 +192,54 @@ class CustomerValues:
             "potential_cuts": list(self.potential_cuts),
             "tier_counts": tier_counts(self),
         }
+
+
+def symlog(v: Any) -> Any:
+    """sign(v) · log10(1 + |v|): a log scale for values of both signs (0 maps to 0)."""
+    return np.sign(v) * np.log10(1 + np.abs(v))
+
+
+def symlog_inverse(s: Any) -> Any:
+    """The inverse of :func:`symlog`."""
+    return np.sign(s) * (10 ** np.abs(s) - 1)
+
+
+@dataclass(frozen=True)
+class Histogram:
+    """Counts per band: ``counts[i]`` values lie in [edges[i], edges[i + 1]) (the last band is
+    closed); ``below`` and ``above`` count the values outside [edges[0], edges[-1]]. Edges are in
+    the values' own unit; with ``scale="symlog"`` the bands are equal on the :func:`symlog` scale."""
+
+    edges: tuple[float, ...]
+    counts: tuple[int, ...]
+    below: int
+    above: int
+    scale: str = "linear"
+
+    @property
+    def outside(self) -> int:
+        return self.below + self.above
+
+
+def histogram(values: pd.Series, bins: int, lo: float | None = None, hi: float | None = None,
+              scale: str = "linear") -> Histogram:
+    """:class:`Histogram` of ``values`` in ``bins`` equal bands over [lo, hi] (default: their range),
+    equal on a linear or a signed log scale (``scale="symlog"``)."""
+    if scale not in ("linear", "symlog"):
+        raise ValueError(f"unknown histogram scale {scale!r}")
+    v = values.dropna().to_numpy(dtype=float)
+    if v.size == 0:
+        return Histogram((), (), 0, 0, scale)
+    fwd = symlog if scale == "symlog" else (lambda x: x)
+    inv = symlog_inverse if scale == "symlog" else (lambda x: x)
+    tv = fwd(v)
+    lo_t = float(tv.min()) if lo is None else float(fwd(lo))
+    hi_t = float(tv.max()) if hi is None else float(fwd(hi))
+    if hi_t <= lo_t:  # all equal: one band around the value
+        lo_t, hi_t = lo_t - 0.5, lo_t + 0.5
+    counts, edges = np.histogram(tv, bins=bins, range=(lo_t, hi_t))
+    return Histogram(tuple(float(e) for e in inv(edges)), tuple(int(c) for c in counts),
+                     int((tv < lo_t).sum()), int((tv > hi_t).sum()), scale)
 
 
 def tier_counts(values: CustomerValues) -> dict[str, int]:

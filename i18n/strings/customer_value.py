@@ -76,7 +76,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "cv.kpi.alive": ("平均存活概率", "Mean P(alive)"),
     "cv.kpi.alive.help": ("BG/NBD 模型估计的客户在估值日仍然“存活”（未流失）的概率的平均值。",
                           "Average of the probability, estimated by BG/NBD, that a customer is still active (has not left) on the valuation date."),
-    "cv.kpi.purchases": ("预计购买次数", "Expected purchases"),
+    "cv.kpi.purchases": ("预计购买次数", "Purchases ahead"),
     "cv.kpi.purchases.help": ("未来 {horizon} 个月预计的购买次数合计（同一天的多笔交易算一次购买）。",
                               "Expected purchases over the next {horizon} months in total (several transactions on one day are one purchase)."),
     # Notes about fallbacks
@@ -148,8 +148,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "cv.axis.customers": ("客户数", "Customers"),
     "cv.chart.clv": ("潜在价值（客户终身价值）分布", "Potential value (CLV)"),
     "cv.axis.clv": ("潜在价值", "Potential value"),
-    "cv.clv.clipped": ("横轴只显示第 1 至第 99 百分位之间的客户，另有 {n} 位在范围之外。",
-                       "The axis shows customers between the 1st and 99th percentile; {n} more lie outside it."),
+    "cv.axis.clv_log": ("潜在价值（对数刻度，正负两侧）", "Potential value (log scale, both signs)"),
+    "cv.clv.log_note": ("潜在价值从大额亏损到数百万不等，横轴用对数刻度，小客户和大客户都看得清；红色为预计亏损的客户，灰色为约等于零（基本已流失）。",
+                        "Potential values run from large losses to millions, so the axis is logarithmic and small and large customers both show; red bands are customers expected to lose money, grey about zero (mostly gone)."),
     "cv.palive.none": ("没有 BG/NBD 模型，无法给出存活概率。", "Without a BG/NBD model there is no P(alive)."),
     "cv.hover.bin": ("{lo} 至 {hi}：{n} 位客户", "{lo} to {hi}: {n} customers"),
     # Backtest
