@@ -1,0 +1,343 @@
+"""Values as analysts' files hold them, turned into the store's types — in SQL, vectorised
+(part of :mod:`analytics.ingest`).
+
+Every rule here is applied by DuckDB to whole columns; nothing loops over rows in Python.
+
+Text
+    Leading and trailing spaces (ASCII, ideographic U+3000, no-break U+00A0, BOM) are removed;
+    an empty cell is missing. Ids additionally lose full-width forms (``Ｃ００１`` → ``C001``)
+    and a float suffix that spreadsheets add to numeric codes (``17850.0`` → ``17850``).
+    Categories with a fixed list (customer type, feedback kind, opportunity stage) accept the
+    stored code, its Chinese and English names and a few common synonyms, in any case; other
+    categories keep their value, except that a Chinese or English name the app already translates
+    (``华东`` for ``East``) is stored as its code, so that one region is not two.
+
+Numbers and money
+    A plain number is cast directly. Otherwise: full-width digits and punctuation become ASCII;
+    currency signs and codes (¥ ￥ $ € £ 元 RMB CNY USD EUR GBP HKD) are removed; ``(1,234.00)``
+    is negative (accounting format); thousands separators (comma or space) are removed only where
+    they group digits in threes (``1,5`` stays invalid rather than becoming 15); a trailing
+    ``万`` multiplies by 10⁴ and ``亿`` by 10⁸; a trailing ``%`` divides by 100, except in a column
+    on a 0–100 scale (its maximum is 100), where ``85%`` means 85. Money keeps exact decimals and
+    is rounded to cents (half away from zero); infinities and NaN are not numbers.
+
+Dates
+    Each date column's format is detected from a sample of up to 20,000 distinct values, among
+    ISO (``YYYY-MM-DD`` and ``YYYY/MM/DD``, with or without a time), ``YYYY.MM.DD``,
+    ``YYYYMMDD``, ``YYYY年M月D日``, ``DD/MM/YYYY`` and ``MM/DD/YYYY`` (also with dots, dashes, two-
+    digit years and times), ``5-Mar-2024`` styles, year-month (the first of the month) and Excel
+    serial numbers (five digits: days since 1899-12-30). Day-first and month-first readings
+    exclude each other: when every value of the whole column reads both ways (``03/05/2024``),
+    the column is *ambiguous* and nothing loads until the analyst chooses. Dates before 1900 or
+    after 2100 are rejected as out of range (usually a misread format).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cache
+
+import duckdb
+
+from analytics import schema
+
+MAX_TEXT = 32_768
+MAX_ID = 200
+DATE_MIN = dt.date(1900, 1, 1)
+DATE_MAX = dt.date(2100, 12, 31)
+SAMPLE = 20_000
+
+_SPACES = " \t\r\n\u3000\u00a0\ufeff"
+_FW_FROM = "０１２３４５６７８９．，－＋％（）／：　"
+_FW_TO = "0123456789.,-+%()/: "
+_FW_ALNUM_FROM = _FW_FROM + "".join(chr(c) for c in range(0xFF21, 0xFF3B)) + "".join(chr(c) for c in range(0xFF41, 0xFF5B)) + "＿"
+_FW_ALNUM_TO = _FW_TO + "ABCDEFGHIJKLMNOPQRSTUVWXYZ" + "abcdefghijklmnopqrstuvwxyz" + "_"
+_CURRENCY = r"(?i)(rmb|cny|usd|eur|gbp|hkd|us\$|hk\$|[¥￥$€£元])"
+_GROUPED = r"[+-]?\d{1,3}([, ]\d{3})+(\.\d*)?"
+
+
+def lit(value: str) -> str:
+    """A SQL string literal (values the engine itself writes into SQL: codes, labels, formats)."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def clean_sql(x: str) -> str:
+    """Trimmed text; NULL when empty."""
+    return f"nullif(trim({x}, {lit(_SPACES)}), '')"
+
+
+def halfwidth_sql(x: str, alnum: bool = False) -> str:
+    """Full-width digits and punctuation (and letters, for ids) as ASCII; only touches non-ASCII text."""
+    src, dst = (_FW_ALNUM_FROM, _FW_ALNUM_TO) if alnum else (_FW_FROM, _FW_TO)
+    return f"(CASE WHEN strlen({x}) <> length({x}) THEN translate({x}, {lit(src)}, {lit(dst)}) ELSE {x} END)"
+
+
+# ----------------------------------------------------------------------------- categories
+# Synonyms beyond the app's own translations, for the categories with a fixed list.
+EXTRA_LABELS: dict[str, dict[str, tuple[str, ...]]] = {
+    "customer_type": {
+        "enterprise": ("企业客户", "公司", "单位", "政企", "集团", "企业用户", "企業", "企業客戶", "公司客戶",
+                       "business", "company", "corporate", "b2b"),
+        "individual": ("个人客户", "个人用户", "私人", "個人", "個人客戶", "personal", "person", "consumer", "private",
+                       "b2c"),
+    },
+    "kind": {
+        "praise": ("好评", "赞扬", "表彰", "感谢", "表揚", "好評", "compliment", "positive"),
+        "complaint": ("差评", "抱怨", "投訴", "差評", "negative"),
+        "other": ("其它", "建议", "咨询", "建議", "諮詢", "suggestion", "inquiry"),
+    },
+    "stage": {
+        "target": ("目标",), "prospect": ("潜客", "线索", "lead"), "opportunity": ("机会", "商机阶段"),
+        "won": ("成交", "赢得", "签约", "closed won"), "lost": ("输单", "失败", "closed lost"),
+    },
+}
+
+
+@cache
+def choice_map(column: str, choices: tuple[str, ...]) -> dict[str, str]:
+    """Lower-cased accepted spellings → stored code, for a category with a fixed list."""
+    from i18n import values
+
+    out = {c.lower(): c for c in choices}
+    for raw, (zh, en) in values.all_values().get(column, {}).items():
+        if raw in choices:
+            out.setdefault(zh.lower(), raw)
+            out.setdefault(en.lower(), raw)
+    for raw, extra in EXTRA_LABELS.get(column, {}).items():
+        if raw in choices:
+            for label in extra:
+                out.setdefault(label.lower(), raw)
+    return out
+
+
+@cache
+def label_map(column: str) -> dict[str, str]:
+    """Names the app shows for stored codes of an open category (``华东`` → ``East``), when unambiguous."""
+    from i18n import values
+
+    seen: dict[str, set[str]] = {}
+    for raw, (zh, en) in values.all_values().get(column, {}).items():
+        for label in (zh, en):
+            if label != raw:
+                seen.setdefault(label, set()).add(raw)
+    codes = set(values.all_values().get(column, {}))
+    return {label: next(iter(raws)) for label, raws in seen.items() if len(raws) == 1 and label not in codes}
+
+
+def category_sql(t: str, col: schema.Column) -> str:
+    """A cleaned category value as its stored code (NULL when a fixed list does not contain it)."""
+    if col.choices:
+        pairs = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in choice_map(col.name, col.choices).items())
+        return f"(CASE lower({t}) {pairs} END)"
+    labels = label_map(col.name)
+    if not labels:
+        return t
+    pairs = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in labels.items())
+    return f"(CASE {t} {pairs} ELSE {t} END)"
+
+
+def id_sql(t: str) -> str:
+    """An id without full-width forms or a spreadsheet's ``.0`` suffix."""
+    h = halfwidth_sql(t, alnum=True)
+    return f"(CASE WHEN ends_with({t}, '.0') AND regexp_full_match({t}, '[0-9]+\\.0+') THEN split_part({t}, '.', 1) ELSE {h} END)"
+
+
+# ----------------------------------------------------------------------------- numbers
+def percent_factor(col: schema.Column) -> float:
+    """What ``%`` does in this column: ÷100, or nothing on a 0–100 scale."""
+    return 1.0 if col.max == 100 else 0.01
+
+
+def number_fast_sql(t: str, col: schema.Column) -> str:
+    """The direct cast (most values): DOUBLE, or exact DECIMAL for money."""
+    if col.kind == "money":
+        scale = col.sql.split(",")[-1].rstrip(")") if "," in col.sql else "2"
+        return f"try_cast({t} AS DECIMAL(38,{scale}))"
+    return f"(CASE WHEN isfinite(try_cast({t} AS DOUBLE)) THEN try_cast({t} AS DOUBLE) END)"
+
+
+def number_slow_select(source: str, ord_col: str, raw: str, col: schema.Column, where: str) -> str:
+    """``SELECT ord, v`` for the values the direct cast refused, through the normalisation chain."""
+    pct = percent_factor(col) if col.kind != "money" else "NULL"
+    cast = "DECIMAL(38,6)" if col.kind == "money" else "DOUBLE"
+    return f"""
+    SELECT o, CASE WHEN f IS NULL THEN NULL WHEN d IS NULL THEN NULL ELSE d * f END AS v FROM (
+      SELECT o, f, try_cast(CASE WHEN regexp_full_match(s, '{_GROUPED}') THEN regexp_replace(s, '[, ]', '', 'g')
+                                 ELSE s END AS {cast}) AS d FROM (
+        SELECT o, CASE WHEN ends_with(s, '%') THEN {pct} WHEN ends_with(s, '万') THEN 10000
+                       WHEN ends_with(s, '亿') THEN 100000000 ELSE 1 END AS f,
+               trim(rtrim(s, '%万亿')) AS s FROM (
+          SELECT o, CASE WHEN regexp_full_match(s, '\\(.*\\)') THEN '-' || trim(s[2:-2]) ELSE s END AS s FROM (
+            SELECT {ord_col} AS o, trim(regexp_replace({halfwidth_sql(raw)}, '{_CURRENCY}', '', 'g'), {lit(_SPACES)}) AS s
+            FROM {source} WHERE {where}))))"""
+
+
+# ----------------------------------------------------------------------------- dates
+@dataclass(frozen=True)
+class DateFormat:
+    key: str  # "iso", "excel" or a strptime format
+    family: str  # ymd, dmy, mdy, text, ym, excel
+    label: str
+
+
+_F = DateFormat
+FORMATS: tuple[DateFormat, ...] = (
+    _F("iso", "ymd", "YYYY-MM-DD"),
+    _F("%Y.%m.%d", "ymd", "YYYY.MM.DD"),
+    _F("%Y%m%d", "ymd", "YYYYMMDD"),
+    _F("%Y年%m月%d日", "ymd", "YYYY年M月D日"),
+    _F("%Y年%m月%d日 %H:%M:%S", "ymd", "YYYY年M月D日 hh:mm:ss"),
+    _F("%Y年%m月%d日 %H:%M", "ymd", "YYYY年M月D日 hh:mm"),
+    _F("%Y.%m.%d %H:%M:%S", "ymd", "YYYY.MM.DD hh:mm:ss"),
+    _F("%d/%m/%Y", "dmy", "DD/MM/YYYY"),
+    _F("%d/%m/%Y %H:%M:%S", "dmy", "DD/MM/YYYY hh:mm:ss"),
+    _F("%d/%m/%Y %H:%M", "dmy", "DD/MM/YYYY hh:mm"),
+    _F("%d.%m.%Y", "dmy", "DD.MM.YYYY"),
+    _F("%d-%m-%Y", "dmy", "DD-MM-YYYY"),
+    _F("%d/%m/%y", "dmy", "DD/MM/YY"),
+    _F("%m/%d/%Y", "mdy", "MM/DD/YYYY"),
+    _F("%m/%d/%Y %H:%M:%S", "mdy", "MM/DD/YYYY hh:mm:ss"),
+    _F("%m/%d/%Y %H:%M", "mdy", "MM/DD/YYYY hh:mm"),
+    _F("%m-%d-%Y", "mdy", "MM-DD-YYYY"),
+    _F("%m/%d/%y", "mdy", "MM/DD/YY"),
+    _F("%d-%b-%Y", "text", "D-Mon-YYYY"),
+    _F("%d %b %Y", "text", "D Mon YYYY"),
+    _F("%b %d, %Y", "text", "Mon D, YYYY"),
+    _F("%d-%b-%y", "text", "D-Mon-YY"),
+    _F("%Y-%m", "ym", "YYYY-MM"),
+    _F("%Y/%m", "ym", "YYYY/MM"),
+    _F("%Y年%m月", "ym", "YYYY年M月"),
+    _F("excel", "excel", "Excel serial"),
+)
+BY_KEY = {f.key: f for f in FORMATS}
+_EXCLUSIVE = ("dmy", "mdy")
+
+
+def date_text_sql(x: str) -> str:
+    """A cleaned date cell with full-width digits made ASCII."""
+    return halfwidth_sql(x)
+
+
+def _parse_sql(t: str, fmt: DateFormat) -> str:
+    if fmt.key == "iso":
+        return f"try_cast({t} AS DATE)"
+    if fmt.key == "excel":
+        return (f"(CASE WHEN regexp_full_match({t}, '[0-9]{{5}}(\\.[0-9]+)?') "
+                f"THEN DATE '1899-12-30' + CAST(floor(CAST({t} AS DOUBLE)) AS INTEGER) END)")
+    return f"CAST(try_strptime({t}, {lit(fmt.key)}) AS DATE)"
+
+
+def date_sql(t: str, keys: tuple[str, ...]) -> str:
+    """The date a cell holds under the chosen formats, tried in order (NULL when none fits)."""
+    if not keys:
+        return "CAST(NULL AS DATE)"
+    parts = []
+    strp = [k for k in keys if k not in ("iso", "excel")]
+    for k in keys:
+        if k == "iso":
+            parts.append(_parse_sql(t, BY_KEY["iso"]))
+        elif k == "excel":
+            parts.append(_parse_sql(t, BY_KEY["excel"]))
+        elif k == strp[0]:
+            formats = ", ".join(lit(s) for s in strp)
+            parts.append(f"CAST(try_strptime({t}, [{formats}]) AS DATE)")
+    return parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
+
+
+def custom_format(key: str) -> DateFormat:
+    """A strptime format given by the analyst (validated: it must contain a year)."""
+    if key in BY_KEY:
+        return BY_KEY[key]
+    if "%Y" not in key and "%y" not in key:
+        raise ValueError(f"date format {key!r} has no year (%Y or %y)")
+    if any(ch in key for ch in "'\\\n"):
+        raise ValueError(f"date format {key!r} contains characters that are not allowed")
+    fam = "dmy" if key.find("%d") < key.find("%m") else "mdy" if "%d" in key and "%m" in key else "ymd"
+    if key.startswith(("%Y", "%y")):
+        fam = "ymd"
+    return DateFormat(key, fam, key)
+
+
+@dataclass(frozen=True)
+class DateChoice:
+    """The formats applied to one date column, how many sampled values each read, and whether the
+    analyst must choose between day-first and month-first readings."""
+
+    column: str
+    formats: tuple[str, ...]
+    counts: tuple[int, ...]
+    ambiguous: bool = False
+    alternatives: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()
+    explicit: bool = False
+    sampled: int = 0
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(BY_KEY[k].label if k in BY_KEY else k for k in self.formats)
+
+
+def detect_dates(cur: duckdb.DuckDBPyConnection, table: str, expr: str, column: str) -> DateChoice:
+    """Choose the formats of one date column (``expr`` over ``table`` gives its cleaned text)."""
+    sample = f"(SELECT DISTINCT {expr} AS t FROM {table} WHERE {expr} IS NOT NULL LIMIT {SAMPLE})"
+    flags = ", ".join(f"{_parse_sql('t', f)} IS NOT NULL" for f in FORMATS)
+    rows = cur.execute(f"SELECT t, {flags} FROM {sample}").fetchall()
+    if not rows:
+        return DateChoice(column, ("iso",), (0,), sampled=0)
+    values = [r[0] for r in rows]
+    parsed = [set(i for i, r in enumerate(rows) if r[k + 1]) for k in range(len(FORMATS))]
+    fam_sets: dict[str, set[int]] = {}
+    for f, s in zip(FORMATS, parsed, strict=True):
+        fam_sets.setdefault(f.family, set()).update(s)
+    dmy, mdy = fam_sets.get("dmy", set()), fam_sets.get("mdy", set())
+    ambiguous = False
+    examples: tuple[str, ...] = ()
+    banned: str | None = None
+    if dmy or mdy:
+        only_d, only_m = dmy - mdy, mdy - dmy
+        if only_d and not only_m:
+            banned = "mdy"
+        elif only_m and not only_d:
+            banned = "dmy"
+        else:
+            if not only_d and not only_m:
+                # The sample cannot tell: look for a deciding value in the whole column.
+                d_keys = [f for f in FORMATS if f.family == "dmy"]
+                m_keys = [f for f in FORMATS if f.family == "mdy"]
+                d_any = " OR ".join(f"{_parse_sql(expr, f)} IS NOT NULL" for f in d_keys)
+                m_any = " OR ".join(f"{_parse_sql(expr, f)} IS NOT NULL" for f in m_keys)
+                only_d_n, only_m_n = cur.execute(
+                    f"""SELECT count(*) FILTER (WHERE ({d_any}) AND NOT ({m_any})),
+                               count(*) FILTER (WHERE ({m_any}) AND NOT ({d_any}))
+                        FROM {table} WHERE {expr} IS NOT NULL""").fetchone()
+                if only_d_n and not only_m_n:
+                    banned = "mdy"
+                elif only_m_n and not only_d_n:
+                    banned = "dmy"
+                else:
+                    ambiguous = True
+            else:
+                ambiguous = True
+            if ambiguous:
+                banned = "mdy" if len(dmy) >= len(mdy) else "dmy"
+                examples = tuple(sorted(values[i] for i in (dmy & mdy)))[:3]
+    # Greedy cover: the format reading most values first, then those that read what is left.
+    order = sorted(range(len(FORMATS)), key=lambda k: (-len(parsed[k]), k))
+    covered: set[int] = set()
+    chosen: list[int] = []
+    for k in order:
+        if FORMATS[k].family == banned or not parsed[k]:
+            continue
+        new = parsed[k] - covered
+        if new:
+            chosen.append(k)
+            covered |= new
+    chosen.sort()
+    formats = tuple(FORMATS[k].key for k in chosen) or ("iso",)
+    counts = tuple(len(parsed[k]) for k in chosen) or (0,)
+    alternatives: tuple[str, ...] = ()
+    if ambiguous:
+        alt_family = "dmy" if banned == "dmy" else "mdy"
+        alternatives = tuple(f.key for k, f in enumerate(FORMATS) if f.family == alt_family and parsed[k])
+    return DateChoice(column, formats, counts, ambiguous, alternatives, examples, sampled=len(values))
