@@ -1,0 +1,135 @@
+"""The Delivered value page under AppTest: same numbers as ``report --json``, every chart, the
+page's own widgets, and a clear message instead of a crash when there are no assessments."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from analytics import cli, db
+from analytics import delivered_value as dv
+from charts.delivered_value import score
+from i18n import Translator
+from tests.helpers import D, build_store, customer
+from tests.ui.apptest import assert_ok, metrics, plotly_specs, start
+
+PAGE = "views/delivered_value.py"
+
+
+def report_json(demo_path, capsys, *args: str) -> dict:
+    assert cli.main(["report", "--db", str(demo_path), "--json", *args]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def expected_metrics(out: dict, lang: str) -> dict[str, str]:
+    t = Translator(lang)
+    return {
+        t("dv.kpi.delivered"): score(out["delivered_value_mean"], t),
+        t("dv.kpi.value"): score(out["customer_value_mean"], t),
+        t("dv.kpi.cost"): score(out["customer_cost_mean"], t),
+        t("dv.kpi.ratio"): score(out["value_cost_ratio"], t),
+        t("dv.kpi.gap"): score(out["satisfaction_gap_mean"], t, signed=True),
+        t("dv.kpi.below"): t.pct(out["share_below_expectation"]),
+        t("dv.kpi.winwin"): t.pct(out["winwin_share"]),
+        t("dv.kpi.assessed"): t.num(out["assessed_customers"]),
+    }
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_page_shows_the_report_numbers_under_filters(app_db, demo_path, capsys, lang):
+    out = report_json(demo_path, capsys, "--segment", "Corporate,SMB", "--region", "East")
+    at = start(lang, page=PAGE, segment="Corporate,SMB", region="East")
+    assert_ok(at)
+    t = Translator(lang)
+    assert at.title[0].value == t("dv.title")
+    shown = metrics(at)
+    for label, value in expected_metrics(out, lang).items():
+        assert shown[label] == value, label
+    assert out["assessed_customers"] > 0 and out["unassessed_customers"] > 0
+    assert any(f"{out['unassessed_customers']:,}" in w.value for w in at.warning)
+    # Entered / left the win-win zone, as in the report.
+    assert shown[t("dv.move.entered")] == t.num(out["winwin_entered"])
+    assert shown[t("dv.move.left")] == t.num(out["winwin_left"])
+
+
+def test_page_without_filters_matches_report_and_draws_every_chart(app_db, demo_path, capsys):
+    out = report_json(demo_path, capsys)
+    at = start("en", page=PAGE)
+    assert_ok(at)
+    shown = metrics(at)
+    for label, value in expected_metrics(out, "en").items():
+        assert shown[label] == value, label
+    specs = plotly_specs(at)
+    kinds = [{tr["type"] for tr in s["data"]} for s in specs]
+    # waterfall, comparison, trend, dumbbell, win-win map, quadrant shares by period
+    assert kinds[0] == {"waterfall"} and kinds[1] == {"waterfall"} and len(specs[1]["data"]) == 2
+    assert kinds[2] == {"scatter"} and kinds[3] == {"scatter"}
+    assert kinds[4] == {"scattergl"} and kinds[5] == {"bar"}
+    win_map = specs[4]
+    assert win_map["layout"]["dragmode"] == "select"
+    assert len(win_map["layout"]["shapes"]) >= 4  # the four shaded quadrants
+    labels = {a["text"] for a in win_map["layout"]["annotations"]}
+    assert "<b>Win-win</b>" in labels and "<b>Neither gains</b>" in labels
+    # one point per assessed customer, each carrying its customer_id for selections
+    ids = [c for tr in win_map["data"] for c in tr["customdata"]]
+    assert len(ids) == len(set(ids)) == out["assessed_customers"] and all(i.startswith("C") for i in ids)
+    map_proto = at.get("plotly_chart")[4].proto
+    assert list(map_proto.selection_mode) == [0, 1, 2]  # points, box, lasso: selecting lists the customers
+
+
+def test_page_widgets(app_db):
+    at = start("zh", page=PAGE)
+    assert_ok(at)
+    at.selectbox(key="dv_group_by").set_value("product").run()
+    assert_ok(at)
+    t = Translator("zh")
+    groups = next(el.value for el in at.dataframe if "分组" in el.value.columns)
+    assert t("dv.group.none") in set(groups["分组"]) and t.value("product", "Mobile plan") in set(groups["分组"])
+    assert at.selectbox(key="dv_cmp_a_product").value is not None
+    at.segmented_control(key="dv_scope").set_value("customer").run()
+    assert_ok(at)
+    first = at.selectbox(key="dv_scope_customer").options[0]
+    assert first.startswith("C")
+    at.segmented_control(key="dv_scope").set_value("group").run()
+    assert_ok(at)
+    at.segmented_control(key="dv_freq").set_value("quarter").run()
+    assert_ok(at)
+    slider = at.select_slider(key="dv_step_quarter")
+    # the whole period, then Nov–Dec 2025 (part of Q4), four … and October 2026 (part of Q4)
+    assert slider.options == [t("dv.winwin.whole"), "2025年Q4", "2026年Q1", "2026年Q2", "2026年Q3", "2026年Q4"]
+    slider.set_value(len(slider.options) - 1).run()
+    assert_ok(at)
+    title = plotly_specs(at)[4]["layout"]["title"]["text"]
+    assert "2026年Q4" in title and "2026年10月1日" in title  # the step is clipped to the period
+    at.segmented_control(key="dv_map_scale").set_value("linear").run()
+    assert_ok(at)
+    assert "对称对数" not in plotly_specs(at)[4]["layout"]["yaxis"]["title"]["text"]
+
+
+def test_no_assessments_gives_a_clear_message(tmp_path, monkeypatch):
+    path = tmp_path / "noassess.duckdb"
+    build_store(path, customers=[customer("A"), customer("B")], transactions=[
+        {"transaction_id": "1", "customer_id": "A", "tx_date": D("2024-01-15"), "product": "p", "quantity": 1,
+         "revenue": 100, "cogs": 50},
+        {"transaction_id": "2", "customer_id": "B", "tx_date": D("2024-02-15"), "product": "p", "quantity": 1,
+         "revenue": 80, "cogs": 50}]).close()
+    monkeypatch.setenv(db.ENV_DB, str(path))
+    for lang in ("en", "zh"):
+        at = start(lang, page=PAGE)
+        assert_ok(at)
+        t = Translator(lang)
+        assert any(t("dv.no_assessments", n="2") == i.value for i in at.info)
+        assert not plotly_specs(at) and not metrics(at)
+
+
+def test_every_code_the_page_names_has_both_languages():
+    from i18n import catalog
+
+    keys = [*(f"dv.part.{p}" for p in dv.PARTS), *(f"dv.short.{p}" for p in dv.PARTS),
+            *(f"dv.level.{lvl}" for lvl in dv.LEVELS), *(f"dv.quadrant.{q}" for q in (*dv.QUADRANTS, "not_assessed")),
+            *(f"dv.move.{m}" for m in dv.MOVES), *(f"dv.dim.{d}" for d in dv.DIMENSIONS),
+            *(f"dv.freq.{k}" for k in dv.FREQS), "nav.delivered_value"]
+    missing = [k for k in keys if k not in catalog()]
+    assert not missing, missing
+    assert catalog()["nav.delivered_value"] == ("客户让渡价值", "Delivered value")

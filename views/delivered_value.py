@@ -1,0 +1,335 @@
+"""Delivered value: what the company gives and costs its customers, where they fall short of their
+expectations, and where both sides win (DOMAIN.md §2)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analytics import delivered_value as dv
+from charts import delivered_value as dv_charts
+from charts.theme import LOSS
+from ui import cache, components, context
+
+PAGE = {"title": "nav.delivered_value", "icon": ":material/volunteer_activism:", "order": 20,
+        "section": "nav.section.views"}
+
+ctx = context.get()
+t, f = ctx.t, ctx.filters
+fmt = dv_charts.score
+
+r = cache.run(dv.delivered_value, f)
+s, prev = r.summary, r.previous
+components.page_header(t("dv.title"), t, f, subtitle=t("dv.subtitle", period=components.describe_filters(f, t),
+                                                              currency=t.currency))
+filter_line = components.describe_filters(f, t)
+
+
+def customer_table(df: pd.DataFrame, columns: dict[str, str], key: str, name: str) -> None:
+    """A table of customers with links to the customer page and downloads (columns: key -> header)."""
+    shown = df[list(columns)].copy()
+    for col in ("quadrant", "quadrant_previous", "quadrant_current"):
+        if col in shown:
+            shown[col] = [t(f"dv.quadrant.{q}") if isinstance(q, str) else "—" for q in shown[col]]
+    if "move" in shown:
+        shown["move"] = [t(f"dv.move.{m}") for m in shown["move"]]
+    for col in ("segment", "region", "customer_type", "product"):
+        if col in shown:
+            shown[col] = [dv_charts.group_label(col, v, t) if col == "product" else t.value(col, v) for v in shown[col]]
+    config: dict[str, object] = {c: label for c, label in columns.items()}
+    config["customer_id"] = components.customer_link_config(columns["customer_id"])
+    for col in ("delivered_value", "customer_value", "customer_cost", "gap_overall"):
+        if col in shown:
+            config[col] = st.column_config.NumberColumn(columns[col], format="%.2f")
+    for col in ("revenue", "profit"):
+        if col in shown:
+            config[col] = st.column_config.NumberColumn(columns[col], format="localized")
+    st.dataframe(components.with_customer_links(shown, ctx.lang, f), hide_index=True, width="stretch",
+                 column_config=config, key=key, height=min(420, 38 + 35 * max(len(shown), 1)))
+    components.downloads(shown.rename(columns=columns), name, t, header_lines=[filter_line], key=key)
+
+
+COMMON_COLUMNS = {"customer_id": t("common.customer_id"), "name": t("common.name"), "segment": t("common.segment"),
+                  "region": t("common.region")}
+
+if not s.assessed_customers:
+    if not s.unassessed_customers:
+        st.warning(t("common.no_customers"))
+        st.stop()
+    st.info(t("dv.no_assessments", n=f"{s.unassessed_customers:,}"))
+    with st.expander(t("dv.unassessed.list")):
+        customer_table(r.unassessed, {**COMMON_COLUMNS, "revenue": t("common.revenue"), "profit": t("common.profit")},
+                       "dv_unassessed", "unassessed_customers")
+    st.stop()
+
+
+# ------------------------------------------------------------------------- headline figures
+def _delta(now: float | None, before: float | None, kind: str) -> tuple[str | None, float | None]:
+    if now is None or before is None or prev is None:
+        return None, None
+    change = now - before
+    if kind == "pts":
+        return t("dv.delta_pts", v=f"{change * 100:+.1f}"), change
+    if kind == "count":
+        return f"{change:+,.0f}", change
+    return fmt(change, t, signed=True) if change else "0.00", change
+
+
+def _kpi(label: str, value: str, field: str, kind: str, help: str, inverse: bool = False) -> None:
+    now = getattr(s, field)
+    before = getattr(prev, field) if prev is not None else None
+    delta, raw = _delta(now, before, kind)
+    components.metric(label, value, delta, help, inverse=inverse, delta_raw=raw)
+
+
+row1, row2 = st.columns(4), st.columns(4)
+with row1[0]:
+    _kpi(t("dv.kpi.delivered"), fmt(s.delivered_value_mean, t), "delivered_value_mean", "score",
+         t("dv.kpi.delivered.help") + "\n\n" + t("dv.definition"))
+with row1[1]:
+    _kpi(t("dv.kpi.value"), fmt(s.customer_value_mean, t), "customer_value_mean", "score", t("dv.kpi.value.help"))
+with row1[2]:
+    _kpi(t("dv.kpi.cost"), fmt(s.customer_cost_mean, t), "customer_cost_mean", "score", t("dv.kpi.cost.help"),
+         inverse=True)
+with row1[3]:
+    _kpi(t("dv.kpi.ratio"), fmt(s.value_cost_ratio, t), "value_cost_ratio", "score", t("dv.kpi.ratio.help"))
+with row2[0]:
+    _kpi(t("dv.kpi.gap"), fmt(s.satisfaction_gap_mean, t, signed=True), "satisfaction_gap_mean", "score",
+         t("dv.kpi.gap.help"))
+with row2[1]:
+    _kpi(t("dv.kpi.below"), t.pct(s.share_below_expectation), "share_below_expectation", "pts",
+         t("dv.kpi.below.help"), inverse=True)
+with row2[2]:
+    _kpi(t("dv.kpi.winwin"), t.pct(s.winwin_share), "winwin_share", "pts",
+         t("dv.kpi.winwin.help", rev=t.pct(s.winwin_revenue_share)))
+with row2[3]:
+    _kpi(t("dv.kpi.assessed"), t.num(s.assessed_customers), "assessed_customers", "count",
+         t("dv.kpi.assessed.help", n=f"{s.unassessed_customers:,}"))
+
+notes = []
+if r.previous_period and prev is not None:
+    notes.append(t("dv.vs_previous", period=t.period(*r.previous_period)))
+if r.driver:
+    ch = r.changes.set_index("part")
+    notes.append(t("dv.driver", change=fmt(ch["contribution"].sum(), t, signed=True), part=t(f"dv.part.{r.driver}"),
+                   contribution=fmt(ch.loc[r.driver, "contribution"], t, signed=True)))
+if notes:
+    st.caption(" ".join(notes))
+st.info(t("dv.takeaway", dv=fmt(s.delivered_value_mean, t), value=fmt(s.customer_value_mean, t),
+          cost=fmt(s.customer_cost_mean, t), below=t.pct(s.share_below_expectation, 0), winwin=t.pct(s.winwin_share, 0)))
+if s.unassessed_customers:
+    st.warning(t("dv.unassessed", n=f"{s.unassessed_customers:,}", share=t.pct(s.unassessed_revenue_share)))
+    with st.expander(t("dv.unassessed.list")):
+        customer_table(r.unassessed, {**COMMON_COLUMNS, "revenue": t("common.revenue"), "profit": t("common.profit")},
+                       "dv_unassessed", "unassessed_customers")
+if s.inactive_assessed_customers:
+    st.caption(t("dv.inactive", n=f"{s.inactive_assessed_customers:,}"))
+
+dim = st.selectbox(t("dv.group_by"), dv.DIMENSIONS, format_func=lambda d: t(f"dv.dim.{d}"), key="dv_group_by",
+                   help=t("dv.group_by.help"))
+groups = r.groups[dim]
+group_names = {i: dv_charts.group_label(dim, g, t) for i, g in enumerate(groups["group"])}
+
+
+def group_parts(i: int) -> dict[str, float | None]:
+    return {p: groups[p].iloc[i] for p in dv.PARTS}
+
+
+# --------------------------------------------------------------------------------- waterfall
+st.subheader(t("dv.section.waterfall"))
+left, right = st.columns(2)
+with left:
+    scope = st.segmented_control(t("dv.scope"), ("selection", "group", "customer"), default="selection",
+                                 format_func=lambda k: t(f"dv.scope.{k}"), key="dv_scope") or "selection"
+    if scope == "group" and len(groups):
+        gi = st.selectbox(t("dv.scope.pick_group"), list(group_names), format_func=group_names.get,
+                          key=f"dv_scope_group_{dim}")
+        parts, scope_name = group_parts(gi), group_names[gi]
+        info = t("dv.scope.group_info", n=f"{int(groups['customers'].iloc[gi]):,}")
+    elif scope == "customer":
+        cust = r.customers.set_index("customer_id")
+        cid = st.selectbox(t("dv.scope.pick_customer"), list(cust.index),
+                           format_func=lambda c: f"{c} · {cust.loc[c, 'name']}", key="dv_scope_customer")
+        row = cust.loc[cid]
+        parts, scope_name = {p: row[p] for p in dv.PARTS}, f"{row['name']}"
+        info = t("dv.scope.customer_info", name=row["name"], date=t.date(row["assessed_on"]), id=row["assessment_id"])
+    else:
+        parts, scope_name = s.part_means, t("dv.scope.selection")
+        info = t("dv.scope.group_info", n=f"{s.assessed_customers:,}")
+    components.chart(dv_charts.waterfall(parts, t, title=t("dv.chart.waterfall", scope=scope_name)), "dv_waterfall")
+    st.caption(info)
+with right:
+    st.markdown(f"**{t('dv.compare')}**")
+    if len(groups) < 2:
+        st.caption(t("dv.compare.need_two"))
+    else:
+        ca, cb = st.columns(2)
+        ia = ca.selectbox(t("dv.compare.a"), list(group_names), index=0, format_func=group_names.get,
+                          key=f"dv_cmp_a_{dim}")
+        ib = cb.selectbox(t("dv.compare.b"), list(group_names), index=len(group_names) - 1,
+                          format_func=group_names.get, key=f"dv_cmp_b_{dim}")
+        n_a, n_b = int(groups["customers"].iloc[ia]), int(groups["customers"].iloc[ib])
+        components.chart(dv_charts.compare(
+            group_parts(ia), group_parts(ib), t("dv.compare.label", group=group_names[ia], n=f"{n_a:,}"),
+            t("dv.compare.label", group=group_names[ib], n=f"{n_b:,}"), t,
+            title=t("dv.chart.compare", a=group_names[ia], b=group_names[ib]), height=440), "dv_compare")
+
+st.markdown(f"**{t('dv.groups.title', dim=t(f'dv.dim.{dim}'))}**")
+SCORE_COLS = ("delivered_value", "customer_value", "customer_cost", "value_cost_ratio", "gap_overall")
+SHARE_COLS = ("share_below", "winwin_share")
+headers = {"customers": t("common.customers"), "delivered_value": t("dv.col.delivered"),
+           "customer_value": t("dv.col.value"), "customer_cost": t("dv.col.cost"), "value_cost_ratio": t("dv.col.ratio"),
+           "gap_overall": t("dv.col.gap"), "share_below": t("dv.col.below"), "winwin_share": t("dv.col.winwin")}
+table = pd.concat([pd.DataFrame({t("dv.col.group"): [group_names[i] for i in range(len(groups))]}),
+                   groups[list(headers)].astype(float).rename(columns=headers)], axis=1)
+# Text cells: Streamlit shows a missing number as "None" whatever the Styler says; "—" reads right in both languages.
+shown_table = table.copy()
+shown_table[headers["customers"]] = [t.num(v) for v in groups["customers"]]
+for col in SCORE_COLS:
+    shown_table[headers[col]] = [fmt(v, t, signed=col == "gap_overall") for v in groups[col]]
+for col in SHARE_COLS:
+    shown_table[headers[col]] = [t.pct(v) for v in groups[col]]
+short = groups["falls_short"].to_numpy(dtype=bool)
+styled = shown_table.style.apply(lambda col: [f"color: {LOSS}; font-weight: 600" if x else "" for x in short],
+                                 subset=[t("dv.col.group"), t("dv.col.gap")])
+st.dataframe(styled, hide_index=True, width="stretch", key="dv_groups",
+             column_config={h: st.column_config.TextColumn(h, alignment="right") for h in headers.values()})
+st.caption(t("dv.groups.caption"))
+components.downloads(table, f"delivered_value_by_{dim}", t, header_lines=[filter_line], key="dv_groups_dl")
+
+# ------------------------------------------------------------------------------------ trend
+st.subheader(t("dv.section.trend"))
+freq = st.segmented_control(t("dv.freq"), dv.FREQS, default="month", format_func=lambda k: t(f"dv.freq.{k}"),
+                            key="dv_freq", help=t("dv.freq.help")) or "month"
+tr = cache.run(dv.trend, f, freq)
+if tr.table.empty:
+    st.caption(t("dv.map.empty"))
+else:
+    components.chart(dv_charts.trend(tr, t, title=t("dv.chart.trend")), "dv_trend")
+    if tr.driver:
+        ch = tr.changes.set_index("part")
+        first, last = tr.table["bucket"].iloc[0], tr.table["bucket"].iloc[-1]
+        st.caption(t("dv.trend.summary", start=dv_charts.bucket_label(first, freq, t),
+                     end=dv_charts.bucket_label(last, freq, t), change=fmt(ch["contribution"].sum(), t, signed=True),
+                     part=t(f"dv.part.{tr.driver}"), contribution=fmt(ch.loc[tr.driver, "contribution"], t, signed=True))
+                   + " " + t("dv.trend.note"))
+    else:
+        st.caption(t("dv.trend.one_bucket"))
+
+# ------------------------------------------------------------------------- satisfaction gap
+st.subheader(t("dv.section.gap"))
+if not s.satisfaction_customers:
+    st.caption(t("dv.gap.no_scores"))
+else:
+    overall = dv.aggregate(r.customers)
+    components.chart(dv_charts.gap_dumbbell(groups, overall, dim, t, title=t("dv.chart.gap")), "dv_gap")
+    falling = [group_names[i] for i in range(len(groups)) if groups["falls_short"].iloc[i]]
+    if falling:
+        st.error(t("dv.gap.short_groups", groups="、".join(falling) if ctx.lang == "zh" else ", ".join(falling)))
+    else:
+        st.success(t("dv.gap.none_short"))
+    lines = [t("dv.gap.level_line", level=t(f"dv.level.{lv.level}"), gap=fmt(lv.gap, t, signed=True),
+               below=t.pct(lv.share_below), n=f"{int(lv.customers):,}")
+             for lv in r.levels.itertuples() if lv.customers]
+    st.caption(t("dv.gap.levels") + " " + ("；" if ctx.lang == "zh" else "; ").join(lines))
+    st.caption(t("dv.kpi.gap.help"))
+
+# ---------------------------------------------------------------------------------- win-win
+st.subheader(t("dv.section.winwin"))
+steps = dv.buckets(f.with_period(*r.period), freq)
+step_labels = [t("dv.winwin.whole")] + [dv_charts.bucket_label(a, freq, t) for a, _ in steps]
+step = st.select_slider(t("dv.winwin.step"), options=list(range(len(step_labels))), value=0,
+                        format_func=lambda i: step_labels[i], key=f"dv_step_{freq}", help=t("dv.winwin.step.help"))
+if step == 0:
+    points = r.customers
+    step_name = t.period(*r.period)
+    quadrants = r.quadrants
+else:
+    a, b = steps[step - 1]
+    points = cache.run(dv.winwin_points, f.with_period(a, b))
+    step_name = f"{step_labels[step]} · {t.period(a, b)}"
+    quadrants = dv.quadrant_table(points) if len(points) else r.quadrants.assign(customers=0)
+shown = dv.map_sample(points)
+map_col, side = st.columns([3, 2])
+with map_col:
+    if points.empty:
+        st.caption(t("dv.map.empty"))
+        event = None
+    else:
+        scale = st.segmented_control(t("dv.map.scale"), ("symlog", "linear"), default="symlog",
+                                     format_func=lambda k: t(f"dv.map.scale.{k}"), key="dv_map_scale",
+                                     help=t("dv.map.scale.help")) or "symlog"
+        event = components.chart(dv_charts.winwin_map(shown, t, title=t("dv.chart.map", step=step_name), scale=scale),
+                                 f"dv_map_{freq}_{step}", on_select="rerun", selection_mode=("points", "box", "lasso"))
+        st.caption(t("dv.map.note"))
+        if len(shown) < len(points):
+            st.caption(t("dv.map.sampled", shown=f"{len(shown):,}", total=f"{len(points):,}"))
+with side:
+    win = quadrants.set_index("quadrant").loc[dv.WIN_WIN]
+    components.metric(t("dv.kpi.winwin") + f" · {step_labels[step]}", t.pct(win["customer_share"]),
+                      help=t("dv.kpi.winwin.help", rev=t.pct(win["revenue_share"])))
+    if r.previous_period:
+        st.markdown(f"**{t('dv.moves.title', period=t.period(*r.previous_period))}**")
+    if prev is None:
+        st.caption(t("dv.moves.none"))
+    else:
+        mc = r.move_counts
+        m1, m2 = st.columns(2)
+        with m1:
+            components.metric(t("dv.move.entered"), t.num(mc["entered"]))
+        with m2:
+            components.metric(t("dv.move.left"), t.num(mc["left"]))
+        st.caption(" · ".join(f"{t(f'dv.move.{k}')}: {mc[k]:,}" for k in ("stayed_in", "stayed_out", "only_current",
+                                                                           "only_previous")))
+
+st.markdown(f"**{t('dv.quadrants.title')}** · {step_name}")
+qt = pd.DataFrame({
+    t("dv.col.quadrant"): [t(f"dv.quadrant.{q}") for q in quadrants["quadrant"]],
+    t("common.customers"): [t.num(v) for v in quadrants["customers"]],
+    t("dv.col.customer_share"): [t.pct(v) for v in quadrants["customer_share"]],
+    t("dv.col.revenue_share"): [t.pct(v) for v in quadrants["revenue_share"]],
+    t("dv.col.dv_mean"): [fmt(v, t) for v in quadrants["delivered_value"]],
+})
+st.dataframe(qt, hide_index=True, width="stretch", key="dv_quadrants",
+             column_config={h: st.column_config.TextColumn(h, alignment="right") for h in list(qt.columns)[1:]})
+
+selected_ids: list[object] = []
+try:  # a PlotlyState: {"selection": {"points": [{"customdata": id, ...}, ...]}}
+    chosen = event["selection"]["points"] if event is not None else []
+except (KeyError, TypeError):
+    chosen = []
+for p in chosen:
+    cd = p.get("customdata")
+    selected_ids.append(cd[0] if isinstance(cd, (list, tuple)) else cd)
+picked = dv.selected_customers(points, selected_ids) if len(points) else points
+if len(picked):
+    st.markdown(f"**{t('dv.selected.title', n=f'{len(picked):,}')}**")
+    customer_table(picked, {**COMMON_COLUMNS, "delivered_value": t("dv.col.delivered"), "profit": t("common.profit"),
+                            "revenue": t("common.revenue"), "quadrant": t("dv.col.quadrant")},
+                   "dv_selected", "win_win_selection")
+else:
+    st.caption(t("dv.selected.hint"))
+
+if len(steps) > 1:
+    step_table = cache.run(dv.winwin_steps, f, freq)
+    components.chart(dv_charts.quadrant_steps(step_table, step_labels[1:], t, title=t("dv.chart.steps")), "dv_steps")
+if prev is not None:
+    st.markdown(f"**{t('dv.moves.transitions')}**")
+    labels = {q: t(f"dv.quadrant.{q}") for q in r.transitions.index}
+    trans = r.transitions.rename(index=labels, columns=labels).rename_axis(index=None, columns=None)
+    trans.insert(0, t("dv.col.previous"), trans.index)
+    st.dataframe(trans, hide_index=True, width="stretch", key="dv_transitions")
+    moved = r.moves[r.moves["move"].isin(("entered", "left"))]
+    if len(moved):
+        with st.expander(t("dv.moves.list")):
+            customer_table(moved, {"customer_id": t("common.customer_id"), "name": t("common.name"),
+                                   "quadrant_previous": t("dv.col.previous"), "quadrant_current": t("dv.col.current"),
+                                   "move": t("dv.col.move")}, "dv_moves", "win_win_moves")
+
+with st.expander(t("dv.customers.title")):
+    customer_table(r.customers, {**COMMON_COLUMNS, "customer_type": t("common.customer_type"),
+                                 "product": t("common.product"), "assessed_on": t("dv.col.assessed_on"),
+                                 "customer_value": t("dv.col.value"), "customer_cost": t("dv.col.cost"),
+                                 "delivered_value": t("dv.col.delivered"), "gap_overall": t("dv.col.gap"),
+                                 "revenue": t("common.revenue"), "profit": t("common.profit"),
+                                 "quadrant": t("dv.col.quadrant")}, "dv_customers", "delivered_value_customers")
