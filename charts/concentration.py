@@ -43,7 +43,8 @@ def whale_curve(curve: pd.DataFrame, fig_data: ConcentrationFigures, t: Translat
                       annotation_text=t("conc.line100"), annotation_position="bottom right")
     for x, key, color in ((TOP_SHARE, "conc.guide20", GAIN), (1 - BOTTOM_SHARE, "conc.guide30", LOSS)):
         fig.add_vline(x=x * 100, line={"color": color, "width": 1.5, "dash": "dash"},
-                      annotation_text=t(key), annotation_position="top left" if key.endswith("20") else "top right",
+                      # at the foot of the guides: the peak and its label live near the top
+                      annotation_text=t(key), annotation_position="bottom left" if key.endswith("20") else "bottom right",
                       annotation_font_color=color)
     if fig_data.customers:
         px = (fig_data.whale_peak_customer_share or 0) * 100
