@@ -1,0 +1,127 @@
+"""Customer value charts: value composition by group, P(alive) and CLV distributions, the backtest."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from analytics.clv import Backtest
+from analytics.customer_value import Histogram, symlog
+from charts.theme import ACCENT, GAIN, LOSS, MUTED, NEUTRAL, base_layout, money_axis
+from i18n import Translator
+
+PARTS = (("realized_value", "cv.kpi.realized", NEUTRAL), ("potential_value", "cv.kpi.potential", GAIN),
+         ("influence_value", "cv.kpi.influence", ACCENT))
+
+
+def composition(groups: pd.DataFrame, column: str, t: Translator, title: str | None = None,
+                height: int = 420) -> go.Figure:
+    """Realized, potential and influence value per group, stacked (negative parts below zero).
+
+    ``groups`` is :meth:`analytics.customer_value.CustomerValues.by_group` output; ``column``
+    the attribute it was grouped by (for translating the group names).
+    """
+    names = [t.value(column, g) for g in groups["group"]]
+    fig = go.Figure()
+    for col, key, color in PARTS:
+        values = groups[col].to_numpy(dtype=float)
+        fig.add_trace(go.Bar(
+            x=names, y=values, name=t(key), marker_color=color,
+            customdata=[t("cv.hover.part", group=n, part=t(key), value=t.money(v, compact=True))
+                        for n, v in zip(names, values, strict=True)],
+            hovertemplate="%{customdata}<extra></extra>",
+        ))
+    base_layout(fig, title, height=height)
+    fig.update_layout(barmode="relative", bargap=0.35)
+    fig.update_yaxes(title=t("cv.axis.value"), zerolinecolor=MUTED)
+    money_axis(fig, [*_stack_extent(groups)], t)
+    return fig
+
+
+def _stack_extent(groups: pd.DataFrame) -> tuple[float, float]:
+    """The lowest and highest points of the stacked bars (negative parts stack downwards)."""
+    parts = groups[[p[0] for p in PARTS]].to_numpy(dtype=float)
+    if parts.size == 0:
+        return 0.0, 0.0
+    return float(np.where(parts < 0, parts, 0).sum(axis=1).min()), float(np.where(parts > 0, parts, 0).sum(axis=1).max())
+
+
+def _bars(h: Histogram, colors: list[str], labels: list[tuple[str, str]], t: Translator) -> go.Bar:
+    edges = np.asarray(h.edges)
+    if h.scale == "symlog":
+        edges = symlog(edges)
+    centers = (edges[:-1] + edges[1:]) / 2
+    return go.Bar(
+        x=centers, y=list(h.counts), width=np.diff(edges) * 0.92, marker_color=colors,
+        customdata=[t("cv.hover.bin", lo=lo, hi=hi, n=t.num(n)) for (lo, hi), n in zip(labels, h.counts, strict=True)],
+        hovertemplate="%{customdata}<extra></extra>",
+    )
+
+
+def _symlog_money_axis(fig: go.Figure, lo: float, hi: float, t: Translator) -> None:
+    """Ticks at 0 and ±100, ±10,000, ±1,000,000 … (every other power of ten, so that labels never
+    crowd near zero), placed on the signed log scale and labelled in money."""
+    ticks = [0.0]
+    k = 2
+    while 10.0 ** k <= max(abs(lo), abs(hi)):
+        ticks += [v for v in (-(10.0 ** k), 10.0 ** k) if lo <= v <= hi]
+        k += 2
+    ticks.sort()
+    fig.update_xaxes(tickvals=[float(symlog(v)) for v in ticks], ticktext=[t.money(v, compact=True) for v in ticks],
+                     tickangle=0)
+
+
+def p_alive_histogram(h: Histogram, t: Translator, title: str | None = None, height: int = 360) -> go.Figure:
+    """Customers per P(alive) band (:meth:`CustomerValues.p_alive_histogram`), coloured from red (likely
+    gone) to green (likely active)."""
+    fig = go.Figure()
+    if h.counts:
+        edges = list(h.edges)
+        labels = [(t.pct(lo, 0), t.pct(hi, 0)) for lo, hi in pairwise(edges)]
+        colors = [LOSS if hi <= 0.3 else GAIN if lo >= 0.7 else MUTED for lo, hi in pairwise(edges)]
+        fig.add_trace(_bars(h, colors, labels, t))
+    base_layout(fig, title, height=height, legend=False)
+    fig.update_xaxes(title=t("cv.axis.palive"), range=[0, 1], tickformat=".0%")
+    fig.update_yaxes(title=t("cv.axis.customers"), rangemode="tozero")
+    return fig
+
+
+def potential_histogram(h: Histogram, t: Translator, title: str | None = None, height: int = 360) -> go.Figure:
+    """Customers per potential-value band (:meth:`CustomerValues.potential_histogram`, a signed log
+    scale labelled in money); bands below zero (customers expected to lose money) in red."""
+    fig = go.Figure()
+    if h.counts:
+        edges = list(h.edges)
+        labels = [(t.money(lo, compact=True), t.money(hi, compact=True)) for lo, hi in pairwise(edges)]
+        colors = [LOSS if hi <= 0 else GAIN if lo >= 0 else MUTED for lo, hi in pairwise(edges)]
+        fig.add_trace(_bars(h, colors, labels, t))
+        if h.scale == "symlog":
+            _symlog_money_axis(fig, edges[0], edges[-1], t)
+        else:
+            money_axis(fig, [edges[0], edges[-1]], t, axis="x", include_zero=False)
+    base_layout(fig, title, height=height, legend=False)
+    fig.update_xaxes(title=t("cv.axis.clv_log") if h.scale == "symlog" else t("cv.axis.clv"))
+    fig.update_yaxes(title=t("cv.axis.customers"), rangemode="tozero")
+    return fig
+
+
+def backtest(bt: Backtest, t: Translator, title: str | None = None, height: int = 400) -> go.Figure:
+    """Mean holdout purchases per customer, actual (bars) and predicted (bars), by the number of
+    repeat purchases in the calibration period (Fader, Hardie & Lee's conditional-expectation plot)."""
+    by = bt.by_frequency
+    fig = go.Figure()
+    for col, key, color in (("actual", "cv.series.actual", MUTED), ("predicted", "cv.series.predicted", ACCENT)):
+        fig.add_trace(go.Bar(
+            x=list(by["bucket"]), y=by[col], name=t(key), marker_color=color,
+            customdata=[t("cv.hover.backtest", bucket=b, series=t(key), value=t.num(v, 2), n=t.num(n))
+                        for b, v, n in zip(by["bucket"], by[col], by["customers"], strict=True)],
+            hovertemplate="%{customdata}<extra></extra>",
+        ))
+    base_layout(fig, title, height=height)
+    fig.update_layout(barmode="group", bargap=0.25)
+    fig.update_xaxes(title=t("cv.axis.calibration_freq"), type="category")
+    fig.update_yaxes(title=t("cv.axis.holdout_purchases"), rangemode="tozero")
+    return fig

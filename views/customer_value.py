@@ -1,0 +1,250 @@
+"""Customer value: realized, potential and influence value, the 3 × 3 value tiers with their strategies,
+P(alive) and CLV distributions, and the backtest that shows how good the predictions are."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analytics import clv
+from analytics import customer_value as cv
+from charts import customer_value as cv_charts
+from ui import cache, components, context
+
+PAGE = {"title": "nav.customer_value", "icon": ":material/diamond:", "order": 40, "section": "nav.section.views"}
+
+CELL = "cv_cell"  # the tier cell whose customers are listed (session state)
+ALL = "all"
+HORIZONS = (3, 6, 12, 18, 24, 36, 48, 60)
+CUT_OPTIONS = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 1 / 3, 0.4, 0.45, 0.5, 0.55, 0.6, 2 / 3, 0.7, 0.75, 0.8, 0.85, 0.9,
+               0.95)
+WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
+GROUPS = {"segment": "common.segment", "region": "common.region", "channel": "common.channel",
+          "customer_type": "common.customer_type", "plan": "common.plan", "industry": "common.industry"}
+SHOWN = 500  # rows of a cell's customers shown on the page (downloads hold all)
+MONEY_FORMATS = {"CNY": "yen", "RMB": "yen", "JPY": "yen", "USD": "dollar", "EUR": "euro"}
+WARN_NOTES = ("cv.note.bgnbd_average", "cv.note.realized_only", "cv.note.gg_average")
+
+ctx = context.get()
+t, f = ctx.t, ctx.filters
+money_format = MONEY_FORMATS.get(t.currency.upper(), "localized")
+
+# ----------------------------------------------------------------------------- assumptions
+header = st.container()
+with st.container(border=True):
+    st.markdown(f"**{t('cv.controls')}**")
+    c1, c2, c3, c4 = st.columns([1.2, 1, 1.6, 1.2])
+    horizon = c1.select_slider(t("cv.horizon"), HORIZONS, value=cv.DEFAULT_HORIZON_MONTHS, key="cv_horizon",
+                               help=t("cv.horizon.help"))
+    discount_pct = c2.number_input(t("cv.discount"), min_value=0, max_value=50, step=1,
+                                   value=round(cv.DEFAULT_ANNUAL_DISCOUNT * 100), key="cv_discount",
+                                   help=t("cv.discount.help"))
+    cuts = c3.select_slider(t("cv.cuts"), CUT_OPTIONS, value=cv.DEFAULT_CUTS, key="cv_cuts",
+                            format_func=lambda q: t.pct(q, 0), help=t("cv.cuts.help"))
+    weight = c4.select_slider(t("cv.second_level"), WEIGHTS, value=0.0, key="cv_weight",
+                              format_func=lambda w: t.pct(w, 0), help=t("cv.second_level.help"))
+if cuts[0] == cuts[1]:  # a range slider may be dragged onto one point; keep two distinct cuts
+    i = CUT_OPTIONS.index(cuts[0])
+    cuts = (CUT_OPTIONS[max(i - 1, 0)], CUT_OPTIONS[max(i - 1, 0) + 1])
+discount = discount_pct / 100
+
+try:
+    values = cache.run(cv.customer_values, f, horizon_months=horizon, annual_discount=discount, cuts=tuple(cuts),
+                       second_level_weight=weight)
+except ValueError as exc:
+    with header:
+        components.page_header(t("cv.title"), t, f)
+    st.warning(str(exc))
+    st.stop()
+
+table = values.table
+with header:
+    components.page_header(t("cv.title"), t, f, subtitle=t(
+        "cv.caption", date=t.date(values.valuation_date), horizon=horizon, rate=t.pct(discount, 0),
+        filters=components.describe_filters(f, t)))
+    st.caption(t("cv.caption_history"))
+
+if table.empty:
+    st.warning(t("cv.no_customers"))
+    st.stop()
+
+for key, params in values.notes:
+    (st.warning if key.startswith(WARN_NOTES) else st.info)(t(key, **params), icon=":material/info:")
+
+# ----------------------------------------------------------------------------- headline figures
+s = values.summary()
+cols = st.columns(6)
+with cols[0]:
+    components.metric(t("common.customers"), t.num(s["customers"]))
+with cols[1]:
+    components.metric(t("cv.kpi.realized"), t.money(s["realized_value"], compact=True), help=t("cv.kpi.realized.help"))
+with cols[2]:
+    components.metric(t("cv.kpi.potential"), t.money(s["potential_value"], compact=True),
+                      help=t("cv.kpi.potential.help", horizon=horizon, rate=t.pct(discount, 0)))
+with cols[3]:
+    components.metric(t("cv.kpi.influence"), t.money(s["influence_value"], compact=True), help=t("cv.kpi.influence.help"))
+with cols[4]:
+    components.metric(t("cv.kpi.alive"), t.pct(s["mean_p_alive"], 0) if s["mean_p_alive"] is not None else "—",
+                      help=t("cv.kpi.alive.help"))
+with cols[5]:
+    components.metric(t("cv.kpi.purchases"), t.num(s["expected_purchases"], compact=True),
+                      help=t("cv.kpi.purchases.help", horizon=horizon))
+
+# ----------------------------------------------------------------------------- composition by group
+def _lower(label: str) -> str:
+    """A group name inside an English sentence ("by customer type"); Chinese has no case."""
+    return label.lower() if ctx.lang == "en" else label
+
+
+st.subheader(t("cv.section.composition"))
+by = st.segmented_control(t("cv.group_by"), list(GROUPS), default="segment", key="cv_group",
+                          format_func=lambda g: t(GROUPS[g]), required=True) or "segment"
+components.chart(cv_charts.composition(values.by_group(by), by, t, title=t("cv.chart.composition", group=_lower(t(GROUPS[by])))),
+                 "cv_composition")
+st.caption(t("cv.composition.note"))
+
+# ----------------------------------------------------------------------------- tiers
+st.subheader(t("cv.section.tiers"))
+r1, r2 = values.realized_cuts
+p1, p2 = values.potential_cuts
+st.caption(t("cv.tiers.intro", r1=t.money(r1, compact=True), r2=t.money(r2, compact=True),
+             p1=t.money(p1, compact=True), p2=t.money(p2, compact=True), c1=t.pct(cuts[0], 0), c2=t.pct(cuts[1], 0)))
+st.info(t("cv.tiers.principles"), icon=":material/balance:")
+
+selected = st.session_state.get(CELL, ALL)
+if selected not in (ALL, *cv.TIERS):
+    selected = ALL
+tiers = values.tiers.set_index("tier")
+head = st.columns([0.55, 1, 1, 1])
+for col, level in zip(head[1:], cv.LEVELS, strict=True):
+    col.markdown(f"**{t('cv.axis.potential_level', level=t(f'cv.level.{level}'))}** →")
+for r_level in reversed(cv.LEVELS):
+    row = st.columns([0.55, 1, 1, 1])
+    row[0].markdown(f"**{t('cv.axis.realized_level', level=t(f'cv.level.{r_level}'))}**")
+    for col, p_level in zip(row[1:], cv.LEVELS, strict=True):
+        code = cv.tier_code(r_level, p_level)
+        cell = tiers.loc[code]
+        with col.container(border=True):
+            st.markdown(f"**{t(f'cv.cell.{r_level}.{p_level}')}**")
+            vs = cell["value_share"]
+            share = t.pct(vs, 1 if abs(vs) < 0.1 else 0) if pd.notna(vs) else "—"  # "0.4%", not "0%"
+            st.caption(t("cv.cell.stats", n=t.num(cell["customers"]), share=share), help=t("cv.value_share.help"))
+            st.markdown(f"<small>{t(f'cv.strategy.{r_level}.{p_level}')}</small>", unsafe_allow_html=True)
+            if st.button(t("cv.cell.button"), key=f"cv_cell_{r_level}_{p_level}", width="stretch",
+                         type="primary" if code == selected else "secondary", disabled=not cell["customers"]):
+                st.session_state[CELL] = code
+                st.rerun()
+
+# The customers of the chosen cell (all customers until a cell is chosen), largest total value first.
+if selected == ALL:
+    listed = table
+    st.markdown(f"**{t('common.all_customers')}** · {t.num(len(listed))}")
+    st.caption(t("cv.cell.pick"))
+else:
+    listed = values.customers_in(selected)
+    r_level, p_level = selected.split("/")
+    top = st.columns([4, 1])
+    top[0].markdown("**" + t("cv.cell.selected", cell=t(f"cv.cell.{r_level}.{p_level}"), r=t(f"cv.level.{r_level}"),
+                             p=t(f"cv.level.{p_level}"), n=t.num(len(listed))) + "**")
+    if top[1].button(t("common.all_customers"), key="cv_cell_all", width="stretch"):
+        st.session_state[CELL] = ALL
+        st.rerun()
+    st.caption(t(f"cv.strategy.{r_level}.{p_level}"))
+COLUMNS = {
+    "customer_id": t("common.customer_id"), "name": t("common.name"), "segment": t("common.segment"),
+    "tier": t("cv.col.tier"), "realized_value": t("cv.col.realized"), "potential_value": t("cv.col.potential"),
+    "influence_value": t("cv.col.influence"), "total_value": t("cv.col.total"), "p_alive": t("cv.col.p_alive"),
+    "expected_purchases": t("cv.col.expected_purchases"), "profit_per_purchase": t("cv.col.profit_per_purchase"),
+    "frequency": t("cv.col.frequency"), "last_purchase": t("cv.col.last_purchase"), "referrals": t("cv.col.referrals"),
+}
+shown = listed[list(COLUMNS)].assign(
+    segment=[t.value("segment", v) for v in listed["segment"]],
+    tier=[t(f"cv.cell.{c.replace('/', '.')}") for c in listed["tier"]],
+)
+if len(shown) > SHOWN:
+    st.caption(t("cv.cell.more", shown=t.num(SHOWN), n=t.num(len(shown))))
+if shown.empty:
+    st.info(t("cv.cell.empty"))
+else:
+    money = ("realized_value", "potential_value", "influence_value", "total_value", "profit_per_purchase")
+    st.dataframe(
+        components.with_customer_links(shown.head(SHOWN), ctx.lang, f), hide_index=True, width="stretch",
+        key="cv_customers",
+        column_config={
+            "customer_id": components.customer_link_config(COLUMNS["customer_id"]),
+            **{c: st.column_config.NumberColumn(COLUMNS[c], format=money_format) for c in money},
+            "p_alive": st.column_config.NumberColumn(COLUMNS["p_alive"], format="percent"),
+            "expected_purchases": st.column_config.NumberColumn(COLUMNS["expected_purchases"], format="%.1f"),
+            "frequency": st.column_config.NumberColumn(COLUMNS["frequency"], format="%d"),
+            "last_purchase": st.column_config.DateColumn(COLUMNS["last_purchase"], format="YYYY-MM-DD"),
+            **{c: COLUMNS[c] for c in ("name", "segment", "tier", "referrals")},
+        },
+    )
+    components.downloads(shown.rename(columns=COLUMNS), f"{t('cv.download_name')}_{selected.replace('/', '-')}", t,
+                         header_lines=[components.describe_filters(f, t),
+                                       t("cv.caption", date=t.date(values.valuation_date), horizon=horizon,
+                                         rate=t.pct(discount, 0), filters="")],
+                         key="cv_dl")
+
+# ----------------------------------------------------------------------------- distributions
+st.subheader(t("cv.section.distributions"))
+left, right = st.columns(2)
+with left:
+    if values.fit.bgnbd is None:
+        st.info(t("cv.palive.none"))
+    else:
+        components.chart(cv_charts.p_alive_histogram(values.p_alive_histogram(), t, title=t("cv.chart.palive")),
+                         "cv_palive")
+with right:
+    hist = values.potential_histogram()
+    components.chart(cv_charts.potential_histogram(hist, t, title=t("cv.chart.clv")), "cv_clv")
+    st.caption(t("cv.clv.log_note"))
+
+# ----------------------------------------------------------------------------- backtest
+st.subheader(t("cv.section.backtest"))
+try:
+    bt = cache.run(clv.backtest, f)
+except ValueError as exc:
+    bt = None
+    st.info(t("cv.backtest.error", error=str(exc)))
+if bt is not None and bt.model is None:
+    st.info(t("cv.backtest.failed"))
+elif bt is not None:
+    unit = t(f"cv.unit.{bt.time_unit}")
+    start = bt.calibration_end + pd.Timedelta(days=1)
+    st.caption(t("cv.backtest.intro", cal=t.date(bt.calibration_end), start=t.date(start), end=t.date(bt.holdout_end),
+                 length=t.num(bt.holdout_length, 1), unit=unit, n=t.num(len(bt.customers))))
+    if bt.model.source == "pooled":
+        st.info(t("cv.backtest.pooled"))
+    m1, m2, m3, m4 = st.columns(4)
+    with m1:
+        components.metric(t("cv.backtest.mae"), t.num(bt.mae, 2), help=t("cv.backtest.mae.help"))
+    with m2:
+        components.metric(t("cv.backtest.agg"), t.pct(bt.aggregate_error, 1, signed=True), help=t("cv.backtest.agg.help"))
+    with m3:
+        components.metric(t("cv.backtest.predicted"), t.num(bt.predicted_total))
+    with m4:
+        components.metric(t("cv.backtest.actual"), t.num(bt.actual_total))
+    components.chart(cv_charts.backtest(bt, t, title=t("cv.chart.backtest")), "cv_backtest")
+    st.caption(t("cv.backtest.rmse", rmse=t.num(bt.rmse, 2)))
+
+# ----------------------------------------------------------------------------- models and definitions
+with st.expander(t("cv.section.model"), icon=":material/functions:"):
+    m = values.fit
+    st.markdown(t("cv.method.purchases", method=t(f"cv.method.{m.purchase_method}")) + "  \n"
+                + t("cv.method.spend", method=t({"pooled": "cv.method.gg_pooled"}.get(m.spend_method,
+                                                                                    f"cv.method.{m.spend_method}"))))
+    if m.bgnbd is not None:
+        b = m.bgnbd
+        st.markdown("- " + t("cv.model.bgnbd", r=f"{b.r:.3f}", alpha=f"{b.alpha:.3f}", unit=t(f"cv.unit.{b.time_unit}"),
+                             a=f"{b.a:.3f}", b=f"{b.b:.3f}", ll=t.num(b.log_likelihood, 1), n=t.num(b.customers),
+                             repeat=t.num(b.repeat_customers))
+                    + (" " + t("cv.model.pooled") if b.source == "pooled" else ""))
+    if m.gamma_gamma is not None:
+        g = m.gamma_gamma
+        st.markdown("- " + t("cv.model.gg", p=f"{g.p:.3f}", q=f"{g.q:.3f}", gamma=t.num(g.gamma, 2),
+                             ll=t.num(g.log_likelihood, 1), n=t.num(g.customers))
+                    + (" " + t("cv.model.pooled") if g.source == "pooled" else ""))
+    if m.bgnbd is None and m.gamma_gamma is None:
+        st.caption(t("cv.model.none"))
+    st.markdown(t("cv.definitions"))
