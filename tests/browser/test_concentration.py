@@ -1,0 +1,107 @@
+"""The Profit concentration page in Chromium: curve and tables render, a what-if rate moves the total
+profit card, and Plotly selections on the curve and on the group bars narrow the customer tables."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.browser import driver
+
+pytestmark = pytest.mark.browser
+SHOTS = driver.ROOT / "artifacts" / "screenshots"
+REBATE_ROW = 3  # editor rows are sorted by activity: delivery, onsite_support, payment_terms, rebate, …
+NEW_COST_COLUMN = 4  # name, unit, current cost, valid from, new cost, new valid-from
+
+
+@pytest.fixture(scope="module")
+def page(demo_path: Path, tmp_path_factory: pytest.TempPathFactory):
+    if not Path(driver.CHROMIUM).exists():
+        pytest.fail(f"{driver.CHROMIUM} is missing: install Debian's chromium (scripts/test.sh does)")
+    work = tmp_path_factory.mktemp("browser_conc")
+    db_path = work / "app.duckdb"
+    shutil.copy(demo_path, db_path)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with driver.server(db_path, work / "streamlit.log") as url, driver.browser() as b:
+        p = b.new_page(viewport={"width": 1500, "height": 1800})
+        p.set_default_timeout(60_000)
+        p.goto(f"{url}/concentration?lang=en")
+        driver.wait_rendered(p)
+        yield p
+        p.close()
+
+
+def _total_profit(page) -> str:
+    return page.locator('[data-testid="stMetricValue"]').first.inner_text()
+
+
+def _wait_changed(page, before: str) -> str:
+    page.wait_for_function(
+        "b => { const e = document.querySelector('[data-testid=\"stMetricValue\"]'); return e && e.innerText !== b; }",
+        arg=before)
+    driver.wait_rendered(page)
+    return _total_profit(page)
+
+
+def test_curve_cards_and_tables_render(page):
+    assert driver.exceptions(page) == []
+    plots = page.locator(".js-plotly-plot")
+    assert plots.count() == 4
+    assert plots.first.locator(".scatterlayer .trace").count() >= 2  # the curve and its peak
+    assert page.get_by_text("Peak 183% (first 74% of customers)").count() == 1
+    assert page.locator('[data-testid="stMetric"]').count() == 12
+    for title in ("Most profitable customers", "Most loss-making customers"):
+        assert page.get_by_text(title, exact=True).count() == 1
+    assert page.locator('[data-testid="stDataFrame"]').count() >= 5
+    page.screenshot(path=SHOTS / "concentration_detail_en.png", full_page=True)
+
+
+def test_selecting_a_range_of_the_curve_narrows_the_tables(page):
+    area = page.locator(".js-plotly-plot").first.locator(".nsewdrag").first
+    area.scroll_into_view_if_needed()
+    box = area.bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * 0.10, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.30, y + 10, steps=8)
+    page.mouse.up()
+    note = page.get_by_text("Narrowed to ranks")
+    note.wait_for()
+    driver.wait_rendered(page)
+    assert "of customers" in note.inner_text()
+    assert driver.exceptions(page) == []
+
+
+def test_clicking_a_group_bar_focuses_the_group(page):
+    bars = page.locator(".js-plotly-plot").nth(2)
+    bars.scroll_into_view_if_needed()
+    bars.locator(".bars .point").nth(2).click(force=True)  # third segment from the top: SMB
+    page.get_by_text("Narrowed to Segment: SMB.").wait_for()
+    driver.wait_rendered(page)
+    assert page.get_by_text("What drives the losses in SMB", exact=False).count() == 1
+
+
+def test_a_what_if_rate_moves_the_total_profit_card(page):
+    before = _total_profit(page)
+    page.get_by_text("Activity rates: what-if or save new rates (analysts)").click()
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.scroll_into_view_if_needed()
+    canvas = grid.locator("canvas").first.bounding_box()
+    page.mouse.click(canvas["x"] + 40, canvas["y"] + 35 + 17)  # first body row, first column
+    for _ in range(REBATE_ROW):
+        page.keyboard.press("ArrowDown")
+    for _ in range(NEW_COST_COLUMN):
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("0.5", delay=30)
+    page.keyboard.press("Enter")
+    after = _wait_changed(page, before)
+    assert after != before
+    assert page.get_by_text("What-if (not saved): the whole page is recomputed", exact=False).count() == 1
+    page.screenshot(path=SHOTS / "concentration_whatif_en.png", full_page=True)
+    page.get_by_text("Discard the what-if, back to saved rates").click()
+    assert _wait_changed(page, after) == before
+    assert driver.exceptions(page) == []
