@@ -42,6 +42,7 @@ import argparse
 import datetime as dt
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -628,8 +629,22 @@ def _bucket(freq: pd.Series) -> pd.Series:
     return freq.clip(upper=top).map(lambda v: f"{top}+" if v >= top else str(int(v)))
 
 
+def _fit_or(fit: Callable[[pd.DataFrame], Any], summary: pd.DataFrame,
+            everyone: Callable[[], pd.DataFrame] | None) -> tuple[Any, str | None]:
+    """``fit`` on ``summary``, else on every customer's summary; (model or None, why it failed)."""
+    try:
+        return fit(summary), None
+    except FitError as exc:
+        if everyone is not None:
+            try:
+                return fit(everyone()), None
+            except FitError:
+                pass
+        return None, str(exc)
+
+
 def _backtest(cur: duckdb.DuckDBPyConnection, lines: str, params: dict[str, Any], cal_end: dt.date,
-              hold_end: dt.date, time_unit: str, pooled: BgNbd | None = None) -> Backtest:
+              hold_end: dt.date, time_unit: str, everyone: Callable[[], pd.DataFrame] | None = None) -> Backtest:
     if hold_end <= cal_end:
         raise ValueError(f"the holdout must end after the calibration end ({hold_end} ≤ {cal_end})")
     summary = _summarize(cur, lines, params, cal_end, time_unit)
@@ -639,18 +654,10 @@ def _backtest(cur: duckdb.DuckDBPyConnection, lines: str, params: dict[str, Any]
     actual = summary["customer_id"].map(dict(zip(hold["customer_id"].astype(str), hold["holdout_purchases"],
                                                  strict=True))).fillna(0).astype("int64")
     length = from_days(float((hold_end - cal_end).days), time_unit)
-    model, reason = None, None
-    try:
-        model = fit_bgnbd(summary, time_unit)
-    except FitError as exc:
-        if pooled is None:
-            reason = str(exc)
-        else:
-            model = pooled
-    try:
-        spend = fit_gamma_gamma(summary)
-    except FitError:
-        spend = None
+    model, reason = _fit_or(lambda d: fit_bgnbd(d, time_unit, source="pooled" if d is not summary else "filter"),
+                            summary, everyone)
+    spend, _ = _fit_or(lambda d: fit_gamma_gamma(d, source="pooled" if d is not summary else "filter"),
+                       summary, everyone)
     out = summary[["customer_id", "frequency", "recency", "T"]].copy()
     out["actual"] = actual.to_numpy()
     if model is None:
@@ -695,7 +702,8 @@ def backtest(cur: duckdb.DuckDBPyConnection, f: Filters, calibration_end: Any = 
 
     ``holdout_end`` defaults to the filter's period end (else the last transaction date);
     ``calibration_end`` to :func:`default_calibration_end`. When the filter's customers are too
-    few to fit, the parameters fitted on every customer at the same calibration date are used.
+    few to fit (or the fit fails), the parameters fitted on every customer at the same
+    calibration date are used (``model.source == "pooled"``), for BG/NBD and Gamma-Gamma alike.
     """
     hold_end = _as_date(holdout_end, "holdout end") or valuation_date(cur, f)
     lines, params = _store_lines_sql(f)
@@ -703,14 +711,17 @@ def backtest(cur: duckdb.DuckDBPyConnection, f: Filters, calibration_end: Any = 
     if first is None:
         raise ValueError("no purchases for these filters")
     cal_end = _as_date(calibration_end, "calibration end") or default_calibration_end(first, f, hold_end)
-    pooled = None
-    if not f.is_default() and any(getattr(f, n) for n, _ in filters.ATTRIBUTES):
-        try:
-            all_lines, all_params = _store_lines_sql(Filters())
-            pooled = fit_bgnbd(_summarize(cur, all_lines, all_params, cal_end, time_unit), time_unit, source="pooled")
-        except FitError:
-            pooled = None
-    return _backtest(cur, lines, params, cal_end, hold_end, time_unit, pooled)
+    everyone = None
+    if any(getattr(f, n) for n, _ in filters.ATTRIBUTES):  # too few in the filter: every customer's fit
+        all_lines, all_params = _store_lines_sql(Filters())
+        cache: list[pd.DataFrame] = []
+
+        def everyone() -> pd.DataFrame:
+            if not cache:
+                cache.append(_summarize(cur, all_lines, all_params, cal_end, time_unit))
+            return cache[0]
+
+    return _backtest(cur, lines, params, cal_end, hold_end, time_unit, everyone)
 
 
 def backtest_transactions(tx: pd.DataFrame, calibration_end: Any, holdout_end: Any = None,
@@ -742,7 +753,7 @@ def _model_json(bt: Backtest, summary_counts: dict[str, int]) -> dict[str, Any]:
                                          "source": m.source, "converged": m.converged,
                                          "std_errors": _rounded(m.std_errors)},
         "gamma_gamma": None if g is None else {**_rounded(g.params()), "log_likelihood": round(g.log_likelihood, 4),
-                                               "customers": g.customers,
+                                               "customers": g.customers, "source": g.source,
                                                "frequency_spend_corr": g.frequency_spend_corr,
                                                "std_errors": _rounded(g.std_errors)},
         "counts": summary_counts,
@@ -757,7 +768,8 @@ def _counts(bt: Backtest) -> dict[str, int]:
         "repeat_customers": int((c["frequency"] > 0).sum()),
         "calibration_repeat_purchases": int(c["frequency"].sum()),
         "holdout_purchases": int(c["actual"].sum()),
-        "gamma_gamma_customers": bt.spend.customers if bt.spend else 0,
+        # customers the spend model was fitted on, when fitted on these customers (not pooled)
+        "gamma_gamma_customers": bt.spend.customers if bt.spend and bt.spend.source == "filter" else 0,
     }
 
 
@@ -802,27 +814,35 @@ def _clv_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_text(out: dict[str, Any]) -> None:
-    def line(key: str, value: Any, indent: int = 0) -> None:
-        print(f"{' ' * indent}{key:<{28 - indent}}  {value}")
+def _fmt(v: Any) -> str:
+    """One value for the text output: money-sized numbers with separators, small ones to 6 digits."""
+    if isinstance(v, bool) or v is None:
+        return str(v)
+    if isinstance(v, float):
+        return f"{v:,.0f}" if abs(v) >= 1e4 else f"{v:.6g}"
+    if isinstance(v, dict):
+        return ", ".join(f"{k}={_fmt(x)}" for k, x in v.items())
+    if isinstance(v, list) and not any(isinstance(x, dict) for x in v):
+        return ", ".join(_fmt(x) for x in v)
+    return str(v)
 
-    for key, value in out.items():
-        if isinstance(value, dict):
-            print(f"{key}:")
-            for k, v in value.items():
-                if isinstance(v, list):
-                    line(k, "", 2)
-                    for row in v:
-                        print("      " + ", ".join(f"{a}={b:.4g}" if isinstance(b, float) else f"{a}={b}"
-                                                   for a, b in row.items()))
-                else:
-                    line(k, f"{v:.6g}" if isinstance(v, float) else v, 2)
-        elif isinstance(value, list):
-            print(f"{key}:")
-            for v in value:
-                print(f"  - {v}")
-        else:
-            line(key, value)
+
+def _print_text(out: dict[str, Any]) -> None:
+    """The command's result as indented ``key  value`` lines (tables as one line per row)."""
+    def lines(d: dict[str, Any], indent: int) -> None:
+        for key, value in d.items():
+            pad = " " * indent
+            if isinstance(value, dict) and indent == 0:
+                print(f"{key}:")
+                lines(value, indent + 2)
+            elif isinstance(value, list) and (indent == 0 or any(isinstance(x, dict) for x in value)):
+                print(f"{pad}{key}:")
+                for row in value:
+                    print(f"{pad}  - {_fmt(row)}")
+            else:
+                print(f"{pad}{key:<{30 - indent}}  {_fmt(value)}")
+
+    lines(out, 0)
 
 
 def register_cli(subparsers: argparse._SubParsersAction) -> None:

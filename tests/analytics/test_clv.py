@@ -350,3 +350,13 @@ def test_cli_mistakes_are_one_line(tmp_path, capsys, args, message):
     assert cli.main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1
+
+
+def test_backtest_of_a_small_filter_uses_every_customers_fit(demo_con):
+    with demo_con.cursor() as cur:
+        small = Filters("2025-11-01", "2026-10-31", segments=("Key account",), regions=("West",))
+        bt = clv.backtest(cur, small)
+        whole = clv.backtest(cur, Filters("2025-11-01", "2026-10-31"))
+    assert bt.model.source == "pooled" and bt.spend.source == "pooled"
+    assert bt.model.params() == pytest.approx(whole.model.params())
+    assert len(bt.customers) < 10 and bt.mae is not None
