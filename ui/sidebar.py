@@ -124,9 +124,21 @@ def filters(options: dict[str, list[str]], bounds: tuple[dt.date, dt.date] | Non
 
 def _reset() -> None:
     """Button callback: back to the defaults (the widgets are recreated from their defaults)."""
+    show_filters(Filters())
+
+
+def show_filters(f: Filters) -> None:
+    """Make the sidebar show ``f`` from the next run on (a saved view's filters).
+
+    Call it from a widget callback, or from a page followed by ``st.rerun()``: the filter widgets
+    are recreated with ``f``'s values (a period not in whole months is widened to its months).
+    """
     for key in [PERIOD_KEY, *(_widget_key(n) for n, _ in ATTRIBUTES)]:
         st.session_state.pop(key, None)
-    st.session_state[_INIT_KEY] = {**{n: [] for n, _ in ATTRIBUTES}, "period": None}
+    period = None
+    if f.date_from and f.date_to:
+        period = (f.date_from.replace(day=1), f.date_to.replace(day=1))
+    st.session_state[_INIT_KEY] = {**{n: list(getattr(f, n)) for n, _ in ATTRIBUTES}, "period": period}
 
 
 def write_query_params(lang: str, f: Filters) -> None:
