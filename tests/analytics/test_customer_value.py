@@ -7,6 +7,8 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analytics import clv, profit, report
 from analytics import customer_value as cv
@@ -37,6 +39,30 @@ def test_levels_are_terciles_by_default():
     # ties sit in the lower level: low ≤ q1 < mid ≤ q2 < high
     lvl, _ = cv.levels(pd.Series([0.0, 0, 0, 0, 10]), cv.DEFAULT_CUTS)
     assert list(lvl) == ["low", "low", "low", "low", "high"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.floats(-1e7, 1e7, allow_nan=False), min_size=1, max_size=60),
+       st.floats(0.05, 0.5), st.floats(0.05, 0.45))
+def test_levels_never_rank_a_larger_value_lower(values, lo, gap):
+    cuts = (lo, min(lo + gap, 0.95))
+    s = pd.Series(values)
+    lvl, (q1, q2) = cv.levels(s, cuts)
+    rank = lvl.map({"low": 0, "mid": 1, "high": 2})
+    order = np.argsort(s.to_numpy(), kind="stable")
+    assert (np.diff(rank.to_numpy()[order]) >= 0).all()
+    assert q1 <= q2 and ((s <= q1) == (lvl == "low")).all()
+
+
+def test_histograms():
+    h = cv.histogram(pd.Series([0.0, 0.1, 0.5, 1.0, 2.0]), 4, 0, 1)
+    assert h.edges == (0, 0.25, 0.5, 0.75, 1) and h.counts == (2, 0, 1, 1) and h.above == 1 and h.outside == 1
+    assert cv.symlog(np.array([-99.0, 0.0, 9.0])).tolist() == [-2.0, 0.0, 1.0]
+    assert cv.symlog_inverse(cv.symlog(np.array([-12345.0, 3.5]))) == pytest.approx([-12345.0, 3.5])
+    g = cv.histogram(pd.Series([-1e6, -5.0, 0.0, 0.0, 20.0, 3e5]), 10, scale="symlog")
+    assert sum(g.counts) == 6 and g.edges[0] == pytest.approx(-1e6) and g.edges[-1] == pytest.approx(3e5)
+    assert cv.histogram(pd.Series([7.0, 7.0]), 3).counts == (0, 2, 0)
+    assert cv.histogram(pd.Series([], dtype=float), 3).counts == ()
 
 
 def test_tier_codes_and_order():
