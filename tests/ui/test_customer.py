@@ -1,0 +1,108 @@
+"""The Customer 360 page in AppTest: opened by link or by search, both languages, unknown ids,
+hostile feedback text rendered as text."""
+
+from __future__ import annotations
+
+import pytest
+
+from analytics import customer360, db, filters
+from analytics.filters import Filters
+from i18n import Translator
+from tests.helpers import D, insert
+from tests.ui.apptest import assert_ok, metrics, plotly_specs, start
+
+PAGE = "views/customer.py"
+CID = "C002194"  # a key account with an opportunity, a long history and assessments
+HOSTILE = "<script>alert('pwned')</script> **not bold** <img src=x onerror=alert(1)> =1+1"
+
+
+def _report(path, cid: str = CID) -> customer360.Customer360:
+    con = db.connect(path)  # the app holds it read-write in this process; a second handle must match
+    try:
+        with con.cursor() as cur:
+            return customer360.customer360(cur, cid, Filters(*filters.default_period(filters.data_bounds(cur))))
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_link_opens_the_customer(app_db, lang):
+    at = start(lang, page=PAGE, customer=CID)
+    assert_ok(at)
+    t = Translator(lang)
+    r = _report(app_db)
+    assert at.title[0].value == r.name
+    m = metrics(at)
+    assert m[t("c360.kpi.revenue")] == t.money(r.kpis["revenue"], compact=True)
+    assert m[t("c360.kpi.profit")] == t.money(r.kpis["profit"], compact=True)
+    assert m[t("c360.kpi.realized")] == t.money(r.kpis["realized_value"], compact=True)
+    assert m[t("c360.kpi.potential")] == t.money(r.kpis["potential_value"], compact=True)
+    assert m[t("c360.kpi.p_alive")] == t.pct(r.kpis["p_alive"], 0)
+    assert m[t("c360.kpi.stage")] == t.value("lifecycle_stage", r.kpis["stage"])
+    # Profile with translated category values.
+    profile = at.dataframe[0].value
+    values = dict(zip(profile.iloc[:, 0], profile.iloc[:, 1], strict=True))
+    assert values[t("common.segment")] == t.value("segment", "Key account")
+    assert values[t("common.customer_id")] == CID
+    # Trend, stage strip, cost to serve (and the assessments chart when there are two or more).
+    kinds = [s["data"][0]["type"] for s in plotly_specs(at)]
+    assert kinds[:3] == ["bar", "bar", "bar"]
+    assert len(at.tabs) == 7
+    assert at.query_params["customer"] in (CID, [CID])
+
+
+def test_unknown_id_says_so(app_db):
+    for lang in ("en", "zh"):
+        at = start(lang, page=PAGE, customer="NO-SUCH-ID")
+        assert_ok(at)
+        t = Translator(lang)
+        assert at.title[0].value == t("c360.title")
+        assert [e.value for e in at.error] == [t("c360.unknown", id="NO-SUCH-ID")]
+        assert at.text_input(key="c360_query") is not None
+
+
+def test_search_with_suggestions_opens_a_customer(app_db):
+    at = start("en", page=PAGE)
+    assert_ok(at)
+    assert at.title[0].value == "Customer 360" and not at.metric
+    at.text_input(key="c360_query").set_value("C00219").run()
+    assert_ok(at)
+    pick = at.selectbox(key="c360_pick")
+    assert len(pick.options) == 10 and pick.options[0].startswith("C002190 · ")
+    pick.set_value(CID).run()
+    assert_ok(at)
+    assert at.query_params["customer"] in (CID, [CID])
+    assert at.title[0].value == _report(app_db).name
+    # A search that matches nothing says so.
+    at2 = start("zh", page=PAGE)
+    at2.text_input(key="c360_query").set_value("没有这个客户").run()
+    assert any("没有编号或名称包含" in i.value for i in at2.info)
+
+
+def test_hostile_feedback_is_shown_as_text(app_db):
+    con = db.connect(app_db)
+    with db.write(con) as cur:
+        insert(cur, "feedback", [{"feedback_id": "HOSTILE1", "customer_id": CID, "feedback_date": D("2026-10-01"),
+                                  "kind": "complaint", "nps_score": 0, "channel": "App", "topic": "Billing",
+                                  "text": HOSTILE}])
+    con.close()
+    at = start("en", page=PAGE, customer=CID)
+    assert_ok(at)
+    tables = [df.value for df in at.dataframe]
+    feedback = next(df for df in tables if "text" in df.columns)
+    assert HOSTILE in feedback["text"].tolist()
+    # Nothing renders it as Markdown or HTML.
+    for el in (*at.markdown, *at.caption, *at.info, *at.warning, *at.error):
+        assert "<script>" not in el.value and "pwned" not in el.value
+    assert not at.get("html")
+
+
+def test_customer_links_from_the_lifecycle_page_open_here(app_db):
+    at = start("en", page="views/lifecycle.py")
+    link = at.dataframe[0].value["customer_id"].iloc[0]
+    assert link.startswith("customer?customer=")
+    cid = link.split("customer=")[1].split("&")[0]
+    opened = start("en", page=PAGE, customer=cid)
+    assert_ok(opened)
+    assert opened.title[0].value == _report(app_db, cid).name
+    assert metrics(opened)["Lifecycle stage"] == "Dormant"

@@ -1,0 +1,104 @@
+"""The Lifecycle page in AppTest: both languages, the report's stage counts, rules, transitions, payback."""
+
+from __future__ import annotations
+
+import pytest
+
+from analytics import db, filters, lifecycle, report
+from analytics.filters import Filters
+from i18n import Translator
+from tests.helpers import D
+from tests.ui.apptest import assert_ok, metrics, plotly_specs, start
+
+PAGE = "views/lifecycle.py"
+
+
+def _default_filter(cur) -> Filters:
+    return Filters(*filters.default_period(filters.data_bounds(cur)))
+
+
+def _figures(path, rules: lifecycle.Rules | None = None) -> tuple[dict[str, int], lifecycle.Lifecycle]:
+    con = db.connect(path)  # the app holds it read-write in this process; a second handle must match
+    try:
+        with con.cursor() as cur:
+            f = _default_filter(cur)
+            counts = report.build(cur, f)["stage_counts"] if rules is None else None
+            return counts, lifecycle.summary(cur, f, rules)
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_page_shows_the_reports_stage_counts(app_db, lang):
+    at = start(lang, page=PAGE)
+    assert_ok(at)
+    t = Translator(lang)
+    assert at.title[0].value == t("lc.title")
+    counts, _ = _figures(app_db)
+    m = metrics(at)
+    for stage in lifecycle.CUSTOMER_STAGES:
+        assert m[t.value("lifecycle_stage", stage)] == t.num(counts[stage]), stage
+    assert m[t("lc.kpi.pipeline")] == t.num(sum(counts[k] for k in lifecycle.PIPELINE_STAGES))
+    specs = plotly_specs(at)
+    assert len(specs) == 3  # stage history, transitions, payback
+    history, sankey, payback = specs
+    assert {tr["type"] for tr in history["data"]} == {"bar"}
+    # Lost customers are hidden from the history by default (they swamp the other stages).
+    assert t.value("lifecycle_stage", "lost") not in {tr["name"] for tr in history["data"]}
+    assert sankey["data"][0]["type"] == "sankey"
+    assert sum(sankey["data"][0]["link"]["value"]) > 0
+    assert any(tr["name"] == t("lc.quarter", y=2024, q=1) for tr in payback["data"])
+    # The dormant customers, most potential value first, link to the customer page.
+    table = at.dataframe[0].value
+    assert len(table) == min(50, counts["dormant"])
+    assert table["customer_id"].str.startswith("customer?customer=").all()
+    assert f"lang={lang}" in table["customer_id"].iloc[0]
+    assert table["potential_value"].is_monotonic_decreasing
+    # The rules are stated on the page.
+    assert any(t("lc.rules.text", new=90, dormant=90, lost=365, react=90, p="5%") == c.value for c in at.caption)
+
+
+def test_rules_change_the_stages(app_db):
+    at = start("en", page=PAGE)
+    before = metrics(at)["Dormant"]
+    at.number_input(key="lc_dormant_days").set_value(60).run()
+    assert_ok(at)
+    _, s = _figures(app_db, lifecycle.Rules(dormant_days=60))
+    assert metrics(at)["Dormant"] == f"{s.counts['dormant']:,}" != before
+    # A contradictory rule (dormant after lost) is refused with a message; defaults apply.
+    at.number_input(key="lc_dormant_days").set_value(400).run()
+    assert_ok(at)
+    assert any("must be less than lost_days" in w.value for w in at.warning)
+    assert metrics(at)["Dormant"] == before
+
+
+def test_controls(app_db):
+    at = start("en", page=PAGE)
+    at.toggle(key="lc_show_lost").set_value(True).run()
+    assert_ok(at)
+    assert "Lost" in {tr["name"] for tr in plotly_specs(at)[0]["data"]}
+    quarters = len(plotly_specs(at)[2]["data"])
+    grain = next(b for b in at.get("button_group") if b.key == "lc_grain")
+    grain.set_value("month").run()
+    assert_ok(at)
+    assert len(plotly_specs(at)[2]["data"]) > quarters
+    # Transitions between two other month ends.
+    at.select_slider(key="lc_sankey").set_value((D("2024-06-30"), D("2025-06-30"))).run()
+    assert_ok(at)
+    sankey = plotly_specs(at)[1]
+    assert sankey["data"][0]["type"] == "sankey"
+    assert sankey["layout"]["title"]["text"] == "Stage transitions: 2024-06-30 → 2025-06-30"
+
+
+def test_filters_reach_the_page(app_db):
+    at = start("en", page=PAGE, segment="Key account")
+    assert_ok(at)
+    con = db.connect(app_db)
+    try:
+        with con.cursor() as cur:
+            f = _default_filter(cur)
+            counts = lifecycle.stage_counts(cur, Filters(f.date_from, f.date_to, segments=("Key account",)))
+    finally:
+        con.close()
+    assert metrics(at)["Active"] == f"{counts['active']:,}"
+    assert metrics(at)["Pipeline"] == "0"  # prospects have no segment

@@ -1,0 +1,275 @@
+"""Customer 360: everything about one customer, opened by search or by ``customer?customer=<id>``."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analytics import customer360 as c360
+from analytics import customer_value
+from charts import customer360 as c360_charts
+from charts import lifecycle as lc_charts
+from i18n import fmt
+from ui import cache, components, context
+
+PAGE = {"title": "nav.customer", "icon": ":material/person_search:", "order": 60, "section": "nav.section.views"}
+PARAM = "customer"
+
+ctx = context.get()
+t, f = ctx.t, ctx.filters
+money_format = f"{fmt.symbol(t.currency)}%,.0f"
+money_format_cents = f"{fmt.symbol(t.currency)}%,.2f"
+
+
+def _open(customer_id: str) -> None:
+    st.query_params[PARAM] = customer_id
+
+
+def _pick() -> None:
+    """Selectbox callback: open the chosen suggestion."""
+    chosen = st.session_state.get("c360_pick")
+    if chosen:
+        _open(chosen)
+
+
+def search_box() -> None:
+    """A search field with suggestions; choosing one opens that customer."""
+    query = st.text_input(t("c360.search"), key="c360_query", placeholder=t("c360.search.placeholder"))
+    if not query.strip():
+        return
+    matches = cache.run(c360.search, query, c360.SEARCH_LIMIT + 1)
+    if matches.empty:
+        st.info(t("c360.no_match", q=query.strip()))
+        return
+    shown = matches.head(c360.SEARCH_LIMIT)
+    labels = {r.customer_id: f"{r.customer_id} · {r.name} · {t.value('segment', r.segment)}"
+              for r in shown.itertuples()}
+    st.selectbox(t("c360.pick"), list(labels), index=None, format_func=labels.get, key="c360_pick",
+                 placeholder=t("c360.pick.placeholder"), on_change=_pick)
+    if len(matches) > c360.SEARCH_LIMIT:
+        st.caption(t("c360.more_matches", n=c360.SEARCH_LIMIT))
+
+
+customer_id = (st.query_params.get(PARAM) or "").strip()
+if not customer_id:
+    components.page_header(t("c360.title"), t, f, t("c360.intro"))
+    search_box()
+    st.stop()
+
+try:
+    r = cache.run(c360.customer360, customer_id, f)
+except ValueError:
+    components.page_header(t("c360.title"), t, f, t("c360.intro"))
+    st.error(t("c360.unknown", id=customer_id))
+    search_box()
+    st.stop()
+
+prof = r.profile.iloc[0]
+components.page_header(r.name, t, f, t("c360.subtitle", id=r.customer_id, segment=t.value("segment", prof["segment"]),
+                                       region=t.value("region", prof["region"]), period=t.period(*r.period),
+                                       date=t.date(r.as_of)))
+with st.expander(t("c360.search")):
+    search_box()
+for note in r.notes:
+    st.info(t(note))
+
+# ------------------------------------------------------------------ headline figures
+k = r.kpis
+st.markdown(f"**{t('c360.kpi.period', period=t.period(*r.period))}**")
+cols = st.columns(4)
+with cols[0]:
+    components.metric(t("c360.kpi.revenue"), t.money(k["revenue"], compact=True), help=t("c360.kpi.revenue.help"))
+with cols[1]:
+    components.metric(t("c360.kpi.profit"), t.money(k["profit"], compact=True), help=t("c360.kpi.profit.help"))
+with cols[2]:
+    components.metric(t("c360.kpi.cost_to_serve"), t.money(k["cost_to_serve"], compact=True),
+                      help=t("c360.kpi.cost_to_serve.help"))
+with cols[3]:
+    components.metric(t("c360.kpi.tx_count"), t.num(k["tx_count"]), help=t("c360.kpi.tx_count.help"))
+
+st.markdown(f"**{t('c360.kpi.value', date=t.date(r.as_of))}**")
+horizon = customer_value.DEFAULT_HORIZON_MONTHS
+cols = st.columns(4)
+with cols[0]:
+    components.metric(t("c360.kpi.realized"), t.money(k["realized_value"], compact=True), help=t("c360.kpi.realized.help"))
+with cols[1]:
+    components.metric(t("c360.kpi.potential"), t.money(k["potential_value"], compact=True),
+                      help=t("c360.kpi.potential.help", h=horizon, d=t.pct(customer_value.DEFAULT_ANNUAL_DISCOUNT, 0)))
+with cols[2]:
+    components.metric(t("c360.kpi.influence"), t.money(k["influence_value"], compact=True),
+                      help=t("c360.kpi.influence.help", n=t.num(k["referrals"] or 0)))
+with cols[3]:
+    components.metric(t("c360.kpi.total"), t.money(k["total_value"], compact=True), help=t("c360.kpi.total.help"))
+cols = st.columns(4)
+with cols[0]:
+    components.metric(t("c360.kpi.p_alive"), t.pct(k["p_alive"], 0), help=t("c360.kpi.p_alive.help"))
+with cols[1]:
+    components.metric(t("c360.kpi.expected", h=horizon), t.num(k["expected_purchases"], 1),
+                      help=t("c360.kpi.expected.help"))
+with cols[2]:
+    stage = k["stage"]
+    components.metric(t("c360.kpi.stage"), lc_charts.stage_name(t, stage) if stage else "—",
+                      help=t("c360.kpi.stage.help"))
+with cols[3]:
+    tier = k["tier"]
+    if tier:
+        r_level, p_level = str(tier).split("/")
+        tier_text = t("c360.tier", r=t(f"c360.level.{r_level}"), p=t(f"c360.level.{p_level}"))
+    else:
+        tier_text = "—"
+    components.metric(t("c360.kpi.tier"), tier_text, help=t("c360.kpi.tier.help"))
+if k["realized_value"] is None and "c360.note.no_values" not in r.notes:
+    st.caption(t("c360.no_value", date=t.date(r.as_of)))
+
+# ------------------------------------------------------------------ profile and trend
+left, right = st.columns([1, 2])
+with left:
+    st.subheader(t("c360.profile"))
+    referrer = prof["referred_by"]
+    if isinstance(referrer, str) and referrer:
+        referrer_text = f"{referrer} · {prof['referrer_name']}" if isinstance(prof["referrer_name"], str) else referrer
+    else:
+        referrer_text = "—"
+    acquired = prof["acquired_on"]
+    rows = [
+        (t("common.customer_id"), r.customer_id),
+        (t("common.name"), str(prof["name"])),
+        (t("common.customer_type"), t.value("customer_type", prof["customer_type"])),
+        (t("common.segment"), t.value("segment", prof["segment"])),
+        (t("common.region"), t.value("region", prof["region"])),
+        (t("common.industry"), t.value("industry", prof["industry"])),
+        (t("common.channel"), t.value("channel", prof["channel"])),
+        (t("common.plan"), t.value("plan", prof["plan"])),
+        (t("c360.field.acquired_on"), t.date(None if pd.isna(acquired) else pd.Timestamp(acquired).date())),
+        (t("c360.field.acquisition_cost"), t.money(None if pd.isna(prof["acquisition_cost"])
+                                                   else float(prof["acquisition_cost"]))),
+        (t("c360.field.referred_by"), referrer_text),
+    ]
+    st.dataframe(pd.DataFrame(rows, columns=[t("c360.field"), t("c360.value")]), hide_index=True, width="stretch",
+                 height=35 * (len(rows) + 1) + 3,
+                 column_config={t("c360.value"): st.column_config.TextColumn(width="large")})
+with right:
+    if r.monthly.empty:
+        st.info(t("c360.none"))
+    else:
+        components.chart(c360_charts.profit_trend(r.monthly, t, t("c360.chart.trend")), "c360_trend")
+if not r.stages.empty:
+    components.chart(c360_charts.stage_strip(r.stages, t, t("c360.chart.stages")), "c360_stages")
+
+# ------------------------------------------------------------------ the records
+header = [components.describe_filters(f, t), f"{r.customer_id} {r.name}"]
+tabs = st.tabs([
+    t("c360.tab.transactions", n=t.num(r.counts.get("transactions", 0))),
+    t("c360.tab.activities", n=t.num(r.counts.get("activities", 0))),
+    t("c360.tab.feedback", n=t.num(len(r.feedback))),
+    t("c360.tab.assessments", n=t.num(len(r.assessments))),
+    t("c360.tab.referrals", n=t.num(len(r.referrals))),
+    t("c360.tab.stages"),
+    t("c360.tab.opportunities", n=t.num(len(r.opportunities))),
+])
+
+
+def _table(df: pd.DataFrame, config: dict[str, object], categories: dict[str, str] | None = None,
+           total: int | None = None, download: str | None = None, empty: str = "c360.none") -> None:
+    """One list of records: stored category codes translated, shown in ``config``'s column order
+    (plain text cells: uploaded text is never rendered as Markdown or HTML), customer ids as links
+    to their own page, a note when the list is capped, optional downloads."""
+    if df.empty:
+        st.caption(t(empty))
+        return
+    if total is not None and total > len(df):
+        st.caption(t("c360.capped", total=t.num(total), shown=t.num(len(df))))
+    shown = df.assign(**{col: [t.value(kind, v) for v in df[col]] for col, kind in (categories or {}).items()})
+    if "customer_id" in config:
+        shown = components.with_customer_links(shown, ctx.lang, f)
+        config = {**config, "customer_id": components.customer_link_config(t("common.customer_id"))}
+    st.dataframe(shown, hide_index=True, width="stretch", column_order=list(config), column_config=config)
+    if download:
+        components.downloads(df, f"{download}_{r.customer_id}", t, header_lines=header, key=f"c360_{download}")
+
+
+def money(label: str, cents: bool = False) -> object:
+    """A money column in the data's currency, with thousands separators."""
+    return st.column_config.NumberColumn(label, format=money_format_cents if cents else money_format)
+
+
+with tabs[0]:
+    _table(r.transactions, {
+        "tx_date": st.column_config.DateColumn(t("c360.col.date")),
+        "transaction_id": st.column_config.TextColumn(t("c360.col.transaction_id")),
+        "product": st.column_config.TextColumn(t("common.product")),
+        "quantity": st.column_config.NumberColumn(t("common.quantity"), format="%g"),
+        "revenue": money(t("common.revenue"), cents=True),
+        "cogs": money(t("common.cogs"), cents=True),
+        "gross_profit": money(t("common.gross_profit"), cents=True),
+    }, {"product": "product"}, r.counts.get("transactions", 0), "transactions")
+
+with tabs[1]:
+    if not r.activity_totals.empty:
+        components.chart(c360_charts.activity_cost(r.activity_totals, t, t("c360.chart.activity_cost")), "c360_costs")
+    _table(r.activities, {
+        "activity_date": st.column_config.DateColumn(t("c360.col.date")),
+        "activity_id": st.column_config.TextColumn(t("c360.col.activity_id")),
+        "activity": st.column_config.TextColumn(t("common.activity")),
+        "quantity": st.column_config.NumberColumn(t("common.quantity"), format="%,g"),
+        "unit": st.column_config.TextColumn(t("c360.col.unit")),
+        "unit_cost": st.column_config.NumberColumn(t("c360.col.unit_cost"), format=f"{fmt.symbol(t.currency)}%,.4g"),
+        "cost": money(t("common.cost"), cents=True),
+    }, {"activity": "activity", "unit": "unit"}, r.counts.get("activities", 0), "activities")
+
+with tabs[2]:
+    if not r.feedback.empty:
+        st.caption(t("c360.feedback.caption"))
+    _table(r.feedback, {
+        "feedback_date": st.column_config.DateColumn(t("c360.col.date")),
+        "kind": st.column_config.TextColumn(t("c360.col.kind")),
+        "nps_score": st.column_config.NumberColumn(t("c360.col.nps"), format="%d"),
+        "channel": st.column_config.TextColumn(t("common.channel")),
+        "topic": st.column_config.TextColumn(t("c360.col.topic")),
+        "text": st.column_config.TextColumn(t("c360.col.text"), width="large"),
+        "feedback_id": st.column_config.TextColumn(t("c360.col.feedback_id")),
+    }, {"kind": "kind", "channel": "feedback_channel", "topic": "topic"})
+
+with tabs[3]:
+    a = r.assessments
+    if not a.empty:
+        st.caption(t("c360.assess.caption"))
+    if len(a) > 1:
+        components.chart(c360_charts.delivered_value(a, t, t("c360.chart.delivered")), "c360_delivered")
+    _table(a, {
+        "assessed_on": st.column_config.DateColumn(t("c360.col.date")),
+        "assessment_id": st.column_config.TextColumn(t("c360.col.assessment_id")),
+        **{c: st.column_config.NumberColumn(t(f"c360.col.{c}"), format="%.1f")
+           for c in ("delivered_value", "customer_value", "customer_cost", "product_value", "service_value",
+                     "personnel_value", "image_value", "money_cost", "time_cost", "energy_cost", "psychic_cost")},
+        "gap_overall": st.column_config.NumberColumn(t("c360.col.gap"), format="%+.2f"),
+    })
+
+with tabs[4]:
+    st.markdown(f"**{t('c360.referrer')}**")
+    people = {"customer_id": None, "name": st.column_config.TextColumn(t("common.name")),
+              "segment": st.column_config.TextColumn(t("common.segment"))}
+    _table(r.referrer, people, {"segment": "segment"}, empty="c360.referrer.none")
+    st.markdown(f"**{t('c360.referred')}**")
+    _table(r.referrals, {**people, "acquired_on": st.column_config.DateColumn(t("c360.col.acquired_on")),
+                         "realized_value": money(t("c360.col.realized"))},
+           {"segment": "segment"}, empty="c360.referred.none")
+
+with tabs[5]:
+    _table(r.stage_periods, {
+        "stage": st.column_config.TextColumn(t("c360.col.stage")),
+        "start": st.column_config.DateColumn(t("c360.col.from")),
+        "end": st.column_config.DateColumn(t("c360.col.to")),
+        "months": st.column_config.NumberColumn(t("c360.col.months"), format="%d"),
+    }, {"stage": "lifecycle_stage"})
+
+with tabs[6]:
+    _table(r.opportunities, {
+        "opportunity_id": st.column_config.TextColumn(t("c360.col.opportunity_id")),
+        "stage": st.column_config.TextColumn(t("c360.col.stage")),
+        "created_on": st.column_config.DateColumn(t("c360.col.created_on")),
+        "closed_on": st.column_config.DateColumn(t("c360.col.closed_on")),
+        "amount": money(t("c360.col.amount")),
+        "region": st.column_config.TextColumn(t("common.region")),
+        "channel": st.column_config.TextColumn(t("common.channel")),
+    }, {"stage": "stage", "region": "region", "channel": "channel"})
