@@ -10,10 +10,11 @@ import plotly.graph_objects as go
 
 from analytics.clv import Backtest
 from analytics.customer_value import Histogram, symlog
-from charts.theme import ACCENT, GAIN, LOSS, MUTED, NEUTRAL, base_layout, money_axis
+from charts.theme import ACCENT, GAIN, LOSS, MUTED, NEUTRAL, PALETTE, base_layout, money_axis
 from i18n import Translator
 
-PARTS = (("realized_value", "cv.kpi.realized", NEUTRAL), ("potential_value", "cv.kpi.potential", GAIN),
+# Part colours carry no sign (a negative potential value must not look like a gain): blue, purple, orange.
+PARTS = (("realized_value", "cv.kpi.realized", NEUTRAL), ("potential_value", "cv.kpi.potential", PALETTE[3]),
          ("influence_value", "cv.kpi.influence", ACCENT))
 
 

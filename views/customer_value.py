@@ -68,8 +68,12 @@ if table.empty:
     st.warning(t("cv.no_customers"))
     st.stop()
 
-for key, params in values.notes:
-    (st.warning if key.startswith(WARN_NOTES) else st.info)(t(key, **params), icon=":material/info:")
+# Fallbacks that weaken the estimate are warnings; the others (pooled parameters, model caveats) notes.
+warn = [t(k, **p) for k, p in values.notes if k.startswith(WARN_NOTES)]
+info = [t(k, **p) for k, p in values.notes if not k.startswith(WARN_NOTES)]
+for texts, box in ((warn, st.warning), (info, st.info)):
+    if texts:
+        box("\n".join(f"- {x}" for x in texts) if len(texts) > 1 else texts[0], icon=":material/info:")
 
 # ----------------------------------------------------------------------------- headline figures
 s = values.summary()
@@ -110,6 +114,9 @@ p1, p2 = values.potential_cuts
 st.caption(t("cv.tiers.intro", r1=t.money(r1, compact=True), r2=t.money(r2, compact=True),
              p1=t.money(p1, compact=True), p2=t.money(p2, compact=True), c1=t.pct(cuts[0], 0), c2=t.pct(cuts[1], 0)))
 st.info(t("cv.tiers.principles"), icon=":material/balance:")
+
+if values.tiers["value_share"].isna().all():
+    st.caption(t("cv.share_undefined"))
 
 selected = st.session_state.get(CELL, ALL)
 if selected not in (ALL, *cv.TIERS):
@@ -157,22 +164,24 @@ COLUMNS = {
     "expected_purchases": t("cv.col.expected_purchases"), "profit_per_purchase": t("cv.col.profit_per_purchase"),
     "frequency": t("cv.col.frequency"), "last_purchase": t("cv.col.last_purchase"), "referrals": t("cv.col.referrals"),
 }
+MONEY = ("realized_value", "potential_value", "influence_value", "total_value", "profit_per_purchase")
 shown = listed[list(COLUMNS)].assign(
     segment=[t.value("segment", v) for v in listed["segment"]],
     tier=[t(f"cv.cell.{c.replace('/', '.')}") for c in listed["tier"]],
+    # whole money units; + 0.0 turns the −0 of tiny negative values into 0 (no "-¥0")
+    **{c: listed[c].round(0) + 0.0 for c in MONEY},
 )
 if len(shown) > SHOWN:
     st.caption(t("cv.cell.more", shown=t.num(SHOWN), n=t.num(len(shown))))
 if shown.empty:
     st.info(t("cv.cell.empty"))
 else:
-    money = ("realized_value", "potential_value", "influence_value", "total_value", "profit_per_purchase")
     st.dataframe(
         components.with_customer_links(shown.head(SHOWN), ctx.lang, f), hide_index=True, width="stretch",
         key="cv_customers",
         column_config={
             "customer_id": components.customer_link_config(COLUMNS["customer_id"]),
-            **{c: st.column_config.NumberColumn(COLUMNS[c], format=money_format) for c in money},
+            **{c: st.column_config.NumberColumn(COLUMNS[c], format=money_format) for c in MONEY},
             "p_alive": st.column_config.NumberColumn(COLUMNS["p_alive"], format="percent"),
             "expected_purchases": st.column_config.NumberColumn(COLUMNS["expected_purchases"], format="%.1f"),
             "frequency": st.column_config.NumberColumn(COLUMNS["frequency"], format="%d"),

@@ -117,6 +117,8 @@ STRINGS: dict[str, tuple[str, str]] = {
                             "Principles: value means profit, not sales — high sales are not high value; differentiation matches limited resources to value and is not unequal treatment, every customer gets fair, proper standard service; a 3 × 3 grid is enough to act on, finer segments are not better by themselves."),
     "cv.value_share.help": ("价值占比 = 该格客户的既成价值 + 潜在价值 ÷ 全部客户的既成价值 + 潜在价值。亏损的格子占比为负，所以盈利格子的合计可以超过 100%。",
                             "Value share = the cell's realized + potential value ÷ that of all customers. Loss-making cells have negative shares, so the profitable cells can add up to more than 100 %."),
+    "cv.share_undefined": ("这些客户的既成价值与潜在价值合计为零或负数，价值占比无意义，显示为“—”。",
+                           "These customers' realized plus potential value is zero or negative, so value shares are undefined (shown as “—”)."),
     "cv.axis.realized_level": ("既成价值：{level}", "Realized: {level}"),
     "cv.axis.potential_level": ("潜在价值：{level}", "Potential: {level}"),
     "cv.cell.stats": ("{n} 位客户 · 价值占比 {share}", "{n} customers · {share} of value"),
