@@ -15,8 +15,8 @@ Definitions (the page's "method" box and docs/word_of_mouth.md repeat them)
   leak into the trend. Partial periods at the ends of the filter (a week cut by the period) are
   shown but left out of every fit.
 * **Forecast**: exponential smoothing (statsmodels ``ETSModel``: additive errors, damped additive
-  trend; daily series are forecast after removing the STL weekday pattern, which is added back),
-  with a 90 % prediction interval. Counts are modelled on
+  trend; a daily series whose detrended values differ by weekday — one-way ANOVA, p < 0.01 — is
+  forecast without its STL weekday pattern, which is added back), with a 90 % prediction interval. Counts are modelled on
   the log(1 + count) scale and transformed back (the band's centre is then the median), so bands
   stay positive and exponential growth is followed; NPS on its own scale, clipped to ±100.
 * **Response curve**: daily region-level observations (events, customer-days, that day's quality
@@ -402,7 +402,9 @@ class TrendFit:
     complete periods (trend NaN when not fitted). ``forecast``: ``period, forecast, lower, upper``
     (empty when not fitted). ``slope_per_month``: OLS slope of the trend over its last three months,
     in the series' monthly volume per month for counts (complaints per month, change per month) and
-    in points per month for NPS; None when not fitted.
+    in the value's units per month otherwise (points for NPS); None when not fitted.
+    ``trend_method``: ``"lowess"`` or ``"stl"`` (window ``trend_window`` periods);
+    ``forecast_method``: ``"ets"`` (ETS(A,Ad,N)) or ``"stl_ets"`` (ETS on the STL-adjusted series).
     """
 
     name: str
@@ -419,6 +421,7 @@ class TrendFit:
     slope_per_month: float | None
     trend_method: str
     forecast_method: str
+    trend_window: int = 0
 
 
 def _lowess(values: np.ndarray, span: int) -> np.ndarray:
@@ -429,8 +432,8 @@ def _lowess(values: np.ndarray, span: int) -> np.ndarray:
     return lowess(values, np.arange(n, dtype=float), frac=frac, it=1, return_sorted=False)
 
 
-def _trend(values: np.ndarray, granularity: str) -> tuple[np.ndarray, np.ndarray | None, str]:
-    """(trend, weekday component or None, method) of a regular series."""
+def _trend(values: np.ndarray, granularity: str) -> tuple[np.ndarray, np.ndarray | None, str, int]:
+    """(trend, weekday component or None, method code, window in periods) of a regular series."""
     span = TREND_SPAN[granularity]
     if granularity == "day" and len(values) >= 2 * 7 + 1:
         from statsmodels.tsa.seasonal import STL
@@ -438,10 +441,30 @@ def _trend(values: np.ndarray, granularity: str) -> tuple[np.ndarray, np.ndarray
         window = min(span, len(values) - (1 - len(values) % 2))  # odd, not longer than the series
         window = max(window if window % 2 else window - 1, 9)
         res = STL(values, period=7, trend=window, robust=True).fit()
-        return (np.asarray(res.trend, dtype=float), np.asarray(res.seasonal, dtype=float),
-                f"STL (period 7, trend window {window} days, robust)")
-    unit = {"day": "days", "week": "weeks", "month": "months"}[granularity]
-    return _lowess(values, span), None, f"LOWESS (span {min(span, len(values))} {unit}, 1 robustness iteration)"
+        return np.asarray(res.trend, dtype=float), np.asarray(res.seasonal, dtype=float), "stl", window
+    return _lowess(values, span), None, "lowess", min(span, len(values))
+
+
+WEEKDAY_ALPHA = 0.01
+
+
+def _has_weekday_pattern(detrended: np.ndarray) -> bool:
+    """One-way ANOVA F test of the detrended daily values by weekday, at :data:`WEEKDAY_ALPHA`."""
+    from scipy.stats import f as f_dist
+
+    x = np.asarray(detrended, dtype=float)
+    n = len(x)
+    if n < 14:
+        return False
+    weekday = np.arange(n) % 7
+    means = np.array([x[weekday == i].mean() for i in range(7)])
+    between = float(sum((weekday == i).sum() * (means[i] - x.mean()) ** 2 for i in range(7)))
+    within = float(((x - means[weekday]) ** 2).sum())
+    if between <= 1e-12 * max(1.0, float((x ** 2).sum())):
+        return False
+    if within <= 1e-12 * between:  # an exact pattern (no noise at all)
+        return True
+    return bool(f_dist.sf((between / 6) / (within / (n - 7)), 6, n - 7) < WEEKDAY_ALPHA)
 
 
 def _future_periods(last: pd.Timestamp, granularity: str, horizon: int) -> pd.DatetimeIndex:
@@ -523,7 +546,7 @@ def fit_trend(history: pd.DataFrame, granularity: str, name: str = "complaints",
                         slope_per_month=None, trend_method="", forecast_method="", **base)
     values = h["value"].astype(float).interpolate(limit_direction="both").to_numpy()
     scaled = np.log1p(np.clip(values, 0, None)) if count else values
-    trend_scaled, seasonal, trend_method = _trend(scaled, granularity)
+    trend_scaled, seasonal, trend_method, window = _trend(scaled, granularity)
     trend = np.expm1(trend_scaled) if count else trend_scaled
     if count:
         trend = np.clip(trend, 0, None)
@@ -533,7 +556,10 @@ def fit_trend(history: pd.DataFrame, granularity: str, name: str = "complaints",
     if not forecast:
         fc_status = "skipped"
     elif n >= MIN_FORECAST[granularity]:
-        # Daily series: ETS on the STL-adjusted series, the last week's weekday pattern added back.
+        # Daily series with a real weekday pattern: ETS on the STL-adjusted series, the last week's
+        # pattern added back. Without one, STL's seasonal part is noise and would zigzag the band.
+        if seasonal is not None and not _has_weekday_pattern(scaled - trend_scaled):
+            seasonal = None
         adjusted = scaled - seasonal if seasonal is not None else scaled
         try:
             mean, lo, hi = _ets_forecast(adjusted, horizon, level)
@@ -543,9 +569,9 @@ def fit_trend(history: pd.DataFrame, granularity: str, name: str = "complaints",
             if seasonal is not None:
                 pattern = seasonal[len(seasonal) - 7 + np.arange(horizon) % 7]
                 mean, lo, hi = mean + pattern, lo + pattern, hi + pattern
-                fc_method = "STL + ETS(A,Ad,N)"
+                fc_method = "stl_ets"
             else:
-                fc_method = "ETS(A,Ad,N)"
+                fc_method = "ets"
             if count:
                 mean, lo, hi = (np.clip(np.expm1(a), 0, None) for a in (mean, lo, hi))
             elif name == "nps":
@@ -554,7 +580,7 @@ def fit_trend(history: pd.DataFrame, granularity: str, name: str = "complaints",
                                      "forecast": mean, "lower": lo, "upper": hi})
             fc_status = "ok"
     return TrendFit(status="ok", forecast_status=fc_status, history=h, forecast=fc, slope_per_month=slope,
-                    trend_method=trend_method, forecast_method=fc_method, **base)
+                    trend_method=trend_method, trend_window=window, forecast_method=fc_method, **base)
 
 
 def trends(cur: duckdb.DuckDBPyConnection, f: Filters, granularity: str = "week",
@@ -588,7 +614,8 @@ class ResponseCurve:
     ``rate``. ``fitted``: ``quality, rate, lower, upper`` (95 % confidence band given τ̂).
     ``profile``: ``threshold, deviance, lr`` (lr = LR statistic against log-linear, scaled by φ).
     ``recent``: per region the recent quality (:data:`RECENT_COLUMNS`, see :func:`_recent_quality`);
-    ``customers_now``: customers at risk on the window's last day.
+    ``customers_now``: customers at risk on the window's last day; ``calibration``: actual ÷
+    fitted events over the last 28 days (used by :meth:`per_month_shift`).
     """
 
     kind: str
@@ -614,6 +641,7 @@ class ResponseCurve:
     profile: pd.DataFrame
     recent: pd.DataFrame = field(default_factory=pd.DataFrame)
     customers_now: int = 0
+    calibration: float = 1.0
 
     @property
     def direction(self) -> int:
@@ -639,6 +667,20 @@ class ResponseCurve:
         """Expected events per month at ``quality`` for ``customers`` at risk (default: today's)."""
         n = self.customers_now if customers is None else customers
         return float(self.rate_at(quality)) * n * MONTH_DAYS / PER
+
+    def per_month_shift(self, delta: float = 0.0) -> float | None:
+        """Expected events per month if every region's recent quality moved by ``delta`` points.
+
+        Σ over regions of rate(recent quality + delta) × customers at risk × 30.4375 / 1,000,
+        times :attr:`calibration` (actual ÷ fitted events over the last 28 days), so that
+        ``delta = 0`` reproduces the recent level and the curve supplies the change.
+        None without a fit or without recent quality.
+        """
+        r = self.recent
+        if self.params is None or r.empty or not r["customers"].sum():
+            return None
+        rates = np.asarray(self.rate_at(r["quality"].to_numpy(dtype=float) + delta), dtype=float)
+        return float((rates * r["customers"].to_numpy(dtype=float)).sum() * MONTH_DAYS / PER * self.calibration)
 
     @property
     def recent_quality(self) -> float | None:
@@ -844,7 +886,17 @@ def response_curve(cur: duckdb.DuckDBPyConnection, f: Filters, kind: str = "comp
     curve = fit_response_curve(obs, kind, span)
     recent = _recent_quality(rd, curve.threshold, curve.direction)
     now = int(rd.loc[rd["day"] == rd["day"].max(), "customers"].sum()) if not rd.empty else 0
-    return _with(curve, recent=recent, customers_now=now)
+    return _with(curve, recent=recent, customers_now=now, calibration=_calibration(curve, rd, col))
+
+
+def _calibration(curve: ResponseCurve, rd: pd.DataFrame, col: str) -> float:
+    """Actual ÷ fitted events over the last :data:`RECENT_WINDOW_DAYS` days (1 when undefined)."""
+    if curve.params is None or rd.empty:
+        return 1.0
+    last = rd.loc[rd["day"] > rd["day"].max() - pd.Timedelta(days=RECENT_WINDOW_DAYS)].dropna(subset=["quality"])
+    fitted = float((np.asarray(curve.rate_at(last["quality"].to_numpy(dtype=float))) * last["customers"]).sum() / PER)
+    actual = float(last[col].sum())
+    return actual / fitted if fitted > 0 and actual > 0 else 1.0
 
 
 def _with(curve: ResponseCurve, **changes: object) -> ResponseCurve:
@@ -1183,64 +1235,6 @@ def turning_points(cur: duckdb.DuckDBPyConnection, f: Filters) -> TurningPoints:
     return TurningPoints("ok", basis, len(w), min_weeks, points, weekly)
 
 
-# ------------------------------------------------------------------------------- alerts
-ALERT_COLUMNS = ("severity", "kind", "date", "series", "direction", "scope", "region", "feedback_channel", "topic",
-                 "share", "quality", "low", "days", "threshold")
-SEVERITY_ORDER = {"high": 0, "medium": 1, "info": 2}
-
-
-def alerts(cur: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
-    """What the page warns about, most severe and most recent first.
-
-    * ``turning_point``: every turning point of the period (:func:`turning_points`), with the
-      driving ``region`` (and its ``share`` of the change), ``feedback_channel`` and ``topic``.
-      Complaints turning up or praise turning down are ``high`` within the last
-      :data:`RECENT_WEEKS` weeks and ``medium`` before; the other direction is ``info``.
-    * ``below_threshold`` (high): a region whose recent quality (exposure-weighted, last 14 days)
-      is under the complaint threshold, or that spent at least 7 of the last 28 days under it;
-      ``near_threshold`` (medium): recent quality within 3 points above the threshold.
-    * ``above_praise`` (info): a region at or above the praise threshold on at least 7 of the
-      last 28 days.
-
-    Columns: :data:`ALERT_COLUMNS` (``quality`` = recent quality, ``low`` = lowest daily value,
-    ``days`` = days beyond the threshold, of the last 28).
-    """
-    fr = resolve(cur, f)
-    rows: list[dict[str, object]] = []
-    tp = turning_points(cur, fr)
-    since = pd.Timestamp(fr.date_to) - pd.Timedelta(weeks=RECENT_WEEKS) if fr.date_to else None
-    for p in tp.points.itertuples(index=False):
-        bad = (p.series == "complaints") == (p.direction == "up")
-        severity = ("high" if since is not None and p.date >= since else "medium") if bad else "info"
-        rows.append({"severity": severity, "kind": "turning_point", "date": p.date, "series": p.series,
-                     "direction": p.direction, "scope": p.scope, "region": p.region,
-                     "feedback_channel": p.feedback_channel, "topic": p.topic, "share": p.region_share})
-    day = pd.Timestamp(fr.date_to) if fr.date_to else None
-    comp = response_curve(cur, fr, "complaint")
-    if comp.threshold is not None:
-        for r in comp.recent.itertuples(index=False):
-            base = {"date": day, "series": "complaints", "region": r.region, "quality": r.quality, "low": r.low,
-                    "days": r.days_beyond, "threshold": comp.threshold}
-            if r.quality < comp.threshold or r.days_beyond >= MIN_DAYS_BEYOND:
-                rows.append({"severity": "high", "kind": "below_threshold", **base})
-            elif r.quality < comp.threshold + NEAR_THRESHOLD:
-                rows.append({"severity": "medium", "kind": "near_threshold", **base})
-    praise = response_curve(cur, fr, "praise")
-    if praise.threshold is not None:
-        for r in praise.recent.itertuples(index=False):
-            if r.days_beyond >= MIN_DAYS_BEYOND:
-                rows.append({"severity": "info", "kind": "above_praise", "date": day, "series": "praise",
-                             "region": r.region, "quality": r.quality, "low": r.low, "days": r.days_beyond,
-                             "threshold": praise.threshold})
-    out = pd.DataFrame(rows, columns=list(ALERT_COLUMNS))
-    if out.empty:
-        return out
-    out["rank"] = out["severity"].map(SEVERITY_ORDER)
-    out = out.sort_values(["rank", "date", "region"], ascending=[True, False, True], ignore_index=True,
-                          na_position="last")
-    return out.drop(columns="rank")
-
-
 # ---------------------------------------------------------------- customers and breakdowns
 CUSTOMER_COLUMNS = ("customer_id", "name", "segment", "region", "complaints", "praise", "first_date", "last_date",
                     "topics", "last_text")
@@ -1335,6 +1329,68 @@ def summary(cur: duckdb.DuckDBPyConnection, f: Filters) -> Summary:
     )
 
 
+# ------------------------------------------------------------------------------- alerts
+ALERT_COLUMNS = ("severity", "kind", "date", "series", "direction", "scope", "region", "feedback_channel", "topic",
+                 "share", "quality", "low", "days", "threshold")
+SEVERITY_ORDER = {"high": 0, "medium": 1, "info": 2}
+
+
+def alerts(cur: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """What the page warns about for a filter: :func:`build_alerts` of :func:`summary`."""
+    return build_alerts(summary(cur, f))
+
+
+def build_alerts(s: Summary) -> pd.DataFrame:
+    """What the page warns about, most severe and most recent first (pure, from a :class:`Summary`).
+
+    * ``turning_point``: every turning point of the period (:func:`turning_points`), with the
+      driving ``region`` (and its ``share`` of the change), ``feedback_channel`` and ``topic``.
+      Complaints turning up or praise turning down are ``high`` within the last
+      :data:`RECENT_WEEKS` weeks and ``medium`` before; the other direction is ``info``.
+    * ``below_threshold`` (high): a region whose recent quality (exposure-weighted, last 14 days)
+      is under the complaint threshold, or that spent at least 7 of the last 28 days under it;
+      ``near_threshold`` (medium): recent quality within 3 points above the threshold.
+    * ``above_praise`` (info): a region at or above the praise threshold on at least 7 of the
+      last 28 days.
+
+    Columns: :data:`ALERT_COLUMNS` (``quality`` = recent quality, ``low`` = lowest daily value,
+    ``days`` = days beyond the threshold, of the last 28).
+    """
+    end = s.period[1]
+    rows: list[dict[str, object]] = []
+    since = pd.Timestamp(end) - pd.Timedelta(weeks=RECENT_WEEKS) if end else None
+    for p in s.turning_points.points.itertuples(index=False):
+        bad = (p.series == "complaints") == (p.direction == "up")
+        severity = ("high" if since is not None and p.date >= since else "medium") if bad else "info"
+        rows.append({"severity": severity, "kind": "turning_point", "date": p.date, "series": p.series,
+                     "direction": p.direction, "scope": p.scope, "region": p.region,
+                     "feedback_channel": p.feedback_channel, "topic": p.topic, "share": p.region_share})
+    day = pd.Timestamp(end) if end else None
+    comp = s.complaint_curve
+    if comp.threshold is not None:
+        for r in comp.recent.itertuples(index=False):
+            base = {"date": day, "series": "complaints", "region": r.region, "quality": r.quality, "low": r.low,
+                    "days": r.days_beyond, "threshold": comp.threshold}
+            if r.quality < comp.threshold or r.days_beyond >= MIN_DAYS_BEYOND:
+                rows.append({"severity": "high", "kind": "below_threshold", **base})
+            elif r.quality < comp.threshold + NEAR_THRESHOLD:
+                rows.append({"severity": "medium", "kind": "near_threshold", **base})
+    praise = s.praise_curve
+    if praise.threshold is not None:
+        for r in praise.recent.itertuples(index=False):
+            if r.days_beyond >= MIN_DAYS_BEYOND:
+                rows.append({"severity": "info", "kind": "above_praise", "date": day, "series": "praise",
+                             "region": r.region, "quality": r.quality, "low": r.low, "days": r.days_beyond,
+                             "threshold": praise.threshold})
+    out = pd.DataFrame(rows, columns=list(ALERT_COLUMNS))
+    if out.empty:
+        return out
+    out["rank"] = out["severity"].map(SEVERITY_ORDER)
+    out = out.sort_values(["rank", "date", "region"], ascending=[True, False, True], ignore_index=True,
+                          na_position="last")
+    return out.drop(columns="rank")
+
+
 def report_section(cur: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, object]:
     """Word-of-mouth keys of ``python -m analytics report`` (docs/word_of_mouth.md)."""
     s = summary(cur, f)
@@ -1361,7 +1417,7 @@ def _cli(args: argparse.Namespace) -> int:
         with db.cursor(con) as cur:
             f = cli.filters_from_args(args, cur)
             s = summary(cur, f)
-            al = alerts(cur, f)
+            al = build_alerts(s)
     finally:
         con.close()
 

@@ -234,14 +234,23 @@ def test_daily_trend_ignores_the_weekday_pattern():
     values = 50 + 0.1 * t + weekday
     hist = pd.DataFrame({"period": pd.date_range("2025-01-06", periods=n, freq="D"), "value": values})
     fit = wom.fit_trend(hist, "day", "nps", count=False)
-    assert fit.trend_method.startswith("STL")
+    assert fit.trend_method == "stl" and fit.trend_window == 61
     middle = fit.history["trend"].to_numpy()[20:-20]
     assert np.abs(middle - (50 + 0.1 * t[20:-20])).max() < 1.0
     assert fit.slope_per_month == pytest.approx(0.1 * 30.4375, rel=0.1)
-    assert fit.forecast_method == "STL + ETS(A,Ad,N)"
+    assert fit.forecast_method == "stl_ets"
     # the weekday pattern carries into the forecast: Saturdays and Sundays stay low
     fc = fit.forecast.set_index(fit.forecast["period"].dt.day_of_week)["forecast"]
     assert fc.loc[6].max() < fc.loc[0].min() - 10
+
+
+def test_daily_noise_is_forecast_without_a_weekday_pattern():
+    rng = np.random.default_rng(13)
+    hist = pd.DataFrame({"period": pd.date_range("2025-01-06", periods=182, freq="D"),
+                         "value": rng.poisson(2.0, 182).astype(float)})
+    fit = wom.fit_trend(hist, "day", "complaints")
+    assert fit.trend_method == "stl" and fit.forecast_method == "ets"
+    assert np.ptp(fit.forecast["forecast"].to_numpy()) < 0.2  # a smooth band, no weekday zigzag
 
 
 def test_too_short_series_say_so():

@@ -1,0 +1,112 @@
+"""The Word of mouth page under AppTest: the report's numbers in both languages, every chart, the
+page's own widgets, customer links, and clear messages instead of failed fits."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from analytics import cli
+from i18n import Translator
+from tests.ui.apptest import assert_ok, metrics, plotly_specs, start
+
+PAGE = "views/word_of_mouth.py"
+CHARTS = 7  # volumes, NPS, two response curves, quality by region, breakdown, heatmap
+
+
+def report_json(demo_path, capsys, *args: str) -> dict:
+    assert cli.main(["report", "--db", str(demo_path), "--json", *args]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def expected_metrics(out: dict, t: Translator) -> dict[str, str]:
+    return {
+        t("wom.kpi.nps"): t.num(out["nps"], 1),
+        t("wom.kpi.praise"): f"{out['praise']:,}",
+        t("wom.kpi.complaints"): f"{out['complaints']:,}",
+        t("wom.kpi.trend"): f"{out['complaint_trend_slope']:+,.1f}",
+        t("wom.kpi.threshold"): t.num(out["quality_threshold"], 1),
+        t("wom.kpi.turning"): str(len(out["turning_points"])),
+    }
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_page_shows_the_report_numbers(app_db, demo_path, capsys, lang):
+    out = report_json(demo_path, capsys)
+    at = start(lang, page=PAGE)
+    assert_ok(at)
+    t = Translator(lang)
+    assert at.title[0].value == t("wom.title")
+    shown = metrics(at)
+    for label, value in expected_metrics(out, t).items():
+        assert shown[label] == value, label
+    specs = plotly_specs(at)
+    assert len(specs) == CHARTS
+    for spec in specs:
+        assert spec["data"], spec["layout"].get("title")
+    # the threshold and its interval are drawn on the complaint curve
+    curve = next(s for s in specs if s["layout"]["title"]["text"] == t("wom.chart.curve.complaint"))
+    shapes = curve["layout"]["shapes"]
+    assert any(sh.get("x0") == pytest.approx(out["quality_threshold"]) for sh in shapes)
+    assert any(sh.get("x0") == pytest.approx(out["quality_threshold_low"])
+               and sh.get("x1") == pytest.approx(out["quality_threshold_high"]) for sh in shapes)
+    # the planted dip in West at the end of the window is the first alert
+    assert at.error and t.value("region", "West") in at.error[0].value
+    # the customers behind the complaints link to their page, keeping the language
+    table = at.dataframe[1].value
+    assert table["customer_id"].str.startswith("customer?customer=").all()
+    assert table["customer_id"].str.contains(f"lang={lang}").all()
+
+
+def test_page_under_filters_matches_report(app_db, demo_path, capsys):
+    out = report_json(demo_path, capsys, "--segment", "Mass,Premium", "--region", "South,West")
+    at = start("en", page=PAGE, segment="Mass,Premium", region="South,West")
+    assert_ok(at)
+    shown = metrics(at)
+    t = Translator("en")
+    assert shown[t("wom.kpi.nps")] == t.num(out["nps"], 1)
+    assert shown[t("wom.kpi.complaints")] == f"{out['complaints']:,}"
+    assert shown[t("wom.kpi.threshold")] == t.num(out["quality_threshold"], 1)
+
+
+def test_granularity_and_breakdown_widgets(app_db):
+    at = start("en", page=PAGE)
+    weeks = len(plotly_specs(at)[0]["data"][0]["x"])
+    at.button_group(key="wom_granularity").set_value("month").run()
+    assert_ok(at)
+    months = plotly_specs(at)[0]["data"][0]["x"]
+    assert len(months) == 12 and weeks in (52, 53, 54)
+    at.button_group(key="wom_granularity").set_value("day").run()
+    assert len(plotly_specs(at)[0]["data"][0]["x"]) == 365
+    at.button_group(key="wom_dimension").set_value("region").run()
+    at.button_group(key="wom_kind").set_value("praise").run()
+    assert_ok(at)
+    bars = next(s for s in plotly_specs(at) if s["layout"]["title"]["text"] == "Praise by region")
+    assert {tr["name"] for tr in bars["data"]} == {"North", "East", "South", "Central", "West"}
+
+
+def test_curve_window_and_what_if(app_db):
+    at = start("zh", page=PAGE)
+    t = Translator("zh")
+    before = metrics(at)[t("wom.whatif.ratio")]
+    at.slider(key="wom_whatif").set_value(-10.0).run()
+    assert_ok(at)
+    after = metrics(at)[t("wom.whatif.ratio")]
+    assert before.startswith("+") and after.startswith("+") and float(after[1:-1]) > float(before[1:-1])
+    at.button_group(key="wom_curve_window").set_value("period").run()
+    assert_ok(at)
+    # within the last twelve months alone complaints never crossed a threshold: a message, not a failure
+    assert any(t("wom.series.complaints") in i.value and "Davies" in i.value for i in at.info)
+
+
+def test_short_period_says_so(app_db):
+    at = start("en", page=PAGE, **{"from": "2026-09-01", "to": "2026-10-31"})
+    assert_ok(at)
+    at.button_group(key="wom_granularity").set_value("month").run()
+    assert_ok(at)
+    t = Translator("en")
+    texts = [w.value for w in at.warning]
+    assert t("wom.trend.too_short", series=t("wom.series.complaints"), n=2, need=6, unit=t("wom.unit.month")) in texts
+    assert any(i.value.endswith(t("wom.tp.too_short", n=0, need=14).split(";")[1]) for i in at.info)
+    assert len(plotly_specs(at)) == CHARTS

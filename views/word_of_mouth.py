@@ -1,0 +1,248 @@
+"""Word of mouth: praise, complaints and NPS over time, their response to service quality, alerts."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analytics import word_of_mouth as wom
+from charts import word_of_mouth as charts
+from ui import cache, components, context
+
+PAGE = {"title": "nav.word_of_mouth", "icon": ":material/campaign:", "order": 30, "section": "nav.section.views"}
+
+ctx = context.get()
+t, f = ctx.t, ctx.filters
+components.page_header(t("wom.title"), t, f)
+
+s = cache.run(wom.summary, f)
+if s.praise + s.complaints + s.other == 0:
+    st.info(t("wom.no_feedback"))
+    st.stop()
+
+comp, praise_curve, tp = s.complaint_curve, s.praise_curve, s.turning_points
+
+
+def pts(v: float | None) -> str:
+    return "—" if v is None else f"{v:+,.1f}"
+
+
+def interval(c: wom.ResponseCurve) -> str:
+    low = ("≤" if c.open_low else "") + t.num(c.low, 1)
+    high = ("≥" if c.open_high else "") + t.num(c.high, 1)
+    return t("wom.interval", low=low, high=high)
+
+
+# ------------------------------------------------------------------------------ headline
+cols = st.columns(6)
+with cols[0]:
+    components.metric(t("wom.kpi.nps"), t.num(s.nps.nps, 1), help=t("wom.kpi.nps.help", n=f"{s.nps.responses:,}"))
+with cols[1]:
+    components.metric(t("wom.kpi.praise"), f"{s.praise:,}", help=t("wom.kpi.praise.help"))
+with cols[2]:
+    components.metric(t("wom.kpi.complaints"), f"{s.complaints:,}", help=t("wom.kpi.complaints.help"))
+with cols[3]:
+    components.metric(t("wom.kpi.trend"), pts(s.complaint_trend_slope), help=t("wom.kpi.trend.help"))
+with cols[4]:
+    components.metric(t("wom.kpi.threshold"), t.num(comp.threshold, 1),
+                      help=(t("wom.kpi.threshold.help", interval=interval(comp)) if comp.threshold is not None
+                            else t(f"wom.curve.{comp.status}.short")))
+with cols[5]:
+    latest = t.date(tp.dates[-1]) if tp.dates else "—"
+    components.metric(t("wom.kpi.turning"), f"{len(tp.dates):,}", help=t("wom.kpi.turning.help", latest=latest))
+st.caption(t("wom.kpi.caption", nps=f"{s.nps.responses:,}", praise_slope=pts(s.praise_trend_slope), latest=latest))
+
+if comp.threshold is not None:
+    st.info(t("wom.takeaway", threshold=t.num(comp.threshold, 1), interval=interval(comp),
+              steep=t.pct(comp.steep_effect, 0), flat=t.pct(comp.flat_effect, 0, signed=True),
+              praise=(t("wom.takeaway.praise", threshold=t.num(praise_curve.threshold, 1),
+                        effect=t.pct(praise_curve.steep_effect, 0)) if praise_curve.threshold is not None else "")))
+else:
+    st.info(t(f"wom.curve.{comp.status}.short"))
+
+# --------------------------------------------------------------------------------- alerts
+st.subheader(t("wom.alerts.title"))
+al = wom.build_alerts(s)
+
+
+def region_name(value: object) -> str:
+    return t.value("region", value) if value is not None and not pd.isna(value) else t("wom.unknown")
+
+
+def alert_text(a: pd.Series) -> str:
+    if a["kind"] == "turning_point":
+        scope = t("wom.alert.scope", region=region_name(a["scope"])) if a["scope"] is not None and not pd.isna(a["scope"]) else ""
+        return t(f"wom.alert.tp.{a['series']}.{a['direction']}", date=t.date(pd.Timestamp(a["date"]).date()), scope=scope,
+                 region=region_name(a["region"]), channel=t.value("feedback_channel", a["feedback_channel"]),
+                 topic=t.value("topic", a["topic"]))
+    curve = comp if a["series"] == "complaints" else praise_curve
+    _, _, ratio = curve.expected_change(a["threshold"], a["low"])
+    return t(f"wom.alert.{a['kind']}", region=region_name(a["region"]), quality=t.num(a["quality"], 1),
+             low=t.num(a["low"], 1), threshold=t.num(a["threshold"], 1), days=int(a["days"]),
+             gap=t.num(a["quality"] - a["threshold"], 1), ratio=t.num(ratio, 1))
+
+
+SHOW = {"high": st.error, "medium": st.warning, "info": st.success}
+ICONS = {"high": ":material/warning:", "medium": ":material/error:", "info": ":material/trending_up:"}
+if al.empty:
+    st.success(t("wom.alerts.none"))
+else:
+    first, rest = al.head(4), al.iloc[4:]
+    for _, a in first.iterrows():
+        SHOW[a["severity"]](alert_text(a), icon=ICONS[a["severity"]])
+    if not rest.empty:
+        with st.expander(t("wom.alerts.more", n=len(rest))):
+            for _, a in rest.iterrows():
+                SHOW[a["severity"]](alert_text(a), icon=ICONS[a["severity"]])
+
+with st.container():
+    st.markdown(f"**{t('wom.tp.title')}**")
+    if tp.status != "ok":
+        st.info(t("wom.tp.too_short", n=tp.weeks, need=tp.min_weeks))
+    elif tp.points.empty:
+        st.info(t("wom.tp.none"))
+    else:
+        p = tp.points
+        table = pd.DataFrame({
+            "date": [pd.Timestamp(d).date() for d in p["date"]],
+            "what": [t(f"wom.tp.{a}.{b}") for a, b in zip(p["series"], p["direction"], strict=True)],
+            "scope": [region_name(v) if v is not None and not pd.isna(v) else t("wom.tp.overall") for v in p["scope"]],
+            "region": [f"{region_name(r)} ({v:+.1f})" if v is not None and not pd.isna(v) else region_name(r)
+                       for r, v in zip(p["region"], p["region_change"], strict=True)],
+            "channel": [t.value("feedback_channel", v) for v in p["feedback_channel"]],
+            "topic": [t.value("topic", v) for v in p["topic"]],
+            "segment": [t.value("segment", v) for v in p["segment"]],
+            "p": p["p_value"],
+        })
+        st.dataframe(table, hide_index=True, width="stretch", column_config={
+            "date": st.column_config.DateColumn(t("wom.col.date"), format="YYYY-MM-DD"),
+            "what": t("wom.col.what"), "scope": t("wom.col.scope"),
+            "region": st.column_config.TextColumn(t("wom.col.region"), help=t("wom.col.region.help")),
+            "channel": t("wom.col.channel"), "topic": t("wom.col.topic"), "segment": t("wom.col.segment"),
+            "p": st.column_config.NumberColumn(t("wom.col.p"), format="%.4f", help=t("wom.col.p.help")),
+        })
+        st.caption(t("wom.tp.caption", basis=t(f"wom.basis.{tp.basis}")))
+
+with st.container():
+    ups = tp.points.loc[(tp.points["series"] == "complaints") & (tp.points["direction"] == "up")] if not tp.points.empty else tp.points
+    since = pd.Timestamp(ups["date"].max()).date() if not ups.empty else (
+        pd.Timestamp(s.period[1]) - pd.Timedelta(days=27)).date()
+    since = max(since, s.period[0]) if s.period[0] else since
+    st.markdown(f"**{t('wom.customers.title', since=t.date(since))}**")
+    people = cache.run(wom.feedback_customers, f, since)
+    if people.empty:
+        st.info(t("wom.customers.none"))
+    else:
+        shown = people.assign(
+            segment=[t.value("segment", v) for v in people["segment"]],
+            region=[t.value("region", v) for v in people["region"]],
+            topics=[", ".join(t.value("topic", x) for x in str(v).split(", ")) if v else "" for v in people["topics"]])
+        st.dataframe(components.with_customer_links(shown, ctx.lang, f), hide_index=True, width="stretch", height=280,
+                     column_order=["customer_id", "name", "complaints", "praise", "last_date", "topics", "region",
+                                   "segment", "last_text"],
+                     column_config={
+                         "customer_id": components.customer_link_config(t("common.customer_id")),
+                         "name": t("common.name"), "complaints": t("wom.col.complaints"),
+                         "praise": t("wom.col.praise"),
+                         "last_date": st.column_config.DateColumn(t("wom.col.last"), format="YYYY-MM-DD"),
+                         "topics": t("wom.col.topics"), "region": t("common.region"), "segment": t("common.segment"),
+                         "last_text": t("wom.col.text")})
+        components.downloads(shown, "complaint_customers", t, header_lines=[components.describe_filters(f, t)],
+                             key="wom_customers")
+
+# ----------------------------------------------------------------------------- over time
+st.subheader(t("wom.time.title"))
+granularity = st.segmented_control(t("wom.granularity"), wom.GRANULARITIES, default="week", key="wom_granularity",
+                                   format_func=lambda g: t(f"wom.granularity.{g}")) or "week"
+ser = cache.run(wom.series, f, granularity)
+fits = cache.run(wom.trends, f, granularity)
+
+
+def fit_notes(names: tuple[str, ...]) -> None:
+    unit = t(f"wom.unit.{granularity}")
+    for name in names:
+        fit = fits[name]
+        label = t(f"wom.series.{name}")
+        if fit.status != "ok":
+            st.warning(t(f"wom.trend.{fit.status}", series=label, n=fit.n, need=fit.min_trend, unit=unit))
+        elif fit.forecast_status in ("too_short", "failed"):
+            st.info(t(f"wom.forecast.{fit.forecast_status}", series=label, n=fit.n, need=fit.min_forecast, unit=unit))
+
+
+fit_notes(("complaints", "praise"))
+components.chart(charts.volumes(ser, fits, tp.points, t, granularity, title=t("wom.chart.volumes")), "wom_volumes")
+fit_notes(("nps",))
+components.chart(charts.nps(ser, fits["nps"], t, granularity, title=t("wom.chart.nps")), "wom_nps")
+method = fits["complaints"]
+if method.status == "ok":
+    unit = t(f"wom.unit.{granularity}")
+    forecast = t(f"wom.method.forecast.{method.forecast_method}") if method.forecast_method else "—"
+    st.caption(t("wom.time.caption", trend=t(f"wom.method.trend.{method.trend_method}", window=method.trend_window,
+                                              unit=unit),
+                 forecast=forecast, level=f"{method.level:.0%}", horizon=method.horizon, unit=unit))
+
+# ------------------------------------------------------------------------ response curve
+st.subheader(t("wom.curve.title"))
+window = st.segmented_control(t("wom.curve.window"), wom.CURVE_WINDOWS, default="history", key="wom_curve_window",
+                              format_func=lambda w: t(f"wom.curve.window.{w}"), help=t("wom.curve.window.help")) or "history"
+curves = ({"complaint": comp, "praise": praise_curve} if window == "history"  # the summary's own fits
+          else {k: cache.run(wom.response_curve, f, k, window) for k in wom.CURVE_KINDS})
+left, right = st.columns(2)
+for col, kind in ((left, "complaint"), (right, "praise")):
+    c = curves[kind]
+    with col:
+        components.chart(charts.response_curve(c, t, title=t(f"wom.chart.curve.{kind}")), f"wom_curve_{kind}")
+        if c.status == "ok":
+            st.caption(t(f"wom.curve.caption.{kind}", threshold=t.num(c.threshold, 1), interval=interval(c),
+                         steep=t.pct(c.steep_effect, 1), flat=t.pct(c.flat_effect, 1, signed=True),
+                         p=f"{c.p_value:.1e}", phi=t.num(c.dispersion, 2), days=f"{c.n_days:,}",
+                         events=f"{c.events:,}", start=t.date(c.window[0]), end=t.date(c.window[1])))
+        else:
+            st.info(t(f"wom.curve.{c.status}", p=f"{c.p_value:.2f}" if c.p_value is not None else "—",
+                      days=f"{c.n_days:,}", events=f"{c.events:,}", min_days=wom.MIN_CURVE_DAYS,
+                      min_events=wom.MIN_CURVE_EVENTS, series=t(f"wom.series.{'complaints' if kind == 'complaint' else 'praise'}")))
+
+c = curves["complaint"]
+now = c.per_month_shift(0.0)
+if now is not None:
+    st.markdown(f"**{t('wom.whatif.title')}**")
+    delta = st.slider(t("wom.whatif.slider"), min_value=-10.0, max_value=10.0, value=-5.0, step=0.5,
+                      key="wom_whatif", help=t("wom.whatif.help"))
+    then = c.per_month_shift(delta)
+    m1, m2, m3 = st.columns(3)
+    with m1:
+        components.metric(t("wom.whatif.now", q=t.num(c.recent_quality, 1)), t.num(now, 0),
+                          help=t("wom.whatif.now.help", customers=f"{c.customers_now:,}", factor=t.num(c.calibration, 2)))
+    with m2:
+        components.metric(t("wom.whatif.then", delta=f"{delta:+.1f}"), t.num(then, 0), delta=f"{then - now:+,.0f}",
+                          inverse=True, delta_raw=then - now, help=t("wom.whatif.then.help"))
+    with m3:
+        components.metric(t("wom.whatif.ratio"), t.pct(then / now - 1 if now else None, 0, signed=True),
+                          help=t("wom.whatif.ratio.help"))
+
+rd = cache.run(wom.region_days, f.with_period(None, f.date_to) if window == "history" else f)
+components.chart(charts.quality(rd, t, curves["complaint"].threshold, curves["praise"].threshold,
+                                title=t("wom.chart.quality")), "wom_quality")
+
+# ----------------------------------------------------------------------------- breakdown
+st.subheader(t("wom.breakdown.title"))
+b1, b2 = st.columns(2)
+with b1:
+    dimension = st.segmented_control(t("wom.breakdown.by"), wom.DIMENSIONS, default="topic", key="wom_dimension",
+                                     format_func=lambda d: t(f"wom.dim.{d}")) or "topic"
+with b2:
+    kind = st.segmented_control(t("wom.breakdown.kind"), ("complaints", "praise"), default="complaints", key="wom_kind",
+                                format_func=lambda k: t(f"wom.series.{k}")) or "complaints"
+by = cache.run(wom.series, f, granularity, dimension)
+left, right = st.columns([3, 2])
+with left:
+    components.chart(charts.breakdown(by, t, dimension, kind, granularity,
+                                      title=t("wom.chart.breakdown", series=t(f"wom.series.{kind}"),
+                                              dim=t(f"wom.dim.{dimension}").lower())), "wom_breakdown")
+with right:
+    matrix = cache.run(wom.topic_channel, f, "complaint" if kind == "complaints" else "praise")
+    components.chart(charts.heatmap(matrix, t, kind, title=t("wom.chart.heatmap", series=t(f"wom.series.{kind}"))),
+                     "wom_heatmap")
+
+with st.expander(t("wom.method.title")):
+    st.markdown(t("wom.method.body", per=f"{int(wom.PER):,}", alpha=wom.BREAK_ALPHA, draws=f"{wom.BREAK_DRAWS:,}"))
