@@ -300,17 +300,18 @@ def test_demo_horizon_and_discount_move_potential_value_the_right_way(demo_con, 
     assert other_cuts.fit is demo_values.fit or other_cuts.fit == demo_values.fit
 
 
-def test_demo_fit_is_fast_and_memoised(demo_con):
+def test_demo_fit_is_memoised(demo_con):
+    """Changing the assumptions reuses the fit (about 0.6 s of the first call on one idle core)."""
     with demo_con.cursor() as cur:
         f = Filters("2025-11-01", "2026-10-31", regions=("East", "North"))
         start = time.perf_counter()
-        cv.customer_values(cur, f)
-        first = time.perf_counter() - start
-        start = time.perf_counter()
-        cv.customer_values(cur, f, horizon_months=36, cuts=(0.2, 0.8))
-        second = time.perf_counter() - start
-    assert first < 4.0  # about 0.6 s on one core; generous for a shared CI machine
-    assert second < first
+        first = cv.customer_values(cur, f)
+        elapsed = time.perf_counter() - start
+        again = cv.customer_values(cur, f, horizon_months=36, cuts=(0.2, 0.8))
+        fitted = cv.fit_models(cur, f)
+        assert cv.fit_models(cur, f.with_period(None, f.date_to)) is fitted  # the period's start does not refit
+    assert again.fit is first.fit is fitted.models
+    assert elapsed < 20.0  # only a guard against a runaway fit; timings on a shared CI machine vary
 
 
 def test_report_keys_match_the_values(demo_con, demo_values):
