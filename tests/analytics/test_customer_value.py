@@ -323,3 +323,20 @@ def test_report_keys_match_the_values(demo_con, demo_values):
     for key in ("realized_value", "potential_value", "influence_value"):
         assert out[key] == pytest.approx(s[key])
     assert out["tier_counts"] == s["tier_counts"] and set(out["tier_counts"]) == set(cv.TIERS)
+
+
+def test_every_note_the_fallbacks_can_give_is_translated():
+    from i18n import Translator
+
+    params = {"n": "3", "repeat": "1", "q": "0.68", "corr": "0.41"}
+    keys = [f"cv.note.{m}_{how}_{why}" for m in ("bgnbd", "gg") for how in ("pooled", "average") for why in ("few", "failed")]
+    keys += ["cv.note.realized_only", "cv.note.gg_heavy_tail", "cv.note.gg_corr"]
+    for lang in ("zh", "en"):
+        t = Translator(lang)
+        for key in keys:
+            assert "{" not in t(key, **params), key
+    for m in ("bgnbd", "pooled", "average", "none", "gamma_gamma", "gg_pooled"):
+        assert Translator("en")(f"cv.method.{m}")
+    for code in cv.TIERS:
+        r, p = code.split("/")
+        assert Translator("zh")(f"cv.cell.{r}.{p}") and Translator("en")(f"cv.strategy.{r}.{p}")
