@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import json
 import sys
 import time
@@ -958,6 +959,7 @@ def columns_table(table: str, lang: str = "en") -> pd.DataFrame:
     })
 
 
+@functools.lru_cache(maxsize=64)
 def template_bytes(table: str, lang: str, fmt: str) -> bytes:
     """An empty template for ``table`` with ``lang`` headers: ``csv`` (UTF-8 with BOM) or ``xlsx``
     (a data sheet, ids formatted as text so Excel keeps leading zeros, and a sheet describing each column)."""
