@@ -222,7 +222,8 @@ def exposure(cur: duckdb.DuckDBPyConnection, f: Filters, by: str | None = None) 
     cols = ["day", *(["group"] if by else []), "customers", "full_window"]
     bounds = filters.data_bounds(cur)
     if bounds is None or days.empty:
-        return pd.DataFrame({c: [] for c in cols})
+        empty = pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
+        return empty.astype({"day": days.dtype, "customers": "int64", "full_window": bool})
     lo = f.date_from - dt.timedelta(days=EXPOSURE_DAYS)
     cust, params = f.customer_sql("c")
     params.update({"wom_lo": lo, "wom_hi": f.date_to})
@@ -1438,8 +1439,8 @@ def _cli(args: argparse.Namespace) -> int:
              "p_value": p["p_value"], "region": p["region"], "feedback_channel": p["feedback_channel"], "topic": p["topic"]}
             for p in tp.points.to_dict("records")],
         "turning_point_basis": tp.basis,
-        "alerts": [{k: (pd.Timestamp(v).date() if k == "date" and v is not None and not pd.isna(v) else v)
-                    for k, v in a.items() if not (isinstance(v, float) and math.isnan(v)) and v is not None}
+        "alerts": [{k: pd.Timestamp(v).date() if k == "date" else int(v) if k == "days" else v
+                    for k, v in a.items() if v is not None and not (isinstance(v, float) and math.isnan(v))}
                    for a in al.to_dict("records")],
     }
     if args.json:

@@ -166,6 +166,26 @@ def test_bad_arguments(small_store):
         wom.detect_breaks([1.0, float("nan")] * 10)
 
 
+def test_empty_and_feedback_only_stores():
+    empty = build_store(customers=[customer("A")])
+    with db.cursor(empty) as cur:
+        section = wom.report_section(cur, Filters())
+        assert wom.series(cur, Filters(), "week").empty and wom.trends(cur, Filters(), "week")["nps"].status == "no_data"
+    assert section == {"nps": None, "nps_responses": 0, "praise": 0, "complaints": 0, "complaint_trend_slope": None,
+                       "quality_threshold": None, "quality_threshold_low": None, "quality_threshold_high": None,
+                       "turning_points": []}
+    # feedback without transactions: the period comes from the feedback, rates and curves are undefined
+    only = build_store(customers=[customer("A")],
+                       feedback=[fb(str(i), "A", f"2024-01-{i + 1:02d}", "complaint") for i in range(20)])
+    with db.cursor(only) as cur:
+        s = wom.summary(cur, Filters())
+        w = wom.series(cur, Filters(), "day")
+    assert s.period == (D("2024-01-01"), D("2024-01-20")) and s.complaints == 20
+    assert s.complaint_curve.status == "no_quality" and s.turning_points.status == "too_short"
+    assert w["customer_days"].eq(0).all() and w["complaint_rate"].isna().all()
+    assert wom.build_alerts(s).empty
+
+
 def test_customers_behind_the_complaints(small_store):
     with db.cursor(small_store) as cur:
         c = wom.feedback_customers(cur, Filters("2024-01-01", "2024-02-29"))

@@ -3,12 +3,15 @@ page's own widgets, customer links, and clear messages instead of failed fits.""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 
-from analytics import cli
+from analytics import cli, db
+from analytics import word_of_mouth as wom
 from i18n import Translator
+from tests.helpers import D, build_store, customer
 from tests.ui.apptest import assert_ok, metrics, plotly_specs, start
 
 PAGE = "views/word_of_mouth.py"
@@ -110,3 +113,50 @@ def test_short_period_says_so(app_db):
     assert t("wom.trend.too_short", series=t("wom.series.complaints"), n=2, need=6, unit=t("wom.unit.month")) in texts
     assert any(i.value.endswith(t("wom.tp.too_short", n=0, need=14).split(";")[1]) for i in at.info)
     assert len(plotly_specs(at)) == CHARTS
+
+
+def test_stores_without_feedback_or_quality_give_clear_messages(tmp_path, monkeypatch):
+    none = tmp_path / "nofeedback.duckdb"
+    build_store(none, customers=[customer("A")], transactions=[
+        {"transaction_id": "1", "customer_id": "A", "tx_date": D("2024-01-15"), "product": "p", "quantity": 1,
+         "revenue": 100, "cogs": 50}]).close()
+    monkeypatch.setenv(db.ENV_DB, str(none))
+    for lang in ("en", "zh"):
+        at = start(lang, page=PAGE)
+        assert_ok(at)
+        assert any(Translator(lang)("wom.no_feedback") == i.value for i in at.info)
+        assert not plotly_specs(at)
+    # Feedback but no transactions and no quality index: the page draws what it can and says why not the rest.
+    bare = tmp_path / "bare.duckdb"
+    kinds = ("complaint", "praise", "other")
+    build_store(bare, customers=[customer("A"), customer("B", region="South")], feedback=[
+        {"feedback_id": str(i), "customer_id": "AB"[i % 2], "feedback_date": D("2024-01-01") + dt.timedelta(days=i),
+         "kind": kinds[i % 3], "nps_score": i % 11, "channel": "App", "topic": "Billing", "text": "x"}
+        for i in range(200)]).close()
+    monkeypatch.setenv(db.ENV_DB, str(bare))
+    at = start("en", page=PAGE)
+    assert_ok(at)
+    t = Translator("en")
+    assert metrics(at)[t("wom.kpi.complaints")] == "67"
+    assert any(i.value == t("wom.curve.no_quality.short") for i in at.info)
+    assert len(plotly_specs(at)) == CHARTS
+
+
+def test_every_code_the_page_names_has_both_languages():
+    from i18n import catalog
+
+    g, dirs = wom.GRANULARITIES, ("up", "down")
+    keys = [*(f"wom.granularity.{x}" for x in g), *(f"wom.unit.{x}" for x in g), *(f"wom.axis.count_{x}" for x in g),
+            *(f"wom.series.{x}" for x in wom.SERIES), *(f"wom.dim.{x}" for x in wom.DIMENSIONS),
+            *(f"wom.curve.window.{x}" for x in wom.CURVE_WINDOWS),
+            *(f"wom.{p}.{s}.{d}" for p in ("tp", "alert.tp") for s in ("complaints", "praise") for d in dirs),
+            *(f"wom.alert.{k}" for k in ("below_threshold", "near_threshold", "above_praise")),
+            *(f"wom.curve.{s}{x}" for s in ("no_threshold", "too_few", "no_quality") for x in ("", ".short")),
+            "wom.trend.too_short", "wom.trend.no_data", "wom.forecast.too_short", "wom.forecast.failed",
+            "wom.basis.rate", "wom.basis.count", *(f"wom.chart.curve.{k}" for k in wom.CURVE_KINDS),
+            *(f"wom.curve.caption.{k}" for k in wom.CURVE_KINDS), "wom.axis.rate_complaints", "wom.axis.rate_praise",
+            "wom.method.trend.lowess", "wom.method.trend.stl", "wom.method.forecast.ets",
+            "wom.method.forecast.stl_ets", "nav.word_of_mouth"]
+    missing = [k for k in keys if k not in catalog()]
+    assert not missing, missing
+    assert catalog()["nav.word_of_mouth"] == ("口碑曲线", "Word of mouth")
