@@ -95,21 +95,9 @@ def _key_column(table: schema.Table) -> str:
 def get(cur: duckdb.DuckDBPyConnection, table: str, key: str) -> dict[str, Any] | None:
     """One record by its key, as a dict of the contract's columns (None when absent)."""
     tbl = _check(table)
-    df = cur.execute(f"SELECT {', '.join(tbl.column_names)} FROM {table} WHERE {_key_column(tbl)} = ?", [key]).df()
-    if df.empty:
-        return None
-    row = df.iloc[0].to_dict()
-    return {k: _plain(v) for k, v in row.items()}
-
-
-def _plain(v: Any) -> Any:
-    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
-        return None
-    if isinstance(v, pd.Timestamp):
-        return v.date()
-    if hasattr(v, "item") and not isinstance(v, (str, bytes)):
-        return v.item()
-    return v
+    row = cur.execute(f"SELECT {', '.join(tbl.column_names)} FROM {table} WHERE {_key_column(tbl)} = ?",
+                      [key]).fetchone()
+    return None if row is None else dict(zip(tbl.column_names, row, strict=True))
 
 
 def _stage_row(cur: duckdb.DuckDBPyConnection, tbl: schema.Table, values: dict[str, Any]) -> tuple[Staged, Sniff]:

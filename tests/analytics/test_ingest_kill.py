@@ -1,0 +1,114 @@
+"""A load killed with SIGKILL at random moments leaves the store either before or after, never in between.
+
+Each run forks a fresh process (from a fork server that has already imported the engine, so a kill costs
+milliseconds, not an interpreter start) that loads 40,000 transactions into a copy of the same store,
+in append or replace mode. The test waits until the child reports a chosen point (a quarter of reading,
+validating or writing, the last step before the commit, or the end), waits a random fraction of a second
+inside ``Process.join`` and kills it. The store is then
+reopened (DuckDB replays or discards its write-ahead log) and must equal, by fingerprint (tables, row
+counts, content hash), bookkeeping and data version, either the store before or the store after a
+complete load. Fixed seed; 24 kills.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import random
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from analytics import aggregates, db, ingest
+from tests.helpers import D, build_store, customer
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs fork and SIGKILL")
+KILLS = 24
+ROWS = 40_000
+SEED = 20240601
+
+
+def child_load(db_path: str, csv_path: str, mode: str, events) -> None:
+    """Run in the forked child: load the file, reporting each quarter of each phase as it is reached."""
+    seen: set[str] = set()
+
+    def progress(phase: str, frac: float) -> None:
+        mark = f"{phase}{min(int(frac * 4), 3)}"
+        if mark not in seen:
+            seen.add(mark)
+            events.put(mark)
+
+    con = db.connect(db_path)
+    sn = ingest.sniff(csv_path)
+    opts = ingest.Options("transactions", ingest.auto_map("transactions", sn.columns), mode=mode)
+    ingest.load(con, csv_path, sn, opts, progress=progress)
+    con.close()
+    events.put("done")
+
+
+def state(path: Path) -> tuple[str, int, int, bool]:
+    con = db.connect(path)
+    try:
+        logged = con.execute("SELECT count(*) FROM ingest_log").fetchone()[0]
+        return db.fingerprint(con), db.data_version(con), logged, aggregates.is_fresh(con)
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    work = tmp_path_factory.mktemp("kill")
+    pristine = work / "pristine.duckdb"
+    con = build_store(pristine, customers=[customer(f"C{i:04d}") for i in range(300)],
+                      transactions=[{"transaction_id": f"OLD{i}", "customer_id": f"C{i:04d}", "tx_date": D("2024-02-01"),
+                                     "product": "P", "quantity": 1, "revenue": 10, "cogs": 5} for i in range(50)])
+    csv_path = work / "tx.csv"
+    con.execute(f"""COPY (SELECT 'N' || i AS transaction_id, 'C' || lpad(CAST(i % 300 AS VARCHAR), 4, '0') AS customer_id,
+                          DATE '2024-01-01' + CAST(i % 360 AS INTEGER) AS tx_date, 'P' AS product,
+                          (i % 5) + 1 AS quantity, round((i % 997) * 1.37, 2) AS revenue, round((i % 613) * 0.71, 2) AS cogs
+                   FROM range({ROWS}) t(i)) TO '{csv_path}' (HEADER)""")
+    con.close()
+    before = state(pristine)
+    after = {}
+    for mode in ("append", "replace_table"):
+        p = work / f"after_{mode}.duckdb"
+        shutil.copy(pristine, p)
+        con = db.connect(p)
+        sn = ingest.sniff(csv_path)
+        ingest.load(con, csv_path, sn, ingest.Options("transactions", ingest.auto_map("transactions", sn.columns),
+                                                      mode=mode))
+        con.close()
+        after[mode] = state(p)
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["analytics.ingest", __name__])
+    return work, pristine, csv_path, before, after, ctx
+
+
+def test_a_killed_load_leaves_the_store_before_or_after(world):
+    work, pristine, csv_path, before, after, ctx = world
+    rng = random.Random(SEED)
+    outcomes: dict[str, int] = {"before": 0, "after": 0}
+    for i in range(KILLS):
+        mode = ("append", "replace_table")[i % 2]
+        target = work / f"run{i}.duckdb"
+        shutil.copy(pristine, target)
+        events = ctx.SimpleQueue()
+        proc = ctx.Process(target=child_load, args=(str(target), str(csv_path), mode, events), daemon=True)
+        proc.start()
+        phase = rng.choice(["read0", "read2", "validate0", "validate2", "write0", "write2", "write3", "write3",
+                            "done"])
+        while True:  # wait until the child reaches the chosen phase (or finishes)
+            got = events.get()
+            if got in (phase, "done"):
+                break
+        proc.join(rng.uniform(0.0, 0.15))
+        proc.kill()
+        proc.join()
+        now = state(target)
+        assert now in (before, after[mode]), (i, mode, phase, now, before, after[mode])
+        outcomes["after" if now == after[mode] else "before"] += 1
+        for p in (target, target.with_name(target.name + ".wal")):
+            p.unlink(missing_ok=True)
+    # Both outcomes happen: the kills really landed on both sides of the commit.
+    assert outcomes["before"] >= 3 and outcomes["after"] >= 1, outcomes
