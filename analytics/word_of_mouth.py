@@ -861,6 +861,29 @@ def fit_response_curve(obs: pd.DataFrame, kind: str = "complaint", window: tuple
         profile=prof[["threshold", "deviance", "lr"]], **stats)
 
 
+def response_curves(cur: duckdb.DuckDBPyConnection, f: Filters, window: str = "history") -> dict[str, ResponseCurve]:
+    """:func:`response_curve` of complaints and praise (keys :data:`CURVE_KINDS`), reading the data once."""
+    if window not in CURVE_WINDOWS:
+        raise ValueError(f"window must be one of {', '.join(CURVE_WINDOWS)}, got {window!r}")
+    rd, span = _curve_data(cur, f, window)
+    return {kind: _curve_from(rd, kind, span) for kind in CURVE_KINDS}
+
+
+def _curve_data(cur: duckdb.DuckDBPyConnection, f: Filters, window: str) -> tuple[pd.DataFrame, tuple]:
+    fr = resolve(cur, f)
+    scope = fr if window == "period" else resolve(cur, fr.with_period(None, fr.date_to))
+    return region_days(cur, scope), (scope.date_from, scope.date_to)
+
+
+def _curve_from(rd: pd.DataFrame, kind: str, span: tuple) -> ResponseCurve:
+    col = "complaints" if kind == "complaint" else "praise"
+    obs = rd.loc[rd["full_window"], ["quality"]].assign(events=rd[col], customer_days=rd["customers"])
+    curve = fit_response_curve(obs, kind, span)
+    recent = _recent_quality(rd, curve.threshold, curve.direction)
+    now = int(rd.loc[rd["day"] == rd["day"].max(), "customers"].sum()) if not rd.empty else 0
+    return _with(curve, recent=recent, customers_now=now, calibration=_calibration(curve, rd, col))
+
+
 def response_curve(cur: duckdb.DuckDBPyConnection, f: Filters, kind: str = "complaint",
                    window: str = "history") -> ResponseCurve:
     """The response curve of complaints or praise for the filter's customers.
@@ -878,16 +901,8 @@ def response_curve(cur: duckdb.DuckDBPyConnection, f: Filters, kind: str = "comp
         raise ValueError(f"kind must be one of {', '.join(CURVE_KINDS)}, got {kind!r}")
     if window not in CURVE_WINDOWS:
         raise ValueError(f"window must be one of {', '.join(CURVE_WINDOWS)}, got {window!r}")
-    fr = resolve(cur, f)
-    scope = fr if window == "period" else resolve(cur, fr.with_period(None, fr.date_to))
-    rd = region_days(cur, scope)
-    span = (scope.date_from, scope.date_to)
-    col = "complaints" if kind == "complaint" else "praise"
-    obs = rd.loc[rd["full_window"], ["quality"]].assign(events=rd[col], customer_days=rd["customers"])
-    curve = fit_response_curve(obs, kind, span)
-    recent = _recent_quality(rd, curve.threshold, curve.direction)
-    now = int(rd.loc[rd["day"] == rd["day"].max(), "customers"].sum()) if not rd.empty else 0
-    return _with(curve, recent=recent, customers_now=now, calibration=_calibration(curve, rd, col))
+    rd, span = _curve_data(cur, f, window)
+    return _curve_from(rd, kind, span)
 
 
 def _calibration(curve: ResponseCurve, rd: pd.DataFrame, col: str) -> float:
@@ -1322,10 +1337,11 @@ def summary(cur: duckdb.DuckDBPyConnection, f: Filters) -> Summary:
     row = cur.execute(f"""SELECT count(*) FILTER (WHERE kind = 'praise'), count(*) FILTER (WHERE kind = 'complaint'),
                                  count(*) FILTER (WHERE kind = 'other') FROM ({scope}) s""", params).fetchone()
     fits = trends(cur, fr, "day", forecast=False)
+    curves = response_curves(cur, fr)
     return Summary(
         period=(fr.date_from, fr.date_to), nps=score, praise=int(row[0]), complaints=int(row[1]), other=int(row[2]),
         complaint_trend_slope=fits["complaints"].slope_per_month, praise_trend_slope=fits["praise"].slope_per_month,
-        complaint_curve=response_curve(cur, fr, "complaint"), praise_curve=response_curve(cur, fr, "praise"),
+        complaint_curve=curves["complaint"], praise_curve=curves["praise"],
         turning_points=turning_points(cur, fr),
     )
 

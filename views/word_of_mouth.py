@@ -186,7 +186,7 @@ st.subheader(t("wom.curve.title"))
 window = st.segmented_control(t("wom.curve.window"), wom.CURVE_WINDOWS, default="history", key="wom_curve_window",
                               format_func=lambda w: t(f"wom.curve.window.{w}"), help=t("wom.curve.window.help")) or "history"
 curves = ({"complaint": comp, "praise": praise_curve} if window == "history"  # the summary's own fits
-          else {k: cache.run(wom.response_curve, f, k, window) for k in wom.CURVE_KINDS})
+          else cache.run(wom.response_curves, f, window))
 left, right = st.columns(2)
 for col, kind in ((left, "complaint"), (right, "praise")):
     c = curves[kind]

@@ -416,7 +416,9 @@ def test_demo_response_curve_and_alerts(demo_con):
         comp = wom.response_curve(cur, f, "complaint")
         praise = wom.response_curve(cur, f, "praise")
         only_period = wom.response_curve(cur, f, "complaint", "period")
+        both = wom.response_curves(cur, f, "period")
         al = wom.alerts(cur, f)
+    assert both["complaint"].status == only_period.status and both["complaint"].p_value == only_period.p_value
     # planted near 72 (complaints) and 86 (praise)
     assert comp.status == "ok" and 67 < comp.threshold < 75 and comp.low < comp.threshold < comp.high
     assert praise.status == "ok" and 82 < praise.threshold < 90
