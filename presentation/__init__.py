@@ -1,0 +1,13 @@
+"""Meetings: a story of charts for a projector, and the files handed out afterwards.
+
+Pure Python (no Streamlit): the presentation page (``views/present.py``) and the command line
+(``python -m analytics export``) build the same slides and the same files.
+
+* :mod:`presentation.story`      the registry of story steps: (cursor, filters, Translator) -> Slide
+* :mod:`presentation.takeaways`  one-line takeaways written from the numbers, in zh or en
+* :mod:`presentation.theme`      projector themes (light, dark): a Plotly template each, larger text
+* :mod:`presentation.meta`       what every export states: filters, period, data date, last load
+* :mod:`presentation.saved`      stories saved under a name (table ``saved_views``)
+* :mod:`presentation.export`     PNG/SVG (kaleido), PowerPoint (python-pptx), PDF (Pillow), CSV/Excel
+* :mod:`presentation.cli`        ``python -m analytics export …``
+"""

@@ -1,0 +1,102 @@
+"""What every exported file states: the filters, the period and when the data were last loaded.
+
+The filter text is the same as the app's captions (``ui.components.describe_filters``) but built
+here without Streamlit, so that the command line writes identical headers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+
+from analytics import db, filters, schema
+from analytics.filters import ATTRIBUTES, Filters
+from i18n import Translator
+
+# Sidebar labels of the customer-attribute filters (i18n keys of i18n/strings/core.py).
+FILTER_LABELS = {"segments": "sidebar.segments", "regions": "sidebar.regions", "channels": "sidebar.channels",
+                 "plans": "sidebar.plans", "customer_types": "sidebar.customer_types"}
+
+
+@dataclass(frozen=True)
+class DataDate:
+    """When the data were current and last loaded.
+
+    ``as_of`` is the store's ``meta.data_as_of`` (the date the data describe, set by loads and the
+    demo) or, failing that, the last transaction date; ``last_loaded`` the latest upload in
+    ``ingest_log`` that was not undone (None when nothing was uploaded, e.g. demo data).
+    """
+
+    as_of: dt.date | None
+    last_loaded: dt.datetime | None
+
+
+def data_date(cur: duckdb.DuckDBPyConnection) -> DataDate:
+    """The store's :class:`DataDate`."""
+    raw = db.get_meta(cur, "data_as_of")
+    as_of: dt.date | None
+    try:
+        as_of = dt.date.fromisoformat(raw[:10]) if raw else None
+    except ValueError:  # a hand-edited meta value: fall back to the data themselves
+        as_of = None
+    if as_of is None:
+        bounds = filters.data_bounds(cur)
+        as_of = bounds[1] if bounds else None
+    row = cur.execute(
+        f"SELECT max(loaded_at) FROM {schema.INGEST_LOG} WHERE undone_at IS NULL"
+    ).fetchone()
+    loaded = row[0] if row and row[0] is not None else None
+    return DataDate(as_of=as_of, last_loaded=loaded)
+
+
+def filter_parts(f: Filters, t: Translator) -> list[str]:
+    """The period, then one ``label: values`` part per restricted customer attribute."""
+    parts = [t.period(f.date_from, f.date_to)]
+    columns = dict(ATTRIBUTES)
+    for name, _ in ATTRIBUTES:
+        chosen = getattr(f, name)
+        if chosen:
+            parts.append(f"{t(FILTER_LABELS[name])}: " + ", ".join(t.value(columns[name], v) for v in chosen))
+    if len(parts) == 1:
+        parts.append(t("common.all_customers"))
+    return parts
+
+
+def describe_filters(f: Filters, t: Translator) -> str:
+    """The filter in one line: ``period · Segment: Corporate · Region: East`` (or ``· All customers``)."""
+    return " · ".join(filter_parts(f, t))
+
+
+def describe_data_date(d: DataDate, t: Translator) -> str:
+    """``Data as of 2026-10-31 · last loaded 2026-11-02 09:30`` (the load part only when there was one)."""
+    text = t("pres.meta.as_of", date=t.date(d.as_of)) if d.as_of else t("pres.meta.as_of_unknown")
+    if d.last_loaded is not None:
+        text += " · " + t("pres.meta.last_loaded", when=d.last_loaded.strftime("%Y-%m-%d %H:%M"))
+    return text
+
+
+@dataclass(frozen=True)
+class ExportMeta:
+    """The context an export states: filters (with the period resolved), data date, creation time."""
+
+    filters: Filters
+    data: DataDate
+    created_at: dt.datetime
+
+    def header_lines(self, t: Translator) -> list[str]:
+        """Lines at the top of a CSV or Excel sheet and on a deck's title slide."""
+        return [t("pres.meta.filters", filters=describe_filters(self.filters, t)),
+                describe_data_date(self.data, t),
+                t("pres.meta.created", when=self.created_at.strftime("%Y-%m-%d %H:%M"))]
+
+    def footer(self, t: Translator) -> str:
+        """One line for the foot of every slide, page and image."""
+        return f"{describe_filters(self.filters, t)} · {describe_data_date(self.data, t)}"
+
+
+def export_meta(cur: duckdb.DuckDBPyConnection, f: Filters, now: dt.datetime | None = None) -> ExportMeta:
+    """The :class:`ExportMeta` of ``f`` (open period ends resolved to the data's first and last dates)."""
+    return ExportMeta(filters=f.resolved(filters.data_bounds(cur)), data=data_date(cur),
+                      created_at=(now or dt.datetime.now()).replace(microsecond=0))

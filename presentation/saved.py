@@ -1,0 +1,149 @@
+"""Stories saved under a name (table ``saved_views``, kind ``story``), reopened by link or command.
+
+The payload is JSON: ``{"steps": [...], "theme": "light", "filters": {...}, "period": "fixed"|"latest"}``
+where ``filters`` is :meth:`Filters.to_params` (the URL form). A story saved while the app showed its
+default period (the last twelve whole months of data) is stored as ``"period": "latest"``, so a
+weekly job that exports it always gets the latest twelve months; any other period is kept as saved.
+Every save and delete is written through :func:`analytics.db.write` with an audit row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, replace
+from urllib.parse import urlencode
+
+import duckdb
+
+from analytics import audit, db, filters, schema
+from analytics.filters import Filters
+from presentation import story
+from presentation.theme import THEMES, check_theme
+
+KIND = "story"
+MAX_NAME = 80
+PAGE = "present"  # views/present.py
+
+
+@dataclass(frozen=True)
+class SavedStory:
+    """A named story: its steps, projector theme and filters (``saved_at`` set when stored).
+
+    ``latest_period``: the period follows the data (the app's default period) instead of the saved
+    dates. ``dropped`` lists saved steps that are no longer registered (left out on load).
+    """
+
+    name: str
+    steps: tuple[str, ...]
+    filters: Filters
+    theme: str = "light"
+    latest_period: bool = False
+    saved_at: dt.datetime | None = None
+    dropped: tuple[str, ...] = ()
+
+    def payload(self) -> str:
+        f = self.filters.without_period() if self.latest_period else self.filters
+        return json.dumps({"steps": list(self.steps), "theme": self.theme, "filters": f.to_params(),
+                           "period": "latest" if self.latest_period else "fixed"}, ensure_ascii=False, sort_keys=True)
+
+
+def check_name(name: str) -> str:
+    """The name stripped; ValueError when empty, too long or with control characters."""
+    clean = (name or "").strip()
+    if not clean:
+        raise ValueError("a story needs a name")
+    if len(clean) > MAX_NAME:
+        raise ValueError(f"a story name has at most {MAX_NAME} characters")
+    if any(ord(ch) < 32 for ch in clean):
+        raise ValueError("a story name cannot contain control characters")
+    return clean
+
+
+def is_latest_period(cur: duckdb.DuckDBPyConnection, f: Filters) -> bool:
+    """Whether ``f``'s period is the app's default period for the data now in the store."""
+    return (f.date_from, f.date_to) == filters.default_period(filters.data_bounds(cur))
+
+
+def save(con: duckdb.DuckDBPyConnection, name: str, steps: tuple[str, ...] | list[str], f: Filters,
+         theme: str = "light", user: str | None = None) -> SavedStory:
+    """Save (or replace) the story ``name``; returns it as stored.
+
+    Raises ValueError for a bad name, an unknown step or theme, or a name used by another kind of
+    saved view.
+    """
+    name = check_name(name)
+    steps = story.check_steps(steps)
+    check_theme(theme)
+    now = dt.datetime.now().replace(microsecond=0)
+    with db.write(con) as cur:
+        row = cur.execute(f"SELECT kind, payload FROM {schema.SAVED_VIEWS} WHERE name = ?", [name]).fetchone()
+        if row is not None and row[0] != KIND:
+            raise ValueError(f"the name {name!r} is already used by a saved {row[0]}")
+        s = SavedStory(name, steps, f, theme, latest_period=is_latest_period(cur, f), saved_at=now)
+        payload = s.payload()
+        cur.execute(
+            f"""INSERT INTO {schema.SAVED_VIEWS} (name, kind, payload, saved_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, payload = excluded.payload,
+                saved_at = excluded.saved_at""",
+            [name, KIND, payload, now])
+        audit.record(cur, schema.SAVED_VIEWS, name, "insert" if row is None else "update",
+                     {"payload": (row[1] if row else None, payload)}, user=user)
+    return s
+
+
+def _parse(cur: duckdb.DuckDBPyConnection, name: str, payload: str, saved_at: dt.datetime | None) -> SavedStory:
+    try:
+        data = json.loads(payload)
+        raw_steps = [str(k) for k in data.get("steps", [])]
+        f = Filters.from_params(data.get("filters", {}))
+        theme = data.get("theme", "light")
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise ValueError(f"the saved story {name!r} cannot be read: {exc}") from None
+    latest = data.get("period") == "latest"
+    if latest:
+        f = f.with_period(*filters.default_period(filters.data_bounds(cur)))
+    steps = tuple(k for k in raw_steps if k in story.REGISTRY)
+    dropped = tuple(k for k in raw_steps if k not in story.REGISTRY)
+    return SavedStory(name, steps or story.default_story(), f, theme if theme in THEMES else "light",
+                      latest_period=latest, saved_at=saved_at, dropped=dropped)
+
+
+def load(cur: duckdb.DuckDBPyConnection, name: str) -> SavedStory:
+    """The saved story ``name``; ValueError when there is none (the message lists the saved names)."""
+    row = cur.execute(f"SELECT payload, saved_at FROM {schema.SAVED_VIEWS} WHERE name = ? AND kind = ?",
+                      [name, KIND]).fetchone()
+    if row is None:
+        known = names(cur)
+        hint = f"; saved stories: {', '.join(known)}" if known else "; none is saved yet"
+        raise ValueError(f"no saved story named {name!r}{hint}")
+    return _parse(cur, name, row[0], row[1])
+
+
+def names(cur: duckdb.DuckDBPyConnection) -> list[str]:
+    """Names of the saved stories, most recently saved first."""
+    rows = cur.execute(f"SELECT name FROM {schema.SAVED_VIEWS} WHERE kind = ? ORDER BY saved_at DESC, name",
+                       [KIND]).fetchall()
+    return [r[0] for r in rows]
+
+
+def delete(con: duckdb.DuckDBPyConnection, name: str, user: str | None = None) -> None:
+    """Delete the saved story ``name`` (ValueError if there is none)."""
+    with db.write(con) as cur:
+        row = cur.execute(f"SELECT payload FROM {schema.SAVED_VIEWS} WHERE name = ? AND kind = ?",
+                          [name, KIND]).fetchone()
+        if row is None:
+            raise ValueError(f"no saved story named {name!r}")
+        cur.execute(f"DELETE FROM {schema.SAVED_VIEWS} WHERE name = ? AND kind = ?", [name, KIND])
+        audit.record(cur, schema.SAVED_VIEWS, name, "delete", {"payload": (row[0], None)}, user=user)
+
+
+def link(s: SavedStory, lang: str) -> str:
+    """Relative link that reopens the story on the presentation page, with its language and filters."""
+    f = s.filters.without_period() if s.latest_period else s.filters
+    return f"{PAGE}?" + urlencode({"story": s.name, "lang": lang, **f.to_params()})
+
+
+def with_filters(s: SavedStory, f: Filters) -> SavedStory:
+    """The same story under other filters (the command line's explicit filter options)."""
+    return replace(s, filters=f, latest_period=False)

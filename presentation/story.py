@@ -1,0 +1,364 @@
+"""The registry of story steps: each step turns (cursor, filters, Translator) into a :class:`Slide`.
+
+A slide is one chart per screen: the figure (built by ``charts/`` from an ``analytics/`` result,
+in the house style, without a title), its title, a one-line takeaway written from the numbers in
+the reader's language (:mod:`presentation.takeaways`), its headline figures (the first is the big
+one) and an optional appendix table. Steps call the views' public analytics and chart functions;
+they never compute a figure another way.
+
+A story is a sequence of step keys; :data:`DEFAULT_STORY` is the meeting the issue describes
+(concentration → loss-makers → delivered value → word of mouth → value tiers), restricted to the
+steps registered here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+import plotly.graph_objects as go
+
+from analytics import concentration, filters, profit
+from analytics import delivered_value as dv
+from analytics.filters import Filters
+from i18n import Translator
+from presentation import takeaways
+
+# Cell formats of appendix tables (how a value is written on a slide or a PDF page).
+FORMATS = ("text", "int", "money", "pct", "num", "score")
+
+
+@dataclass(frozen=True)
+class Headline:
+    """A headline figure: ``label`` and the formatted ``value`` (``note`` for a caveat)."""
+
+    label: str
+    value: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    """An appendix table: raw values (numbers stay numbers for Excel) under translated headers.
+
+    ``formats`` gives each column's format (:data:`FORMATS`), used when a table is written as text.
+    """
+
+    title: str
+    frame: pd.DataFrame
+    formats: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.formats) != len(self.frame.columns):
+            raise ValueError("an appendix table needs one format per column")
+        bad = set(self.formats) - set(FORMATS)
+        if bad:
+            raise ValueError(f"unknown cell format(s): {', '.join(sorted(bad))}")
+
+    def display(self, t: Translator, max_rows: int | None = None) -> pd.DataFrame:
+        """The table as text, each cell formatted in ``t``'s language (first ``max_rows`` rows)."""
+        df = self.frame if max_rows is None else self.frame.head(max_rows)
+        out = pd.DataFrame(index=df.index)
+        for col, kind in zip(df.columns, self.formats, strict=True):
+            out[col] = [format_cell(v, kind, t) for v in df[col]]
+        return out.reset_index(drop=True)
+
+
+def format_cell(value: object, kind: str, t: Translator) -> str:
+    """One cell as text: money compact, shares as percentages, counts with separators; "—" if missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if kind == "money":
+        return t.money(float(value), compact=True)
+    if kind == "pct":
+        return t.pct(float(value), 0)
+    if kind == "int":
+        return t.num(float(value))
+    if kind == "num":
+        return t.num(float(value), 1)
+    if kind == "score":  # assessment scores: two decimals, as on the Delivered value page
+        return t.num(float(value), 2)
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Slide:
+    """One screen of a story (see the module docstring). ``page`` is the view the chart comes from."""
+
+    key: str
+    title: str
+    figure: go.Figure
+    takeaway: str
+    headlines: tuple[Headline, ...]
+    appendix: Table | None = None
+    notes: tuple[str, ...] = ()
+    page: str | None = None
+
+
+Builder = Callable[[duckdb.DuckDBPyConnection, Filters, Translator], Slide]
+
+
+@dataclass(frozen=True)
+class Step:
+    """A registered story step: its key, title (i18n key), source page and builder."""
+
+    key: str
+    title: str
+    page: str
+    build: Builder = field(repr=False)
+
+
+REGISTRY: dict[str, Step] = {}
+DEFAULT_STORY = ("concentration", "loss_makers", "delivered_value", "word_of_mouth", "value_tiers")
+
+
+def step(key: str, title: str, page: str) -> Callable[[Builder], Builder]:
+    """Register a builder under ``key`` (decorator); the registry keeps registration order."""
+
+    def register(fn: Builder) -> Builder:
+        if key in REGISTRY:
+            raise ValueError(f"story step {key!r} registered twice")
+        REGISTRY[key] = Step(key, title, page, fn)
+        return fn
+
+    return register
+
+
+def step_keys() -> tuple[str, ...]:
+    """Every registered step, in registration order."""
+    return tuple(REGISTRY)
+
+
+def default_story() -> tuple[str, ...]:
+    """:data:`DEFAULT_STORY` without the steps not (yet) registered."""
+    return tuple(k for k in DEFAULT_STORY if k in REGISTRY)
+
+
+def check_steps(keys: Sequence[str]) -> tuple[str, ...]:
+    """``keys`` as a tuple, or ValueError naming the first unknown step (and the known ones)."""
+    keys = tuple(keys)
+    if not keys:
+        raise ValueError("a story needs at least one step")
+    for k in keys:
+        if k not in REGISTRY:
+            raise ValueError(f"unknown story step {k!r}; use one of {', '.join(REGISTRY)}")
+    return keys
+
+
+def slide(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator, key: str) -> Slide:
+    """The slide of step ``key`` for ``f`` (open period ends resolved to the data, as the views do)."""
+    check_steps([key])
+    return REGISTRY[key].build(cur, f.resolved(filters.data_bounds(cur)), t)
+
+
+def slides(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator, keys: Sequence[str]) -> list[Slide]:
+    """The slides of a story, in order."""
+    return [slide(cur, f, t, k) for k in check_steps(keys)]
+
+
+# ----------------------------------------------------------------------------------- the steps
+def table(title: str, columns: Sequence[tuple[str, Iterable[object], str]]) -> Table | None:
+    """An appendix table from one ``(header, values, format)`` per column; None when it has no rows."""
+    frame = pd.DataFrame({header: list(values) for header, values, _ in columns})
+    return Table(title, frame, tuple(fmt for _, _, fmt in columns)) if len(frame) else None
+
+
+def _values(t: Translator, column: str, raw: Iterable[object]) -> list[str | None]:
+    """Stored category values in the reader's language (missing stays missing)."""
+    return [t.value(column, v) if isinstance(v, str) else None for v in raw]
+
+
+@step("concentration", "pres.step.concentration", page="concentration")
+def _concentration(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator) -> Slide:
+    from charts import concentration as conc_charts
+
+    s = concentration.summary(cur, f, max_points=1500)
+    fig = s.figures
+    undefined = t("common.undefined_share")
+    heads = [
+        Headline(t("pres.head.top20"), t.pct(fig.top20_profit_share, 0) if fig.shares_defined else "—",
+                 None if fig.shares_defined else undefined),
+        Headline(t("pres.head.peak", at=t.pct(fig.whale_peak_customer_share, 0)),
+                 t.pct(fig.whale_peak_share, 0) if fig.shares_defined else "—"),
+        Headline(t("common.profit"), t.money(fig.total_profit, compact=True)),
+        Headline(t("common.customers"), t.num(fig.customers)),
+    ]
+    g = concentration.compare(cur, f, "segment")
+    appendix = table(t("pres.appendix.segments"), [] if g.empty else [
+        (t("common.segment"), _values(t, "segment", g["group"]), "text"),
+        (t("common.customers"), g["customers"], "int"),
+        (t("common.profit"), g["total_profit"], "money"),
+        (t("pres.col.top20_share"), g["top20_profit_share"], "pct"),
+        (t("pres.col.loss_customers"), g["loss_customers"], "int"),
+        (t("pres.col.losses"), g["loss_profit"], "money"),
+    ])
+    return Slide(
+        key="concentration", title=t("pres.step.concentration"),
+        figure=conc_charts.whale_curve(s.curve, fig, t),
+        takeaway=takeaways.concentration(fig, t), headlines=tuple(heads), appendix=appendix,
+        notes=() if fig.shares_defined or not fig.customers else (undefined,), page="concentration",
+    )
+
+
+@step("loss_makers", "pres.step.loss_makers", page="concentration")
+def _loss_makers(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator) -> Slide:
+    from charts import overview as ov_charts
+
+    fig = concentration.figures(profit.customer_pnl(cur, f))
+    groups = concentration.compare(cur, f, "segment")
+    heads = (
+        Headline(t("pres.head.loss_customers"), t.num(fig.loss_customers),
+                 t("pres.head.of_customers", share=t.pct(fig.loss_customer_share, 0)) if fig.customers else None),
+        Headline(t("pres.head.losses"), t.money(fig.loss_profit, compact=True)),
+        Headline(t("pres.head.breakeven"), t.money(fig.breakeven_profit, compact=True)),
+        Headline(t("common.profit"), t.money(fig.total_profit, compact=True)),
+    )
+    c = concentration.customer_table(cur, f, "loss", n=15).frame
+    appendix = table(t("pres.appendix.loss_makers"), [
+        (t("pres.col.rank"), c["rank"], "int"),
+        (t("common.customer_id"), c["customer_id"].astype(str), "text"),
+        (t("common.name"), c["name"], "text"),
+        (t("common.segment"), _values(t, "segment", c["segment"]), "text"),
+        (t("common.revenue"), c["revenue"], "money"),
+        (t("common.cost_to_serve"), c["cost_to_serve"], "money"),
+        (t("common.profit"), c["profit"], "money"),
+        (t("pres.col.main_driver"), _values(t, "activity", c["main_driver"]), "text"),
+    ])
+    return Slide(
+        key="loss_makers", title=t("pres.step.loss_makers"),
+        figure=ov_charts.segment_profit(groups, t, column="segment") if not groups.empty else go.Figure(),
+        takeaway=takeaways.loss_makers(fig, t), headlines=heads, appendix=appendix, page="concentration",
+    )
+
+
+@step("loss_drivers", "pres.step.loss_drivers", page="concentration")
+def _loss_drivers(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator) -> Slide:
+    from charts import concentration as conc_charts
+
+    d = concentration.loss_drivers(cur, f)
+    a = d.activities
+    top = a.iloc[0] if len(a) and float(a["loss_cost"].iloc[0]) > 0 else None
+    heads = [Headline(t("pres.head.top_driver"), t.value("activity", top["activity"]) if top is not None else "—",
+                      t("pres.head.of_loss_cts", share=t.pct(float(top["loss_cost_share"]), 0)) if top is not None else None),
+             Headline(t("pres.head.loss_customers"), t.num(d.loss_customers)),
+             Headline(t("pres.head.loss_cts"), t.money(d.loss_cost_to_serve, compact=True)),
+             Headline(t("pres.head.losses"), t.money(d.loss_profit, compact=True))]
+    appendix = table(t("pres.appendix.drivers"), [
+        (t("common.activity"), _values(t, "activity", a["activity"]), "text"),
+        (t("pres.col.loss_cost"), a["loss_cost"], "money"),
+        (t("common.share"), a["loss_cost_share"], "pct"),
+        (t("pres.col.loss_per"), a["loss_cost_per_customer"], "money"),
+        (t("pres.col.other_per"), a["other_cost_per_customer"], "money"),
+    ])
+    return Slide(
+        key="loss_drivers", title=t("pres.step.loss_drivers"), figure=conc_charts.loss_drivers(d, t),
+        takeaway=takeaways.loss_drivers(d, t), headlines=tuple(heads), appendix=appendix, page="concentration",
+    )
+
+
+@step("delivered_value", "pres.step.delivered_value", page="delivered_value")
+def _delivered_value(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator) -> Slide:
+    from charts import delivered_value as dv_charts
+
+    r = dv.delivered_value(cur, f)
+    s = r.summary
+
+    def score(v: float | None) -> str:
+        return dv_charts.score(v, t)
+
+    heads = (Headline(t("dv.kpi.delivered"), score(s.delivered_value_mean)),
+             Headline(t("dv.kpi.value"), score(s.customer_value_mean)),
+             Headline(t("dv.kpi.cost"), score(s.customer_cost_mean)),
+             Headline(t("dv.kpi.winwin"), t.pct(s.winwin_share, 0)))
+    g = r.groups["segment"]
+    appendix = table(t("pres.appendix.dv_segments"), [
+        (t("common.segment"), [dv_charts.group_label("segment", v, t) for v in g["group"]], "text"),
+        (t("common.customers"), g["customers"], "int"),
+        *((t(f"dv.kpi.{k}"), g[col], "score") for k, col in (("delivered", "delivered_value"),
+                                                             ("value", "customer_value"), ("cost", "customer_cost"),
+                                                             ("gap", "gap_overall"))),
+        (t("dv.kpi.winwin"), g["winwin_share"], "pct"),
+    ])
+    return Slide(
+        key="delivered_value", title=t("pres.step.delivered_value"), figure=dv_charts.waterfall(s.part_means, t),
+        takeaway=takeaways.delivered_value(s, score, t), headlines=heads, appendix=appendix, page="delivered_value",
+    )
+
+
+@step("win_win", "pres.step.win_win", page="delivered_value")
+def _win_win(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator) -> Slide:
+    from charts import delivered_value as dv_charts
+
+    points = dv.winwin_points(cur, f)
+    q = dv.quadrant_table(points)
+    win = q.set_index("quadrant").loc[dv.WIN_WIN]
+    heads = (Headline(t("dv.kpi.winwin"), t.pct(win["customer_share"], 0)),
+             Headline(t("pres.col.revenue_share"), t.pct(win["revenue_share"], 0)),
+             Headline(t("dv.kpi.assessed"), t.num(len(points))))
+    appendix = table(t("pres.appendix.quadrants"), [
+        (t("pres.col.quadrant"), [t(f"dv.quadrant.{v}") for v in q["quadrant"]], "text"),
+        (t("common.customers"), q["customers"], "int"),
+        (t("pres.col.customer_share"), q["customer_share"], "pct"),
+        (t("common.revenue"), q["revenue"], "money"),
+        (t("pres.col.revenue_share"), q["revenue_share"], "pct"),
+        (t("common.profit"), q["profit"], "money"),
+    ])
+    return Slide(
+        key="win_win", title=t("pres.step.win_win"), figure=dv_charts.winwin_map(dv.map_sample(points), t),
+        takeaway=takeaways.win_win(q, t), headlines=heads, appendix=appendix, page="delivered_value",
+    )
+
+
+@step("profit_bridge", "pres.step.profit_bridge", page="overview")
+def _profit_bridge(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator) -> Slide:
+    from charts import concentration as conc_charts
+
+    s = concentration.summary(cur, f, max_points=10)
+    gross = s.revenue - s.cogs
+    profit_ = gross - s.cost_to_serve
+    heads = (
+        Headline(t("pres.head.cts_share"), t.pct(s.cost_to_serve / gross, 0) if gross > 0 else "—"),
+        Headline(t("common.revenue"), t.money(s.revenue, compact=True)),
+        Headline(t("common.gross_profit"), t.money(gross, compact=True)),
+        Headline(t("common.profit"), t.money(profit_, compact=True)),
+    )
+    a = s.activities
+    total = float(a["cost"].sum())
+    appendix = table(t("pres.appendix.activities"), [
+        (t("common.activity"), _values(t, "activity", a["activity"]), "text"),
+        (t("common.quantity"), a["quantity"], "int"),
+        (t("common.cost"), a["cost"], "money"),
+        (t("common.share"), a["cost"] / total if total > 0 else [float("nan")] * len(a), "pct"),
+    ])
+    return Slide(
+        key="profit_bridge", title=t("pres.step.profit_bridge"),
+        figure=conc_charts.profit_bridge(s.revenue, s.cogs, s.activities, t),
+        takeaway=takeaways.profit_bridge(s.revenue, s.cogs, s.cost_to_serve, t), headlines=heads,
+        appendix=appendix, page="overview",
+    )
+
+
+@step("monthly", "pres.step.monthly", page="overview")
+def _monthly(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator) -> Slide:
+    from charts import overview as ov_charts
+
+    m = profit.monthly_pnl(cur, f)
+    revenue, prof = float(m["revenue"].sum()), float(m["profit"].sum())
+    heads = (
+        Headline(t("pres.head.margin"), t.pct(prof / revenue, 0) if revenue > 0 else "—"),
+        Headline(t("common.revenue"), t.money(revenue, compact=True)),
+        Headline(t("common.profit"), t.money(prof, compact=True)),
+    )
+    appendix = table(t("pres.appendix.monthly"), [
+        (t("common.month"), [t.month(pd.Timestamp(v).date()) for v in m["month"]], "text"),
+        *((t(f"common.{k}"), m[k], "money") for k in ("revenue", "cost_to_serve", "profit")),
+        (t("common.customers"), m["customers"], "int"),
+    ])
+    return Slide(
+        key="monthly", title=t("pres.step.monthly"),
+        figure=ov_charts.monthly(m, t) if not m.empty else go.Figure(),
+        takeaway=takeaways.monthly(m, t), headlines=heads, appendix=appendix, page="overview",
+    )

@@ -1,0 +1,120 @@
+"""One-line takeaways written from the numbers, in the reader's language.
+
+Each function takes an analytics result and a :class:`i18n.Translator` and returns one sentence
+("前20%客户贡献了136%的利润…" / "Top 20 % of customers bring 136 % of profit…"). Where a share
+is undefined (total profit zero or negative, no revenue …) the sentence says so instead of printing
+a meaningless percentage.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import pandas as pd
+
+from analytics.concentration import TOP_SHARE, ConcentrationFigures, LossDrivers
+from analytics.delivered_value import Summary as DvSummary
+from i18n import Translator
+
+
+def _m(t: Translator, v: float) -> str:
+    return t.money(v, compact=True)
+
+
+def concentration(fig: ConcentrationFigures, t: Translator) -> str:
+    """The top 20 %'s share of profit and the whale curve's peak.
+
+    Undefined case (total profit ≤ 0): the profit of the profitable customers and the losses.
+    """
+    if not fig.customers:
+        return t("pres.take.no_customers")
+    if not fig.shares_defined:
+        return t("pres.take.conc_undefined", total=_m(t, fig.total_profit), gains=_m(t, fig.breakeven_profit),
+                 losses=_m(t, -fig.loss_profit))
+    return t("pres.take.conc", top=t.pct(TOP_SHARE, 0), share=t.pct(fig.top20_profit_share, 0),
+             peak=t.pct(fig.whale_peak_share, 0), at=t.pct(fig.whale_peak_customer_share, 0))
+
+
+def loss_makers(fig: ConcentrationFigures, t: Translator) -> str:
+    """How many customers lose money, how much, and the total profit at break-even."""
+    if not fig.customers:
+        return t("pres.take.no_customers")
+    if not fig.loss_customers:
+        return t("pres.take.loss_none", total=_m(t, fig.total_profit))
+    return t("pres.take.loss", n=t.num(fig.loss_customers), share=t.pct(fig.loss_customer_share, 0),
+             losses=_m(t, -fig.loss_profit), total=_m(t, fig.total_profit), breakeven=_m(t, fig.breakeven_profit))
+
+
+def profit_bridge(revenue: float, cogs: float, cost_to_serve: float, t: Translator) -> str:
+    """Cost to serve as a share of gross profit (revenue − cost of goods), and what is left."""
+    gross = revenue - cogs
+    profit = gross - cost_to_serve
+    if gross <= 0:
+        return t("pres.take.bridge_undefined", gross=_m(t, gross), cts=_m(t, cost_to_serve), profit=_m(t, profit))
+    return t("pres.take.bridge", cts=_m(t, cost_to_serve), share=t.pct(cost_to_serve / gross, 0),
+             gross=_m(t, gross), profit=_m(t, profit))
+
+
+def monthly(monthly_pnl: pd.DataFrame, t: Translator) -> str:
+    """Profit over the months shown, the best month, and how many months lost money.
+
+    ``monthly_pnl`` is :func:`analytics.profit.monthly_pnl` (``month, revenue, profit`` …).
+    """
+    if monthly_pnl.empty:
+        return t("pres.take.no_customers")
+    m = monthly_pnl.sort_values("month")
+    best = m.loc[m["profit"].astype(float).idxmax()]
+    losing = int((m["profit"].astype(float) < 0).sum())
+    text = t("pres.take.monthly", months=t.num(len(m)), revenue=_m(t, float(m["revenue"].sum())),
+             profit=_m(t, float(m["profit"].sum())), best=t.month(pd.Timestamp(best["month"]).date()),
+             best_profit=_m(t, float(best["profit"])))
+    if losing:
+        text += t("pres.take.monthly_losing", n=t.num(losing))
+    return text
+
+
+def loss_drivers(drivers: LossDrivers, t: Translator) -> str:
+    """The activity that costs the loss-makers most: its share of their cost to serve, and its cost
+    per loss-maker against per other customer."""
+    a = drivers.activities
+    if not drivers.loss_customers or a.empty or not float(a["loss_cost"].iloc[0]) > 0:
+        return t("pres.take.drivers_none")
+    top = a.iloc[0]
+    share = float(top["loss_cost_share"])
+    return t("pres.take.drivers", activity=t.value("activity", top["activity"]),
+             share=t.pct(share, 0) if math.isfinite(share) else "—",
+             per=_m(t, float(top["loss_cost_per_customer"])),
+             other=_m(t, float(top["other_cost_per_customer"])) if math.isfinite(float(top["other_cost_per_customer"]))
+             else "—")
+
+
+def delivered_value(summary: DvSummary, score: Callable[[float | None], str], t: Translator) -> str:
+    """Mean delivered value = mean total value − mean total cost, and the share below expectation.
+
+    ``summary`` is :class:`analytics.delivered_value.Summary`; ``score`` writes a score (the
+    Delivered value page's format).
+    """
+    if not summary.assessed_customers:
+        return t("pres.take.dv_none")
+    text = t("pres.take.dv", dv=score(summary.delivered_value_mean), value=score(summary.customer_value_mean),
+             cost=score(summary.customer_cost_mean), n=t.num(summary.assessed_customers))
+    if summary.share_below_expectation is not None:
+        text += t("pres.take.dv_below", below=t.pct(summary.share_below_expectation, 0))
+    return text
+
+
+def win_win(quadrants: pd.DataFrame, t: Translator) -> str:
+    """The win-win quadrant's share of assessed customers and of their revenue, and the share of
+    customers who gain value while the company loses money on them.
+
+    ``quadrants`` is :func:`analytics.delivered_value.quadrant_table`.
+    """
+    q = quadrants.set_index("quadrant")
+    total = int(q["customers"].sum())
+    if not total:
+        return t("pres.take.dv_none")
+    win, other = q.loc["win_win"], q.loc["customer_only"]
+    return t("pres.take.winwin", share=t.pct(win["customer_share"], 0),
+             revenue=t.pct(win["revenue_share"], 0) if pd.notna(win["revenue_share"]) else "—",
+             other=t.pct(other["customer_share"], 0))

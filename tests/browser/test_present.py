@@ -1,0 +1,69 @@
+"""The Present page in Chromium: no sidebar while presenting, arrow keys step, Esc exits, the deck downloads.
+
+Screenshots go to artifacts/screenshots/present_*.png.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from i18n import Translator
+from presentation import story
+from tests.browser import driver
+from tests.browser import test_browser as every_page
+
+pytestmark = pytest.mark.browser
+SHOTS = every_page.SHOTS
+# The same fixtures as the every-page test: a streamlit server on a copy of the demo store, and Chromium.
+app_url = every_page.app_url
+browser = every_page.browser
+
+
+def test_keyboard_steps_through_the_story(app_url, browser):
+    zh = Translator("zh")
+    titles = [zh(story.REGISTRY[k].title) for k in story.default_story()]
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    try:
+        page.goto(f"{app_url}/present?lang=zh&show=1")
+        driver.wait_rendered(page)
+        heading = page.locator("h1").first
+        expect(heading).to_have_text(titles[0])
+        assert not page.locator('[data-testid="stSidebar"]').is_visible()
+        assert page.locator(".js-plotly-plot").count() == 1
+        page.screenshot(path=SHOTS / "present_show_zh.png")
+        page.keyboard.press("ArrowRight")
+        expect(heading).to_have_text(titles[1], timeout=30_000)
+        driver.wait_rendered(page)
+        assert driver.exceptions(page) == []
+        page.keyboard.press("ArrowLeft")
+        expect(heading).to_have_text(titles[0], timeout=30_000)
+        page.keyboard.press("Escape")
+        expect(heading).to_have_text(zh("pres.title"), timeout=30_000)
+        expect(page.locator('[data-testid="stSidebar"]')).to_be_visible()
+    finally:
+        page.close()
+
+
+def test_dark_theme_and_the_deck_download(app_url, browser, tmp_path):
+    from pptx import Presentation
+
+    page = browser.new_page(viewport={"width": 1500, "height": 1600}, accept_downloads=True)
+    try:
+        page.goto(f"{app_url}/present?lang=en&theme=dark&show=1")
+        driver.wait_rendered(page)
+        page.screenshot(path=SHOTS / "present_show_dark_en.png")
+        background = page.evaluate("getComputedStyle(document.querySelector('.stApp')).backgroundColor")
+        assert background == "rgb(11, 18, 32)"
+        page.keyboard.press("Escape")
+        expect(page.locator("h1").first).to_have_text("Present and export", timeout=30_000)
+        driver.wait_rendered(page)
+        with page.expect_download(timeout=120_000) as info:
+            page.get_by_role("button", name="PowerPoint").click()
+        path = tmp_path / "story.pptx"
+        info.value.save_as(path)
+        deck = Presentation(str(path))
+        assert len(deck.slides) >= 1 + len(story.default_story())
+        assert any(sh.shape_type == 13 for sh in deck.slides[1].shapes)  # the chart picture
+    finally:
+        page.close()

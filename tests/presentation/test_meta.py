@@ -1,0 +1,52 @@
+"""Every export states the filters, the period and when the data were last loaded."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from analytics import db, schema
+from analytics.filters import Filters
+from i18n import Translator
+from presentation import meta
+from tests.presentation.conftest import Y2024
+
+ZH, EN = Translator("zh"), Translator("en")
+
+
+def test_filters_in_words():
+    f = Filters("2024-01-01", "2024-06-30", segments=("Corporate",), regions=("East", "North"))
+    assert meta.describe_filters(f, ZH) == "2024年1月1日 – 2024年6月30日 · 客户细分: 企业客户 · 区域: 华东, 华北"
+    assert meta.describe_filters(Filters("2024-01-01", "2024-12-31"), EN) == "2024-01-01 – 2024-12-31 · All customers"
+
+
+def _load(cur, load_id: int, when: dt.datetime, undone: dt.datetime | None = None) -> None:
+    cur.execute(f"INSERT INTO {schema.INGEST_LOG} (load_id, table_name, loaded_at, undone_at) VALUES (?, ?, ?, ?)",
+                [load_id, "transactions", when, undone])
+
+
+def test_data_date_from_meta_and_the_last_load_not_undone(story_store):
+    with db.cursor(story_store) as cur:
+        d = meta.data_date(cur)
+    assert d == meta.DataDate(as_of=dt.date(2024, 3, 15), last_loaded=None)  # no meta: the last transaction
+    with db.write(story_store) as cur:
+        db.set_meta(cur, "data_as_of", "2024-04-30")
+        _load(cur, 1, dt.datetime(2024, 5, 2, 9, 30))
+        _load(cur, 2, dt.datetime(2024, 5, 3, 8, 0), undone=dt.datetime(2024, 5, 3, 9, 0))
+    with db.cursor(story_store) as cur:
+        d = meta.data_date(cur)
+        m = meta.export_meta(cur, Filters(), now=dt.datetime(2024, 5, 6, 10, 11, 12, 999))
+    assert d == meta.DataDate(as_of=dt.date(2024, 4, 30), last_loaded=dt.datetime(2024, 5, 2, 9, 30))
+    assert meta.describe_data_date(d, ZH) == "数据截至 2024年4月30日 · 最近一次加载 2024-05-02 09:30"
+    # open period ends are resolved to the data, so a file never says "all time" without dates
+    assert (m.filters.date_from, m.filters.date_to) == (dt.date(2024, 3, 15), dt.date(2024, 3, 15))
+    assert m.header_lines(EN) == ["Filters: 2024-03-15 – 2024-03-15 · All customers",
+                                  "Data as of 2024-04-30 · last loaded 2024-05-02 09:30", "Created 2024-05-06 10:11"]
+    assert m.footer(EN) == "2024-03-15 – 2024-03-15 · All customers · Data as of 2024-04-30 · last loaded 2024-05-02 09:30"
+
+
+def test_bad_meta_date_falls_back_to_the_data(story_store):
+    with db.write(story_store) as cur:
+        db.set_meta(cur, "data_as_of", "last Tuesday")
+    with db.cursor(story_store) as cur:
+        assert meta.data_date(cur).as_of == dt.date(2024, 3, 15)
+    assert Y2024.date_from == dt.date(2024, 1, 1)

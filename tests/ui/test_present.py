@@ -1,0 +1,120 @@
+"""The Present page in AppTest: setting up, presenting step by step, saving and reopening by link."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from analytics import audit, db, filters, report, schema
+from analytics.filters import Filters
+from i18n import Translator
+from presentation import saved, story
+from tests.ui.apptest import assert_ok, metrics, plotly_specs, start
+
+PAGE = "views/present.py"
+
+
+def _truth(demo_con, lang: str, key: str, **kw: tuple[str, ...]) -> tuple[dict, story.Slide]:
+    """``report --json`` figures and the step's slide on the demo store (app_db is a copy of it) for
+    the app's default period and filters ``kw``."""
+    with db.cursor(demo_con) as cur:
+        f = Filters(*filters.default_period(filters.data_bounds(cur)), **kw)
+        return report.build(cur, f), story.slide(cur, f, Translator(lang, db.currency(cur)), key)
+
+
+def _app_connection():
+    """The app's own connection (AppTest runs in this process; DuckDB allows one configuration per file)."""
+    from ui import cache
+
+    return cache.connection()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_setup_shows_the_first_step_with_its_figures(app_db, demo_con, lang):
+    at = start(lang, page=PAGE)
+    assert_ok(at)
+    t = Translator(lang, "CNY")
+    assert at.title[0].value == t("pres.title")
+    assert at.multiselect(key="pres_steps").value == list(story.default_story())
+    rep, slide = _truth(demo_con, lang, "concentration")
+    m = metrics(at)
+    assert m[t("pres.head.top20")] == t.pct(rep["top20_profit_share"], 0)
+    assert m[t("common.customers")] == t.num(rep["customers"])
+    assert len(plotly_specs(at)) == 1
+    assert any(slide.takeaway in md.value for md in at.markdown)
+    assert at.get("download_button"), "deck, PDF and image downloads are offered"
+
+
+def test_presenting_steps_forward_and_back_and_exits(app_db):
+    at = start("en", page=PAGE)
+    at.multiselect(key="pres_steps").set_value(["concentration", "loss_makers", "profit_bridge"]).run()
+    at.button(key="pres_start").click().run()
+    assert_ok(at)
+    assert at.title[0].value == "Profit concentration: the whale curve"
+    assert at.query_params["show"] in ("1", ["1"])
+    styles = [h.proto.body for h in at.get("html")]
+    assert any('[data-testid="stSidebar"]' in s and "display: none" in s for s in styles)
+    spec = plotly_specs(at)[0]
+    assert spec["layout"]["font"]["size"] == 20  # projector text (house 13 px × 1.5)
+    at.button(key="pres_next").click().run()
+    assert at.title[0].value == "Loss-makers: gains and losses by segment"
+    assert any(p.value == "2 / 3" or "2 / 3" in p.value for p in at.markdown)
+    at.button(key="pres_next").click().run()
+    assert at.title[0].value == "From revenue to customer profit"
+    assert at.button(key="pres_next").disabled and not at.button(key="pres_prev").disabled  # the last step
+    at.button(key="pres_prev").click().run()
+    assert at.title[0].value == "Loss-makers: gains and losses by segment"
+    at.button(key="pres_exit").click().run()
+    assert at.title[0].value == "Present and export"
+    assert not any('[data-testid="stSidebar"]' in h.proto.body for h in at.get("html"))
+
+
+def test_dark_theme_restyles_the_chart(app_db):
+    at = start("en", page=PAGE, theme="dark", show="1")
+    assert_ok(at)
+    spec = plotly_specs(at)[0]
+    assert spec["layout"]["paper_bgcolor"] == "#0b1220"
+    assert any("background: #0b1220" in h.proto.body for h in at.get("html"))
+
+
+def test_save_then_reopen_by_link(app_db, demo_con, monkeypatch):
+    monkeypatch.setenv("CVM_USER", "presenter")
+    at = start("zh", page=PAGE, segment="Corporate")
+    at.multiselect(key="pres_steps").set_value(["loss_makers", "concentration"]).run()
+    at.text_input(key="pres_save_name").input("周例会").run()
+    at.button(key="pres_save").click().run()
+    assert_ok(at)
+    assert any("已保存“周例会”" in s.value for s in at.success)
+    con = _app_connection()
+    with db.cursor(con) as cur:
+        s = saved.load(cur, "周例会")
+        payload = json.loads(cur.execute(f"SELECT payload FROM {schema.SAVED_VIEWS}").fetchone()[0])
+        history = audit.history(cur, schema.SAVED_VIEWS)
+    assert s.steps == ("loss_makers", "concentration") and s.filters.segments == ("Corporate",)
+    assert payload["period"] == "latest" and payload["filters"] == {"segment": "Corporate"}
+    assert list(history["user_name"]) == ["presenter"]
+    assert any(saved.link(s, "zh") in c.value for c in at.code)
+
+    # A new visitor opens the link without any filter in it: the story's filters come with it.
+    again = start("en", page=PAGE, story="周例会")
+    assert_ok(again)
+    assert again.multiselect(key="pres_steps").value == ["loss_makers", "concentration"]
+    assert again.multiselect(key="flt_segments").value == ["Corporate"]
+    assert again.subheader[-1].value.startswith("1. Loss-makers") or any(
+        h.value.startswith("1. Loss-makers") for h in again.subheader)
+    rep, _ = _truth(demo_con, "en", "loss_makers", segments=("Corporate",))
+    assert metrics(again)["Loss-making customers"] == f"{rep['loss_customers']:,}"
+
+
+def test_missing_story_link_says_so(app_db):
+    at = start("en", page=PAGE, story="nobody saved this")
+    assert_ok(at)
+    assert any("No story named “nobody saved this”" in w.value for w in at.warning)
+    assert at.multiselect(key="pres_steps").value == list(story.default_story())
+
+
+def test_bad_name_is_refused(app_db):
+    at = start("en", page=PAGE)
+    at.button(key="pres_save").click().run()
+    assert any("a story needs a name" in e.value for e in at.error)

@@ -1,0 +1,293 @@
+"""Present: run a story of charts on a projector (one per screen, keyboard steps, light or dark),
+save it under a name, reopen it by link (?story=NAME), and hand out a deck, a PDF, images and tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+
+import streamlit as st
+
+from analytics import db
+from presentation import export, meta, saved, story
+from presentation import theme as ptheme
+from ui import cache, components, context, sidebar
+
+PAGE = {"title": "nav.present", "icon": ":material/slideshow:", "order": 90, "section": "nav.section.data"}
+
+STEPS = "pres_steps"
+THEME = "pres_theme"
+INDEX = "pres_index"
+SHOWING = "pres_showing"
+OPENED = "pres_opened"  # the story a link opened in this session (opened once, then the user is free)
+FLASH = "pres_flash"
+CHART_HEIGHT = 600
+
+ctx = context.get()
+t, f = ctx.t, ctx.filters
+con = cache.connection()
+
+
+# ----------------------------------------------------------------------------- state and saved stories
+def _use_story(s: saved.SavedStory) -> None:
+    """Show a saved story: its steps and theme here, its filters in the sidebar (from the next run)."""
+    st.session_state[STEPS] = list(s.steps)
+    st.session_state[THEME] = s.theme
+    st.session_state[INDEX] = 0
+    st.query_params["story"] = s.name
+    if s.filters != f:
+        sidebar.show_filters(s.filters)
+    if s.dropped:
+        st.session_state[FLASH] = ("warning", t("pres.saved.dropped", steps=", ".join(s.dropped)))
+
+
+if STEPS not in st.session_state:
+    st.session_state[STEPS] = list(story.default_story())
+if st.session_state.get(THEME) not in ptheme.THEMES:  # first run, or the selected theme clicked off
+    linked = st.query_params.get("theme")
+    st.session_state[THEME] = linked if THEME not in st.session_state and linked in ptheme.THEMES else "light"
+st.session_state.setdefault(INDEX, 0)
+st.session_state.setdefault(SHOWING, st.query_params.get("show") == "1")
+
+link_name = st.query_params.get("story")
+if link_name and st.session_state.get(OPENED) != link_name:
+    st.session_state[OPENED] = link_name
+    try:
+        with db.cursor(con) as cur:
+            opened = saved.load(cur, link_name)
+    except ValueError:
+        st.session_state[FLASH] = ("warning", t("pres.saved.missing", name=link_name))
+    else:
+        _use_story(opened)
+        if opened.filters != f:
+            st.rerun()  # the sidebar shows the story's filters on the next run
+
+steps = [k for k in st.session_state[STEPS] if k in story.REGISTRY]
+theme = st.session_state[THEME]
+index = min(max(int(st.session_state[INDEX]), 0), max(len(steps) - 1, 0))
+st.session_state[INDEX] = index
+
+
+def _move(delta: int) -> None:
+    n = len([k for k in st.session_state.get(STEPS, []) if k in story.REGISTRY])
+    st.session_state[INDEX] = min(max(st.session_state.get(INDEX, 0) + delta, 0), max(n - 1, 0))
+
+
+def _show(on: bool) -> None:
+    st.session_state[SHOWING] = on
+    if on:
+        st.query_params["show"] = "1"
+    elif "show" in st.query_params:
+        del st.query_params["show"]
+
+
+def _title(key: str) -> str:
+    return t(story.REGISTRY[key].title)
+
+
+def _slide(key: str) -> story.Slide | None:
+    try:
+        return cache.run(story.slide, f, t, key)
+    except ValueError as exc:  # a step that cannot be drawn for these filters: say why, keep the story going
+        st.warning(t("pres.step_failed", step=_title(key), error=str(exc)))
+        return None
+
+
+data_date = cache.run(meta.data_date)
+footer = f"{meta.describe_filters(f, t)} · {meta.describe_data_date(data_date, t)}"
+
+
+# ----------------------------------------------------------------------------- one slide on the screen
+def _style(presenting: bool) -> None:
+    """Page CSS: on this page only (st.html style blocks are removed when the page changes)."""
+    p = ptheme.PALETTES[theme]
+    md = '[data-testid="stMarkdownContainer"] p'
+    rules = [f"""{md}.pres-takeaway {{ font-size: {1.75 if presenting else 1.2}rem !important; line-height: 1.35;
+                 color: {p.accent} !important; font-weight: 500; margin: 0.1rem 0 0.3rem 0; }}""",
+             f"{md}.pres-counter {{ text-align: right; font-size: {1.6 if presenting else 1.1}rem !important;"
+             " opacity: 0.7; padding-top: 1.2rem; }",
+             f"{md}.pres-foot {{ font-size: 1rem !important; opacity: 0.75; }}"]
+    if presenting:
+        rules += [
+            # No sidebar, no top bar: the chart gets the screen. (initial_sidebar_state cannot change per page.)
+            '[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],'
+            ' [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stExpandSidebarButton"]'
+            " { display: none !important; }",
+            '[data-testid="stMainBlockContainer"], .block-container'
+            " { padding-top: 1.2rem !important; padding-bottom: 0.5rem !important; max-width: 100% !important; }",
+            "h1 { font-size: 2.9rem !important; }",
+            '[data-testid="stMetricValue"] { font-size: 2.6rem !important; }',
+            '[data-testid="stMetricLabel"] p { font-size: 1.15rem !important; }',
+        ]
+        if theme == "dark":
+            rules += [
+                f'.stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {{ background: {p.paper} !important; '
+                f"color: {p.ink}; }}",
+                f'h1, p, span, label, [data-testid="stMetricValue"], [data-testid="stMetricLabel"] {{ color: {p.ink}; }}',
+                f'[data-testid="stMetric"] {{ background: #111a2e; border-color: {p.grid} !important; }}',
+                f'.stButton button {{ background: #111a2e; color: {p.ink}; border-color: {p.grid}; }}',
+            ]
+        # The headline figure: the first card, larger and in the accent colour (after the theme's ink).
+        rules.append('[data-testid="stColumn"]:first-child [data-testid="stMetricValue"],'
+                     ' [data-testid="stColumn"]:first-child [data-testid="stMetricValue"] *'
+                     f" {{ font-size: 3.4rem !important; color: {p.accent} !important; }}")
+    st.html("<style>" + "\n".join(rules) + "</style>")
+
+
+def _render(s: story.Slide, presenting: bool) -> None:
+    heads = s.headlines[:4]
+    if heads:
+        cols = st.columns(len(heads))
+        for col, h in zip(cols, heads, strict=True):
+            with col:
+                components.metric(h.label, h.value, help=h.note)
+    st.markdown(f'<p class="pres-takeaway">{html.escape(s.takeaway).replace("$", "&#36;")}</p>',
+                unsafe_allow_html=True)
+    for note in s.notes:
+        st.caption(note)
+    fig = ptheme.projector(s.figure, theme, scale=ptheme.DEFAULT_SCALE if presenting else 1.15,
+                           height=CHART_HEIGHT if presenting else 480)
+    components.chart(fig, key=f"pres_chart_{s.key}_{'show' if presenting else 'edit'}", theme=None)
+
+
+def _nav(presenting: bool) -> None:
+    """Previous / next (← → keys) and, when presenting, exit (Esc)."""
+    cols = st.columns([1, 1, 1, 4] if presenting else [1, 1, 5])
+    cols[0].button(t("pres.prev"), key="pres_prev", on_click=_move, args=(-1,), disabled=index <= 0,
+                   shortcut="Left", width="stretch", icon=":material/chevron_left:")
+    cols[1].button(t("pres.next"), key="pres_next", on_click=_move, args=(1,), disabled=index >= len(steps) - 1,
+                   shortcut="Right", width="stretch", icon=":material/chevron_right:")
+    if presenting:
+        cols[2].button(t("pres.exit"), key="pres_exit", on_click=_show, args=(False,), shortcut="Esc",
+                       width="stretch", icon=":material/close:")
+        cols[3].caption(t("pres.keys_hint"))
+
+
+if st.session_state[SHOWING] and steps:
+    _style(presenting=True)
+    key = steps[index]
+    top = st.columns([6, 1])
+    top[0].title(_title(key))
+    top[1].markdown(f'<p class="pres-counter">{index + 1} / {len(steps)}</p>', unsafe_allow_html=True)
+    current = _slide(key)
+    if current is not None:
+        _render(current, presenting=True)
+    _nav(presenting=True)
+    st.markdown(f'<p class="pres-foot">{html.escape(footer)}</p>', unsafe_allow_html=True)
+    st.stop()
+
+
+# ----------------------------------------------------------------------------- setting up (sidebar visible)
+_style(presenting=False)
+components.page_header(t("pres.title"), t, f, subtitle=footer)
+flash = st.session_state.pop(FLASH, None)
+if flash:
+    getattr(st, flash[0])(flash[1])
+
+c1, c2, c3 = st.columns([4, 1.3, 1.2], vertical_alignment="bottom")
+c1.multiselect(t("pres.steps"), story.step_keys(), key=STEPS, format_func=_title, help=t("pres.steps_help"),
+               placeholder=t("pres.steps_placeholder"))
+c2.segmented_control(t("pres.theme"), ptheme.THEMES, key=THEME, format_func=lambda k: t(f"pres.theme.{k}"),
+                     selection_mode="single")
+c3.button(t("pres.start"), type="primary", on_click=_show, args=(True,), disabled=not steps, width="stretch",
+          icon=":material/slideshow:", key="pres_start")
+missing = [k for k in story.DEFAULT_STORY if k not in story.REGISTRY]
+if missing:
+    st.caption(t("pres.not_yet", steps="、".join(t(f"pres.step.{k}") for k in missing) if ctx.lang == "zh"
+                 else ", ".join(t(f"pres.step.{k}") for k in missing)))
+
+if not steps:
+    st.info(t("pres.no_steps"))
+    st.stop()
+
+# The saved stories and the files to hand out.
+left, right = st.columns(2)
+with left.container(border=True):
+    st.subheader(t("pres.saved.title"))
+    with db.cursor(con) as cur:
+        names = saved.names(cur)
+    name = st.text_input(t("pres.saved.name"), key="pres_save_name", value=st.query_params.get("story", ""),
+                         max_chars=saved.MAX_NAME, placeholder=t("pres.saved.name_placeholder"))
+    a, b = st.columns(2)
+    if a.button(t("pres.saved.save"), key="pres_save", icon=":material/save:", width="stretch"):
+        try:
+            stored = saved.save(con, name, steps, f, theme, user=ctx.user)
+        except ValueError as exc:
+            st.error(t("pres.saved.error", error=str(exc)))
+        else:
+            st.query_params["story"] = stored.name
+            st.session_state[OPENED] = stored.name
+            st.success(t("pres.saved.done", name=stored.name))
+            st.markdown(f"[{t('pres.saved.link')}]({saved.link(stored, ctx.lang)})")
+            st.code(saved.link(stored, ctx.lang), language=None)
+            names = [stored.name, *[n for n in names if n != stored.name]]
+    if names:
+        chosen = b.selectbox(t("pres.saved.open"), names, key="pres_open_name", index=None,
+                             placeholder=t("pres.saved.choose"), label_visibility="collapsed")
+        if chosen and st.button(t("pres.saved.load"), key="pres_load", icon=":material/folder_open:"):
+            with db.cursor(con) as cur:
+                _use_story(saved.load(cur, chosen))
+            st.rerun()
+    else:
+        b.caption(t("pres.saved.none"))
+
+stem = export.file_stem(st.query_params.get("story") or t("pres.file_stem"))
+story_name = st.query_params.get("story")
+
+
+def _files(fmt: str):
+    """A deferred download: built when clicked, on Streamlit's download thread (not this script run)."""
+    keys, filt, tr, th = tuple(steps), f, t, theme
+
+    def build() -> bytes:
+        with db.cursor(con) as cur:
+            m = meta.export_meta(cur, filt)
+            slides = story.slides(cur, m.filters, tr, keys)
+        if fmt == "pptx":
+            return export.pptx_bytes(slides, m, tr, name=story_name, theme=th)
+        if fmt == "pdf":
+            return export.pdf_bytes(slides, m, tr, name=story_name, theme=th)
+        return export.tables_xlsx(slides, m, tr)
+
+    return build
+
+
+with right.container(border=True):
+    st.subheader(t("pres.export.title"))
+    st.caption(t("pres.export.help"))
+    x1, x2, x3 = st.columns(3)
+    x1.download_button(t("pres.export.pptx"), _files("pptx"), file_name=f"{stem}.pptx", mime=export.MIME["pptx"],
+                       key="pres_dl_pptx", on_click="ignore", icon=":material/co_present:", width="stretch")
+    x2.download_button(t("pres.export.pdf"), _files("pdf"), file_name=f"{stem}.pdf", mime=export.MIME["pdf"],
+                       key="pres_dl_pdf", on_click="ignore", icon=":material/picture_as_pdf:", width="stretch")
+    x3.download_button(t("pres.export.xlsx"), _files("xlsx"), file_name=f"{stem}.xlsx", mime=export.MIME["xlsx"],
+                       key="pres_dl_xlsx", on_click="ignore", icon=":material/table:", width="stretch")
+
+# A preview of one step at a time, with its own files.
+st.divider()
+key = steps[index]
+head = st.columns([6, 1])
+head[0].subheader(f"{index + 1}. {_title(key)}")
+head[1].markdown(f'<p class="pres-counter">{index + 1} / {len(steps)}</p>', unsafe_allow_html=True)
+current = _slide(key)
+if current is not None:
+    _render(current, presenting=False)
+    _nav(presenting=False)
+    m_now = meta.ExportMeta(filters=f, data=data_date, created_at=dt.datetime.now().replace(microsecond=0))
+    slide_stem = export.file_stem(f"{index + 1:02d}_{current.key}")
+    y1, y2, y3, y4 = st.columns(4)
+    y1.download_button(t("pres.export.png"), lambda s=current: export.chart_image(s, m_now, t, "png", theme),
+                       file_name=f"{slide_stem}.png", mime=export.MIME["png"], key="pres_dl_png", on_click="ignore",
+                       icon=":material/image:", width="stretch")
+    y2.download_button(t("pres.export.svg"), lambda s=current: export.chart_image(s, m_now, t, "svg", theme),
+                       file_name=f"{slide_stem}.svg", mime=export.MIME["svg"], key="pres_dl_svg", on_click="ignore",
+                       icon=":material/draw:", width="stretch")
+    if current.appendix is not None:
+        tb = current.appendix
+        y3.download_button(t("common.download_csv"), export.table_csv(tb, m_now, t), file_name=f"{slide_stem}.csv",
+                           mime=export.MIME["csv"], key="pres_dl_csv", on_click="ignore", width="stretch")
+        y4.download_button(t("common.download_xlsx"), lambda s=current: export.tables_xlsx([s], m_now, t),
+                           file_name=f"{slide_stem}.xlsx", mime=export.MIME["xlsx"], key="pres_dl_tables",
+                           on_click="ignore", width="stretch")
+        with st.expander(t("pres.appendix.title", title=tb.title)):
+            st.dataframe(tb.display(t), hide_index=True, width="stretch")
