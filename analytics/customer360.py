@@ -50,7 +50,8 @@ class Customer360:
         profit, tx_count`` (0 without activity in the period); on the as-of date
         ``realized_value, potential_value`` (the discounted CLV over the valuation horizon),
         ``influence_value, total_value, p_alive, expected_purchases, tier, referrals`` (None when the
-        customer has no transaction or activity yet) and ``stage`` (lifecycle stage code).
+        customer has no transaction or activity yet; its influence value is then still the realized
+        value of the customers it referred) and ``stage`` (lifecycle stage code).
     transactions : ``transaction_id, tx_date, product, quantity, revenue, cogs, gross_profit``.
     activities : ``activity_id, activity_date, activity, quantity, unit_cost`` (the rate valid on
         the date; NaN when none), ``cost`` (quantity × unit_cost, 0 when unpriced), ``unit``.
@@ -214,6 +215,11 @@ def customer360(cur: duckdb.DuckDBPyConnection, customer_id: str, f: Filters) ->
     realized = (values.table.set_index("customer_id")["realized_value"] if values is not None
                 else pd.Series(dtype=float))
     referrals["realized_value"] = referrals["customer_id"].map(realized).astype(float)
+    if values is not None and kpis["influence_value"] is None and len(referrals):
+        # Not valued itself (no transaction or activity yet), but its referrals are: influence
+        # value is still the realized value of those it referred (direct level, as valued).
+        kpis["influence_value"] = float(referrals["realized_value"].fillna(0.0).sum())
+        kpis["referrals"] = len(referrals)
 
     opportunities = _one(cur, f"""SELECT opportunity_id, stage, created_on, closed_on,
                                          CAST(amount AS DOUBLE) AS amount, region, channel

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
@@ -150,7 +152,7 @@ with left:
                  column_config={t("c360.value"): st.column_config.TextColumn(width="large")})
 with right:
     if r.monthly.empty:
-        st.info(t("c360.none"))
+        st.info(t("c360.no_trend", date=t.date(r.as_of)))
     else:
         components.chart(c360_charts.profit_trend(r.monthly, t, t("c360.chart.trend")), "c360_trend")
 if not r.stages.empty:
@@ -170,19 +172,25 @@ tabs = st.tabs([
 
 
 def _table(df: pd.DataFrame, config: dict[str, object], categories: dict[str, str] | None = None,
-           total: int | None = None, download: str | None = None, empty: str = "c360.none") -> None:
+           total: int | None = None, download: str | None = None, empty: str = "c360.none",
+           texts: dict[str, Callable[[object], str]] | None = None) -> None:
     """One list of records: stored category codes translated, shown in ``config``'s column order
     (plain text cells: uploaded text is never rendered as Markdown or HTML), customer ids as links
-    to their own page, a note when the list is capped, optional downloads."""
+    to their own page, a note when the list is capped, optional downloads (of the stored values).
+    ``texts`` turns columns with missing numbers into text for display ("—" where missing)."""
     if df.empty:
         st.caption(t(empty))
         return
     if total is not None and total > len(df):
         st.caption(t("c360.capped", total=t.num(total), shown=t.num(len(df))))
-    shown = df.assign(**{col: [t.value(kind, v) for v in df[col]] for col, kind in (categories or {}).items()})
+    shown = df.assign(**{col: [t.value(kind, v) for v in df[col]] for col, kind in (categories or {}).items()},
+                      **{col: [("—" if pd.isna(v) else fn(v)) for v in df[col]] for col, fn in (texts or {}).items()})
     if "customer_id" in config:
         shown = components.with_customer_links(shown, ctx.lang, f)
         config = {**config, "customer_id": components.customer_link_config(t("common.customer_id"))}
+    # Missing text reads "—" in either language (Streamlit would print "None").
+    text = [c for c in shown.columns if shown[c].dtype == object or pd.api.types.is_string_dtype(shown[c])]
+    shown[text] = shown[text].fillna("—")
     st.dataframe(shown, hide_index=True, width="stretch", column_order=list(config), column_config=config)
     if download:
         components.downloads(df, f"{download}_{r.customer_id}", t, header_lines=header, key=f"c360_{download}")
@@ -213,9 +221,10 @@ with tabs[1]:
         "activity": st.column_config.TextColumn(t("common.activity")),
         "quantity": st.column_config.NumberColumn(t("common.quantity"), format="%,g"),
         "unit": st.column_config.TextColumn(t("c360.col.unit")),
-        "unit_cost": st.column_config.NumberColumn(t("c360.col.unit_cost"), format=f"{fmt.symbol(t.currency)}%,.4g"),
+        "unit_cost": st.column_config.TextColumn(t("c360.col.unit_cost")),
         "cost": money(t("common.cost"), cents=True),
-    }, {"activity": "activity", "unit": "unit"}, r.counts.get("activities", 0), "activities")
+    }, {"activity": "activity", "unit": "unit"}, r.counts.get("activities", 0), "activities",
+        texts={"unit_cost": lambda v: f"{fmt.symbol(t.currency)}{v:,.4g}"})
 
 with tabs[2]:
     if not r.feedback.empty:
@@ -223,12 +232,12 @@ with tabs[2]:
     _table(r.feedback, {
         "feedback_date": st.column_config.DateColumn(t("c360.col.date")),
         "kind": st.column_config.TextColumn(t("c360.col.kind")),
-        "nps_score": st.column_config.NumberColumn(t("c360.col.nps"), format="%d"),
+        "nps_score": st.column_config.TextColumn(t("c360.col.nps")),
         "channel": st.column_config.TextColumn(t("common.channel")),
         "topic": st.column_config.TextColumn(t("c360.col.topic")),
         "text": st.column_config.TextColumn(t("c360.col.text"), width="large"),
         "feedback_id": st.column_config.TextColumn(t("c360.col.feedback_id")),
-    }, {"kind": "kind", "channel": "feedback_channel", "topic": "topic"})
+    }, {"kind": "kind", "channel": "feedback_channel", "topic": "topic"}, texts={"nps_score": lambda v: f"{int(v)}"})
 
 with tabs[3]:
     a = r.assessments

@@ -54,6 +54,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "c360.level.low": ("低", "Low"),
     "c360.level.mid": ("中", "Mid"),
     "c360.level.high": ("高", "High"),
+    "c360.no_trend": ("截至 {date} 没有交易或作业。", "No transactions or activities up to {date}."),
     "c360.no_value": ("该客户截至 {date} 还没有交易或作业，无法估值。", "This customer has no transaction or activity up to {date}, so it has no value yet."),
     # Charts
     "c360.chart.trend": ("每月利润与累计利润", "Profit per month and cumulative profit"),

@@ -23,6 +23,8 @@ def store():
             customer("B", name="Beta Ltd", referred_by="A", acquired_on=D("2024-04-01")),
             customer("C", name="Gamma", referred_by="A", acquired_on=D("2024-05-01"), customer_type="individual"),
             customer("D", name="Delta", acquired_on=D("2024-05-01")),
+            customer("Z", name="Zeta", acquired_on=D("2023-01-01")),  # no business of its own
+            customer("Y", name="Ypsilon", referred_by="Z", acquired_on=D("2024-06-01")),
         ],
         activity_rates=[
             {"activity": "visit", "unit_cost": 100, "valid_from": D("2024-01-01"), "unit": "visit"},
@@ -40,6 +42,8 @@ def store():
              "revenue": 300, "cogs": 100},
             {"transaction_id": "t5", "customer_id": "D", "tx_date": D("2024-05-02"), "product": "P1", "quantity": 1,
              "revenue": 50, "cogs": 10},
+            {"transaction_id": "t6", "customer_id": "Y", "tx_date": D("2024-06-01"), "product": "P1", "quantity": 1,
+             "revenue": 80, "cogs": 30},
         ],
         activities=[
             {"activity_id": "a1", "customer_id": "A", "activity_date": D("2024-06-30"), "activity": "visit", "quantity": 2},
@@ -172,6 +176,16 @@ def test_stage_history(alpha):
     assert periods[["stage", "months"]].values.tolist() == [["dormant", 3], ["reactivated", 2], ["dormant", 2],
                                                             ["new", 3]]
     assert periods.iloc[0]["start"] == D("2024-10-31") and periods.iloc[-1]["end"] == D("2024-05-31")
+
+
+def test_a_customer_without_business_still_has_influence(store):
+    with db.cursor(store) as cur:
+        z = customer360.customer360(cur, "Z", YEAR)
+    k = z.kpis
+    assert k["revenue"] == 0 and k["tx_count"] == 0 and k["realized_value"] is None and k["p_alive"] is None
+    assert k["influence_value"] == pytest.approx(50) and k["referrals"] == 1  # Ypsilon: 80 − 30
+    assert k["stage"] == "lost"  # acquired 2023-01-01, never bought: silent for more than 365 days
+    assert z.monthly.empty and z.transactions.empty and z.assessments.empty and z.feedback.empty
 
 
 def test_attributes_of_the_filter_are_ignored(store, alpha):

@@ -1,0 +1,95 @@
+"""Customer 360 in Chromium: opened by URL and by search, both languages, an unknown id, and
+hostile feedback text that must stay text (no script runs, no markup is made)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from analytics import db
+from tests.browser import driver
+from tests.browser.test_browser import SHOTS, browser, page_url  # noqa: F401  (fixture)
+from tests.browser.test_lifecycle import ready
+from tests.helpers import D, insert
+
+pytestmark = pytest.mark.browser
+CID = "C002194"
+HOSTILE = "<script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned = 2\"> **bold** =1+1"
+
+
+@pytest.fixture(scope="module")
+def app_url(demo_path: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The app on a copy of the demo store with one hostile feedback text for :data:`CID`."""
+    if not Path(driver.CHROMIUM).exists():
+        pytest.fail(f"{driver.CHROMIUM} is missing: install Debian's chromium (scripts/test.sh does)")
+    work = tmp_path_factory.mktemp("browser_customer")
+    db_path = work / "app.duckdb"
+    shutil.copy(demo_path, db_path)
+    con = db.connect(db_path)
+    with db.write(con) as cur:
+        insert(cur, "feedback", [{"feedback_id": "HOSTILE1", "customer_id": CID, "feedback_date": D("2026-10-20"),
+                                  "kind": "complaint", "nps_score": 0, "channel": "App", "topic": "Billing",
+                                  "text": HOSTILE}])
+    con.close()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with driver.server(db_path, work / "streamlit.log") as url:
+        yield url
+
+
+@pytest.mark.parametrize(("lang", "stage_label", "feedback_tab"), [("zh", "生命周期阶段", "反馈"),
+                                                                    ("en", "Lifecycle stage", "Feedback")])
+def test_link_opens_the_customer_and_text_stays_text(app_url, browser, lang, stage_label, feedback_tab):  # noqa: F811
+    page = browser.new_page(viewport={"width": 1500, "height": 3000})
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    try:
+        page.goto(page_url(app_url, "customer", f"lang={lang}&customer={CID}"))
+        ready(page, '[data-testid="stMetric"]', 12)
+        assert driver.exceptions(page) == []
+        assert page.locator("h1").first.inner_text() == "北京恒通医疗器械有限公司"
+        assert page.locator('[data-testid="stMetric"]').filter(has_text=stage_label).count() == 1
+        assert page.locator(".js-plotly-plot").count() >= 2  # profit trend and stage strip
+        page.get_by_role("tab", name=feedback_tab).click()
+        driver.wait_rendered(page)
+        page.screenshot(path=SHOTS / f"customer_detail_{lang}.png", full_page=True)
+        # The hostile text is in the store and on the page's feedback list, but it made nothing.
+        assert page.evaluate("() => window.__pwned") is None
+        assert dialogs == []
+        assert page.locator("img[src='x']").count() == 0
+        assert all("__pwned" not in s for s in page.locator("script").evaluate_all("els => els.map(e => e.text)"))
+        assert page.locator("strong", has_text="bold").count() == 0
+    finally:
+        page.close()
+
+
+def test_search_opens_a_customer(app_url, browser):  # noqa: F811
+    page = browser.new_page(viewport={"width": 1500, "height": 2000})
+    try:
+        page.goto(page_url(app_url, "customer", "lang=en"))
+        ready(page, '[data-testid="stTextInput"]')
+        assert page.locator("h1").first.inner_text() == "Customer 360"
+        box = page.get_by_role("textbox", name="Find a customer (id or name)")
+        box.fill("C00219")
+        box.press("Enter")
+        ready(page, '[data-testid="stSelectbox"]')
+        page.locator('[data-testid="stSelectbox"]').click()
+        page.get_by_role("option", name=f"{CID} ·").first.click()
+        ready(page, '[data-testid="stMetric"]', 12)
+        assert f"customer={CID}" in page.url
+        assert page.locator("h1").first.inner_text() == "北京恒通医疗器械有限公司"
+        assert driver.exceptions(page) == []
+    finally:
+        page.close()
+
+
+def test_unknown_id(app_url, browser):  # noqa: F811
+    page = browser.new_page(viewport={"width": 1500, "height": 1200})
+    try:
+        page.goto(page_url(app_url, "customer", "lang=zh&customer=NOPE-1"))
+        ready(page, '[data-testid="stAlert"]')
+        assert "找不到客户编号“NOPE-1”" in page.locator('[data-testid="stAlert"]').first.inner_text()
+        assert driver.exceptions(page) == []
+    finally:
+        page.close()
