@@ -189,7 +189,7 @@ def gap_dumbbell(groups: pd.DataFrame, overall: Mapping[str, object], dim: str, 
                                      marker={"size": 12, "color": color}, text=[text],
                                      hovertemplate="%{text}<extra></extra>"), row=1, col=c)
             shown.add(key)
-    base_layout(fig, title, height=height or max(320, 150 + 34 * len(rows)))
+    base_layout(fig, title, height=height or max(250, 150 + 34 * len(rows)))
     fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=labels)
     # One score range for every level, so that gaps compare across panels.
     values = [float(v) for _, r, _ in rows for lvl in levels for side in ("expectation", "perception")
@@ -286,8 +286,9 @@ def winwin_map(points: pd.DataFrame, t: Translator, title: str | None = None, he
     if scale == "symlog":
         top = max(abs(float(profit.min())) if profit.size else 0.0, abs(float(profit.max())) if profit.size else 0.0)
         powers = [base * 10 ** j for j in range(int(np.ceil(np.log10(max(top / base, 1.0)))) + 1)]
-        # ±base itself sits too close to 0 to label; start one power of ten above it.
-        shown = [v for v in powers[1:] if v <= top * 1.05]
+        # ±base sits close to 0: label it only when the axis would otherwise have a single tick a side.
+        inside = [v for v in powers if v <= top * 1.05]
+        shown = inside[1:] if len(inside) > 2 else inside
         ticks = sorted({0.0, *shown, *(-v for v in shown)})
         fig.update_yaxes(title=t("dv.map.y") + t("dv.map.y_symlog"), zeroline=False, range=[y0, y1],
                          tickvals=symlog(ticks, base).tolist(), ticktext=[round_money(v, t) for v in ticks])

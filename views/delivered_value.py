@@ -42,7 +42,8 @@ def customer_table(df: pd.DataFrame, columns: dict[str, str], key: str, name: st
         if col in shown:
             config[col] = st.column_config.NumberColumn(columns[col], format="%.2f")
     for col in ("revenue", "profit"):
-        if col in shown:
+        if col in shown:  # whole units, as everywhere else money is shown
+            shown[col] = shown[col].astype(float).round(0)
             config[col] = st.column_config.NumberColumn(columns[col], format="localized")
     st.dataframe(components.with_customer_links(shown, ctx.lang, f), hide_index=True, width="stretch",
                  column_config=config, key=key, height=min(420, 38 + 35 * max(len(shown), 1)))
@@ -248,7 +249,7 @@ else:
     a, b = steps[step - 1]
     points = cache.run(dv.winwin_points, f.with_period(a, b))
     step_name = f"{step_labels[step]} · {t.period(a, b)}"
-    quadrants = dv.quadrant_table(points) if len(points) else r.quadrants.assign(customers=0)
+    quadrants = dv.quadrant_table(points)
 shown = dv.map_sample(points)
 map_col, side = st.columns([3, 2])
 with map_col:

@@ -133,3 +133,35 @@ def test_every_code_the_page_names_has_both_languages():
     missing = [k for k in keys if k not in catalog()]
     assert not missing, missing
     assert catalog()["nav.delivered_value"] == ("客户让渡价值", "Delivered value")
+
+
+def test_charts_from_hand_made_results():
+    import numpy as np
+    import pandas as pd
+
+    from charts import delivered_value as dvc
+
+    t = Translator("en")
+    parts = dict(zip(dv.PARTS, (6, 6, 6, 6, 2, 2, 2, 2), strict=True))
+    wf = dvc.waterfall(parts, t).data[0]
+    assert list(wf.measure) == ["relative"] * 4 + ["total"] + ["relative"] * 4 + ["total"]
+    assert list(wf.y)[:5] == [6, 6, 6, 6, 24] and list(wf.y)[5:9] == [-2, -2, -2, -2] and wf.y[-1] == 16
+    cmp = dvc.compare(parts, {**parts, "money_cost": 20}, "A", "B", t)
+    # one score axis for both groups, low enough for B's delivered value of 24 − 26 = −2
+    assert cmp.layout.yaxis2.matches == "y" and cmp.layout.yaxis.range[0] < 0 < cmp.layout.yaxis.range[1]
+    assert [a.text for a in cmp.layout.annotations][:2] == ["A", "B"]
+    # the symmetric log axis keeps 0 at 0 and every sign
+    assert list(dvc.symlog([-1000, 0, 1000], 100)) == pytest.approx([-np.log10(11), 0, np.log10(11)])
+    assert dvc.symlog_base([5, -300, 250, 0]) == 100
+    assert dvc.round_money(1e6, t) == "¥1M" and dvc.round_money(1e5, Translator("zh")) == "¥10万"
+    pts = pd.DataFrame({"customer_id": ["a", "b", "c"], "name": ["A", "B", "C"], "delivered_value": [3.0, -1.0, 0.0],
+                        "profit": [500.0, 200.0, -50.0], "revenue": [1000.0, 10.0, 0.0],
+                        "quadrant": ["win_win", "company_only", "lose_lose"]})
+    for scale in ("symlog", "linear"):
+        fig = dvc.winwin_map(pts, t, scale=scale)
+        assert {tr.type for tr in fig.data} == {"scattergl"} and len(fig.layout.shapes) >= 4
+        assert [list(tr.customdata) for tr in fig.data] == [["a"], ["b"], ["c"]]
+        sizes = [tr.marker.size[0] for tr in fig.data]
+        assert sizes[0] > sizes[1] > sizes[2] == 5  # area grows with revenue; no revenue, smallest point
+    with pytest.raises(ValueError):
+        dvc.winwin_map(pts, t, scale="log")
