@@ -199,7 +199,7 @@ def response_curve(curve: ResponseCurve, t: Translator, title: str | None = None
                                  name=t("wom.legend.band95")))
         fig.add_trace(go.Scatter(
             x=fit["quality"], y=fit["rate"], mode="lines", line={"color": color, "width": 3.5},
-            name=t("wom.legend.fitted"),
+            name=t("wom.legend.fitted" if curve.threshold is not None else "wom.legend.fitted_loglinear"),
             customdata=np.stack([[t.num(v, 1) for v in fit["quality"]], [t.num(v, 2) for v in fit["rate"]]], axis=-1),
             hovertemplate=t("wom.hover.fitted", q="%{customdata[0]}", rate="%{customdata[1]}") + "<extra></extra>"))
     top = max([float(ob["rate"].max()) if not ob.empty else 0.0, float(fit["upper"].max()) if not fit.empty else 0.0, 1e-9])

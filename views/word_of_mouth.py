@@ -137,7 +137,7 @@ with st.container():
             segment=[t.value("segment", v) for v in people["segment"]],
             region=[t.value("region", v) for v in people["region"]],
             topics=[", ".join(t.value("topic", x) for x in str(v).split(", ")) if v else "" for v in people["topics"]])
-        st.dataframe(components.with_customer_links(shown, ctx.lang, f), hide_index=True, width="stretch", height=280,
+        st.dataframe(components.with_customer_links(shown, ctx.lang, f), hide_index=True, width="stretch",
                      column_order=["customer_id", "name", "complaints", "praise", "last_date", "topics", "region",
                                    "segment", "last_text"],
                      column_config={
@@ -204,7 +204,7 @@ for col, kind in ((left, "complaint"), (right, "praise")):
 
 c = curves["complaint"]
 now = c.per_month_shift(0.0)
-if now is not None:
+if now is not None and c.status == "ok":  # without a threshold the curve is too flat to reason from
     st.markdown(f"**{t('wom.whatif.title')}**")
     delta = st.slider(t("wom.whatif.slider"), min_value=-10.0, max_value=10.0, value=-5.0, step=0.5,
                       key="wom_whatif", help=t("wom.whatif.help"))

@@ -149,6 +149,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "wom.legend.observed": ("实际（按质量分组，点越大客户日越多）", "Observed (quality bins; larger = more customer-days)"),
     "wom.legend.band95": ("拟合 95% 置信带", "Fit, 95 % band"),
     "wom.legend.fitted": ("拟合曲线（分段泊松回归）", "Fitted curve (segmented Poisson GLM)"),
+    "wom.legend.fitted_loglinear": ("拟合曲线（对数线性泊松回归）", "Fitted curve (log-linear Poisson GLM)"),
     "wom.legend.regions_now": ("各区域最近质量", "Regions now"),
     "wom.hover.observed": ("质量 {q}：每千客户日 {rate}（{events} 条，{exposure} 客户日，{days} 个区域·日）",
                            "Quality {q}: {rate} per 1,000 customer-days ({events} events, {exposure} customer-days, {days} region-days)"),

@@ -99,6 +99,7 @@ def test_curve_window_and_what_if(app_db):
     assert before.startswith("+") and after.startswith("+") and float(after[1:-1]) > float(before[1:-1])
     at.button_group(key="wom_curve_window").set_value("period").run()
     assert_ok(at)
+    assert t("wom.whatif.ratio") not in metrics(at)  # no what-if on a curve without a threshold
     # within the last twelve months alone complaints never crossed a threshold: a message, not a failure
     assert any(t("wom.series.complaints") in i.value and "Davies" in i.value for i in at.info)
 
@@ -156,7 +157,7 @@ def test_every_code_the_page_names_has_both_languages():
             "wom.basis.rate", "wom.basis.count", *(f"wom.chart.curve.{k}" for k in wom.CURVE_KINDS),
             *(f"wom.curve.caption.{k}" for k in wom.CURVE_KINDS), "wom.axis.rate_complaints", "wom.axis.rate_praise",
             "wom.method.trend.lowess", "wom.method.trend.stl", "wom.method.forecast.ets",
-            "wom.method.forecast.stl_ets", "nav.word_of_mouth"]
+            "wom.method.forecast.stl_ets", "wom.legend.fitted", "wom.legend.fitted_loglinear", "nav.word_of_mouth"]
     missing = [k for k in keys if k not in catalog()]
     assert not missing, missing
     assert catalog()["nav.word_of_mouth"] == ("口碑曲线", "Word of mouth")
