@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from analytics import db
 from tests.browser import driver
 from tests.browser.test_browser import SHOTS, browser, page_url  # noqa: F401  (fixture)
 from tests.browser.test_lifecycle import ready
-from tests.helpers import D, insert
+from tests.ui.test_customer import add_feedback
 
 pytestmark = pytest.mark.browser
 CID = "C002194"
@@ -27,12 +26,7 @@ def app_url(demo_path: Path, tmp_path_factory: pytest.TempPathFactory):
     work = tmp_path_factory.mktemp("browser_customer")
     db_path = work / "app.duckdb"
     shutil.copy(demo_path, db_path)
-    con = db.connect(db_path)
-    with db.write(con) as cur:
-        insert(cur, "feedback", [{"feedback_id": "HOSTILE1", "customer_id": CID, "feedback_date": D("2026-10-20"),
-                                  "kind": "complaint", "nps_score": 0, "channel": "App", "topic": "Billing",
-                                  "text": HOSTILE}])
-    con.close()
+    add_feedback(db_path, CID, HOSTILE)
     SHOTS.mkdir(parents=True, exist_ok=True)
     with driver.server(db_path, work / "streamlit.log") as url:
         yield url

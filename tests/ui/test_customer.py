@@ -79,13 +79,18 @@ def test_search_with_suggestions_opens_a_customer(app_db):
     assert any("没有编号或名称包含" in i.value for i in at2.info)
 
 
-def test_hostile_feedback_is_shown_as_text(app_db):
-    con = db.connect(app_db)
+def add_feedback(path, customer_id: str, text: str) -> None:
+    """Store one complaint with ``text`` for ``customer_id`` (as an upload would)."""
+    con = db.connect(path)
     with db.write(con) as cur:
-        insert(cur, "feedback", [{"feedback_id": "HOSTILE1", "customer_id": CID, "feedback_date": D("2026-10-01"),
-                                  "kind": "complaint", "nps_score": 0, "channel": "App", "topic": "Billing",
-                                  "text": HOSTILE}])
+        insert(cur, "feedback", [{"feedback_id": "HOSTILE1", "customer_id": customer_id,
+                                  "feedback_date": D("2026-10-20"), "kind": "complaint", "nps_score": 0,
+                                  "channel": "App", "topic": "Billing", "text": text}])
     con.close()
+
+
+def test_hostile_feedback_is_shown_as_text(app_db):
+    add_feedback(app_db, CID, HOSTILE)
     at = start("en", page=PAGE, customer=CID)
     assert_ok(at)
     tables = [df.value for df in at.dataframe]
