@@ -144,7 +144,7 @@ with st.expander(t("conc.rates.title"), icon=":material/tune:"):
         st.dataframe(
             hist.assign(activity=[t.value("activity", a) for a in hist["activity"]],
                         unit=[t.value("unit", u) for u in hist["unit"]]),
-            hide_index=True, width="stretch",
+            hide_index=True, width="stretch", placeholder="—",
             column_config={
                 "activity": t("common.activity"), "unit": t("conc.rates.unit"),
                 "unit_cost": st.column_config.NumberColumn(t("conc.rates.unit_cost"), format="%.4g"),
@@ -327,7 +327,7 @@ group_table = groups.assign(group=[conc_charts.group_label(t, dim, g) for g in g
     ["group", "customers", "revenue", "cost_to_serve", "total_profit", "top20_profit_share", "whale_peak_share",
      "loss_customers", "loss_profit", "bottom30_share_of_peak", "gini"]]
 with st.expander(t("conc.cmp.table"), icon=":material/table:"):
-    st.dataframe(group_table, hide_index=True, width="stretch", column_config={
+    st.dataframe(group_table, hide_index=True, width="stretch", placeholder="—", column_config={
         "group": t(f"conc.dim.{dim}"), "customers": t("common.customers"),
         "revenue": st.column_config.NumberColumn(t("common.revenue"), format=money_format),
         "cost_to_serve": st.column_config.NumberColumn(t("common.cost_to_serve"), format=money_format),
@@ -362,7 +362,7 @@ if drivers.loss_customers:
     st.dataframe(a.assign(activity=[t.value("activity", x) for x in a["activity"]])[
         ["activity", "loss_cost", "loss_cost_share", "loss_cost_per_customer", "other_cost_per_customer",
          "loss_cost_per_revenue", "other_cost_per_revenue"]],
-        hide_index=True, width="stretch", column_config={
+        hide_index=True, width="stretch", placeholder="—", column_config={
             "activity": t("common.activity"),
             "loss_cost": st.column_config.NumberColumn(t("conc.drivers.col.loss_cost"), format=money_format,
                                                        help=t("conc.drivers.col.loss_cost_help")),
@@ -398,7 +398,8 @@ else:
 n_rows = st.selectbox(t("conc.tables.rows"), ROWS, index=1, key="conc_rows")
 header = [components.describe_filters(f, t), *notes]
 if R:
-    header.append(t("conc.whatif.export", changes=", ".join(f"{a}={v:g}" for a, v in R.items())))
+    header.append(t("conc.whatif.export", changes=t("conc.list_sep").join(
+        f"{t.value('activity', a)} {_cost_text(v)}" for a, v in R.items())))
 
 BASE_COLUMNS = ["rank", "customer_id", "name", "segment", "region", "channel", "revenue", "cogs", "cost_to_serve",
                 "profit", "main_driver", "main_driver_share"]
@@ -432,9 +433,9 @@ def customer_table(kind: str) -> None:
         "main_driver": st.column_config.TextColumn(labels["main_driver"], help=t("conc.col.main_driver_help"), width="medium"),
         "main_driver_share": st.column_config.NumberColumn(labels["main_driver_share"], format="percent"),
     })
-    st.dataframe(components.with_customer_links(df, ctx.lang, f), hide_index=True, width="stretch",
+    st.dataframe(components.with_customer_links(df, ctx.lang, f), hide_index=True, width="stretch", placeholder="—",
                  column_order=[c for c in df.columns if c not in OFF_SCREEN], column_config=config,
-                 height=min(36 * (len(df) + 1) + 4, 760), key=f"conc_table_{kind}")
+                 height=min(35 * (len(df) + 1) + 3, 738), key=f"conc_table_{kind}")
     components.downloads(df.rename(columns=labels), f"concentration_{kind}_customers", t, header_lines=header,
                          key=f"conc_dl_{kind}")
 
