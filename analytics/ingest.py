@@ -372,7 +372,8 @@ def _resolve(staged: Staged, opts: Options) -> tuple[list[_Target], dict[str, An
             raw = f"(${'line_prefix'} || CAST({staged.line_sql(staged.ord_sql('s'))} AS VARCHAR))"
             params["line_prefix"] = staged.sha256[:8] + "-"
         elif src is not None:
-            raw = norm.clean_sql(f"s.c{index[src]}")
+            cell = f"s.c{index[src]}"
+            raw = norm.light_sql(cell) if col.kind in ("money", "number", "integer", "date") else norm.clean_sql(cell)
         elif const is not None:
             params[f"const_{name}"] = const
             raw = norm.clean_sql(f"${f'const_{name}'}")
@@ -400,7 +401,7 @@ def _value_sql(t: _Target, dates: dict[str, norm.DateChoice]) -> str:
     if col.kind in ("money", "number", "integer"):
         return norm.number_fast_sql(r, col)
     if col.kind == "date":
-        return norm.date_sql(norm.date_text_sql(r), dates[t.name].formats)
+        return norm.date_sql(r, dates[t.name].formats)
     raise AssertionError(col.kind)
 
 
@@ -421,7 +422,10 @@ def _detect_dates(cur: duckdb.DuckDBPyConnection, staged: Staged, tgts: list[_Ta
                 expr = expr.replace(f"${k}", norm.lit(str(v)))
         else:
             expr = t.raw
-        out[t.name] = norm.detect_dates(cur, f"{staged.table} s", norm.date_text_sql(expr), t.name)
+        step = max(1, staged.records // 50_000)
+        pos = staged.ord_sql("s")
+        out[t.name] = norm.detect_dates(cur, f"{staged.table} s", norm.date_text_sql(norm.clean_sql(expr)), t.name,
+                                        sample_where=f"({pos} < 10000 OR {pos} % {step} = 0)")
     return out
 
 
@@ -440,18 +444,22 @@ def _validate(cur: duckdb.DuckDBPyConnection, staged: Staged, sniffed: Sniff, op
     _step(progress, "validate", 0, steps)
     dates = _detect_dates(cur, staged, tgts, opts, params)
     by_name = {t.name: t for t in tgts}
-    nonempty = " OR ".join(f"{norm.clean_sql(f's.c{i}')} IS NOT NULL" for i in range(len(staged.columns))) or "false"
+    nonempty = " OR ".join(f"coalesce(s.c{i}, '') <> ''" for i in range(len(staged.columns))) or "false"
     select = ", ".join(f"{t.raw} AS r_{t.name}, {_value_sql(t, dates)} AS v_{t.name}" for t in tgts)
     cur.execute(f"DROP TABLE IF EXISTS {_TYPED}")
     cur.execute(f"CREATE TEMP TABLE {_TYPED} AS SELECT {staged.ord_sql('s')} AS _ord, {select} FROM {staged.table} s WHERE {nonempty}",
                 params or None)
     _step(progress, "validate", 1, steps)
-    # Values the direct cast refused go through the normalisation chain (few rows, usually).
+    # Values the direct cast refused are cleaned and go through the normalisation chain (few rows, usually).
     for t in tgts:
+        refused = f"v_{t.name} IS NULL AND r_{t.name} IS NOT NULL"
         if t.col.kind in ("money", "number", "integer") and t.source != "derived":
-            slow = norm.number_slow_select(_TYPED, "_ord", f"r_{t.name}", t.col,
-                                           f"v_{t.name} IS NULL AND r_{t.name} IS NOT NULL")
-            cur.execute(f"UPDATE {_TYPED} SET v_{t.name} = x.v FROM ({slow}) x WHERE {_TYPED}._ord = x.o")
+            slow = norm.number_slow_select(_TYPED, "_ord", f"r_{t.name}", t.col, refused)
+        elif t.col.kind == "date":
+            slow = norm.date_slow_select(_TYPED, "_ord", f"r_{t.name}", dates[t.name].formats, refused)
+        else:
+            continue
+        cur.execute(f"UPDATE {_TYPED} SET r_{t.name} = x.r, v_{t.name} = x.v FROM ({slow}) x WHERE {_TYPED}._ord = x.o")
     if derived:
         cur.execute(f"""UPDATE {_TYPED} SET v_revenue = round(CAST(v_quantity AS DECIMAL(38,6)) * v_{UNIT_PRICE}, 2)
                         WHERE v_quantity IS NOT NULL AND v_{UNIT_PRICE} IS NOT NULL""")
@@ -649,9 +657,10 @@ def _warnings(cur: duckdb.DuckDBPyConnection, staged: Staged, sniffed: Sniff, op
         out.append(("duplicate_header", (("names", ", ".join(sniffed.duplicate_columns)),)))
     if sniffed.kind == "csv" and not sniffed.encoding_confident:
         out.append(("encoding_guess", (("encoding", sniffed.encoding),)))
-    texts = [t for t in tgts if t.col.kind in ("text", "category", "id") and t.source not in (GENERATED_ID, "derived")]
+    texts = [t for t in tgts if t.col.kind in ("text", "category") and t.source not in (GENERATED_ID, "derived")]
     if texts:
-        parts = ", ".join(f"count(*) FILTER (WHERE left(r_{t.name}, 1) IN ('=', '+', '-', '@'))" for t in texts)
+        parts = ", ".join("count(*) FILTER (WHERE " + " OR ".join(f"starts_with(r_{t.name}, '{c}')" for c in "=+-@") + ")"
+                          for t in texts)
         n = sum(cur.execute(f"SELECT {parts} FROM {_TYPED}").fetchone())
         if n:
             out.append(("formula_text", (("n", n),)))
@@ -760,9 +769,10 @@ def load(con: duckdb.DuckDBPyConnection, path: str | Path, sniffed: Sniff, opts:
         if progress:
             progress("write", 0.2)
         names = [c for c in table.column_names if c in rep.columns]
+        # Rejected rows are left out (an anti-join only when there are any).
+        keep = f"WHERE _ord NOT IN (SELECT _ord FROM {_ISSUES} WHERE _ord IS NOT NULL)" if rep.rejected else ""
         insert = (f"INSERT INTO {table.name} ({', '.join(names)}, load_id) "
-                  f"SELECT {', '.join(f'v_{c}' for c in names)}, {int(load_id)} FROM {_TYPED} "
-                  f"WHERE _ord NOT IN (SELECT _ord FROM {_ISSUES} WHERE _ord IS NOT NULL) ORDER BY _ord")
+                  f"SELECT {', '.join(f'v_{c}' for c in names)}, {int(load_id)} FROM {_TYPED} {keep}")
         try:
             from analytics.ingest_read import _run_with_progress
 

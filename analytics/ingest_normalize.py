@@ -62,9 +62,20 @@ def lit(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
+# Only values that start or end with white space are trimmed: trimming a set of Unicode spaces costs
+# DuckDB several times more than this test, and almost no value needs it.
+_EDGE = r"^[\s\x{3000}\x{a0}\x{feff}]|[\s\x{3000}\x{a0}\x{feff}]$"
+
+
 def clean_sql(x: str) -> str:
     """Trimmed text; NULL when empty."""
-    return f"nullif(trim({x}, {lit(_SPACES)}), '')"
+    return f"nullif(CASE WHEN regexp_matches({x}, '{_EDGE}') THEN trim({x}, {lit(_SPACES)}) ELSE {x} END, '')"
+
+
+def light_sql(x: str) -> str:
+    """A number or date cell as read (NULL when empty): the direct casts ignore surrounding spaces, and
+    the values they refuse are cleaned by the slow pass (:func:`number_slow_select`, :func:`date_slow_select`)."""
+    return f"nullif({x}, '')"
 
 
 def halfwidth_sql(x: str, alnum: bool = False) -> str:
@@ -158,19 +169,20 @@ def number_fast_sql(t: str, col: schema.Column) -> str:
 
 
 def number_slow_select(source: str, ord_col: str, raw: str, col: schema.Column, where: str) -> str:
-    """``SELECT ord, v`` for the values the direct cast refused, through the normalisation chain."""
+    """``SELECT o, r, v`` for the values the direct cast refused: the cleaned text and the number it
+    holds after the normalisation chain (NULL when it is still not a number)."""
     pct = percent_factor(col) if col.kind != "money" else "NULL"
     cast = "DECIMAL(38,6)" if col.kind == "money" else "DOUBLE"
     return f"""
-    SELECT o, CASE WHEN f IS NULL THEN NULL WHEN d IS NULL THEN NULL ELSE d * f END AS v FROM (
-      SELECT o, f, try_cast(CASE WHEN regexp_full_match(s, '{_GROUPED}') THEN regexp_replace(s, '[, ]', '', 'g')
-                                 ELSE s END AS {cast}) AS d FROM (
-        SELECT o, CASE WHEN ends_with(s, '%') THEN {pct} WHEN ends_with(s, '万') THEN 10000
-                       WHEN ends_with(s, '亿') THEN 100000000 ELSE 1 END AS f,
+    SELECT o, r, CASE WHEN f IS NULL THEN NULL WHEN d IS NULL THEN NULL ELSE d * f END AS v FROM (
+      SELECT o, r, f, try_cast(CASE WHEN regexp_full_match(s, '{_GROUPED}') THEN regexp_replace(s, '[, ]', '', 'g')
+                                    ELSE s END AS {cast}) AS d FROM (
+        SELECT o, r, CASE WHEN ends_with(s, '%') THEN {pct} WHEN ends_with(s, '万') THEN 10000
+                          WHEN ends_with(s, '亿') THEN 100000000 ELSE 1 END AS f,
                trim(rtrim(s, '%万亿')) AS s FROM (
-          SELECT o, CASE WHEN regexp_full_match(s, '\\(.*\\)') THEN '-' || trim(s[2:-2]) ELSE s END AS s FROM (
-            SELECT {ord_col} AS o, trim(regexp_replace({halfwidth_sql(raw)}, '{_CURRENCY}', '', 'g'), {lit(_SPACES)}) AS s
-            FROM {source} WHERE {where}))))"""
+          SELECT o, r, CASE WHEN regexp_full_match(s, '\\(.*\\)') THEN '-' || trim(s[2:-2]) ELSE s END AS s FROM (
+            SELECT o, r, trim(regexp_replace({halfwidth_sql('r')}, '{_CURRENCY}', '', 'g'), {lit(_SPACES)}) AS s FROM (
+              SELECT {ord_col} AS o, {clean_sql(raw)} AS r FROM {source} WHERE {where})))))"""
 
 
 # ----------------------------------------------------------------------------- dates
@@ -228,6 +240,12 @@ def _parse_sql(t: str, fmt: DateFormat) -> str:
     return f"CAST(try_strptime({t}, {lit(fmt.key)}) AS DATE)"
 
 
+def date_slow_select(source: str, ord_col: str, raw: str, keys: tuple[str, ...], where: str) -> str:
+    """``SELECT o, r, v`` for the dates the direct parse refused: cleaned, full-width digits made ASCII."""
+    return f"""SELECT o, r, {date_sql(date_text_sql('r'), keys)} AS v FROM (
+        SELECT {ord_col} AS o, {clean_sql(raw)} AS r FROM {source} WHERE {where})"""
+
+
 def date_sql(t: str, keys: tuple[str, ...]) -> str:
     """The date a cell holds under the chosen formats, tried in order (NULL when none fits)."""
     if not keys:
@@ -278,9 +296,15 @@ class DateChoice:
         return tuple(BY_KEY[k].label if k in BY_KEY else k for k in self.formats)
 
 
-def detect_dates(cur: duckdb.DuckDBPyConnection, table: str, expr: str, column: str) -> DateChoice:
-    """Choose the formats of one date column (``expr`` over ``table`` gives its cleaned text)."""
-    sample = f"(SELECT DISTINCT {expr} AS t FROM {table} WHERE {expr} IS NOT NULL LIMIT {SAMPLE})"
+def detect_dates(cur: duckdb.DuckDBPyConnection, table: str, expr: str, column: str,
+                 sample_where: str = "TRUE") -> DateChoice:
+    """Choose the formats of one date column (``expr`` over ``table`` gives its cleaned text).
+
+    The formats are chosen on up to :data:`SAMPLE` distinct values among the rows ``sample_where``
+    keeps (the caller keeps the first rows and every k-th row, so a large file costs one light scan);
+    a day/month question the sample cannot settle is put to the whole column.
+    """
+    sample = f"(SELECT DISTINCT {expr} AS t FROM {table} WHERE {sample_where} AND {expr} IS NOT NULL LIMIT {SAMPLE})"
     flags = ", ".join(f"{_parse_sql('t', f)} IS NOT NULL" for f in FORMATS)
     rows = cur.execute(f"SELECT t, {flags} FROM {sample}").fetchall()
     if not rows:
