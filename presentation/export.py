@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import io
+import math
 import os
 import re
 import shutil
@@ -151,6 +152,14 @@ SLIDE_W_IN, SLIDE_H_IN = 13.333, 7.5
 LATIN_FONT, EA_FONT = "Arial", "Microsoft YaHei"  # what PowerPoint has on Windows and macOS
 INK_RGB, SOFT_RGB, ACCENT_RGB = (0x11, 0x18, 0x27), (0x4B, 0x55, 0x63), (0x1F, 0x4E, 0x8C)
 APPENDIX_ROWS = 14
+NOTE_PT, NOTE_RGB, NOTES_BOTTOM_IN = 9, (0xB9, 0x1C, 0x1C), 6.9
+
+
+def _text_height(text: str, width_in: float, pt: float) -> float:
+    """Inches a wrapped paragraph takes in a text box (CJK characters are a full em wide, others ~0.55)."""
+    ems = sum(1.0 if "\u2e80" <= ch <= "\uffef" else 0.55 for ch in text)
+    lines = max(1, math.ceil(ems * pt / 72 / width_in))
+    return lines * pt * 1.25 / 72
 
 
 def _set_font(run, size: float, bold: bool = False, color: tuple[int, int, int] = INK_RGB) -> None:
@@ -242,10 +251,13 @@ def pptx_bytes(slides: Sequence[Slide], meta: ExportMeta, t: Translator, name: s
             y += 0.62 if j == 0 else 0.48
             _textbox(page, 9.8, y, 3.1, 0.5, [h.label] + ([h.note] if h.note else []), 12, color=SOFT_RGB)
             y += 0.62 + (0.25 if h.note else 0)
-        for note in s.notes:
-            _textbox(page, 9.8, y, 3.1, 0.6, [note], 11, color=(0xB9, 0x1C, 0x1C))
-            y += 0.6
-        page.notes_slide.notes_text_frame.text = s.takeaway  # for the presenter view
+        for note in s.notes:  # caveats, as far as they fit above the footer; all of them in the notes
+            height = _text_height(note, 3.1, NOTE_PT)
+            if y + height > NOTES_BOTTOM_IN:
+                break
+            _textbox(page, 9.8, y, 3.1, height, [note], NOTE_PT, color=NOTE_RGB)
+            y += height + 0.08
+        page.notes_slide.notes_text_frame.text = "\n\n".join([s.takeaway, *s.notes])  # for the presenter view
         _footer(page, meta, t, i, total)
 
     for k, table in enumerate(tables, start=2 + len(slides)):
@@ -438,8 +450,11 @@ def pdf_bytes(slides: Sequence[Slide], meta: ExportMeta, t: Translator, name: st
             if h.note:
                 y = page.text(9.8, y, 3.1, h.note, 10, color=SOFT_RGB, max_lines=3)
             y += 0.3
-        for note in s.notes:
-            y = page.text(9.8, y, 3.1, note, 11, color=(0xB9, 0x1C, 0x1C), max_lines=3) + 0.1
+        for note in s.notes:  # caveats, as far as they fit above the footer
+            size = round(NOTE_PT * PAGE_DPI / 72)
+            if y + len(wrap(note, _font(size), page.px(3.1))) * size * 1.3 / PAGE_DPI > NOTES_BOTTOM_IN:
+                break
+            y = page.text(9.8, y, 3.1, note, NOTE_PT, color=NOTE_RGB, max_lines=12) + 0.08
         page.footer(meta, t, i, total)
         pages.append(page.image)
 

@@ -312,6 +312,93 @@ def _win_win(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator) -> Slide
     )
 
 
+@step("word_of_mouth", "pres.step.word_of_mouth", page="word_of_mouth")
+def _word_of_mouth(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator) -> Slide:
+    from analytics import word_of_mouth as wom
+    from charts import word_of_mouth as wom_charts
+
+    s = wom.summary(cur, f)
+    c = s.complaint_curve
+    heads = (Headline(t("wom.kpi.nps"), t.num(s.nps.nps, 1)),
+             Headline(t("pres.head.threshold"), t.num(c.threshold, 1),
+                      None if c.threshold is not None else t(f"wom.curve.{c.status}.short")),
+             Headline(t("pres.head.steep"), t.pct(c.steep_effect, 0) if c.threshold is not None else "—"),
+             Headline(t("wom.kpi.complaints"), t.num(s.complaints)))
+    o = c.observed
+    appendix = table(t("pres.appendix.curve"), [] if o.empty else [
+        (t("pres.col.quality"), o["quality"], "num"),
+        (t("pres.col.days"), o["days"], "int"),
+        (t("wom.kpi.complaints"), o["events"], "int"),
+        (t("pres.col.rate"), o["rate"], "num"),
+    ])
+    return Slide(
+        key="word_of_mouth", title=t("pres.step.word_of_mouth"), figure=wom_charts.response_curve(c, t),
+        takeaway=takeaways.word_of_mouth(c, s.nps.nps, t), headlines=heads, appendix=appendix, page="word_of_mouth",
+    )
+
+
+@step("value_tiers", "pres.step.value_tiers", page="customer_value")
+def _value_tiers(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator) -> Slide:
+    from analytics import customer_value as cv
+    from charts import customer_value as cv_charts
+
+    values = cv.customer_values(cur, f)  # the page's default assumptions
+    sm = values.summary()
+    tiers = values.tiers
+    top = tiers.set_index("tier").loc[cv.tier_code("high", "high")]
+    heads = (Headline(t("pres.head.top_tier"), t.pct(top["value_share"], 0),
+                      t("pres.head.top_tier_n", n=t.num(top["customers"]), share=t.pct(top["customer_share"], 0))),
+             *(Headline(t(f"cv.kpi.{k}"), t.money(sm[f"{k}_value"], compact=True))
+               for k in ("realized", "potential", "influence")))
+    appendix = table(t("pres.appendix.tiers"), [
+        (t("pres.col.realized_level"), [t(f"cv.level.{v}") for v in tiers["realized_level"]], "text"),
+        (t("pres.col.potential_level"), [t(f"cv.level.{v}") for v in tiers["potential_level"]], "text"),
+        (t("common.customers"), tiers["customers"], "int"),
+        (t("pres.col.customer_share"), tiers["customer_share"], "pct"),
+        (t("pres.col.tier_value"), tiers["value"], "money"),
+        (t("pres.col.value_share"), tiers["value_share"], "pct"),
+    ])
+    notes = tuple(t(k, **kw) for k, kw in values.notes)
+    return Slide(
+        key="value_tiers", title=t("pres.step.value_tiers"),
+        figure=cv_charts.composition(values.by_group("segment"), "segment", t),
+        takeaway=takeaways.value_tiers(tiers, sm["potential_value"], t), headlines=heads, appendix=appendix,
+        notes=notes, page="customer_value",
+    )
+
+
+@step("lifecycle", "pres.step.lifecycle", page="lifecycle")
+def _lifecycle(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator) -> Slide:
+    from analytics import lifecycle as lc
+    from charts import lifecycle as lc_charts
+
+    s = lc.summary(cur, f)  # the page's default rules, with P(alive)
+    wake = s.dormant.head(15)
+    top_n = min(20, len(s.dormant))
+    wake_value = s.dormant["potential_value"].head(top_n).astype(float)
+    heads = (Headline(t("pres.head.dormant"), t.num(s.counts.get("dormant", 0))),
+             Headline(t("pres.head.active"), t.num(sum(s.counts.get(k, 0) for k in ("new", "active", "reactivated")))),
+             Headline(t("pres.head.wake_value", n=top_n),
+                      t.money(float(wake_value.sum()), compact=True) if wake_value.notna().any() else "—"),
+             Headline(t("lc.kpi.pipeline"), t.num(sum(s.counts.get(k, 0) for k in lc.PIPELINE_STAGES))))
+    appendix = table(t("pres.appendix.dormant"), [
+        (t("common.customer_id"), wake["customer_id"].astype(str), "text"),
+        (t("common.name"), wake["name"], "text"),
+        (t("common.segment"), _values(t, "segment", wake["segment"]), "text"),
+        (t("pres.col.last_purchase"), [t.date(pd.Timestamp(d).date()) if pd.notna(d) else "—"
+                                       for d in wake["last_purchase"]], "text"),
+        (t("pres.col.recency"), wake["recency_days"], "int"),
+        (t("pres.col.p_alive"), wake["p_alive"], "pct"),
+        (t("cv.kpi.potential"), wake["potential_value"], "money"),
+    ])
+    return Slide(
+        key="lifecycle", title=t("pres.step.lifecycle"),
+        figure=lc_charts.stage_history(s.history, t, include_lost=False),
+        takeaway=takeaways.lifecycle(s.counts, s.dormant, t), headlines=heads, appendix=appendix,
+        notes=tuple(t(n) for n in s.notes), page="lifecycle",
+    )
+
+
 @step("profit_bridge", "pres.step.profit_bridge", page="overview")
 def _profit_bridge(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator) -> Slide:
     from charts import concentration as conc_charts

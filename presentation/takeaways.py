@@ -9,12 +9,14 @@ a meaningless percentage.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import pandas as pd
 
 from analytics.concentration import TOP_SHARE, ConcentrationFigures, LossDrivers
+from analytics.customer_value import tier_code
 from analytics.delivered_value import Summary as DvSummary
+from analytics.word_of_mouth import ResponseCurve
 from i18n import Translator
 
 
@@ -118,3 +120,42 @@ def win_win(quadrants: pd.DataFrame, t: Translator) -> str:
     return t("pres.take.winwin", share=t.pct(win["customer_share"], 0),
              revenue=t.pct(win["revenue_share"], 0) if pd.notna(win["revenue_share"]) else "—",
              other=t.pct(other["customer_share"], 0))
+
+
+def word_of_mouth(curve: ResponseCurve, nps: float | None, t: Translator) -> str:
+    """Where complaints turn steep (the complaint response curve's threshold) and the NPS.
+
+    Without a threshold (too few data, none in the observed range, no quality data) the sentence
+    says which, in the Word of mouth page's words.
+    """
+    score = t.num(nps, 1) if nps is not None else "—"
+    if curve.threshold is None:
+        return t("pres.take.wom_none", why=t(f"wom.curve.{curve.status}.short"), nps=score)
+    return t("pres.take.wom", threshold=t.num(curve.threshold, 1), steep=t.pct(curve.steep_effect, 0), nps=score)
+
+
+def value_tiers(tiers: pd.DataFrame, potential: float, t: Translator) -> str:
+    """The high-realized, high-potential tier's customers and share of value, and total potential value.
+
+    ``tiers`` is :attr:`analytics.customer_value.CustomerValues.tiers`.
+    """
+    top = tiers.set_index("tier").loc[tier_code("high", "high")]
+    if not int(tiers["customers"].sum()):
+        return t("pres.take.no_customers")
+    if pd.isna(top["value_share"]):
+        return t("pres.take.tiers_undefined", n=t.num(top["customers"]), potential=_m(t, potential))
+    return t("pres.take.tiers", n=t.num(top["customers"]), share=t.pct(top["customer_share"], 0),
+             value=t.pct(top["value_share"], 0), potential=_m(t, potential))
+
+
+def lifecycle(counts: Mapping[str, int], dormant: pd.DataFrame, t: Translator, top: int = 20) -> str:
+    """Active and dormant customers on the last day, and the potential value of the ``top`` dormant
+    customers most worth waking up (``dormant`` is ranked, :func:`analytics.lifecycle.rank_dormant`)."""
+    if not sum(counts.values()):
+        return t("pres.take.no_customers")
+    active = sum(counts.get(k, 0) for k in ("new", "active", "reactivated"))
+    value = dormant["potential_value"].head(top).astype(float)
+    text = t("pres.take.lifecycle", active=t.num(active), dormant=t.num(counts.get("dormant", 0)))
+    if len(value) and value.notna().any():
+        text += t("pres.take.lifecycle_wake", n=t.num(min(top, len(value))), value=_m(t, float(value.sum())))
+    return text

@@ -126,6 +126,7 @@ def _style(presenting: bool) -> None:
                 f'h1, p, span, label, [data-testid="stMetricValue"], [data-testid="stMetricLabel"] {{ color: {p.ink}; }}',
                 f'[data-testid="stMetric"] {{ background: #111a2e; border-color: {p.grid} !important; }}',
                 f'.stButton button {{ background: #111a2e; color: {p.ink}; border-color: {p.grid}; }}',
+                f'[data-testid="stMetricLabel"] svg {{ color: {p.soft_ink}; fill: {p.soft_ink}; }}',
             ]
         # The headline figure: the first card, larger and in the accent colour (after the theme's ink).
         rules.append('[data-testid="stColumn"]:first-child [data-testid="stMetricValue"],'
@@ -143,10 +144,11 @@ def _render(s: story.Slide, presenting: bool) -> None:
                 components.metric(h.label, h.value, help=h.note)
     st.markdown(f'<p class="pres-takeaway">{html.escape(s.takeaway).replace("$", "&#36;")}</p>',
                 unsafe_allow_html=True)
-    for note in s.notes:
-        st.caption(note)
-    fig = ptheme.projector(s.figure, theme, scale=ptheme.DEFAULT_SCALE if presenting else 1.15,
-                           height=CHART_HEIGHT if presenting else 480)
+    if s.notes:
+        st.caption(" ".join(s.notes))
+    # Caveats take room: the chart gives it back so that the screen still holds the whole slide.
+    height = CHART_HEIGHT - 36 * len(s.notes) if presenting else 480
+    fig = ptheme.projector(s.figure, theme, scale=ptheme.DEFAULT_SCALE if presenting else 1.15, height=height)
     components.chart(fig, key=f"pres_chart_{s.key}_{'show' if presenting else 'edit'}", theme=None)
 
 
@@ -242,7 +244,8 @@ def _files(fmt: str):
     def build() -> bytes:
         with db.cursor(con) as cur:
             m = meta.export_meta(cur, filt)
-            slides = story.slides(cur, m.filters, tr, keys)
+        # The slides the presenter has already shown come from the result cache.
+        slides = [cache.run(story.slide, filt, tr, k) for k in keys]
         if fmt == "pptx":
             return export.pptx_bytes(slides, m, tr, name=story_name, theme=th)
         if fmt == "pdf":

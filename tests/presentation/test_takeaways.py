@@ -78,3 +78,35 @@ def test_a_share_is_printed_exactly_when_total_profit_is_positive(profits):
         text = takeaways.concentration(fig, t)
         assert ("%" in text) == (sum(profits) > 0), text
         assert "nan" not in text.lower() and "None" not in text and "—" not in text
+
+
+def test_word_of_mouth_with_and_without_a_threshold():
+    from types import SimpleNamespace
+
+    steep = SimpleNamespace(threshold=70.26, status="ok", steep_effect=0.248)
+    assert takeaways.word_of_mouth(steep, 17.31, ZH) == "服务质量指数低于70.3后投诉陡增：每下降1分，投诉增加约25%；净推荐值NPS为17.3。"
+    flat = SimpleNamespace(threshold=None, status="too_few", steep_effect=None)
+    assert takeaways.word_of_mouth(flat, None, EN) == "Too few observations to estimate a complaint threshold. NPS is —."
+
+
+def test_value_tiers_share_and_undefined_share():
+    from analytics.customer_value import TIERS, tier_code
+
+    top, low = tier_code("high", "high"), tier_code("low", "low")
+    rows = {top: (3, 0.3, 0.9), low: (6, 0.6, 0.05)}
+    tiers = pd.DataFrame([dict(zip(("tier", "customers", "customer_share", "value_share"),
+                                   (k, *rows.get(k, (1, 0.1 / 7, 0.05 / 7))), strict=True)) for k in TIERS])
+    assert takeaways.value_tiers(tiers, 12_345, EN) == (
+        "3 high-realized, high-potential customers (30%) hold 90% of customer value; potential value ahead totals ¥12.3K.")
+    undefined = tiers.assign(value_share=float("nan"))
+    assert takeaways.value_tiers(undefined, -5, ZH).startswith("客户总价值不为正，价值占比无意义：高既成、高潜在价值客户3位")
+
+
+def test_lifecycle_counts_and_customers_to_wake():
+    counts = {"target": 4, "new": 10, "active": 80, "reactivated": 5, "dormant": 30, "lost": 7}
+    dormant = pd.DataFrame({"potential_value": [500.0, 300.0, 200.0]})
+    assert takeaways.lifecycle(counts, dormant, EN, top=2) == (
+        "At the period's end 95 customers are active (new and reactivated included) and 30 are dormant."
+        " The 2 dormant customers most worth waking up hold ¥800 of potential value.")
+    no_values = pd.DataFrame({"potential_value": [float("nan")]})
+    assert takeaways.lifecycle(counts, no_values, ZH) == "期末有95位活跃客户（含新客户和已唤醒客户）、30位沉寂客户。"
