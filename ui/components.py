@@ -51,13 +51,14 @@ def metric(label: str, value: str, delta: str | None = None, help: str | None = 
 def downloads(df: pd.DataFrame, name: str, t: Translator, header_lines: Sequence[str] = (), key: str = "") -> None:
     """CSV and Excel download buttons for a table (formula injection neutralised, filters in the header).
 
-    The Excel file is built only when clicked (a deferred download): writing a workbook costs
-    about a third of a second per thousand rows, which every rerun of the page would otherwise pay.
+    Both files are built only when clicked (deferred downloads): a workbook costs about a third of
+    a second per thousand rows, a CSV of 40,000 customers half a second, which every rerun of the
+    page would otherwise pay.
     """
     c1, c2 = st.columns(2)
-    c1.download_button(t("common.download_csv"), tabular.csv_bytes(df, header_lines), file_name=f"{name}.csv",
-                       mime="text/csv", key=f"{key or name}_csv", width="stretch", on_click="ignore")
     frame, lines = df.copy(), list(header_lines)
+    c1.download_button(t("common.download_csv"), lambda: tabular.csv_bytes(frame, lines), file_name=f"{name}.csv",
+                       mime="text/csv", key=f"{key or name}_csv", width="stretch", on_click="ignore")
     c2.download_button(t("common.download_xlsx"), lambda: tabular.xlsx_bytes(frame, name, lines), file_name=f"{name}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key=f"{key or name}_xlsx", width="stretch", on_click="ignore")
