@@ -288,12 +288,11 @@ def by_group(customers: pd.DataFrame, by: str) -> pd.DataFrame:
         raise ValueError(f"cannot group by {by!r}; use one of {', '.join(DIMENSIONS)}")
     if by not in customers.columns:
         raise ValueError(f"customer table lacks column {by!r}")
-    rows = []
+    # Missing values (no product in the period) form a group of their own, not a dropped one.
     keys = customers[by].astype(object).where(customers[by].notna(), None)
-    for value in sorted(set(keys), key=lambda v: (v is None, str(v))):
-        g = customers.loc[keys.map(lambda k, v=value: k == v)]
-        row: dict[str, object] = {"group": value, **aggregate(g)}
-        rows.append(row)
+    groups = {(None if pd.isna(k) else k): g for k, g in customers.groupby(keys, dropna=False, sort=False)}
+    rows = [{"group": value, **aggregate(groups[value])}
+            for value in sorted(groups, key=lambda v: (v is None, str(v)))]
     out = pd.DataFrame(rows)
     if out.empty:
         cols = ["group", *aggregate(customers), "falls_short", *(f"falls_short_{lvl}" for lvl in LEVELS)]

@@ -17,6 +17,7 @@ PAGE = {"title": "nav.delivered_value", "icon": ":material/volunteer_activism:",
 ctx = context.get()
 t, f = ctx.t, ctx.filters
 fmt = dv_charts.score
+MAX_ROWS = 1000
 
 r = cache.run(dv.delivered_value, f)
 s, prev = r.summary, r.previous
@@ -28,14 +29,16 @@ filter_line = components.describe_filters(f, t)
 def customer_table(df: pd.DataFrame, columns: dict[str, str], key: str, name: str) -> None:
     """A table of customers with links to the customer page and downloads (columns: key -> header)."""
     shown = df[list(columns)].copy()
+    # Translate each distinct code once (a list of 40,000 customers has a handful of them).
+    labels = {"move": lambda m: t(f"dv.move.{m}"), "product": lambda v: dv_charts.group_label("product", v, t)}
     for col in ("quadrant", "quadrant_previous", "quadrant_current"):
+        labels[col] = lambda q: t(f"dv.quadrant.{q}") if isinstance(q, str) else "—"
+    for col in ("segment", "region", "customer_type"):
+        labels[col] = lambda v, c=col: t.value(c, v)
+    for col, label in labels.items():
         if col in shown:
-            shown[col] = [t(f"dv.quadrant.{q}") if isinstance(q, str) else "—" for q in shown[col]]
-    if "move" in shown:
-        shown["move"] = [t(f"dv.move.{m}") for m in shown["move"]]
-    for col in ("segment", "region", "customer_type", "product"):
-        if col in shown:
-            shown[col] = [dv_charts.group_label(col, v, t) if col == "product" else t.value(col, v) for v in shown[col]]
+            codes = shown[col].astype(object).where(shown[col].notna(), None)
+            shown[col] = codes.map({v: label(v) for v in set(codes)})
     config: dict[str, object] = {c: label for c, label in columns.items()}
     config["customer_id"] = components.customer_link_config(columns["customer_id"])
     for col in ("delivered_value", "customer_value", "customer_cost", "gap_overall"):
@@ -45,8 +48,12 @@ def customer_table(df: pd.DataFrame, columns: dict[str, str], key: str, name: st
         if col in shown:  # whole units, as everywhere else money is shown
             shown[col] = shown[col].astype(float).round(0)
             config[col] = st.column_config.NumberColumn(columns[col], format="localized")
-    st.dataframe(components.with_customer_links(shown, ctx.lang, f), hide_index=True, width="stretch",
-                 column_config=config, key=key, height=min(420, 38 + 35 * max(len(shown), 1)))
+    # A browser table of tens of thousands of linked rows slows every rerun; the downloads keep them all.
+    on_screen = shown.head(MAX_ROWS)
+    st.dataframe(components.with_customer_links(on_screen, ctx.lang, f), hide_index=True, width="stretch",
+                 column_config=config, key=key, height=min(420, 38 + 35 * max(len(on_screen), 1)))
+    if len(shown) > MAX_ROWS:
+        st.caption(t("dv.rows_shown", shown=f"{MAX_ROWS:,}", total=f"{len(shown):,}"))
     components.downloads(shown.rename(columns=columns), name, t, header_lines=[filter_line], key=key)
 
 
@@ -183,6 +190,7 @@ headers = {"customers": t("common.customers"), "delivered_value": t("dv.col.deli
            "gap_overall": t("dv.col.gap"), "share_below": t("dv.col.below"), "winwin_share": t("dv.col.winwin")}
 table = pd.concat([pd.DataFrame({t("dv.col.group"): [group_names[i] for i in range(len(groups))]}),
                    groups[list(headers)].astype(float).rename(columns=headers)], axis=1)
+table[headers["customers"]] = groups["customers"].astype(int)
 # Text cells: Streamlit shows a missing number as "None" whatever the Styler says; "—" reads right in both languages.
 shown_table = table.copy()
 shown_table[headers["customers"]] = [t.num(v) for v in groups["customers"]]
@@ -328,9 +336,10 @@ if prev is not None:
                                    "move": t("dv.col.move")}, "dv_moves", "win_win_moves")
 
 with st.expander(t("dv.customers.title")):
-    customer_table(r.customers, {**COMMON_COLUMNS, "customer_type": t("common.customer_type"),
-                                 "product": t("common.product"), "assessed_on": t("dv.col.assessed_on"),
-                                 "customer_value": t("dv.col.value"), "customer_cost": t("dv.col.cost"),
-                                 "delivered_value": t("dv.col.delivered"), "gap_overall": t("dv.col.gap"),
-                                 "revenue": t("common.revenue"), "profit": t("common.profit"),
-                                 "quadrant": t("dv.col.quadrant")}, "dv_customers", "delivered_value_customers")
+    by_revenue = r.customers.sort_values(["revenue", "customer_id"], ascending=[False, True])
+    customer_table(by_revenue, {**COMMON_COLUMNS, "customer_type": t("common.customer_type"),
+                                "product": t("common.product"), "assessed_on": t("dv.col.assessed_on"),
+                                "customer_value": t("dv.col.value"), "customer_cost": t("dv.col.cost"),
+                                "delivered_value": t("dv.col.delivered"), "gap_overall": t("dv.col.gap"),
+                                "revenue": t("common.revenue"), "profit": t("common.profit"),
+                                "quadrant": t("dv.col.quadrant")}, "dv_customers", "delivered_value_customers")
