@@ -574,7 +574,9 @@ def log_tab() -> None:
         return
     view = pd.DataFrame({
         t("data.h.when"): hist["changed_at"], t("data.h.user"): hist["user_name"],
-        t("data.h.table"): [table_label(x) for x in hist["table_name"]], t("data.h.record"): hist["record_key"],
+        t("data.h.table"): [table_label(x) for x in hist["table_name"]],
+        t("data.h.record"): [f"{t('data.h.load_id')} #{k[5:]}" if isinstance(k, str) and k.startswith("load ") else k
+                             for k in hist["record_key"]],
         t("data.h.action"): [t(f"data.action.{a}") if t.has(f"data.action.{a}") else a for a in hist["action"]],
         t("data.h.field"): [col_label(c) if isinstance(c, str) else "" for c in hist["column_name"]],
         t("data.h.old"): hist["old_value"], t("data.h.new"): hist["new_value"],

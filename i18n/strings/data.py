@@ -146,7 +146,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "data.form.action": ("操作", "Action"),
     "data.form.add": ("新增", "Add"),
     "data.form.correct": ("更正已有记录", "Correct an existing record"),
-    "data.form.key": ("要更正的 {column}", "{column} of the record to correct"),
+    "data.form.key": ("要更正的{column}", "{column} of the record to correct"),
     "data.form.key_missing": ("“{table}”中没有编号为 {record} 的记录。", "“{table}” has no record {record}."),
     "data.form.enter_key": ("请输入要更正的记录编号。", "Enter the key of the record to correct."),
     "data.form.save": ("保存", "Save"),
