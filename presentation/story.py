@@ -181,8 +181,8 @@ def _concentration(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator) ->
     heads = [
         Headline(t("pres.head.top20"), t.pct(fig.top20_profit_share, 0) if fig.shares_defined else "—",
                  None if fig.shares_defined else undefined),
-        Headline(t("pres.head.peak", at=t.pct(fig.whale_peak_customer_share, 0)),
-                 t.pct(fig.whale_peak_share, 0) if fig.shares_defined else "—"),
+        Headline(t("pres.head.peak"), t.pct(fig.whale_peak_share, 0) if fig.shares_defined else "—",
+                 t("pres.head.peak_at", at=t.pct(fig.whale_peak_customer_share, 0)) if fig.shares_defined else None),
         Headline(t("common.profit"), t.money(fig.total_profit, compact=True)),
         Headline(t("common.customers"), t.num(fig.customers)),
     ]

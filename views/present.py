@@ -186,9 +186,10 @@ flash = st.session_state.pop(FLASH, None)
 if flash:
     getattr(st, flash[0])(flash[1])
 
-c1, c2, c3 = st.columns([4, 1.3, 1.2], vertical_alignment="bottom")
-c1.multiselect(t("pres.steps"), story.step_keys(), key=STEPS, format_func=_title, help=t("pres.steps_help"),
+st.multiselect(t("pres.steps"), story.step_keys(), key=STEPS, format_func=_title, help=t("pres.steps_help"),
                placeholder=t("pres.steps_placeholder"))
+c1, c2, c3 = st.columns([4, 1.3, 1.2], vertical_alignment="bottom")
+c1.caption(t("pres.sequence", steps=" → ".join(f"{i}. {_title(k)}" for i, k in enumerate(steps, start=1))))
 c2.segmented_control(t("pres.theme"), ptheme.THEMES, key=THEME, format_func=lambda k: t(f"pres.theme.{k}"),
                      selection_mode="single")
 c3.button(t("pres.start"), type="primary", on_click=_show, args=(True,), disabled=not steps, width="stretch",

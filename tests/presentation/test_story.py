@@ -35,8 +35,9 @@ def test_concentration_slide_by_hand(story_store):
     with db.cursor(story_store) as cur:
         s = story.slide(cur, Y2024, EN, "concentration")
     assert s.title == "Profit concentration: the whale curve" and s.page == "concentration"
-    assert heads(s) == {"Top 20 % share of profit": "83%", "Whale curve peak (after the first 60%)": "142%",
-                        "Profit": "¥120", "Customers": "5"}
+    assert heads(s) == {"Top 20 % share of profit": "83%", "Whale curve peak": "142%", "Profit": "¥120",
+                        "Customers": "5"}
+    assert s.headlines[1].note == "after the first 60% of customers"
     assert s.takeaway.startswith("Top 20% of customers bring 83% of profit")
     table = s.appendix.frame.set_index("Segment")
     assert table.loc["S1", "Profit"] == 150 and table.loc["S2", "Losses"] == -50 and table.loc["S2", "Loss-makers"] == 2
