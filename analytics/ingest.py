@@ -41,8 +41,9 @@ import functools
 import json
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from collections.abc import Mapping as MappingABC
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -708,6 +709,18 @@ def check(con: duckdb.DuckDBPyConnection, path: str | Path, sniffed: Sniff, opts
             _drop_work(cur, staged)
 
 
+@contextmanager
+def writing(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """:func:`analytics.db.write`, reporting a write conflict (another session changing the same rows at
+    the same moment; DuckDB aborts one of them) as :class:`IngestError` ``busy`` — nothing was written."""
+    try:
+        with db.write(con) as cur:
+            yield cur
+    except duckdb.TransactionException as exc:
+        raise IngestError("busy", "another change was being saved at the same moment; nothing was written, "
+                          "try again") from exc
+
+
 def _shadow(table: str) -> str:
     return f"ingest_replaced_{table}"
 
@@ -733,7 +746,7 @@ def load(con: duckdb.DuckDBPyConnection, path: str | Path, sniffed: Sniff, opts:
     t0 = time.perf_counter()
     table = schema.TABLES[opts.table]
     who = user or audit.current_user()
-    with db.write(con) as cur:
+    with writing(con) as cur:
         staged = stage(cur, path, sniffed, progress=progress, limits=limits)
         rep = _validate(cur, staged, sniffed, opts, progress)
         if rep.already_loaded:
@@ -875,7 +888,7 @@ class UndoResult:
 
 def undo_last(con: duckdb.DuckDBPyConnection, user: str | None = None) -> UndoResult:
     """Undo the most recent load in one transaction: delete its rows and restore the rows it replaced."""
-    with db.write(con) as cur:
+    with writing(con) as cur:
         last = last_load(cur)
         if last is None:
             raise IngestError("nothing_to_undo", "there is no load to undo")
@@ -922,7 +935,7 @@ def save_mapping(con: duckdb.DuckDBPyConnection, name: str, table: str, mapping:
     name = (name or "").strip()
     if not name:
         raise IngestError("no_map_name", "give the mapping a name")
-    with db.write(con) as cur:
+    with writing(con) as cur:
         cur.execute(f"""INSERT INTO {schema.COLUMN_MAPS} VALUES (?, ?, ?, ?)
                         ON CONFLICT (name, table_name) DO UPDATE SET mapping = excluded.mapping,
                         saved_at = excluded.saved_at""",

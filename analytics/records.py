@@ -25,8 +25,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from analytics import aggregates, audit, db, schema
-from analytics.ingest import _ISSUES, _TYPED, Mapping, Options, _validate, reason
+from analytics import aggregates, audit, schema
+from analytics.ingest import _ISSUES, _TYPED, Mapping, Options, _validate, reason, writing
 from analytics.ingest_read import Sniff, Staged
 
 FORM_TABLES = (schema.CUSTOMERS, schema.TRANSACTIONS, schema.ACTIVITIES, schema.ASSESSMENTS, schema.FEEDBACK)
@@ -147,7 +147,7 @@ def add(con: duckdb.DuckDBPyConnection, table: str, values: dict[str, Any], user
     """Validate and insert one record; audit action ``insert`` with every non-empty value."""
     tbl = _check(table)
     try:
-        with db.write(con) as cur:
+        with writing(con) as cur:
             row = _run_validation(cur, tbl, values, updating=False)
             cols = list(tbl.column_names)
             cur.execute(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
@@ -170,7 +170,7 @@ def correct(con: duckdb.DuckDBPyConnection, table: str, key: str, values: dict[s
     if kc in values and values[kc] not in (None, key):
         raise ValueError(f"the key {kc} cannot be changed; enter a new record instead")
     try:
-        with db.write(con) as cur:
+        with writing(con) as cur:
             old = get(cur, table, key)
             if old is None:
                 raise ValueError(f"{table} has no record {key!r}")

@@ -7,10 +7,12 @@ escaped, and nothing is written until the analyst presses the load button after 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import re
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +105,10 @@ def saved_upload(data: bytes, sha: str, name: str) -> Path:
     suffix = Path(name).suffix.lower()
     suffix = suffix if re.fullmatch(r"\.[a-z0-9]{1,8}", suffix) else ".bin"
     path = UPLOAD_DIR / f"{sha}{suffix}"
+    for old in UPLOAD_DIR.glob("*"):  # uploads are kept a day (a reload finds its file), then removed
+        with contextlib.suppress(OSError):
+            if old != path and time.time() - old.stat().st_mtime > 86_400:
+                old.unlink()
     if not path.exists():
         tmp = path.with_suffix(suffix + ".part")
         tmp.write_bytes(data)

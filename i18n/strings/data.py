@@ -349,4 +349,5 @@ STRINGS: dict[str, tuple[str, str]] = {
     "data.err.bad_on_reject": ("未知的处理方式。", "Unknown rule for rejected rows."),
     "data.err.bad_pair": ("参数格式应为 名称=值。", "Arguments must look like NAME=VALUE."),
     "data.err.no_file": ("文件不存在。", "The file does not exist."),
+    "data.err.busy": ("另一项更改恰好同时保存，本次未写入任何数据，请重试。", "Another change was being saved at the same moment; nothing was written. Try again."),
 }

@@ -645,3 +645,21 @@ def test_every_hostile_or_messy_file_is_a_clear_error_or_a_correct_load(hostile,
         rep = attempt()
         assert rep.written == outcome and rep.rejected == 0
         assert store.execute(f"SELECT count(*) FROM {table} WHERE load_id = ?", [rep.load_id]).fetchone()[0] == outcome
+
+
+def test_a_write_conflict_is_reported_as_busy_and_writes_nothing(tmp_path, store, monkeypatch):
+    import contextlib
+
+    import duckdb
+
+    real = db.write
+
+    @contextlib.contextmanager
+    def conflicting(con):
+        with real(con) as cur:
+            yield cur
+            raise duckdb.TransactionException("Conflict on tuple deletion")
+
+    monkeypatch.setattr(db, "write", conflicting)
+    p = _tx_file(tmp_path, "a.csv", ["T1,C002,2024-02-10,P,1,300,100"])
+    refused(store, lambda: run(store, p, "transactions", write=True), "busy")
