@@ -89,12 +89,14 @@ def profit_bridge(revenue: float, cogs: float, costs: pd.DataFrame, t: Translato
     profit = revenue - cogs - float(costs["cost"].sum())
     labels.append(t("common.profit"))
     values.append(profit)
-    measure = ["absolute"] + ["relative"] * (len(values) - 2) + ["total"]
+    # Revenue rises from zero as a "relative" bar: an "absolute" one would take the totals' colour,
+    # red when the profit at the end is negative.
+    measure = ["relative"] * (len(values) - 1) + ["total"]
     fig = go.Figure(go.Waterfall(
         x=labels, y=values, measure=measure,
         text=[t.money(v, compact=True) for v in values], textposition="outside", textfont={"size": 11},
-        increasing={"marker": {"color": GAIN}}, decreasing={"marker": {"color": LOSS}},
-        totals={"marker": {"color": NEUTRAL if profit >= 0 else LOSS}},
+        increasing={"marker": {"color": NEUTRAL}}, decreasing={"marker": {"color": LOSS}},
+        totals={"marker": {"color": GAIN if profit >= 0 else LOSS}},
         connector={"line": {"color": MUTED}},
         hovertemplate="%{x}: %{text}<extra></extra>",
     ))
