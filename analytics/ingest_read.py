@@ -350,6 +350,9 @@ def sniff(path: str | os.PathLike[str], file_name: str | None = None, *, encodin
     if text is None:
         raise IngestError("decode_failed", f"the file is not valid {guess.encoding} text; choose another encoding",
                           encoding=guess.encoding)
+    cr_only = "\r" in text and "\n" not in text
+    if cr_only:
+        text = text.replace("\r", "\n")
     text = _drop_partial_tail(text.lstrip("\ufeff"), complete=len(head) >= size)
     if not text.strip():
         raise IngestError("empty", "the file is empty")
@@ -372,7 +375,7 @@ def sniff(path: str | os.PathLike[str], file_name: str | None = None, *, encodin
     return Sniff(kind="csv", file_name=name, size=size, encoding=guess.encoding,
                  encoding_confident=guess.confident, encoding_candidates=guess.candidates, delimiter=delim,
                  header_row=hdr, columns=columns, preview=preview, duplicate_columns=dups, rows_estimate=est,
-                 cr_only="\r" in text and "\n" not in text)
+                 cr_only=cr_only)
 
 
 # ----------------------------------------------------------------------------- staging

@@ -663,3 +663,20 @@ def test_a_write_conflict_is_reported_as_busy_and_writes_nothing(tmp_path, store
     monkeypatch.setattr(db, "write", conflicting)
     p = _tx_file(tmp_path, "a.csv", ["T1,C002,2024-02-10,P,1,300,100"])
     refused(store, lambda: run(store, p, "transactions", write=True), "busy")
+
+
+def test_old_mac_line_ends_are_read(tmp_path, store):
+    p = tmp_path / "cr.csv"
+    p.write_bytes(b"customer_id,name,customer_type\rC1,A,enterprise\rC2,B,individual\r")
+    assert run(store, p, "customers", write=True).written == 2
+
+
+def test_lines_the_reader_cannot_account_for_stop_the_load(tmp_path, store, monkeypatch):
+    """The safety net behind every read: if DuckDB dropped lines without rejecting them (here: blank lines
+    left in place, which it skips silently), the line count does not reconcile and nothing loads."""
+    from analytics import ingest_read
+
+    monkeypatch.setattr(ingest_read._BlankFinder, "finish", lambda self: [])
+    p = _tx_file(tmp_path, "b.csv", ["T1,C002,2024-02-10,P,1,300,100", "", "T2,C002,2024-02-11,P,1,300,100"])
+    err = refused(store, lambda: run(store, p, "transactions", write=True), "unreconciled")
+    assert (err.params["lines"], err.params["accounted"]) == (4, 3)
