@@ -44,6 +44,9 @@ def customer_table(df: pd.DataFrame, columns: dict[str, str], key: str, name: st
     for col in ("delivered_value", "customer_value", "customer_cost", "gap_overall"):
         if col in shown:
             config[col] = st.column_config.NumberColumn(columns[col], format="%.2f")
+    if "assessed_on" in shown:  # the same date form as t.date
+        config["assessed_on"] = st.column_config.DateColumn(
+            columns["assessed_on"], format="YYYY年M月D日" if ctx.lang == "zh" else "YYYY-MM-DD")
     for col in ("revenue", "profit"):
         if col in shown:  # whole units, as everywhere else money is shown
             shown[col] = shown[col].astype(float).round(0)
@@ -327,7 +330,8 @@ if prev is not None:
     labels = {q: t(f"dv.quadrant.{q}") for q in r.transitions.index}
     trans = r.transitions.rename(index=labels, columns=labels).rename_axis(index=None, columns=None)
     trans.insert(0, t("dv.col.previous"), trans.index)
-    st.dataframe(trans, hide_index=True, width="stretch", key="dv_transitions")
+    st.dataframe(trans, hide_index=True, width="stretch", key="dv_transitions",
+                 column_config={c: st.column_config.NumberColumn(c, format="localized") for c in labels.values()})
     moved = r.moves[r.moves["move"].isin(("entered", "left"))]
     if len(moved):
         with st.expander(t("dv.moves.list")):

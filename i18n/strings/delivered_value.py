@@ -202,5 +202,5 @@ STRINGS: dict[str, tuple[str, str]] = {
     "dv.selected.hint": ("在双赢图上框选或套索选择点，这里会列出对应的客户。", "Select points on the win-win map (box or lasso) to list those customers here."),
     "dv.rows_shown": ("表中显示前 {shown} 位（共 {total} 位）；下载文件包含全部客户。",
                       "The table shows the first {shown} of {total}; the downloads have every customer."),
-    "dv.customers.title": ("已评估客户明细", "Assessed customers"),
+    "dv.customers.title": ("已评估客户明细", "Every assessed customer"),
 }
