@@ -84,6 +84,24 @@ def test_clicking_a_group_bar_focuses_the_group(page):
     assert page.get_by_text("What drives the losses in SMB", exact=False).count() == 1
 
 
+def test_table_downloads_with_the_filters_in_its_header(page):
+    """After the selections above (before the what-if redraws the charts and clears them), the CSV
+    names the period and the narrowing before the table. Ranks 10–30 % hold no loss-maker, so the
+    last CSV button is the most profitable customers' one."""
+    button = page.locator('[data-testid="stDownloadButton"]').filter(has_text="Download CSV").last
+    button.scroll_into_view_if_needed()
+    with page.expect_download() as info:
+        button.click()
+    download = info.value
+    assert download.suggested_filename == "concentration_top_customers.csv"
+    lines = Path(download.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == "# 2025-11-01 – 2026-10-31"
+    assert lines[1].startswith("# Narrowed to ranks") and lines[2] == "# Narrowed to Segment: SMB."
+    header = lines[3].split(",")
+    assert header[:3] == ["Rank", "Customer ID", "Name"] and "Discounts and rebates cost" in header
+    assert len(lines) > 4
+
+
 def _open_rebate_cost_editor(page, grid) -> None:
     """Keyboard to the rebate row's new unit cost and open its cell editor (the value 1 is unique there).
 
