@@ -670,7 +670,10 @@ def _warnings(cur: duckdb.DuckDBPyConnection, staged: Staged, sniffed: Sniff, op
         parts = ", ".join(f"count(*) FILTER (WHERE v_{t.name} <> r_{t.name})" for t in cats)
         n = sum(cur.execute(f"SELECT {parts} FROM {_TYPED}").fetchone())
         if n:
-            out.append(("labels_translated", (("n", n),)))
+            example = cur.execute(" UNION ALL ".join(
+                f"(SELECT r_{t.name}, v_{t.name} FROM {_TYPED} WHERE v_{t.name} <> r_{t.name} LIMIT 1)" for t in cats)
+            ).fetchone()
+            out.append(("labels_translated", (("n", n), ("raw", example[0]), ("code", example[1]))))
     if any(t.source == GENERATED_ID for t in tgts):
         out.append(("generated_ids", (("prefix", staged.sha256[:8] + "-"),)))
     if any(t.source == "derived" for t in tgts):

@@ -55,10 +55,11 @@ def err_text(exc: Exception) -> str:
     code = getattr(exc, "code", None)
     if code and t.has(f"data.err.{code}"):
         try:
-            return t(f"data.err.{code}", **{k: v for k, v in getattr(exc, "params", {}).items()})
+            params = {k: md_escape(v) if isinstance(v, str) else v for k, v in getattr(exc, "params", {}).items()}
+            return t(f"data.err.{code}", **params)
         except (KeyError, IndexError):
             pass
-    return t("common.error", error=str(exc))
+    return t("common.error", error=md_escape(str(exc)))
 
 
 def reason_text(code: str, column: str | None, value: object, a: object, b: object) -> str:
@@ -298,21 +299,21 @@ def show_report(rep: ingest.Report, table: str) -> None:
             components.metric(t("data.m.replaces"), t.num(rep.replaces))
     for d in rep.dates:
         if d.ambiguous and not d.explicit:
-            st.warning(t("data.dates_ambiguous", column=col_label(d.column), examples=", ".join(d.examples)))
+            st.warning(t("data.dates_ambiguous", column=col_label(d.column), examples=md_escape(", ".join(d.examples))))
         elif d.explicit:
             st.caption(t("data.dates_explicit", column=col_label(d.column), formats=", ".join(d.labels)))
         else:
             st.caption(t("data.dates_found", column=col_label(d.column), formats=", ".join(d.labels), n=t.num(d.sampled)))
-    if rep.period[0]:
+    if rep.period[0] and not rep.ambiguous:
         st.caption(t("data.period_found", start=t.date(rep.period[0]), end=t.date(rep.period[1])))
     for code, params in rep.warnings:
-        p = dict(params)
+        p = {k: md_escape(v) if isinstance(v, str) else v for k, v in params}
         if code == "encoding_guess":
-            p["encoding"] = enc_label(p.get("encoding"))
+            p["encoding"] = enc_label(dict(params).get("encoding"))
         st.info(t(f"data.warn.{code}", **p) if t.has(f"data.warn.{code}") else code)
     if rep.already_loaded:
         a = dict(rep.already_loaded)
-        st.warning(t("data.already", when=str(a["loaded_at"]), user=a["user"], id=a["load_id"]))
+        st.warning(t("data.already", when=str(a["loaded_at"]), user=md_escape(a["user"]), id=a["load_id"]))
     if rep.issues_total:
         st.markdown(f"**{t('data.rejected_title')}**")
         issues = rep.issues
