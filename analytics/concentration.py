@@ -323,34 +323,58 @@ def allocate_to_products(pnl: CustomerPnL, sales: pd.DataFrame) -> Units:
     missing = [col for col in ("customer_id", "product", "revenue", "cogs") if col not in sales.columns]
     if missing:
         raise ValueError(f"product sales lack column(s): {', '.join(missing)}")
-    c = pnl.customers.set_index("customer_id")
-    s = sales[sales["customer_id"].isin(c.index)].copy()
-    s["product"] = s["product"].fillna(NO_GROUP).astype(str)
-    s[["revenue", "cogs"]] = s[["revenue", "cogs"]].astype(float)
-    positive = s["revenue"].clip(lower=0.0)
-    base = positive.groupby(s["customer_id"]).transform("sum")
-    s["weight"] = np.divide(positive, base, out=np.zeros(len(s)), where=base.to_numpy() > 0)
-    allocated = set(s.loc[s["weight"] > 0, "customer_id"])
-    cts = c["cost_to_serve"]
-    s["cost_to_serve"] = s["customer_id"].map(cts).to_numpy() * s["weight"]
-    # Customers none of whose products can carry cost: their cost to serve stays unallocated.
-    with_sales = set(s["customer_id"])
-    rest_ids = [cid for cid in c.index if cid not in allocated and (cts[cid] != 0 or cid not in with_sales)]
-    rest = pd.DataFrame({"customer_id": rest_ids, "product": NO_GROUP, "revenue": 0.0, "cogs": 0.0,
-                         "cost_to_serve": cts.reindex(rest_ids).to_numpy(dtype=float), "weight": 0.0})
-    u = pd.concat([s, rest], ignore_index=True) if len(rest) else s
-    u = u.rename(columns={"product": "group"})
-    # A customer's unallocated row and a sales row of product "—" would collide: sum them.
-    u = u.groupby(["group", "customer_id"], as_index=False)[["revenue", "cogs", "cost_to_serve"]].sum()
+    # Integer codes and numpy throughout: at 100,000 customers, Python-level work on text ids is slow.
+    c = pnl.customers.reset_index(drop=True)
+    ids = pd.Index(c["customer_id"])
+    n = len(c)
+    s = sales.assign(cust=ids.get_indexer(sales["customer_id"]))
+    s = s[s["cust"] >= 0]
+    cust = s["cust"].to_numpy()
+    products = s["product"].fillna(NO_GROUP).astype(str).to_numpy(dtype=object)
+    revenue = s["revenue"].to_numpy(dtype=float)
+    cogs = s["cogs"].to_numpy(dtype=float)
+    positive = np.clip(revenue, 0.0, None)
+    base = np.bincount(cust, weights=positive, minlength=n)
+    weight = np.divide(positive, base[cust], out=np.zeros(len(s)), where=base[cust] > 0)
+    cts = c["cost_to_serve"].to_numpy(dtype=float)
+    # Customers none of whose products can carry cost keep it unallocated (and those with neither
+    # sales nor cost keep a row, so that every customer of the P&L is somewhere).
+    has_sales = np.bincount(cust, minlength=n) > 0
+    rest = np.flatnonzero((base <= 0) & ((cts != 0) | ~has_sales))
+    unit_cust = np.concatenate([cust, rest])
+    unit_group = np.concatenate([products, np.full(len(rest), NO_GROUP, dtype=object)])
+    unit_weight = np.concatenate([weight, np.ones(len(rest))])
+    # Final order (group, then customer_id) computed on integer ranks, then applied once to arrays.
+    id_text = c["customer_id"].to_numpy(dtype=object)
+    id_rank = np.empty(n, dtype=np.int64)
+    id_rank[np.argsort(id_text, kind="stable")] = np.arange(n)
+    group_codes, _ = pd.factorize(unit_group, sort=True)
+    order = np.lexsort((id_rank[unit_cust], group_codes))
+    unit_cust, unit_group, unit_weight = unit_cust[order], unit_group[order], unit_weight[order]
+    unit_cost = np.concatenate([cts[cust] * weight, cts[rest]])[order]
+    # Text stays in object arrays: converting 100,000s of values to Arrow strings costs more than the rest.
+    u = pd.DataFrame({
+        "group": pd.Series(unit_group, dtype=object),
+        "customer_id": pd.Series(id_text[unit_cust], dtype=object),
+        **{col: pd.Series(c[col].to_numpy(dtype=object)[unit_cust], dtype=object) for col in _ATTRS},
+        "revenue": np.concatenate([revenue, np.zeros(len(rest))])[order],
+        "cogs": np.concatenate([cogs, np.zeros(len(rest))])[order],
+        "cost_to_serve": unit_cost,
+    })
+    collide = u.duplicated(["group", "customer_id"]).any()  # a product literally named "—" meets an unallocated row
+    if collide:
+        u = u.groupby(["group", "customer_id", *_ATTRS], as_index=False, dropna=False)[
+            ["revenue", "cogs", "cost_to_serve"]].sum()
     u["profit"] = u["revenue"] - u["cogs"] - u["cost_to_serve"]
-    u = u.join(c[list(_ATTRS)], on="customer_id")[list(UNIT_COLUMNS)]
-    weights = pd.concat([s[["customer_id", "product", "weight"]],
-                         pd.DataFrame({"customer_id": rest_ids, "product": NO_GROUP, "weight": 1.0})],
-                        ignore_index=True).rename(columns={"product": "group"})
-    costs = pnl.costs.merge(weights[weights["weight"] > 0], on="customer_id", how="inner")
+    u = u[list(UNIT_COLUMNS)]
+    w = pd.DataFrame({"cust": unit_cust, "group": pd.Series(unit_group, dtype=object), "weight": unit_weight})
+    k = pnl.costs.assign(cust=ids.get_indexer(pnl.costs["customer_id"]))
+    costs = k[k["cust"] >= 0].merge(w[w["weight"] > 0], on="cust", how="inner")
     costs["cost"] = costs["cost"] * costs["weight"]
-    costs = costs.groupby(["group", "customer_id", "activity"], as_index=False)["cost"].sum()
-    return Units("product", u.sort_values(["group", "customer_id"], ignore_index=True), costs)
+    costs = costs[["group", "customer_id", "activity", "cost"]]
+    if collide:  # pnl.costs has one row per customer and activity, so only a collision repeats a key
+        costs = costs.groupby(["group", "customer_id", "activity"], as_index=False, sort=False)["cost"].sum()
+    return Units("product", u, costs)
 
 
 def data_span(cur: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date] | None:
