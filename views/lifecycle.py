@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -79,7 +81,7 @@ if s.model_date is not None:
 # ------------------------------------------------------------------ transitions between two month ends
 months = list(s.data_months)
 if len(months) >= 2:
-    start_default = f.date_from - pd.Timedelta(days=1) if f.date_from else months[0]
+    start_default = f.date_from - dt.timedelta(days=1) if f.date_from else months[0]
     start_default = start_default if start_default in months else months[0]
     end_default = s.as_of if s.as_of in months else months[-1]
     if start_default >= end_default:
