@@ -224,3 +224,9 @@ def test_waterfall_for_a_segment_and_a_customer_found_by_name(app_db):
     assert at.selectbox(key="conc_bridge_customer").value == "C000141"
     assert plotly_specs(at)[1]["layout"]["title"]["text"].startswith("C000141 · ")
     assert any("customer?customer=C000141" in m.value for m in at.markdown)
+
+
+def test_no_customer_in_the_filter_says_so(app_db):
+    at = start("zh", page=PAGE, segment="Mass", plan="Annual contract")  # no mass-market customer has a contract
+    assert_ok(at)
+    assert [w.value for w in at.warning] == ["当前筛选下没有客户。请放宽筛选条件。"] and not at.metric
