@@ -14,8 +14,14 @@ DASH = "—"
 MINUS = "-"
 
 
-def _bad(v: float | None) -> bool:
-    return v is None or (isinstance(v, float) and not math.isfinite(v))
+def _bad(v: object) -> bool:
+    """True for values that have no number to show: None, NaN, infinities, pandas' NA and NaT."""
+    if v is None:
+        return True
+    try:
+        return not math.isfinite(float(v))  # type: ignore[arg-type]
+    except (TypeError, ValueError):  # pd.NA, pd.NaT and other non-numbers
+        return True
 
 
 def symbol(currency: str) -> str:

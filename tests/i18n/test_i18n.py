@@ -57,6 +57,9 @@ def test_money_formats():
     assert fmt.money(5, "XYZ", "en") == "XYZ 5"
     assert fmt.money(20_300_000, "CNY", "en", compact=True, signed=True) == "+¥20.3M"
     assert fmt.money(None) == "—" and fmt.money(float("nan")) == "—"
+    import pandas as pd
+
+    assert fmt.number(pd.NA) == "—" and fmt.money(pd.NA) == "—" and fmt.percent(pd.NA) == "—"
 
 
 def test_number_percent_date_formats():
