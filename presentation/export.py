@@ -77,6 +77,16 @@ def browser_path() -> str:
     raise ExportError("image export needs Chromium: install Debian's chromium package (apt-get install chromium)")
 
 
+def unavailable() -> str | None:
+    """Why chart images (and so decks and PDFs) cannot be made here, or None when they can."""
+    try:
+        browser_path()
+        font_file()
+    except ExportError as exc:
+        return str(exc)
+    return None
+
+
 def _ensure_server() -> None:
     """Start this process's one kaleido server (idempotent). Never downloads a browser."""
     global _started

@@ -41,6 +41,18 @@ def _use_story(s: saved.SavedStory) -> None:
         st.session_state[FLASH] = ("warning", t("pres.saved.dropped", steps=", ".join(s.dropped)))
 
 
+def _open(name: str) -> None:
+    """Button callback: open a saved story (before the script draws the widgets)."""
+    try:
+        with db.cursor(con) as cur:
+            s = saved.load(cur, name)
+    except ValueError:  # deleted meanwhile
+        st.session_state[FLASH] = ("warning", t("pres.saved.missing", name=name))
+        return
+    st.session_state[OPENED] = name
+    _use_story(s)
+
+
 if STEPS not in st.session_state:
     st.session_state[STEPS] = list(story.default_story())
 if st.session_state.get(THEME) not in ptheme.THEMES:  # first run, or the selected theme clicked off
@@ -227,10 +239,8 @@ with left.container(border=True):
     if names:
         chosen = b.selectbox(t("pres.saved.open"), names, key="pres_open_name", index=None,
                              placeholder=t("pres.saved.choose"), label_visibility="collapsed")
-        if chosen and st.button(t("pres.saved.load"), key="pres_load", icon=":material/folder_open:"):
-            with db.cursor(con) as cur:
-                _use_story(saved.load(cur, chosen))
-            st.rerun()
+        if chosen:  # a callback: the story's steps and theme go into widgets already drawn above
+            b.button(t("pres.saved.load"), key="pres_load", icon=":material/folder_open:", on_click=_open, args=(chosen,))
     else:
         b.caption(t("pres.saved.none"))
 
@@ -256,14 +266,20 @@ def _files(fmt: str):
     return build
 
 
+# Decks, PDFs and images need Chromium and the CJK fonts on the server: say so instead of failing on click.
+no_images = export.unavailable()
 with right.container(border=True):
     st.subheader(t("pres.export.title"))
     st.caption(t("pres.export.help"))
+    if no_images:
+        st.warning(t("pres.export.unavailable", reason=no_images))
     x1, x2, x3 = st.columns(3)
     x1.download_button(t("pres.export.pptx"), _files("pptx"), file_name=f"{stem}.pptx", mime=export.MIME["pptx"],
-                       key="pres_dl_pptx", on_click="ignore", icon=":material/co_present:", width="stretch")
+                       key="pres_dl_pptx", on_click="ignore", icon=":material/co_present:", width="stretch",
+                       disabled=bool(no_images))
     x2.download_button(t("pres.export.pdf"), _files("pdf"), file_name=f"{stem}.pdf", mime=export.MIME["pdf"],
-                       key="pres_dl_pdf", on_click="ignore", icon=":material/picture_as_pdf:", width="stretch")
+                       key="pres_dl_pdf", on_click="ignore", icon=":material/picture_as_pdf:", width="stretch",
+                       disabled=bool(no_images))
     x3.download_button(t("pres.export.xlsx"), _files("xlsx"), file_name=f"{stem}.xlsx", mime=export.MIME["xlsx"],
                        key="pres_dl_xlsx", on_click="ignore", icon=":material/table:", width="stretch")
 
@@ -282,10 +298,10 @@ if current is not None:
     y1, y2, y3, y4 = st.columns(4)
     y1.download_button(t("pres.export.png"), lambda s=current: export.chart_image(s, m_now, t, "png", theme),
                        file_name=f"{slide_stem}.png", mime=export.MIME["png"], key="pres_dl_png", on_click="ignore",
-                       icon=":material/image:", width="stretch")
+                       icon=":material/image:", width="stretch", disabled=bool(no_images))
     y2.download_button(t("pres.export.svg"), lambda s=current: export.chart_image(s, m_now, t, "svg", theme),
                        file_name=f"{slide_stem}.svg", mime=export.MIME["svg"], key="pres_dl_svg", on_click="ignore",
-                       icon=":material/draw:", width="stretch")
+                       icon=":material/draw:", width="stretch", disabled=bool(no_images))
     if current.appendix is not None:
         tb = current.appendix
         y3.download_button(t("common.download_csv"), export.table_csv(tb, m_now, t), file_name=f"{slide_stem}.csv",

@@ -37,6 +37,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "pres.export.title": ("导出讲义", "Hand-outs"),
     "pres.export.help": ("整套演示（所选图表与当前筛选）导出为演示文稿、PDF 或 Excel 表格；点击后生成，可能需要半分钟。",
                          "The whole story (these charts under these filters) as a deck, a PDF or Excel tables; built when clicked, which may take half a minute."),
+    "pres.export.unavailable": ("本服务器无法生成图片、演示文稿和 PDF（Excel 与 CSV 仍可下载）：{reason}",
+                                "This server cannot make images, decks or PDFs (Excel and CSV still work): {reason}"),
     "pres.export.pptx": ("PPT 演示文稿", "PowerPoint"),
     "pres.export.pdf": ("PDF 讲义", "PDF"),
     "pres.export.xlsx": ("Excel 表格", "Excel tables"),

@@ -94,9 +94,8 @@ def test_empty_selection_draws_without_error(story_store):
     assert slides[0].takeaway == "No customer data under these filters."
 
 
-@pytest.mark.parametrize("lang", ["zh", "en"])
-def test_every_step_on_the_demo_store_agrees_with_the_report(demo_con, lang):
-    t = Translator(lang, db.currency(demo_con))
+def test_every_step_on_the_demo_store_agrees_with_the_report(demo_con):
+    t = Translator("zh", db.currency(demo_con))  # English is drawn by the AppTest of the page
     with db.cursor(demo_con) as cur:
         f = Filters(*filters.default_period(filters.data_bounds(cur)))
         slides = story.slides(cur, f, t, story.step_keys())

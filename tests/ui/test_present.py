@@ -118,3 +118,26 @@ def test_bad_name_is_refused(app_db):
     at = start("en", page=PAGE)
     at.button(key="pres_save").click().run()
     assert any("a story needs a name" in e.value for e in at.error)
+
+
+def test_open_a_saved_story_from_the_list(app_db):
+    con = _app_connection()
+    saved.save(con, "regions", ["profit_bridge", "monthly"], Filters(regions=("East",)), theme="dark")
+    at = start("en", page=PAGE)
+    at.selectbox(key="pres_open_name").set_value("regions").run()
+    at.button(key="pres_load").click().run()
+    assert_ok(at)
+    assert at.multiselect(key="pres_steps").value == ["profit_bridge", "monthly"]
+    assert at.multiselect(key="flt_regions").value == ["East"]
+    assert at.query_params["story"] in ("regions", ["regions"])
+    assert any(h.value.startswith("1. From revenue to customer profit") for h in at.subheader)
+
+
+def test_without_chromium_the_page_says_so_and_keeps_tables(app_db, monkeypatch):
+    monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chromium")
+    at = start("en", page=PAGE)
+    assert_ok(at)
+    assert any("cannot make images, decks or PDFs" in w.value for w in at.warning)
+    buttons = {b.proto.label: b for b in at.get("download_button")}
+    assert buttons["PowerPoint"].proto.disabled and buttons["Image PNG"].proto.disabled
+    assert not buttons["Excel tables"].proto.disabled
