@@ -128,6 +128,7 @@ def _style(presenting: bool) -> None:
             '[data-testid="stMainBlockContainer"], .block-container'
             " { padding-top: 1.2rem !important; padding-bottom: 0.5rem !important; max-width: 100% !important; }",
             "h1 { font-size: 2.9rem !important; }",
+            ".st-key-pres_page_up, .st-key-pres_page_down { display: none !important; }",
             '[data-testid="stMetricValue"] { font-size: 2.6rem !important; }',
             '[data-testid="stMetricLabel"] p { font-size: 1.15rem !important; }',
         ]
@@ -175,6 +176,9 @@ def _nav(presenting: bool) -> None:
         cols[2].button(t("pres.exit"), key="pres_exit", on_click=_show, args=(False,), shortcut="Esc",
                        width="stretch", icon=":material/close:")
         cols[3].caption(t("pres.keys_hint"))
+        # Presenter remotes send Page Up / Page Down: the same steps, on buttons kept out of sight.
+        cols[3].button(t("pres.prev"), key="pres_page_up", on_click=_move, args=(-1,), shortcut="PageUp")
+        cols[3].button(t("pres.next"), key="pres_page_down", on_click=_move, args=(1,), shortcut="PageDown")
 
 
 if st.session_state[SHOWING] and steps:

@@ -16,7 +16,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "pres.prev": ("上一张", "Previous"),
     "pres.next": ("下一张", "Next"),
     "pres.exit": ("退出演示", "Exit"),
-    "pres.keys_hint": ("键盘：← → 翻页，Esc 退出", "Keys: ← → to step, Esc to exit"),
+    "pres.keys_hint": ("键盘：← → 或 PageUp/PageDown（翻页笔）翻页，Esc 退出", "Keys: ← → or Page Up/Down (presenter remote) to step, Esc to exit"),
     "pres.not_yet": ("以下图表所在页面尚未就绪，暂不可选：{steps}", "Not available yet (their pages are still being built): {steps}"),
     "pres.no_steps": ("请至少选择一张图表。", "Choose at least one chart."),
     "pres.step_failed": ("“{step}”无法绘制：{error}", "“{step}” cannot be drawn: {error}"),

@@ -1,4 +1,5 @@
-"""The Present page in Chromium: no sidebar while presenting, arrow keys step, Esc exits, the deck downloads.
+"""The Present page in Chromium: no sidebar while presenting, arrow keys (and a remote's Page Up/Down)
+step, Esc exits, the deck downloads.
 
 Screenshots go to artifacts/screenshots/present_*.png.
 """
@@ -32,7 +33,9 @@ def test_keyboard_steps_through_the_story(app_url, browser):
         assert not page.locator('[data-testid="stSidebar"]').is_visible()
         assert page.locator(".js-plotly-plot").count() == 1
         page.screenshot(path=SHOTS / "present_show_zh.png")
-        for key, title in (("ArrowRight", titles[1]), ("ArrowLeft", titles[0]), ("Escape", zh("pres.title"))):
+        steps = (("ArrowRight", titles[1]), ("ArrowLeft", titles[0]), ("PageDown", titles[1]),  # a presenter remote
+                 ("PageUp", titles[0]), ("Escape", zh("pres.title")))
+        for key, title in steps:
             driver.wait_rendered(page)  # a key pressed while the page still runs could be taken for the old one
             page.keyboard.press(key)
             expect(heading).to_have_text(title, timeout=60_000)
