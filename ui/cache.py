@@ -68,6 +68,8 @@ def _freeze(value: Any) -> Any:
 def _thaw(value: Any) -> Any:
     if isinstance(value, _FrozenDict):
         return {k: _thaw(v) for k, v in value}
+    if type(value) is tuple:  # lists were frozen into tuples; their items may be frozen dicts
+        return tuple(_thaw(v) for v in value)
     return value
 
 
