@@ -197,7 +197,7 @@ def delim_label(d: str | None) -> str:
 
 def describe(sn: ingest.Sniff) -> str:
     if sn.kind == "xlsx":
-        return t("data.detected_xlsx", sheet=sn.sheet, line=sn.header_row + 1, columns=len(sn.columns))
+        return t("data.detected_xlsx", sheet=md_escape(sn.sheet), line=sn.header_row + 1, columns=len(sn.columns))
     if sn.kind == "parquet":
         return t("data.detected_parquet", rows=t.num(sn.rows_estimate or 0), columns=len(sn.columns))
     return t("data.detected", kind=t("data.kind.csv"), encoding=enc_label(sn.encoding),
@@ -245,7 +245,7 @@ def mapping_widgets(table: str, sn: ingest.Sniff, sig: str) -> ingest.Mapping:
     if c2.button(t("data.map.save"), key=f"data_mapsave_btn_{table}", width="stretch"):
         try:
             ingest.save_mapping(cache.connection(), name, table, mapping)
-            flash("success", t("data.map.saved_ok", name=name.strip()))
+            flash("success", t("data.map.saved_ok", name=md_escape(name.strip())))
             st.rerun()
         except ingest.IngestError as exc:
             st.error(err_text(exc))
