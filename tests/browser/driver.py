@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "artifacts" / "screenshots"
+DEFAULT_PAGE = "overview"  # served at the root URL (the first page of st.navigation)
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -56,6 +59,25 @@ def server(db_path: Path, log: Path) -> Iterator[str]:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+def page_url(base: str, name: str, query: str = "") -> str:
+    """The URL of the page ``name`` (a views/ file stem) with a query string."""
+    return f"{base}/{'' if name == DEFAULT_PAGE else name}?{query}"
+
+
+@contextlib.contextmanager
+def app_on_copy(store: Path, work: Path, prepare: Callable[[Path], None] | None = None) -> Iterator[str]:
+    """The app on a private copy of ``store`` (optionally changed by ``prepare``), in folder ``work``."""
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"{CHROMIUM} is missing: install Debian's chromium (scripts/test.sh does)")
+    db_path = work / "app.duckdb"
+    shutil.copy(store, db_path)
+    if prepare is not None:
+        prepare(db_path)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with server(db_path, work / "streamlit.log") as url:
+        yield url
 
 
 @contextlib.contextmanager

@@ -5,39 +5,14 @@ Screenshots go to artifacts/screenshots/ (look at them: a page not looked at is 
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
 from tests.browser import driver
 
 pytestmark = pytest.mark.browser
-SHOTS = driver.ROOT / "artifacts" / "screenshots"
+SHOTS = driver.SHOTS
 PAGES = sorted(p.stem for p in (driver.ROOT / "views").glob("*.py"))
-DEFAULT_PAGE = "overview"  # served at the root URL (st.Page(default=True))
-
-
-def page_url(base: str, name: str, query: str) -> str:
-    return f"{base}/{'' if name == DEFAULT_PAGE else name}?{query}"
-
-
-@pytest.fixture(scope="module")
-def app_url(demo_path: Path, tmp_path_factory: pytest.TempPathFactory):
-    if not Path(driver.CHROMIUM).exists():
-        pytest.fail(f"{driver.CHROMIUM} is missing: install Debian's chromium (scripts/test.sh does)")
-    work = tmp_path_factory.mktemp("browser")
-    db_path = work / "app.duckdb"
-    shutil.copy(demo_path, db_path)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with driver.server(db_path, work / "streamlit.log") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with driver.browser() as b:
-        yield b
+page_url = driver.page_url
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

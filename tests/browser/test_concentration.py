@@ -3,7 +3,6 @@ profit card, and Plotly selections on the curve and on the group bars narrow the
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,26 +11,19 @@ from playwright.sync_api import expect
 from tests.browser import driver
 
 pytestmark = pytest.mark.browser
-SHOTS = driver.ROOT / "artifacts" / "screenshots"
+SHOTS = driver.SHOTS
 REBATE_ROW = 3  # editor rows are sorted by activity: delivery, onsite_support, payment_terms, rebate, …
 NEW_COST_COLUMN = 4  # name, unit, current cost, valid from, new cost, new valid-from
 
 
 @pytest.fixture(scope="module")
-def page(demo_path: Path, tmp_path_factory: pytest.TempPathFactory):
-    if not Path(driver.CHROMIUM).exists():
-        pytest.fail(f"{driver.CHROMIUM} is missing: install Debian's chromium (scripts/test.sh does)")
-    work = tmp_path_factory.mktemp("browser_conc")
-    db_path = work / "app.duckdb"
-    shutil.copy(demo_path, db_path)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with driver.server(db_path, work / "streamlit.log") as url, driver.browser() as b:
-        p = b.new_page(viewport={"width": 1500, "height": 1800})
-        p.set_default_timeout(60_000)
-        p.goto(f"{url}/concentration?lang=en")
-        driver.wait_rendered(p)
-        yield p
-        p.close()
+def page(app_url, browser):
+    p = browser.new_page(viewport={"width": 1500, "height": 1800})
+    p.set_default_timeout(60_000)
+    p.goto(f"{app_url}/concentration?lang=en")
+    driver.wait_rendered(p)
+    yield p
+    p.close()
 
 
 def _total_profit(page) -> str:

@@ -3,13 +3,12 @@ hostile feedback text that must stay text (no script runs, no markup is made).""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from tests.browser import driver
-from tests.browser.test_browser import SHOTS, browser, page_url  # noqa: F401  (fixture)
+from tests.browser.driver import SHOTS, page_url
 from tests.browser.test_lifecycle import ready
 from tests.ui.test_customer import add_feedback
 
@@ -21,20 +20,14 @@ HOSTILE = "<script>window.__pwned = 1</script><img src=x onerror=\"window.__pwne
 @pytest.fixture(scope="module")
 def app_url(demo_path: Path, tmp_path_factory: pytest.TempPathFactory):
     """The app on a copy of the demo store with one hostile feedback text for :data:`CID`."""
-    if not Path(driver.CHROMIUM).exists():
-        pytest.fail(f"{driver.CHROMIUM} is missing: install Debian's chromium (scripts/test.sh does)")
-    work = tmp_path_factory.mktemp("browser_customer")
-    db_path = work / "app.duckdb"
-    shutil.copy(demo_path, db_path)
-    add_feedback(db_path, CID, HOSTILE)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with driver.server(db_path, work / "streamlit.log") as url:
+    with driver.app_on_copy(demo_path, tmp_path_factory.mktemp("browser_customer"),
+                            prepare=lambda db_path: add_feedback(db_path, CID, HOSTILE)) as url:
         yield url
 
 
 @pytest.mark.parametrize(("lang", "stage_label", "feedback_tab"), [("zh", "生命周期阶段", "反馈"),
                                                                     ("en", "Lifecycle stage", "Feedback")])
-def test_link_opens_the_customer_and_text_stays_text(app_url, browser, lang, stage_label, feedback_tab):  # noqa: F811
+def test_link_opens_the_customer_and_text_stays_text(app_url, browser, lang, stage_label, feedback_tab):
     page = browser.new_page(viewport={"width": 1500, "height": 3000})
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -58,7 +51,7 @@ def test_link_opens_the_customer_and_text_stays_text(app_url, browser, lang, sta
         page.close()
 
 
-def test_search_opens_a_customer(app_url, browser):  # noqa: F811
+def test_search_opens_a_customer(app_url, browser):
     page = browser.new_page(viewport={"width": 1500, "height": 2000})
     try:
         page.goto(page_url(app_url, "customer", "lang=en"))
@@ -78,7 +71,7 @@ def test_search_opens_a_customer(app_url, browser):  # noqa: F811
         page.close()
 
 
-def test_unknown_id(app_url, browser):  # noqa: F811
+def test_unknown_id(app_url, browser):
     page = browser.new_page(viewport={"width": 1500, "height": 1200})
     try:
         page.goto(page_url(app_url, "customer", "lang=zh&customer=NOPE-1"))

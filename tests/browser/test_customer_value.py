@@ -7,12 +7,12 @@ import re
 import pytest
 
 from tests.browser import driver
-from tests.browser.test_browser import SHOTS, app_url  # noqa: F401  (the server fixture)
+from tests.browser.driver import SHOTS
 
 pytestmark = pytest.mark.browser
 
 
-def test_tier_cell_lists_its_customers_in_both_languages(app_url):  # noqa: F811  (the imported fixture)
+def test_tier_cell_lists_its_customers_in_both_languages(app_url):
     with driver.browser() as b:
         page = b.new_page(viewport={"width": 1500, "height": 2400})
         try:

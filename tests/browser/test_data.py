@@ -3,29 +3,14 @@ and see the Overview's figures change; then undo and see them come back."""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
 from tests.browser import driver
 
 pytestmark = pytest.mark.browser
-SHOTS = driver.ROOT / "artifacts" / "screenshots"
+SHOTS = driver.SHOTS
 BIG_SALE = ("交易编号,客户编号,交易日期,产品,数量,收入,成本\n"
             "BR-1,C000001,2026年6月15日,宽带,1,\"￥90,000,000.00\",1000\n").encode("gbk")
-
-
-@pytest.fixture(scope="module")
-def app_url(demo_path: Path, tmp_path_factory: pytest.TempPathFactory):
-    if not Path(driver.CHROMIUM).exists():
-        pytest.fail(f"{driver.CHROMIUM} is missing: install Debian's chromium (scripts/test.sh does)")
-    work = tmp_path_factory.mktemp("browser_data")
-    db_path = work / "app.duckdb"
-    shutil.copy(demo_path, db_path)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with driver.server(db_path, work / "streamlit.log") as url:
-        yield url
 
 
 def revenue(page) -> str:

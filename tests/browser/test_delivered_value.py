@@ -11,7 +11,7 @@ import re
 import pytest
 
 from tests.browser import driver
-from tests.browser.test_browser import SHOTS, app_url, browser, page_url  # noqa: F401  (fixtures)
+from tests.browser.driver import SHOTS, page_url
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +20,7 @@ def _map(page, title: str):
     return page.locator(f'.js-plotly-plot:has-text("{title}")')
 
 
-def test_box_selection_lists_the_customers(app_url, browser):  # noqa: F811
+def test_box_selection_lists_the_customers(app_url, browser):
     page = browser.new_page(viewport={"width": 1500, "height": 2400})
     try:
         page.goto(page_url(app_url, "delivered_value", "lang=en"))
@@ -54,7 +54,7 @@ def test_box_selection_lists_the_customers(app_url, browser):  # noqa: F811
         page.close()
 
 
-def test_period_slider_steps_the_map_in_chinese(app_url, browser):  # noqa: F811
+def test_period_slider_steps_the_map_in_chinese(app_url, browser):
     page = browser.new_page(viewport={"width": 1500, "height": 2400})
     try:
         page.goto(page_url(app_url, "delivered_value", "lang=zh&segment=Corporate"))

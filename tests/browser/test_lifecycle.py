@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser import driver
-from tests.browser.test_browser import SHOTS, app_url, browser, page_url  # noqa: F401  (fixtures)
+from tests.browser.driver import SHOTS, page_url
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +24,7 @@ def _metric(page, label: str) -> str:
     return card.locator('[data-testid="stMetricValue"]').inner_text()
 
 
-def test_lifecycle_in_chinese(app_url, browser):  # noqa: F811
+def test_lifecycle_in_chinese(app_url, browser):
     page = browser.new_page(viewport={"width": 1500, "height": 3600})
     try:
         page.goto(page_url(app_url, "lifecycle", "lang=zh"))
@@ -40,7 +40,7 @@ def test_lifecycle_in_chinese(app_url, browser):  # noqa: F811
         page.close()
 
 
-def test_lifecycle_link_and_rules_in_english(app_url, browser):  # noqa: F811
+def test_lifecycle_link_and_rules_in_english(app_url, browser):
     page = browser.new_page(viewport={"width": 1500, "height": 3600})
     try:
         page.goto(page_url(app_url, "lifecycle", "lang=en"))

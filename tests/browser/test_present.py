@@ -12,13 +12,9 @@ from playwright.sync_api import expect
 from i18n import Translator
 from presentation import story
 from tests.browser import driver
-from tests.browser import test_browser as every_page
 
 pytestmark = pytest.mark.browser
-SHOTS = every_page.SHOTS
-# The same fixtures as the every-page test: a streamlit server on a copy of the demo store, and Chromium.
-app_url = every_page.app_url
-browser = every_page.browser
+SHOTS = driver.SHOTS
 
 
 def test_keyboard_steps_through_the_story(app_url, browser):

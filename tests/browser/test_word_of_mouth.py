@@ -3,15 +3,12 @@ redraws the volumes, the curve window switch keeps the page whole, and the langu
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
 from tests.browser import driver
 
 pytestmark = pytest.mark.browser
-SHOTS = driver.ROOT / "artifacts" / "screenshots"
+SHOTS = driver.SHOTS
 CHARTS = 7
 
 
@@ -26,20 +23,13 @@ def _points(page, chart: int = 0) -> int:
 
 
 @pytest.fixture(scope="module")
-def page(demo_path: Path, tmp_path_factory: pytest.TempPathFactory):
-    if not Path(driver.CHROMIUM).exists():
-        pytest.fail(f"{driver.CHROMIUM} is missing: install Debian's chromium (scripts/test.sh does)")
-    work = tmp_path_factory.mktemp("browser_wom")
-    db_path = work / "app.duckdb"
-    shutil.copy(demo_path, db_path)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with driver.server(db_path, work / "streamlit.log") as url, driver.browser() as b:
-        p = b.new_page(viewport={"width": 1500, "height": 2400})
-        p.set_default_timeout(120_000)
-        p.goto(f"{url}/word_of_mouth?lang=en")
-        _wait_charts(p)
-        yield p
-        p.close()
+def page(app_url, browser):
+    p = browser.new_page(viewport={"width": 1500, "height": 2400})
+    p.set_default_timeout(120_000)
+    p.goto(f"{app_url}/word_of_mouth?lang=en")
+    _wait_charts(p)
+    yield p
+    p.close()
 
 
 def test_charts_alerts_and_tables_render(page):
