@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
+from analytics import concentration as conc
 from analytics import customer360 as c360
 from analytics import customer_value
 from charts import customer360 as c360_charts
@@ -52,10 +53,32 @@ def search_box() -> None:
         st.caption(t("c360.more_matches", n=c360.SEARCH_LIMIT))
 
 
+def starting_points() -> None:
+    """With no customer chosen: the filter's most profitable and most loss-making customers, as links."""
+    cols = st.columns(2)
+    for col, kind in zip(cols, ("top", "loss"), strict=True):
+        tab = cache.run(conc.customer_table, f, kind, 10)
+        with col:
+            st.subheader(t(f"c360.start.{kind}"))
+            if tab.frame.empty:
+                st.caption(t("c360.start.none"))
+                continue
+            rows = tab.frame[["customer_id", "name", "segment", "profit"]].assign(
+                segment=lambda d: [t.value("segment", v) for v in d["segment"]])
+            st.dataframe(
+                components.with_customer_links(rows, ctx.lang, f), hide_index=True, width="stretch",
+                column_config={
+                    "customer_id": components.customer_link_config(t("common.customer_id")),
+                    "name": t("common.name"), "segment": t("common.segment"),
+                    "profit": st.column_config.NumberColumn(t("common.profit"), format=money_format),
+                })
+
+
 customer_id = (st.query_params.get(PARAM) or "").strip()
 if not customer_id:
     components.page_header(t("c360.title"), t, f, t("c360.intro"))
     search_box()
+    starting_points()
     st.stop()
 
 try:

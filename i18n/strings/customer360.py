@@ -120,4 +120,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "c360.feedback.caption": ("反馈内容按原文显示（不作为格式或代码解释）。", "Feedback text is shown as written (never interpreted as formatting or code)."),
     "c360.note.no_values": ("无法计算客户价值（数据不足）。", "Customer value could not be computed (too few data)."),
     "c360.note.capped": ("交易或作业过多，列表只显示最近的记录。", "Too many transactions or activities: the lists show the latest ones."),
+    "c360.start.top": ("本期利润最高的客户", "Most profitable customers this period"),
+    "c360.start.loss": ("本期亏损最多的客户", "Customers losing most this period"),
+    "c360.start.none": ("当前筛选下没有此类客户。", "No such customers under these filters."),
 }

@@ -111,3 +111,22 @@ def test_customer_links_from_the_lifecycle_page_open_here(app_db):
     assert_ok(opened)
     assert opened.title[0].value == _report(app_db, cid).name
     assert metrics(opened)["Lifecycle stage"] == "Dormant"
+
+
+
+def test_without_a_customer_the_page_offers_starting_points(app_db, demo_con):
+    """No id: the filter's ten most profitable and ten most loss-making customers, as links here."""
+    from analytics import profit
+
+    at = start("en", page="views/customer.py")
+    assert_ok(at)
+    assert [s.value for s in at.main.subheader] == ["Most profitable customers this period",
+                                               "Customers losing most this period"]
+    top, loss = (df.value for df in at.dataframe)
+    with db.cursor(demo_con) as cur:  # the same data as the app's copy
+        pnl = profit.customer_pnl(cur, Filters("2025-11-01", "2026-10-31")).customers
+    expect_top = pnl.head(10)["customer_id"].tolist()
+    expect_loss = pnl.sort_values(["profit", "customer_id"]).head(10)["customer_id"].tolist()
+    assert [v.split("customer=")[1].split("&")[0] for v in top["customer_id"]] == expect_top
+    assert [v.split("customer=")[1].split("&")[0] for v in loss["customer_id"]] == expect_loss
+    assert all(v.startswith("customer?customer=") for v in top["customer_id"])
