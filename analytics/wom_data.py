@@ -1,0 +1,395 @@
+"""Word of mouth, the data: NPS, the feedback in scope, exposure, daily region data and the
+series per day, week or month (DOMAIN.md §3).
+
+Every public name here is also importable from :mod:`analytics.word_of_mouth`, the page's module;
+the response curve (:mod:`analytics.wom_response`) and the turning points
+(:mod:`analytics.wom_turning`) build on these functions.
+
+Definitions
+-----------
+* **NPS** = % promoters (scores 9–10) − % detractors (scores 0–6), over feedback rows that carry a
+  score; passives (7–8) count in the denominator only. None without responses.
+* **Exposure** (customers at risk): on day *d*, the customers of the filter with at least one
+  transaction in the trailing 12 months, i.e. in (*d* − 365 days, *d*]. Summed over days it gives
+  customer-days; rates are events per 1,000 customer-days. During the store's first 365 days the
+  trailing window is cut off by the start of the data, so exposure is understated there; those
+  days are flagged (``full_window`` False) and left out of the response curve and of rate-based
+  turning points.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analytics import filters, schema
+from analytics.filters import Filters
+
+GRANULARITIES = ("day", "week", "month")
+SERIES = ("praise", "complaints", "other", "nps")
+COUNT_SERIES = ("praise", "complaints", "other")
+# Dimensions of the breakdowns: customer attributes (exposure can be split by them) and feedback attributes.
+CUSTOMER_DIMENSIONS = {"region": "c.region", "segment": "c.segment"}
+FEEDBACK_DIMENSIONS = {"feedback_channel": "fb.channel", "topic": "fb.topic"}
+DIMENSIONS = (*CUSTOMER_DIMENSIONS, *FEEDBACK_DIMENSIONS)
+
+EXPOSURE_DAYS = 365
+_NONE = "\x00"  # stands for a NULL group inside pandas reshapes
+PER = 1000.0  # rates are per 1,000 customer-days
+MONTH_DAYS = 30.4375
+
+
+# ----------------------------------------------------------------------------------- NPS
+@dataclass(frozen=True)
+class NpsResult:
+    """NPS in points (−100 … 100; None without responses) and the counts behind it."""
+
+    nps: float | None
+    responses: int
+    promoters: int
+    passives: int
+    detractors: int
+
+
+def nps_from_counts(promoters: int, passives: int, detractors: int) -> NpsResult:
+    """NPS from the three counts; None when there are no responses."""
+    n = promoters + passives + detractors
+    value = 100.0 * (promoters - detractors) / n if n else None
+    return NpsResult(value, n, promoters, passives, detractors)
+
+
+def feedback_scope_sql(f: Filters, columns: str = "fb.*") -> tuple[str, dict[str, object]]:
+    """Feedback rows of the filter's customers and period, as SQL (alias ``fb``, customers ``c``) and parameters.
+
+    ``columns`` is the select list (default every feedback column).
+    """
+    period, params = f.period_sql("fb.feedback_date")
+    cust, p2 = f.customer_sql("c")
+    params.update(p2)
+    sql = (f"SELECT {columns} FROM {schema.FEEDBACK} fb JOIN {schema.CUSTOMERS} c USING (customer_id) "
+           f"WHERE {period} AND {cust}")
+    return sql, params
+
+
+def nps(cur: duckdb.DuckDBPyConnection, f: Filters) -> NpsResult:
+    """NPS of the feedback in the filter (see module docstring)."""
+    scope, params = feedback_scope_sql(f)
+    row = cur.execute(
+        f"""SELECT count(*) FILTER (WHERE nps_score >= 9), count(*) FILTER (WHERE nps_score BETWEEN 7 AND 8),
+                   count(*) FILTER (WHERE nps_score <= 6)
+            FROM ({scope}) WHERE nps_score IS NOT NULL""",
+        params,
+    ).fetchone()
+    return nps_from_counts(int(row[0]), int(row[1]), int(row[2]))
+
+
+def nps_values(promoters: np.ndarray | pd.Series, detractors: np.ndarray | pd.Series,
+               responses: np.ndarray | pd.Series) -> np.ndarray:
+    """Vectorised NPS in points; NaN where there are no responses."""
+    p, d, n = (np.asarray(a, dtype=float) for a in (promoters, detractors, responses))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(n > 0, 100.0 * (p - d) / n, np.nan)
+
+
+# ------------------------------------------------------------------------- daily data
+def resolve(cur: duckdb.DuckDBPyConnection, f: Filters) -> Filters:
+    """The filter with open period ends set to the data's first and last transaction dates (as the
+    Overview does), or to the feedback's dates when there are no transactions."""
+    bounds = filters.data_bounds(cur)
+    if bounds is None:
+        row = cur.execute(f"SELECT min(feedback_date), max(feedback_date) FROM {schema.FEEDBACK}").fetchone()
+        bounds = None if row[0] is None else (row[0], row[1])
+    return f.resolved(bounds)
+
+
+def _check_dimension(by: str | None) -> None:
+    if by is not None and by not in DIMENSIONS:
+        raise ValueError(f"unknown breakdown {by!r}; use one of {', '.join(DIMENSIONS)}")
+
+
+def _check_granularity(granularity: str) -> None:
+    if granularity not in GRANULARITIES:
+        raise ValueError(f"unknown granularity {granularity!r}; use one of {', '.join(GRANULARITIES)}")
+
+
+def _days(f: Filters) -> pd.DatetimeIndex:
+    if f.date_from is None or f.date_to is None:
+        return pd.DatetimeIndex([], name="day")
+    return pd.date_range(f.date_from, f.date_to, freq="D", name="day")
+
+
+def feedback_daily(cur: duckdb.DuckDBPyConnection, f: Filters, by: str | None = None) -> pd.DataFrame:
+    """Feedback counts per day (and group) for the filter.
+
+    Returns ``day`` (datetime64), ``group`` (only with ``by``), ``praise, complaints, other,
+    promoters, passives, detractors``. Days without feedback are absent.
+    """
+    _check_dimension(by)
+    expr = {**CUSTOMER_DIMENSIONS, **FEEDBACK_DIMENSIONS}.get(by or "", "NULL")
+    scope, params = feedback_scope_sql(f, f"fb.feedback_date, fb.kind, fb.nps_score, {expr} AS grp")
+    df = cur.execute(f"""
+        SELECT feedback_date AS day, grp,
+               count(*) FILTER (WHERE kind = 'praise') AS praise,
+               count(*) FILTER (WHERE kind = 'complaint') AS complaints,
+               count(*) FILTER (WHERE kind = 'other') AS other,
+               count(*) FILTER (WHERE nps_score >= 9) AS promoters,
+               count(*) FILTER (WHERE nps_score BETWEEN 7 AND 8) AS passives,
+               count(*) FILTER (WHERE nps_score <= 6) AS detractors
+        FROM ({scope}) s GROUP BY ALL ORDER BY 1, 2""", params).df()
+    df["day"] = pd.to_datetime(df["day"])
+    for col in ("praise", "complaints", "other", "promoters", "passives", "detractors"):
+        df[col] = df[col].astype("int64")
+    if by is None:
+        return df.drop(columns="grp")
+    return df.rename(columns={"grp": "group"})
+
+
+def exposure(cur: duckdb.DuckDBPyConnection, f: Filters, by: str | None = None) -> pd.DataFrame:
+    """Customers at risk per day of the (resolved) period: a transaction in the trailing 365 days.
+
+    Parameters
+    ----------
+    by : None, ``"region"`` or ``"segment"`` (a customer attribute).
+
+    Returns ``day``, ``group`` (only with ``by``), ``customers`` (customers at risk that day) and
+    ``full_window`` (False while the trailing window reaches before the store's first transaction,
+    where exposure is understated). Every day of the period is present (0 customers where none).
+    """
+    if by is not None and by not in CUSTOMER_DIMENSIONS:
+        raise ValueError(f"exposure can be split by {', '.join(CUSTOMER_DIMENSIONS)} only, not {by!r}")
+    days = _days(f)
+    cols = ["day", *(["group"] if by else []), "customers", "full_window"]
+    bounds = filters.data_bounds(cur)
+    if bounds is None or days.empty:
+        empty = pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
+        return empty.astype({"day": days.dtype, "customers": "int64", "full_window": bool})
+    lo = f.date_from - dt.timedelta(days=EXPOSURE_DAYS)
+    cust, params = f.customer_sql("c")
+    params.update({"wom_lo": lo, "wom_hi": f.date_to})
+    grp = CUSTOMER_DIMENSIONS[by] if by else "NULL"
+    # Each transaction covers [tx_date, tx_date + 365); cutting a customer's coverage at their next
+    # transaction makes the spans disjoint, so +1/−1 events summed over days count customers once.
+    ev = cur.execute(f"""
+        WITH tx AS (
+            SELECT DISTINCT t.customer_id, t.tx_date, {grp} AS grp
+            FROM {schema.TRANSACTIONS} t JOIN {schema.CUSTOMERS} c USING (customer_id)
+            WHERE t.tx_date > $wom_lo AND t.tx_date <= $wom_hi AND {cust}),
+        spans AS (
+            SELECT grp, tx_date AS s,
+                   least(coalesce(lead(tx_date) OVER (PARTITION BY customer_id ORDER BY tx_date), tx_date + {EXPOSURE_DAYS}),
+                         tx_date + {EXPOSURE_DAYS}) AS e
+            FROM tx)
+        SELECT grp, d AS day, sum(delta) AS delta
+        FROM (SELECT grp, s AS d, 1 AS delta FROM spans UNION ALL SELECT grp, e AS d, -1 AS delta FROM spans) x
+        GROUP BY ALL""", params).df()
+    ev["day"] = pd.to_datetime(ev["day"])
+    # NULL groups (customers without a region) keep a place of their own under a sentinel name.
+    ev["grp"] = ev["grp"].astype(object).where(ev["grp"].notna(), _NONE) if by else _NONE
+    full_from = pd.Timestamp(bounds[0]) + pd.Timedelta(days=EXPOSURE_DAYS - 1)
+    all_days = pd.date_range(lo + dt.timedelta(days=1), f.date_to, freq="D")
+    wide = (ev.groupby(["day", "grp"])["delta"].sum().unstack("grp", fill_value=0)
+            .reindex(all_days, fill_value=0).cumsum().loc[days])
+    if by is None:
+        out = pd.DataFrame({"day": days, "customers": wide.sum(axis=1).to_numpy() if wide.shape[1] else 0})
+    else:
+        wide.index.name, wide.columns.name = "day", "group"
+        out = wide.stack().rename("customers").reset_index()
+        out["group"] = out["group"].astype(object).where(out["group"] != _NONE, None)
+        out = out.sort_values(["day", "group"], kind="stable", ignore_index=True,
+                              key=lambda c: c.astype(str) if c.name == "group" else c)
+    out["customers"] = out["customers"].astype("int64")
+    out["full_window"] = out["day"] >= full_from
+    return out[cols]
+
+
+def quality_daily(cur: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Service-quality index per region and day of the period: ``day, region, quality``.
+
+    Only regions of the filter's customers (and, with a region filter, those regions).
+    """
+    period, params = f.period_sql("q.quality_date")
+    cust, p2 = f.customer_sql("c")
+    params.update(p2)
+    df = cur.execute(f"""
+        SELECT q.quality_date AS day, q.region, q.quality_index AS quality
+        FROM {schema.SERVICE_QUALITY} q
+        WHERE {period} AND q.region IN (SELECT DISTINCT c.region FROM {schema.CUSTOMERS} c WHERE {cust})
+        ORDER BY 1, 2""", params).df()
+    df["day"] = pd.to_datetime(df["day"])
+    return df
+
+
+def region_days(cur: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """One row per region and day of the resolved period: feedback counts, exposure and quality.
+
+    Returns ``day, region, praise, complaints, other, promoters, passives, detractors, customers,
+    full_window, quality`` (quality NaN where the region has no index that day). Regions come from
+    the exposure, the feedback and the quality tables together.
+    """
+    f = resolve(cur, f)
+    counts = ["praise", "complaints", "other", "promoters", "passives", "detractors"]
+    fb = feedback_daily(cur, f, "region")
+    ex = exposure(cur, f, "region")
+    q = quality_daily(cur, f)
+    days = _days(f)
+    regions = sorted({*ex["group"].dropna(), *fb["group"].dropna(), *q["region"].dropna()})
+    grid = pd.MultiIndex.from_product([days, regions], names=["day", "region"]).to_frame(index=False)
+    out = grid.merge(fb.rename(columns={"group": "region"}), on=["day", "region"], how="left")
+    out = out.merge(ex.rename(columns={"group": "region"}), on=["day", "region"], how="left")
+    out = out.merge(q, on=["day", "region"], how="left")
+    out[counts] = out[counts].fillna(0).astype("int64")
+    out["customers"] = out["customers"].fillna(0).astype("int64")
+    full_from = None
+    bounds = filters.data_bounds(cur)
+    if bounds is not None:
+        full_from = pd.Timestamp(bounds[0]) + pd.Timedelta(days=EXPOSURE_DAYS - 1)
+    out["full_window"] = out["day"] >= full_from if full_from is not None else False
+    return out[["day", "region", *counts, "customers", "full_window", "quality"]]
+
+
+# ----------------------------------------------------------------------------- series
+def period_start(day: pd.Series, granularity: str) -> pd.Series:
+    """The first day of the day's period: the day, its week's Monday, or the first of its month."""
+    _check_granularity(granularity)
+    day = pd.to_datetime(day)
+    if granularity == "day":
+        return day
+    if granularity == "week":
+        return day - pd.to_timedelta(day.dt.day_of_week, unit="D")
+    return day.dt.to_period("M").dt.start_time
+
+
+def _period_length(start: pd.Series, granularity: str) -> pd.Series:
+    if granularity == "month":
+        return start.dt.days_in_month.astype("int64")
+    return pd.Series(1 if granularity == "day" else 7, index=start.index, dtype="int64")
+
+
+SERIES_COLUMNS = ("period", "days", "period_days", "partial", "praise", "complaints", "other", "promoters",
+                  "passives", "detractors", "responses", "nps", "customer_days", "full_window",
+                  "praise_rate", "complaint_rate", "other_rate")
+
+
+def series(cur: duckdb.DuckDBPyConnection, f: Filters, granularity: str = "week", by: str | None = None) -> pd.DataFrame:
+    """Praise, complaints, other feedback and NPS per day, week (Monday start) or month.
+
+    Parameters
+    ----------
+    granularity : ``"day"``, ``"week"`` or ``"month"``.
+    by : None or one of :data:`DIMENSIONS` (``region``, ``segment``, ``feedback_channel``, ``topic``).
+
+    Returns
+    -------
+    DataFrame with ``period`` (first day, datetime64), ``group`` (with ``by``), ``days`` (days of
+    the period inside the filter), ``period_days`` (its full length), ``partial`` (days <
+    period_days), counts ``praise, complaints, other``, ``promoters, passives, detractors,
+    responses`` (scored answers), ``nps`` (points, NaN without responses), ``customer_days``
+    (exposure; for feedback dimensions the whole filter's, since a channel or topic has no
+    customers of its own), ``full_window`` (every day had a full 12-month exposure window) and
+    rates per 1,000 customer-days ``praise_rate, complaint_rate, other_rate`` (NaN without exposure).
+    Every period of the filter appears, also without feedback; with ``by`` every group seen.
+    """
+    _check_granularity(granularity)
+    _check_dimension(by)
+    f = resolve(cur, f)
+    days = _days(f)
+    counts = ["praise", "complaints", "other", "promoters", "passives", "detractors"]
+    fb = feedback_daily(cur, f, by)
+    ex_by = by if by in CUSTOMER_DIMENSIONS else None
+    ex = exposure(cur, f, ex_by)
+    keys = ["day", "group"] if by else ["day"]
+    if by:
+        groups = sorted({*fb["group"].dropna(), *(ex["group"].dropna() if ex_by else [])}, key=str)
+        if fb["group"].isna().any() or (ex_by and ex["group"].isna().any()):
+            groups.append(None)
+        grid = pd.MultiIndex.from_product([days, groups], names=keys).to_frame(index=False)
+    else:
+        grid = pd.DataFrame({"day": days})
+    daily = grid.merge(fb, on=keys, how="left")
+    daily[counts] = daily[counts].fillna(0).astype("int64")
+    ex_keys = keys if ex_by else ["day"]
+    daily = daily.merge(ex.rename(columns={"customers": "customer_days"}), on=ex_keys, how="left")
+    daily["customer_days"] = daily["customer_days"].fillna(0).astype("int64")
+    daily["full_window"] = daily["full_window"].eq(True)  # days without exposure rows: not full
+    daily["period"] = period_start(daily["day"], granularity)
+    gkeys = ["period", "group"] if by else ["period"]
+    out = daily.groupby(gkeys, sort=True, dropna=False).agg(
+        days=("day", "size"), **{c: (c, "sum") for c in [*counts, "customer_days"]},
+        full_window=("full_window", "all"),
+    ).reset_index()
+    out["period_days"] = _period_length(out["period"], granularity)
+    out["partial"] = out["days"] < out["period_days"]
+    out["responses"] = out["promoters"] + out["passives"] + out["detractors"]
+    out["nps"] = nps_values(out["promoters"], out["detractors"], out["responses"])
+    cd = out["customer_days"].to_numpy(dtype=float)
+    for kind, col in (("praise", "praise_rate"), ("complaints", "complaint_rate"), ("other", "other_rate")):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[col] = np.where(cd > 0, PER * out[kind].to_numpy(dtype=float) / cd, np.nan)
+    cols = list(SERIES_COLUMNS)
+    if by:
+        cols.insert(1, "group")
+    return out[cols]
+
+
+# ---------------------------------------------------------------- customers and breakdowns
+CUSTOMER_COLUMNS = ("customer_id", "name", "segment", "region", "complaints", "praise", "first_date", "last_date",
+                    "topics", "last_text")
+
+
+def feedback_customers(cur: duckdb.DuckDBPyConnection, f: Filters, since: dt.date | None = None,
+                       kind: str = "complaint", limit: int = 200) -> pd.DataFrame:
+    """The customers behind the complaints (or praise) from ``since`` to the end of the period.
+
+    Returns :data:`CUSTOMER_COLUMNS`: counts of complaints and praise in that span, first and last
+    date of the ``kind``, its topics (most frequent first, comma-separated) and the latest text;
+    customers with at least one feedback of ``kind``, most of them first (then latest, then id).
+    """
+    if kind not in ("complaint", "praise"):
+        raise ValueError(f"kind must be 'complaint' or 'praise', got {kind!r}")
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, got {limit}")
+    fr = resolve(cur, f)
+    if since is not None:
+        fr = fr.with_period(max(since, fr.date_from) if fr.date_from else since, fr.date_to)
+    scope, params = feedback_scope_sql(fr, "fb.*, c.name, c.segment, c.region")
+    params.update({"wom_kind": kind, "wom_limit": int(limit)})
+    df = cur.execute(f"""
+        WITH s AS ({scope}),
+        k AS (SELECT * FROM s WHERE kind = $wom_kind),
+        topics AS (SELECT customer_id, string_agg(topic, ', ' ORDER BY n DESC, topic) AS topics
+                   FROM (SELECT customer_id, topic, count(*) AS n FROM k WHERE topic IS NOT NULL GROUP BY ALL) t
+                   GROUP BY 1),
+        latest AS (SELECT customer_id, text AS last_text,
+                          row_number() OVER (PARTITION BY customer_id ORDER BY feedback_date DESC, feedback_id DESC) AS rn
+                   FROM k)
+        SELECT s.customer_id, any_value(s.name) AS name, any_value(s.segment) AS segment, any_value(s.region) AS region,
+               count(*) FILTER (WHERE s.kind = 'complaint') AS complaints,
+               count(*) FILTER (WHERE s.kind = 'praise') AS praise,
+               min(s.feedback_date) FILTER (WHERE s.kind = $wom_kind) AS first_date,
+               max(s.feedback_date) FILTER (WHERE s.kind = $wom_kind) AS last_date,
+               any_value(topics.topics) AS topics, any_value(latest.last_text) AS last_text
+        FROM s JOIN (SELECT DISTINCT customer_id FROM k) kc USING (customer_id)
+        LEFT JOIN topics USING (customer_id) LEFT JOIN latest ON latest.customer_id = s.customer_id AND latest.rn = 1
+        GROUP BY s.customer_id
+        ORDER BY (CASE WHEN $wom_kind = 'complaint' THEN complaints ELSE praise END) DESC, last_date DESC, s.customer_id
+        LIMIT $wom_limit""", params).df()
+    for c in ("complaints", "praise"):
+        df[c] = df[c].astype("int64")
+    return df[list(CUSTOMER_COLUMNS)]
+
+
+def topic_channel(cur: duckdb.DuckDBPyConnection, f: Filters, kind: str = "complaint") -> pd.DataFrame:
+    """Feedback of one kind per topic and feedback channel in the period: ``topic, feedback_channel, count``."""
+    if kind not in ("complaint", "praise", "other"):
+        raise ValueError(f"kind must be complaint, praise or other, got {kind!r}")
+    fr = resolve(cur, f)
+    scope, params = feedback_scope_sql(fr, "fb.kind, fb.topic, fb.channel")
+    params["wom_kind"] = kind
+    df = cur.execute(f"""SELECT topic, channel AS feedback_channel, count(*) AS count FROM ({scope}) s
+                         WHERE kind = $wom_kind GROUP BY ALL ORDER BY 3 DESC, 1, 2""", params).df()
+    df["count"] = df["count"].astype("int64")
+    return df

@@ -1,0 +1,172 @@
+"""Word of mouth, the data (analytics.wom_data): NPS, exposure, series and the customers behind the
+feedback on hand-made stores."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analytics import db, wom_data
+from analytics.filters import Filters
+from tests.helpers import D, build_store, customer
+
+
+def fb(fid: str, cid: str, day: str, kind: str = "other", score: int | None = None, channel: str = "App",
+       topic: str | None = None, text: str | None = None) -> dict[str, object]:
+    return {"feedback_id": fid, "customer_id": cid, "feedback_date": D(day), "kind": kind, "nps_score": score,
+            "channel": channel, "topic": topic, "text": text}
+
+
+def tx(tid: str, cid: str, day: str) -> dict[str, object]:
+    return {"transaction_id": tid, "customer_id": cid, "tx_date": D(day), "product": "P", "quantity": 1,
+            "revenue": 100, "cogs": 50}
+
+
+# ------------------------------------------------------------------------------------ NPS
+def test_nps_from_counts():
+    r = wom_data.nps_from_counts(promoters=6, passives=2, detractors=2)
+    assert r.nps == 40 and r.responses == 10
+    assert wom_data.nps_from_counts(0, 0, 0).nps is None
+
+
+def test_nps_boundaries_and_filters():
+    scores = [10, 9, 8, 7, 6, 0, None]
+    con = build_store(
+        customers=[customer("A"), customer("B", segment="S2")],
+        feedback=[{"feedback_id": str(i), "customer_id": "A" if i < 6 else "B", "feedback_date": D("2024-01-01"),
+                   "kind": "other", "nps_score": s} for i, s in enumerate(scores)]
+        + [{"feedback_id": "late", "customer_id": "B", "feedback_date": D("2024-03-01"), "kind": "other", "nps_score": 0}],
+    )
+    with db.cursor(con) as cur:
+        r = wom_data.nps(cur, Filters("2024-01-01", "2024-01-31"))
+        s2 = wom_data.nps(cur, Filters(segments=("S2",)))
+    # 2 promoters (10, 9), 2 passives (8, 7), 2 detractors (6, 0); the empty score is not a response
+    assert (r.promoters, r.passives, r.detractors, r.responses) == (2, 2, 2, 6) and r.nps == 0
+    assert s2.responses == 1 and s2.nps == -100
+
+
+def test_nps_without_responses():
+    con = build_store(customers=[customer("A")],
+                      feedback=[fb("1", "A", "2024-01-05", "complaint"), fb("2", "A", "2024-01-06", "praise")])
+    with db.cursor(con) as cur:
+        r = wom_data.nps(cur, Filters("2024-01-01", "2024-01-31"))
+        s = wom_data.series(cur, Filters("2024-01-01", "2024-01-31"), "month")
+    assert r.nps is None and r.responses == 0
+    assert len(s) == 1 and math.isnan(s["nps"].iloc[0]) and s["responses"].iloc[0] == 0
+    assert (s["praise"].iloc[0], s["complaints"].iloc[0]) == (1, 1)
+
+
+def test_nps_values_vectorised():
+    out = wom_data.nps_values([3, 0, 0], [1, 0, 2], [5, 0, 2])
+    assert out[0] == pytest.approx(40.0) and math.isnan(out[1]) and out[2] == -100
+
+
+# ---------------------------------------------------------------- exposure and series
+@pytest.fixture
+def small_store():
+    """A (North) buys on 2024-01-10 and 2024-01-20; B (South) on 2023-03-01; C (North) never buys.
+
+    January 2024: A is at risk from the 10th (22 days, counted once although two purchases
+    overlap), B all month (its purchase covers 2023-03-01 … 2024-02-28): 53 customer-days.
+    """
+    con = build_store(
+        customers=[customer("A", region="North"), customer("B", region="South", segment="S2"),
+                   customer("C", region="North")],
+        transactions=[tx("t1", "A", "2024-01-10"), tx("t2", "A", "2024-01-20"), tx("t3", "B", "2023-03-01")],
+        feedback=[fb("f1", "A", "2024-01-10", "complaint", 3, "Hotline", "Billing", "wrong bill"),
+                  fb("f2", "A", "2024-01-11", "complaint", None, "App", "Network", "no signal"),
+                  fb("f3", "B", "2024-01-15", "praise", 10, "App", "Service", "great"),
+                  fb("f4", "C", "2024-01-16", "other", 8, "Survey", "Survey"),
+                  fb("f5", "A", "2024-02-01", "complaint", None, "Hotline", "Billing", "again")],
+    )
+    yield con
+    con.close()
+
+
+def test_exposure_by_hand(small_store):
+    with db.cursor(small_store) as cur:
+        e = wom_data.exposure(cur, Filters("2024-01-01", "2024-01-31"))
+        r = wom_data.exposure(cur, Filters("2024-01-01", "2024-01-31"), "region")
+        late = wom_data.exposure(cur, Filters("2024-02-27", "2024-03-01"))
+    assert len(e) == 31 and e["customers"].sum() == 53
+    assert e.loc[e["day"] == "2024-01-09", "customers"].item() == 1
+    assert e.loc[e["day"] == "2024-01-10", "customers"].item() == 2
+    assert r.groupby("group")["customers"].sum().to_dict() == {"North": 22, "South": 31}
+    # B's cover ends after 2024-02-28 (365 days from 2023-03-01 in a leap year)
+    assert late["customers"].tolist() == [2, 2, 1, 1]
+    # the store's first transaction is 2023-03-01: windows are complete from 2024-02-28
+    assert late["full_window"].tolist() == [False, True, True, True]
+    assert not e["full_window"].any()
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 900)), min_size=1, max_size=25))
+def test_exposure_matches_brute_force(purchases):
+    start = dt.date(2022, 1, 1)
+    rows = [tx(f"t{i}", "ABC"[c], (start + dt.timedelta(days=d)).isoformat()) for i, (c, d) in enumerate(purchases)]
+    con = build_store(customers=[customer(c) for c in "ABC"], transactions=rows)
+    f = Filters("2023-06-01", "2024-03-31")
+    with db.cursor(con) as cur:
+        got = wom_data.exposure(cur, f).set_index("day")["customers"]
+    con.close()
+    days = {(c, start + dt.timedelta(days=d)) for c, d in purchases}
+    for day in pd.date_range("2023-06-01", "2024-03-31", freq="17D"):
+        d = day.date()
+        expected = len({c for c, when in days if d - dt.timedelta(days=365) < when <= d})
+        assert got[day] == expected, d
+
+
+def test_series_by_week_and_month(small_store):
+    with db.cursor(small_store) as cur:
+        w = wom_data.series(cur, Filters("2024-01-01", "2024-01-31"), "week")
+        m = wom_data.series(cur, Filters("2024-01-01", "2024-01-31"), "month")
+        by_topic = wom_data.series(cur, Filters("2024-01-01", "2024-01-31"), "month", "topic")
+        by_region = wom_data.series(cur, Filters("2024-01-01", "2024-01-31"), "month", "region")
+    # 2024-01-01 is a Monday: weeks of Jan 1, 8, 15, 22 and a partial one of Jan 29 (3 days)
+    assert w["period"].dt.strftime("%m-%d").tolist() == ["01-01", "01-08", "01-15", "01-22", "01-29"]
+    assert w["partial"].tolist() == [False, False, False, False, True] and w["days"].iloc[-1] == 3
+    assert w["complaints"].tolist() == [0, 2, 0, 0, 0] and w["praise"].tolist() == [0, 0, 1, 0, 0]
+    row = m.iloc[0]
+    assert (row["praise"], row["complaints"], row["other"], row["responses"]) == (1, 2, 1, 3)
+    assert row["nps"] == pytest.approx(0.0)  # 1 promoter (10), 1 passive (8), 1 detractor (3)
+    assert row["customer_days"] == 53 and row["complaint_rate"] == pytest.approx(2000 / 53)
+    assert dict(zip(by_topic["group"], by_topic["complaints"], strict=True)) == {
+        "Billing": 1, "Network": 1, "Service": 0, "Survey": 0}
+    assert set(by_topic["customer_days"]) == {53}  # a topic has no customers of its own: the filter's exposure
+    reg = by_region.set_index("group")
+    assert reg.loc["North", "customer_days"] == 22 and reg.loc["South", "customer_days"] == 31
+    assert reg.loc["North", "complaints"] == 2 and reg.loc["South", "praise"] == 1
+
+
+def test_series_days_in_period(small_store):
+    with db.cursor(small_store) as cur:
+        d = wom_data.series(cur, Filters("2024-01-30", "2024-02-02"), "day")
+    assert len(d) == 4 and not d["partial"].any() and d["complaints"].tolist() == [0, 0, 1, 0]
+
+
+def test_bad_arguments(small_store):
+    with db.cursor(small_store) as cur, pytest.raises(ValueError, match="granularity"):
+        wom_data.series(cur, Filters(), "year")
+    with db.cursor(small_store) as cur, pytest.raises(ValueError, match="breakdown"):
+        wom_data.series(cur, Filters(), "week", "colour")
+
+
+def test_customers_behind_the_complaints(small_store):
+    with db.cursor(small_store) as cur:
+        c = wom_data.feedback_customers(cur, Filters("2024-01-01", "2024-02-29"))
+        since = wom_data.feedback_customers(cur, Filters("2024-01-01", "2024-02-29"), since=D("2024-01-11"))
+        praise = wom_data.feedback_customers(cur, Filters("2024-01-01", "2024-02-29"), kind="praise")
+        tc = wom_data.topic_channel(cur, Filters("2024-01-01", "2024-02-29"))
+    a = c.iloc[0]
+    assert c["customer_id"].tolist() == ["A"]
+    assert (a["complaints"], a["praise"], a["topics"], a["last_text"]) == (3, 0, "Billing, Network", "again")
+    assert str(a["first_date"])[:10] == "2024-01-10" and str(a["last_date"])[:10] == "2024-02-01"
+    assert since.iloc[0]["complaints"] == 2
+    assert praise["customer_id"].tolist() == ["B"]
+    assert tc.to_dict("records") == [{"topic": "Billing", "feedback_channel": "Hotline", "count": 2},
+                                     {"topic": "Network", "feedback_channel": "App", "count": 1}]
