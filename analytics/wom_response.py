@@ -12,7 +12,7 @@ Definitions
   index of the region) fitted with a Poisson GLM with offset log(customer-days / 1,000) and a
   hinge at threshold τ: log rate = β0 + β1·q + β2·max(τ − q, 0) for complaints (steep below τ),
   β2·max(q − τ, 0) for praise (steep above τ). τ is chosen by profile likelihood on a grid between
-  the 5th and 95th exposure-weighted percentiles of quality; its 95 % interval is the set of τ whose
+  the 1st and 99th exposure-weighted percentiles of quality; its 95 % interval is the set of τ whose
   profile deviance is within χ²₁(0.95) = 3.84 × φ of the minimum, φ = max(1, Pearson χ²/df)
   (quasi-Poisson scaling for overdispersion). Whether a threshold exists at all is tested against
   the log-linear curve (β2 = 0) with Davies' (1987) bound for a parameter absent under the null
