@@ -1,0 +1,251 @@
+"""The commands ``ingest``, ``undo-load``, ``loads`` and ``template`` (part of :mod:`analytics.ingest`).
+
+:mod:`analytics.cli` discovers :func:`register_cli` here (only here: registering a command twice
+is an error). The handlers call the engine's public API in :mod:`analytics.ingest` and print its
+report; user mistakes raise :class:`IngestError` (a ``ValueError``: one line, exit 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from analytics import db
+from analytics.ingest import (
+    UPLOAD_TABLES,
+    IngestError,
+    Mapping,
+    Options,
+    Report,
+    auto_map,
+    check,
+    load,
+    loads,
+    save_mapping,
+    saved_mapping,
+    sniff,
+    targets,
+    template_bytes,
+    undo_last,
+)
+from analytics.ingest_mapping import _check_table
+from analytics.ingest_read import Progress
+
+
+def _parse_pairs(items: Iterable[str] | None, what: str) -> list[tuple[str, str]]:
+    out = []
+    for item in items or []:
+        if "=" not in item:
+            raise IngestError("bad_pair", f"{what} {item!r} must look like NAME=VALUE")
+        left, right = item.rsplit("=", 1) if what == "--map" else item.split("=", 1)
+        out.append((left.strip(), right.strip()))
+    return out
+
+
+def _cli_progress(quiet: bool) -> Progress | None:
+    if quiet:
+        return None
+    last: dict[str, float] = {}
+
+    def say(phase: str, frac: float) -> None:
+        step = round(frac, 1)
+        if last.get(phase) != step:
+            last[phase] = step
+            print(f"[{phase:8s} {frac:4.0%}]", file=sys.stderr, flush=True)
+
+    return say
+
+
+def _print_report(rep: Report, limit: int = 200) -> None:
+    out = sys.stdout
+    print(f"file {rep.file_name} ({rep.kind}, {rep.encoding or ''} {rep.delimiter or ''}".rstrip() + ")", file=out)
+    print(f"rows {rep.rows:,}: {rep.valid:,} valid, {rep.rejected:,} rejected, {rep.empty_rows:,} empty", file=out)
+    for d in rep.dates:
+        flag = "  AMBIGUOUS: day/month order unknown, e.g. " + ", ".join(d.examples) if d.ambiguous and not d.explicit else ""
+        print(f"dates {d.column}: {', '.join(d.labels)}{flag}", file=out)
+    for code, params in rep.warnings:
+        print(f"note {code}: " + ", ".join(f"{k}={v}" for k, v in params), file=out)
+    if not rep.issues.empty:
+        print("rejected (line, column, reason):", file=out)
+        for r in rep.issues.head(limit).itertuples(index=False):
+            col = r.column if isinstance(r.column, str) else "-"
+            print(f"  line {r.line}: {col}: {r.message}", file=out)
+        if rep.issues_total > limit:
+            print(f"  … {rep.issues_total - limit:,} more (use --json or --issues FILE for all)", file=out)
+
+
+def _ingest_cli(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    if not path.exists():
+        raise IngestError("no_file", f"file {path} does not exist")
+    table = args.table
+    _check_table(table)
+    sn = sniff(path, encoding=args.encoding, delimiter=_cli_delimiter(args.delimiter), header_row=(
+        args.header_line - 1 if args.header_line else None), sheet=args.sheet)
+    con = db.connect(args.db)
+    try:
+        with db.cursor(con) as cur:
+            base = saved_mapping(cur, table, args.use_map) if args.use_map else auto_map(table, sn.columns, sn.preview)
+        cols = dict(base.columns)
+        consts = dict(base.constants)
+        for src, dst in _parse_pairs(args.map, "--map"):
+            if dst not in targets(table):
+                raise IngestError("unknown_target", f"{table} has no column {dst!r}", column=dst)
+            cols = {t: s for t, s in cols.items() if s != src or t == dst} if args.map_only else cols
+            cols[dst] = src
+            consts.pop(dst, None)
+        if args.map_only:
+            explicit = {dst for _, dst in _parse_pairs(args.map, "--map")}
+            cols = {t: s for t, s in cols.items() if t in explicit}
+        for dst, value in _parse_pairs(args.set, "--set"):
+            consts[dst] = value
+            cols.pop(dst, None)
+        mapping = Mapping.of(cols, consts)
+        mode = args.mode
+        period = None
+        if mode == "replace":
+            mode = "replace_period" if (args.date_from or args.date_to) else "replace_table"
+            if mode == "replace_period":
+                if not (args.date_from and args.date_to):
+                    raise IngestError("no_period", "replacing a period needs both --from and --to")
+                period = (dt.date.fromisoformat(args.date_from), dt.date.fromisoformat(args.date_to))
+        fmts = tuple(("*", (args.date_format,)) for _ in [0] if args.date_format)
+        opts = Options(table, mapping, mode=mode, period=period, date_formats=fmts,
+                       on_reject="skip" if args.skip_rejected else "refuse")
+        if args.save_map:
+            save_mapping(con, args.save_map, table, mapping)
+        progress = _cli_progress(args.quiet or args.json)
+        code = 0
+        try:
+            if args.dry_run:
+                rep = check(con, path, sn, opts, progress=progress)
+                if rep.rejected or rep.ambiguous or rep.already_loaded:
+                    code = 1
+            else:
+                rep = load(con, path, sn, opts, progress=progress)
+        except IngestError as exc:
+            if exc.report is None:
+                raise
+            rep = exc.report
+            code = 1
+            if args.json:
+                from analytics import cli
+
+                cli.print_json({**rep.to_dict(), "error": str(exc), "error_code": exc.code})
+            else:
+                _print_report(rep)
+                print(f"error: {exc}", file=sys.stderr)
+            _write_issues(args.issues, rep)
+            return code
+    finally:
+        con.close()
+    _write_issues(args.issues, rep)
+    if args.json:
+        from analytics import cli
+
+        cli.print_json(rep.to_dict())
+    else:
+        _print_report(rep)
+        if rep.load_id is not None:
+            print(f"loaded {rep.written:,} rows into {table} as load #{rep.load_id}"
+                  + (f" ({rep.rejected:,} rejected rows skipped)" if rep.rejected else ""))
+        elif args.dry_run:
+            print("dry run: nothing was written")
+    return code
+
+
+def _write_issues(path: str | None, rep: Report) -> None:
+    if path:
+        rep.issues[["line", "column", "code", "value", "message"]].to_csv(path, index=False)
+
+
+def _cli_delimiter(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|", "space": " ",
+            "whitespace": " "}.get(value, value)
+
+
+def _undo_cli(args: argparse.Namespace) -> int:
+    con = db.connect(args.db)
+    try:
+        res = undo_last(con)
+    finally:
+        con.close()
+    print(f"undid load #{res.load_id} ({res.file_name} into {res.table}): {res.removed:,} rows removed, "
+          f"{res.restored:,} restored")
+    return 0
+
+
+def _loads_cli(args: argparse.Namespace) -> int:
+    con = db.connect(args.db, read_only=True)
+    try:
+        with db.cursor(con) as cur:
+            df = loads(cur, args.limit)
+    finally:
+        con.close()
+    if args.json:
+        from analytics import cli
+
+        cli.print_json(df.to_dict("records"))
+    else:
+        print(df.to_string(index=False) if not df.empty else "no loads yet")
+    return 0
+
+
+def _template_cli(args: argparse.Namespace) -> int:
+    data = template_bytes(args.table, args.lang, args.format)
+    Path(args.output).write_bytes(data)
+    print(f"wrote {args.output}")
+    return 0
+
+
+def register_cli(sub: argparse._SubParsersAction) -> None:
+    """``ingest``, ``undo-load``, ``loads`` and ``template`` commands."""
+    from analytics import cli
+
+    p = sub.add_parser("ingest", help="validate and load a CSV, Excel or Parquet file into a table")
+    p.add_argument("file", help="the file (CSV/TSV/TXT, .xlsx or .parquet)")
+    p.add_argument("--table", required=True, choices=UPLOAD_TABLES, help="the table to load into")
+    cli.add_db_arg(p)
+    p.add_argument("--mode", choices=("append", "replace"), default="append",
+                   help="append rows, or replace the table (or, with --from/--to, that period)")
+    p.add_argument("--from", dest="date_from", metavar="DATE", help="first day of the period to replace")
+    p.add_argument("--to", dest="date_to", metavar="DATE", help="last day of the period to replace")
+    p.add_argument("--map", action="append", metavar="SRC=DST",
+                   help="file column SRC fills table column DST (repeat; @line=ID makes ids from line numbers)")
+    p.add_argument("--map-only", action="store_true", help="use only the --map pairs (no automatic matching)")
+    p.add_argument("--set", action="append", metavar="DST=VALUE", help="fill table column DST with VALUE in every row")
+    p.add_argument("--use-map", metavar="NAME", help="start from a saved mapping")
+    p.add_argument("--save-map", metavar="NAME", help="save the mapping under NAME")
+    p.add_argument("--encoding", help="the file's encoding (default: detected)")
+    p.add_argument("--delimiter", help="the delimiter: a character, or tab, comma, semicolon, pipe, whitespace")
+    p.add_argument("--sheet", help="the Excel sheet (default: the first)")
+    p.add_argument("--header-line", type=int, metavar="N", help="the header's line or row number (default: detected)")
+    p.add_argument("--date-format", metavar="FMT", help="strptime format of the dates, e.g. %%d/%%m/%%Y")
+    p.add_argument("--skip-rejected", action="store_true", help="load the valid rows and skip rejected ones")
+    p.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
+    p.add_argument("--issues", metavar="FILE", help="write every rejected row's line, column and reason to a CSV")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.set_defaults(handler=_ingest_cli)
+
+    p = sub.add_parser("undo-load", help="undo the most recent load")
+    cli.add_db_arg(p)
+    p.set_defaults(handler=_undo_cli)
+
+    p = sub.add_parser("loads", help="list the latest loads")
+    cli.add_db_arg(p)
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_loads_cli)
+
+    p = sub.add_parser("template", help="write an empty template file for a table")
+    p.add_argument("table", choices=UPLOAD_TABLES)
+    p.add_argument("--lang", choices=("zh", "en"), default="zh")
+    p.add_argument("--format", choices=("csv", "xlsx"), default="csv")
+    p.add_argument("-o", "--output", required=True)
+    p.set_defaults(handler=_template_cli)

@@ -1,0 +1,484 @@
+"""Validation of a staged file in SQL, and its report (part of :mod:`analytics.ingest`).
+
+:func:`_validate` types every staged row into the temporary table ``ingest_typed`` and lists every
+problem in ``ingest_issues`` (line, column, code): required values, types, ranges, fixed lists,
+text length, unknown references, duplicate keys within the file and against the table, dates
+outside a period being replaced, and the lines the reader rejected. :func:`_summarise` turns them
+into a :class:`Report`, each issue with its English :func:`reason`, plus the notes the analyst
+should see (:func:`_warnings`). Nothing here writes to the store; :func:`analytics.ingest.check`
+and :func:`analytics.ingest.load` (and :mod:`analytics.records` for one row) call it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from analytics import ingest_normalize as norm
+from analytics import schema
+from analytics.ingest_mapping import GENERATED_ID, UNIT_PRICE, UNIT_PRICE_SYNONYMS, Mapping, Options, targets
+from analytics.ingest_read import LIMITS, IngestError, Progress, Sniff, Staged
+
+MAX_LISTED = 100_000
+
+REASONS: dict[str, str] = {
+    "required": "a value is required",
+    "not_number": "'{value}' is not a number",
+    "not_integer": "'{value}' is not a whole number",
+    "not_date": "'{value}' is not a date in the format {a}",
+    "date_out_of_range": "{value} is outside 1900–2100 (wrong date format?)",
+    "not_choice": "'{value}' is not one of: {a}",
+    "below_min": "{value} is below the minimum {a}",
+    "above_max": "{value} is above the maximum {a}",
+    "too_large": "{value} is too large for the column",
+    "too_long": "the text has {a} characters (at most {b})",
+    "unknown_reference": "'{value}' is not in {a}",
+    "duplicate_in_file": "'{value}' appears more than once in the file (first on line {a})",
+    "duplicate_in_table": "'{value}' is already in the table",
+    "outside_period": "{value} is outside the period being replaced ({a} – {b})",
+    "too_few_columns": "the line has {b} fields; the header has {a}",
+    "too_many_columns": "the line has {b} fields; the header has {a}",
+    "unterminated_quote": "a quoted value is never closed: {b} lines were read as one record",
+    "bad_quote": "a quote character is misplaced (enclose the value in double quotes and double the quotes inside)",
+    "line_too_long": "the line is longer than {a} bytes",
+    "bad_encoding": "the line has bytes that are not valid in the file's encoding",
+    "unreadable_line": "the line cannot be read: {a}",
+}
+
+
+def reason(code: str, value: object = None, a: object = None, b: object = None) -> str:
+    """The English reason for an issue (the page translates ``data.reason.<code>`` instead)."""
+    return REASONS.get(code, code).format(value="" if value is None else value, a=a or "", b=b or "")
+
+
+# ----------------------------------------------------------------------------- report
+@dataclass(frozen=True)
+class Report:
+    """The outcome of a check or a load. ``issues`` lists rejected rows' problems (at most
+    :data:`MAX_LISTED`; ``issues_total`` counts all), with columns ``line, column, source, code,
+    value, a, b, message``."""
+
+    table: str
+    file_name: str
+    sha256: str
+    kind: str
+    mode: str
+    mapping: Mapping
+    columns: tuple[str, ...] = ()  # the table's columns the file fills
+    records: int = 0
+    empty_rows: int = 0
+    rows: int = 0
+    valid: int = 0
+    rejected: int = 0
+    issues: pd.DataFrame = field(default_factory=pd.DataFrame)
+    issues_total: int = 0
+    summary: pd.DataFrame = field(default_factory=pd.DataFrame)
+    dates: tuple[norm.DateChoice, ...] = ()
+    warnings: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
+    period: tuple[dt.date | None, dt.date | None] = (None, None)
+    replaces: int = 0
+    already_loaded: tuple[tuple[str, Any], ...] | None = None
+    preview: pd.DataFrame = field(default_factory=pd.DataFrame)
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    header_row: int = 0
+    load_id: int | None = None
+    written: int = 0
+    seconds: float = 0.0
+
+    @property
+    def ambiguous(self) -> tuple[norm.DateChoice, ...]:
+        return tuple(d for d in self.dates if d.ambiguous and not d.explicit)
+
+    @property
+    def loadable(self) -> bool:
+        """True when a load would write something: valid rows, no unresolved dates, not loaded before."""
+        return self.valid > 0 and not self.ambiguous and self.already_loaded is None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary (the command line's ``--json``)."""
+        return {
+            "table": self.table, "file": self.file_name, "sha256": self.sha256, "kind": self.kind,
+            "mode": self.mode, "encoding": self.encoding, "delimiter": self.delimiter, "sheet": self.sheet,
+            "header_line": self.header_row + 1, "mapping": json.loads(self.mapping.to_json()),
+            "rows": self.rows, "valid": self.valid, "rejected": self.rejected, "empty_rows": self.empty_rows,
+            "issues_total": self.issues_total,
+            "issues": self.issues[["line", "column", "code", "value", "message"]].to_dict("records")
+            if not self.issues.empty else [],
+            "dates": [{"column": d.column, "formats": list(d.labels), "ambiguous": d.ambiguous and not d.explicit,
+                       "alternatives": [norm.BY_KEY[k].label if k in norm.BY_KEY else k for k in d.alternatives],
+                       "examples": list(d.examples)} for d in self.dates],
+            "warnings": [{"code": c, **dict(p)} for c, p in self.warnings],
+            "period_from": self.period[0], "period_to": self.period[1], "replaces": self.replaces,
+            "already_loaded": dict(self.already_loaded) if self.already_loaded else None,
+            "load_id": self.load_id, "written": self.written, "seconds": round(self.seconds, 3),
+        }
+
+
+# ----------------------------------------------------------------------------- validation
+@dataclass(frozen=True)
+class _Target:
+    name: str
+    col: schema.Column
+    raw: str  # SQL for the cleaned text (NULL when empty)
+    source: str | None  # file column, "@line", "=constant" or "derived"
+
+
+_TYPED = "ingest_typed"
+_ISSUES = "ingest_issues"
+
+
+def _resolve(staged: Staged, opts: Options) -> tuple[list[_Target], dict[str, Any], bool]:
+    """The targets to fill and the SQL giving each one's text; parameters for constants."""
+    table = schema.TABLES[opts.table]
+    valid_targets = set(targets(opts.table))
+    index = {c: i for i, c in enumerate(staged.columns)}
+    for t, s in opts.mapping.columns:
+        if t not in valid_targets:
+            raise IngestError("unknown_target", f"{opts.table} has no column {t!r}", column=t)
+        if s != GENERATED_ID and s not in index:
+            raise IngestError("unknown_source", f"the file has no column {s!r}", column=s)
+        if s == GENERATED_ID and (t not in table.key or table.column(t).kind != "id"):
+            raise IngestError("bad_generated_id", f"{GENERATED_ID} can only fill an id column of the key, not {t!r}",
+                              column=t)
+    for t, _ in opts.mapping.constants:
+        if t not in valid_targets:
+            raise IngestError("unknown_target", f"{opts.table} has no column {t!r}", column=t)
+    params: dict[str, Any] = {}
+    out: list[_Target] = []
+    derived_revenue = (opts.table == schema.TRANSACTIONS and not opts.mapping.source("revenue")
+                       and not opts.mapping.constant("revenue") and bool(opts.mapping.source(UNIT_PRICE)))
+    for name in targets(opts.table):
+        col = (schema.Column(UNIT_PRICE, "DECIMAL(18,4)", "money", synonyms=UNIT_PRICE_SYNONYMS)
+               if name == UNIT_PRICE else table.column(name))
+        src, const = opts.mapping.source(name), opts.mapping.constant(name)
+        if name == UNIT_PRICE and not derived_revenue:
+            continue
+        if src == GENERATED_ID:
+            raw = f"(${'line_prefix'} || CAST({staged.line_sql(staged.ord_sql('s'))} AS VARCHAR))"
+            params["line_prefix"] = staged.sha256[:8] + "-"
+        elif src is not None:
+            cell = f"s.c{index[src]}"
+            raw = norm.light_sql(cell) if col.kind in ("money", "number", "integer", "date") else norm.clean_sql(cell)
+        elif const is not None:
+            params[f"const_{name}"] = const
+            raw = norm.clean_sql(f"${f'const_{name}'}")
+        elif name == "revenue" and derived_revenue:
+            raw = "CAST(NULL AS VARCHAR)"
+            src = "derived"
+        else:
+            continue
+        out.append(_Target(name, col, raw, src if src is not None else f"={const}"))
+    missing = [c.name for c in table.columns if c.required and c.name not in {t.name for t in out}]
+    if missing:
+        raise IngestError("required_unmapped", f"no file column or value for the required column(s) "
+                          f"{', '.join(missing)} of {opts.table}", columns=", ".join(missing))
+    return out, params, derived_revenue
+
+
+def _value_sql(t: _Target, dates: dict[str, norm.DateChoice]) -> str:
+    col, r = t.col, t.raw
+    if col.kind == "id":
+        return f"CASE WHEN length({r}) > {norm.MAX_ID} THEN NULL ELSE {norm.id_sql(r)} END"
+    if col.kind == "text":
+        return f"CASE WHEN length({r}) > {norm.MAX_TEXT} THEN NULL ELSE {r} END"
+    if col.kind == "category":
+        return f"CASE WHEN length({r}) > {norm.MAX_ID} THEN NULL ELSE {norm.category_sql(r, col)} END"
+    if col.kind in ("money", "number", "integer"):
+        return norm.number_fast_sql(r, col)
+    if col.kind == "date":
+        return norm.date_sql(r, dates[t.name].formats)
+    raise AssertionError(col.kind)
+
+
+def _detect_dates(cur: duckdb.DuckDBPyConnection, staged: Staged, tgts: list[_Target], opts: Options,
+                  params: dict[str, Any]) -> dict[str, norm.DateChoice]:
+    out = {}
+    for t in tgts:
+        if t.col.kind != "date":
+            continue
+        explicit = opts.formats_for(t.name)
+        if explicit:
+            keys = tuple(dict.fromkeys((*explicit, "iso")))
+            out[t.name] = norm.DateChoice(t.name, keys, tuple(0 for _ in keys), explicit=True)
+            continue
+        if params and "$" in t.raw:
+            expr = t.raw
+            for k, v in params.items():
+                expr = expr.replace(f"${k}", norm.lit(str(v)))
+        else:
+            expr = t.raw
+        step = max(1, staged.records // 50_000)
+        pos = staged.ord_sql("s")
+        out[t.name] = norm.detect_dates(cur, f"{staged.table} s", norm.date_text_sql(norm.clean_sql(expr)), t.name,
+                                        sample_where=f"({pos} < 10000 OR {pos} % {step} = 0)")
+    return out
+
+
+def _step(progress: Progress | None, phase: str, i: int, n: int) -> None:
+    if progress:
+        progress(phase, min(1.0, i / max(n, 1)))
+
+
+def _validate(cur: duckdb.DuckDBPyConnection, staged: Staged, sniffed: Sniff, opts: Options,
+              progress: Progress | None = None, *, key_check: bool = True) -> Report:
+    """Type and check every staged row; fill temp tables ``ingest_typed`` and ``ingest_issues``."""
+    t0 = time.perf_counter()
+    table = schema.TABLES[opts.table]
+    tgts, params, derived = _resolve(staged, opts)
+    steps = 6 + len(tgts)
+    _step(progress, "validate", 0, steps)
+    dates = _detect_dates(cur, staged, tgts, opts, params)
+    by_name = {t.name: t for t in tgts}
+    nonempty = " OR ".join(f"coalesce(s.c{i}, '') <> ''" for i in range(len(staged.columns))) or "false"
+    select = ", ".join(f"{t.raw} AS r_{t.name}, {_value_sql(t, dates)} AS v_{t.name}" for t in tgts)
+    cur.execute(f"DROP TABLE IF EXISTS {_TYPED}")
+    cur.execute(f"CREATE TEMP TABLE {_TYPED} AS SELECT {staged.ord_sql('s')} AS _ord, {select} FROM {staged.table} s WHERE {nonempty}",
+                params or None)
+    _step(progress, "validate", 1, steps)
+    # Values the direct cast refused are cleaned and go through the normalisation chain (few rows, usually).
+    for t in tgts:
+        refused = f"v_{t.name} IS NULL AND r_{t.name} IS NOT NULL"
+        if t.col.kind in ("money", "number", "integer") and t.source != "derived":
+            slow = norm.number_slow_select(_TYPED, "_ord", f"r_{t.name}", t.col, refused)
+        elif t.col.kind == "date":
+            slow = norm.date_slow_select(_TYPED, "_ord", f"r_{t.name}", dates[t.name].formats, refused)
+        else:
+            continue
+        cur.execute(f"UPDATE {_TYPED} SET r_{t.name} = x.r, v_{t.name} = x.v FROM ({slow}) x WHERE {_TYPED}._ord = x.o")
+    if derived:
+        cur.execute(f"""UPDATE {_TYPED} SET v_revenue = round(CAST(v_quantity AS DECIMAL(38,6)) * v_{UNIT_PRICE}, 2)
+                        WHERE v_quantity IS NOT NULL AND v_{UNIT_PRICE} IS NOT NULL""")
+    _step(progress, "validate", 2, steps)
+    cur.execute(f"DROP TABLE IF EXISTS {_ISSUES}")
+    cur.execute(f"""CREATE TEMP TABLE {_ISSUES} (_ord BIGINT, line BIGINT, col VARCHAR, code VARCHAR, value VARCHAR,
+                    a VARCHAR, b VARCHAR)""")
+    for i, t in enumerate(tgts):
+        _column_checks(cur, t, dates)
+        _step(progress, "validate", 3 + i, steps)
+    if key_check:
+        _key_checks(cur, table, by_name, opts, staged)
+    _reference_checks(cur, table, by_name, opts)
+    if opts.mode == "replace_period" and table.date_column in by_name and opts.period:
+        d = table.date_column
+        cur.execute(f"""INSERT INTO {_ISSUES} SELECT _ord, NULL, '{d}', 'outside_period', CAST(v_{d} AS VARCHAR), $a, $b
+                        FROM {_TYPED} WHERE v_{d} IS NOT NULL AND (v_{d} < $a OR v_{d} > $b)""",
+                    {"a": opts.period[0], "b": opts.period[1]})
+    _step(progress, "validate", steps - 2, steps)
+    if staged.issues:
+        cur.executemany(f"INSERT INTO {_ISSUES} VALUES (NULL, ?, NULL, ?, ?, ?, ?)",
+                        [(i.line, i.code, i.text, *_split_detail(i.code, i.detail)) for i in staged.issues])
+    cur.execute(f"UPDATE {_ISSUES} SET line = {staged.line_sql(f'{_ISSUES}._ord')} WHERE _ord IS NOT NULL")
+    rep = _summarise(cur, staged, sniffed, opts, tgts, dates)
+    _step(progress, "validate", steps, steps)
+    return replace(rep, seconds=time.perf_counter() - t0)
+
+
+def _split_detail(code: str, detail: str) -> tuple[str | None, str | None]:
+    if code in ("too_few_columns", "too_many_columns") and ":" in detail:
+        a, b = detail.split(":", 1)
+        return a, b
+    if code == "line_too_long":
+        return str(LIMITS.max_line_bytes), None
+    if code == "unterminated_quote":
+        return None, detail
+    return (detail if code == "unreadable_line" else None), None
+
+
+def _column_checks(cur: duckdb.DuckDBPyConnection, t: _Target, dates: dict[str, norm.DateChoice]) -> None:
+    col, r, v, n = t.col, f"r_{t.name}", f"v_{t.name}", t.name
+    cases: list[tuple[str, str, str, str]] = []  # (condition, code, a, b) in order of precedence
+    if col.required and t.source != "derived":
+        cases.append((f"{r} IS NULL AND {v} IS NULL", "required", "NULL", "NULL"))
+    elif t.source == "derived":
+        cases.append((f"{v} IS NULL", "required", "NULL", "NULL"))
+    if col.kind in ("id", "category") :
+        cases.append((f"length({r}) > {norm.MAX_ID}", "too_long", f"CAST(length({r}) AS VARCHAR)", f"'{norm.MAX_ID}'"))
+    if col.kind == "text":
+        cases.append((f"length({r}) > {norm.MAX_TEXT}", "too_long", f"CAST(length({r}) AS VARCHAR)", f"'{norm.MAX_TEXT}'"))
+    if col.kind == "category" and col.choices:
+        cases.append((f"{r} IS NOT NULL AND {v} IS NULL", "not_choice", norm.lit(", ".join(col.choices)), "NULL"))
+    if col.kind in ("money", "number", "integer") and t.source != "derived":
+        cases.append((f"{r} IS NOT NULL AND {v} IS NULL", "not_number", "NULL", "NULL"))
+    if col.kind == "integer":
+        cases.append((f"{v} <> round({v})", "not_integer", "NULL", "NULL"))
+    if col.kind == "money":
+        scale = int(col.sql.split(",")[-1].rstrip(")")) if "," in col.sql else 2
+        cases.append((f"abs({v}) >= {10 ** (18 - scale)}", "too_large", "NULL", "NULL"))
+    if col.kind == "date":
+        labels = ", ".join(dates[n].labels)
+        cases.append((f"{r} IS NOT NULL AND {v} IS NULL", "not_date", norm.lit(labels), "NULL"))
+        cases.append((f"{v} < DATE '{norm.DATE_MIN}' OR {v} > DATE '{norm.DATE_MAX}'", "date_out_of_range", "NULL", "NULL"))
+    if col.min is not None:
+        cases.append((f"{v} < {col.min}", "below_min", norm.lit(_num_text(col.min)), "NULL"))
+    if col.max is not None:
+        cases.append((f"{v} > {col.max}", "above_max", norm.lit(_num_text(col.max)), "NULL"))
+    if not cases:
+        return
+    code = "CASE " + " ".join(f"WHEN {c} THEN '{k}'" for c, k, _, _ in cases) + " END"
+    a = "CASE " + " ".join(f"WHEN {c} THEN {x}" for c, _, x, _ in cases) + " END"
+    b = "CASE " + " ".join(f"WHEN {c} THEN {y}" for c, _, _, y in cases) + " END"
+    value = f"coalesce({r}, CAST({v} AS VARCHAR))"
+    where = " OR ".join(f"({c})" for c, _, _, _ in cases)
+    cur.execute(f"""INSERT INTO {_ISSUES} SELECT _ord, NULL, '{n}', {code}, left({value}, 200), {a}, {b}
+                    FROM {_TYPED} WHERE {where}""")
+
+
+def _num_text(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def _key_checks(cur: duckdb.DuckDBPyConnection, table: schema.Table, by_name: dict[str, _Target], opts: Options,
+                staged: Staged) -> None:
+    keys = [k for k in table.key if k in by_name]
+    if len(keys) != len(table.key):
+        return
+    kv = ", ".join(f"v_{k}" for k in keys)
+    notnull = " AND ".join(f"v_{k} IS NOT NULL" for k in keys)
+    label = keys[0] if len(keys) == 1 else "+".join(keys)
+    shown = " || ' / ' || ".join(f"CAST(v_{k} AS VARCHAR)" for k in keys)
+    # Within the file: every occurrence of a repeated key is rejected (which one is right is unknown).
+    cur.execute(f"""INSERT INTO {_ISSUES}
+        SELECT t._ord, NULL, '{label}', 'duplicate_in_file', {shown}, CAST(d.first_ord AS VARCHAR), NULL
+        FROM {_TYPED} t JOIN (SELECT {kv}, min(_ord) AS first_ord FROM {_TYPED} WHERE {notnull}
+                              GROUP BY ALL HAVING count(*) > 1) d USING ({kv})""")
+    # first_ord holds a position: turn it into a line number for the message.
+    cur.execute(f"UPDATE {_ISSUES} SET a = CAST({staged.line_sql(f'CAST({_ISSUES}.a AS BIGINT)')} AS VARCHAR) "
+                "WHERE code = 'duplicate_in_file'")
+    if opts.mode == "replace_table":
+        return
+    existing = table.name
+    where = ""
+    params: dict[str, Any] = {}
+    if opts.mode == "replace_period" and table.date_column:
+        where = f"WHERE NOT ({table.date_column} BETWEEN $a AND $b)"
+        params = {"a": opts.period[0], "b": opts.period[1]}
+    cols = ", ".join(keys)
+    cur.execute(f"""INSERT INTO {_ISSUES}
+        SELECT t._ord, NULL, '{label}', 'duplicate_in_table', {shown}, NULL, NULL
+        FROM {_TYPED} t SEMI JOIN (SELECT {cols} FROM {existing} {where}) x
+          ON {' AND '.join(f't.v_{k} = x.{k}' for k in keys)}""", params or None)
+
+
+def _reference_checks(cur: duckdb.DuckDBPyConnection, table: schema.Table, by_name: dict[str, _Target],
+                      opts: Options) -> None:
+    for name, t in by_name.items():
+        ref = getattr(t.col, "references", None)
+        if not ref:
+            continue
+        rtable, rcol = ref.split(".")
+        pool = [f"SELECT {rcol} AS k FROM {rtable}"]
+        if rtable == table.name:
+            key = table.key[0]
+            pool = [f"SELECT v_{key} AS k FROM {_TYPED}"] + ([] if opts.mode == "replace_table" else pool)
+        cur.execute(f"""INSERT INTO {_ISSUES}
+            SELECT t._ord, NULL, '{name}', 'unknown_reference', CAST(t.v_{name} AS VARCHAR), '{rtable}', NULL
+            FROM {_TYPED} t WHERE t.v_{name} IS NOT NULL
+              AND t.v_{name} NOT IN (SELECT k FROM ({' UNION '.join(pool)}) WHERE k IS NOT NULL)""")
+
+
+def _summarise(cur: duckdb.DuckDBPyConnection, staged: Staged, sniffed: Sniff, opts: Options,
+               tgts: list[_Target], dates: dict[str, norm.DateChoice]) -> Report:
+    table = schema.TABLES[opts.table]
+    typed_rows = cur.execute(f"SELECT count(*) FROM {_TYPED}").fetchone()[0]
+    bad_ords, bad_lines, total = cur.execute(
+        f"SELECT count(DISTINCT _ord), count(DISTINCT line) FILTER (WHERE _ord IS NULL), count(*) FROM {_ISSUES}"
+    ).fetchone()
+    issues = cur.execute(
+        f"""SELECT line, col AS "column", code, value, a, b FROM {_ISSUES}
+            ORDER BY line, col NULLS FIRST, code LIMIT {MAX_LISTED}""").df()
+    sources = {t.name: t.source for t in tgts}
+    if not issues.empty:
+        issues["source"] = [sources.get(c) if isinstance(c, str) else None for c in issues["column"]]
+        issues["message"] = [reason(c, v, a, b) for c, v, a, b in
+                             zip(issues["code"], issues["value"], issues["a"], issues["b"], strict=True)]
+        issues["line"] = issues["line"].astype("int64")
+        for c in ("column", "value", "a", "b", "source"):
+            issues[c] = pd.Series([None if v is None or (isinstance(v, float) and v != v) else v for v in issues[c]],
+                                  index=issues.index, dtype=object)
+    else:
+        issues = pd.DataFrame(columns=["line", "column", "code", "value", "a", "b", "source", "message"])
+    summary = cur.execute(
+        f"""SELECT col AS "column", code, count(*) AS rows FROM {_ISSUES} GROUP BY ALL ORDER BY rows DESC""").df()
+    valid = typed_rows - bad_ords
+    d = table.date_column
+    period: tuple[dt.date | None, dt.date | None] = (None, None)
+    names = {t.name for t in tgts}
+    if d in names:
+        period = tuple(cur.execute(
+            f"SELECT min(v_{d}), max(v_{d}) FROM {_TYPED} WHERE _ord NOT IN (SELECT _ord FROM {_ISSUES} "
+            "WHERE _ord IS NOT NULL)").fetchone())
+    replaces = 0
+    if opts.mode == "replace_table":
+        replaces = cur.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0]
+    elif opts.mode == "replace_period" and d:
+        replaces = cur.execute(f"SELECT count(*) FROM {table.name} WHERE {d} BETWEEN ? AND ?",
+                               list(opts.period)).fetchone()[0]
+    prev = cur.execute(
+        f"""SELECT load_id, loaded_at, user_name, file_name FROM {schema.INGEST_LOG}
+            WHERE sha256 = ? AND table_name = ? AND undone_at IS NULL ORDER BY load_id DESC LIMIT 1""",
+        [staged.sha256, opts.table]).fetchone()
+    already = (("load_id", prev[0]), ("loaded_at", prev[1]), ("user", prev[2]), ("file", prev[3])) if prev else None
+    cols = [c for c in table.column_names if c in names]
+    preview = cur.execute(
+        f"SELECT {', '.join(f'v_{c} AS {c}' for c in cols)} FROM {_TYPED} WHERE _ord NOT IN "
+        f"(SELECT _ord FROM {_ISSUES} WHERE _ord IS NOT NULL) ORDER BY _ord LIMIT 10").df() if cols else pd.DataFrame()
+    for c in cols:
+        if table.column(c).kind == "date" and c in preview:
+            preview[c] = [None if pd.isna(v) else pd.Timestamp(v).date() for v in preview[c]]
+    warnings = _warnings(cur, staged, sniffed, opts, tgts)
+    return Report(
+        table=opts.table, file_name=sniffed.file_name, sha256=staged.sha256, kind=staged.kind, mode=opts.mode,
+        mapping=opts.mapping, columns=tuple(cols), records=staged.records, empty_rows=staged.records - typed_rows,
+        rows=typed_rows + bad_lines, valid=valid, rejected=bad_ords + bad_lines, issues=issues, issues_total=total,
+        summary=summary, dates=tuple(dates.values()), warnings=warnings, period=period, replaces=replaces,
+        already_loaded=already, preview=preview, encoding=staged.encoding, delimiter=staged.delimiter,
+        sheet=staged.sheet, header_row=staged.header_row)
+
+
+def _warnings(cur: duckdb.DuckDBPyConnection, staged: Staged, sniffed: Sniff, opts: Options,
+              tgts: list[_Target]) -> tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]:
+    out: list[tuple[str, tuple[tuple[str, Any], ...]]] = []
+    if sniffed.duplicate_columns:
+        out.append(("duplicate_header", (("names", ", ".join(sniffed.duplicate_columns)),)))
+    if sniffed.kind == "csv" and not sniffed.encoding_confident:
+        out.append(("encoding_guess", (("encoding", sniffed.encoding),)))
+    texts = [t for t in tgts if t.col.kind in ("text", "category") and t.source not in (GENERATED_ID, "derived")]
+    if texts:
+        parts = ", ".join("count(*) FILTER (WHERE " + " OR ".join(f"starts_with(r_{t.name}, '{c}')" for c in "=+-@") + ")"
+                          for t in texts)
+        n = sum(cur.execute(f"SELECT {parts} FROM {_TYPED}").fetchone())
+        if n:
+            out.append(("formula_text", (("n", n),)))
+    cats = [t for t in tgts if t.col.kind == "category" and not t.col.choices and norm.label_map(t.name)]
+    if cats:
+        parts = ", ".join(f"count(*) FILTER (WHERE v_{t.name} <> r_{t.name})" for t in cats)
+        n = sum(cur.execute(f"SELECT {parts} FROM {_TYPED}").fetchone())
+        if n:
+            example = cur.execute(" UNION ALL ".join(
+                f"(SELECT r_{t.name}, v_{t.name} FROM {_TYPED} WHERE v_{t.name} <> r_{t.name} LIMIT 1)" for t in cats)
+            ).fetchone()
+            out.append(("labels_translated", (("n", n), ("raw", example[0]), ("code", example[1]))))
+    if any(t.source == GENERATED_ID for t in tgts):
+        out.append(("generated_ids", (("prefix", staged.sha256[:8] + "-"),)))
+    if any(t.source == "derived" for t in tgts):
+        out.append(("derived_revenue", ()))
+    used = {t.source for t in tgts}
+    unused = [c for c in staged.columns if c not in used]
+    if unused:
+        out.append(("unused_columns", (("columns", ", ".join(unused)),)))
+    if opts.table == schema.ACTIVITIES and "activity" in {t.name for t in tgts}:
+        n = cur.execute(
+            f"""SELECT count(*) FROM {_TYPED} t WHERE v_activity IN (SELECT activity FROM {schema.ACTIVITY_RATES})
+                AND NOT EXISTS (SELECT 1 FROM {schema.ACTIVITY_RATES} r WHERE r.activity = t.v_activity
+                                AND r.valid_from <= t.v_activity_date)""").fetchone()[0]
+        if n:
+            out.append(("unpriced", (("n", n),)))
+    return tuple(out)
