@@ -30,6 +30,12 @@ Row accounting
     while hashing) must equal header lines + staged records + line breaks inside values + lines
     of rejected records. Any difference stops the load.
 
+Speed
+    A UTF-8 file is read by DuckDB in place while a second thread hashes it and counts its lines
+    (vectorised; both release the GIL). Only when that thread sees a line that may be blank (it
+    starts with a line break, space or tab) does the file take the careful path: a streaming pass
+    finds blank lines outside quotes, rewrites them as records, and DuckDB reads the copy.
+
 Hostile files
     Excel and Parquet files are read by :mod:`analytics.ingest_binary`, which checks them for zip,
     XML and Parquet bombs before anything is expanded.
@@ -667,36 +673,20 @@ def stage(cur: duckdb.DuckDBPyConnection, path: str | os.PathLike[str], sniffed:
 def _stage_csv(cur: duckdb.DuckDBPyConnection, p: Path, sniffed: Sniff, name: str, progress: Progress | None,
                limits: Limits) -> Staged:
     width = len(sniffed.columns)
+    delim = "\t" if sniffed.delimiter == WHITESPACE else (sniffed.delimiter or ",")
     with tempfile.TemporaryDirectory(prefix="cvm_ingest_") as tmp:
         work = Path(tmp)
-        src, scan = _prepare_text(p, sniffed, work, progress)
-        delim = "\t" if sniffed.delimiter == WHITESPACE else (sniffed.delimiter or ",")
-        if scan.blank_at:
-            src = _blank_to_records(src, scan.blank_at, delim, width, work)
-        # Lines before the data: the header record and anything above it (title rows).
-        skip = _header_lines(src, sniffed, delim)
-        columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
-        rej, scan_t = f"{name}_rej", f"{name}_rejscan"
-        cur.execute(f"DROP TABLE IF EXISTS {rej}")
-        cur.execute(f"DROP TABLE IF EXISTS {scan_t}")
-        sql = (f"CREATE TEMP TABLE {name} AS SELECT * FROM read_csv($path, auto_detect = false, header = false, "
-               f"skip = $skip, columns = {columns}, delim = $delim, quote = '\"', escape = '\"', "
-               f"store_rejects = true, rejects_table = '{rej}', rejects_scan = '{scan_t}', "
-               f"max_line_size = $maxline, rejects_line_size_limit = $maxline, strict_mode = true, "
-               f"null_padding = false, encoding = 'utf-8')")
-        params = {"path": str(src), "skip": skip, "delim": delim, "maxline": limits.max_line_bytes}
-        try:
-            _run_with_progress(cur, sql, params, progress, "read", 0.4, 0.95)
-        except duckdb.Error as exc:
-            first = str(exc).splitlines()[0]
-            raise IngestError("unreadable", f"the file cannot be read as {sniffed.delimiter_name}-separated text: "
-                              f"{first}", detail=first) from None
-        records = cur.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
-        rejects = cur.execute(
-            f"""SELECT line, any_value(error_type), any_value(error_message), any_value(csv_line)
-                FROM {rej} GROUP BY line ORDER BY line""").fetchall()
-        cur.execute(f"DROP TABLE IF EXISTS {rej}")
-        cur.execute(f"DROP TABLE IF EXISTS {scan_t}")
+        staged_in_place = None
+        if _readable_in_place(sniffed):
+            staged_in_place = _stage_in_place(cur, p, sniffed, name, progress, limits, delim)
+        if staged_in_place is not None:
+            scan, skip, records, rejects = staged_in_place
+        else:
+            src, scan = _prepare_text(p, sniffed, work, progress)
+            if scan.blank_at:
+                src = _blank_to_records(src, scan.blank_at, delim, width, work)
+            skip = _header_lines(src, sniffed, delim)
+            records, rejects = _read_csv(cur, src, sniffed, name, progress, limits, delim, skip, 0.4)
     spans = [(text or "").rstrip("\n").count("\n") + 1 for _, _, _, text in rejects]
     physical = scan.newlines + (1 if scan.last_byte and scan.last_byte != b"\n" else 0)
     accounted = skip + records + sum(spans)
@@ -723,6 +713,107 @@ def _stage_csv(cur: duckdb.DuckDBPyConnection, p: Path, sniffed: Sniff, name: st
     if progress:
         progress("read", 1.0)
     return staged
+
+
+Rejects = list[tuple[int, str, str, str]]
+
+
+def _read_csv(cur: duckdb.DuckDBPyConnection, src: Path, sniffed: Sniff, name: str, progress: Progress | None,
+              limits: Limits, delim: str, skip: int, lo: float) -> tuple[int, Rejects]:
+    """DuckDB reads ``src`` (UTF-8) into ``name`` as text columns; returns the record count and the
+    rejected records (DuckDB's line number, error type, message, raw text)."""
+    width = len(sniffed.columns)
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
+    rej, scan_t = f"{name}_rej", f"{name}_rejscan"
+    for t in (name, rej, scan_t):
+        cur.execute(f"DROP TABLE IF EXISTS {t}")
+    sql = (f"CREATE TEMP TABLE {name} AS SELECT * FROM read_csv($path, auto_detect = false, header = false, "
+           f"skip = $skip, columns = {columns}, delim = $delim, quote = '\"', escape = '\"', "
+           f"store_rejects = true, rejects_table = '{rej}', rejects_scan = '{scan_t}', "
+           f"max_line_size = $maxline, rejects_line_size_limit = $maxline, strict_mode = true, "
+           f"null_padding = false, encoding = 'utf-8')")
+    params = {"path": str(src), "skip": skip, "delim": delim, "maxline": limits.max_line_bytes}
+    try:
+        _run_with_progress(cur, sql, params, progress, "read", lo, 0.95)
+    except duckdb.Error as exc:
+        first = str(exc).splitlines()[0]
+        raise IngestError("unreadable", f"the file cannot be read as {sniffed.delimiter_name}-separated text: "
+                          f"{first}", detail=first) from None
+    records = cur.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+    rejects = cur.execute(
+        f"""SELECT line, any_value(error_type), any_value(error_message), any_value(csv_line)
+            FROM {rej} GROUP BY line ORDER BY line""").fetchall()
+    cur.execute(f"DROP TABLE IF EXISTS {rej}")
+    cur.execute(f"DROP TABLE IF EXISTS {scan_t}")
+    return int(records), rejects
+
+
+def _readable_in_place(sniffed: Sniff) -> bool:
+    """UTF-8 text with a real delimiter and line feeds: DuckDB can read the file itself."""
+    return (sniffed.encoding or "utf-8") in ("utf-8", "utf-8-sig", "ascii") and not sniffed.cr_only \
+        and sniffed.delimiter != WHITESPACE
+
+
+def _stage_in_place(cur: duckdb.DuckDBPyConnection, p: Path, sniffed: Sniff, name: str, progress: Progress | None,
+                    limits: Limits, delim: str) -> tuple[_Scan, int, int, Rejects] | None:
+    """The fast path for a large UTF-8 file: DuckDB reads the file while another thread hashes it and
+    counts its lines (both release the GIL, so they overlap). Returns None when that thread saw a
+    line that may be blank: DuckDB would have skipped it, so the caller takes the careful path
+    (find blank lines outside quotes, rewrite them as records, read again)."""
+    scan = _Scan(sha=hashlib.sha256())
+    box: list[bool | BaseException] = []
+
+    def scan_file() -> None:
+        try:
+            box.append(_quick_scan(p, scan))
+        except BaseException as exc:  # handed to the caller's thread
+            box.append(exc)
+
+    th = threading.Thread(target=scan_file, name="cvm-ingest-scan", daemon=True)
+    th.start()
+    skip = _header_lines(p, sniffed, delim)
+    read: tuple[int, Rejects] | IngestError
+    try:
+        read = _read_csv(cur, p, sniffed, name, progress, limits, delim, skip, 0.0)
+    except IngestError as exc:
+        read = exc
+    finally:
+        th.join()
+    if isinstance(box[0], BaseException):
+        raise box[0]
+    if box[0]:
+        cur.execute(f"DROP TABLE IF EXISTS {name}")
+        return None
+    if isinstance(read, IngestError):
+        raise read
+    return scan, skip, read[0], read[1]
+
+
+_MAYBE_BLANK_NEXT = (0x0A, 0x0D, 0x20, 0x09)  # a line that starts with these may be blank
+
+
+def _quick_scan(path: Path, scan: _Scan) -> bool:
+    """Hash ``path``, count its line feeds and note its last byte in ``scan``; return whether any line
+    may be blank (starts with a line break, space or tab, or is a whitespace-only last line).
+    Vectorised with numpy: no Python loop over lines."""
+    import numpy as np  # only this path needs it
+
+    prev = 0x0A  # the file's first line counts as following a line break
+    tail_blank = True
+    with open(path, "rb") as fh:
+        while raw := fh.read(CHUNK):
+            scan.sha.update(raw)
+            arr = np.frombuffer(raw, dtype=np.uint8)
+            nl = arr == 0x0A
+            scan.newlines += int(np.count_nonzero(nl))
+            if (prev == 0x0A and int(arr[0]) in _MAYBE_BLANK_NEXT) or np.isin(arr[1:][nl[:-1]], _MAYBE_BLANK_NEXT).any():
+                return True
+            last_nl = raw.rfind(b"\n")
+            tail = raw[last_nl + 1:]
+            tail_blank = (tail_blank if last_nl < 0 else True) and not tail.strip()
+            prev = int(arr[-1])
+            scan.last_byte = raw[-1:]
+    return bool(scan.last_byte) and scan.last_byte != b"\n" and tail_blank
 
 
 def _rowid_base(cur: duckdb.DuckDBPyConnection, name: str) -> int:
