@@ -122,3 +122,90 @@ def test_default_path_respects_env(monkeypatch, tmp_path):
     assert db.default_db_path() == tmp_path / "env.duckdb"
     monkeypatch.delenv(db.ENV_DB)
     assert db.default_db_path().name == "cvm.duckdb"
+
+
+def test_many_users_at_once_each_get_their_own_figures(demo_con):
+    """One connection per process, a cursor per query: users with different filters querying at the same
+    moment from different threads each get exactly the figures a lone user gets."""
+    import itertools
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from analytics import overview
+    from analytics.filters import Filters
+
+    with db.cursor(demo_con) as cur:
+        segments = [r[0] for r in cur.execute("SELECT DISTINCT segment FROM customers ORDER BY 1").fetchall()]
+        regions = [r[0] for r in cur.execute("SELECT DISTINCT region FROM customers ORDER BY 1").fetchall()]
+    users = [Filters(segments=(s,), regions=(r,)) for s, r in itertools.product(segments, regions)][::3][:6]
+    users.append(Filters())
+    alone = {}
+    for f in users:
+        with db.cursor(demo_con) as cur:
+            alone[f] = overview.report_section(cur, f)
+    assert len({str(v) for v in alone.values()}) == len(users)  # the users really see different figures
+
+    start = threading.Barrier(len(users) * 2)
+
+    def user(f: Filters) -> tuple[Filters, dict]:
+        start.wait()
+        with db.cursor(demo_con) as cur:
+            return f, overview.report_section(cur, f)
+
+    with ThreadPoolExecutor(len(users) * 2) as pool:
+        results = list(pool.map(user, users * 2))
+    for f, got in results:
+        assert same(got, alone[f]), f
+
+
+def same(a: object, b: object) -> bool:
+    """Equal, floats to 1e-12 relative: DuckDB sums doubles in parallel, so the last bit may vary."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) and isinstance(b, float):
+        return a == pytest.approx(b, rel=1e-12, abs=1e-9)
+    return a == b
+
+
+def test_readers_see_a_write_whole_or_not_at_all(tmp_path):
+    """While a writer moves revenue between two customers in one transaction, readers on their own
+    cursors always see the same total: never the write half done."""
+    import threading
+
+    from analytics import profit
+    from analytics.filters import Filters
+    from tests.helpers import D
+
+    con = build_store(tmp_path / "s.duckdb", customers=[customer("A"), customer("B")],
+                      transactions=[{"transaction_id": t, "customer_id": c, "tx_date": D("2024-01-02"),
+                                     "product": "P", "quantity": 1, "revenue": 500, "cogs": 100}
+                                    for t, c in (("T1", "A"), ("T2", "B"))])
+    done = threading.Event()
+
+    def writer() -> None:
+        for i in range(40):
+            with db.write(con) as cur:
+                cur.execute("UPDATE transactions SET revenue = revenue + ? WHERE customer_id = 'A'", [i])
+                cur.execute("UPDATE transactions SET revenue = revenue - ? WHERE customer_id = 'B'", [i])
+        done.set()
+
+    seen: list[float] = []
+
+    def reader() -> None:
+        while not done.is_set() or len(seen) < 5:
+            with db.cursor(con) as cur:
+                c = profit.customer_pnl(cur, Filters(), source="facts").customers
+            seen.append(float(c["revenue"].sum()))
+
+    threads = [threading.Thread(target=writer)] + [threading.Thread(target=reader) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert seen and set(seen) == {1000.0}
+    with db.cursor(con) as cur:
+        a, b = cur.execute("SELECT revenue FROM transactions ORDER BY customer_id").fetchall()
+    assert (float(a[0]), float(b[0])) == (500 + sum(range(40)), 500 - sum(range(40)))
+    con.close()
