@@ -90,9 +90,14 @@ class ConcentrationFigures:
 
 
 def rank(customers: pd.DataFrame) -> pd.DataFrame:
-    """Customers sorted by profit descending, then customer_id ascending (the ranking used everywhere)."""
+    """Customers sorted by profit descending (rounded to :data:`analytics.profit.MONEY_DECIMALS`, so
+    that profits equal but for float noise tie), then customer_id ascending: the ranking used
+    everywhere, the same on every run."""
     _require(customers, ("customer_id", "profit"))
-    return customers.sort_values(["profit", "customer_id"], ascending=[False, True], ignore_index=True)
+    key = "__rank_profit"
+    return (customers.assign(**{key: profit.settle(customers["profit"].astype(float))})
+            .sort_values([key, "customer_id"], ascending=[False, True], ignore_index=True)
+            .drop(columns=key))
 
 
 def _require(df: pd.DataFrame, cols: tuple[str, ...]) -> None:

@@ -696,7 +696,7 @@ def payback(cur: duckdb.DuckDBPyConnection, f: Filters, grain: str = "quarter") 
     cost = cust["acquisition_cost"].to_numpy(dtype=float)
     missing = int(np.isnan(cost).sum())
     cost = np.nan_to_num(cost, nan=0.0)
-    net = np.cumsum(per_month, axis=1) - cost[:, None]
+    net = profit.settle(np.cumsum(per_month, axis=1) - cost[:, None])  # break-even is 0, not -1e-13
     months = np.arange(1, horizon + 1)
     net = np.where(months[None, :] <= observed[:, None], net, np.nan)
     paid = net >= 0

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from analytics import aggregates, db, schema
@@ -19,6 +21,11 @@ from analytics.filters import Filters
 
 CUSTOMER_COLUMNS = ("customer_id", "name", "customer_type", "segment", "region", "industry", "channel", "plan")
 PNL_COLUMNS = (*CUSTOMER_COLUMNS, "revenue", "cogs", "gross_profit", "cost_to_serve", "profit", "tx_count")
+MONEY_COLUMNS = ("revenue", "cogs", "gross_profit", "cost_to_serve", "profit")
+MONEY_DECIMALS = 6
+"""Money computed in doubles is rounded to this many decimals before anyone compares or ranks it: a
+customer whose revenue, cost of goods and cost to serve cancel is at break-even, not at −2.8e-17
+(a loss-maker), and two equal profits stay tied whatever order DuckDB's threads added them in."""
 
 
 @dataclass(frozen=True)
@@ -170,6 +177,8 @@ def customer_pnl(
     )
     totals["gross_profit"] = totals["revenue"] - totals["cogs"]
     totals["profit"] = totals["gross_profit"] - totals["cost_to_serve"]
+    for col in MONEY_COLUMNS:
+        totals[col] = settle(totals[col])
     totals = totals.sort_values(["profit", "customer_id"], ascending=[False, True], ignore_index=True)
     return CustomerPnL(
         customers=totals[list(PNL_COLUMNS)],
@@ -180,6 +189,11 @@ def customer_pnl(
     )
 
 
+def settle(values: Any) -> Any:
+    """Money rounded to :data:`MONEY_DECIMALS` (a float, Series or array), with −0.0 made 0.0."""
+    return np.round(values, MONEY_DECIMALS) + 0.0
+
+
 def monthly_pnl(cur: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Totals per calendar month: ``month, revenue, cogs, cost_to_serve, profit, customers``.
 
@@ -187,7 +201,7 @@ def monthly_pnl(cur: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """
     tx, act, params = fact_sql(cur, f)
     cust_sql, _ = f.customer_sql("c")
-    return cur.execute(
+    out = cur.execute(
         f"""
         WITH tx AS ({tx}), act AS ({act}),
         t AS (SELECT month, sum(revenue) AS revenue, sum(cogs) AS cogs, count(DISTINCT customer_id) AS customers
@@ -203,6 +217,9 @@ def monthly_pnl(cur: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
         """,
         params,
     ).df()
+    money = ["revenue", "cogs", "cost_to_serve", "profit"]
+    out[money] = settle(out[money])
+    return out
 
 
 def rates(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -433,3 +433,10 @@ def test_demo_groups_add_up_to_the_whole(demo_con):
             g = conc.compare(cur, f, dim)
             assert g["total_profit"].sum() == pytest.approx(total, rel=1e-9), dim
         assert conc.compare(cur, f, "segment")["customers"].sum() == conc.figures(profit.customer_pnl(cur, f)).customers
+
+
+def test_profits_equal_but_for_float_noise_tie_and_go_by_customer_id():
+    # 0.1 + 0.2 = 0.30000000000000004 in doubles; the same profit summed in another order is 0.3.
+    ranked = conc.rank(frame([0.1 + 0.2, 0.3, 0.3 - 1e-13], ids=["c", "b", "a"]))
+    assert ranked["customer_id"].tolist() == ["a", "b", "c"]
+    assert ranked["profit"].tolist() == [0.3 - 1e-13, 0.3, 0.1 + 0.2]  # values themselves untouched

@@ -364,3 +364,20 @@ def test_demo_summary_and_report_agree(demo_con):
     assert (np.diff(pv[~np.isnan(pv)]) <= 1e-9).all()
     # Stages follow the demo's shape: most customers active or lost, a few hundred dormant.
     assert s.counts["active"] > s.counts["dormant"] > 0 and s.counts["lost"] > 0 and s.counts["reactivated"] > 0
+
+
+def test_payback_at_exact_break_even_counts_as_paid():
+    # Revenue 0.30 − one call at 0.10 − acquisition cost 0.20 = 0: paid back in month 1 (in doubles the
+    # sum is −2.8e-17, which must not read as "not yet").
+    con = build_store(
+        customers=[customer("P", acquired_on=D("2024-01-10"), acquisition_cost=0.2)],
+        activity_rates=[{"activity": "call", "unit_cost": 0.1, "valid_from": D("2024-01-01"), "unit": "call"}],
+        transactions=[tx("t1", "P", "2024-01-10", 0.3)],
+        activities=[{"activity_id": "a1", "customer_id": "P", "activity_date": D("2024-01-11"), "activity": "call",
+                     "quantity": 1}],
+    )
+    with db.cursor(con) as cur:
+        pb = lifecycle.payback(cur, Filters("2024-01-01", "2024-01-31"), grain="month")
+    assert pb.customers.set_index("customer_id").loc["P", "months_to_payback"] == 1
+    assert pb.curves["net_profit"].tolist() == [0.0]
+    con.close()

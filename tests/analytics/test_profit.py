@@ -143,3 +143,36 @@ def test_empty_store_gives_empty_pnl():
     with db.cursor(con) as cur:
         pnl = profit.customer_pnl(cur, Filters())
     assert pnl.customers.empty and pnl.costs.empty and pnl.activity_totals.empty
+
+
+def test_a_customer_at_break_even_is_not_a_loss_maker():
+    """Z: revenue 0.30 − cost of goods 0.10 − one call at 0.20 = 0 exactly; in doubles 0.3 − 0.1 − 0.2 is
+    −2.8e-17, which would make Z a loss-maker and print "−¥0". Money is settled to 6 decimals."""
+    from analytics import concentration
+    from tests.helpers import build_store, customer
+
+    con = build_store(
+        customers=[customer("Z"), customer("Y")],
+        activity_rates=[{"activity": "call", "unit_cost": 0.2, "valid_from": D("2024-01-01"), "unit": "call"}],
+        transactions=[{"transaction_id": "t1", "customer_id": "Z", "tx_date": D("2024-03-10"), "product": "P",
+                       "quantity": 1, "revenue": 0.3, "cogs": 0.1},
+                      {"transaction_id": "t2", "customer_id": "Y", "tx_date": D("2024-03-10"), "product": "P",
+                       "quantity": 1, "revenue": 0.3, "cogs": 0.1}],
+        activities=[{"activity_id": "a1", "customer_id": "Z", "activity_date": D("2024-03-11"), "activity": "call",
+                     "quantity": 1}],
+    )
+    with db.cursor(con) as cur:
+        pnl = profit.customer_pnl(cur, Y2024)
+        month = profit.monthly_pnl(cur, Y2024)
+    z = _by_id(pnl).loc["Z"]
+    assert z["profit"] == 0.0 and str(z["profit"]) == "0.0"  # not −0.0
+    assert _by_id(pnl).loc["Y", "profit"] == 0.2
+    assert concentration.figures(pnl).loss_customers == 0
+    assert month["profit"].tolist() == [0.2]
+    con.close()
+
+
+def test_settle_rounds_money_and_clears_negative_zero():
+    assert profit.settle(0.1 + 0.2) == 0.3
+    assert str(profit.settle(0.3 - 0.1 - 0.2)) == "0.0"
+    assert profit.settle(pd.Series([-1e-9, 2.0000004])).tolist() == [0.0, 2.0]
