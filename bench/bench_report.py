@@ -1,0 +1,79 @@
+"""Benchmark: what each view costs to compute at scale (the first, uncached load of its page).
+
+    python -m bench.bench_report [--customers 100000] [--transactions 10000000] [--db PATH] [--repeat 3]
+
+Times every ``report_section`` (the figures each page shows, from the same functions the page calls)
+for the default 12-month filter on the demo store, and, as the floor, a plain scan that reads every
+fact table once. Prints medians (seconds) and ratios against the plain scan, and writes
+``bench/results/report.json``. A page also draws charts and tables from the same results; their
+cost does not grow with the transactions. Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import platform
+from pathlib import Path
+
+import duckdb
+
+from analytics import db, demo, report, schema
+from analytics.filters import Filters
+from bench.bench_profit import RESULTS, timed
+
+SCAN = {
+    schema.TRANSACTIONS: "sum(revenue), sum(cogs), count(DISTINCT customer_id)",
+    schema.ACTIVITIES: "sum(quantity), count(DISTINCT customer_id)",
+    schema.FEEDBACK: "count(*), avg(nps_score)",
+    schema.ASSESSMENTS: "count(*), count(DISTINCT customer_id)",
+}
+
+
+def plain_scan(cur: duckdb.DuckDBPyConnection) -> None:
+    for table, cols in SCAN.items():
+        cur.execute(f"SELECT {cols} FROM {table}").fetchall()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--customers", type=int, default=100_000)
+    ap.add_argument("--transactions", type=int, default=10_000_000)
+    ap.add_argument("--db", type=Path, default=Path("/tmp/cvm_bench.duckdb"))
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    con = db.connect(args.db)
+    with db.cursor(con) as cur:
+        n_tx = db.table_counts(cur)["transactions"]
+    if abs(n_tx - args.transactions) > 0.05 * args.transactions:
+        demo.generate(con, customers=args.customers, transactions=args.transactions)
+    f = Filters("2025-11-01", "2026-10-31")
+    medians: dict[str, float] = {}
+    with db.cursor(con) as cur:
+        counts = db.table_counts(cur)
+        medians["plain_scan"], _ = timed(lambda: plain_scan(cur), args.repeat)
+        for spec in report.sections():
+            fn = importlib.import_module(spec).report_section
+            medians[spec.removeprefix("analytics.")], _ = timed(lambda fn=fn: fn(cur, f), args.repeat)
+    scan = medians["plain_scan"]
+    sections = {k: v for k, v in medians.items() if k != "plain_scan"}
+    result = {
+        "rows": counts, "period": [str(f.date_from), str(f.date_to)], "repeat": args.repeat,
+        "cpus": os.cpu_count(), "machine": platform.machine(), "duckdb": duckdb.__version__,
+        "median_seconds": medians, "all_sections_seconds": sum(sections.values()),
+        "ratio_to_plain_scan": {k: v / scan for k, v in sections.items()},
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "report.json").write_text(json.dumps(result, indent=2, default=str))
+    print(f"{counts['transactions']:,} transactions, {counts['customers']:,} customers; "
+          f"period {f.date_from}..{f.date_to}; {os.cpu_count()} CPUs")
+    print(f"{'section':<18}{'median s':>10}{'× plain scan':>14}")
+    for k, v in medians.items():
+        print(f"{k:<18}{v:>10.3f}{v / scan:>14.1f}")
+    print(f"{'all sections':<18}{result['all_sections_seconds']:>10.3f}")
+
+
+if __name__ == "__main__":
+    main()
