@@ -46,13 +46,23 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def _same(a: Any, b: Any) -> bool:
+    """Equal, floats to 1e-9 relative: two sections that sum the same doubles on DuckDB's threads may
+    differ in the last bit."""
+    if isinstance(a, float) and isinstance(b, float):
+        return a == b or math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+    return a == b
+
+
 def build(cur: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, Any]:
     """Run every section for ``f`` and merge their keys (a later section may not overwrite a key)."""
     out: dict[str, Any] = {}
     for spec in sections():
         section = importlib.import_module(spec).report_section(cur, f)
         for key, value in section.items():
-            if key in out and out[key] != value:
-                raise RuntimeError(f"report key {key!r} given twice with different values ({spec})")
+            if key in out:
+                if not _same(out[key], value):
+                    raise RuntimeError(f"report key {key!r} given twice with different values ({spec})")
+                continue  # the first section's value stands (the Overview's, for shared headline keys)
             out[key] = value
     return _clean(out)
