@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import pkgutil
+import string
 from dataclasses import dataclass
 from functools import cache
 
@@ -41,6 +42,30 @@ def check_lang(lang: str) -> str:
     return lang
 
 
+class _Formatter(string.Formatter):
+    """``str.format`` plus English plurals: ``{n:row|rows}`` gives "row" when ``n`` is 1 (a number or a
+    formatted number such as "1"), else "rows". Chinese strings have no need of it."""
+
+    def format_field(self, value: object, format_spec: str) -> str:
+        if "|" in format_spec:
+            one, many = format_spec.split("|", 1)
+            return one if _is_one(value) else many
+        return super().format_field(value, format_spec)
+
+
+def _is_one(value: object) -> bool:
+    if isinstance(value, str):
+        value = value.strip().replace(",", "")
+        return value in ("1", "+1", "-1")
+    try:
+        return abs(float(value)) == 1  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+
+
+_FORMATTER = _Formatter()
+
+
 @dataclass(frozen=True)
 class Translator:
     """Strings and formats for one language: ``t = Translator("zh"); t("nav.overview")``."""
@@ -53,7 +78,7 @@ class Translator:
         if pair is None:
             raise KeyError(f"missing i18n key {key!r}")
         text = pair[0] if self.lang == "zh" else pair[1]
-        return text.format(**kwargs) if kwargs else text
+        return _FORMATTER.format(text, **kwargs) if kwargs else text
 
     def has(self, key: str) -> bool:
         return key in catalog()

@@ -5,7 +5,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "app.tagline": ("哪些客户创造利润，哪些客户消耗利润", "Which customers create profit and which destroy it"),
     "app.creating_demo": ("首次启动：正在生成演示数据库……", "First start: creating the demo database…"),
     "app.demo_step": ("正在生成：{step}", "Generating: {step}"),
-    "app.demo_done": ("演示数据已生成：{customers} 位客户，{transactions} 笔交易", "Demo data created: {customers} customers, {transactions} transactions"),
+    "app.demo_done": ("演示数据已生成：{customers} 位客户，{transactions} 笔交易", "Demo data created: {customers} {customers:customer|customers}, {transactions} {transactions:transaction|transactions}"),
     "app.db_error": ("无法打开数据库：{error}", "Cannot open the database: {error}"),
     "app.no_data": ("数据库中还没有交易数据。请在“数据”页面上传文件，或运行 `python -m analytics demo` 生成演示数据。",
                     "The database has no transactions yet. Upload files on the Data page, or run `python -m analytics demo` for demo data."),

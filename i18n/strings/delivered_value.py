@@ -7,7 +7,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                     "{period} · value and cost are assessment scores on one scale; profit in {currency}"),
     "dv.no_assessments": ("当前筛选的期间内没有客户评估，无法计算让渡价值。{n} 位活跃客户没有评估。请在“数据”页面上传评估数据，或选择其他期间。",
                           "There are no customer assessments in this period for these filters, so delivered value cannot be computed. "
-                          "{n} active customers have no assessment. Upload assessments on the Data page or choose another period."),
+                          "{n} active {n:customer has|customers have} no assessment. Upload assessments on the Data page or choose another period."),
     "dv.definition": ("让渡价值 = 顾客总价值（产品 + 服务 + 人员 + 形象价值）− 顾客总成本（货币 + 时间 + 精力 + 精神成本）。"
                       "每位客户取本期最新的一次评估（同一天有多次时取编号最大的一次）。",
                       "Delivered value = total customer value (product + service + personnel + image value) − total customer cost "
@@ -36,7 +36,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                            "They bring {rev} of the assessed customers' revenue."),
     "dv.kpi.assessed": ("已评估客户", "Assessed customers"),
     "dv.kpi.assessed.help": ("本期有评估的客户数；另有 {n} 位活跃客户本期没有评估。",
-                             "Customers with an assessment in the period; {n} more active customers have none."),
+                             "Customers with an assessment in the period; {n} more active {n:customer has|customers have} none."),
     "dv.delta_pts": ("{v} 个百分点", "{v} pts"),
     "dv.vs_previous": ("变化与上期（{period}）比较。", "Changes compare with the previous period ({period})."),
     "dv.driver": ("与上期相比，平均让渡价值变化 {change}，影响最大的组成部分是{part}（{contribution}）。",
@@ -46,10 +46,10 @@ STRINGS: dict[str, tuple[str, str]] = {
                     "On average a customer receives a delivered value of {dv} (value {value} − cost {cost}); {below} of customers "
                     "perceive less than they expected; {winwin} of assessed customers are in the win-win zone."),
     "dv.unassessed": ("{n} 位活跃客户本期没有评估（占活跃客户收入的 {share}），未计入以上数字，也不在双赢图上。",
-                      "{n} active customers have no assessment in this period ({share} of active customers' revenue): they are "
+                      "{n} active {n:customer has|customers have} no assessment in this period ({share} of active customers' revenue): they are "
                       "not in these figures and not on the win-win map."),
     "dv.unassessed.list": ("查看本期未评估的客户", "Customers without an assessment in this period"),
-    "dv.inactive": ("{n} 位已评估客户本期没有交易或服务作业，利润按 0 计。", "{n} assessed customers had no transaction or activity in the period: their profit counts as 0."),
+    "dv.inactive": ("{n} 位已评估客户本期没有交易或服务作业，利润按 0 计。", "{n} assessed {n:customer|customers} had no transaction or activity in the period: their profit counts as 0."),
     # Groups
     "dv.group_by": ("分组维度", "Group by"),
     "dv.group_by.help": ("客户的主要产品 = 本期收入最高的产品（并列时取名称排序在前的）；本期无购买的客户单独成组。",
@@ -109,14 +109,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "dv.scope.pick_customer": ("选择客户", "Choose a customer"),
     "dv.chart.waterfall": ("让渡价值构成：{scope}", "Delivered value, part by part: {scope}"),
     "dv.scope.customer_info": ("{name} · 评估日期 {date} · 评估编号 {id}", "{name} · assessed on {date} · assessment {id}"),
-    "dv.scope.group_info": ("{n} 位已评估客户的平均值", "Mean of {n} assessed customers"),
+    "dv.scope.group_info": ("{n} 位已评估客户的平均值", "Mean of {n} assessed {n:customer|customers}"),
     "dv.axis.score": ("评估得分", "Assessment score"),
     "dv.compare": ("两组对比", "Compare two groups"),
     "dv.compare.a": ("第一组", "First group"),
     "dv.compare.b": ("第二组", "Second group"),
     "dv.compare.need_two": ("至少需要两个分组才能对比。", "Comparing needs at least two groups."),
     "dv.chart.compare": ("让渡价值对比：{a} 与 {b}", "Delivered value: {a} vs {b}"),
-    "dv.compare.label": ("{group}（{n} 位客户）", "{group} ({n} customers)"),
+    "dv.compare.label": ("{group}（{n} 位客户）", "{group} ({n} {n:customer|customers})"),
     # Columns
     "dv.col.group": ("分组", "Group"),
     "dv.col.delivered": ("让渡价值", "Delivered value"),
@@ -144,9 +144,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "dv.chart.trend": ("平均让渡价值及各组成部分", "Mean delivered value and its parts"),
     "dv.trend.top": ("总价值、总成本与让渡价值", "Total value, total cost and delivered value"),
     "dv.trend.bottom": ("各项价值（实线）与成本（虚线）", "Value parts (solid) and cost parts (dashed)"),
-    "dv.trend.hover": ("{bucket} · {series}：{value}（{n} 位客户）", "{bucket} · {series}: {value} ({n} customers)"),
+    "dv.trend.hover": ("{bucket} · {series}：{value}（{n} 位客户）", "{bucket} · {series}: {value} ({n} {n:customer|customers})"),
     "dv.trend.hover_driver": ("{bucket} · 让渡价值 {value}（{n} 位客户）<br>较前期 {change}，影响最大：{part}（{contribution}）",
-                              "{bucket} · delivered value {value} ({n} customers)<br>change {change}, moved most by {part} ({contribution})"),
+                              "{bucket} · delivered value {value} ({n} {n:customer|customers})<br>change {change}, moved most by {part} ({contribution})"),
     "dv.trend.summary": ("从 {start} 到 {end}，平均让渡价值变化 {change}，影响最大的组成部分：{part}（{contribution}）。",
                          "From {start} to {end}, mean delivered value changed by {change}; the part that moved it most: {part} ({contribution})."),
     "dv.trend.one_bucket": ("只有一个时间段有评估，无法显示变化。", "Only one interval has assessments: there is no change to show."),
@@ -159,12 +159,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "dv.gap.perception_ok": ("感知（达到期望）", "Perception (meets expectation)"),
     "dv.gap.perception_short": ("感知（低于期望）", "Perception (falls short)"),
     "dv.gap.hover": ("{group} · {level}<br>期望 {e} · 感知 {p} · 差距 {gap}<br>{n} 位客户",
-                     "{group} · {level}<br>expectation {e} · perception {p} · gap {gap}<br>{n} customers"),
+                     "{group} · {level}<br>expectation {e} · perception {p} · gap {gap}<br>{n} {n:customer|customers}"),
     "dv.gap.short_groups": ("平均感知低于期望的组（综合差距 < 0）：{groups}", "Groups whose mean perception falls short (overall gap < 0): {groups}"),
     "dv.gap.none_short": ("所有分组的平均感知都达到或超过期望。", "Every group's mean perception meets or exceeds its expectation."),
     "dv.gap.levels": ("各层次：", "By level:"),
     "dv.gap.level_line": ("{level}：差距 {gap}，{below} 的客户低于期望（{n} 位客户有评分）",
-                          "{level}: gap {gap}, {below} of customers below expectation ({n} customers scored)"),
+                          "{level}: gap {gap}, {below} of customers below expectation ({n} {n:customer|customers} scored)"),
     "dv.gap.no_scores": ("本期评估中没有期望与感知评分。", "The assessments in this period have no expectation and perception scores."),
     # Win-win
     "dv.section.winwin": ("双赢区域：客户得益与公司获利", "The win-win zone: value to the customer and to the company"),
@@ -191,7 +191,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                        "Many customers: the map shows {shown} of {total} (the largest by revenue and a random sample)."),
     "dv.map.empty": ("该期间没有已评估的客户。", "No assessed customers in this period."),
     "dv.chart.steps": ("各期间的象限分布（客户占比）", "Quadrant shares by period (share of customers)"),
-    "dv.steps.hover": ("{step} · {quadrant}：{share}（{n} 位客户）", "{step} · {quadrant}: {share} ({n} customers)"),
+    "dv.steps.hover": ("{step} · {quadrant}：{share}（{n} 位客户）", "{step} · {quadrant}: {share} ({n} {n:customer|customers})"),
     "dv.axis.customer_share": ("客户占比", "Share of customers"),
     "dv.quadrants.title": ("各象限的客户与收入", "Customers and revenue by quadrant"),
     "dv.moves.title": ("与上期（{period}）相比的双赢区变动", "Win-win moves against the previous period ({period})"),

@@ -31,10 +31,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "**已唤醒**：在沉寂 {dormant} 天以上后再次购买，{react} 天内。"
         "购买 = 有收入 ≥ 0 的交易的日子；尚无购买时从获客日起计算。",
         "**Target / prospect / opportunity**: not yet a customer, with an opportunity open on the date (the most advanced one counts). "
-        "**New**: the relationship started less than {new} days ago. **Active**: bought within {dormant} days. "
-        "**Dormant**: no purchase for {dormant} days or more, but less than {lost}, and P(alive) not below {p}. "
-        "**Lost**: no purchase for {lost} days or more, or dormant with P(alive) below {p}. "
-        "**Reactivated**: within {react} days of a purchase that ended a silence of {dormant} days or more. "
+        "**New**: the relationship started less than {new} {new:day|days} ago. **Active**: bought within {dormant} {dormant:day|days}. "
+        "**Dormant**: no purchase for {dormant} {dormant:day|days} or more, but less than {lost}, and P(alive) not below {p}. "
+        "**Lost**: no purchase for {lost} {lost:day|days} or more, or dormant with P(alive) below {p}. "
+        "**Reactivated**: within {react} {react:day|days} of a purchase that ended a silence of {dormant} {dormant:day|days} or more. "
         "A purchase is a day with a transaction of revenue ≥ 0; before the first one, silence counts from the acquisition date.",
     ),
     "lc.rules.why": (
@@ -49,11 +49,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "lc.kpi.pipeline": ("销售漏斗", "Pipeline"),
     "lc.kpi.pipeline.help": ("目标客户 {target} · 潜在客户 {prospect} · 商机 {opportunity}（尚未成为客户、商机未关闭）。",
                              "Targets {target} · prospects {prospect} · opportunities {opportunity} (not yet customers, with an open opportunity)."),
-    "lc.kpi.help.new": ("关系开始不足 {n} 天的客户。", "Customers whose relationship started less than {n} days ago."),
-    "lc.kpi.help.active": ("{n} 天内有购买的客户（新客户和已唤醒客户除外）。", "Customers who bought within {n} days (other than new and reactivated ones)."),
-    "lc.kpi.help.reactivated": ("沉寂后再次购买、处于 {n} 天观察期内的客户。", "Customers who bought again after a silence, within {n} days of that purchase."),
-    "lc.kpi.help.dormant": ("{n} 天以上没有购买但尚未流失的客户：下方列出最值得唤醒的。", "Customers silent for {n} days or more but not lost: the ones most worth waking up are listed below."),
-    "lc.kpi.help.lost": ("{n} 天以上没有购买，或存活概率过低的客户。", "Customers silent for {n} days or more, or whose P(alive) is too low."),
+    "lc.kpi.help.new": ("关系开始不足 {n} 天的客户。", "Customers whose relationship started less than {n} {n:day|days} ago."),
+    "lc.kpi.help.active": ("{n} 天内有购买的客户（新客户和已唤醒客户除外）。", "Customers who bought within {n} {n:day|days} (other than new and reactivated ones)."),
+    "lc.kpi.help.reactivated": ("沉寂后再次购买、处于 {n} 天观察期内的客户。", "Customers who bought again after a silence, within {n} {n:day|days} of that purchase."),
+    "lc.kpi.help.dormant": ("{n} 天以上没有购买但尚未流失的客户：下方列出最值得唤醒的。", "Customers silent for {n} {n:day|days} or more but not lost: the ones most worth waking up are listed below."),
+    "lc.kpi.help.lost": ("{n} 天以上没有购买，或存活概率过低的客户。", "Customers silent for {n} {n:day|days} or more, or whose P(alive) is too low."),
     "lc.kpi.share": ("占客户 {share}", "{share} of customers"),
     # Charts
     "lc.chart.history": ("各阶段客户数（每月末）", "Customers by stage at each month's end"),
@@ -69,13 +69,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "lc.sankey.empty": ("这两个日期之间没有可显示的流转。", "No transitions to show between these two dates."),
     "lc.sankey.same": ("请选择两个不同的月份。", "Choose two different months."),
     "lc.sankey.takeaway": ("{a} 至 {b}：{react} 位客户被唤醒，{to_dormant} 位转为休眠，{to_lost} 位流失，{won} 位新客户。",
-                           "{a} to {b}: {react} customers reactivated, {to_dormant} turned dormant, {to_lost} were lost, {won} new customers."),
+                           "{a} to {b}: {react} {react:customer|customers} reactivated, {to_dormant} turned dormant, {to_lost} {to_lost:was|were} lost, {won} new {won:customer|customers}."),
     # Dormant customers
     "lc.wake.title": ("最值得唤醒的休眠客户", "Dormant customers most worth waking up"),
     "lc.wake.caption": ("共 {n} 位休眠客户，按潜在价值（未来 12 个月折现利润）从高到低排列；显示前 {shown} 位。点击客户编号查看客户 360。",
-                        "{n} dormant customers, ranked by potential value (discounted profit over the next 12 months); the first {shown} shown. Click an id for the customer's 360 page."),
+                        "{n} dormant {n:customer|customers}, ranked by potential value (discounted profit over the next 12 months); the first {shown} shown. Click an id for the customer's 360 page."),
     "lc.wake.none": ("当前筛选下没有休眠客户。", "No dormant customers under these filters."),
-    "lc.wake.total": ("这 {n} 位休眠客户的潜在价值合计 {value}。", "These {n} dormant customers hold {value} of potential value."),
+    "lc.wake.total": ("这 {n} 位休眠客户的潜在价值合计 {value}。", "{n:This|These} {n} dormant {n:customer holds|customers hold} {value} of potential value."),
     "lc.col.last_purchase": ("最近购买", "Last purchase"),
     "lc.col.recency": ("未购买天数", "Days silent"),
     "lc.col.p_alive": ("存活概率", "P(alive)"),
@@ -100,7 +100,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "lc.breakeven": ("回本线", "Break-even"),
     "lc.kpi.unprofitable": ("一年后仍未回本", "Unprofitable after year one"),
     "lc.kpi.unprofitable.help": ("已满 12 个月的 {n} 位客户中，前 12 个月累计利润仍低于获客成本的比例。",
-                                 "Of the {n} customers with 12 months observed, the share whose profit over their first 12 months is still below their acquisition cost."),
+                                 "Of the {n} {n:customer|customers} with 12 months observed, the share whose profit over their first 12 months is still below their acquisition cost."),
     "lc.kpi.payback": ("同期群回收期（中位数）", "Cohort payback (median)"),
     "lc.kpi.payback.help": ("各同期群的{measure}曲线首次 ≥ 0 的月份，取各同期群的中位数；尚未回本的同期群不计入。",
                             "The month each cohort's {measure} curve first reaches 0, the median over cohorts; cohorts not yet paid back are left out."),
@@ -108,7 +108,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "lc.kpi.cac.help": ("同期群客户的平均获客成本（缺失按 0 计）。", "Mean acquisition cost of the cohorts' customers (missing counted as 0)."),
     "lc.kpi.cohort_customers": ("同期群客户数", "Customers in cohorts"),
     "lc.kpi.cohort_customers.help": ("数据开始后至 {date} 获取的客户。", "Customers acquired from the start of the data to {date}."),
-    "lc.months": ("{n} 个月", "{n} months"),
+    "lc.months": ("{n} 个月", "{n} {n:month|months}"),
     "lc.not_yet": ("尚未回本", "not yet"),
     "lc.payback.empty": ("当前筛选下没有数据开始后获取的客户。", "No customers acquired since the data begin under these filters."),
     "lc.cohort.cohort": ("同期群", "Cohort"),
@@ -126,7 +126,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                        "Too few customers under these filters: P(alive) uses the BG/NBD parameters fitted on every customer."),
     "lc.note.no_model": ("无法拟合 BG/NBD 模型，阶段仅按天数阈值判断。", "No BG/NBD model could be fitted: stages follow the day thresholds only."),
     "lc.note.no_values": ("无法计算潜在价值，休眠客户按存活概率排序。", "Potential value could not be computed: dormant customers are ranked by P(alive)."),
-    "lc.note.missing_cost": ("{n} 位客户没有获客成本，按 0 计。", "{n} customers have no acquisition cost; counted as 0."),
+    "lc.note.missing_cost": ("{n} 位客户没有获客成本，按 0 计。", "{n} {n:customer has|customers have} no acquisition cost; counted as 0."),
     "lc.note.p_alive_history": ("P(存活) 使用截至 {date} 拟合的同一组参数，按每位客户在各月末之前的购买计算。",
                                 "P(alive) uses one set of parameters fitted up to {date}, applied to each customer's purchases up to each month's end."),
 }

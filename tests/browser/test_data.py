@@ -36,10 +36,10 @@ def test_upload_load_and_undo_move_the_overview(app_url, tmp_path):
             assert "GB18030" in page.get_by_text("Detected:").first.inner_text()
             page.get_by_role("button", name="Check the file").click()
             driver.wait_rendered(page)
-            assert page.get_by_text("All 1 rows are valid.").count() == 1
-            page.get_by_role("button", name="Load 1 rows").click()
+            assert page.get_by_text("The only row is valid.").count() == 1
+            page.get_by_role("button", name="Load 1 row").click()
             driver.wait_rendered(page)
-            assert page.get_by_text("Loaded 1 rows into").count() == 1
+            assert page.get_by_text("Loaded 1 row into").count() == 1
             page.screenshot(path=SHOTS / "data_loaded_en.png", full_page=True)
             assert driver.exceptions(page) == []
 

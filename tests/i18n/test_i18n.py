@@ -79,3 +79,33 @@ def test_nice_ticks_and_short_months():
     assert fmt.nice_ticks(5, 5) == [5]
     assert fmt.month_short(dt.date(2025, 11, 1), "zh") == "25年11月"
     assert fmt.month_short(dt.date(2025, 11, 1), "en") == "Nov 25"
+
+
+def test_english_plurals():
+    en, zh = Translator("en"), Translator("zh")
+    assert en("data.loaded", n="1", table="T", id=3, s="0.2").startswith("Loaded 1 row into")
+    assert en("data.loaded", n="1,234", table="T", id=3, s="0.2").startswith("Loaded 1,234 rows into")
+    assert en("data.refuse_note", n=1).startswith("1 row was rejected")
+    assert en("data.refuse_note", n=0).startswith("0 rows were rejected")
+    assert en("data.all_valid", n="1") == "The only row is valid."
+    assert en("data.all_valid", n="12") == "All 12 rows are valid."
+    assert en("lc.wake.total", n=1, value="¥5") == "This 1 dormant customer holds ¥5 of potential value."
+    assert zh("data.loaded", n="1", table="T", id=3, s="0.2") == "已导入 1 行到“T”（第 3 次导入，用时 0.2 秒）。所有图表已按新数据刷新。"
+    assert en("common.vs_previous", period="a|b") == "vs previous period (a|b)"  # a "|" in a value is text
+
+
+PLURAL_AFTER_ONE = re.compile(r"(?<![\d.,])1 (?:(?!of )[a-z-]+ )?(rows|customers|months|days|weeks|lines|columns|values|"
+                              r"responses|transactions|activities)\b")
+
+
+def test_no_english_string_says_one_with_a_plural_noun():
+    """Every count in English agrees with its noun: formatted with 1 everywhere, no "1 rows"."""
+    en = Translator("en")
+    bad = []
+    for key, (_, text) in catalog().items():
+        names = fields(text)
+        if names:
+            out = en(key, **dict.fromkeys(names, "1"))
+            if PLURAL_AFTER_ONE.search(out):
+                bad.append(f"{key}: {out}")
+    assert not bad, "\n".join(bad)
