@@ -150,11 +150,16 @@ def _ingest_cli(args: argparse.Namespace) -> int:
     else:
         _print_report(rep)
         if rep.load_id is not None:
-            print(f"loaded {rep.written:,} rows into {table} as load #{rep.load_id}"
-                  + (f" ({rep.rejected:,} rejected rows skipped)" if rep.rejected else ""))
+            print(f"loaded {_rows(rep.written)} into {table} as load #{rep.load_id}"
+                  + (f" ({_rows(rep.rejected, 'rejected ')} skipped)" if rep.rejected else ""))
         elif args.dry_run:
             print("dry run: nothing was written")
     return code
+
+
+def _rows(n: int, adjective: str = "") -> str:
+    """'1 row', '1,234 rows' (with an optional adjective before the noun)."""
+    return f"{n:,} {adjective}row{'' if n == 1 else 's'}"
 
 
 def _write_issues(path: str | None, rep: Report) -> None:
@@ -175,7 +180,7 @@ def _undo_cli(args: argparse.Namespace) -> int:
         res = undo_last(con)
     finally:
         con.close()
-    print(f"undid load #{res.load_id} ({res.file_name} into {res.table}): {res.removed:,} rows removed, "
+    print(f"undid load #{res.load_id} ({res.file_name} into {res.table}): {_rows(res.removed)} removed, "
           f"{res.restored:,} restored")
     return 0
 

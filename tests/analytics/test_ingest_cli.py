@@ -158,3 +158,9 @@ def test_a_real_public_dataset_loads_with_a_mapping(tmp_path, capsys):
         assert con.execute("SELECT sum(revenue) FROM agg_customer_month").fetchone()[0] == expected
     finally:
         con.close()
+
+
+def test_counts_read_as_english():
+    from analytics.ingest_cli import _rows
+
+    assert (_rows(1), _rows(0), _rows(1234), _rows(1, "rejected ")) == ("1 row", "0 rows", "1,234 rows", "1 rejected row")
