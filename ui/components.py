@@ -29,6 +29,28 @@ def describe_filters(f: Filters, t: Translator) -> str:
     return " · ".join(parts)
 
 
+def _css_string(text: str) -> str:
+    """A CSS string literal (for ``content:``)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def uploader_texts(t: Translator, types: Sequence[str], limit_mb: int) -> None:
+    """Streamlit draws its file uploader's button and size line in English only; in Chinese, replace
+    them by CSS (the original text is kept for screen readers' layout but drawn at size 0)."""
+    if t.lang == "en":
+        return
+    size = f"{limit_mb // 1024} GB" if limit_mb >= 1024 and limit_mb % 1024 == 0 else f"{limit_mb} MB"
+    line = t("common.uploader.limit", size=size, types="、".join(x.upper() for x in types))
+    zone = '[data-testid="stFileUploaderDropzone"]'
+    st.html(f"""<style>
+{zone} [data-testid="stBaseButton-secondary"] [data-testid="stMarkdownContainer"] p {{ font-size: 0; }}
+{zone} [data-testid="stBaseButton-secondary"] [data-testid="stMarkdownContainer"] p::after {{
+  content: {_css_string(t("common.uploader.button"))}; font-size: 14px; }}
+[data-testid="stFileUploaderDropzoneInstructions"] span {{ font-size: 0; }}
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {{ content: {_css_string(line)}; font-size: 14px; }}
+</style>""")
+
+
 def page_header(title: str, t: Translator, f: Filters, subtitle: str | None = None) -> None:
     st.title(title)
     st.caption(subtitle or describe_filters(f, t))

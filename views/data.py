@@ -351,6 +351,7 @@ def upload_tab() -> None:
                          help=t("data.table.help"))
     templates(table)
     up = st.file_uploader(t("data.file"), type=FILE_TYPES, key="data_file", help=t("data.file.help"))
+    components.uploader_texts(t, FILE_TYPES, int(st.get_option("server.maxUploadSize")))
     if up is None:
         st.info(t("data.no_file"))
         return

@@ -3,6 +3,8 @@
 STRINGS: dict[str, tuple[str, str]] = {
     "app.title": ("客户价值管理", "Customer Value Management"),
     "app.tagline": ("哪些客户创造利润，哪些客户消耗利润", "Which customers create profit and which destroy it"),
+    "common.uploader.button": ("上传", "Upload"),
+    "common.uploader.limit": ("单个文件不超过 {size} · {types}", "{size} per file • {types}"),
     "app.creating_demo": ("首次启动：正在生成演示数据库……", "First start: creating the demo database…"),
     "app.demo_step": ("正在生成：{step}", "Generating: {step}"),
     "app.demo_done": ("演示数据已生成：{customers} 位客户，{transactions} 笔交易", "Demo data created: {customers} {customers:customer|customers}, {transactions} {transactions:transaction|transactions}"),

@@ -64,3 +64,24 @@ def test_upload_load_and_undo_move_the_overview(app_url, tmp_path):
             assert revenue(page) == before
         finally:
             page.close()
+
+
+def test_the_uploader_speaks_chinese(app_url, browser):
+    """Streamlit draws its uploader's button and size line in English; in Chinese the page replaces them."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1200})
+    try:
+        page.goto(f"{app_url}/data?lang=zh")
+        driver.wait_rendered(page)
+        after = """e => getComputedStyle(e, '::after').content"""
+        button = page.locator('[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] p').first
+        line = page.locator('[data-testid="stFileUploaderDropzoneInstructions"] span').first
+        assert button.evaluate(after) == '"上传"'
+        assert line.evaluate(after).startswith('"单个文件不超过 2 GB')
+        assert button.evaluate("e => getComputedStyle(e).fontSize") == "0px"  # the English is not drawn
+        page.locator('[data-testid="stFileUploader"]').first.screenshot(path=SHOTS / "data_uploader_zh.png")
+        page.goto(f"{app_url}/data?lang=en")
+        driver.wait_rendered(page)
+        assert button.evaluate(after) == "none" and button.inner_text() == "Upload"
+        assert driver.exceptions(page) == []
+    finally:
+        page.close()
