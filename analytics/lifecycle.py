@@ -490,6 +490,34 @@ WAKE_COLUMNS = ("customer_id", "name", "segment", "last_purchase", "recency_days
                 "realized_value")
 
 
+@dataclass(frozen=True)
+class DormantValue:
+    """What the dormant customers are worth (``potential_value`` of :func:`rank_dormant` rows).
+
+    ``worth_waking`` customers have a positive potential value (sum ``worth_value``); ``losing`` ones a
+    negative one (sum ``losing_value``): they are expected to cost more to serve than they bring; the
+    rest have none (zero or no valuation). ``net_value`` sums all, None when none has a valuation.
+    """
+
+    customers: int
+    worth_waking: int
+    worth_value: float
+    losing: int
+    losing_value: float
+    net_value: float | None
+
+
+def dormant_value(dormant: pd.DataFrame) -> DormantValue:
+    """Potential value of the dormant customers: all, the positive and the negative (money settled)."""
+    if "potential_value" not in dormant.columns:
+        raise ValueError("dormant customers need a potential_value column (see rank_dormant)")
+    v = profit.settle(dormant["potential_value"].astype(float))
+    pos, neg = v[v > 0], v[v < 0]
+    return DormantValue(customers=len(dormant), worth_waking=int(pos.size), worth_value=float(pos.sum()),
+                        losing=int(neg.size), losing_value=float(neg.sum()),
+                        net_value=float(profit.settle(v.sum())) if v.notna().any() else None)
+
+
 def rank_dormant(at: pd.DataFrame, values: pd.DataFrame | None, limit: int | None = None) -> pd.DataFrame:
     """Dormant customers, the most worth waking up first.
 

@@ -117,8 +117,14 @@ if dormant.empty:
 else:
     shown = dormant.head(WAKE_ROWS)
     st.caption(t("lc.wake.caption", n=t.num(len(dormant)), shown=t.num(len(shown))))
-    if dormant["potential_value"].notna().any():
-        st.caption(t("lc.wake.total", n=t.num(len(dormant)), value=t.money(dormant["potential_value"].sum(), compact=True)))
+    worth = lc.dormant_value(dormant)
+    if worth.net_value is not None:
+        text = t("lc.wake.total", n=t.num(worth.customers), worth=t.num(worth.worth_waking),
+                 value=t.money(worth.worth_value, compact=True))
+        if worth.losing:
+            text += t("lc.wake.losing", losing=t.num(worth.losing), loss=t.money(worth.losing_value, compact=True),
+                      net=t.money(worth.net_value, compact=True))
+        st.caption(text)
     table = shown.assign(segment=[t.value("segment", v) for v in shown["segment"]],
                          p_alive=shown["p_alive"] * 100)
     st.dataframe(

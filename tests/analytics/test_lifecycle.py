@@ -381,3 +381,14 @@ def test_payback_at_exact_break_even_counts_as_paid():
     assert pb.customers.set_index("customer_id").loc["P", "months_to_payback"] == 1
     assert pb.curves["net_profit"].tolist() == [0.0]
     con.close()
+
+
+def test_dormant_value_splits_who_is_worth_waking():
+    d = pd.DataFrame({"customer_id": list("abcde"), "potential_value": [300.0, 0.1 + 0.2, 0.0, -120.5, np.nan]})
+    w = lifecycle.dormant_value(d)
+    assert (w.customers, w.worth_waking, w.losing) == (5, 2, 1)
+    assert w.worth_value == 300.3 and w.losing_value == -120.5 and w.net_value == 179.8
+    none = lifecycle.dormant_value(pd.DataFrame({"potential_value": [np.nan, np.nan]}))
+    assert (none.worth_waking, none.losing, none.net_value) == (0, 0, None)
+    with pytest.raises(ValueError, match="potential_value"):
+        lifecycle.dormant_value(pd.DataFrame({"customer_id": ["a"]}))

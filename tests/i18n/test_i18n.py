@@ -89,7 +89,10 @@ def test_english_plurals():
     assert en("data.refuse_note", n=0).startswith("0 rows were rejected")
     assert en("data.all_valid", n="1") == "The only row is valid."
     assert en("data.all_valid", n="12") == "All 12 rows are valid."
-    assert en("lc.wake.total", n=1, value="¥5") == "This 1 dormant customer holds ¥5 of potential value."
+    assert en("lc.wake.total", n=341, worth=1, value="¥5") == (
+        "1 of the 341 dormant customers has a positive potential value, ¥5 in total.")
+    assert en("lc.wake.losing", losing="1", loss="-¥2", net="¥3") == (
+        " 1 is expected to cost more to serve than it brings (-¥2); net for all: ¥3.")
     assert zh("data.loaded", n="1", table="T", id=3, s="0.2") == "已导入 1 行到“T”（第 3 次导入，用时 0.2 秒）。所有图表已按新数据刷新。"
     assert en("common.vs_previous", period="a|b") == "vs previous period (a|b)"  # a "|" in a value is text
 

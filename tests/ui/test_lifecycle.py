@@ -54,6 +54,15 @@ def test_page_shows_the_reports_stage_counts(app_db, lang):
     assert table["customer_id"].str.startswith("customer?customer=").all()
     assert f"lang={lang}" in table["customer_id"].iloc[0]
     assert table["potential_value"].is_monotonic_decreasing
+    # Their worth: the positive potential value, and the ones expected to lose money, as the analytics say.
+    _, s = _figures(app_db)
+    w = lifecycle.dormant_value(s.dormant)
+    assert w.worth_waking and w.losing  # the demo has both
+    expected = t("lc.wake.total", n=t.num(w.customers), worth=t.num(w.worth_waking),
+                 value=t.money(w.worth_value, compact=True)) + t(
+        "lc.wake.losing", losing=t.num(w.losing), loss=t.money(w.losing_value, compact=True),
+        net=t.money(w.net_value, compact=True))
+    assert any(c.value == expected for c in at.caption), expected
     # The rules are stated on the page.
     assert any(t("lc.rules.text", new=90, dormant=90, lost=365, react=90, p="5%") == c.value for c in at.caption)
 
