@@ -360,3 +360,42 @@ def test_backtest_of_a_small_filter_uses_every_customers_fit(demo_con):
     assert bt.model.source == "pooled" and bt.spend.source == "pooled"
     assert bt.model.params() == pytest.approx(whole.model.params())
     assert len(bt.customers) < 10 and bt.mae is not None
+
+
+@settings(max_examples=60, deadline=None)
+@given(params=st.tuples(*(st.floats(0.05, 20) for _ in range(4))), seed=st.integers(0, 10_000))
+def test_bgnbd_gradient_matches_finite_differences(params, seed):
+    """The analytic gradient the optimiser uses equals the likelihood's numerical derivative."""
+    rng = np.random.default_rng(seed)
+    T = rng.uniform(1, 80, 40)
+    t_x = T * rng.uniform(0, 1, 40)
+    x = np.where(rng.uniform(size=40) < 0.4, 0, rng.integers(1, 30, 40)).astype(float)
+    t_x[x == 0] = 0
+    ll, grad = clv.bgnbd_loglik_grad(params, x, t_x, T)
+    assert ll == pytest.approx(clv.bgnbd_loglik_terms(params, x, t_x, T), rel=1e-12, abs=1e-12)
+    p = np.array(params)
+    h = 1e-6 * p
+    for k in range(4):
+        up, dn = p.copy(), p.copy()
+        up[k] += h[k]
+        dn[k] -= h[k]
+        numeric = (clv.bgnbd_loglik_terms(tuple(up), x, t_x, T) - clv.bgnbd_loglik_terms(tuple(dn), x, t_x, T)) / (2 * h[k])
+        assert grad[k] == pytest.approx(numeric, rel=1e-4, abs=1e-6), k
+
+
+@settings(max_examples=60, deadline=None)
+@given(params=st.tuples(*(st.floats(0.05, 30) for _ in range(3))), seed=st.integers(0, 10_000))
+def test_gamma_gamma_gradient_matches_finite_differences(params, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.integers(1, 40, 40).astype(float)
+    m = rng.lognormal(0, 1, 40)
+    ll, grad = clv.gamma_gamma_loglik_grad(params, x, m)
+    assert ll == pytest.approx(clv.gamma_gamma_loglik_terms(params, x, m), rel=1e-12)
+    p = np.array(params)
+    h = 1e-6 * p
+    for k in range(3):
+        up, dn = p.copy(), p.copy()
+        up[k] += h[k]
+        dn[k] -= h[k]
+        numeric = (clv.gamma_gamma_loglik_terms(tuple(up), x, m) - clv.gamma_gamma_loglik_terms(tuple(dn), x, m)) / (2 * h[k])
+        assert grad[k] == pytest.approx(numeric, rel=1e-4, abs=1e-6), k
