@@ -22,9 +22,10 @@ The same engine serves the Data page and the command line:
 4. :func:`load` repeats the reading and validation inside one transaction (the store may have
    changed since the check) and writes only if the analyst's rule allows: ``refuse`` (the
    default: any rejected row stops the load) or ``skip`` (load the valid rows; the rejected ones
-   are listed and counted in the log). Append adds rows; ``replace_period`` removes the table's
-   rows dated inside the period first (the file's rows must all fall inside it);
-   ``replace_table`` removes all rows. Replaced rows are kept (``ingest_replaced_<table>``) so
+   are listed and counted in the log). Append adds rows (a key already in the table is rejected);
+   ``update`` replaces the rows whose key is in the file (columns the file does not carry keep
+   their values) and adds the others (the weekly customer master, corrected transactions); ``replace_period`` removes the table's rows dated inside the
+   period first (the file's rows must all fall inside it); ``replace_table`` removes all rows. Replaced rows are kept (``ingest_replaced_<table>``) so
    that :func:`undo_last` can restore them. The same file (SHA-256) already loaded into the same
    table, and not undone, is refused. The monthly aggregates are rebuilt for the months touched,
    the data version bumps (every cached view refreshes), and the load is recorded in
@@ -85,7 +86,16 @@ from analytics.ingest_read import (
     stage,
 )
 from analytics.ingest_templates import columns_table, template_bytes, template_headers
-from analytics.ingest_validate import _ISSUES, _TYPED, MAX_LISTED, REASONS, Report, _validate, reason
+from analytics.ingest_validate import (
+    _ISSUES,
+    _TYPED,
+    MAX_LISTED,
+    REASONS,
+    Report,
+    _validate,
+    reason,
+    update_condition,
+)
 
 __all__ = ["GENERATED_ID", "MAX_LISTED", "MODES", "ON_REJECT", "REASONS", "UNIT_PRICE", "UNIT_PRICE_SYNONYMS",
            "UPLOAD_TABLES", "IngestError", "Limits", "Mapping", "Options", "Report", "Sniff", "UndoResult",
@@ -178,8 +188,12 @@ def load(con: duckdb.DuckDBPyConnection, path: str | Path, sniffed: Sniff, opts:
         months: set[dt.date] = set()
         replaced = 0
         if opts.mode != "append":
-            cond, cparams = ("TRUE", None) if opts.mode == "replace_table" else (f"{d} BETWEEN $a AND $b", {
-                "a": opts.period[0], "b": opts.period[1]})
+            if opts.mode == "update":
+                cond, cparams = update_condition(table), None
+            elif opts.mode == "replace_table":
+                cond, cparams = "TRUE", None
+            else:
+                cond, cparams = f"{d} BETWEEN $a AND $b", {"a": opts.period[0], "b": opts.period[1]}
             _ensure_shadow(cur, table.name)
             cur.execute(f"INSERT INTO {_shadow(table.name)} SELECT *, {int(load_id)} FROM {table.name} WHERE {cond}",
                         cparams)
@@ -191,9 +205,18 @@ def load(con: duckdb.DuckDBPyConnection, path: str | Path, sniffed: Sniff, opts:
             progress("write", 0.2)
         names = [c for c in table.column_names if c in rep.columns]
         # Rejected rows are left out (an anti-join only when there are any).
-        keep = f"WHERE _ord NOT IN (SELECT _ord FROM {_ISSUES} WHERE _ord IS NOT NULL)" if rep.rejected else ""
-        insert = (f"INSERT INTO {table.name} ({', '.join(names)}, load_id) "
-                  f"SELECT {', '.join(f'v_{c}' for c in names)}, {int(load_id)} FROM {_TYPED} {keep}")
+        keep = f"WHERE t._ord NOT IN (SELECT _ord FROM {_ISSUES} WHERE _ord IS NOT NULL)" if rep.rejected else ""
+        others = [c for c in table.column_names if c not in rep.columns]
+        if opts.mode == "update" and others and replaced:
+            # Updating by key: columns the file does not carry keep the replaced row's values.
+            on = " AND ".join(f"o.{k} = t.v_{k}" for k in table.key)
+            insert = (f"INSERT INTO {table.name} ({', '.join(names + others)}, load_id) "
+                      f"SELECT {', '.join([f't.v_{c}' for c in names] + [f'o.{c}' for c in others])}, {int(load_id)} "
+                      f"FROM {_TYPED} t LEFT JOIN (SELECT * FROM {_shadow(table.name)} WHERE replaced_by = {int(load_id)}) o "
+                      f"ON {on} {keep}")
+        else:
+            insert = (f"INSERT INTO {table.name} ({', '.join(names)}, load_id) "
+                      f"SELECT {', '.join(f't.v_{c}' for c in names)}, {int(load_id)} FROM {_TYPED} t {keep}")
         try:
             from analytics.ingest_read import _run_with_progress
 

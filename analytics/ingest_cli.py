@@ -216,8 +216,9 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", help="the file (CSV/TSV/TXT, .xlsx or .parquet)")
     p.add_argument("--table", required=True, choices=UPLOAD_TABLES, help="the table to load into")
     cli.add_db_arg(p)
-    p.add_argument("--mode", choices=("append", "replace"), default="append",
-                   help="append rows, or replace the table (or, with --from/--to, that period)")
+    p.add_argument("--mode", choices=("append", "update", "replace"), default="append",
+                   help="append rows; update: replace the rows whose key is in the file and add the others; "
+                        "replace the table (or, with --from/--to, that period)")
     p.add_argument("--from", dest="date_from", metavar="DATE", help="first day of the period to replace")
     p.add_argument("--to", dest="date_to", metavar="DATE", help="last day of the period to replace")
     p.add_argument("--map", action="append", metavar="SRC=DST",

@@ -23,7 +23,7 @@ from analytics import ingest_normalize as norm
 from analytics import schema
 from analytics.ingest_read import IngestError
 
-MODES = ("append", "replace_period", "replace_table")
+MODES = ("append", "update", "replace_period", "replace_table")
 ON_REJECT = ("refuse", "skip")
 GENERATED_ID = "@line"
 UNIT_PRICE = "unit_price"
@@ -170,9 +170,15 @@ class Options:
     def __post_init__(self) -> None:
         _check_table(self.table)
         if self.mode not in MODES:
-            raise IngestError("bad_mode", f"unknown mode {self.mode!r}; use append or replace", mode=self.mode)
+            raise IngestError("bad_mode", f"unknown mode {self.mode!r}; use {', '.join(MODES)}", mode=self.mode)
         if self.on_reject not in ON_REJECT:
             raise IngestError("bad_on_reject", f"unknown rule for rejected rows {self.on_reject!r}")
+        if self.mode == "update":
+            key = schema.TABLES[self.table].key
+            missing = [k for k in key if not self.mapping.source(k) and not self.mapping.constant(k)]
+            if missing:
+                raise IngestError("update_needs_key", f"updating by key needs the key column(s) "
+                                  f"{', '.join(missing)} of {self.table} in the file", columns=", ".join(missing))
         if self.mode == "replace_period":
             if not self.period or self.period[0] is None or self.period[1] is None:
                 raise IngestError("no_period", "replacing a period needs its first and last day")

@@ -352,8 +352,8 @@ def _key_checks(cur: duckdb.DuckDBPyConnection, table: schema.Table, by_name: di
     # first_ord holds a position: turn it into a line number for the message.
     cur.execute(f"UPDATE {_ISSUES} SET a = CAST({staged.line_sql(f'CAST({_ISSUES}.a AS BIGINT)')} AS VARCHAR) "
                 "WHERE code = 'duplicate_in_file'")
-    if opts.mode == "replace_table":
-        return
+    if opts.mode in ("replace_table", "update"):
+        return  # the table's rows go (all, or those with the file's keys): a key already there is fine
     existing = table.name
     where = ""
     params: dict[str, Any] = {}
@@ -365,6 +365,13 @@ def _key_checks(cur: duckdb.DuckDBPyConnection, table: schema.Table, by_name: di
         SELECT t._ord, NULL, '{label}', 'duplicate_in_table', {shown}, NULL, NULL
         FROM {_TYPED} t SEMI JOIN (SELECT {cols} FROM {existing} {where}) x
           ON {' AND '.join(f't.v_{k} = x.{k}' for k in keys)}""", params or None)
+
+
+def update_condition(table: schema.Table) -> str:
+    """SQL condition on ``table``'s rows whose key is among the file's valid rows (mode ``update``)."""
+    match = " AND ".join(f"t.v_{k} = {table.name}.{k}" for k in table.key)
+    return (f"EXISTS (SELECT 1 FROM {_TYPED} t WHERE {match} AND t._ord NOT IN "
+            f"(SELECT _ord FROM {_ISSUES} WHERE _ord IS NOT NULL))")
 
 
 def _reference_checks(cur: duckdb.DuckDBPyConnection, table: schema.Table, by_name: dict[str, _Target],
@@ -416,7 +423,9 @@ def _summarise(cur: duckdb.DuckDBPyConnection, staged: Staged, sniffed: Sniff, o
             f"SELECT min(v_{d}), max(v_{d}) FROM {_TYPED} WHERE _ord NOT IN (SELECT _ord FROM {_ISSUES} "
             "WHERE _ord IS NOT NULL)").fetchone())
     replaces = 0
-    if opts.mode == "replace_table":
+    if opts.mode == "update":
+        replaces = cur.execute(f"SELECT count(*) FROM {table.name} WHERE {update_condition(table)}").fetchone()[0]
+    elif opts.mode == "replace_table":
         replaces = cur.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0]
     elif opts.mode == "replace_period" and d:
         replaces = cur.execute(f"SELECT count(*) FROM {table.name} WHERE {d} BETWEEN ? AND ?",

@@ -513,6 +513,51 @@ def test_replace_whole_table_and_undo(tmp_path, store):
     refused(store, lambda: ingest.undo_last(store), "nothing_to_undo")
 
 
+def test_update_by_key_replaces_known_customers_adds_new_ones_and_undoes(tmp_path, store):
+    """The weekly customer master: C002 changed segment, C006 is new; C002's transactions stay attached."""
+    before = db.fingerprint(store)
+    p = put(tmp_path, "week.csv", "customer_id,name,customer_type,segment\n"
+                                  "C002,Two renamed,enterprise,Key account\nC006,Six,individual,Mass\n")
+    refused(store, lambda: run(store, p, "customers", write=True), "rejected_rows")  # append: C002 exists
+    rep = run(store, p, "customers", mode="update")
+    assert (rep.valid, rep.rejected, rep.replaces) == (2, 0, 1)
+    done = run(store, p, "customers", write=True, mode="update")
+    assert done.written == 2
+    assert rows(store, "SELECT customer_id, name, segment FROM customers WHERE customer_id IN ('C002', 'C006') "
+                       "ORDER BY 1") == [("C002", "Two renamed", "Key account"), ("C006", "Six", "Mass")]
+    # Columns the file does not carry keep their values for known customers; new ones get the defaults.
+    assert rows(store, "SELECT customer_id, region, channel, plan, acquired_on FROM customers "
+                       "WHERE customer_id IN ('C002', 'C006') ORDER BY 1") == [
+        ("C002", "North", "Direct sales", "Postpaid", dt.date(2023, 1, 1)), ("C006", None, None, None, None)]
+    assert rows(store, "SELECT count(*) FROM customers") == [(6,)]
+    res = ingest.undo_last(store)
+    assert (res.removed, res.restored) == (2, 1)
+    assert db.fingerprint(store) == before
+
+
+def test_update_by_key_corrects_transactions_and_their_months(tmp_path, store):
+    # T0 (C001, 2024-01-02, revenue 50) is corrected and moved to February; T7 is new.
+    p = _tx_file(tmp_path, "fix.csv", ["T0,C001,2024-02-03,P,1,80,20", "T7,C002,2024-01-09,P,1,10,1",
+                                       "T7,C002,2024-01-09,P,1,10,1"])
+    rep = run(store, p, "transactions", mode="update")
+    assert [(r.line, r.code) for r in rep.issues.itertuples()] == [(3, "duplicate_in_file"), (4, "duplicate_in_file")]
+    p = _tx_file(tmp_path, "fix2.csv", ["T0,C001,2024-02-03,P,1,80,20", "T7,C002,2024-01-09,P,1,10,1"])
+    done = run(store, p, "transactions", write=True, mode="update")
+    assert (done.written, done.replaces) == (2, 1)
+    assert rows(store, "SELECT month, sum(revenue) FROM agg_customer_month GROUP BY 1 ORDER BY 1") == [
+        (dt.date(2024, 1, 1), Decimal("10.00")), (dt.date(2024, 2, 1), Decimal("80.00"))]
+    _assert_aggregates_match_a_rebuild(store)
+    ingest.undo_last(store)
+    assert rows(store, "SELECT transaction_id, revenue FROM transactions") == [("T0", Decimal("50.00"))]
+    _assert_aggregates_match_a_rebuild(store)
+
+
+def test_update_by_key_needs_the_key_in_the_file():
+    with pytest.raises(ingest.IngestError) as info:
+        ingest.Options("transactions", ingest.Mapping.of({"customer_id": "c"}), mode="update")
+    assert info.value.code == "update_needs_key" and "transaction_id" in str(info.value)
+
+
 def test_replacing_customers_may_not_orphan_their_rows(tmp_path, store):
     p = put(tmp_path, "c.csv", "customer_id,name,customer_type\nC002,Two,enterprise\n")
     err = refused(store, lambda: run(store, p, "customers", write=True, mode="replace_table"), "orphans")

@@ -164,3 +164,20 @@ def test_counts_read_as_english():
     from analytics.ingest_cli import _rows
 
     assert (_rows(1), _rows(0), _rows(1234), _rows(1, "rejected ")) == ("1 row", "0 rows", "1,234 rows", "1 rejected row")
+
+
+def test_update_mode_replaces_known_customers(store_path, tmp_path, capsys):
+    p = tmp_path / "week.csv"
+    p.write_text("customer_id,name,customer_type,segment\nC001,One renamed,enterprise,SMB\nC009,Nine,individual,Mass\n",
+                 encoding="utf-8")
+    assert ingest(store_path, p, "--table", "customers") == 1  # append: C001 is already there
+    assert "C001" in capsys.readouterr().out
+    assert ingest(store_path, p, "--table", "customers", "--mode", "update") == 0
+    assert "loaded 2 rows into customers as load #1" in capsys.readouterr().out
+    con = db.connect(store_path)
+    try:
+        assert con.execute("SELECT name, segment FROM customers WHERE customer_id = 'C001'").fetchone() == (
+            "One renamed", "SMB")
+        assert con.execute("SELECT count(*) FROM customers").fetchone()[0] == 6
+    finally:
+        con.close()

@@ -177,3 +177,27 @@ def test_every_table_shows_its_template_and_form(app_db, lang):
     for table in ("customers", "transactions", "activities", "assessments", "feedback"):
         at.selectbox(key="data_form_table").set_value(table).run()
         assert_ok(at)
+
+
+def test_update_by_key_replaces_a_known_customer(app_db):
+    """The weekly customer master: append refuses a known id; update by key replaces it, and undo restores."""
+    at = start("en", page="views/data.py")
+    before = db_rows(app_db, "SELECT name, segment FROM customers WHERE customer_id = 'C000001'")
+    others = db_rows(app_db, "SELECT region, channel, acquired_on FROM customers WHERE customer_id = 'C000001'")
+    upload(at, "master.csv", b"customer_id,name,customer_type,segment\nC000001,Renamed Ltd,enterprise,SMB\n",
+           table="customers")
+    at.button(key="data_check").click().run()
+    assert metrics(at)["Rejected rows"] == "1"  # append: the id is already in the table
+    at.radio(key="data_mode").set_value("update").run()
+    at.button(key="data_check").click().run()
+    assert_ok(at)
+    m = metrics(at)
+    assert (m["Valid rows"], m["Rejected rows"], m["Existing rows to replace"]) == ("1", "0", "1")
+    at.button(key="data_load").click().run()
+    assert any("Loaded 1 row into" in s.value for s in at.success)
+    assert db_rows(app_db, "SELECT name, segment FROM customers WHERE customer_id = 'C000001'") == [("Renamed Ltd", "SMB")]
+    assert db_rows(app_db, "SELECT region, channel, acquired_on FROM customers WHERE customer_id = 'C000001'") == others
+    load_id = db_rows(app_db, "SELECT max(load_id) FROM ingest_log")[0][0]
+    at.checkbox(key=f"data_undo_confirm_{load_id}").check().run()
+    at.button(key="data_undo").click().run()
+    assert db_rows(app_db, "SELECT name, segment FROM customers WHERE customer_id = 'C000001'") == before
