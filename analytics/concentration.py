@@ -370,7 +370,7 @@ def allocate_to_products(pnl: CustomerPnL, sales: pd.DataFrame) -> Units:
     if collide:
         u = u.groupby(["group", "customer_id", *_ATTRS], as_index=False, dropna=False)[
             ["revenue", "cogs", "cost_to_serve"]].sum()
-    u["profit"] = u["revenue"] - u["cogs"] - u["cost_to_serve"]
+    u["profit"] = profit.net_profit(u["revenue"], u["cogs"], u["cost_to_serve"])
     u = u[list(UNIT_COLUMNS)]
     w = pd.DataFrame({"cust": unit_cust, "group": pd.Series(unit_group, dtype=object), "weight": unit_weight})
     k = pnl.costs.assign(cust=ids.get_indexer(pnl.costs["customer_id"]))

@@ -260,7 +260,7 @@ def _monthly(cur: duckdb.DuckDBPyConnection, cid: str, p: Filters) -> pd.DataFra
     months = [m.replace(day=1) for m in lifecycle.month_ends(first, p.date_to)]
     df["month"] = [pd.Timestamp(m).date() for m in df["month"]]
     out = pd.DataFrame({"month": months}).merge(df, on="month", how="left").fillna(0.0)
-    out["profit"] = out["revenue"] - out["cogs"] - out["cost_to_serve"]
+    out["profit"] = profit.net_profit(out["revenue"], out["cogs"], out["cost_to_serve"])
     out["cumulative_profit"] = out["profit"].cumsum()
     return out[cols]
 

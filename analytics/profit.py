@@ -175,8 +175,8 @@ def customer_pnl(
         costs.loc[costs["unpriced_quantity"] > 0].groupby("activity", as_index=False)["unpriced_quantity"].sum()
         .rename(columns={"unpriced_quantity": "quantity"})
     )
+    totals["profit"] = net_profit(totals["revenue"], totals["cogs"], totals["cost_to_serve"])
     totals["gross_profit"] = totals["revenue"] - totals["cogs"]
-    totals["profit"] = totals["gross_profit"] - totals["cost_to_serve"]
     for col in MONEY_COLUMNS:
         totals[col] = settle(totals[col])
     totals = totals.sort_values(["profit", "customer_id"], ascending=[False, True], ignore_index=True)
@@ -192,6 +192,11 @@ def customer_pnl(
 def settle(values: Any) -> Any:
     """Money rounded to :data:`MONEY_DECIMALS` (a float, Series or array), with −0.0 made 0.0."""
     return np.round(values, MONEY_DECIMALS) + 0.0
+
+
+def net_profit(revenue: Any, cogs: Any, cost_to_serve: Any) -> Any:
+    """Profit after cost to serve, settled (:func:`settle`): the one formula every view uses."""
+    return settle(revenue - cogs - cost_to_serve)
 
 
 def monthly_pnl(cur: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:

@@ -78,7 +78,10 @@ class Translator:
         if pair is None:
             raise KeyError(f"missing i18n key {key!r}")
         text = pair[0] if self.lang == "zh" else pair[1]
-        return _FORMATTER.format(text, **kwargs) if kwargs else text
+        if not kwargs:
+            return text
+        # The plural-aware formatter is pure Python; plain str.format serves every string without "|".
+        return _FORMATTER.format(text, **kwargs) if "|" in text else text.format(**kwargs)
 
     def has(self, key: str) -> bool:
         return key in catalog()
