@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy.special import hyp2f1
 
@@ -164,6 +164,7 @@ def test_published_conditional_expectation():
 @settings(max_examples=60, deadline=None)
 @given(r=st.floats(0.1, 3), alpha=st.floats(0.5, 20), a=st.floats(0.2, 3), b=st.floats(0.5, 6),
        x=st.integers(0, 12), frac=st.floats(0, 1), T=st.floats(1, 80), t=st.floats(0.5, 60))
+@example(r=1.0, alpha=1.0, a=1.0, b=1.0, x=0, frac=0.0, T=1.0, t=1.0)  # b + x − 1 = 0 without repeats
 def test_expected_purchases_equal_the_textbook_formula(r, alpha, a, b, x, frac, T, t):
     if abs(a - 1) < 1e-3:
         a += 0.01
@@ -171,7 +172,8 @@ def test_expected_purchases_equal_the_textbook_formula(r, alpha, a, b, x, frac, 
     m = clv.BgNbd(r, alpha, a, b, 0, 0, 0, "weeks")
     z = t / (alpha + T + t)
     num = (a + b + x - 1) / (a - 1) * (1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z))
-    den = 1 + (x > 0) * a / (b + x - 1) * ((alpha + T) / (alpha + t_x)) ** (r + x)
+    # δ(x > 0) multiplies the second term: for x = 0 it is absent (and with b = 1 undefined, 0 / 0).
+    den = 1 + (a / (b + x - 1) * ((alpha + T) / (alpha + t_x)) ** (r + x) if x > 0 else 0.0)
     got = clv.expected_purchases(m, t, [x], [t_x], [T])[0]
     assert got == pytest.approx(num / den, rel=1e-6, abs=1e-9)
     assert 0 <= clv.p_alive(m, [x], [t_x], [T])[0] <= 1
