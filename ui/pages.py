@@ -5,11 +5,17 @@
 
 ``title`` and ``section`` are i18n keys; ``order`` sorts pages (the lowest is the default page,
 served at the root URL); the URL path is the file name. Adding a page is adding a file.
+
+The views are read once per process, when this module is first imported, under a lock: on CPython
+3.11, ``ast.parse`` running in two threads at once can fail with "SystemError: AST constructor
+recursion depth mismatch" (the counter it checks is shared by the interpreter), and the sessions
+that open together after a server start each run app.py in a thread of their own.
 """
 
 from __future__ import annotations
 
 import ast
+import threading
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -41,7 +47,18 @@ def read_spec(path: Path) -> PageSpec:
     raise ValueError(f"{path} has no PAGE = {{...}} declaration")
 
 
+_LOCK = threading.Lock()
+
+
 @cache
-def discover() -> tuple[PageSpec, ...]:
-    """Every view, in page order."""
+def _discover() -> tuple[PageSpec, ...]:
     return tuple(sorted((read_spec(p) for p in VIEWS.glob("*.py")), key=lambda s: (s.order, s.script)))
+
+
+def discover() -> tuple[PageSpec, ...]:
+    """Every view, in page order (read once per process; never by two threads at once)."""
+    with _LOCK:
+        return _discover()
+
+
+discover()  # now, at the first import: sessions importing this module wait for it
