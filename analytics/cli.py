@@ -66,16 +66,14 @@ def print_json(obj: Any) -> None:
 def _demo(args: argparse.Namespace) -> int:
     from analytics import demo
 
-    con = db.connect(args.db)
-    try:
-        def say(frac: float, step: str) -> None:
-            if not args.quiet:
-                print(f"[{frac:4.0%}] {step}", file=sys.stderr)
+    def say(frac: float, step: str) -> None:
+        if not args.quiet:
+            print(f"[{frac:4.0%}] {step}", file=sys.stderr)
 
+    # demo may create the store; a refused or interrupted run leaves no new file behind
+    with db.session(args.db, create=True) as con:
         s = demo.generate(con, customers=args.customers, transactions=args.transactions, seed=args.seed,
                           progress=say)
-    finally:
-        con.close()
     print(f"demo database {args.db or db.default_db_path()}: {s.customers:,} customers, "
           f"{s.transactions:,} transactions, {s.activities:,} activities, {s.feedback:,} feedback, "
           f"{s.assessments:,} assessments, {s.opportunities:,} opportunities in {s.seconds:.1f} s")
@@ -83,14 +81,10 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    con = db.connect(args.db, read_only=True)
-    try:
-        with db.cursor(con) as cur:
-            if filters.data_bounds(cur) is None:
-                raise ValueError("the database has no transactions yet (load data or run: python -m analytics demo)")
-            out = report.build(cur, filters_from_args(args, cur))
-    finally:
-        con.close()
+    with db.session(args.db, read_only=True) as con, db.cursor(con) as cur:
+        if filters.data_bounds(cur) is None:
+            raise ValueError("the database has no transactions yet (load data or run: python -m analytics demo)")
+        out = report.build(cur, filters_from_args(args, cur))
     if args.json:
         print_json(out)
     else:

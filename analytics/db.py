@@ -37,19 +37,41 @@ class DatabaseError(ValueError):
     """A database that cannot be opened or upgraded, with a message meant for a user."""
 
 
-def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) a store and bring its schema to :data:`schema.SCHEMA_VERSION`.
+# DuckDB would otherwise download and load extensions by itself: the sqlite scanner when handed a
+# SQLite file, httpfs for a URL. Everything the app uses (CSV, Parquet, JSON, ICU) is built in.
+CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+_DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB file
+_OTHER_FORMATS = ((b"SQLite format 3\x00", "a SQLite database"), (b"PAR1", "a Parquet file"),
+                  (b"PK\x03\x04", "a zip archive or Excel workbook"))
 
-    Raises :class:`DatabaseError` with a plain message when the file is held by another process,
-    is not a DuckDB file, or was written by a newer version of this program.
+
+def no_store_message(p: Path) -> str:
+    """What a read command says when ``p`` does not exist (a mistyped path, most likely)."""
+    return f"no store at {p}; run `python -m analytics demo --db {p}` or ingest to create one"
+
+
+def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = False,
+            create: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open a store and bring its schema to :data:`schema.SCHEMA_VERSION`.
+
+    A missing file is created (with the schema) only when ``create`` is true and not ``read_only``;
+    otherwise it is refused and nothing is written. Raises :class:`DatabaseError` with a plain
+    message when the file is missing, held by another process, not a DuckDB file, a DuckDB file
+    of another program (tables but no store version), or written by a newer version of this
+    program. A refused file is left exactly as it was.
     """
     p = Path(path) if path is not None else default_db_path()
-    if p != Path(":memory:"):
-        if read_only and not p.exists():
-            raise DatabaseError(f"database {p} does not exist (create it with: python -m analytics demo --db {p})")
-        p.parent.mkdir(parents=True, exist_ok=True)
+    memory = str(p) == ":memory:"
+    created: list[Path] = []
+    if not memory:
+        if p.exists():
+            _check_file_kind(p)
+        elif read_only or not create:
+            raise DatabaseError(no_store_message(p))
+        else:
+            created = _make_parents(p)
     try:
-        con = duckdb.connect(str(p), read_only=read_only)
+        con = duckdb.connect(str(p), read_only=read_only, config=CONFIG)
     except duckdb.IOException as exc:
         msg = str(exc)
         if "lock" in msg.lower():
@@ -60,21 +82,119 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
         raise DatabaseError(f"cannot open database {p}: {msg.splitlines()[0]}") from exc
     except duckdb.Error as exc:
         raise DatabaseError(f"cannot open database {p}: {str(exc).splitlines()[0]}") from exc
-    if not read_only:
-        ensure_schema(con)
-    else:
-        _check_version(con)
+    try:
+        version = _store_version(con, p)
+        if read_only:
+            if version is None:
+                raise DatabaseError(f"{p} is an empty DuckDB file, not a store; "
+                                    f"run `python -m analytics demo --db {p}` or ingest to fill it")
+        else:
+            ensure_schema(con)
+    except BaseException:
+        con.close()
+        if created:
+            discard(p, created)
+        raise
     return con
+
+
+@contextmanager
+def session(path: str | os.PathLike[str] | None = None, *, read_only: bool = False,
+            create: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A store opened for one command (see :func:`connect`) and closed afterwards.
+
+    A store that this call created is removed again when the command fails or writes nothing
+    (its data version is still 0), so a refused command leaves no file behind.
+    """
+    p = Path(path) if path is not None else default_db_path()
+    new = create and not read_only and str(p) != ":memory:" and not p.exists()
+    parents = _missing_parents(p) if new else []
+    con = connect(p, read_only=read_only, create=create)
+    ok = False
+    try:
+        yield con
+        ok = not new or data_version(con) > 0
+    finally:
+        con.close()
+        if new and not ok:
+            discard(p, parents)
+
+
+def discard(p: Path, parents: list[Path] | None = None) -> None:
+    """Remove a store this process just created (and its WAL), and the empty folders made for it."""
+    for f in (p, p.with_name(p.name + ".wal")):
+        f.unlink(missing_ok=True)
+    for d in parents or []:
+        try:
+            d.rmdir()
+        except OSError:  # not empty (someone else put something there): keep it
+            break
+
+
+def _missing_parents(p: Path) -> list[Path]:
+    """The folders above ``p`` that do not exist yet, deepest first."""
+    out = []
+    d = p.parent
+    while not d.exists():
+        out.append(d)
+        d = d.parent
+    return out
+
+
+def _make_parents(p: Path) -> list[Path]:
+    missing = _missing_parents(p)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    return missing
+
+
+def _check_file_kind(p: Path) -> None:
+    """Refuse a file that is not a DuckDB database before DuckDB sees it (and tries to load a scanner)."""
+    if p.is_dir():
+        raise DatabaseError(f"{p} is a folder, not a store; pass a .duckdb file with --db")
+    try:
+        with open(p, "rb") as fh:
+            head = fh.read(16)
+    except OSError as exc:
+        raise DatabaseError(f"cannot read database {p}: {exc.strerror or exc}") from exc
+    if head[8:12] == _DUCKDB_MAGIC:
+        return
+    what = next((w for magic, w in _OTHER_FORMATS if head.startswith(magic)), None)
+    found = f" (it is {what})" if what else " (it is empty)" if not head else ""
+    raise DatabaseError(f"{p} is not a DuckDB database file{found}; pass a store of this program with --db "
+                        f"(or {ENV_DB})")
+
+
+def _store_version(con: duckdb.DuckDBPyConnection, p: Path) -> int | None:
+    """The store's schema version; None for an empty DuckDB file (no tables or views).
+
+    A DuckDB file with tables or views but no ``meta`` table holding a ``schema_version`` belongs
+    to another program: refused, so that it never receives this program's tables.
+    """
+    objects = [r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database() "
+        "ORDER BY table_schema, table_name").fetchall()]
+    if not objects:
+        return None
+    version = _stored_version(con)
+    if version is None:
+        shown = ", ".join(objects[:5]) + (f" and {len(objects) - 5} more" if len(objects) > 5 else "")
+        raise DatabaseError(f"{p} is a DuckDB file of another program (it holds {shown} but no store version); "
+                            "refusing to add this program's tables to it: pass another file with --db")
+    return _check_version(con)
 
 
 def _stored_version(con: duckdb.DuckDBPyConnection) -> int | None:
     has_meta = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [schema.META]
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main' "
+        "AND table_catalog = current_database()", [schema.META]
     ).fetchone()[0]
     if not has_meta:
         return None
-    row = con.execute(f"SELECT value FROM {schema.META} WHERE key = 'schema_version'").fetchone()
-    return int(row[0]) if row else None
+    try:
+        row = con.execute(f"SELECT value FROM {schema.META} WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row else None
+    except (duckdb.Error, TypeError, ValueError):  # a `meta` table of another shape: not ours
+        return None
 
 
 def _check_version(con: duckdb.DuckDBPyConnection) -> int | None:

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from analytics import db
+from analytics import db, tabular
 from analytics.ingest import (
     UPLOAD_TABLES,
     IngestError,
@@ -85,8 +85,8 @@ def _ingest_cli(args: argparse.Namespace) -> int:
     _check_table(table)
     sn = sniff(path, encoding=args.encoding, delimiter=_cli_delimiter(args.delimiter), header_row=(
         args.header_line - 1 if args.header_line else None), sheet=args.sheet)
-    con = db.connect(args.db)
-    try:
+    # ingest may create the store; one created here is removed again if nothing gets loaded
+    with db.session(args.db, create=True) as con:
         with db.cursor(con) as cur:
             base = saved_mapping(cur, table, args.use_map) if args.use_map else auto_map(table, sn.columns, sn.preview)
         cols = dict(base.columns)
@@ -140,8 +140,6 @@ def _ingest_cli(args: argparse.Namespace) -> int:
                 print(f"error: {exc}", file=sys.stderr)
             _write_issues(args.issues, rep)
             return code
-    finally:
-        con.close()
     _write_issues(args.issues, rep)
     if args.json:
         from analytics import cli
@@ -163,8 +161,9 @@ def _rows(n: int, adjective: str = "") -> str:
 
 
 def _write_issues(path: str | None, rep: Report) -> None:
+    """Every rejected row's line, column and reason as CSV, formulas neutralised as in the Data page's download."""
     if path:
-        rep.issues[["line", "column", "code", "value", "message"]].to_csv(path, index=False)
+        Path(path).write_bytes(tabular.csv_bytes(rep.issues[["line", "column", "code", "value", "message"]]))
 
 
 def _cli_delimiter(value: str | None) -> str | None:
@@ -175,23 +174,16 @@ def _cli_delimiter(value: str | None) -> str | None:
 
 
 def _undo_cli(args: argparse.Namespace) -> int:
-    con = db.connect(args.db)
-    try:
+    with db.session(args.db) as con:
         res = undo_last(con)
-    finally:
-        con.close()
     print(f"undid load #{res.load_id} ({res.file_name} into {res.table}): {_rows(res.removed)} removed, "
           f"{res.restored:,} restored")
     return 0
 
 
 def _loads_cli(args: argparse.Namespace) -> int:
-    con = db.connect(args.db, read_only=True)
-    try:
-        with db.cursor(con) as cur:
-            df = loads(cur, args.limit)
-    finally:
-        con.close()
+    with db.session(args.db, read_only=True) as con, db.cursor(con) as cur:
+        df = loads(cur, args.limit)
     if args.json:
         from analytics import cli
 

@@ -250,7 +250,7 @@ def _cli(args: argparse.Namespace) -> int:
     if args.set:
         if not args.valid_from:
             raise ValueError("--set needs --valid-from DATE (YYYY-MM-DD)")
-        con = db.connect(args.db)
+        con = db.connect(args.db, create=False)  # saving rates needs a store; never create one
         try:
             result = save(con, _parse_set(args.set, args.valid_from), user=args.user)
         finally:

@@ -62,7 +62,7 @@ def test_user_mistakes_are_one_line(demo_path, tmp_path, capsys, args, message):
 
 def test_missing_database_and_empty_database(tmp_path, capsys):
     assert cli.main(["report", "--db", str(tmp_path / "none.duckdb")]) == 2
-    assert "does not exist" in capsys.readouterr().err
+    assert "no store at" in capsys.readouterr().err
     db.connect(tmp_path / "empty.duckdb").close()
     assert cli.main(["report", "--db", str(tmp_path / "empty.duckdb")]) == 2
     assert "no transactions" in capsys.readouterr().err
@@ -79,3 +79,77 @@ def test_demo_and_report_as_processes(tmp_path):
     assert json.loads(r.stdout)["customers"] > 0
     bad = run_cli("report", "--bogus")
     assert bad.returncode == 2 and "unrecognized arguments" in bad.stderr
+
+
+# Every command that opens a store, with the arguments it needs besides --db.
+READERS = {
+    "report": ["report"], "loads": ["loads"], "undo-load": ["undo-load"], "rates": ["rates"],
+    "rates --set": ["rates", "--set", "visit=1", "--valid-from", "2024-01-01"],
+    "clv": ["clv"], "word-of-mouth": ["word-of-mouth"], "delivered-value": ["delivered-value"],
+    "export": ["export", "--format", "xlsx", "--out", "OUT"],
+}
+CREATORS = {"demo": ["demo", "--customers", "50", "--quiet"],
+            "ingest": ["ingest", "TX_CSV", "--table", "transactions", "--quiet"]}
+
+
+def _args(args: list[str], tmp_path: Path) -> list[str]:
+    tx = tmp_path / "tx.csv"
+    tx.write_text("transaction_id,customer_id,tx_date,product,quantity,revenue,cogs\nT1,C1,2024-01-05,P,1,10,1\n")
+    return [str(tmp_path / "out.xlsx") if a == "OUT" else str(tx) if a == "TX_CSV" else a for a in args]
+
+
+def _one_line_error(capsys) -> str:
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+    return err
+
+
+@pytest.mark.parametrize("name", sorted(READERS))
+def test_a_mistyped_path_leaves_nothing_behind(tmp_path, capsys, name):
+    """Before the fix, undo-load and rates --set created a store at a mistyped path."""
+    path = tmp_path / "typo" / "cvm.duckdb"
+    assert cli.main([*_args(READERS[name], tmp_path), "--db", str(path)]) == 2
+    err = _one_line_error(capsys)
+    assert f"no store at {path}; run `python -m analytics demo --db {path}` or ingest to create one" in err
+    assert not (tmp_path / "typo").exists() and not (tmp_path / "out.xlsx").exists()
+
+
+@pytest.mark.parametrize("name", sorted(READERS | CREATORS))
+def test_a_foreign_duckdb_file_is_refused_and_unchanged(tmp_path, capsys, name):
+    """Before the fix the file received the store's 15 tables (even when the command was refused) and
+    ``report`` ended in a traceback."""
+    import duckdb
+
+    path = tmp_path / "theirs.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE orders (id INTEGER)")
+    con.close()
+    before = (path.read_bytes(), path.stat().st_mtime_ns)
+    assert cli.main([*_args({**READERS, **CREATORS}[name], tmp_path), "--db", str(path)]) == 2
+    assert "DuckDB file of another program (it holds orders but no store version)" in _one_line_error(capsys)
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == before
+
+
+@pytest.mark.parametrize("name", ["report", "demo"])
+def test_a_sqlite_file_gives_a_clear_message(tmp_path, capsys, name):
+    import sqlite3
+
+    path = tmp_path / "other.sqlite"
+    sqlite3.connect(path).execute("CREATE TABLE t (a)").connection.commit()
+    assert cli.main([*_args({**READERS, **CREATORS}[name], tmp_path), "--db", str(path)]) == 2
+    assert "is not a DuckDB database file (it is a SQLite database)" in _one_line_error(capsys)
+
+
+def test_refused_demo_and_ingest_leave_no_new_store(tmp_path, capsys):
+    path = tmp_path / "new" / "cvm.duckdb"
+    assert cli.main(["demo", "--customers", "3", "--db", str(path)]) == 2
+    assert "customers must be" in _one_line_error(capsys)
+    assert not (tmp_path / "new").exists()
+    # C1 is no customer: the only row is rejected, nothing is loaded, and the new store goes again
+    assert cli.main([*_args(CREATORS["ingest"], tmp_path), "--db", str(path)]) == 1
+    assert not (tmp_path / "new").exists()
+    assert cli.main([*_args(CREATORS["ingest"], tmp_path), "--dry-run", "--db", str(path)]) == 1
+    assert not (tmp_path / "new").exists()
+    capsys.readouterr()
+    assert cli.main(["demo", "--customers", "50", "--quiet", "--db", str(path)]) == 0
+    assert path.exists()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 import pytest
 
@@ -81,11 +83,125 @@ def test_file_held_by_another_process_gives_a_clear_message(tmp_path):
         holder.wait(timeout=30)
 
 
+def _state(path):
+    """Bytes and modification time of a file and whether DuckDB left a WAL beside it."""
+    st = path.stat()
+    return path.read_bytes(), st.st_mtime_ns, path.with_name(path.name + ".wal").exists()
+
+
 def test_not_a_database(tmp_path):
     path = tmp_path / "junk.duckdb"
     path.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(db.DatabaseError, match="cannot open"):
+    before = _state(path)
+    with pytest.raises(db.DatabaseError, match="is not a DuckDB database file; pass a store"):
         db.connect(path)
+    assert _state(path) == before
+
+
+def test_sqlite_file_is_refused_plainly_without_loading_an_extension(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "other.db"
+    lite = sqlite3.connect(path)
+    lite.execute("CREATE TABLE t (a)")
+    lite.commit()
+    lite.close()
+    before = _state(path)
+    for read_only in (False, True):  # before the fix: DuckDB tried to download the sqlite scanner
+        with pytest.raises(db.DatabaseError, match=r"is not a DuckDB database file \(it is a SQLite database\)"):
+            db.connect(path, read_only=read_only)
+    assert _state(path) == before
+
+
+def test_empty_file_is_refused(tmp_path):
+    path = tmp_path / "touched.duckdb"
+    path.touch()
+    with pytest.raises(db.DatabaseError, match=r"\(it is empty\)"):
+        db.connect(path)
+    assert path.read_bytes() == b""
+
+
+def _foreign(path):
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE orders (id INTEGER, amount DOUBLE)")
+    con.execute("INSERT INTO orders VALUES (1, 9.5)")
+    con.execute("CREATE VIEW big AS SELECT * FROM orders WHERE amount > 5")
+    con.close()
+
+
+@pytest.mark.parametrize("meta", [None, "CREATE TABLE meta (key VARCHAR, value VARCHAR)",
+                                  "CREATE TABLE meta (k INTEGER)"])
+def test_foreign_duckdb_file_is_refused_and_left_unchanged(tmp_path, meta):
+    """Before the fix a DuckDB file of another program silently received the store's 15 tables."""
+    path = tmp_path / "theirs.duckdb"
+    _foreign(path)
+    if meta:
+        con = duckdb.connect(str(path))
+        con.execute(meta)
+        con.close()
+    before = _state(path)
+    for read_only in (False, True):
+        with pytest.raises(db.DatabaseError, match=r"DuckDB file of another program .*big, .*orders"):
+            db.connect(path, read_only=read_only)
+    assert _state(path) == before
+    con = duckdb.connect(str(path), read_only=True)
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    con.close()
+    assert tables == {"orders", "big"} | ({"meta"} if meta else set())
+
+
+def test_empty_duckdb_file_becomes_a_store_but_is_no_store_to_read(tmp_path):
+    path = tmp_path / "blank.duckdb"
+    duckdb.connect(str(path)).close()
+    with pytest.raises(db.DatabaseError, match="empty DuckDB file, not a store"):
+        db.connect(path, read_only=True)
+    con = db.connect(path)
+    assert db.get_meta(con, "schema_version") == str(schema.SCHEMA_VERSION)
+    con.close()
+
+
+def test_missing_file_is_created_only_when_asked(tmp_path):
+    path = tmp_path / "typo" / "deeper" / "x.duckdb"
+    for kwargs in ({"read_only": True}, {"create": False}):
+        with pytest.raises(db.DatabaseError, match=re.escape(f"no store at {path}; run `python -m analytics demo --db {path}`")):
+            db.connect(path, **kwargs)
+    assert not (tmp_path / "typo").exists()
+    db.connect(path).close()  # the app's first start: the file is created with the schema
+    assert path.exists()
+
+
+def test_session_removes_a_store_it_created_when_nothing_was_written(tmp_path):
+    path = tmp_path / "new" / "x.duckdb"
+    with db.session(path, create=True) as con:
+        assert db.data_version(con) == 0
+    assert not (tmp_path / "new").exists()
+    with pytest.raises(RuntimeError), db.session(path, create=True) as con:
+        with db.write(con) as cur:
+            db.set_meta(cur, "currency", "EUR")
+        raise RuntimeError("the command failed after writing")
+    assert not (tmp_path / "new").exists()
+    with db.session(path, create=True) as con, db.write(con) as cur:
+        db.set_meta(cur, "currency", "EUR")
+    with db.session(path) as con:  # an existing store stays, written to or not
+        assert db.currency(con) == "EUR"
+    assert path.exists()
+
+
+def test_extensions_are_never_installed_or_loaded_automatically(tmp_path):
+    con = db.connect(tmp_path / "x.duckdb")
+    settings = con.execute("SELECT current_setting('autoinstall_known_extensions'), "
+                           "current_setting('autoload_known_extensions')").fetchone()
+    assert settings == (False, False)
+    # What the app needs is built in: CSV, Parquet and JSON read without any extension being fetched.
+    built_in = dict(con.execute("SELECT extension_name, install_mode FROM duckdb_extensions() "
+                                "WHERE extension_name IN ('parquet', 'json', 'icu')").fetchall())
+    assert built_in == {"parquet": "STATICALLY_LINKED", "json": "STATICALLY_LINKED", "icu": "STATICALLY_LINKED"}
+    pq = tmp_path / "t.parquet"
+    con.execute(f"COPY (SELECT 1 AS a) TO '{pq}' (FORMAT parquet)")
+    assert con.execute("SELECT a FROM read_parquet(?)", [str(pq)]).fetchall() == [(1,)]
+    with pytest.raises(duckdb.Error, match=r"(?i)autoload|not found|install"):
+        con.execute("SELECT * FROM read_xlsx('x.xlsx')")  # the excel extension is not fetched
+    con.close()
 
 
 def test_write_is_all_or_nothing_and_bumps_version():

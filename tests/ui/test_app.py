@@ -104,3 +104,18 @@ def test_unopenable_database_shows_error(tmp_path, monkeypatch):
     monkeypatch.setenv(db.ENV_DB, str(path))
     at = start("en")
     assert any("Cannot open the database" in e.value for e in at.error)
+
+
+def test_foreign_duckdb_file_is_refused_and_left_unchanged(tmp_path, monkeypatch):
+    import duckdb
+
+    path: Path = tmp_path / "theirs.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE orders (id INTEGER)")
+    con.close()
+    before = (path.read_bytes(), path.stat().st_mtime_ns)
+    monkeypatch.setenv(db.ENV_DB, str(path))
+    at = start("en")
+    assert any("DuckDB file of another program" in e.value for e in at.error)
+    assert not at.status  # no demo generated into it
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == before

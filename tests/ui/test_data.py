@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from analytics import db
 from tests.ui.apptest import assert_ok, metrics, start
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "ingest"
@@ -27,7 +28,8 @@ def widget(at, kind: str, prefix: str, suffix: str = ""):
 
 
 def db_rows(path: Path, sql: str, params=None):
-    con = duckdb.connect(str(path))  # the same process holds the store open: share its instance
+    # the same process holds the store open: share its instance (same configuration as db.connect)
+    con = duckdb.connect(str(path), config=db.CONFIG)
     try:
         return con.execute(sql, params).fetchall()
     finally:
