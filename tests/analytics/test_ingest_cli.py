@@ -181,3 +181,35 @@ def test_update_mode_replaces_known_customers(store_path, tmp_path, capsys):
         assert con.execute("SELECT count(*) FROM customers").fetchone()[0] == 6
     finally:
         con.close()
+
+
+def test_issues_csv_neutralises_formulas(store_path, tmp_path, capsys):
+    """Before the fix ``--issues`` wrote rejected values such as ``=cmd|…`` as they were: a live formula."""
+    src = tmp_path / "evil.csv"
+    src.write_text("transaction_id,customer_id,tx_date,product,quantity,revenue,cogs\n"
+                   "E1,\"=cmd|' /C calc'!A0\",2024-05-05,+SUM(A1),1,10,1\n"
+                   "E2,C001,2024-05-06,@x,-1,10,1\n")
+    issues = tmp_path / "issues.csv"
+    assert ingest(store_path, src, "--table", "transactions", "--issues", issues) == 1
+    with issues.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {r["code"] for r in rows} >= {"unknown_reference"}
+    assert "'=cmd|' /C calc'!A0" in [r["value"] for r in rows]
+    cells = [v for r in rows for v in r.values()]
+    assert not [v for v in cells if v.startswith(("=", "+", "-", "@", "\t", "\r"))]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_template_files_hold_no_formulas(tmp_path, capsys, fmt):
+    out = tmp_path / f"tpl.{fmt}"
+    assert cli.main(["template", "activities", "--lang", "en", "--format", fmt, "-o", str(out)]) == 0
+    if fmt == "csv":
+        cells = next(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
+        assert cells[:2] == ["activity_id", "customer_id"]
+    else:
+        from openpyxl import load_workbook
+
+        found = [c for ws in load_workbook(out).worksheets for row in ws.iter_rows() for c in row]
+        assert all(c.data_type != "f" for c in found)
+        cells = [c.value for c in found if isinstance(c.value, str)]
+    assert cells and not [v for v in cells if v.startswith(("=", "+", "-", "@"))]

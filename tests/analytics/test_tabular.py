@@ -38,3 +38,18 @@ def test_xlsx_cells_are_text_not_formulas():
     assert all(c.data_type == "s" for c in values)
     assert values[0].value == "'=HYPERLINK(\"http://x\")"
     assert ws.cell(row=5, column=2).value == -2.0
+
+
+def test_every_file_writer_goes_through_this_module():
+    """One neutralising helper: no other module in analytics/ or presentation/ writes CSV or Excel itself."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    # ingest_read rewrites a whitespace-separated upload as TSV for DuckDB: a staging file, never handed out
+    internal = {"tabular.py", "ingest_read.py"}
+    writer = re.compile(r"\.to_csv\(|\.to_excel\(|csv\.writer\(|csv\.DictWriter\(|ExcelWriter\(")
+    offenders = [f"{p.relative_to(root)}:{i}" for folder in ("analytics", "presentation", "views", "ui")
+                 for p in sorted((root / folder).glob("*.py")) if p.name not in internal
+                 for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if writer.search(line)]
+    assert offenders == []

@@ -207,3 +207,15 @@ def test_command_writes_the_same_files(tmp_path, capsys, monkeypatch):
     assert cli.main([*base, "--format", "pdf", "--out", str(tmp_path / "x.pdf"), "--story", "none"]) == 2
     assert "no saved story named 'none'; saved stories: 周报" in capsys.readouterr().err
     assert cli.main([*base, "--format", "pdf", "--out", str(tmp_path / "x.pdf"), "--steps", "nope"]) == 2
+
+
+def test_command_xlsx_neutralises_formulas_from_data(tmp_path, capsys):
+    path = tmp_path / "store.duckdb"
+    make_story_store(str(path)).close()
+    out = tmp_path / "t.xlsx"
+    assert cli.main(["export", "--db", str(path), "--format", "xlsx", "--out", str(out), "--steps", "loss_makers",
+                     "--lang", "en", "--from", "2024-01-01", "--to", "2024-12-31"]) == 0
+    cells = [c for ws in load_workbook(out).worksheets for row in ws.iter_rows() for c in row]
+    assert f"'{FORMULA_NAME}" in [c.value for c in cells] and f"'{AT_NAME}" in [c.value for c in cells]
+    assert all(c.data_type != "f" for c in cells)
+    assert not [c.value for c in cells if isinstance(c.value, str) and c.value.startswith(("=", "+", "@"))]
