@@ -15,7 +15,7 @@ import string
 from dataclasses import dataclass
 from functools import cache
 
-from i18n import fmt, values
+from i18n import fmt, markdown, values
 
 LANGS = ("zh", "en")
 LANG_NAMES = {"zh": "中文", "en": "English"}
@@ -63,7 +63,16 @@ def _is_one(value: object) -> bool:
         return False
 
 
+class _MarkdownFormatter(_Formatter):
+    """Every value escaped for Markdown (:func:`i18n.markdown.escape`); plural words come from the template."""
+
+    def format_field(self, value: object, format_spec: str) -> str:
+        text = super().format_field(value, format_spec)
+        return text if "|" in format_spec else markdown.escape(text)
+
+
 _FORMATTER = _Formatter()
+_MARKDOWN_FORMATTER = _MarkdownFormatter()
 
 
 @dataclass(frozen=True)
@@ -73,15 +82,23 @@ class Translator:
     lang: str
     currency: str = "CNY"
 
-    def __call__(self, key: str, **kwargs: object) -> str:
+    def _template(self, key: str) -> str:
         pair = catalog().get(key)
         if pair is None:
             raise KeyError(f"missing i18n key {key!r}")
-        text = pair[0] if self.lang == "zh" else pair[1]
+        return pair[0] if self.lang == "zh" else pair[1]
+
+    def __call__(self, key: str, **kwargs: object) -> str:
+        text = self._template(key)
         if not kwargs:
             return text
         # The plural-aware formatter is pure Python; plain str.format serves every string without "|".
         return _FORMATTER.format(text, **kwargs) if "|" in text else text.format(**kwargs)
+
+    def md(self, key: str, **kwargs: object) -> str:
+        """The string for Markdown (titles, captions, alerts, labels, help): the template's own Markdown
+        kept, every value shown as exactly its text (data and URL values can never become syntax)."""
+        return _MARKDOWN_FORMATTER.format(self._template(key), **kwargs)
 
     def has(self, key: str) -> bool:
         return key in catalog()

@@ -29,7 +29,7 @@ def test_every_key_has_both_languages_and_same_placeholders():
 
 def test_every_key_used_in_code_exists():
     used: set[str] = set()
-    pattern = re.compile(r"""\bt\(\s*["']([a-z0-9_]+\.[a-z0-9_.]+)["']""")
+    pattern = re.compile(r"""\bt(?:\.md)?\(\s*["']([a-z0-9_]+\.[a-z0-9_.]+)["']""")
     for folder in ("views", "charts", "ui", "app.py", "analytics"):
         paths = [ROOT / folder] if folder.endswith(".py") else (ROOT / folder).rglob("*.py")
         for path in paths:
