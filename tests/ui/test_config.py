@@ -1,0 +1,38 @@
+"""The server's settings in .streamlit/config.toml: what a visitor may see and send."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+from streamlit import config as st_config
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = ROOT / ".streamlit" / "config.toml"
+
+
+def _settings() -> dict:
+    return tomllib.loads(CONFIG.read_text(encoding="utf-8"))
+
+
+def test_visitors_never_see_tracebacks():
+    """Before the fix the default ("full") showed every visitor the exception and its traceback with file paths."""
+    value = _settings()["client"]["showErrorDetails"]
+    assert value == "none"
+    assert st_config.ShowErrorDetailsConfigOptions(value) is st_config.ShowErrorDetailsConfigOptions.NONE
+
+
+def test_xsrf_protection_is_on_and_uploads_are_bounded():
+    server = _settings()["server"]
+    assert server["enableXsrfProtection"] is True
+    assert isinstance(server["maxUploadSize"], int) and 0 < server["maxUploadSize"] <= 2048  # MB
+
+
+def test_streamlit_reads_these_settings():
+    """What `streamlit run app.py` (from the project folder) resolves, not only what the file says."""
+    shown = subprocess.run([sys.executable, "-m", "streamlit", "config", "show"], cwd=ROOT, capture_output=True,
+                           text=True, timeout=120, stdin=subprocess.DEVNULL).stdout
+    lines = {line.strip() for line in shown.splitlines()}
+    assert {'showErrorDetails = "none"', "enableXsrfProtection = true", "maxUploadSize = 2048"} <= lines
