@@ -7,12 +7,9 @@ escaped, and nothing is written until the analyst presses the load button after 
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import re
-import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +19,12 @@ import streamlit as st
 from analytics import ingest, records, schema
 from analytics import ingest_normalize as norm
 from analytics.ingest_read import DELIMITERS, ENCODINGS
-from ui import cache, components, context
+from ui import cache, components, context, uploads
 
 PAGE = {"title": "nav.data", "icon": ":material/upload_file:", "order": 80, "section": "nav.section.data"}
 
 ctx = context.get()
 t = ctx.t
-UPLOAD_DIR = Path(tempfile.gettempdir()) / "cvm_uploads"
 FILE_TYPES = ["csv", "tsv", "txt", "xlsx", "xls", "parquet"]
 NONE, LINE, CONST = "__none__", ingest.GENERATED_ID, "__constant__"
 DELIM_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe", " ": "whitespace"}
@@ -98,23 +94,6 @@ def progress_bars(phases: tuple[str, ...]):
             bars[phase].progress(min(max(frac, 0.0), 1.0), text=f"{t(f'data.phase.{phase}')} {frac:.0%}")
 
     return report
-
-
-def saved_upload(data: bytes, sha: str, name: str) -> Path:
-    """The uploaded bytes in a private temporary file named by their hash (the name is only for display)."""
-    UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
-    suffix = Path(name).suffix.lower()
-    suffix = suffix if re.fullmatch(r"\.[a-z0-9]{1,8}", suffix) else ".bin"
-    path = UPLOAD_DIR / f"{sha}{suffix}"
-    for old in UPLOAD_DIR.glob("*"):  # uploads are kept a day (a reload finds its file), then removed
-        with contextlib.suppress(OSError):
-            if old != path and time.time() - old.stat().st_mtime > 86_400:
-                old.unlink()
-    if not path.exists():
-        tmp = path.with_suffix(suffix + ".part")
-        tmp.write_bytes(data)
-        tmp.replace(path)
-    return path
 
 
 components.page_header(t("data.title"), t, ctx.filters, subtitle=t("data.subtitle"))
@@ -357,7 +336,13 @@ def upload_tab() -> None:
         return
     data = up.getvalue()
     sha = hashlib.sha256(data).hexdigest()
-    path = saved_upload(data, sha, up.name)
+    # on disk only in a private folder, only during this run (loaded, refused or rerun alike)
+    with uploads.private_file(data, up.name) as path:
+        uploaded_file(table, up, data, sha, path)
+
+
+def uploaded_file(table: str, up: Any, data: bytes, sha: str, path: Path) -> None:
+    """Read options, mapping, check and load of the file at ``path`` (the upload ``up``)."""
     st.caption(t("data.file_info", name=md_escape(up.name), size=human_size(len(data)), sha=sha[:12]))
     try:
         sn_auto = ingest.sniff(path, up.name)

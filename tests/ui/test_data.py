@@ -203,3 +203,37 @@ def test_update_by_key_replaces_a_known_customer(app_db):
     at.checkbox(key=f"data_undo_confirm_{load_id}").check().run()
     at.button(key="data_undo").click().run()
     assert db_rows(app_db, "SELECT name, segment FROM customers WHERE customer_id = 'C000001'") == before
+
+
+def test_uploads_sit_in_a_private_folder_only_while_used(app_db, tmp_path, monkeypatch):
+    """Before the fix uploads stayed a day, world-readable, in a shared /tmp/cvm_uploads folder."""
+    import stat
+    import tempfile
+
+    from analytics import ingest
+
+    root = tmp_path / "tmp"
+    root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(root))
+    seen = []
+    real_sniff = ingest.sniff
+
+    def sniff(path, *args, **kwargs):
+        p = Path(path)
+        seen.append((p.parent.parent, stat.S_IMODE(p.parent.stat().st_mode), stat.S_IMODE(p.stat().st_mode)))
+        return real_sniff(path, *args, **kwargs)
+
+    monkeypatch.setattr(ingest, "sniff", sniff)
+    at = start("en", page="views/data.py")
+    upload(at, "订单.csv", GBK)
+    assert list(root.iterdir()) == []  # nothing left between reruns
+    at.radio(key="data_on_reject").set_value("skip").run()
+    at.button(key="data_check").click().run()
+    at.checkbox(key="data_accept").check().run()
+    at.button(key="data_load").click().run()
+    assert_ok(at)
+    assert any("Loaded 2 rows" in s.value for s in at.success)
+    upload(at, "empty.csv", b"")  # refused by the engine
+    assert at.error
+    assert seen and set(seen) == {(root, 0o700, 0o600)}
+    assert list(root.iterdir()) == []
