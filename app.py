@@ -7,6 +7,8 @@ which skips this frame on reruns under AppTest and loses the first widget change
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from analytics import audit, db, demo
@@ -14,7 +16,10 @@ from analytics import filters as flt
 from i18n import Translator
 from ui import cache, context, pages, sidebar
 
-st.set_page_config(page_title="CVM · 客户价值管理", page_icon=":material/insights:", layout="wide",
+# A file shipped with the app, served by Streamlit itself: a ":material/…:" favicon is fetched from
+# fonts.gstatic.com by every visitor's browser.
+ICON = Path(__file__).resolve().parent / "ui" / "assets" / "icon.png"
+st.set_page_config(page_title="CVM · 客户价值管理", page_icon=ICON, layout="wide",
                    initial_sidebar_state="expanded")
 
 lang = sidebar.language()
