@@ -149,8 +149,8 @@ def _make_parents(p: Path) -> list[Path]:
 
 def _check_file_kind(p: Path) -> None:
     """Refuse a file that is not a DuckDB database before DuckDB sees it (and tries to load a scanner)."""
-    if p.is_dir():
-        raise DatabaseError(f"{p} is a folder, not a store; pass a .duckdb file with --db")
+    if not p.is_file():  # a folder, or a pipe or device that reading would block on
+        raise DatabaseError(f"{p} is not a file; pass a store (a .duckdb file) with --db (or {ENV_DB})")
     try:
         with open(p, "rb") as fh:
             head = fh.read(16)

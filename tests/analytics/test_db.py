@@ -113,6 +113,12 @@ def test_sqlite_file_is_refused_plainly_without_loading_an_extension(tmp_path):
     assert _state(path) == before
 
 
+def test_folder_is_refused(tmp_path):
+    with pytest.raises(db.DatabaseError, match="is not a file; pass a store"):
+        db.connect(tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_empty_file_is_refused(tmp_path):
     path = tmp_path / "touched.duckdb"
     path.touch()
