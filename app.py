@@ -28,7 +28,7 @@ t = Translator(lang)
 try:
     con = cache.connection()
 except db.DatabaseError as exc:
-    st.error(t("app.db_error", error=str(exc)))
+    st.error(t.md("app.db_error", error=str(exc)))
     st.stop()
 
 if cache.created_now():
@@ -50,7 +50,7 @@ with db.cursor(con) as cur:
 f = sidebar.filters(options, bounds, t)
 sidebar.write_query_params(lang, f)
 if as_of:
-    st.sidebar.caption(t("app.data_as_of", date=as_of))
+    st.sidebar.caption(t.md("app.data_as_of", date=as_of))
 context.publish(context.PageContext(lang=lang, t=t, filters=f, data_as_of=as_of, user=audit.current_user()))
 
 sections: dict[str, list[st.Page]] = {}

@@ -11,6 +11,7 @@ import streamlit as st
 from analytics import tabular
 from analytics.filters import ATTRIBUTES, Filters
 from i18n import Translator
+from i18n.markdown import escape
 
 CUSTOMER_PAGE = "customer"  # views/customer.py: everything about one customer (?customer=ID)
 CHART_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
@@ -52,8 +53,10 @@ def uploader_texts(t: Translator, types: Sequence[str], limit_mb: int) -> None:
 
 
 def page_header(title: str, t: Translator, f: Filters, subtitle: str | None = None) -> None:
+    """Title and caption (the filter in words by default). Both are Markdown: pass values from the data
+    through :func:`i18n.markdown.escape` or ``t.md``."""
     st.title(title)
-    st.caption(subtitle or describe_filters(f, t))
+    st.caption(subtitle or escape(describe_filters(f, t)))
 
 
 def chart(fig: go.Figure, key: str, **kwargs: object) -> object:

@@ -63,7 +63,7 @@ def _initial_values(options: dict[str, list[str]], months: list[dt.date], t: Tra
     try:
         linked = Filters.from_params(dict(st.query_params))
     except ValueError as exc:
-        st.sidebar.warning(t("sidebar.bad_params", error=str(exc)))
+        st.sidebar.warning(t.md("sidebar.bad_params", error=str(exc)))  # the link's text: shown as text
         linked = Filters()
     init: dict[str, object] = {name: [v for v in getattr(linked, name) if v in options[name]] for name, _ in ATTRIBUTES}
     init["period"] = None

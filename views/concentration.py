@@ -12,6 +12,7 @@ import streamlit as st
 from analytics import concentration as conc
 from analytics import rates
 from charts import concentration as conc_charts
+from i18n.markdown import escape
 from ui import cache, components, context
 
 PAGE = {"title": "nav.concentration", "icon": ":material/water:", "order": 10, "section": "nav.section.views"}
@@ -27,7 +28,7 @@ ctx = context.get()
 t, f = ctx.t, ctx.filters
 money_format = MONEY_FORMATS.get(t.currency.upper(), "localized")
 
-components.page_header(t("conc.title"), t, f, subtitle=t("conc.subtitle", filters=components.describe_filters(f, t)))
+components.page_header(t("conc.title"), t, f, subtitle=t.md("conc.subtitle", filters=components.describe_filters(f, t)))
 banner = st.container()
 cards = st.container()
 
@@ -55,7 +56,8 @@ def _differs(a: object, b: object) -> bool:
 
 
 def _problem_text(p: rates.RateProblem) -> str:
-    return t(f"conc.rates.problem.{p.code}", activity=t.value("activity", p.activity) if p.activity else "—", value=p.value)
+    return t.md(f"conc.rates.problem.{p.code}", activity=t.value("activity", p.activity) if p.activity else "—",
+                value=p.value)
 
 
 def _clear_editor() -> None:
@@ -104,7 +106,7 @@ def rate_editor() -> dict[str, float]:
         st.caption(t("conc.rates.nothing_to_save"))
     else:
         st.markdown(t("conc.rates.pending", n=len(changes)) + "\n" + "\n".join(
-            f"- {t.value('activity', ch['activity'])}: {_cost_text(ch['unit_cost'])} "
+            f"- {escape(t.value('activity', ch['activity']))}: {escape(_cost_text(ch['unit_cost']))} "
             f"{t('conc.rates.from_date', date=t.date(ch['valid_from']) if isinstance(ch['valid_from'], dt.date) else '—')}"
             for ch in changes))
     if st.button(t("conc.rates.save", n=len(changes)), key="conc_rates_save", type="primary", disabled=not changes):
@@ -166,7 +168,7 @@ with banner:
     if R:
         latest = cache.run(rates.latest)
         latest_costs = dict(zip(latest["activity"], latest["unit_cost"], strict=True))
-        st.warning(t("conc.whatif.banner", changes=t("conc.list_sep").join(
+        st.warning(t.md("conc.whatif.banner", changes=t("conc.list_sep").join(
             f"{t.value('activity', a)} {_cost_text(latest_costs.get(a))} → {_cost_text(v)}" for a, v in R.items())),
             icon=":material/science:")
         st.button(t("conc.whatif.discard"), on_click=_clear_editor, key="conc_whatif_discard", icon=":material/undo:")
@@ -238,7 +240,7 @@ with cards:
                      potential=t.money(fig.peak_profit, compact=True), loss=f"{fig.loss_customers:,}",
                      lossprofit=t.money(-fig.loss_profit, compact=True)), icon=":material/warning:")
     if not s.unpriced.empty:
-        st.caption(t("conc.unpriced", items=t("conc.list_sep").join(
+        st.caption(t.md("conc.unpriced", items=t("conc.list_sep").join(
             f"{t.value('activity', a)} ({t.num(q)})" for a, q in zip(s.unpriced["activity"], s.unpriced["quantity"], strict=True))))
 
 
@@ -280,7 +282,7 @@ with right:
         if found is None:
             st.caption(t("conc.bridge.search_hint"))
         elif found.empty:
-            st.info(t("conc.bridge.not_found", query=query.strip()))
+            st.info(t.md("conc.bridge.not_found", query=query.strip()))
         else:
             labels = {r.customer_id: f"{r.customer_id} · {r.name}" for r in found.itertuples()}
             cid = st.selectbox(t("common.customer"), list(labels), key="conc_bridge_customer", format_func=labels.get)
@@ -353,7 +355,7 @@ focus = st.selectbox(t("conc.cmp.focus"), options, key=focus_key,
 group = None if focus in (None, ALL) else focus
 group_name = conc_charts.group_label(t, dim, group) if group else t("conc.cmp.focus_all")
 drivers = cache.run(conc.loss_drivers, f, dim if group else None, group, rates=R, period_unit=unit)
-st.subheader(t("conc.drivers.title", group=group_name))
+st.subheader(t.md("conc.drivers.title", group=group_name))
 if drivers.loss_customers:
     st.caption(t("conc.drivers.summary", n=f"{drivers.loss_customers:,}", total=f"{drivers.customers:,}",
                  loss=t.money(-drivers.loss_profit, compact=True), cts=t.money(drivers.loss_cost_to_serve, compact=True)))
@@ -376,7 +378,7 @@ if drivers.loss_customers:
                                                                     help=t("conc.drivers.col.rev_help")),
         })
 else:
-    st.success(t("conc.drivers.none", group=group_name))
+    st.success(t.md("conc.drivers.none", group=group_name))
 
 
 # ----------------------------------------------------------------------------- customer tables
@@ -392,7 +394,7 @@ if group:
     if dim in ("product", "period"):
         notes.append(t(f"conc.tables.units.{dim}"))
 if notes:
-    st.info(" ".join(notes), icon=":material/filter_alt:")
+    st.info(escape(" ".join(notes)), icon=":material/filter_alt:")  # a group's name comes from the data
 else:
     st.caption(t("conc.tables.hint"))
 n_rows = st.selectbox(t("conc.tables.rows"), ROWS, index=1, key="conc_rows")

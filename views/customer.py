@@ -13,6 +13,7 @@ from analytics import customer_value
 from charts import customer360 as c360_charts
 from charts import lifecycle as lc_charts
 from i18n import fmt
+from i18n.markdown import escape
 from ui import cache, components, context
 
 PAGE = {"title": "nav.customer", "icon": ":material/person_search:", "order": 60, "section": "nav.section.views"}
@@ -42,7 +43,7 @@ def search_box() -> None:
         return
     matches = cache.run(c360.search, query, c360.SEARCH_LIMIT + 1)
     if matches.empty:
-        st.info(t("c360.no_match", q=query.strip()))
+        st.info(t.md("c360.no_match", q=query.strip()))
         return
     shown = matches.head(c360.SEARCH_LIMIT)
     labels = {r.customer_id: f"{r.customer_id} · {r.name} · {t.value('segment', r.segment)}"
@@ -85,14 +86,15 @@ try:
     r = cache.run(c360.customer360, customer_id, f)
 except ValueError:
     components.page_header(t("c360.title"), t, f, t("c360.intro"))
-    st.error(t("c360.unknown", id=customer_id))
+    st.error(t.md("c360.unknown", id=customer_id))  # the link's text: shown as text, never as Markdown
     search_box()
     st.stop()
 
 prof = r.profile.iloc[0]
-components.page_header(r.name, t, f, t("c360.subtitle", id=r.customer_id, segment=t.value("segment", prof["segment"]),
-                                       region=t.value("region", prof["region"]), period=t.period(*r.period),
-                                       date=t.date(r.as_of)))
+components.page_header(escape(r.name), t, f, t.md("c360.subtitle", id=r.customer_id,
+                                                  segment=t.value("segment", prof["segment"]),
+                                                  region=t.value("region", prof["region"]), period=t.period(*r.period),
+                                                  date=t.date(r.as_of)))
 with st.expander(t("c360.search")):
     search_box()
 for note in r.notes:

@@ -9,6 +9,7 @@ import streamlit as st
 from analytics import clv
 from analytics import customer_value as cv
 from charts import customer_value as cv_charts
+from i18n.markdown import escape
 from ui import cache, components, context
 
 PAGE = {"title": "nav.customer_value", "icon": ":material/diamond:", "order": 40, "section": "nav.section.views"}
@@ -54,12 +55,12 @@ try:
 except ValueError as exc:
     with header:
         components.page_header(t("cv.title"), t, f)
-    st.warning(str(exc))
+    st.warning(escape(str(exc)))
     st.stop()
 
 table = values.table
 with header:
-    components.page_header(t("cv.title"), t, f, subtitle=t(
+    components.page_header(t("cv.title"), t, f, subtitle=t.md(
         "cv.caption", date=t.date(values.valuation_date), horizon=horizon, rate=t.pct(discount, 0),
         filters=components.describe_filters(f, t)))
     st.caption(t("cv.caption_history"))
@@ -215,7 +216,7 @@ try:
     bt = cache.run(clv.backtest, f)
 except ValueError as exc:
     bt = None
-    st.info(t("cv.backtest.error", error=str(exc)))
+    st.info(t.md("cv.backtest.error", error=str(exc)))
 if bt is not None and bt.model is None:
     st.info(t("cv.backtest.failed"))
 elif bt is not None:

@@ -21,7 +21,7 @@ MAX_ROWS = 1000
 
 r = cache.run(dv.delivered_value, f)
 s, prev = r.summary, r.previous
-components.page_header(t("dv.title"), t, f, subtitle=t("dv.subtitle", period=components.describe_filters(f, t),
+components.page_header(t("dv.title"), t, f, subtitle=t.md("dv.subtitle", period=components.describe_filters(f, t),
                                                               currency=t.currency))
 filter_line = components.describe_filters(f, t)
 
@@ -163,7 +163,7 @@ with left:
                            format_func=lambda c: f"{c} · {cust.loc[c, 'name']}", key="dv_scope_customer")
         row = cust.loc[cid]
         parts, scope_name = {p: row[p] for p in dv.PARTS}, f"{row['name']}"
-        info = t("dv.scope.customer_info", name=row["name"], date=t.date(row["assessed_on"]), id=row["assessment_id"])
+        info = t.md("dv.scope.customer_info", name=row["name"], date=t.date(row["assessed_on"]), id=row["assessment_id"])
     else:
         parts, scope_name = s.part_means, t("dv.scope.selection")
         info = t("dv.scope.group_info", n=f"{s.assessed_customers:,}")
@@ -237,7 +237,7 @@ else:
     components.chart(dv_charts.gap_dumbbell(groups, overall, dim, t, title=t("dv.chart.gap")), "dv_gap")
     falling = [group_names[i] for i in range(len(groups)) if groups["falls_short"].iloc[i]]
     if falling:
-        st.error(t("dv.gap.short_groups", groups="、".join(falling) if ctx.lang == "zh" else ", ".join(falling)))
+        st.error(t.md("dv.gap.short_groups", groups="、".join(falling) if ctx.lang == "zh" else ", ".join(falling)))
     else:
         st.success(t("dv.gap.none_short"))
     lines = [t("dv.gap.level_line", level=t(f"dv.level.{lv.level}"), gap=fmt(lv.gap, t, signed=True),

@@ -22,8 +22,8 @@ defaults = lc.Rules()
 money_format = f"{fmt.symbol(t.currency)}%,.0f"
 
 as_of = cache.run(lc.as_of_date, f)
-components.page_header(t("lc.title"), t, f, t("lc.subtitle", filters=components.describe_filters(f, t),
-                                                      date=t.date(as_of)))
+components.page_header(t("lc.title"), t, f, t.md("lc.subtitle", filters=components.describe_filters(f, t),
+                                                         date=t.date(as_of)))
 
 # ------------------------------------------------------------------ rules (page-local widgets)
 with st.expander(t("lc.rules.title")):

@@ -4,11 +4,11 @@ save it under a name, reopen it by link (?story=NAME), and hand out a deck, a PD
 from __future__ import annotations
 
 import datetime as dt
-import html
 
 import streamlit as st
 
 from analytics import db
+from i18n.markdown import escape, html_text
 from presentation import export, meta, saved, story
 from presentation import theme as ptheme
 from ui import cache, components, context, sidebar
@@ -38,7 +38,7 @@ def _use_story(s: saved.SavedStory) -> None:
     if s.filters != f:
         sidebar.show_filters(s.filters)
     if s.dropped:
-        st.session_state[FLASH] = ("warning", t("pres.saved.dropped", steps=", ".join(s.dropped)))
+        st.session_state[FLASH] = ("warning", t.md("pres.saved.dropped", steps=", ".join(s.dropped)))
 
 
 def _open(name: str) -> None:
@@ -47,7 +47,7 @@ def _open(name: str) -> None:
         with db.cursor(con) as cur:
             s = saved.load(cur, name)
     except ValueError:  # deleted meanwhile
-        st.session_state[FLASH] = ("warning", t("pres.saved.missing", name=name))
+        st.session_state[FLASH] = ("warning", t.md("pres.saved.missing", name=name))
         return
     st.session_state[OPENED] = name
     _use_story(s)
@@ -68,7 +68,7 @@ if link_name and st.session_state.get(OPENED) != link_name:
         with db.cursor(con) as cur:
             opened = saved.load(cur, link_name)
     except ValueError:
-        st.session_state[FLASH] = ("warning", t("pres.saved.missing", name=link_name))
+        st.session_state[FLASH] = ("warning", t.md("pres.saved.missing", name=link_name))
     else:
         _use_story(opened)
         if opened.filters != f:
@@ -101,7 +101,7 @@ def _slide(key: str) -> story.Slide | None:
     try:
         return cache.run(story.slide, f, t, key)
     except ValueError as exc:  # a step that cannot be drawn for these filters: say why, keep the story going
-        st.warning(t("pres.step_failed", step=_title(key), error=str(exc)))
+        st.warning(t.md("pres.step_failed", step=_title(key), error=str(exc)))
         return None
 
 
@@ -154,11 +154,10 @@ def _render(s: story.Slide, presenting: bool) -> None:
         cols = st.columns(len(heads))
         for col, h in zip(cols, heads, strict=True):
             with col:
-                components.metric(h.label, h.value, help=h.note)
-    st.markdown(f'<p class="pres-takeaway">{html.escape(s.takeaway).replace("$", "&#36;")}</p>',
-                unsafe_allow_html=True)
+                components.metric(h.label, escape(h.value), help=h.note)  # a value may be a name from the data
+    st.markdown(f'<p class="pres-takeaway">{html_text(s.takeaway)}</p>', unsafe_allow_html=True)
     if s.notes:
-        st.caption(" ".join(s.notes))
+        st.caption(escape(" ".join(s.notes)))
     # Caveats take room: the chart gives it back so that the screen still holds the whole slide.
     height = CHART_HEIGHT - 36 * len(s.notes) if presenting else 480
     fig = ptheme.projector(s.figure, theme, scale=ptheme.DEFAULT_SCALE if presenting else 1.15, height=height)
@@ -191,13 +190,13 @@ if st.session_state[SHOWING] and steps:
     if current is not None:
         _render(current, presenting=True)
     _nav(presenting=True)
-    st.markdown(f'<p class="pres-foot">{html.escape(footer)}</p>', unsafe_allow_html=True)
+    st.markdown(f'<p class="pres-foot">{html_text(footer)}</p>', unsafe_allow_html=True)
     st.stop()
 
 
 # ----------------------------------------------------------------------------- setting up (sidebar visible)
 _style(presenting=False)
-components.page_header(t("pres.title"), t, f, subtitle=footer)
+components.page_header(t("pres.title"), t, f, subtitle=escape(footer))
 flash = st.session_state.pop(FLASH, None)
 if flash:
     getattr(st, flash[0])(flash[1])
@@ -232,11 +231,11 @@ with left.container(border=True):
         try:
             stored = saved.save(con, name, steps, f, theme, user=ctx.user)
         except ValueError as exc:
-            st.error(t("pres.saved.error", error=str(exc)))
+            st.error(t.md("pres.saved.error", error=str(exc)))
         else:
             st.query_params["story"] = stored.name
             st.session_state[OPENED] = stored.name
-            st.success(t("pres.saved.done", name=stored.name))
+            st.success(t.md("pres.saved.done", name=stored.name))
             st.markdown(f"[{t('pres.saved.link')}]({saved.link(stored, ctx.lang)})")
             st.code(saved.link(stored, ctx.lang), language=None)
             names = [stored.name, *[n for n in names if n != stored.name]]
@@ -276,7 +275,7 @@ with right.container(border=True):
     st.subheader(t("pres.export.title"))
     st.caption(t("pres.export.help"))
     if no_images:
-        st.warning(t("pres.export.unavailable", reason=no_images))
+        st.warning(t.md("pres.export.unavailable", reason=no_images))
     x1, x2, x3 = st.columns(3)
     x1.download_button(t("pres.export.pptx"), _files("pptx"), file_name=f"{stem}.pptx", mime=export.MIME["pptx"],
                        key="pres_dl_pptx", on_click="ignore", icon=":material/co_present:", width="stretch",

@@ -70,14 +70,15 @@ def region_name(value: object) -> str:
 
 
 def alert_text(a: pd.Series) -> str:
+    """The alert in words, for a Markdown box: region, channel and topic come from the data (escaped)."""
     if a["kind"] == "turning_point":
         scope = t("wom.alert.scope", region=region_name(a["scope"])) if a["scope"] is not None and not pd.isna(a["scope"]) else ""
-        return t(f"wom.alert.tp.{a['series']}.{a['direction']}", date=t.date(pd.Timestamp(a["date"]).date()), scope=scope,
+        return t.md(f"wom.alert.tp.{a['series']}.{a['direction']}", date=t.date(pd.Timestamp(a["date"]).date()), scope=scope,
                  region=region_name(a["region"]), channel=t.value("feedback_channel", a["feedback_channel"]),
                  topic=t.value("topic", a["topic"]))
     curve = comp if a["series"] == "complaints" else praise_curve
     _, _, ratio = curve.expected_change(a["threshold"], a["low"])
-    return t(f"wom.alert.{a['kind']}", region=region_name(a["region"]), quality=t.num(a["quality"], 1),
+    return t.md(f"wom.alert.{a['kind']}", region=region_name(a["region"]), quality=t.num(a["quality"], 1),
              low=t.num(a["low"], 1), threshold=t.num(a["threshold"], 1), days=int(a["days"]),
              gap=t.num(a["quality"] - a["threshold"], 1), ratio=t.num(ratio, 1))
 

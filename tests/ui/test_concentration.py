@@ -17,6 +17,7 @@ from analytics import audit, cli, db, filters
 from analytics import concentration as conc
 from analytics.filters import Filters
 from i18n import Translator
+from i18n.markdown import escape
 from tests.ui.apptest import assert_ok, metrics, plotly_specs, start
 
 PAGE = "views/concentration.py"
@@ -127,7 +128,7 @@ def test_what_if_rate_recomputes_the_page_without_saving(app_db):
     assert_ok(at)
     after = metrics(at)
     assert after["Total profit"] != before["Total profit"] and after["Whale curve peak"] != before["Whale curve peak"]
-    assert any(w.value.startswith("What-if (not saved)") and "Discounts and rebates 1 → 0.5" in w.value for w in at.warning)
+    assert any(w.value.startswith("What-if (not saved)") and escape("Discounts and rebates 1 → 0.5") in w.value for w in at.warning)
     # the figures are the analytics' what-if figures
     with _store(app_db) as cur:
         f = _default_filter(cur)
@@ -199,7 +200,7 @@ def test_group_focus_narrows_tables_and_loss_drivers(app_db):
     assert any("in proportion to each product's revenue" in c.value for c in at.caption)
     at.selectbox(key="conc_group_product_quarter").set_value("Devices").run()
     assert_ok(at)
-    assert any("Narrowed to Product: Devices." in i.value for i in at.info)
+    assert any(escape("Narrowed to Product: Devices.") in i.value for i in at.info)
     assert any(s.value.startswith("What drives the losses in Devices") for s in at.subheader)
     assert _customer_tables(at)[1]["main_driver"].notna().all()
     # periods by year

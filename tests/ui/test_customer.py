@@ -57,7 +57,7 @@ def test_unknown_id_says_so(app_db):
         assert_ok(at)
         t = Translator(lang)
         assert at.title[0].value == t("c360.title")
-        assert [e.value for e in at.error] == [t("c360.unknown", id="NO-SUCH-ID")]
+        assert [e.value for e in at.error] == [t.md("c360.unknown", id="NO-SUCH-ID")]  # the id escaped
         assert at.text_input(key="c360_query") is not None
 
 
