@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ import streamlit as st
 from analytics import ingest, records, schema
 from analytics import ingest_normalize as norm
 from analytics.ingest_read import DELIMITERS, ENCODINGS
+from i18n import markdown
 from ui import cache, components, context, uploads
 
 PAGE = {"title": "nav.data", "icon": ":material/upload_file:", "order": 80, "section": "nav.section.data"}
@@ -28,12 +28,7 @@ t = ctx.t
 FILE_TYPES = ["csv", "tsv", "txt", "xlsx", "xls", "parquet"]
 NONE, LINE, CONST = "__none__", ingest.GENERATED_ID, "__constant__"
 DELIM_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe", " ": "whitespace"}
-_MD = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
-
-
-def md_escape(text: object) -> str:
-    """Text from a file shown inside Markdown (captions): every Markdown character escaped."""
-    return _MD.sub(r"\\\1", str(text))
+md_escape = markdown.escape  # text from a file or a form shown inside Markdown (captions, alerts)
 
 
 def col_label(column: str | None) -> str:
@@ -470,7 +465,7 @@ def forms_tab() -> None:
             return
         found = cache.run(records.get, table, key_value)
         if found is None:
-            st.warning(t("data.form.key_missing", table=table_label(table), record=key_value))
+            st.warning(t.md("data.form.key_missing", table=table_label(table), record=key_value))
             return
         current = found
     wkey = f"data_f_{table}_{action}_{hashlib.sha1((key_value or '').encode()).hexdigest()[:8]}_{cache.data_version()}"
@@ -503,9 +498,10 @@ def forms_tab() -> None:
                                    reason=reason_text(i.code, i.column, i.value, i.a, i.b))) for i in res.issues))
             return
         if action == "add":
-            flash("success", t("data.form.saved_add", table=table_label(table), record=res.key))
+            flash("success", t("data.form.saved_add", table=table_label(table), record=md_escape(res.key)))
         elif res.changes:
-            flash("success", t("data.form.saved_update", table=table_label(table), record=res.key, n=len(res.changes)))
+            flash("success", t("data.form.saved_update", table=table_label(table), record=md_escape(res.key),
+                                 n=len(res.changes)))
         else:
             flash("info", t("data.form.no_change"))
         st.rerun()
@@ -518,11 +514,11 @@ def activity_cost_note(values: dict[str, Any]) -> None:
     rate = cache.run(records.rate_on, act, day)
     name = t.value("activity", act)
     if rate is None:
-        st.warning(t("data.form.no_rate", activity=name, date=t.date(day)))
+        st.warning(t.md("data.form.no_rate", activity=name, date=t.date(day)))
         return
     q = float(qty or 0)
-    st.info(t("data.form.rate", activity=name, date=t.date(day), rate=t.money(rate.unit_cost),
-              unit=t.value("unit", rate.unit) if rate.unit else "", since=t.date(rate.valid_from),
+    st.info(t("data.form.rate", activity=md_escape(name), date=t.date(day), rate=t.money(rate.unit_cost),
+              unit=md_escape(t.value("unit", rate.unit)) if rate.unit else "", since=t.date(rate.valid_from),
               qty=f"{q:g}", cost=t.money(q * rate.unit_cost)))
 
 

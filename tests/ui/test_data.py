@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from analytics import db
+from i18n.markdown import escape
 from tests.ui.apptest import assert_ok, metrics, start
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "ingest"
@@ -128,7 +129,7 @@ def test_html_in_uploaded_names_is_shown_as_text(app_db):
     at.button(key="data_check").click().run()
     assert_ok(at)
     assert not any("<script>" in m.value for m in at.markdown)
-    assert any("\\<b\\>x\\</b\\>" in c.value for c in at.caption)
+    assert any(escape("<b>x</b>") in c.value for c in at.caption)
     assert any("<script>" in str(v) for df in at.dataframe for v in df.value.to_numpy().ravel())
 
 
@@ -145,7 +146,7 @@ def test_enter_an_activity_with_its_cost_and_correct_a_transaction(app_db):
     new_id = widget(at, "text_input", "data_f_activities_add_", "_activity_id").value
     at.button(key="data_form_save_activities_add").click().run()
     assert_ok(at)
-    assert any(new_id in s.value for s in at.success)
+    assert any(escape(new_id) in s.value for s in at.success)
     assert db_rows(app_db, "SELECT customer_id, activity, quantity FROM activities WHERE activity_id = ?", [new_id]) == [
         ("C000001", "sales_visit", 2.0)]
     # A correction is validated the same way and audited old → new.
@@ -155,7 +156,7 @@ def test_enter_an_activity_with_its_cost_and_correct_a_transaction(app_db):
     old_cogs = widget(at, "number_input", "data_f_transactions_correct_", "_cogs").value
     widget(at, "text_input", "data_f_transactions_correct_", "_customer_id").input("NOPE").run()
     at.button(key="data_form_save_transactions_correct").click().run()
-    assert any("'NOPE' is not in Customers" in e.value for e in at.error)
+    assert any(escape("'NOPE' is not in Customers") in e.value for e in at.error)
     widget(at, "text_input", "data_f_transactions_correct_", "_customer_id").input(
         db_rows(app_db, "SELECT customer_id FROM transactions WHERE transaction_id = 'T0000000001'")[0][0]).run()
     widget(at, "number_input", "data_f_transactions_correct_", "_cogs").set_value(old_cogs + 10).run()
