@@ -9,7 +9,10 @@ Conventions
 -----------
 * Ids are text (ERP/CRM exports use codes such as ``C000123``).
 * Dates are ``DATE``; money is ``DECIMAL(18, 2)`` in the data's currency (``meta.currency``);
-  activity quantities and assessment scores are ``DOUBLE``.
+  activity quantities and assessment scores are ``DOUBLE``, always finite (a ``CHECK`` refuses
+  NaN and ±infinity, from version 3).
+* A date of something that happened is at most :data:`FUTURE_DAYS` days after today
+  (:func:`latest_date`); checked on ingest and in forms, since DuckDB checks cannot read the clock.
 * Every data table has a nullable ``load_id`` naming the upload that wrote the row, so that a load
   can be undone exactly (:mod:`analytics.ingest`). Rows made by the demo generator or typed in a
   form have ``load_id`` NULL.
@@ -19,9 +22,10 @@ Conventions
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 
 # Table names.
 CUSTOMERS = "customers"
@@ -256,14 +260,35 @@ _CHECKS: dict[str, tuple[str, ...]] = {
 }
 
 
-def table_ddl(table: Table) -> str:
-    """``CREATE TABLE IF NOT EXISTS`` for one contract table (plus its ``load_id``)."""
+# Dates of things that happened (a sale, a visit, an assessment, a complaint, an acquisition) may lie
+# at most this many days after today: slack for post-dated invoices and time zones, while a typing
+# error such as 2099 for 2019 is refused before it moves every user's default period.
+FUTURE_DAYS = 31
+# Date columns that may lie further ahead: a rate taking effect later, an expected closing date.
+FUTURE_ALLOWED: frozenset[tuple[str, str]] = frozenset({(ACTIVITY_RATES, "valid_from"), (OPPORTUNITIES, "closed_on")})
+
+
+def latest_date(today: dt.date | None = None) -> dt.date:
+    """The latest date of an event the store accepts: today + :data:`FUTURE_DAYS`."""
+    return (today or dt.date.today()) + dt.timedelta(days=FUTURE_DAYS)
+
+
+def finite_columns(table: Table) -> tuple[str, ...]:
+    """The ``DOUBLE`` columns of a table, which must hold finite numbers (no NaN, no ±infinity)."""
+    return tuple(c.name for c in table.columns if c.sql == "DOUBLE")
+
+
+def table_ddl(table: Table, name: str | None = None) -> str:
+    """``CREATE TABLE IF NOT EXISTS`` for one contract table (plus its ``load_id``), named ``name``
+    when given (an upgrade builds a table beside the old one)."""
     cols = [f"{c.name} {c.sql}{' NOT NULL' if c.required else ''}" for c in table.columns]
     cols.append("load_id BIGINT")
     if table.primary_key_index:
         cols.append(f"PRIMARY KEY ({', '.join(table.key)})")
     cols.extend(f"CHECK ({chk})" for chk in _CHECKS.get(table.name, ()))
-    return f"CREATE TABLE IF NOT EXISTS {table.name} (\n  " + ",\n  ".join(cols) + "\n)"
+    # NaN or an infinity in one quantity makes every sum over it NaN or infinite, and the pages fail.
+    cols.extend(f"CHECK (isfinite({c}))" for c in finite_columns(table))
+    return f"CREATE TABLE IF NOT EXISTS {name or table.name} (\n  " + ",\n  ".join(cols) + "\n)"
 
 
 BOOKKEEPING_DDL: tuple[str, ...] = (
@@ -294,3 +319,70 @@ def create_statements() -> list[str]:
 # Upgrades: MIGRATIONS[n] turns a version n-1 file into version n. Each list runs in one
 # transaction, so a failed upgrade leaves the file at its old version.
 MIGRATIONS: dict[int, list[str]] = {}
+
+
+def _finite_upgrade() -> list[str]:
+    """Version 3: ``CHECK (isfinite(…))`` on every ``DOUBLE`` column (see :func:`table_ddl`).
+
+    DuckDB cannot add a CHECK to an existing table, so each table with ``DOUBLE`` columns is built
+    anew beside the old one from explicit DDL, filled, and renamed over it (not ``CREATE … AS``:
+    DuckDB 2.0.0 does not return, in the same process, the rows of a table created as SELECT and
+    filled with ≥ 122,880 rows in one transaction). Rows holding NaN or an infinity, which earlier
+    versions accepted, cannot move into it: each is written whole (as JSON) to the audit log, action
+    ``set_aside``, user ``schema upgrade``; the monthly aggregates of the customer-months they
+    touched are recomputed without them. The aggregate SQL is written out here, not taken from
+    :mod:`analytics.aggregates`: an upgrade step describes this version's store, whatever later
+    code does.
+    """
+    out: list[str] = []
+    month = "CAST(date_trunc('month', {a}.{d}) AS DATE)"
+    for t in TABLES.values():
+        cols = finite_columns(t)
+        if not cols:
+            continue
+
+        def bad(a: str, cols: tuple[str, ...] = cols) -> str:
+            return "(" + " OR ".join(f"NOT coalesce(isfinite({a}.{c}), TRUE)" for c in cols) + ")"
+
+        key = " || ' / ' || ".join(f"CAST(x.{k} AS VARCHAR)" for k in t.key)
+        which = "concat_ws(', ', " + ", ".join(
+            f"CASE WHEN NOT coalesce(isfinite(x.{c}), TRUE) THEN '{c}' END" for c in cols) + ")"
+        out.append(f"""INSERT INTO {AUDIT_LOG} (audit_id, table_name, record_key, action, column_name, old_value,
+                                                new_value, user_name, changed_at)
+            SELECT (SELECT coalesce(max(audit_id), 0) FROM {AUDIT_LOG}) + row_number() OVER (ORDER BY {key}),
+                   '{t.name}', {key}, 'set_aside', {which}, CAST(to_json(x) AS VARCHAR), NULL, 'schema upgrade',
+                   date_trunc('second', current_localtimestamp())
+            FROM {t.name} x WHERE {bad('x')}""")
+        if t.name in (TRANSACTIONS, ACTIVITIES):
+            agg = AGG_CUSTOMER_MONTH if t.name == TRANSACTIONS else AGG_ACTIVITY_MONTH
+            m_x, m_a = month.format(a="x", d=t.date_column), month.format(a="a", d=t.date_column)
+            touched = f"EXISTS (SELECT 1 FROM {t.name} x WHERE {bad('x')} AND x.customer_id = {{c}} AND {m_x} = {{m}})"
+            out.append(f"DELETE FROM {agg} WHERE {touched.format(c=f'{agg}.customer_id', m=f'{agg}.month')}")
+            where = f"NOT {bad('a')} AND {touched.format(c='a.customer_id', m=m_a)}"
+            if t.name == TRANSACTIONS:
+                out.append(f"""INSERT INTO {agg} SELECT a.customer_id, {m_a} AS month, sum(a.revenue), sum(a.cogs),
+                                      sum(a.quantity), count(*)
+                               FROM {t.name} a WHERE {where} GROUP BY ALL""")
+            else:
+                out.append(f"""INSERT INTO {agg}
+                    WITH rate_periods AS (
+                      SELECT activity, CAST(unit_cost AS DOUBLE) AS unit_cost, valid_from,
+                             lead(valid_from) OVER (PARTITION BY activity ORDER BY valid_from) AS valid_to
+                      FROM {ACTIVITY_RATES})
+                    SELECT a.customer_id, {m_a} AS month, a.activity, sum(a.quantity),
+                           coalesce(sum(a.quantity * r.unit_cost), 0),
+                           sum(CASE WHEN r.activity IS NULL THEN a.quantity ELSE 0 END)
+                    FROM {t.name} a LEFT JOIN rate_periods r
+                      ON a.activity = r.activity AND a.activity_date >= r.valid_from
+                     AND (r.valid_to IS NULL OR a.activity_date < r.valid_to)
+                    WHERE {where} GROUP BY ALL""")
+        names = ", ".join([*t.column_names, "load_id"])
+        new = f"{t.name}__v3"
+        out += [table_ddl(t, new),
+                f"INSERT INTO {new} ({names}) SELECT {names} FROM {t.name} a WHERE NOT {bad('a')}",
+                f"DROP TABLE {t.name}",
+                f"ALTER TABLE {new} RENAME TO {t.name}"]
+    return out
+
+
+MIGRATIONS[3] = _finite_upgrade()
