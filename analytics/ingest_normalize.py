@@ -19,7 +19,8 @@ Numbers and money
     they group digits in threes (``1,5`` stays invalid rather than becoming 15); a trailing
     ``万`` multiplies by 10⁴ and ``亿`` by 10⁸; a trailing ``%`` divides by 100, except in a column
     on a 0–100 scale (its maximum is 100), where ``85%`` means 85. Money keeps exact decimals and
-    is rounded to cents (half away from zero); infinities and NaN are not numbers.
+    is rounded to cents (half away from zero); NaN and infinities (``nan``, ``inf``, ``Infinity``,
+    ``1e400`` …) are refused with their own reason, in every kind of file.
 
 Dates
     Each date column's format is detected from a sample of up to 20,000 distinct values, among
@@ -173,8 +174,11 @@ def number_slow_select(source: str, ord_col: str, raw: str, col: schema.Column, 
     holds after the normalisation chain (NULL when it is still not a number)."""
     pct = percent_factor(col) if col.kind != "money" else "NULL"
     cast = "DECIMAL(38,6)" if col.kind == "money" else "DOUBLE"
+    # NaN and ±infinity (``nan``, ``inf``, ``Infinity``, ``1e400``) cast to DOUBLE but are not numbers:
+    # one of them in a quantity makes every sum over it NaN or infinite (and the pages fail).
+    value = "d * f" if col.kind == "money" else "CASE WHEN isfinite(d * f) THEN d * f END"
     return f"""
-    SELECT o, r, CASE WHEN f IS NULL THEN NULL WHEN d IS NULL THEN NULL ELSE d * f END AS v FROM (
+    SELECT o, r, CASE WHEN f IS NULL OR d IS NULL THEN NULL ELSE {value} END AS v FROM (
       SELECT o, r, f, try_cast(CASE WHEN regexp_full_match(s, '{_GROUPED}') THEN regexp_replace(s, '[, ]', '', 'g')
                                     ELSE s END AS {cast}) AS d FROM (
         SELECT o, r, CASE WHEN ends_with(s, '%') THEN {pct} WHEN ends_with(s, '万') THEN 10000

@@ -2,8 +2,9 @@
 
 :func:`_validate` types every staged row into the temporary table ``ingest_typed`` and lists every
 problem in ``ingest_issues`` (line, column, code): required values, types, ranges, fixed lists,
-text length, unknown references, duplicate keys within the file and against the table, dates
-outside a period being replaced, and the lines the reader rejected. :func:`_summarise` turns them
+text length, NaN and infinities, dates of events later than today + ``schema.FUTURE_DAYS``, unknown
+references, duplicate keys within the file and against the table, dates outside a period being
+replaced, and the lines the reader rejected. :func:`_summarise` turns them
 into a :class:`Report`, each issue with its English :func:`reason`, plus the notes the analyst
 should see (:func:`_warnings`). Nothing here writes to the store; :func:`analytics.ingest.check`
 and :func:`analytics.ingest.load` (and :mod:`analytics.records` for one row) call it.
@@ -30,9 +31,11 @@ MAX_LISTED = 100_000
 REASONS: dict[str, str] = {
     "required": "a value is required",
     "not_number": "'{value}' is not a number",
+    "not_finite": "'{value}' is not a finite number (NaN and infinity are not allowed)",
     "not_integer": "'{value}' is not a whole number",
     "not_date": "'{value}' is not a date in the format {a}",
     "date_out_of_range": "{value} is outside 1900–2100 (wrong date format?)",
+    "future_date": "{value} is later than {a} (today + {b} days): a date in the future is probably a typing error",
     "not_choice": "'{value}' is not one of: {a}",
     "below_min": "{value} is below the minimum {a}",
     "above_max": "{value} is above the maximum {a}",
@@ -260,8 +263,9 @@ def _validate(cur: duckdb.DuckDBPyConnection, staged: Staged, sniffed: Sniff, op
     cur.execute(f"DROP TABLE IF EXISTS {_ISSUES}")
     cur.execute(f"""CREATE TEMP TABLE {_ISSUES} (_ord BIGINT, line BIGINT, col VARCHAR, code VARCHAR, value VARCHAR,
                     a VARCHAR, b VARCHAR)""")
+    latest = schema.latest_date()
     for i, t in enumerate(tgts):
-        _column_checks(cur, t, dates)
+        _column_checks(cur, t, dates, latest=None if (opts.table, t.name) in schema.FUTURE_ALLOWED else latest)
         _step(progress, "validate", 3 + i, steps)
     if key_check:
         _key_checks(cur, table, by_name, opts, staged)
@@ -292,7 +296,9 @@ def _split_detail(code: str, detail: str) -> tuple[str | None, str | None]:
     return (detail if code == "unreadable_line" else None), None
 
 
-def _column_checks(cur: duckdb.DuckDBPyConnection, t: _Target, dates: dict[str, norm.DateChoice]) -> None:
+def _column_checks(cur: duckdb.DuckDBPyConnection, t: _Target, dates: dict[str, norm.DateChoice], *,
+                   latest: dt.date | None = None) -> None:
+    """List the problems of one column's values; ``latest``: the latest date allowed (None: any)."""
     col, r, v, n = t.col, f"r_{t.name}", f"v_{t.name}", t.name
     cases: list[tuple[str, str, str, str]] = []  # (condition, code, a, b) in order of precedence
     if col.required and t.source != "derived":
@@ -306,6 +312,9 @@ def _column_checks(cur: duckdb.DuckDBPyConnection, t: _Target, dates: dict[str, 
     if col.kind == "category" and col.choices:
         cases.append((f"{r} IS NOT NULL AND {v} IS NULL", "not_choice", norm.lit(", ".join(col.choices)), "NULL"))
     if col.kind in ("money", "number", "integer") and t.source != "derived":
+        # The cleaned text reads as NaN or ±infinity ('nan', 'inf', 'Infinity', '1e400'): say so.
+        cases.append((f"{r} IS NOT NULL AND {v} IS NULL AND NOT isfinite(try_cast({r} AS DOUBLE))",
+                      "not_finite", "NULL", "NULL"))
         cases.append((f"{r} IS NOT NULL AND {v} IS NULL", "not_number", "NULL", "NULL"))
     if col.kind == "integer":
         cases.append((f"{v} <> round({v})", "not_integer", "NULL", "NULL"))
@@ -316,6 +325,8 @@ def _column_checks(cur: duckdb.DuckDBPyConnection, t: _Target, dates: dict[str, 
         labels = ", ".join(dates[n].labels)
         cases.append((f"{r} IS NOT NULL AND {v} IS NULL", "not_date", norm.lit(labels), "NULL"))
         cases.append((f"{v} < DATE '{norm.DATE_MIN}' OR {v} > DATE '{norm.DATE_MAX}'", "date_out_of_range", "NULL", "NULL"))
+        if latest is not None:
+            cases.append((f"{v} > DATE '{latest}'", "future_date", f"'{latest}'", f"'{schema.FUTURE_DAYS}'"))
     if col.min is not None:
         cases.append((f"{v} < {col.min}", "below_min", norm.lit(_num_text(col.min)), "NULL"))
     if col.max is not None:

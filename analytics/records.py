@@ -74,8 +74,11 @@ def _check(table: str) -> schema.Table:
 
 
 def _text(v: Any) -> str | None:
-    """A widget value as the text an upload would hold (the engine parses it back)."""
-    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT:
+    """A widget value as the text an upload would hold (the engine parses it back).
+
+    A float NaN or infinity becomes its text (``nan``, ``inf``) so that validation refuses it by
+    name, as in an upload, rather than reading NaN as "no value" and storing NULL."""
+    if v is None or v is pd.NA or v is pd.NaT:
         return None
     if isinstance(v, (dt.datetime, pd.Timestamp)):
         return v.date().isoformat()
