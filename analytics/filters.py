@@ -168,11 +168,23 @@ def add_months(d: dt.date, months: int) -> dt.date:
     return dt.date(y, m + 1, min(d.day, calendar.monthrange(y, m + 1)[1]))
 
 
-def data_bounds(cur: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date] | None:
-    """First and last transaction dates, or None when there are no transactions."""
+def data_bounds(cur: duckdb.DuckDBPyConnection, today: dt.date | None = None) -> tuple[dt.date, dt.date] | None:
+    """First and last transaction dates, or None when there are no transactions.
+
+    Dates later than :func:`schema.latest_date` (today + ``schema.FUTURE_DAYS``) are left out:
+    ingest refuses them, and one such row in an older store (2099 for 2019) must not move every
+    user's default period and every open-ended one. When every transaction lies beyond that date
+    (a clock set wrong), the bounds are those of all transactions rather than none.
+    """
     row = cur.execute(f"SELECT min(tx_date), max(tx_date) FROM {schema.TRANSACTIONS}").fetchone()
     if row is None or row[0] is None:
         return None
+    latest = schema.latest_date(today)
+    if row[1] > latest:  # rare: only then pay for a filtered scan
+        capped = cur.execute(f"SELECT min(tx_date), max(tx_date) FROM {schema.TRANSACTIONS} WHERE tx_date <= ?",
+                             [latest]).fetchone()
+        if capped is not None and capped[0] is not None:
+            return capped[0], capped[1]
     return row[0], row[1]
 
 
@@ -191,7 +203,8 @@ DEFAULT_MONTHS = 12
 
 
 def default_period(bounds: tuple[dt.date, dt.date] | None, months: int = DEFAULT_MONTHS) -> tuple[dt.date | None, dt.date | None]:
-    """The period a view opens on: the last ``months`` whole months of data (all data if shorter).
+    """The period a view opens on: the last ``months`` whole months of data (all data if shorter),
+    from :func:`data_bounds` (which ignores dates later than today + ``schema.FUTURE_DAYS``).
 
     The app and ``python -m analytics report`` both use it, so that they show the same figures.
     """

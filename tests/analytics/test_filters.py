@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from analytics import db, filters
 from analytics.filters import Filters
-from tests.helpers import D
+from tests.helpers import D, build_store, customer
 
 
 def test_normalises_and_validates():
@@ -76,3 +76,31 @@ def test_options_and_bounds(abc_store):
         bounds = filters.data_bounds(cur)
     assert opts["segments"] == ["S1", "S2"] and opts["customer_types"] == ["enterprise", "individual"]
     assert bounds == (D("2024-03-10"), D("2024-09-09"))
+
+
+def _tx(tid: str, day: str) -> dict:
+    return {"transaction_id": tid, "customer_id": "A", "tx_date": D(day), "product": "P", "quantity": 1,
+            "revenue": 1, "cogs": 0}
+
+
+def test_one_far_future_transaction_does_not_move_the_default_period():
+    """Issue 12, item 4: a single row dated 2099 in an older store moved everyone's period to 2098–2099."""
+    today = D("2026-12-07")  # latest date of an event: 2027-01-07
+    con = build_store(customers=[customer("A")],
+                      transactions=[_tx("t1", "2024-01-15"), _tx("t2", "2025-06-30"), _tx("t3", "2099-05-01")])
+    # Ingest and the forms refuse such a row now; a store filled before may hold it.
+    assert filters.data_bounds(con, today=today) == (D("2024-01-15"), D("2025-06-30"))
+    assert filters.default_period(filters.data_bounds(con, today=today)) == (D("2024-07-01"), D("2025-06-30"))
+    assert filters.data_bounds(con) == (D("2024-01-15"), D("2025-06-30"))  # today's clock: 2099 is still far
+    # A date within the tolerance is data (a post-dated invoice), and moves the period as it should.
+    with db.write(con) as cur:
+        cur.execute("INSERT INTO transactions VALUES ('t4', 'A', DATE '2027-01-07', 'P', 1, 1, 0, NULL)")
+    assert filters.default_period(filters.data_bounds(con, today=today)) == (D("2026-02-01"), D("2027-01-31"))
+    con.close()
+
+
+def test_bounds_fall_back_to_all_rows_when_every_row_lies_beyond_the_tolerance():
+    """A clock set years back must not make the whole store look empty."""
+    con = build_store(customers=[customer("A")], transactions=[_tx("t1", "2024-01-15"), _tx("t2", "2024-03-01")])
+    assert filters.data_bounds(con, today=D("2020-01-01")) == (D("2024-01-15"), D("2024-03-01"))
+    con.close()
