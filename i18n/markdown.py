@@ -8,11 +8,13 @@ Markdown, such as bold, is kept). No Streamlit import: plain string work.
 
 How: CommonMark lets a backslash make *every* ASCII punctuation character literal, so all of them
 are escaped (links, images, HTML, emphasis, code, headings, lists, tables, strikethrough, math,
-autolinks such as ``https://…`` or ``www.…``, Streamlit's ``:material/…:`` icons and ``:red[…]``
-directives). Line breaks and runs of spaces or tabs become one space (a value is one line; a
-browser shows them so anyway). Two Streamlit extras work on the parsed text, after escapes are gone: " -> ", " -- ",
-" >= " … become arrows and dashes, and ``:streamlit:`` becomes the logo; an invisible WORD JOINER
-(U+2060) in front of them keeps the characters as they are.
+``<https://…>`` autolinks, Streamlit's ``:material/…:`` icons and ``:red[…]`` directives). Line
+breaks and runs of spaces or tabs become one space (a value is one line; a browser shows them so
+anyway). Some rewrites work on the parsed text, after escapes are gone: GFM makes bare
+``http://…``, ``https://…``, ``www.…`` and e-mail addresses links; Streamlit turns " -> ", " -- ",
+" >= " … into arrows and dashes, and ``:streamlit:`` into its logo. An invisible WORD JOINER
+(U+2060) inside each of them (``https:⁠//``, ``www⁠.``, ``@⁠``, before ``->``) keeps the characters
+as they are.
 """
 
 from __future__ import annotations
@@ -29,12 +31,15 @@ _WHITESPACE = re.compile(r"[ \t\r\n\f\v]+")
 _JS_SPACE = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 _TYPOGRAPHIC = re.compile(rf"(?<![^{_JS_SPACE}])(?=(?:<->|->|<-|--|>=|<=|~=)(?![^{_JS_SPACE}]))")
 _LOGO = ":streamlit:"
+# Where GFM's autolink literals (found in the parsed text, ASCII and any case) would start a link.
+_AUTOLINK = re.compile(r"(?:(?<=http:)|(?<=https:))(?=//)|(?<=www)(?=\.)|(?<=@)(?=[-\w])", re.IGNORECASE | re.ASCII)
 
 
 def escape(text: object) -> str:
     """``text`` (``str(text)``) as Markdown that Streamlit shows as exactly these characters, on one line."""
     s = _WHITESPACE.sub(" ", str(text))
     s = _TYPOGRAPHIC.sub(WORD_JOINER, s)
+    s = _AUTOLINK.sub(WORD_JOINER, s)
     s = s.replace(_LOGO, ":" + WORD_JOINER + _LOGO[1:])
     return _PUNCTUATION.sub(r"\\\1", s)
 

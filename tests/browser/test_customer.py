@@ -1,5 +1,6 @@
 """Customer 360 in Chromium: opened by URL and by search, both languages, an unknown id, and
-hostile feedback text that must stay text (no script runs, no markup is made)."""
+hostile feedback text and a customer named with Markdown that must stay text (no script runs,
+no markup, link or image is made)."""
 
 from __future__ import annotations
 
@@ -7,21 +8,34 @@ from pathlib import Path
 
 import pytest
 
+from analytics import db
 from tests.browser import driver
 from tests.browser.driver import SHOTS, page_url
 from tests.browser.test_lifecycle import ready
+from tests.helpers import customer, insert
 from tests.ui.test_customer import add_feedback
 
 pytestmark = pytest.mark.browser
 CID = "C002194"
 HOSTILE = "<script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned = 2\"> **bold** =1+1"
+EVIL_ID = "C-EVIL"
+EVIL_NAME = "[click](https://evil.example) ![x](http://127.0.0.1:9/x.png) <b>bold</b> $x$ a -> b :smile:"
+
+
+def prepare(db_path: Path) -> None:
+    """The hostile feedback text for :data:`CID`, and a customer named with Markdown."""
+    add_feedback(db_path, CID, HOSTILE)
+    con = db.connect(db_path)
+    with db.write(con) as cur:
+        insert(cur, "customers", [customer(EVIL_ID, name=EVIL_NAME)])
+    con.close()
 
 
 @pytest.fixture(scope="module")
 def app_url(demo_path: Path, tmp_path_factory: pytest.TempPathFactory):
     """The app on a copy of the demo store with one hostile feedback text for :data:`CID`."""
     with driver.app_on_copy(demo_path, tmp_path_factory.mktemp("browser_customer"),
-                            prepare=lambda db_path: add_feedback(db_path, CID, HOSTILE)) as url:
+                            prepare=prepare) as url:
         yield url
 
 
@@ -78,5 +92,24 @@ def test_unknown_id(app_url, browser):
         ready(page, '[data-testid="stAlert"]')
         assert "找不到客户编号“NOPE-1”" in page.locator('[data-testid="stAlert"]').first.inner_text()
         assert driver.exceptions(page) == []
+    finally:
+        page.close()
+
+
+def test_a_customer_named_with_markdown_makes_no_link_and_fetches_nothing(app_url, browser):
+    page = browser.new_page(viewport={"width": 1500, "height": 1500})
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url) if "127.0.0.1:9" in r.url or "evil" in r.url else None)
+    try:
+        page.goto(page_url(app_url, "customer", f"lang=en&customer={EVIL_ID}"))
+        ready(page, '[data-testid="stMetric"]', 12)
+        assert driver.exceptions(page) == []
+        # The title shows exactly the name's characters (a word joiner keeps " -> " from becoming an arrow).
+        assert page.locator("h1").first.inner_text().replace("\u2060", "") == EVIL_NAME
+        # No link to the name's URLs (the heading's own anchor is "#click-https-evil-…"), no image.
+        assert page.locator('a[href*="evil"]:not([href^="#"]), a[href*="127.0.0.1:9"]').count() == 0
+        assert page.locator('img[src*="127.0.0.1"]').count() == 0
+        assert page.locator("h1 b, h1 strong, h1 .katex").count() == 0
+        assert fetched == []
     finally:
         page.close()

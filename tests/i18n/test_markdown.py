@@ -22,7 +22,8 @@ HOSTILE = [
     "\n\n", "    ", "\t", "- ", "+ ", "1. ", "2) ", "> ", "|a|b|\n|-|-|", "~~s~~", "&amp;", "&#x41;", "&", "\\", "\\*",
     ":material/home:", ":streamlit:", ":smile:", ":red[x]", ":help[x]", " -> ", " <- ", " <-> ", " -- ", " >= ", " <= ",
     " ~= ", "https://evil.example", "www.evil.example", "a@b.example", "<https://x.example>", "[a]: http://x",
-    "[a]", "===", "---", "***", "{x}", "~", "!", "C-001", "¥1,234.5", "客户", " ",
+    "[a]", "===", "---", "***", "{x}", "~", "!", "C-001", "¥1,234.5", "客户", " ", "HTTPS://X.EXAMPLE", "WWW.x.y",
+    "mailto:a@b.example", "http:", "//", "www", "@", ".example",
 ]
 TEXT = st.one_of(
     st.text(st.characters(exclude_categories=("Cs", "Cc")), max_size=40),
@@ -73,6 +74,9 @@ def test_escaped_text_gives_streamlit_nothing_to_act_on(text):
     parsed = "".join(c.content for tk in MD.parse(source) for c in (tk.children or []))
     for symbol in ("<->", "->", "<-", "--", ">=", "<=", "~="):
         assert not re.search(rf"(^|[{space}]){re.escape(symbol)}([{space}]|$)", parsed)
+    # GFM finds bare URLs and e-mail addresses in the parsed text (mdast-util-gfm-autolink-literal's patterns).
+    assert not re.search(r"(https?://|www(?=\.))([-.\w]+)", parsed, re.IGNORECASE | re.ASCII)
+    assert not re.search(r"([-.\w+]+)@([-\w]+(?:\.[-\w]+)+)", parsed, re.ASCII)
 
 
 @settings(max_examples=200, deadline=None)
@@ -94,7 +98,7 @@ def test_plurals_still_follow_the_number():
 
 
 def test_examples():
-    assert escape("[click](https://evil.example)") == r"\[click\]\(https\:\/\/evil\.example\)"
+    assert escape("[click](https://evil.example)") == r"\[click\]\(https\:" + WORD_JOINER + r"\/\/evil\.example\)"
     assert escape("a\n\n# b") == r"a \# b"
     assert escape(None) == "None" and escape(12.5) == r"12\.5"
     assert Translator("en").md("c360.unknown", id="**x**") == "There is no customer with id “\\*\\*x\\*\\*”. " \
