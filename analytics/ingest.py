@@ -53,7 +53,7 @@ import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -98,10 +98,10 @@ from analytics.ingest_validate import (
 )
 
 __all__ = ["GENERATED_ID", "MAX_LISTED", "MODES", "ON_REJECT", "REASONS", "UNIT_PRICE", "UNIT_PRICE_SYNONYMS",
-           "UPLOAD_TABLES", "IngestError", "Limits", "Mapping", "Options", "Report", "Sniff", "UndoResult",
+           "UPLOAD_TABLES", "IngestError", "Limits", "Mapping", "Options", "Report", "Sniff", "UndoCheck", "UndoResult",
            "auto_map", "check", "columns_table", "last_load", "load", "loads", "reason", "save_mapping",
            "saved_mapping", "saved_mappings", "sniff", "targets", "template_bytes", "template_headers",
-           "undo_last", "writing"]
+           "undo_check", "undo_last", "writing"]
 
 KEEP_REPLACED_LOADS = 10
 DATED_TABLES = (schema.TRANSACTIONS, schema.ACTIVITIES, schema.ACTIVITY_RATES)
@@ -140,13 +140,30 @@ def writing(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnectio
 
 
 def _shadow(table: str) -> str:
-    return f"ingest_replaced_{table}"
+    return schema.shadow_name(table)
 
 
-def _ensure_shadow(cur: duckdb.DuckDBPyConnection, table: str) -> None:
-    """The table that keeps rows a replace removed, for undo (created on first use, no constraints)."""
-    cur.execute(f"CREATE TABLE IF NOT EXISTS {_shadow(table)} AS SELECT *, CAST(NULL AS BIGINT) AS replaced_by "
-                f"FROM {table} WHERE false")
+def _row_cols(table: schema.Table) -> str:
+    """A row's stored content: the contract's columns and the ``load_id`` that wrote it."""
+    return ", ".join((*table.column_names, "load_id"))
+
+
+def _content(cur: duckdb.DuckDBPyConnection, table: schema.Table, source: str, where: str = "TRUE",
+             params: Any = None) -> tuple[int, int]:
+    """Row count and order-independent content hash (sum of row hashes) of ``source``'s rows.
+
+    Both come from one scan of every column, so rows that the engine counts but does not return
+    show up as a difference (``count(*)`` alone may be answered from metadata).
+    """
+    n, h = cur.execute(f"SELECT count(*), coalesce(sum(hash({_row_cols(table)})), 0)::VARCHAR "
+                       f"FROM {source} WHERE {where}", params).fetchone()
+    return int(n), int(h)
+
+
+def _record_key_sql(table: schema.Table) -> str:
+    """A row's key as the audit log writes it (``C001``; ``visit@2024-01-01`` for two-column keys)."""
+    parts = [f"CAST({k} AS VARCHAR)" for k in table.key]
+    return parts[0] if len(parts) == 1 else f"concat_ws('@', {', '.join(parts)})"
 
 
 def _months(cur: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> set[dt.date]:
@@ -186,7 +203,7 @@ def load(con: duckdb.DuckDBPyConnection, path: str | Path, sniffed: Sniff, opts:
         load_id = cur.execute(f"SELECT coalesce(max(load_id), 0) + 1 FROM {schema.INGEST_LOG}").fetchone()[0]
         d = table.date_column
         months: set[dt.date] = set()
-        replaced = 0
+        replaced = replaced_hash = 0
         if opts.mode != "append":
             if opts.mode == "update":
                 cond, cparams = update_condition(table), None
@@ -194,12 +211,20 @@ def load(con: duckdb.DuckDBPyConnection, path: str | Path, sniffed: Sniff, opts:
                 cond, cparams = "TRUE", None
             else:
                 cond, cparams = f"{d} BETWEEN $a AND $b", {"a": opts.period[0], "b": opts.period[1]}
-            _ensure_shadow(cur, table.name)
-            cur.execute(f"INSERT INTO {_shadow(table.name)} SELECT *, {int(load_id)} FROM {table.name} WHERE {cond}",
-                        cparams)
+            # Backup rows left by loads the log no longer knows (``demo`` empties the log and load ids
+            # start again at 1) would be restored with this load's: drop them first.
+            _purge_orphan_shadows(cur)
+            row_cols = _row_cols(table)
+            cur.execute(f"INSERT INTO {_shadow(table.name)} ({row_cols}, replaced_by) "
+                        f"SELECT {row_cols}, {int(load_id)} FROM {table.name} WHERE {cond}", cparams)
             if table.name in DATED_TABLES:
                 months |= _months(cur, f"SELECT DISTINCT date_trunc('month', {d}) FROM {table.name} WHERE {cond}", cparams)
             replaced = cur.execute(f"DELETE FROM {table.name} WHERE {cond}", cparams).fetchone()[0]
+            # What undo must give back, read from the backup itself: undo compares it with what it restores.
+            kept, replaced_hash = _content(cur, table, _shadow(table.name), f"replaced_by = {int(load_id)}")
+            if kept != replaced:
+                raise IngestError("backup_failed", f"the {replaced:,} rows being replaced could not be kept for undo "
+                                  f"(kept {kept:,}); nothing was loaded", report=rep, replaced=replaced, kept=kept)
             _trim_shadows(cur)
         if progress:
             progress("write", 0.2)
@@ -238,7 +263,8 @@ def load(con: duckdb.DuckDBPyConnection, path: str | Path, sniffed: Sniff, opts:
         meta = {"mapping": json.loads(opts.mapping.to_json()), "encoding": staged.encoding,
                 "delimiter": staged.delimiter, "sheet": staged.sheet, "header_line": staged.header_row + 1,
                 "date_formats": {c.column: list(c.formats) for c in rep.dates}, "rejected": rep.rejected,
-                "replaced": replaced, "on_reject": opts.on_reject, "kind": staged.kind}
+                "replaced": replaced, "replaced_hash": str(replaced_hash) if opts.mode != "append" else None,
+                "on_reject": opts.on_reject, "kind": staged.kind}
         p_from, p_to = (opts.period if opts.mode == "replace_period" else rep.period)
         cur.execute(f"INSERT INTO {schema.INGEST_LOG} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
                     [load_id, opts.table, sniffed.file_name, staged.sha256, written, opts.mode, who,
@@ -276,8 +302,14 @@ def _trim_shadows(cur: duckdb.DuckDBPyConnection) -> None:
     if keep is None:
         return
     for t in UPLOAD_TABLES:
-        if _table_exists(cur, _shadow(t)):
-            cur.execute(f"DELETE FROM {_shadow(t)} WHERE replaced_by < ?", [keep])
+        cur.execute(f"DELETE FROM {_shadow(t)} WHERE replaced_by < ?", [keep])
+
+
+def _purge_orphan_shadows(cur: duckdb.DuckDBPyConnection) -> None:
+    """Drop backup rows of loads that are not in the log, or were undone (their rows are back)."""
+    for t in UPLOAD_TABLES:
+        cur.execute(f"""DELETE FROM {_shadow(t)} WHERE replaced_by NOT IN (
+                          SELECT load_id FROM {schema.INGEST_LOG} WHERE undone_at IS NULL)""")
 
 
 def _table_exists(cur: duckdb.DuckDBPyConnection, name: str) -> bool:
@@ -288,24 +320,132 @@ def _table_exists(cur: duckdb.DuckDBPyConnection, name: str) -> bool:
 # ----------------------------------------------------------------------------- log and undo
 def loads(cur: duckdb.DuckDBPyConnection, limit: int = 100) -> pd.DataFrame:
     """The latest loads, newest first: ``load_id, table_name, file_name, rows, mode, user_name,
-    loaded_at, period_from, period_to, undone_at, rejected, replaced, sha256``."""
+    loaded_at, period_from, period_to, undone_at, rejected, replaced, sha256``, and whether each can
+    be undone now: ``undoable`` (bool), ``undo_code`` (None, or the :class:`UndoCheck` code saying
+    why not) and ``undo_note`` (that reason in English)."""
     df = cur.execute(
         f"""SELECT load_id, table_name, file_name, rows, mode, user_name, loaded_at, period_from, period_to,
                    undone_at, mapping, sha256 FROM {schema.INGEST_LOG} ORDER BY load_id DESC LIMIT {int(limit)}""").df()
     meta = [json.loads(m) if isinstance(m, str) and m else {} for m in df["mapping"]]
     df["rejected"] = [m.get("rejected", 0) for m in meta]
     df["replaced"] = [m.get("replaced", 0) for m in meta]
-    return df.drop(columns=["mapping"])
+    df = df.drop(columns=["mapping"])
+    last = last_load(cur)
+    kept = {t: _kept_counts(cur, t) for t in set(df["table_name"])}
+    checks = [_undo_check(cur, r, last, kept[r["table_name"]]) for r in df.to_dict("records")]
+    df["undoable"] = [c.ok for c in checks]
+    df["undo_code"] = pd.Series([c.code for c in checks], index=df.index, dtype=object)  # None stays None
+    df["undo_note"] = [c.message for c in checks]
+    return df
 
 
 def last_load(cur: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
     """The most recent load not yet undone (the one :func:`undo_last` would undo)."""
     row = cur.execute(
-        f"""SELECT load_id, table_name, file_name, rows, mode, user_name, loaded_at FROM {schema.INGEST_LOG}
-            WHERE undone_at IS NULL ORDER BY load_id DESC LIMIT 1""").fetchone()
+        f"""SELECT load_id, table_name, file_name, rows, mode, user_name, loaded_at, undone_at, mapping
+            FROM {schema.INGEST_LOG} WHERE undone_at IS NULL ORDER BY load_id DESC LIMIT 1""").fetchone()
     if row is None:
         return None
-    return dict(zip(("load_id", "table_name", "file_name", "rows", "mode", "user_name", "loaded_at"), row, strict=True))
+    out = dict(zip(("load_id", "table_name", "file_name", "rows", "mode", "user_name", "loaded_at", "undone_at"),
+                   row[:8], strict=True))
+    meta = json.loads(row[8]) if row[8] else {}
+    out["replaced"] = meta.get("replaced", 0)
+    return out
+
+
+@dataclass(frozen=True)
+class UndoCheck:
+    """Whether a load can be undone now and, when not, why.
+
+    ``code`` (None when ``ok``) is one of ``undone`` (already undone), ``later_load`` (later loads
+    stand; undo is newest first), ``undo_unavailable`` (the rows it replaced are no longer kept),
+    ``later_changes`` (a form or the rate editor changed rows of the load, or rows it replaced,
+    after it: undoing would discard that work). ``message`` says it in English; ``params`` carry
+    the details (``load_id``, ``later``, ``table``, ``key``, ``action``, ``user``, ``when``, ``n``).
+    """
+
+    load_id: int
+    ok: bool
+    code: str | None = None
+    message: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def undo_check(cur: duckdb.DuckDBPyConnection, load_id: int | None = None) -> UndoCheck | None:
+    """Whether load ``load_id`` (default: the latest one standing) can be undone now; None when
+    there is no such load."""
+    where, params = ("load_id = ?", [load_id]) if load_id is not None else ("undone_at IS NULL", [])
+    row = cur.execute(f"SELECT load_id, table_name, mode, loaded_at, undone_at, mapping FROM {schema.INGEST_LOG} "
+                      f"WHERE {where} ORDER BY load_id DESC LIMIT 1", params).fetchone()
+    if row is None:
+        return None
+    meta = json.loads(row[5]) if row[5] else {}
+    rec = dict(zip(("load_id", "table_name", "mode", "loaded_at", "undone_at"), row[:5], strict=True))
+    rec["replaced"] = meta.get("replaced", 0)
+    return _undo_check(cur, rec, last_load(cur), _kept_counts(cur, rec["table_name"]))
+
+
+def _kept_counts(cur: duckdb.DuckDBPyConnection, table: str) -> dict[int, int]:
+    """Backup rows kept per replacing load of ``table`` (empty when a read-only older store has no shadow)."""
+    if not _table_exists(cur, _shadow(table)):
+        return {}
+    return dict(cur.execute(f"SELECT replaced_by, count(*) FROM {_shadow(table)} GROUP BY 1").fetchall())
+
+
+def _undo_check(cur: duckdb.DuckDBPyConnection, rec: dict[str, Any], last: dict[str, Any] | None,
+                kept: dict[int, int]) -> UndoCheck:
+    lid = int(rec["load_id"])
+    undone = rec.get("undone_at")
+    if undone is not None and not pd.isna(undone):
+        return UndoCheck(lid, False, "undone", f"undone on {undone}", {"load_id": lid, "when": str(undone)})
+    replaced = int(rec.get("replaced") or 0)
+    if rec["mode"] != "append" and kept.get(lid, 0) != replaced:
+        n = kept.get(lid, 0)
+        why = (f"the {replaced:,} rows it replaced are no longer kept (only the latest {KEEP_REPLACED_LOADS} "
+               "replacing loads keep theirs)" if n == 0 else f"only {n:,} of the {replaced:,} rows it replaced are kept")
+        return UndoCheck(lid, False, "undo_unavailable", why, {"load_id": lid, "replaced": replaced, "kept": n})
+    if last is not None and int(last["load_id"]) != lid:
+        later = int(last["load_id"])
+        return UndoCheck(lid, False, "later_load", f"load #{later} came after it: undo the later loads first, "
+                         "newest first", {"load_id": lid, "later": later})
+    edit = _later_changes(cur, schema.TABLES[rec["table_name"]], lid, rec.get("loaded_at"))
+    if edit is not None:
+        key, action, when, user, n = edit
+        what = {"insert": "added", "update": "corrected", "delete": "deleted"}.get(action, action)
+        more = f" ({n:,} records changed since)" if n > 1 else ""
+        return UndoCheck(lid, False, "later_changes",
+                         f"{rec['table_name']} {key} was {what} by {user} on {when}, after load #{lid}{more}; "
+                         "undoing the load would discard that change, so it can no longer be undone: correct "
+                         "the rows by hand or load a corrected file instead",
+                         {"load_id": lid, "table": rec["table_name"], "key": key, "action": action,
+                          "user": user, "when": str(when), "n": n})
+    return UndoCheck(lid, True, None, "can be undone", {"load_id": lid})
+
+
+def _later_changes(cur: duckdb.DuckDBPyConnection, table: schema.Table, lid: int,
+                   loaded_at: Any) -> tuple[str, str, Any, str, int] | None:
+    """The first change by a form or the rate editor, made after load ``lid``, to a row the load
+    wrote or replaced: ``(key, action, when, user, records changed)``; None when there is none.
+
+    Every such writer audits the record's key inside its own transaction (:mod:`analytics.audit`),
+    so the audit log after the load's own ``load`` row is the complete list of later changes.
+    """
+    since = cur.execute(f"SELECT max(audit_id) FROM {schema.AUDIT_LOG} WHERE action = 'load' AND record_key = ?",
+                        [f"load {lid}"]).fetchone()[0]
+    after, param = ("audit_id > ?", since) if since is not None else ("changed_at >= ?", loaded_at)
+    edits = (f"SELECT audit_id, record_key, action, changed_at, user_name FROM {schema.AUDIT_LOG} "
+             f"WHERE table_name = $t AND action NOT IN ('load', 'undo') AND {after.replace('?', '$since')}")
+    if not cur.execute(f"SELECT count(*) FROM ({edits})", {"t": table.name, "since": param}).fetchone()[0]:
+        return None  # the usual case: no key set to build
+    key = _record_key_sql(table)
+    rows = cur.execute(
+        f"""WITH e AS ({edits}),
+                 hit AS (SELECT * FROM e WHERE record_key IN (
+                     SELECT {key} FROM {table.name} WHERE load_id = $lid
+                     UNION ALL SELECT {key} FROM {_shadow(table.name)} WHERE replaced_by = $lid))
+            SELECT record_key, action, changed_at, user_name, (SELECT count(DISTINCT record_key) FROM hit)
+            FROM hit ORDER BY audit_id LIMIT 1""", {"t": table.name, "since": param, "lid": lid}).fetchone()
+    return None if rows is None else (rows[0], rows[1], rows[2], rows[3], int(rows[4]))
 
 
 @dataclass(frozen=True)
@@ -318,31 +458,62 @@ class UndoResult:
 
 
 def undo_last(con: duckdb.DuckDBPyConnection, user: str | None = None) -> UndoResult:
-    """Undo the most recent load in one transaction: delete its rows and restore the rows it replaced."""
+    """Undo the most recent load in one transaction: delete its rows and restore the rows it replaced.
+
+    Refused (:class:`IngestError`, nothing changed) when :func:`undo_check` says the load cannot be
+    undone (code ``later_changes`` or ``undo_unavailable``), or when what would be restored is not,
+    row for row, what the load replaced (``undo_unavailable`` when the kept rows differ from the
+    count and content hash logged at load time; ``undo_unverified`` when the table after the
+    restore does not hold them), or when customers still referred to would go (``orphans``).
+    """
     with writing(con) as cur:
         last = last_load(cur)
         if last is None:
             raise IngestError("nothing_to_undo", "there is no load to undo")
         lid, tname = int(last["load_id"]), last["table_name"]
+        check = _undo_check(cur, last, last, _kept_counts(cur, tname))
+        if not check.ok:
+            raise IngestError(check.code or "undo_unavailable", f"load #{lid} cannot be undone: {check.message}",
+                              **check.params)
         table = schema.TABLES[tname]
         d = table.date_column
+        restoring = last["mode"] != "append"
         months: set[dt.date] = set()
         if tname in (schema.TRANSACTIONS, schema.ACTIVITIES):
             months |= _months(cur, f"SELECT DISTINCT date_trunc('month', {d}) FROM {tname} WHERE load_id = ?", [lid])
+        if restoring:
+            # The table's content before, and the load's own rows, so that the restored rows can be
+            # measured in the table afterwards (hashes are sums: they subtract).
+            n0, h0 = _content(cur, table, tname)
+            n_own, h_own = _content(cur, table, tname, f"load_id = {lid}")
         removed = cur.execute(f"DELETE FROM {tname} WHERE load_id = ?", [lid]).fetchone()[0]
         restored = 0
-        if last["mode"] != "append":
-            if not _table_exists(cur, _shadow(tname)):
-                raise IngestError("undo_unavailable", f"the rows replaced by load #{lid} are no longer kept", load_id=lid)
-            kept = cur.execute(f"SELECT count(*) FROM {_shadow(tname)} WHERE replaced_by = ?", [lid]).fetchone()[0]
-            log_replaced = json.loads(cur.execute(f"SELECT mapping FROM {schema.INGEST_LOG} WHERE load_id = ?",
-                                                  [lid]).fetchone()[0] or "{}").get("replaced", 0)
-            if kept != log_replaced:
-                raise IngestError("undo_unavailable", f"the rows replaced by load #{lid} are no longer kept",
-                                  load_id=lid)
-            cols = ", ".join((*table.column_names, "load_id"))
-            cur.execute(f"INSERT INTO {tname} ({cols}) SELECT {cols} FROM {_shadow(tname)} WHERE replaced_by = ?", [lid])
-            restored = kept
+        if restoring:
+            meta = json.loads(cur.execute(f"SELECT mapping FROM {schema.INGEST_LOG} WHERE load_id = ?",
+                                          [lid]).fetchone()[0] or "{}")
+            kept_n, kept_h = _content(cur, table, _shadow(tname), f"replaced_by = {lid}")
+            want_n = int(meta.get("replaced", 0))
+            # Loads logged before the hash was recorded are checked by count (and below, by content).
+            want_h = int(meta["replaced_hash"]) if meta.get("replaced_hash") is not None else kept_h
+            if (kept_n, kept_h) != (want_n, want_h):
+                raise IngestError("undo_unavailable", f"the rows replaced by load #{lid} cannot be read back as they "
+                                  f"were ({kept_n:,} of {want_n:,} rows, or their content differs); nothing was "
+                                  "changed", load_id=lid, kept=kept_n, replaced=want_n)
+            cols = _row_cols(table)
+            try:
+                cur.execute(f"INSERT INTO {tname} ({cols}) SELECT {cols} FROM {_shadow(tname)} WHERE replaced_by = ?",
+                            [lid])
+            except duckdb.ConstraintException as exc:  # e.g. kept rows a later schema's checks refuse
+                raise IngestError("undo_unavailable", f"the store refuses the rows load #{lid} replaced "
+                                  f"({str(exc).splitlines()[0]}); nothing was changed", load_id=lid,
+                                  kept=kept_n, replaced=want_n) from None
+            n1, h1 = _content(cur, table, tname)
+            got_n, got_h = n1 - (n0 - n_own), h1 - (h0 - h_own)
+            if (removed, got_n, got_h) != (n_own, want_n, want_h):
+                raise IngestError("undo_unverified", f"undoing load #{lid} would not give back exactly the rows it "
+                                  f"replaced ({got_n:,} of {want_n:,} rows, or their content differs); nothing was "
+                                  "changed", load_id=lid, restored=got_n, replaced=want_n)
+            restored = got_n
             if tname in (schema.TRANSACTIONS, schema.ACTIVITIES):
                 months |= _months(cur, f"SELECT DISTINCT date_trunc('month', {d}) FROM {_shadow(tname)} "
                                   "WHERE replaced_by = ?", [lid])

@@ -188,8 +188,15 @@ def _loads_cli(args: argparse.Namespace) -> int:
         from analytics import cli
 
         cli.print_json(df.to_dict("records"))
+    elif df.empty:
+        print("no loads yet")
     else:
-        print(df.to_string(index=False) if not df.empty else "no loads yet")
+        shown = df.drop(columns=["undo_code", "undo_note"]).assign(undoable=["yes" if u else "no" for u in df["undoable"]])
+        print(shown.to_string(index=False))
+        # Why each standing load cannot be undone now (an undone one says so in undone_at).
+        for r in df.itertuples(index=False):
+            if not r.undoable and r.undo_code != "undone":
+                print(f"load #{r.load_id} cannot be undone: {r.undo_note}")
     return 0
 
 

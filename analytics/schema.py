@@ -42,6 +42,8 @@ INGEST_LOG = "ingest_log"
 AUDIT_LOG = "audit_log"
 COLUMN_MAPS = "column_maps"
 SAVED_VIEWS = "saved_views"
+# Rows removed by a replacing load, kept for undo: one table per data table (see shadow_name).
+SHADOW_PREFIX = "ingest_replaced_"
 # Derived aggregates, rebuilt from the facts (see analytics.aggregates).
 AGG_CUSTOMER_MONTH = "agg_customer_month"
 AGG_ACTIVITY_MONTH = "agg_activity_month"
@@ -311,14 +313,37 @@ BOOKKEEPING_DDL: tuple[str, ...] = (
 )
 
 
+def shadow_name(table: str) -> str:
+    """The table keeping the rows of ``table`` that a replacing load removed, for undo."""
+    return f"{SHADOW_PREFIX}{table}"
+
+
+def shadow_ddl(table: Table) -> str:
+    """``CREATE TABLE IF NOT EXISTS`` for a table's shadow: its columns without constraints, its
+    ``load_id``, and ``replaced_by`` (the load that removed the row).
+
+    Shadows are created with the schema, never inside a load: DuckDB 2.0.0 does not return, in the
+    same process, the rows of a table created (as SELECT) and filled with ≥ 122,880 rows in one
+    transaction once it commits (docs/ingest.md, "Why the backup tables exist before any load").
+    """
+    cols = [f"{c.name} {c.sql}" for c in table.columns]
+    return (f"CREATE TABLE IF NOT EXISTS {shadow_name(table.name)} (\n  "
+            + ",\n  ".join([*cols, "load_id BIGINT", "replaced_by BIGINT"]) + "\n)")
+
+
 def create_statements() -> list[str]:
     """Every statement that creates the current schema in an empty database."""
-    return [table_ddl(t) for t in TABLES.values()] + list(BOOKKEEPING_DDL)
+    return ([table_ddl(t) for t in TABLES.values()] + list(BOOKKEEPING_DDL)
+            + [shadow_ddl(t) for t in TABLES.values()])
 
 
 # Upgrades: MIGRATIONS[n] turns a version n-1 file into version n. Each list runs in one
 # transaction, so a failed upgrade leaves the file at its old version.
-MIGRATIONS: dict[int, list[str]] = {}
+MIGRATIONS: dict[int, list[str]] = {
+    # 2: the undo shadows exist before any load (version 1 created each inside the first
+    # replacing load's transaction). A shadow that version 1 already made has this layout.
+    2: [shadow_ddl(t) for t in TABLES.values()],
+}
 
 
 def _finite_upgrade() -> list[str]:

@@ -8,6 +8,9 @@ inside ``Process.join`` and kills it. The store is then
 reopened (DuckDB replays or discards its write-ahead log) and must equal, by fingerprint (tables, row
 counts, content hash), bookkeeping and data version, either the store before or the store after a
 complete load. Fixed seed; 24 kills.
+
+A second test kills a whole-table replace of 130,000 rows (more than one DuckDB row group) after its
+commit, while the process still holds the store, and undoes it in a fresh process: every row comes back.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import multiprocessing as mp
 import random
 import shutil
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -112,3 +117,77 @@ def test_a_killed_load_leaves_the_store_before_or_after(world):
             p.unlink(missing_ok=True)
     # Both outcomes happen: the kills really landed on both sides of the commit.
     assert outcomes["before"] >= 3 and outcomes["after"] >= 1, outcomes
+
+
+BIG = 130_000  # more than one row group (122,880 rows)
+
+
+def child_replace_and_hang(db_path: str, csv_path: str, events) -> None:
+    """Run in the forked child: replace the whole table, report the commit, then wait to be killed
+    (no close, no checkpoint, no exit)."""
+    con = db.connect(db_path)
+    sn = ingest.sniff(csv_path)
+    rep = ingest.load(con, csv_path, sn, ingest.Options("transactions", ingest.auto_map("transactions", sn.columns),
+                                                        mode="replace_table"))
+    events.put(("committed", rep.load_id))
+    threading.Event().wait()
+
+
+def child_undo(db_path: str, events) -> None:
+    """Run in a fresh forked child, the store's first opener after the kill: undo, and count what a scan
+    of the table returns in this same process."""
+    con = db.connect(db_path)
+    try:
+        res = ingest.undo_last(con)
+        seen = con.execute("SELECT count(*), sum(hash(transaction_id)) FROM transactions").fetchone()[0]
+        events.put(("undone", res.removed, res.restored, seen))
+    except Exception as exc:  # reported to the test, which fails with it
+        events.put(("error", repr(exc)))
+    finally:
+        con.close()
+
+
+def _report(proc, events, limit: float = 120.0):
+    """The child's next message; ``("died", exitcode)`` when it ends without one, ``("silent",)`` after
+    ``limit`` seconds (then it is killed), so that a broken child fails the test instead of hanging it."""
+    deadline = time.monotonic() + limit
+    while events.empty():
+        if not proc.is_alive():
+            return events.get() if not events.empty() else ("died", proc.exitcode)
+        if time.monotonic() > deadline:
+            proc.kill()
+            return ("silent",)
+        proc.join(0.05)  # wait on the child itself, not on a clock
+    return events.get()
+
+
+def test_undo_after_a_kill_that_follows_a_committed_replace_restores_every_row(tmp_path, world):
+    ctx = world[-1]
+    target = tmp_path / "big.duckdb"
+    con = build_store(target, customers=[customer(f"C{i:04d}") for i in range(300)])
+    with db.write(con) as cur:
+        cur.execute(f"""INSERT INTO transactions SELECT 'OLD' || i, 'C' || lpad(CAST(i % 300 AS VARCHAR), 4, '0'),
+                            DATE '2024-01-01' + CAST(i % 360 AS INTEGER), 'P', 1, round((i % 997) * 1.37, 2), 1, NULL
+                        FROM range({BIG}) t(i)""")
+        aggregates.refresh(cur)
+    con.close()
+    before = state(target)[0]
+    csv_path = tmp_path / "one.csv"
+    csv_path.write_text("transaction_id,customer_id,tx_date,product,quantity,revenue,cogs\nNEW1,C0001,2024-05-05,P,1,5,1\n")
+    events = ctx.SimpleQueue()
+    loader = ctx.Process(target=child_replace_and_hang, args=(str(target), str(csv_path), events), daemon=True)
+    loader.start()
+    try:
+        assert _report(loader, events) == ("committed", 1)
+    finally:
+        loader.kill()
+        loader.join()
+    undoer = ctx.Process(target=child_undo, args=(str(target), events), daemon=True)
+    undoer.start()
+    try:
+        got = _report(undoer, events)
+    finally:
+        undoer.join(10)
+        undoer.kill()
+    assert got == ("undone", 1, BIG, BIG), got
+    assert state(target)[0] == before
