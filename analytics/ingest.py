@@ -322,7 +322,7 @@ def loads(cur: duckdb.DuckDBPyConnection, limit: int = 100) -> pd.DataFrame:
     """The latest loads, newest first: ``load_id, table_name, file_name, rows, mode, user_name,
     loaded_at, period_from, period_to, undone_at, rejected, replaced, sha256``, and whether each can
     be undone now: ``undoable`` (bool), ``undo_code`` (None, or the :class:`UndoCheck` code saying
-    why not) and ``undo_note`` (that reason in English)."""
+    why not), ``undo_note`` (that reason in English) and ``undo_params`` (its details)."""
     df = cur.execute(
         f"""SELECT load_id, table_name, file_name, rows, mode, user_name, loaded_at, period_from, period_to,
                    undone_at, mapping, sha256 FROM {schema.INGEST_LOG} ORDER BY load_id DESC LIMIT {int(limit)}""").df()
@@ -336,6 +336,7 @@ def loads(cur: duckdb.DuckDBPyConnection, limit: int = 100) -> pd.DataFrame:
     df["undoable"] = [c.ok for c in checks]
     df["undo_code"] = pd.Series([c.code for c in checks], index=df.index, dtype=object)  # None stays None
     df["undo_note"] = [c.message for c in checks]
+    df["undo_params"] = pd.Series([c.params for c in checks], index=df.index, dtype=object)
     return df
 
 
@@ -361,7 +362,8 @@ class UndoCheck:
     stand; undo is newest first), ``undo_unavailable`` (the rows it replaced are no longer kept),
     ``later_changes`` (a form or the rate editor changed rows of the load, or rows it replaced,
     after it: undoing would discard that work). ``message`` says it in English; ``params`` carry
-    the details (``load_id``, ``later``, ``table``, ``key``, ``action``, ``user``, ``when``, ``n``).
+    the details (``load_id``, ``later``, ``table``, ``record``, ``action``, ``user``, ``when``, ``n``,
+    ``replaced``, ``kept``).
     """
 
     load_id: int
@@ -417,7 +419,7 @@ def _undo_check(cur: duckdb.DuckDBPyConnection, rec: dict[str, Any], last: dict[
                          f"{rec['table_name']} {key} was {what} by {user} on {when}, after load #{lid}{more}; "
                          "undoing the load would discard that change, so it can no longer be undone: correct "
                          "the rows by hand or load a corrected file instead",
-                         {"load_id": lid, "table": rec["table_name"], "key": key, "action": action,
+                         {"load_id": lid, "table": rec["table_name"], "record": key, "action": action,
                           "user": user, "when": str(when), "n": n})
     return UndoCheck(lid, True, None, "can be undone", {"load_id": lid})
 

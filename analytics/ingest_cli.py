@@ -191,7 +191,7 @@ def _loads_cli(args: argparse.Namespace) -> int:
     elif df.empty:
         print("no loads yet")
     else:
-        shown = df.drop(columns=["undo_code", "undo_note"]).assign(undoable=["yes" if u else "no" for u in df["undoable"]])
+        shown = df.drop(columns=["undo_code", "undo_note", "undo_params"]).assign(undoable=["yes" if u else "no" for u in df["undoable"]])
         print(shown.to_string(index=False))
         # Why each standing load cannot be undone now (an undone one says so in undone_at).
         for r in df.itertuples(index=False):

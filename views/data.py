@@ -53,6 +53,19 @@ def err_text(exc: Exception) -> str:
     return t("common.error", error=md_escape(str(exc)))
 
 
+def undo_why(code: str, params: dict, markdown: bool = True) -> str:
+    """Why a load cannot be undone (an :class:`ingest.UndoCheck` code and its params); values from
+    data are escaped where the text is rendered as Markdown (not in a table cell)."""
+    esc = md_escape if markdown else str
+    p = {k: esc(v) if isinstance(v, str) else v for k, v in params.items()}
+    if "table" in params:
+        p["table"] = esc(table_label(str(params["table"])))
+    try:
+        return t(f"data.undo.why.{code}", **p)
+    except (KeyError, IndexError):
+        return t(f"data.err.{code}", **p) if t.has(f"data.err.{code}") else esc(code)
+
+
 def reason_text(code: str, column: str | None, value: object, a: object, b: object) -> str:
     if code == "not_choice" and column:
         a = ", ".join(t.value(column, c.strip()) for c in str(a or "").split(","))
@@ -533,16 +546,20 @@ def log_tab() -> None:
                      table=table_label(last["table_name"]), rows=t.num(last["rows"]), user=md_escape(last["user_name"]),
                      when=str(last["loaded_at"]),
                      restore=t("data.undo.restore") if last["mode"] != "append" else ""))
-        sure = st.checkbox(t("data.undo.confirm"), key=f"data_undo_confirm_{last['load_id']}")
-        if st.button(t("data.undo.button"), disabled=not sure, key="data_undo"):
-            try:
-                res = ingest.undo_last(cache.connection(), user=ctx.user)
-            except ingest.IngestError as exc:
-                st.error(err_text(exc))
-            else:
-                flash("success", t("data.undo.done", id=res.load_id, removed=t.num(res.removed),
-                                   restored=t.num(res.restored)))
-                st.rerun()
+        check = cache.run(ingest.undo_check)
+        if check is not None and not check.ok:  # later edits of its rows, or its backup is gone: say why
+            st.error(undo_why(check.code or "undo_unavailable", check.params))
+        else:
+            sure = st.checkbox(t("data.undo.confirm"), key=f"data_undo_confirm_{last['load_id']}")
+            if st.button(t("data.undo.button"), disabled=not sure, key="data_undo"):
+                try:
+                    res = ingest.undo_last(cache.connection(), user=ctx.user)
+                except ingest.IngestError as exc:
+                    st.error(undo_why(exc.code, exc.params) if exc.code == "later_changes" else err_text(exc))
+                else:
+                    flash("success", t("data.undo.done", id=res.load_id, removed=t.num(res.removed),
+                                       restored=t.num(res.restored)))
+                    st.rerun()
     st.subheader(t("data.log.loads"))
     df = cache.run(ingest.loads, 200)
     if df.empty:
@@ -554,6 +571,9 @@ def log_tab() -> None:
             t("data.h.mode"): [t(f"data.mode.{m}") if t.has(f"data.mode.{m}") else m for m in df["mode"]],
             t("data.h.rejected"): df["rejected"], t("data.h.replaced"): df["replaced"],
             t("data.h.user"): df["user_name"], t("data.h.when"): df["loaded_at"], t("data.h.undone"): df["undone_at"],
+            t("data.h.undoable"): [t("data.yes") if ok else undo_why(code or "undo_unavailable", ingest_params, markdown=False)
+                                   for ok, code, ingest_params in zip(df["undoable"], df["undo_code"],
+                                                                      df["undo_params"], strict=True)],
         })
         st.dataframe(view, hide_index=True, width="stretch")
     st.subheader(t("data.audit"))

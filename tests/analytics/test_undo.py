@@ -287,7 +287,7 @@ def test_a_form_correction_after_an_update_load_blocks_its_undo(tmp_path, small)
     rep = load(small, p, "customers", mode="update")
     assert records.correct(small, "customers", "C002", {"segment": "SMB"}, user="alice").ok
     err = refused(small, lambda: ingest.undo_last(small), "later_changes")
-    assert err.params["key"] == "C002" and err.params["user"] == "alice" and err.params["load_id"] == rep.load_id
+    assert err.params["record"] == "C002" and err.params["user"] == "alice" and err.params["load_id"] == rep.load_id
     assert f"after load #{rep.load_id}" in str(err) and "C002" in str(err)
     assert records.get(small, "customers", "C002")["segment"] == "SMB"  # the correction stands
     row = ingest.loads(small).iloc[0]
@@ -315,7 +315,7 @@ def test_re_adding_a_replaced_key_by_hand_blocks_undo(tmp_path, small):
     assert records.add(small, "transactions", {"transaction_id": "T1", "customer_id": "C004", "tx_date": D("2024-04-01"),
                                                "product": "P", "quantity": 1, "revenue": 7, "cogs": 1}).ok
     err = refused(small, lambda: ingest.undo_last(small), "later_changes")
-    assert err.params["key"] == "T1" and err.params["action"] == "insert"
+    assert err.params["record"] == "T1" and err.params["action"] == "insert"
 
 
 def test_a_rate_saved_over_a_loaded_rate_blocks_undo(tmp_path, small):
@@ -324,7 +324,7 @@ def test_a_rate_saved_over_a_loaded_rate_blocks_undo(tmp_path, small):
     load(small, p, "activity_rates")
     rates.save(small, [{"activity": "call", "unit_cost": 12, "valid_from": dt.date(2024, 1, 1)}])
     err = refused(small, lambda: ingest.undo_last(small), "later_changes")
-    assert err.params["key"] == "call@2024-01-01"
+    assert err.params["record"] == "call@2024-01-01"
 
 
 def test_after_demo_a_later_replace_load_can_be_undone(tmp_path):
