@@ -8,7 +8,8 @@ activities, duplicate keys), then writes in one transaction with the audit rows 
 column, old → new) and, for transactions and activities, the monthly aggregates of the months
 touched. A record's key cannot change; enter a new record instead. A row written by a form has
 ``load_id`` NULL, so undoing a load never removes it; a row of a load corrected by hand keeps its
-``load_id``.
+``load_id``, and that load can then no longer be undone (:func:`analytics.ingest.undo_check` reads
+the audit rows written here to find such later changes).
 
 Cost of an activity = quantity × the unit rate valid on its date (:func:`rate_on`), the same rule
 as :mod:`analytics.aggregates`; the form shows it before saving.
