@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from analytics.concentration import BOTTOM_SHARE, NO_GROUP, TOP_SHARE, ConcentrationFigures, LossDrivers
+from charts.text import plain, plain_all
 from charts.theme import ACCENT, GAIN, INK, LOSS, MUTED, NEUTRAL, base_layout, money_axis
 from i18n import Translator, fmt
 
@@ -80,7 +81,7 @@ def profit_bridge(revenue: float, cogs: float, costs: pd.DataFrame, t: Translato
     labels = [t("common.revenue"), t("common.cogs")]
     values = [revenue, -cogs]
     shown = costs.head(max_activities)
-    labels += [t.value("activity", a) for a in shown["activity"]]
+    labels += [plain(t.value("activity", a)) for a in shown["activity"]]
     values += [-float(c) for c in shown["cost"]]
     rest = float(costs["cost"].iloc[max_activities:].sum()) if len(costs) > max_activities else 0.0
     if rest:
@@ -134,8 +135,8 @@ def group_comparison(groups: pd.DataFrame, t: Translator, dimension: str, title:
     ``groups`` is :func:`analytics.concentration.compare` output, in display order (first on top).
     """
     g = groups.reset_index(drop=True)
-    names = [group_label(t, dimension, v) for v in g["group"]]
-    raw = [[v] for v in g["group"]]
+    names = plain_all(group_label(t, dimension, v) for v in g["group"])
+    raw = [[v] for v in g["group"]]  # for selections: never displayed
     fig = make_subplots(rows=1, cols=3, shared_yaxes=True, horizontal_spacing=0.04, column_widths=[0.5, 0.25, 0.25],
                         subplot_titles=(t("conc.cmp.profit"), t("conc.cmp.peak"), t("conc.cmp.loss_share")))
 
@@ -181,7 +182,7 @@ def loss_drivers(drivers: LossDrivers, t: Translator, title: str | None = None, 
     loss-makers' cost first, drawn on top).
     """
     a = drivers.activities
-    names = [t.value("activity", v) for v in a["activity"]]
+    names = plain_all(t.value("activity", v) for v in a["activity"])
     share = [t.pct(v, 0) if np.isfinite(v) else "—" for v in a["loss_cost_share"].astype(float)]
     fig = go.Figure()
     fig.add_trace(go.Bar(

@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from charts.lifecycle import STAGE_COLORS, stage_name
+from charts.text import plain, plain_all
 from charts.theme import ACCENT, GAIN, LOSS, NEUTRAL, base_layout, money_axis, sign_colors
 from i18n import Translator
 
@@ -52,7 +53,7 @@ def stage_strip(stages: pd.DataFrame, t: Translator, title: str | None = None, h
     months = [t.month_short(d) for d in stages["date"]]
     for stage in dict.fromkeys(stages["stage"]):
         hit = stages["stage"] == stage
-        name = stage_name(t, stage)
+        name = plain(stage_name(t, stage))
         fig.add_trace(go.Bar(
             x=[m for m, h in zip(months, hit, strict=True) if h], y=[1] * int(hit.sum()), name=name,
             marker={"color": STAGE_COLORS.get(stage, NEUTRAL), "line": {"width": 0}}, width=1.0,
@@ -70,7 +71,7 @@ def stage_strip(stages: pd.DataFrame, t: Translator, title: str | None = None, h
 def activity_cost(totals: pd.DataFrame, t: Translator, title: str | None = None, height: int = 320) -> go.Figure:
     """Cost to serve per activity (horizontal bars, largest on top)."""
     d = totals.sort_values("cost", ascending=True)
-    names = [t.value("activity", a) for a in d["activity"]]
+    names = plain_all(t.value("activity", a) for a in d["activity"])
     fig = go.Figure(go.Bar(
         y=names, x=d["cost"], orientation="h", marker_color=LOSS,
         text=[t.money(v, compact=True) for v in d["cost"]], textposition="auto",

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 
 from analytics.clv import Backtest
 from analytics.customer_value import Histogram, symlog
+from charts.text import plain_all
 from charts.theme import ACCENT, GAIN, LOSS, MUTED, NEUTRAL, PALETTE, base_layout, money_axis
 from i18n import Translator
 
@@ -25,7 +26,7 @@ def composition(groups: pd.DataFrame, column: str, t: Translator, title: str | N
     ``groups`` is :meth:`analytics.customer_value.CustomerValues.by_group` output; ``column``
     the attribute it was grouped by (for translating the group names).
     """
-    names = [t.value(column, g) for g in groups["group"]]
+    names = plain_all(t.value(column, g) for g in groups["group"])
     fig = go.Figure()
     for col, key, color in PARTS:
         values = groups[col].to_numpy(dtype=float)

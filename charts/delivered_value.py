@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from analytics.delivered_value import COST_PARTS, LEVELS, PARTS, QUADRANTS, VALUE_PARTS, Trend
+from charts.text import plain
 from charts.theme import ACCENT, GAIN, INK, LOSS, MUTED, NEUTRAL, PALETTE, base_layout, money_axis
 from i18n import Translator
 
@@ -91,7 +92,8 @@ def waterfall(parts: Mapping[str, float | None], t: Translator, title: str | Non
 def compare(a: Mapping[str, float | None], b: Mapping[str, float | None], a_label: str, b_label: str,
             t: Translator, title: str | None = None, height: int = 460) -> go.Figure:
     """Two waterfalls side by side on the same score axis (short part names; full names on hover)."""
-    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04, subplot_titles=[a_label, b_label])
+    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04,
+                        subplot_titles=[plain(a_label), plain(b_label)])
     fig.add_trace(_waterfall_trace(a, t, short=True), row=1, col=1)
     fig.add_trace(_waterfall_trace(b, t, short=True), row=1, col=2)
     base_layout(fig, title, height=height, legend=False)
@@ -159,7 +161,7 @@ def gap_dumbbell(groups: pd.DataFrame, overall: Mapping[str, object], dim: str, 
     rows: list[tuple[str, Mapping[str, object], bool]] = [
         (t("common.all_customers"), overall, _short(overall.get("gap_overall")))]
     for _, g in groups.iterrows():
-        rows.append((group_label(dim, g["group"], t), g, bool(g.get("falls_short"))))
+        rows.append((plain(group_label(dim, g["group"], t)), g, bool(g.get("falls_short"))))
     levels = [lvl for lvl in LEVELS if any((r[1].get(f"level_customers_{lvl}") or 0) > 0 for r in rows)]
     levels = levels or list(LEVELS[:1])
     labels = [(f"<b><span style='color:{LOSS}'>{name}</span></b>" if short else name) for name, _, short in rows]
@@ -269,7 +271,7 @@ def winwin_map(points: pd.DataFrame, t: Translator, title: str | None = None, he
         if g.empty:
             continue
         size = 5 + 31 * np.sqrt(g["revenue"].clip(lower=0).to_numpy(dtype=float) / top_rev)
-        hover = [t("dv.map.hover", name=n, id=i, dv=score(v, t), profit=t.money(p, compact=True),
+        hover = [t("dv.map.hover", name=plain(n), id=plain(i), dv=score(v, t), profit=t.money(p, compact=True),
                    revenue=t.money(r, compact=True))
                  for n, i, v, p, r in zip(g["name"], g["customer_id"], g["delivered_value"], g["profit"], g["revenue"],
                                           strict=True)]

@@ -8,6 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analytics.lifecycle import OUTSIDE, STAGES
+from charts.text import plain
 from charts.theme import ACCENT, GAIN, INK, LOSS, MUTED, NEUTRAL, PALETTE, base_layout, money_axis
 from i18n import Translator
 
@@ -56,7 +57,7 @@ def stage_history(history: pd.DataFrame, t: Translator, title: str | None = None
         if rows.empty or not rows["count"].any():
             continue
         months = [t.month_short(d) for d in rows["date"]]
-        name = stage_name(t, stage)
+        name = plain(stage_name(t, stage))
         fig.add_trace(go.Bar(
             x=months, y=rows["count"], name=name, marker_color=STAGE_COLORS[stage],
             customdata=[[t.month(d), t.num(n)] for d, n in zip(rows["date"], rows["count"], strict=True)],
@@ -78,7 +79,7 @@ def transitions_sankey(trans: pd.DataFrame, t: Translator, title: str | None = N
     def label(stage: str, side: str) -> str:
         if stage == OUTSIDE:
             return t("lc.sankey.none_left" if side == "left" else "lc.sankey.none_right")
-        return stage_name(t, stage)
+        return plain(stage_name(t, stage))
 
     labels = [label(s, "left") for s in left] + [label(s, "right") for s in right]
     colors = [STAGE_COLORS[s] for s in left] + [STAGE_COLORS[s] for s in right]
@@ -117,7 +118,7 @@ def payback_curves(curves: pd.DataFrame, grain: str, t: Translator, measure: str
     n = len(cohorts)
     for i, c in enumerate(cohorts):
         rows = curves[curves["cohort"] == c]
-        name = quarter_label(c, t) if grain == "quarter" else t.month(c)
+        name = plain(quarter_label(c, t) if grain == "quarter" else t.month(c))
         fig.add_trace(go.Scatter(
             x=rows["month"], y=rows[measure], mode="lines+markers" if len(rows) == 1 else "lines", name=name,
             line={"color": _blend(NEUTRAL, ACCENT, i / max(n - 1, 1)), "width": 2},

@@ -6,6 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from charts.text import plain_all
 from charts.theme import GAIN, LOSS, MUTED, NEUTRAL, base_layout, money_axis
 from i18n import Translator
 
@@ -37,7 +38,7 @@ def segment_profit(groups: pd.DataFrame, t: Translator, column: str = "segment",
     ``groups`` is :func:`analytics.concentration.by_group` output.
     """
     g = groups.sort_values("total_profit", ascending=True)
-    names = [t.value(column, v) for v in g["group"]]
+    names = plain_all(t.value(column, v) for v in g["group"])
     fig = go.Figure()
     fig.add_trace(go.Bar(y=names, x=g["breakeven_profit"], orientation="h", name=t("overview.legend.gains"),
                          marker_color=GAIN, customdata=[t.money(v, compact=True) for v in g["breakeven_profit"]],

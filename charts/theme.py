@@ -7,6 +7,7 @@ from collections.abc import Iterable
 import numpy as np
 import plotly.graph_objects as go
 
+from charts.text import plain
 from i18n import Translator, fmt
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, Helvetica, Arial, sans-serif"
@@ -21,11 +22,13 @@ PALETTE = ["#4575b4", "#f46d43", "#1a9850", "#984ea3", "#ff9f1c", "#66c2a5", "#e
 
 
 def base_layout(fig: go.Figure, title: str | None = None, height: int = 420, legend: bool = True) -> go.Figure:
-    """Apply the house style: readable fonts, light grid, legend on top, room for titles."""
+    """Apply the house style: readable fonts, light grid, legend on top, room for titles.
+
+    ``title`` is plain text (it often names a customer or a group from the data): never markup."""
     fig.update_layout(
         template="plotly_white",
         font={"family": FONT, "size": 13, "color": INK},
-        title=({"text": title, "x": 0.0, "xanchor": "left", "y": 0.98, "yref": "container", "yanchor": "top",
+        title=({"text": plain(title), "x": 0.0, "xanchor": "left", "y": 0.98, "yref": "container", "yanchor": "top",
                 "font": {"size": 16}} if title else None),
         height=height,
         margin={"l": 10, "r": 10, "t": 56 if title else 24, "b": 10},

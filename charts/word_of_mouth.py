@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from analytics.word_of_mouth import NEAR_THRESHOLD, ResponseCurve, TrendFit
+from charts.text import plain, plain_all
 from charts.theme import ACCENT, GAIN, GRID, INK, LOSS, MUTED, NEUTRAL, PALETTE, base_layout
 from i18n import Translator, fmt
 
@@ -131,7 +132,7 @@ def _turning_points(fig: go.Figure, points: pd.DataFrame, names: tuple[str, ...]
         fig.add_vline(x=pd.Timestamp(row.date), line={"color": COLORS[row.series], "width": 1.5, "dash": "dot"})
     if p.empty:
         return
-    labels = [t(f"wom.tp.{r.series}.{r.direction}") + (f" · {t.value('region', r.scope)}" if r.scope else "")
+    labels = [t(f"wom.tp.{r.series}.{r.direction}") + (f" · {plain(t.value('region', r.scope))}" if r.scope else "")
               for r in p.itertuples(index=False)]
     fig.add_trace(go.Scatter(
         x=p["date"], y=[top * 1.04] * len(p), mode="markers", name=t("wom.legend.turning_point"),
@@ -220,11 +221,11 @@ def response_curve(curve: ResponseCurve, t: Translator, title: str | None = None
                  else rec["quality"] >= curve.threshold - NEAR_THRESHOLD) if curve.threshold is not None else rec["quality"] < 0
         fig.add_trace(go.Scatter(
             x=rec["quality"], y=rates, mode="markers+text", name=t("wom.legend.regions_now"),
-            text=[t.value("region", r) if hit else "" for r, hit in zip(rec["region"], steep, strict=True)],
+            text=[plain(t.value("region", r)) if hit else "" for r, hit in zip(rec["region"], steep, strict=True)],
             textposition="top center",
             textfont={"size": 11, "color": INK},
             marker={"symbol": "diamond", "size": 10, "color": INK, "line": {"color": "white", "width": 1}},
-            customdata=np.stack([[t.value("region", r) for r in rec["region"]], [t.num(v, 1) for v in rec["quality"]],
+            customdata=np.stack([plain_all(t.value("region", r) for r in rec["region"]), [t.num(v, 1) for v in rec["quality"]],
                                  [t.num(v, 2) for v in rates]], axis=-1),
             hovertemplate=t("wom.hover.region_now", region="%{customdata[0]}", q="%{customdata[1]}",
                             rate="%{customdata[2]}") + "<extra></extra>"))
@@ -244,7 +245,7 @@ def quality(region_days: pd.DataFrame, t: Translator, complaint: float | None, p
         d = d.assign(week=d["day"] - pd.to_timedelta(d["day"].dt.day_of_week, unit="D"))
         wk = d.groupby(["region", "week"], as_index=False)["quality"].mean()
         for i, (region, g) in enumerate(wk.groupby("region", sort=True)):
-            name = t.value("region", region)
+            name = plain(t.value("region", region))
             fig.add_trace(go.Scatter(
                 x=g["week"], y=g["quality"], mode="lines", name=name,
                 line={"color": REGION_COLORS[i % len(REGION_COLORS)], "width": 2},
@@ -274,7 +275,7 @@ def breakdown(series_by: pd.DataFrame, t: Translator, dimension: str, kind: str,
         if totals[group] == 0:
             continue
         g = s.loc[s["group"].isna()] if pd.isna(group) else s.loc[s["group"] == group]
-        name = t.value(column, group) if not pd.isna(group) else t("wom.unknown")
+        name = plain(t.value(column, group)) if not pd.isna(group) else t("wom.unknown")
         fig.add_trace(go.Bar(
             x=g["period"], y=g[kind], name=name, marker_color=PALETTE[i % len(PALETTE)],
             customdata=np.stack([[period_label(p, granularity, t) for p in g["period"]], [f"{int(v):,}" for v in g[kind]]],
@@ -294,16 +295,16 @@ def heatmap(matrix: pd.DataFrame, t: Translator, kind: str, title: str | None = 
     if not matrix.empty:
         wide = matrix.pivot_table(index="topic", columns="feedback_channel", values="count", aggfunc="sum", fill_value=0)
         wide = wide.loc[wide.sum(axis=1).sort_values().index, wide.sum(axis=0).sort_values(ascending=False).index]
-        rows = [t.value("topic", v) for v in wide.index]
+        rows = plain_all(t.value("topic", v) for v in wide.index)
         # Long names wrap after their first word so that neighbouring labels do not collide.
-        cols = [(lambda x: x.replace(" ", "<br>", 1) if len(x) > 9 else x)(t.value("feedback_channel", v))
+        cols = [(lambda x: plain(x).replace(" ", "<br>", 1) if len(x) > 9 else plain(x))(t.value("feedback_channel", v))
                 for v in wide.columns]
         scale = [[0, "#fff5f0"], [1, LOSS]] if kind == "complaints" else [[0, "#f7fcf5"], [1, GAIN]]
         z = wide.to_numpy()
         fig.add_trace(go.Heatmap(
             z=z, x=cols, y=rows, colorscale=scale, showscale=False, xgap=2, ygap=2,
             text=[[f"{int(v):,}" for v in r] for r in z], texttemplate="%{text}", textfont={"size": 12},
-            customdata=[[t.value("feedback_channel", v) for v in wide.columns] for _ in wide.index],
+            customdata=[plain_all(t.value("feedback_channel", v) for v in wide.columns) for _ in wide.index],
             hovertemplate=t("wom.hover.heat", topic="%{y}", channel="%{customdata}", value="%{text}") + "<extra></extra>"))
     base_layout(fig, title, height=height, legend=False)
     fig.update_xaxes(showgrid=False, side="bottom", tickangle=0)

@@ -34,6 +34,7 @@ import plotly.graph_objects as go
 from PIL import Image, ImageDraw, ImageFont
 
 from analytics import tabular
+from charts.text import plain
 from i18n import Translator
 from presentation import theme as ptheme
 from presentation.meta import ExportMeta
@@ -129,14 +130,10 @@ def render(fig: go.Figure, fmt: str = "png", width: int = IMAGE_SIZE[0], height:
 
 def slide_figure(slide: Slide, meta: ExportMeta, t: Translator, theme: str = "light") -> go.Figure:
     """The figure of an exported chart image: title, takeaway, and the filters and data date under it."""
-    subtitle = f"{_escape(slide.takeaway)}<br>{_escape(meta.footer(t))}"
-    return ptheme.projector(slide.figure, theme, scale=FONT_SCALE, height=IMAGE_SIZE[1], title=_escape(slide.title),
+    # Takeaways, filters and titles name segments and customers from the data: plain text, not markup.
+    subtitle = f"{plain(slide.takeaway)}<br>{plain(meta.footer(t))}"
+    return ptheme.projector(slide.figure, theme, scale=FONT_SCALE, height=IMAGE_SIZE[1], title=plain(slide.title),
                             subtitle=subtitle, vector=True)
-
-
-def _escape(text: str) -> str:
-    """Plotly titles are HTML-like: keep ``<`` and ``&`` in data as text."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def chart_image(slide: Slide, meta: ExportMeta, t: Translator, fmt: str = "png", theme: str = "light") -> bytes:
