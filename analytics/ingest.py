@@ -413,7 +413,8 @@ def _undo_check(cur: duckdb.DuckDBPyConnection, rec: dict[str, Any], last: dict[
     edit = _later_changes(cur, schema.TABLES[rec["table_name"]], lid, rec.get("loaded_at"))
     if edit is not None:
         key, action, when, user, n = edit
-        what = {"insert": "added", "update": "corrected", "delete": "deleted"}.get(action, action)
+        what = {"insert": "added", "update": "corrected", "delete": "deleted", "set_aside": "set aside"}.get(
+            action, action)
         more = f" ({n:,} records changed since)" if n > 1 else ""
         return UndoCheck(lid, False, "later_changes",
                          f"{rec['table_name']} {key} was {what} by {user} on {when}, after load #{lid}{more}; "
@@ -434,17 +435,18 @@ def _later_changes(cur: duckdb.DuckDBPyConnection, table: schema.Table, lid: int
     """
     since = cur.execute(f"SELECT max(audit_id) FROM {schema.AUDIT_LOG} WHERE action = 'load' AND record_key = ?",
                         [f"load {lid}"]).fetchone()[0]
-    after, param = ("audit_id > ?", since) if since is not None else ("changed_at >= ?", loaded_at)
+    after, param = ("audit_id > $since", since) if since is not None else ("changed_at >= $since", loaded_at)
     edits = (f"SELECT audit_id, record_key, action, changed_at, user_name FROM {schema.AUDIT_LOG} "
-             f"WHERE table_name = $t AND action NOT IN ('load', 'undo') AND {after.replace('?', '$since')}")
+             f"WHERE table_name = $t AND action NOT IN ('load', 'undo') AND {after}")
     if not cur.execute(f"SELECT count(*) FROM ({edits})", {"t": table.name, "since": param}).fetchone()[0]:
         return None  # the usual case: no key set to build
     key = _record_key_sql(table)
+    replaced = (f" UNION ALL SELECT {key} FROM {_shadow(table.name)} WHERE replaced_by = $lid"
+                if _table_exists(cur, _shadow(table.name)) else "")  # an older store opened read-only
     rows = cur.execute(
         f"""WITH e AS ({edits}),
                  hit AS (SELECT * FROM e WHERE record_key IN (
-                     SELECT {key} FROM {table.name} WHERE load_id = $lid
-                     UNION ALL SELECT {key} FROM {_shadow(table.name)} WHERE replaced_by = $lid))
+                     SELECT {key} FROM {table.name} WHERE load_id = $lid{replaced}))
             SELECT record_key, action, changed_at, user_name, (SELECT count(DISTINCT record_key) FROM hit)
             FROM hit ORDER BY audit_id LIMIT 1""", {"t": table.name, "since": param, "lid": lid}).fetchone()
     return None if rows is None else (rows[0], rows[1], rows[2], rows[3], int(rows[4]))
