@@ -11,8 +11,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from analytics import audit, db, demo
+from analytics import demo
 from analytics import filters as flt
+from analytics.store import audit, db
 from i18n import Translator
 from ui import cache, context, pages, sidebar
 

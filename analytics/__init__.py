@@ -2,6 +2,6 @@
 
 One module per concept: :mod:`~analytics.profit` (customer P&L with activity-based cost to
 serve), :mod:`~analytics.concentration` (whale curve, 20/80/30), :mod:`~analytics.overview`,
-:mod:`~analytics.word_of_mouth`, and the store itself in :mod:`~analytics.db` and
-:mod:`~analytics.schema`. Functions take a DuckDB cursor and a :class:`~analytics.filters.Filters`.
+:mod:`~analytics.word_of_mouth`, and the store itself in :mod:`~analytics.store.db` and
+:mod:`~analytics.store.schema`. Functions take a DuckDB cursor and a :class:`~analytics.filters.Filters`.
 """

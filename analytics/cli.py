@@ -2,7 +2,7 @@
 
 Commands live beside the functions they call: any analytics module may define
 ``register_cli(subparsers)``, which adds its parser and sets ``handler=fn(args) -> int``.
-A user mistake (``ValueError``, including :class:`analytics.db.DatabaseError`) prints one line
+A user mistake (``ValueError``, including :class:`analytics.store.db.DatabaseError`) prints one line
 on stderr and exits 2; anything else is a bug and keeps its traceback.
 """
 
@@ -18,8 +18,9 @@ from typing import Any
 
 import duckdb
 
-from analytics import db, filters, report
+from analytics import filters, report
 from analytics.filters import Filters
+from analytics.store import db
 
 
 class _Parser(argparse.ArgumentParser):

@@ -53,9 +53,10 @@ import pandas as pd
 from scipy import optimize
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
-from analytics import filters, schema
+from analytics import filters
 from analytics.filters import Filters
 from analytics.filters import _as_date as _as_date  # the one date parser of user input
+from analytics.store import schema
 
 # ---------------------------------------------------------------------------- time units
 UNITS: dict[str, float] = {"days": 1.0, "weeks": 7.0, "months": 30.4375}
@@ -852,7 +853,8 @@ def _counts(bt: Backtest) -> dict[str, int]:
 
 
 def _clv_command(args: argparse.Namespace) -> int:
-    from analytics import cli, db
+    from analytics import cli
+    from analytics.store import db
     from i18n import Translator
 
     unit = args.time_unit

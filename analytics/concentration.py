@@ -35,9 +35,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import filters, profit, schema
+from analytics import filters, profit
 from analytics.filters import Filters
 from analytics.profit import CustomerPnL
+from analytics.store import schema
 
 TOP_SHARE = 0.20
 BOTTOM_SHARE = 0.30

@@ -25,8 +25,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import aggregates, customer_value, db, delivered_value, filters, lifecycle, profit, schema
+from analytics import customer_value, delivered_value, filters, lifecycle, profit
 from analytics.filters import Filters
+from analytics.store import aggregates, db, schema
 
 MAX_ROWS = 1000
 SEARCH_LIMIT = 20

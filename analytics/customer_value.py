@@ -51,9 +51,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import clv, db, profit, schema
+from analytics import clv, profit
 from analytics.clv import BgNbd, FitError, GammaGamma
 from analytics.filters import ATTRIBUTES, Filters
+from analytics.store import db, schema
 
 LEVELS = ("low", "mid", "high")
 DEFAULT_CUTS = (1 / 3, 2 / 3)

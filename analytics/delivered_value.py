@@ -63,8 +63,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import db, filters, profit, schema
+from analytics import filters, profit
 from analytics.filters import Filters
+from analytics.store import db, schema
 
 VALUE_PARTS: tuple[str, ...] = schema.VALUE_PARTS
 COST_PARTS: tuple[str, ...] = schema.COST_PARTS

@@ -27,7 +27,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import aggregates, db, schema
+from analytics.store import aggregates, db, schema
 
 START = dt.date(2023, 11, 1)
 END = dt.date(2026, 10, 31)
@@ -122,7 +122,7 @@ def generate(
 
     Parameters
     ----------
-    con : a connection from :func:`analytics.db.connect`.
+    con : a connection from :func:`analytics.store.db.connect`.
     customers : number of customers (10 … 1,000,000).
     transactions : approximate number of transactions; default 40 per customer.
     seed : random seed; the same seed and sizes give the same data.

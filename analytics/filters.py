@@ -15,7 +15,7 @@ from typing import Any
 
 import duckdb
 
-from analytics import schema
+from analytics.store import schema
 
 # Customer attributes a filter can restrict, in sidebar order: (Filters field, customers column).
 ATTRIBUTES: tuple[tuple[str, str], ...] = (

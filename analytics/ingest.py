@@ -60,7 +60,6 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from analytics import aggregates, audit, db, schema
 from analytics.ingest_mapping import (
     GENERATED_ID,
     MODES,
@@ -96,6 +95,7 @@ from analytics.ingest_validate import (
     reason,
     update_condition,
 )
+from analytics.store import aggregates, audit, db, schema
 
 __all__ = ["GENERATED_ID", "MAX_LISTED", "MODES", "ON_REJECT", "REASONS", "UNIT_PRICE", "UNIT_PRICE_SYNONYMS",
            "UPLOAD_TABLES", "IngestError", "Limits", "Mapping", "Options", "Report", "Sniff", "UndoCheck", "UndoResult",
@@ -129,7 +129,7 @@ def check(con: duckdb.DuckDBPyConnection, path: str | Path, sniffed: Sniff, opts
 
 @contextmanager
 def writing(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """:func:`analytics.db.write`, reporting a write conflict (another session changing the same rows at
+    """:func:`analytics.store.db.write`, reporting a write conflict (another session changing the same rows at
     the same moment; DuckDB aborts one of them) as :class:`IngestError` ``busy`` — nothing was written."""
     try:
         with db.write(con) as cur:
@@ -430,7 +430,7 @@ def _later_changes(cur: duckdb.DuckDBPyConnection, table: schema.Table, lid: int
     """The first change by a form or the rate editor, made after load ``lid``, to a row the load
     wrote or replaced: ``(key, action, when, user, records changed)``; None when there is none.
 
-    Every such writer audits the record's key inside its own transaction (:mod:`analytics.audit`),
+    Every such writer audits the record's key inside its own transaction (:mod:`analytics.store.audit`),
     so the audit log after the load's own ``load`` row is the complete list of later changes.
     """
     since = cur.execute(f"SELECT max(audit_id) FROM {schema.AUDIT_LOG} WHERE action = 'load' AND record_key = ?",

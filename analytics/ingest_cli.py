@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from analytics import db, tabular
+from analytics import tabular
 from analytics.ingest import (
     UPLOAD_TABLES,
     IngestError,
@@ -33,6 +33,7 @@ from analytics.ingest import (
 )
 from analytics.ingest_mapping import _check_table
 from analytics.ingest_read import Progress
+from analytics.store import db
 
 
 def _parse_pairs(items: Iterable[str] | None, what: str) -> list[tuple[str, str]]:

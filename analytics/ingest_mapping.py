@@ -20,8 +20,8 @@ import duckdb
 import pandas as pd
 
 from analytics import ingest_normalize as norm
-from analytics import schema
 from analytics.ingest_read import IngestError
+from analytics.store import schema
 
 MODES = ("append", "update", "replace_period", "replace_table")
 ON_REJECT = ("refuse", "skip")

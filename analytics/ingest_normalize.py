@@ -41,7 +41,7 @@ from functools import cache
 
 import duckdb
 
-from analytics import schema
+from analytics.store import schema
 
 MAX_TEXT = 32_768
 MAX_ID = 200

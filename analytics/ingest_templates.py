@@ -9,8 +9,8 @@ import functools
 
 import pandas as pd
 
-from analytics import schema
 from analytics.ingest_mapping import _check_table
+from analytics.store import schema
 
 
 def template_headers(table: str, lang: str) -> list[str]:

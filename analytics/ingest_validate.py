@@ -22,9 +22,9 @@ import duckdb
 import pandas as pd
 
 from analytics import ingest_normalize as norm
-from analytics import schema
 from analytics.ingest_mapping import GENERATED_ID, UNIT_PRICE, UNIT_PRICE_SYNONYMS, Mapping, Options, targets
 from analytics.ingest_read import LIMITS, IngestError, Progress, Sniff, Staged
+from analytics.store import schema
 
 MAX_LISTED = 100_000
 

@@ -73,8 +73,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import clv, customer_value, filters, profit, schema
+from analytics import clv, customer_value, filters, profit
 from analytics.filters import Filters
+from analytics.store import schema
 
 PIPELINE_STAGES = ("target", "prospect", "opportunity")
 CUSTOMER_STAGES = ("new", "active", "reactivated", "dormant", "lost")

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from analytics import concentration, db, filters, profit, word_of_mouth
+from analytics import concentration, filters, profit, word_of_mouth
 from analytics.filters import Filters
+from analytics.store import db
 
 KPI_KEYS = ("customers", "revenue", "profit", "top20_profit_share", "loss_customers", "nps")
 

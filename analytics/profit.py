@@ -16,8 +16,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import aggregates, db, schema
 from analytics.filters import Filters
+from analytics.store import aggregates, db, schema
 
 CUSTOMER_COLUMNS = ("customer_id", "name", "customer_type", "segment", "region", "industry", "channel", "plan")
 PNL_COLUMNS = (*CUSTOMER_COLUMNS, "revenue", "cogs", "gross_profit", "cost_to_serve", "profit", "tx_count")

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from analytics import aggregates, audit, db, profit, schema
+from analytics import profit
+from analytics.store import aggregates, audit, db, schema
 
 # DECIMAL(18,4): at most 14 digits before the point.
 MAX_UNIT_COST = 1e14

@@ -12,7 +12,7 @@ touched. A record's key cannot change; enter a new record instead. A row written
 the audit rows written here to find such later changes).
 
 Cost of an activity = quantity × the unit rate valid on its date (:func:`rate_on`), the same rule
-as :mod:`analytics.aggregates`; the form shows it before saving.
+as :mod:`analytics.store.aggregates`; the form shows it before saving.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from analytics import aggregates, audit, schema
 from analytics.ingest import _ISSUES, _TYPED, Mapping, Options, _validate, reason, writing
 from analytics.ingest_read import Sniff, Staged
+from analytics.store import aggregates, audit, schema
 
 FORM_TABLES = (schema.CUSTOMERS, schema.TRANSACTIONS, schema.ACTIVITIES, schema.ASSESSMENTS, schema.FEEDBACK)
 _STAGE = "form_stage"
@@ -260,7 +260,7 @@ def activities_with_rates(cur: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def history(cur: duckdb.DuckDBPyConnection, limit: int = 300) -> pd.DataFrame:
-    """The audit log, newest first (see :func:`analytics.audit.history`)."""
+    """The audit log, newest first (see :func:`analytics.store.audit.history`)."""
     return audit.history(cur, limit=limit)
 
 

@@ -26,8 +26,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import filters, schema
+from analytics import filters
 from analytics.filters import Filters
+from analytics.store import schema
 
 GRANULARITIES = ("day", "week", "month")
 SERIES = ("praise", "complaints", "other", "nps")

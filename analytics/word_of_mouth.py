@@ -450,7 +450,8 @@ def report_section(cur: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, obje
 
 # ---------------------------------------------------------------------------------- CLI
 def _cli(args: argparse.Namespace) -> int:
-    from analytics import cli, db
+    from analytics import cli
+    from analytics.store import db
 
     con = db.connect(args.db, read_only=True)
     try:

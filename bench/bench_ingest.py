@@ -34,7 +34,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from analytics import db, ingest, schema
+from analytics import ingest
+from analytics.store import db, schema
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -23,8 +23,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics import db, demo, profit
+from analytics import demo, profit
 from analytics.filters import Filters
+from analytics.store import db
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

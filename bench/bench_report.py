@@ -23,8 +23,9 @@ from pathlib import Path
 
 import duckdb
 
-from analytics import db, demo, report, schema
+from analytics import demo, report
 from analytics.filters import Filters
+from analytics.store import db, schema
 from bench.bench_profit import RESULTS, timed
 
 SCAN = {

@@ -13,7 +13,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from analytics import cli, db, filters
+from analytics import cli, filters
+from analytics.store import db
 from i18n import Translator, check_lang
 from presentation import export, meta, saved, story
 from presentation.theme import check_theme

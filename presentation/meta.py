@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 import duckdb
 
-from analytics import db, filters, schema
+from analytics import filters
 from analytics.filters import ATTRIBUTES, Filters
+from analytics.store import db, load_log
 from i18n import Translator
 
 # Sidebar labels of the customer-attribute filters (i18n keys of i18n/strings/core.py).
@@ -44,11 +45,7 @@ def data_date(cur: duckdb.DuckDBPyConnection) -> DataDate:
     if as_of is None:
         bounds = filters.data_bounds(cur)
         as_of = bounds[1] if bounds else None
-    row = cur.execute(
-        f"SELECT max(loaded_at) FROM {schema.INGEST_LOG} WHERE undone_at IS NULL"
-    ).fetchone()
-    loaded = row[0] if row and row[0] is not None else None
-    return DataDate(as_of=as_of, last_loaded=loaded)
+    return DataDate(as_of=as_of, last_loaded=load_log.last_loaded(cur))
 
 
 def filter_parts(f: Filters, t: Translator) -> list[str]:

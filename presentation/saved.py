@@ -4,7 +4,8 @@ The payload is JSON: ``{"steps": [...], "theme": "light", "filters": {...}, "per
 where ``filters`` is :meth:`Filters.to_params` (the URL form). A story saved while the app showed its
 default period (the last twelve whole months of data) is stored as ``"period": "latest"``, so a
 weekly job that exports it always gets the latest twelve months; any other period is kept as saved.
-Every save and delete is written through :func:`analytics.db.write` with an audit row.
+Every save and delete is written through :func:`analytics.store.db.write` with an audit row; the
+rows themselves are kept by :mod:`analytics.store.saved`.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from urllib.parse import urlencode
 
 import duckdb
 
-from analytics import audit, db, filters, schema
+from analytics import filters
 from analytics.filters import Filters
+from analytics.store import db
+from analytics.store import saved as saved_views
 from presentation import story
 from presentation.theme import THEMES, check_theme
 
@@ -77,18 +80,8 @@ def save(con: duckdb.DuckDBPyConnection, name: str, steps: tuple[str, ...] | lis
     check_theme(theme)
     now = dt.datetime.now().replace(microsecond=0)
     with db.write(con) as cur:
-        row = cur.execute(f"SELECT kind, payload FROM {schema.SAVED_VIEWS} WHERE name = ?", [name]).fetchone()
-        if row is not None and row[0] != KIND:
-            raise ValueError(f"the name {name!r} is already used by a saved {row[0]}")
         s = SavedStory(name, steps, f, theme, latest_period=is_latest_period(cur, f), saved_at=now)
-        payload = s.payload()
-        cur.execute(
-            f"""INSERT INTO {schema.SAVED_VIEWS} (name, kind, payload, saved_at) VALUES (?, ?, ?, ?)
-                ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, payload = excluded.payload,
-                saved_at = excluded.saved_at""",
-            [name, KIND, payload, now])
-        audit.record(cur, schema.SAVED_VIEWS, name, "insert" if row is None else "update",
-                     {"payload": (row[1] if row else None, payload)}, user=user)
+        saved_views.put(cur, name, KIND, s.payload(), now, user=user)
     return s
 
 
@@ -111,31 +104,24 @@ def _parse(cur: duckdb.DuckDBPyConnection, name: str, payload: str, saved_at: dt
 
 def load(cur: duckdb.DuckDBPyConnection, name: str) -> SavedStory:
     """The saved story ``name``; ValueError when there is none (the message lists the saved names)."""
-    row = cur.execute(f"SELECT payload, saved_at FROM {schema.SAVED_VIEWS} WHERE name = ? AND kind = ?",
-                      [name, KIND]).fetchone()
+    row = saved_views.get(cur, name, KIND)
     if row is None:
         known = names(cur)
         hint = f"; saved stories: {', '.join(known)}" if known else "; none is saved yet"
         raise ValueError(f"no saved story named {name!r}{hint}")
-    return _parse(cur, name, row[0], row[1])
+    return _parse(cur, name, row.payload, row.saved_at)
 
 
 def names(cur: duckdb.DuckDBPyConnection) -> list[str]:
     """Names of the saved stories, most recently saved first."""
-    rows = cur.execute(f"SELECT name FROM {schema.SAVED_VIEWS} WHERE kind = ? ORDER BY saved_at DESC, name",
-                       [KIND]).fetchall()
-    return [r[0] for r in rows]
+    return saved_views.names(cur, KIND)
 
 
 def delete(con: duckdb.DuckDBPyConnection, name: str, user: str | None = None) -> None:
     """Delete the saved story ``name`` (ValueError if there is none)."""
     with db.write(con) as cur:
-        row = cur.execute(f"SELECT payload FROM {schema.SAVED_VIEWS} WHERE name = ? AND kind = ?",
-                          [name, KIND]).fetchone()
-        if row is None:
+        if not saved_views.remove(cur, name, KIND, user=user):
             raise ValueError(f"no saved story named {name!r}")
-        cur.execute(f"DELETE FROM {schema.SAVED_VIEWS} WHERE name = ? AND kind = ?", [name, KIND])
-        audit.record(cur, schema.SAVED_VIEWS, name, "delete", {"payload": (row[0], None)}, user=user)
 
 
 def link(s: SavedStory, lang: str) -> str:

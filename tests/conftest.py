@@ -11,7 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from analytics import db, demo  # noqa: E402
+from analytics import demo  # noqa: E402
+from analytics.store import db  # noqa: E402
 from tests.helpers import D, build_store, customer  # noqa: E402
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import duckdb
 
-from analytics import aggregates, db, schema
+from analytics.store import aggregates, db, schema
 
 D = dt.date.fromisoformat
 

@@ -6,7 +6,7 @@ import re
 
 import duckdb
 
-from analytics import schema
+from analytics.store import schema
 
 _FINITE_CHECK = re.compile(r",\s*CHECK \(isfinite\(\w+\)\)")
 

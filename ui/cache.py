@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import duckdb
 import streamlit as st
 
-from analytics import db
+from analytics.store import db
 
 T = TypeVar("T")
 _first_start = threading.Lock()

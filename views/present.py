@@ -7,7 +7,7 @@ import datetime as dt
 
 import streamlit as st
 
-from analytics import db
+from analytics.store import db
 from i18n.markdown import escape, html_text
 from presentation import export, meta, saved, story
 from presentation import theme as ptheme

@@ -22,8 +22,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import profit, schema
+from analytics import profit
 from analytics.filters import Filters
+from analytics.store import schema
 
 TX_COLUMNS = ("customer_id", "part", "product", "band", "fee", "revenue", "cogs", "quantity", "orders")
 ACT_COLUMNS = ("customer_id", "part", "activity", "quantity")

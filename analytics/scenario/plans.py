@@ -4,11 +4,11 @@ Plans live in the generic ``saved_views`` table (kind :data:`KIND`), beside the 
 no schema change is needed: ``name`` is the plan's name (unique across every kind of saved view),
 ``payload`` the JSON ``{"version": 1, "levers": [...], "author": ..., "description": ...}`` with
 levers in :meth:`Lever.to_dict` form, ``saved_at`` the time of the last save. Every save and delete
-goes through :func:`analytics.db.write` with an audit row (table ``saved_views``), like stories.
+goes through :func:`analytics.store.db.write` with an audit row (table ``saved_views``), like stories.
 
-Reading takes a cursor; writing takes the connection, because :func:`analytics.db.write` opens
+Reading takes a cursor; writing takes the connection, because :func:`analytics.store.db.write` opens
 its own transaction. Should plans outgrow ``saved_views`` (say, to query levers in SQL), the
-dedicated table would be :data:`PLANNED_DDL`, registered in ``analytics/schema.py`` with a migration.
+dedicated table would be :data:`PLANNED_DDL`, registered in ``analytics/store/schema.py`` with a migration.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import duckdb
 
-from analytics import audit, db, schema
 from analytics.scenario import levers as lv
+from analytics.store import audit, db, schema
 
 KIND = "scenario_plan"
 MAX_NAME = 80
@@ -81,7 +81,7 @@ def save(con: duckdb.DuckDBPyConnection, name: str, levers: Sequence[lv.Lever], 
          description: str = "") -> Plan:
     """Save (or replace) the plan ``name``; returns it as stored.
 
-    ``author`` defaults to the acting user (:func:`analytics.audit.current_user`). Raises
+    ``author`` defaults to the acting user (:func:`analytics.store.audit.current_user`). Raises
     ValueError for a bad name, a non-lever, or a name used by another kind of saved view.
     """
     name = check_name(name)

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from analytics import cli, db, overview
+from analytics import cli, overview
 from analytics.filters import Filters
+from analytics.store import db
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analytics import concentration as conc
-from analytics import db, profit
+from analytics import profit
 from analytics.filters import Filters
+from analytics.store import db
 from tests.helpers import D
 
 

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import customer360, db, profit
+from analytics import customer360, profit
 from analytics.filters import Filters
+from analytics.store import db
 from tests.helpers import D, build_store, customer
 
 HOSTILE = "<script>alert('x')</script> **bold** =HYPERLINK(\"http://evil.example\") <img src=x onerror=alert(1)>"

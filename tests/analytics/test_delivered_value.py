@@ -35,9 +35,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analytics import cli, db, report, schema
+from analytics import cli, report
 from analytics import delivered_value as dv
 from analytics.filters import Filters
+from analytics.store import db, schema
 from tests.helpers import D, build_store, customer
 
 H1 = Filters("2024-01-01", "2024-06-30")

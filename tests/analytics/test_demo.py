@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from analytics import aggregates, concentration, db, demo, filters, profit, word_of_mouth
+from analytics import concentration, demo, filters, profit, word_of_mouth
 from analytics.filters import Filters
+from analytics.store import aggregates, db
 
 
 def test_sizes_and_coherence(demo_con):

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analytics import db, filters
+from analytics import filters
 from analytics.filters import Filters
+from analytics.store import db
 from tests.helpers import D, build_store, customer
 
 

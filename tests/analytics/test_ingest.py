@@ -14,8 +14,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics import aggregates, db, ingest, schema, tabular
+from analytics import ingest, tabular
 from analytics.ingest_read import detect_encoding
+from analytics.store import aggregates, db, schema
 from tests.helpers import D, build_store, customer
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "ingest"

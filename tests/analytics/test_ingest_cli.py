@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from analytics import cli, db
+from analytics import cli
+from analytics.store import db
 from tests.helpers import D, build_store, customer
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "ingest"

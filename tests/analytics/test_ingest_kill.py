@@ -25,7 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from analytics import aggregates, db, ingest
+from analytics import ingest
+from analytics.store import aggregates, db
 from tests.helpers import D, build_store, customer
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs fork and SIGKILL")

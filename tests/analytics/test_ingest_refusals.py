@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from analytics import db, ingest, schema
+from analytics import ingest
+from analytics.store import db, schema
 from tests.helpers import D, build_store, customer
 
 # How NaN and the infinities come in files: spreadsheets, pandas/NumPy exports, Java, overflow.

@@ -15,9 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics import clv, db, lifecycle, report
+from analytics import clv, lifecycle, report
 from analytics.filters import Filters
 from analytics.lifecycle import Rules
+from analytics.store import db
 from tests.helpers import D, build_store, customer
 
 R = Rules(new_days=30, dormant_days=60, lost_days=180, reactivated_days=30, p_alive_lost=0.1)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from analytics import db, overview
+from analytics import overview
 from analytics.filters import Filters
+from analytics.store import db
 from tests.helpers import D, build_store, customer
 
 

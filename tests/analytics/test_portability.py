@@ -10,8 +10,9 @@ import pytest
 import sqlglot
 from sqlglot.errors import ErrorLevel
 
-from analytics import aggregates, db, profit
+from analytics import profit
 from analytics.filters import Filters
+from analytics.store import aggregates, db
 
 FILTERS = [Filters("2024-01-01", "2024-12-31", segments=("S1",), regions=("North",)),
            Filters("2024-03-10", "2024-05-05")]

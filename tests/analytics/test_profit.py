@@ -14,8 +14,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analytics import aggregates, db, profit
+from analytics import profit
 from analytics.filters import Filters
+from analytics.store import aggregates, db
 from tests.helpers import D
 
 Y2024 = Filters("2024-01-01", "2024-12-31")

@@ -13,8 +13,9 @@ import json
 import pandas as pd
 import pytest
 
-from analytics import aggregates, audit, cli, db, profit, rates
+from analytics import cli, profit, rates
 from analytics.filters import Filters
+from analytics.store import aggregates, audit, db
 from tests.helpers import D
 
 Y2024 = Filters("2024-01-01", "2024-12-31")

@@ -19,7 +19,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from analytics import aggregates, db, demo, ingest, rates, records, schema
+from analytics import demo, ingest, rates, records
+from analytics.store import aggregates, db, schema
 from tests.helpers import D, build_store, customer
 
 SIZES = (10, 122_879, 122_881, 130_000)

@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analytics import db, wom_data
+from analytics import wom_data
 from analytics.filters import Filters
+from analytics.store import db
 from tests.helpers import D, build_store, customer
 
 

@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 from scipy.stats import chi2
 
-from analytics import db, wom_response
+from analytics import wom_response
 from analytics.filters import Filters
+from analytics.store import db
 from tests.helpers import build_store, customer
 
 

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analytics import db, wom_turning
+from analytics import wom_turning
 from analytics.filters import Filters
+from analytics.store import db
 
 
 def test_missing_values_are_refused():

@@ -12,9 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import cli, db, overview, report, wom_data, wom_response, wom_turning
+from analytics import cli, overview, report, wom_data, wom_response, wom_turning
 from analytics import word_of_mouth as wom
 from analytics.filters import Filters
+from analytics.store import db
 from tests.analytics.test_wom_data import fb
 from tests.helpers import D, build_store, customer
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics import db
+from analytics.store import db
 from tests.browser import driver
 from tests.browser.driver import SHOTS, page_url
 from tests.browser.test_lifecycle import ready

@@ -30,8 +30,9 @@ import charts.delivered_value
 import charts.lifecycle
 import charts.overview
 import charts.word_of_mouth
-from analytics import aggregates, db, demo
+from analytics import demo
 from analytics.filters import Filters
+from analytics.store import aggregates, db
 from charts.text import plain
 from i18n import Translator
 from presentation import export, meta, story

@@ -20,7 +20,8 @@ from openpyxl import load_workbook
 from PIL import Image, ImageDraw
 from pptx import Presentation
 
-from analytics import cli, db
+from analytics import cli
+from analytics.store import db
 from charts import theme as house
 from i18n import Translator
 from presentation import export, meta, saved, story

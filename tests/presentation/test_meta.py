@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from analytics import db, schema
 from analytics.filters import Filters
+from analytics.store import db, schema
 from i18n import Translator
 from presentation import meta
 from tests.presentation.conftest import Y2024

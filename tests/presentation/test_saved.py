@@ -8,8 +8,9 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from analytics import audit, db, filters, schema
+from analytics import filters
 from analytics.filters import Filters
+from analytics.store import audit, db, schema
 from presentation import saved, story
 from tests.presentation.conftest import Y2024
 

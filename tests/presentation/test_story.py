@@ -7,8 +7,9 @@ import pickle
 import pandas as pd
 import pytest
 
-from analytics import db, filters, report
+from analytics import filters, report
 from analytics.filters import Filters
+from analytics.store import db
 from i18n import Translator
 from presentation import story
 from tests.presentation.conftest import AT_NAME, FORMULA_NAME, Y2024

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics import db
+from analytics.store import db
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics import db
+from analytics.store import db
 from tests.ui.apptest import VIEWS, assert_ok, metrics, plotly_specs, start
 
 

@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import audit, cli, db, filters
+from analytics import cli, filters
 from analytics import concentration as conc
 from analytics.filters import Filters
+from analytics.store import audit, db
 from i18n import Translator
 from i18n.markdown import escape
 from tests.ui.apptest import assert_ok, metrics, plotly_specs, start

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from analytics import customer360, db, filters
+from analytics import customer360, filters
 from analytics.filters import Filters
+from analytics.store import db
 from i18n import Translator
 from tests.helpers import D, insert
 from tests.ui.apptest import assert_ok, metrics, plotly_specs, start

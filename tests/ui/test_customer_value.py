@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from analytics import customer_value as cv
-from analytics import db, filters
+from analytics import filters
 from analytics.filters import Filters
+from analytics.store import db
 from i18n import Translator
 from tests.ui.apptest import assert_ok, metrics, plotly_specs, start
 

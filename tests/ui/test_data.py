@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from analytics import db
+from analytics.store import db
 from i18n.markdown import escape
 from tests.ui.apptest import assert_ok, metrics, start
 

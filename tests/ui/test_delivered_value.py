@@ -7,8 +7,9 @@ import json
 
 import pytest
 
-from analytics import cli, db
+from analytics import cli
 from analytics import delivered_value as dv
+from analytics.store import db
 from charts.delivered_value import score
 from i18n import Translator
 from tests.helpers import D, build_store, customer

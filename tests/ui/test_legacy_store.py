@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from analytics import aggregates, db, schema
+from analytics.store import aggregates, db, schema
 from tests.legacy import as_version_2
 from tests.ui.apptest import assert_ok, metrics, start
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from analytics import db, filters, lifecycle, report
+from analytics import filters, lifecycle, report
 from analytics.filters import Filters
+from analytics.store import db
 from i18n import Translator
 from tests.helpers import D
 from tests.ui.apptest import assert_ok, metrics, plotly_specs, start

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics import db
+from analytics.store import db
 from i18n import Translator
 from i18n.markdown import escape
 from tests.helpers import D, build_store, customer

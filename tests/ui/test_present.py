@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from analytics import audit, db, filters, report, schema
+from analytics import filters, report
 from analytics.filters import Filters
+from analytics.store import audit, db, schema
 from i18n import Translator
 from i18n.markdown import escape, html_text
 from presentation import saved, story

@@ -8,8 +8,9 @@ import json
 
 import pytest
 
-from analytics import cli, db
+from analytics import cli
 from analytics import word_of_mouth as wom
+from analytics.store import db
 from i18n import Translator
 from tests.helpers import D, build_store, customer
 from tests.ui.apptest import assert_ok, metrics, plotly_specs, start

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from analytics import audit, db
 from analytics import scenario as sc
 from analytics.scenario import plans
+from analytics.store import audit, db
 from tests.analytics.scenario.conftest import Y2024
 
 LEVERS = (sc.ProcessImprovement(activity="call", cut=0.2, effective_from="2024-07-01"),

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from analytics import concentration, db, filters, profit
+from analytics import concentration, filters, profit
 from analytics import scenario as sc
 from analytics.filters import Filters
+from analytics.store import db
 from tests.analytics.scenario.conftest import Y2024
 
 

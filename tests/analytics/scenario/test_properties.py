@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics import db
 from analytics import scenario as sc
+from analytics.store import db
 from tests.analytics.scenario.conftest import Y2024
 
 SHARED_STORE = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

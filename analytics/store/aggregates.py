@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 import duckdb
 
-from analytics import db, schema
+from analytics.store import db, schema
 
 # Rate periods: each rate applies from its valid_from until the next rate of the same activity.
 RATE_PERIODS_SQL = f"""

@@ -7,7 +7,7 @@ import re
 import duckdb
 import pytest
 
-from analytics import db, schema
+from analytics.store import db, schema
 from tests.helpers import build_store, customer
 
 

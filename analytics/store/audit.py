@@ -14,7 +14,7 @@ from collections.abc import Mapping
 import duckdb
 import pandas as pd
 
-from analytics import schema
+from analytics.store import schema
 
 
 def current_user() -> str:
@@ -41,7 +41,7 @@ def record(
     changes: Mapping[str, tuple[object, object]] | None = None,
     user: str | None = None,
 ) -> int:
-    """Append audit rows for one record; call inside :func:`analytics.db.write`.
+    """Append audit rows for one record; call inside :func:`analytics.store.db.write`.
 
     ``action`` is ``insert``, ``update``, ``delete``, ``load``, ``undo`` …; ``changes`` maps a
     column to ``(old, new)`` (a single row with no column when empty). Returns rows written.

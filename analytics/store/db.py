@@ -16,10 +16,10 @@ from pathlib import Path
 
 import duckdb
 
-from analytics import schema
+from analytics.store import schema
 
 DEFAULT_DB = Path("data") / "cvm.duckdb"
-# meta keys of the monthly aggregates' state (see analytics.aggregates).
+# meta keys of the monthly aggregates' state (see analytics.store.aggregates).
 AGG_VERSION = "agg_version"
 AGG_PENDING = "pending"
 ENV_DB = "CVM_DB"
@@ -30,7 +30,7 @@ def default_db_path() -> Path:
     env = os.environ.get(ENV_DB)
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent / DEFAULT_DB
+    return Path(__file__).resolve().parents[2] / DEFAULT_DB
 
 
 class DatabaseError(ValueError):
@@ -281,7 +281,7 @@ def write(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]
 
     The data version is bumped inside the same transaction, so readers that see the new rows
     also see the new version (and caches keyed on it refresh). A writer that changes
-    transactions, activities or activity rates must call :func:`analytics.aggregates.refresh`
+    transactions, activities or activity rates must call :func:`analytics.store.aggregates.refresh`
     (or ``mark_stale``) inside the block; otherwise the aggregates are taken to be still current.
     """
     cur = con.cursor()

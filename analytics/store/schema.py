@@ -2,7 +2,7 @@
 
 Other modules refer to tables through the constants and :data:`TABLES` defined here, never by
 string literals of their own, so that a rename happens in one file. The schema carries a version
-(:data:`SCHEMA_VERSION`); :mod:`analytics.db` upgrades an older file step by step with
+(:data:`SCHEMA_VERSION`); :mod:`analytics.store.db` upgrades an older file step by step with
 :data:`MIGRATIONS` and refuses a file written by a newer version.
 
 Conventions
@@ -44,7 +44,7 @@ COLUMN_MAPS = "column_maps"
 SAVED_VIEWS = "saved_views"
 # Rows removed by a replacing load, kept for undo: one table per data table (see shadow_name).
 SHADOW_PREFIX = "ingest_replaced_"
-# Derived aggregates, rebuilt from the facts (see analytics.aggregates).
+# Derived aggregates, rebuilt from the facts (see analytics.store.aggregates).
 AGG_CUSTOMER_MONTH = "agg_customer_month"
 AGG_ACTIVITY_MONTH = "agg_activity_month"
 
@@ -356,7 +356,7 @@ def _finite_upgrade() -> list[str]:
     versions accepted, cannot move into it: each is written whole (as JSON) to the audit log, action
     ``set_aside``, user ``schema upgrade``; the monthly aggregates of the customer-months they
     touched are recomputed without them. The aggregate SQL is written out here, not taken from
-    :mod:`analytics.aggregates`: an upgrade step describes this version's store, whatever later
+    :mod:`analytics.store.aggregates`: an upgrade step describes this version's store, whatever later
     code does.
     """
     out: list[str] = []

@@ -13,8 +13,9 @@ import json
 import duckdb
 import pytest
 
-from analytics import aggregates, concentration, db, overview, profit, report, schema
+from analytics import concentration, overview, profit, report
 from analytics.filters import Filters
+from analytics.store import aggregates, db, schema
 from tests.helpers import D, build_store, customer, insert
 from tests.legacy import as_version_2
 

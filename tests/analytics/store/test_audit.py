@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from analytics import audit, db
+from analytics.store import audit, db
 from tests.helpers import build_store, customer
 
 
