@@ -37,6 +37,7 @@ import pandas as pd
 
 from analytics import filters, profit
 from analytics.filters import Filters
+from analytics.metrics import GROUP_DIMENSIONS
 from analytics.profit import CustomerPnL
 from analytics.store import schema
 
@@ -198,7 +199,7 @@ def downsample(curve: pd.DataFrame, max_points: int = 2000) -> pd.DataFrame:
     return curve.iloc[sorted(keep)].reset_index(drop=True)
 
 
-GROUP_COLUMNS = ("segment", "region", "channel", "customer_type", "plan", "industry")
+GROUP_COLUMNS = GROUP_DIMENSIONS  # the customer attributes to group by: analytics.metrics
 NO_GROUP = "—"  # customers with no value for the grouping column (or, for products, no positive revenue)
 
 
@@ -226,7 +227,7 @@ def by_group(customers: pd.DataFrame | CustomerPnL, by: str) -> pd.DataFrame:
 
 # ----------------------------------------------------------------------------- the page's results
 DIMENSIONS = ("segment", "region", "channel", "customer_type", "plan", "product", "period")
-ATTRIBUTE_DIMENSIONS = ("segment", "region", "channel", "customer_type", "plan", "industry")
+ATTRIBUTE_DIMENSIONS = GROUP_DIMENSIONS
 PERIOD_UNITS = ("quarter", "year")
 UNIT_COLUMNS = ("group", "customer_id", "name", "customer_type", "segment", "region", "channel", "plan",
                 "revenue", "cogs", "cost_to_serve", "profit")

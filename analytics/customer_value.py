@@ -54,6 +54,7 @@ import pandas as pd
 from analytics import clv, profit
 from analytics.clv import BgNbd, FitError, GammaGamma
 from analytics.filters import ATTRIBUTES, Filters
+from analytics.metrics import GROUP_DIMENSIONS
 from analytics.store import db, schema
 
 LEVELS = ("low", "mid", "high")
@@ -61,7 +62,7 @@ DEFAULT_CUTS = (1 / 3, 2 / 3)
 DEFAULT_HORIZON_MONTHS = 12
 DEFAULT_ANNUAL_DISCOUNT = 0.10
 CORR_WARNING = 0.3  # |corr(frequency, spend)| above this: Gamma-Gamma's independence is doubtful
-GROUP_COLUMNS = ("segment", "region", "channel", "customer_type", "plan", "industry")
+GROUP_COLUMNS = GROUP_DIMENSIONS  # the customer attributes to group by: analytics.metrics
 TABLE_COLUMNS = (
     "customer_id", "name", "customer_type", "segment", "region", "industry", "channel", "plan",
     "realized_value", "p_alive", "expected_purchases", "potential_value", "influence_value", "total_value",

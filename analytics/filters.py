@@ -15,16 +15,12 @@ from typing import Any
 
 import duckdb
 
+from analytics.metrics import FILTER_DIMENSIONS
 from analytics.store import schema
 
-# Customer attributes a filter can restrict, in sidebar order: (Filters field, customers column).
-ATTRIBUTES: tuple[tuple[str, str], ...] = (
-    ("segments", "segment"),
-    ("regions", "region"),
-    ("channels", "channel"),
-    ("plans", "plan"),
-    ("customer_types", "customer_type"),
-)
+# Customer attributes a filter can restrict, in sidebar order: (Filters field, customers column), from the
+# dimension registry (analytics.metrics), which also names them and gives their URL parameters.
+ATTRIBUTES: tuple[tuple[str, str], ...] = tuple((str(d.filter_field), d.column) for d in FILTER_DIMENSIONS)
 
 
 def _as_date(value: Any, what: str) -> dt.date | None:
@@ -153,8 +149,7 @@ class Filters:
         return all(not getattr(self, f.name) for f in fields(self))
 
 
-_PARAM = {"segments": "segment", "regions": "region", "channels": "channel", "plans": "plan",
-          "customer_types": "type"}
+_PARAM = {str(d.filter_field): str(d.param) for d in FILTER_DIMENSIONS}
 
 
 def month_end(d: dt.date) -> dt.date:

@@ -15,6 +15,7 @@ import string
 from dataclasses import dataclass
 from functools import cache
 
+from analytics import metrics as registry
 from i18n import fmt, markdown, values
 
 LANGS = ("zh", "en")
@@ -34,6 +35,17 @@ def catalog() -> dict[str, tuple[str, str]]:
                 raise KeyError(f"i18n key {key!r} defined twice (again in i18n/strings/{info.name}.py)")
             merged[key] = pair
     return merged
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[0] if lang == "zh" else pair[1]
+
+
+def _as_date(value: object) -> dt.date | None:
+    """A date from a date, a datetime or an ISO string (``report --json`` writes dates as text)."""
+    if value is None or isinstance(value, dt.date):
+        return value.date() if isinstance(value, dt.datetime) else value
+    return dt.date.fromisoformat(str(value)[:10])
 
 
 def check_lang(lang: str) -> str:
@@ -106,6 +118,55 @@ class Translator:
     def value(self, column: str, raw: object) -> str:
         """A stored category value in this language (the raw value when unknown)."""
         return values.translate(column, raw, self.lang)
+
+    # ------------------------------------------------------------------ figures (analytics.metrics)
+    def metric(self, key: str) -> str:
+        """The label of figure ``key`` of :mod:`analytics.metrics` (ValueError for an unknown key)."""
+        return _pick(registry.metric(key).label, self.lang)
+
+    def metric_help(self, key: str, **kwargs: object) -> str:
+        """What figure ``key`` means, its placeholders filled from ``kwargs`` (plural-aware)."""
+        return _FORMATTER.format(_pick(registry.metric(key).help, self.lang), **kwargs)
+
+    def dimension(self, key: str) -> str:
+        """The label of customer attribute ``key`` of :mod:`analytics.metrics` (segment, region …)."""
+        return _pick(registry.dimension(key).label, self.lang)
+
+    def figure(self, key: str, value: object) -> str:
+        """``value`` of figure ``key`` written by its unit and format: money with the currency, shares as
+        %, counts with separators, dates in this language; "—" where there is no value."""
+        m = registry.metric(key)
+        f, unit = m.fmt, m.unit
+        if unit == "money":
+            return self.money(value, compact=f.compact, signed=f.signed)  # type: ignore[arg-type]
+        if unit == "share":
+            return fmt.percent(value, digits=f.decimals, signed=f.signed)  # type: ignore[arg-type]
+        if unit in ("count", "points", "ratio", "score", "per_month"):
+            return fmt.number(value, self.lang, digits=f.decimals, compact=f.compact, signed=f.signed)  # type: ignore[arg-type]
+        if unit in ("days", "months"):
+            n = fmt.number(value, self.lang, digits=f.decimals)  # type: ignore[arg-type]
+            return fmt.DASH if n == fmt.DASH else self(f"common.n_{unit}", n=n)
+        if unit == "date":
+            return self.date(_as_date(value))
+        if unit == "dates":
+            return ", ".join(self.date(_as_date(v)) for v in value) if value else fmt.DASH  # type: ignore[attr-defined]
+        if unit == "breakdown":
+            if not isinstance(value, dict) or not value:
+                return fmt.DASH
+            return " · ".join(f"{k} {fmt.number(v, self.lang)}" for k, v in value.items())
+        return fmt.DASH if value is None else str(value)  # code
+
+    def figure_delta(self, key: str, change: float | None) -> str | None:
+        """A change of figure ``key`` as a card shows it: money compact and signed, shares and NPS in
+        percentage points, other numbers signed at the figure's decimals; None when there is none."""
+        if change is None:
+            return None
+        m = registry.metric(key)
+        if m.unit == "money":
+            return self.money(change, compact=True, signed=True)
+        if m.unit in ("share", "points"):
+            return self("common.delta_pts", v=f"{change * (100 if m.unit == 'share' else 1):+.1f}")
+        return f"{float(change):{'+' if change else ''},.{m.fmt.decimals}f}"  # no sign on no change, as money
 
     def money(self, v: float | None, compact: bool = False, signed: bool = False) -> str:
         return fmt.money(v, self.currency, self.lang, compact=compact, signed=signed)

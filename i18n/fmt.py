@@ -62,14 +62,16 @@ def money(v: float | None, currency: str = "CNY", lang: str = "en", compact: boo
     return f"{sign}{sym}{a:,.0f}"
 
 
-def number(v: float | None, lang: str = "en", digits: int = 0, compact: bool = False) -> str:
+def number(v: float | None, lang: str = "en", digits: int = 0, compact: bool = False, signed: bool = False) -> str:
+    """``1,234`` (``digits`` decimals), ``1.23万`` / ``12.3K`` when ``compact``; ``signed`` puts + before a rise."""
     if _bad(v):
         return DASH
+    plus = "+" if signed and v > 0 else ""
     if compact:
         x, unit = _compact(abs(float(v)), lang)
         if unit:
-            return f"{MINUS if v < 0 else ''}{x:,.{_digits_for(x)}f}{unit}"
-    return f"{float(v):,.{digits}f}"
+            return f"{MINUS if v < 0 else plus}{x:,.{_digits_for(x)}f}{unit}"
+    return f"{plus}{float(v):,.{digits}f}"
 
 
 def percent(v: float | None, digits: int = 1, signed: bool = False) -> str:

@@ -1,7 +1,8 @@
 """What every exported file states: the filters, the period and when the data were last loaded.
 
-The filter text is the same as the app's captions (``ui.components.describe_filters``) but built
-here without Streamlit, so that the command line writes identical headers.
+:func:`describe_filters` is the one description of a filter: the app's captions and downloads
+(``ui.components`` re-exports it) and the command line's exports all use it, built here without
+Streamlit. Attribute labels come from the dimension registry (:mod:`analytics.metrics`).
 """
 
 from __future__ import annotations
@@ -15,10 +16,6 @@ from analytics import filters
 from analytics.filters import ATTRIBUTES, Filters
 from analytics.store import db, load_log
 from i18n import Translator
-
-# Sidebar labels of the customer-attribute filters (i18n keys of i18n/strings/core.py).
-FILTER_LABELS = {"segments": "sidebar.segments", "regions": "sidebar.regions", "channels": "sidebar.channels",
-                 "plans": "sidebar.plans", "customer_types": "sidebar.customer_types"}
 
 
 @dataclass(frozen=True)
@@ -49,13 +46,12 @@ def data_date(cur: duckdb.DuckDBPyConnection) -> DataDate:
 
 
 def filter_parts(f: Filters, t: Translator) -> list[str]:
-    """The period, then one ``label: values`` part per restricted customer attribute."""
+    """The period, then one ``label: values`` part per restricted customer attribute (or "All customers")."""
     parts = [t.period(f.date_from, f.date_to)]
-    columns = dict(ATTRIBUTES)
-    for name, _ in ATTRIBUTES:
+    for name, column in ATTRIBUTES:
         chosen = getattr(f, name)
         if chosen:
-            parts.append(f"{t(FILTER_LABELS[name])}: " + ", ".join(t.value(columns[name], v) for v in chosen))
+            parts.append(f"{t.dimension(column)}: " + ", ".join(t.value(column, v) for v in chosen))
     if len(parts) == 1:
         parts.append(t("common.all_customers"))
     return parts

@@ -9,25 +9,17 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import tabular
-from analytics.filters import ATTRIBUTES, Filters
+from analytics.filters import Filters
+from analytics.metrics import metric as registered
 from i18n import Translator
 from i18n.markdown import escape
+from presentation.meta import describe_filters  # one definition for captions, downloads and exports
 
 CUSTOMER_PAGE = "customer"  # views/customer.py: everything about one customer (?customer=ID)
 CHART_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
-
-
-def describe_filters(f: Filters, t: Translator) -> str:
-    """The filter in words, for captions and export headers."""
-    parts = [t.period(f.date_from, f.date_to)]
-    columns = dict(ATTRIBUTES)
-    labels = {"segments": "sidebar.segments", "regions": "sidebar.regions", "channels": "sidebar.channels",
-              "plans": "sidebar.plans", "customer_types": "sidebar.customer_types"}
-    for name, _ in ATTRIBUTES:
-        values = getattr(f, name)
-        if values:
-            parts.append(f"{t(labels[name])}: " + ", ".join(t.value(columns[name], v) for v in values))
-    return " · ".join(parts)
+# Streamlit's money formats for table columns by currency; others are written as plain localized numbers.
+MONEY_FORMATS = {"CNY": "yen", "RMB": "yen", "JPY": "yen", "USD": "dollar", "EUR": "euro"}
+_DELTA_COLORS = {1: "normal", -1: "inverse", 0: "off"}
 
 
 def _css_string(text: str) -> str:
@@ -71,6 +63,36 @@ def metric(label: str, value: str, delta: str | None = None, help: str | None = 
     if delta is None or delta_raw is None or delta_raw == 0:
         color = "off" if delta is not None else color
     st.metric(label, value, delta=delta, help=help, delta_color=color, border=True)
+
+
+def kpi(t: Translator, key: str, value: object, change: float | None = None, *, help_args: dict[str, object] | None = None,
+        note: str = "", delta: str | None = None) -> None:
+    """The metric card of figure ``key`` (:mod:`analytics.metrics`): its label, ``value`` in its format,
+    ``change`` as a delta coloured by whether a rise is good, its help (placeholders from ``help_args``)
+    and ``note`` appended. ``delta`` overrides the delta's text (e.g. a change the figure's unit cannot say)."""
+    direction = registered(key).direction
+    text = delta if delta is not None else t.figure_delta(key, change)
+    color = _DELTA_COLORS[direction] if text is not None and change else "off"
+    st.metric(t.metric(key), t.figure(key, value), delta=text, delta_color=color, border=True,
+              help=t.metric_help(key, **(help_args or {})) + note)
+
+
+def money_format(t: Translator) -> str:
+    """The column-config money format for ``t``'s currency."""
+    return MONEY_FORMATS.get(t.currency.upper(), "localized")
+
+
+def figure_column(t: Translator, key: str, **kwargs: object) -> object:
+    """A table column showing figure ``key``: its label and a format by its unit (money in the currency,
+    shares as %, other numbers at the figure's decimals; counts as Streamlit writes whole numbers)."""
+    m = registered(key)
+    if m.unit == "money":
+        kwargs.setdefault("format", money_format(t))
+    elif m.unit == "share":
+        kwargs.setdefault("format", "percent")
+    elif m.fmt.decimals:
+        kwargs.setdefault("format", f"%.{m.fmt.decimals}f")
+    return st.column_config.NumberColumn(t.metric(key), **kwargs)
 
 
 def downloads(df: pd.DataFrame, name: str, t: Translator, header_lines: Sequence[str] = (), key: str = "") -> None:

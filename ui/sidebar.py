@@ -13,14 +13,13 @@ import streamlit as st
 
 from analytics import filters as flt
 from analytics.filters import ATTRIBUTES, Filters
+from analytics.metrics import FILTER_DIMENSIONS
 from i18n import LANG_NAMES, LANGS, Translator
 
 LANG_KEY = "lang"
 PERIOD_KEY = "flt_period"
 _INIT_KEY = "_sidebar_initialised"
-_LABELS = {"segments": "sidebar.segments", "regions": "sidebar.regions", "channels": "sidebar.channels",
-           "plans": "sidebar.plans", "customer_types": "sidebar.customer_types"}
-FILTER_PARAMS = ("from", "to", "segment", "region", "channel", "plan", "type")
+FILTER_PARAMS = ("from", "to", *(d.param for d in FILTER_DIMENSIONS))
 
 
 def _widget_key(name: str) -> str:
@@ -114,7 +113,7 @@ def filters(options: dict[str, list[str]], bounds: tuple[dt.date, dt.date] | Non
         if current is not None and any(v not in options[name] for v in current):
             del st.session_state[key]
         chosen[name] = tuple(sb.multiselect(
-            t(_LABELS[name]), options[name], default=[v for v in init[name] if v in options[name]], key=key,
+            t.dimension(column), options[name], default=[v for v in init[name] if v in options[name]], key=key,
             placeholder=t("sidebar.all"), format_func=lambda v, c=column: t.value(c, v),
         ))
     sb.button(t("sidebar.reset"), width="stretch", on_click=_reset)
