@@ -15,8 +15,7 @@ from charts.theme import ACCENT, GAIN, LOSS, MUTED, NEUTRAL, PALETTE, base_layou
 from i18n import Translator
 
 # Part colours carry no sign (a negative potential value must not look like a gain): blue, purple, orange.
-PARTS = (("realized_value", "cv.kpi.realized", NEUTRAL), ("potential_value", "cv.kpi.potential", PALETTE[3]),
-         ("influence_value", "cv.kpi.influence", ACCENT))
+PARTS = (("realized_value", NEUTRAL), ("potential_value", PALETTE[3]), ("influence_value", ACCENT))  # figures of analytics.metrics
 
 
 def composition(groups: pd.DataFrame, column: str, t: Translator, title: str | None = None,
@@ -28,11 +27,11 @@ def composition(groups: pd.DataFrame, column: str, t: Translator, title: str | N
     """
     names = plain_all(t.value(column, g) for g in groups["group"])
     fig = go.Figure()
-    for col, key, color in PARTS:
+    for col, color in PARTS:
         values = groups[col].to_numpy(dtype=float)
         fig.add_trace(go.Bar(
-            x=names, y=values, name=t(key), marker_color=color,
-            customdata=[t("cv.hover.part", group=n, part=t(key), value=t.money(v, compact=True))
+            x=names, y=values, name=t.metric(col), marker_color=color,
+            customdata=[t("cv.hover.part", group=n, part=t.metric(col), value=t.money(v, compact=True))
                         for n, v in zip(names, values, strict=True)],
             hovertemplate="%{customdata}<extra></extra>",
         ))

@@ -179,21 +179,21 @@ def _concentration(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator) ->
     fig = s.figures
     undefined = t("common.undefined_share")
     heads = [
-        Headline(t("pres.head.top20"), t.pct(fig.top20_profit_share, 0) if fig.shares_defined else "—",
+        Headline(t.metric("top20_profit_share"), t.pct(fig.top20_profit_share, 0) if fig.shares_defined else "—",
                  None if fig.shares_defined else undefined),
-        Headline(t("pres.head.peak"), t.pct(fig.whale_peak_share, 0) if fig.shares_defined else "—",
+        Headline(t.metric("whale_peak_share"), t.pct(fig.whale_peak_share, 0) if fig.shares_defined else "—",
                  t("pres.head.peak_at", at=t.pct(fig.whale_peak_customer_share, 0)) if fig.shares_defined else None),
-        Headline(t("common.profit"), t.money(fig.total_profit, compact=True)),
-        Headline(t("common.customers"), t.num(fig.customers)),
+        Headline(t.metric("profit"), t.money(fig.total_profit, compact=True)),
+        Headline(t.metric("customers"), t.num(fig.customers)),
     ]
     g = concentration.compare(cur, f, "segment")
     appendix = table(t("pres.appendix.segments"), [] if g.empty else [
         (t("common.segment"), _values(t, "segment", g["group"]), "text"),
-        (t("common.customers"), g["customers"], "int"),
-        (t("common.profit"), g["total_profit"], "money"),
-        (t("pres.col.top20_share"), g["top20_profit_share"], "pct"),
-        (t("pres.col.loss_customers"), g["loss_customers"], "int"),
-        (t("pres.col.losses"), g["loss_profit"], "money"),
+        (t.metric("customers"), g["customers"], "int"),
+        (t.metric("profit"), g["total_profit"], "money"),
+        (t.metric("top20_profit_share"), g["top20_profit_share"], "pct"),
+        (t.metric("loss_customers"), g["loss_customers"], "int"),
+        (t.metric("loss_profit"), g["loss_profit"], "money"),
     ])
     return Slide(
         key="concentration", title=t("pres.step.concentration"),
@@ -210,11 +210,11 @@ def _loss_makers(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator) -> S
     fig = concentration.figures(profit.customer_pnl(cur, f))
     groups = concentration.compare(cur, f, "segment")
     heads = (
-        Headline(t("pres.head.loss_customers"), t.num(fig.loss_customers),
+        Headline(t.metric("loss_customers"), t.num(fig.loss_customers),
                  t("pres.head.of_customers", share=t.pct(fig.loss_customer_share, 0)) if fig.customers else None),
-        Headline(t("pres.head.losses"), t.money(fig.loss_profit, compact=True)),
-        Headline(t("pres.head.breakeven"), t.money(fig.breakeven_profit, compact=True)),
-        Headline(t("common.profit"), t.money(fig.total_profit, compact=True)),
+        Headline(t.metric("loss_profit"), t.money(fig.loss_profit, compact=True)),
+        Headline(t.metric("breakeven_profit"), t.money(fig.breakeven_profit, compact=True)),
+        Headline(t.metric("profit"), t.money(fig.total_profit, compact=True)),
     )
     c = concentration.customer_table(cur, f, "loss", n=15).frame
     appendix = table(t("pres.appendix.loss_makers"), [
@@ -222,9 +222,9 @@ def _loss_makers(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator) -> S
         (t("common.customer_id"), c["customer_id"].astype(str), "text"),
         (t("common.name"), c["name"], "text"),
         (t("common.segment"), _values(t, "segment", c["segment"]), "text"),
-        (t("common.revenue"), c["revenue"], "money"),
-        (t("common.cost_to_serve"), c["cost_to_serve"], "money"),
-        (t("common.profit"), c["profit"], "money"),
+        (t.metric("revenue"), c["revenue"], "money"),
+        (t.metric("cost_to_serve"), c["cost_to_serve"], "money"),
+        (t.metric("profit"), c["profit"], "money"),
         (t("pres.col.main_driver"), _values(t, "activity", c["main_driver"]), "text"),
     ])
     return Slide(
@@ -243,9 +243,9 @@ def _loss_drivers(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator) -> 
     top = a.iloc[0] if len(a) and float(a["loss_cost"].iloc[0]) > 0 else None
     heads = [Headline(t("pres.head.top_driver"), t.value("activity", top["activity"]) if top is not None else "—",
                       t("pres.head.of_loss_cts", share=t.pct(float(top["loss_cost_share"]), 0)) if top is not None else None),
-             Headline(t("pres.head.loss_customers"), t.num(d.loss_customers)),
+             Headline(t.metric("loss_customers"), t.num(d.loss_customers)),
              Headline(t("pres.head.loss_cts"), t.money(d.loss_cost_to_serve, compact=True)),
-             Headline(t("pres.head.losses"), t.money(d.loss_profit, compact=True))]
+             Headline(t.metric("loss_profit"), t.money(d.loss_profit, compact=True))]
     appendix = table(t("pres.appendix.drivers"), [
         (t("common.activity"), _values(t, "activity", a["activity"]), "text"),
         (t("pres.col.loss_cost"), a["loss_cost"], "money"),
@@ -269,18 +269,19 @@ def _delivered_value(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator) 
     def score(v: float | None) -> str:
         return dv_charts.score(v, t)
 
-    heads = (Headline(t("dv.kpi.delivered"), score(s.delivered_value_mean)),
-             Headline(t("dv.kpi.value"), score(s.customer_value_mean)),
-             Headline(t("dv.kpi.cost"), score(s.customer_cost_mean)),
-             Headline(t("dv.kpi.winwin"), t.pct(s.winwin_share, 0)))
+    heads = (Headline(t.metric("delivered_value_mean"), score(s.delivered_value_mean)),
+             Headline(t.metric("customer_value_mean"), score(s.customer_value_mean)),
+             Headline(t.metric("customer_cost_mean"), score(s.customer_cost_mean)),
+             Headline(t.metric("winwin_share"), t.pct(s.winwin_share, 0)))
     g = r.groups["segment"]
     appendix = table(t("pres.appendix.dv_segments"), [
         (t("common.segment"), [dv_charts.group_label("segment", v, t) for v in g["group"]], "text"),
-        (t("common.customers"), g["customers"], "int"),
-        *((t(f"dv.kpi.{k}"), g[col], "score") for k, col in (("delivered", "delivered_value"),
-                                                             ("value", "customer_value"), ("cost", "customer_cost"),
-                                                             ("gap", "gap_overall"))),
-        (t("dv.kpi.winwin"), g["winwin_share"], "pct"),
+        (t.metric("customers"), g["customers"], "int"),
+        *((t.metric(k), g[col], "score") for k, col in (("delivered_value_mean", "delivered_value"),
+                                                        ("customer_value_mean", "customer_value"),
+                                                        ("customer_cost_mean", "customer_cost"),
+                                                        ("satisfaction_gap_mean", "gap_overall"))),
+        (t.metric("winwin_share"), g["winwin_share"], "pct"),
     ])
     return Slide(
         key="delivered_value", title=t("pres.step.delivered_value"), figure=dv_charts.waterfall(s.part_means, t),
@@ -295,16 +296,16 @@ def _win_win(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator) -> Slide
     points = dv.winwin_points(cur, f)
     q = dv.quadrant_table(points)
     win = q.set_index("quadrant").loc[dv.WIN_WIN]
-    heads = (Headline(t("dv.kpi.winwin"), t.pct(win["customer_share"], 0)),
+    heads = (Headline(t.metric("winwin_share"), t.pct(win["customer_share"], 0)),
              Headline(t("pres.col.revenue_share"), t.pct(win["revenue_share"], 0)),
-             Headline(t("dv.kpi.assessed"), t.num(len(points))))
+             Headline(t.metric("assessed_customers"), t.num(len(points))))
     appendix = table(t("pres.appendix.quadrants"), [
         (t("pres.col.quadrant"), [t(f"dv.quadrant.{v}") for v in q["quadrant"]], "text"),
-        (t("common.customers"), q["customers"], "int"),
+        (t.metric("customers"), q["customers"], "int"),
         (t("pres.col.customer_share"), q["customer_share"], "pct"),
-        (t("common.revenue"), q["revenue"], "money"),
+        (t.metric("revenue"), q["revenue"], "money"),
         (t("pres.col.revenue_share"), q["revenue_share"], "pct"),
-        (t("common.profit"), q["profit"], "money"),
+        (t.metric("profit"), q["profit"], "money"),
     ])
     return Slide(
         key="win_win", title=t("pres.step.win_win"), figure=dv_charts.winwin_map(dv.map_sample(points), t),
@@ -319,16 +320,16 @@ def _word_of_mouth(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator) ->
 
     s = wom.summary(cur, f)
     c = s.complaint_curve
-    heads = (Headline(t("wom.kpi.nps"), t.num(s.nps.nps, 1)),
-             Headline(t("pres.head.threshold"), t.num(c.threshold, 1),
+    heads = (Headline(t.metric("nps"), t.num(s.nps.nps, 1)),
+             Headline(t.metric("quality_threshold"), t.num(c.threshold, 1),
                       None if c.threshold is not None else t(f"wom.curve.{c.status}.short")),
              Headline(t("pres.head.steep"), t.pct(c.steep_effect, 0) if c.threshold is not None else "—"),
-             Headline(t("wom.kpi.complaints"), t.num(s.complaints)))
+             Headline(t.metric("complaints"), t.num(s.complaints)))
     o = c.observed
     appendix = table(t("pres.appendix.curve"), [] if o.empty else [
         (t("pres.col.quality"), o["quality"], "num"),
         (t("pres.col.days"), o["days"], "int"),
-        (t("wom.kpi.complaints"), o["events"], "int"),
+        (t.metric("complaints"), o["events"], "int"),
         (t("pres.col.rate"), o["rate"], "num"),
     ])
     return Slide(
@@ -348,12 +349,12 @@ def _value_tiers(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator) -> S
     top = tiers.set_index("tier").loc[cv.tier_code("high", "high")]
     heads = (Headline(t("pres.head.top_tier"), t.pct(top["value_share"], 0),
                       t("pres.head.top_tier_n", n=t.num(top["customers"]), share=t.pct(top["customer_share"], 0))),
-             *(Headline(t(f"cv.kpi.{k}"), t.money(sm[f"{k}_value"], compact=True))
-               for k in ("realized", "potential", "influence")))
+             *(Headline(t.metric(k), t.money(sm[k], compact=True))
+               for k in ("realized_value", "potential_value", "influence_value")))
     appendix = table(t("pres.appendix.tiers"), [
         (t("pres.col.realized_level"), [t(f"cv.level.{v}") for v in tiers["realized_level"]], "text"),
         (t("pres.col.potential_level"), [t(f"cv.level.{v}") for v in tiers["potential_level"]], "text"),
-        (t("common.customers"), tiers["customers"], "int"),
+        (t.metric("customers"), tiers["customers"], "int"),
         (t("pres.col.customer_share"), tiers["customer_share"], "pct"),
         (t("pres.col.tier_value"), tiers["value"], "money"),
         (t("pres.col.value_share"), tiers["value_share"], "pct"),
@@ -380,7 +381,7 @@ def _lifecycle(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator) -> Sli
              Headline(t("pres.head.active"), t.num(sum(s.counts.get(k, 0) for k in ("new", "active", "reactivated")))),
              Headline(t("pres.head.wake_value", n=top_n),
                       t.money(float(wake_value.sum()), compact=True) if wake_value.notna().any() else "—"),
-             Headline(t("lc.kpi.pipeline"), t.num(sum(s.counts.get(k, 0) for k in lc.PIPELINE_STAGES))))
+             Headline(t.metric("pipeline"), t.num(sum(s.counts.get(k, 0) for k in lc.PIPELINE_STAGES))))
     appendix = table(t("pres.appendix.dormant"), [
         (t("common.customer_id"), wake["customer_id"].astype(str), "text"),
         (t("common.name"), wake["name"], "text"),
@@ -389,7 +390,7 @@ def _lifecycle(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator) -> Sli
                                        for d in wake["last_purchase"]], "text"),
         (t("pres.col.recency"), wake["recency_days"], "int"),
         (t("pres.col.p_alive"), wake["p_alive"], "pct"),
-        (t("cv.kpi.potential"), wake["potential_value"], "money"),
+        (t.metric("potential_value"), wake["potential_value"], "money"),
     ])
     return Slide(
         key="lifecycle", title=t("pres.step.lifecycle"),
@@ -408,9 +409,9 @@ def _profit_bridge(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator) ->
     profit_ = gross - s.cost_to_serve
     heads = (
         Headline(t("pres.head.cts_share"), t.pct(s.cost_to_serve / gross, 0) if gross > 0 else "—"),
-        Headline(t("common.revenue"), t.money(s.revenue, compact=True)),
+        Headline(t.metric("revenue"), t.money(s.revenue, compact=True)),
         Headline(t("common.gross_profit"), t.money(gross, compact=True)),
-        Headline(t("common.profit"), t.money(profit_, compact=True)),
+        Headline(t.metric("profit"), t.money(profit_, compact=True)),
     )
     a = s.activities
     total = float(a["cost"].sum())
@@ -436,13 +437,13 @@ def _monthly(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator) -> Slide
     revenue, prof = float(m["revenue"].sum()), float(m["profit"].sum())
     heads = (
         Headline(t("pres.head.margin"), t.pct(prof / revenue, 0) if revenue > 0 else "—"),
-        Headline(t("common.revenue"), t.money(revenue, compact=True)),
-        Headline(t("common.profit"), t.money(prof, compact=True)),
+        Headline(t.metric("revenue"), t.money(revenue, compact=True)),
+        Headline(t.metric("profit"), t.money(prof, compact=True)),
     )
     appendix = table(t("pres.appendix.monthly"), [
         (t("common.month"), [t.month(pd.Timestamp(v).date()) for v in m["month"]], "text"),
-        *((t(f"common.{k}"), m[k], "money") for k in ("revenue", "cost_to_serve", "profit")),
-        (t("common.customers"), m["customers"], "int"),
+        *((t.metric(k), m[k], "money") for k in ("revenue", "cost_to_serve", "profit")),
+        (t.metric("customers"), m["customers"], "int"),
     ])
     return Slide(
         key="monthly", title=t("pres.step.monthly"),

@@ -22,11 +22,10 @@ MODE = "conc_rate_mode"
 FLASH = "conc_flash"
 ALL = "__all__"
 ROWS = (10, 20, 50, 100, 500)
-MONEY_FORMATS = {"CNY": "yen", "RMB": "yen", "JPY": "yen", "USD": "dollar", "EUR": "euro"}
 
 ctx = context.get()
 t, f = ctx.t, ctx.filters
-money_format = MONEY_FORMATS.get(t.currency.upper(), "localized")
+money_format = components.money_format(t)
 
 components.page_header(t("conc.title"), t, f, subtitle=t.md("conc.subtitle", filters=components.describe_filters(f, t)))
 banner = st.container()
@@ -179,55 +178,26 @@ if not fig.customers:
     st.stop()
 
 
-def _money_delta(now: float, before: float) -> tuple[str | None, float | None]:
-    if not R:
-        return None, None
-    return t.money(now - before, compact=True, signed=True), now - before
-
-
-def _pts_delta(now: float | None, before: float | None) -> tuple[str | None, float | None]:
-    if not R or now is None or before is None:
-        return None, None
-    return t("conc.delta_pts", v=f"{(now - before) * 100:+.1f}"), now - before
-
-
 def _share(v: float | None, digits: int = 0) -> str:
     return t.pct(v, digits) if v is not None else "—"
 
 
 undefined_note = "" if fig.shares_defined else "\n\n" + t("common.undefined_share")
 b = saved.figures
+# Each card is a figure of analytics.metrics (label, format, help, whether a rise is good); under a what-if,
+# the change is against the saved rates.
+CARDS = (("profit", "total_profit"), ("top20_profit_share",), ("whale_peak_share",), ("whale_peak_customer_share",),
+         ("loss_customers",), ("loss_customer_share",), ("loss_profit",), ("breakeven_profit",),
+         ("bottom30_profit",), ("bottom30_share_of_peak",), ("gini",), ("customers",))
+help_args = {"top": f"{fig.top20_customers:,}", "bottom": f"{fig.bottom30_customers:,}", "n": f"{fig.customers:,}"}
 with cards:
-    rows = [st.columns(4) for _ in range(3)]
-    loss_count_delta = (f"{fig.loss_customers - b.loss_customers:+,}", fig.loss_customers - b.loss_customers) if R else (None, None)
-    spec = [  # (column, key, value, (delta, raw delta), a rise is bad)
-        (rows[0][0], "conc.kpi.total", t.money(fig.total_profit, compact=True), _money_delta(fig.total_profit, b.total_profit), False),
-        (rows[0][1], "conc.kpi.top20", _share(fig.top20_profit_share), _pts_delta(fig.top20_profit_share, b.top20_profit_share), False),
-        (rows[0][2], "conc.kpi.peak", _share(fig.whale_peak_share), _pts_delta(fig.whale_peak_share, b.whale_peak_share), False),
-        (rows[0][3], "conc.kpi.peak_at", _share(fig.whale_peak_customer_share, 1),
-         _pts_delta(fig.whale_peak_customer_share, b.whale_peak_customer_share), False),
-        (rows[1][0], "conc.kpi.loss_customers", f"{fig.loss_customers:,}", loss_count_delta, True),
-        (rows[1][1], "conc.kpi.loss_share", _share(fig.loss_customer_share, 1),
-         _pts_delta(fig.loss_customer_share, b.loss_customer_share), True),
-        (rows[1][2], "conc.kpi.loss_profit", t.money(fig.loss_profit, compact=True), _money_delta(fig.loss_profit, b.loss_profit), False),
-        (rows[1][3], "conc.kpi.breakeven", t.money(fig.breakeven_profit, compact=True),
-         _money_delta(fig.breakeven_profit, b.breakeven_profit), False),
-        (rows[2][0], "conc.kpi.bottom30", t.money(fig.bottom30_profit, compact=True),
-         _money_delta(fig.bottom30_profit, b.bottom30_profit), False),
-        (rows[2][1], "conc.kpi.bottom30_share", _share(fig.bottom30_share_of_peak),
-         _pts_delta(fig.bottom30_share_of_peak, b.bottom30_share_of_peak), False),
-        (rows[2][2], "conc.kpi.gini", t.num(fig.gini, 3) if fig.gini is not None else "—",
-         (f"{fig.gini - b.gini:+.3f}", fig.gini - b.gini) if R and fig.gini is not None and b.gini is not None
-         else (None, None), True),
-        (rows[2][3], "conc.kpi.customers", f"{fig.customers:,}", (None, None), False),
-    ]
-    shares_of_total = {"conc.kpi.top20", "conc.kpi.peak"}
-    for col, key, value, (delta, raw), inverse in spec:
+    for col, (key, *field) in zip([c for _ in range(3) for c in st.columns(4)], CARDS, strict=True):
+        name = field[0] if field else key
+        now, before = getattr(fig, name), getattr(b, name)
+        change = now - before if R and key != "customers" and now is not None and before is not None else None
         with col:
-            components.metric(t(key), value, delta,
-                              t(f"{key}.help", top=f"{fig.top20_customers:,}", bottom=f"{fig.bottom30_customers:,}",
-                                n=f"{fig.customers:,}") + (undefined_note if key in shares_of_total else ""),
-                              inverse=inverse, delta_raw=raw)
+            components.kpi(t, key, now, change, help_args=help_args,
+                           note=undefined_note if key in ("top20_profit_share", "whale_peak_share") else "")
     if R:
         st.caption(t("conc.whatif.deltas"))
     if fig.shares_defined:
@@ -298,12 +268,17 @@ with right:
 
 
 # ----------------------------------------------------------------------------- groups compared, loss drivers
+def dim_label(d: str) -> str:
+    """A comparison dimension's name: a customer attribute's from analytics.metrics, else the page's own."""
+    return t(f"conc.dim.{d}") if d == "period" else t.dimension(d)
+
+
 st.divider()
 st.subheader(t("conc.cmp.title"))
 c1, c2 = st.columns([3, 1])
 with c1:
     dim = st.segmented_control(t("conc.cmp.by"), list(conc.DIMENSIONS), key="conc_dim", default="segment",
-                               format_func=lambda d: t(f"conc.dim.{d}"), required=True) or "segment"
+                               format_func=dim_label, required=True) or "segment"
 with c2:
     unit = "quarter"
     if dim == "period":
@@ -314,7 +289,7 @@ if dim == "product":
     st.caption(t("conc.cmp.product_note"))
 elif dim == "period":
     st.caption(t("conc.cmp.period_note"))
-group_event = components.chart(conc_charts.group_comparison(groups, t, dim, title=t("conc.cmp.chart", dim=t(f"conc.dim.{dim}"))),
+group_event = components.chart(conc_charts.group_comparison(groups, t, dim, title=t("conc.cmp.chart", dim=dim_label(dim))),
                                "conc_groups", on_select="rerun", selection_mode=("points", "box"))
 options = [ALL, *groups["group"].tolist()]
 points = (group_event.get("selection", {}) if hasattr(group_event, "get") else {}).get("points") or []
@@ -325,29 +300,16 @@ if st.session_state.get(focus_key) not in (None, *options):
 if picked != st.session_state.get(pick_key, []):  # a new selection on the bars moves the focus
     st.session_state[pick_key] = picked
     st.session_state[focus_key] = picked[0] if picked else ALL
-group_table = groups.assign(group=[conc_charts.group_label(t, dim, g) for g in groups["group"]])[
-    ["group", "customers", "revenue", "cost_to_serve", "total_profit", "top20_profit_share", "whale_peak_share",
-     "loss_customers", "loss_profit", "bottom30_share_of_peak", "gini"]]
+GROUP_FIGURES = {"customers": "customers", "revenue": "revenue", "cost_to_serve": "cost_to_serve", "total_profit": "profit",
+                 "top20_profit_share": "top20_profit_share", "whale_peak_share": "whale_peak_share",
+                 "loss_customers": "loss_customers", "loss_profit": "loss_profit",
+                 "bottom30_share_of_peak": "bottom30_share_of_peak", "gini": "gini"}  # column: figure (analytics.metrics)
+group_table = groups.assign(group=[conc_charts.group_label(t, dim, g) for g in groups["group"]])[["group", *GROUP_FIGURES]]
 with st.expander(t("conc.cmp.table"), icon=":material/table:"):
     st.dataframe(group_table, hide_index=True, width="stretch", placeholder="—", column_config={
-        "group": t(f"conc.dim.{dim}"), "customers": t("common.customers"),
-        "revenue": st.column_config.NumberColumn(t("common.revenue"), format=money_format),
-        "cost_to_serve": st.column_config.NumberColumn(t("common.cost_to_serve"), format=money_format),
-        "total_profit": st.column_config.NumberColumn(t("common.profit"), format=money_format),
-        "top20_profit_share": st.column_config.NumberColumn(t("conc.kpi.top20"), format="percent"),
-        "whale_peak_share": st.column_config.NumberColumn(t("conc.kpi.peak"), format="percent"),
-        "loss_customers": t("conc.col.loss_customers"),
-        "loss_profit": st.column_config.NumberColumn(t("conc.kpi.loss_profit"), format=money_format),
-        "bottom30_share_of_peak": st.column_config.NumberColumn(t("conc.kpi.bottom30_share"), format="percent"),
-        "gini": st.column_config.NumberColumn(t("conc.kpi.gini"), format="%.3f"),
-    })
-    components.downloads(group_table.rename(columns={
-        "group": t(f"conc.dim.{dim}"), "customers": t("common.customers"), "revenue": t("common.revenue"),
-        "cost_to_serve": t("common.cost_to_serve"), "total_profit": t("common.profit"),
-        "top20_profit_share": t("conc.kpi.top20"), "whale_peak_share": t("conc.kpi.peak"),
-        "loss_customers": t("conc.col.loss_customers"), "loss_profit": t("conc.kpi.loss_profit"),
-        "bottom30_share_of_peak": t("conc.kpi.bottom30_share"), "gini": t("conc.kpi.gini")}),
-        f"concentration_by_{dim}", t, header_lines=[components.describe_filters(f, t)], key="conc_dl_groups")
+        "group": dim_label(dim), **{c: components.figure_column(t, k) for c, k in GROUP_FIGURES.items()}})
+    components.downloads(group_table.rename(columns={"group": dim_label(dim), **{c: t.metric(k) for c, k in GROUP_FIGURES.items()}}),
+                         f"concentration_by_{dim}", t, header_lines=[components.describe_filters(f, t)], key="conc_dl_groups")
 
 focus = st.selectbox(t("conc.cmp.focus"), options, key=focus_key,
                      format_func=lambda g: t("conc.cmp.focus_all") if g == ALL else conc_charts.group_label(t, dim, g),
@@ -390,7 +352,7 @@ if share_range is not None:
     notes.append(t("conc.tables.ranks", first=f"{first:,}", last=f"{max(first, last):,}",
                    lo=t.pct(share_range[0]), hi=t.pct(share_range[1])))
 if group:
-    notes.append(t("conc.tables.group", dim=t(f"conc.dim.{dim}"), group=group_name))
+    notes.append(t("conc.tables.group", dim=dim_label(dim), group=group_name))
     if dim in ("product", "period"):
         notes.append(t(f"conc.tables.units.{dim}"))
 if notes:
@@ -422,8 +384,8 @@ def customer_table(kind: str) -> None:
     df["main_driver"] = [t.value("activity", v) if v else "—" for v in df["main_driver"]]
     labels = {"rank": t("conc.col.rank"), "customer_id": t("common.customer_id"), "name": t("common.name"),
               "segment": t("common.segment"), "region": t("common.region"), "channel": t("common.channel"),
-              "revenue": t("common.revenue"), "cogs": t("common.cogs"), "cost_to_serve": t("common.cost_to_serve"),
-              "profit": t("common.profit"), "main_driver": t("conc.col.main_driver"),
+              "revenue": t.metric("revenue"), "cogs": t.metric("cost_of_goods"), "cost_to_serve": t.metric("cost_to_serve"),
+              "profit": t.metric("profit"), "main_driver": t("conc.col.main_driver"),
               "main_driver_share": t("conc.col.main_driver_share"),
               **{f"cost:{a}": t("conc.col.activity_cost", activity=t.value("activity", a)) for a in tab.activities}}
     money_cols = ["revenue", "cogs", "cost_to_serve", "profit", *(f"cost:{a}" for a in tab.activities)]

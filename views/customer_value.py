@@ -20,15 +20,12 @@ HORIZONS = (3, 6, 12, 18, 24, 36, 48, 60)
 CUT_OPTIONS = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 1 / 3, 0.4, 0.45, 0.5, 0.55, 0.6, 2 / 3, 0.7, 0.75, 0.8, 0.85, 0.9,
                0.95)
 WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
-GROUPS = {"segment": "common.segment", "region": "common.region", "channel": "common.channel",
-          "customer_type": "common.customer_type", "plan": "common.plan", "industry": "common.industry"}
 SHOWN = 500  # rows of a cell's customers shown on the page (downloads hold all)
-MONEY_FORMATS = {"CNY": "yen", "RMB": "yen", "JPY": "yen", "USD": "dollar", "EUR": "euro"}
 WARN_NOTES = ("cv.note.bgnbd_average", "cv.note.realized_only", "cv.note.gg_average")
 
 ctx = context.get()
 t, f = ctx.t, ctx.filters
-money_format = MONEY_FORMATS.get(t.currency.upper(), "localized")
+money_format = components.money_format(t)
 
 # ----------------------------------------------------------------------------- assumptions
 header = st.container()
@@ -78,22 +75,19 @@ for texts, box in ((warn, st.warning), (info, st.info)):
 
 # ----------------------------------------------------------------------------- headline figures
 s = values.summary()
-cols = st.columns(6)
+cols = st.columns(6)  # figures of analytics.metrics
 with cols[0]:
-    components.metric(t("common.customers"), t.num(s["customers"]))
+    components.metric(t.metric("customers"), t.figure("customers", s["customers"]))
 with cols[1]:
-    components.metric(t("cv.kpi.realized"), t.money(s["realized_value"], compact=True), help=t("cv.kpi.realized.help"))
+    components.kpi(t, "realized_value", s["realized_value"])
 with cols[2]:
-    components.metric(t("cv.kpi.potential"), t.money(s["potential_value"], compact=True),
-                      help=t("cv.kpi.potential.help", horizon=horizon, rate=t.pct(discount, 0)))
+    components.kpi(t, "potential_value", s["potential_value"], help_args={"horizon": horizon, "rate": t.pct(discount, 0)})
 with cols[3]:
-    components.metric(t("cv.kpi.influence"), t.money(s["influence_value"], compact=True), help=t("cv.kpi.influence.help"))
+    components.kpi(t, "influence_value", s["influence_value"])
 with cols[4]:
-    components.metric(t("cv.kpi.alive"), t.pct(s["mean_p_alive"], 0) if s["mean_p_alive"] is not None else "—",
-                      help=t("cv.kpi.alive.help"))
+    components.kpi(t, "mean_p_alive", s["mean_p_alive"])
 with cols[5]:
-    components.metric(t("cv.kpi.purchases"), t.num(s["expected_purchases"], compact=True),
-                      help=t("cv.kpi.purchases.help", horizon=horizon))
+    components.kpi(t, "expected_purchases", s["expected_purchases"], help_args={"horizon": horizon})
 
 # ----------------------------------------------------------------------------- composition by group
 def _lower(label: str) -> str:
@@ -102,9 +96,9 @@ def _lower(label: str) -> str:
 
 
 st.subheader(t("cv.section.composition"))
-by = st.segmented_control(t("cv.group_by"), list(GROUPS), default="segment", key="cv_group",
-                          format_func=lambda g: t(GROUPS[g]), required=True) or "segment"
-components.chart(cv_charts.composition(values.by_group(by), by, t, title=t("cv.chart.composition", group=_lower(t(GROUPS[by])))),
+by = st.segmented_control(t("cv.group_by"), list(cv.GROUP_COLUMNS), default="segment", key="cv_group",
+                          format_func=t.dimension, required=True) or "segment"
+components.chart(cv_charts.composition(values.by_group(by), by, t, title=t("cv.chart.composition", group=_lower(t.dimension(by)))),
                  "cv_composition")
 st.caption(t("cv.composition.note"))
 
@@ -160,8 +154,7 @@ else:
     st.caption(t(f"cv.strategy.{r_level}.{p_level}"))
 COLUMNS = {
     "customer_id": t("common.customer_id"), "name": t("common.name"), "segment": t("common.segment"),
-    "tier": t("cv.col.tier"), "realized_value": t("cv.col.realized"), "potential_value": t("cv.col.potential"),
-    "influence_value": t("cv.col.influence"), "total_value": t("cv.col.total"), "p_alive": t("cv.col.p_alive"),
+    "tier": t("cv.col.tier"), **{c: t.metric(c) for c in ("realized_value", "potential_value", "influence_value")}, "total_value": t("cv.col.total"), "p_alive": t("cv.col.p_alive"),
     "expected_purchases": t("cv.col.expected_purchases"), "profit_per_purchase": t("cv.col.profit_per_purchase"),
     "frequency": t("cv.col.frequency"), "last_purchase": t("cv.col.last_purchase"), "referrals": t("cv.col.referrals"),
 }
@@ -228,13 +221,13 @@ elif bt is not None:
         st.info(t("cv.backtest.pooled"))
     m1, m2, m3, m4 = st.columns(4)
     with m1:
-        components.metric(t("cv.backtest.mae"), t.num(bt.mae, 2), help=t("cv.backtest.mae.help"))
+        components.kpi(t, "backtest_mae", bt.mae)
     with m2:
-        components.metric(t("cv.backtest.agg"), t.pct(bt.aggregate_error, 1, signed=True), help=t("cv.backtest.agg.help"))
+        components.kpi(t, "backtest_aggregate_error", bt.aggregate_error)
     with m3:
-        components.metric(t("cv.backtest.predicted"), t.num(bt.predicted_total))
+        components.metric(t.metric("backtest_predicted"), t.figure("backtest_predicted", bt.predicted_total))
     with m4:
-        components.metric(t("cv.backtest.actual"), t.num(bt.actual_total))
+        components.metric(t.metric("backtest_actual"), t.figure("backtest_actual", bt.actual_total))
     components.chart(cv_charts.backtest(bt, t, title=t("cv.chart.backtest")), "cv_backtest")
     st.caption(t("cv.backtest.rmse", rmse=t.num(bt.rmse, 2)))
 

@@ -75,47 +75,15 @@ if not s.assessed_customers:
 
 
 # ------------------------------------------------------------------------- headline figures
-def _delta(now: float | None, before: float | None, kind: str) -> tuple[str | None, float | None]:
-    if now is None or before is None or prev is None:
-        return None, None
-    change = now - before
-    if kind == "pts":
-        return t("dv.delta_pts", v=f"{change * 100:+.1f}"), change
-    if kind == "count":
-        return f"{change:+,.0f}", change
-    return fmt(change, t, signed=True) if change else "0.00", change
-
-
-def _kpi(label: str, value: str, field: str, kind: str, help: str, inverse: bool = False) -> None:
-    now = getattr(s, field)
-    before = getattr(prev, field) if prev is not None else None
-    delta, raw = _delta(now, before, kind)
-    components.metric(label, value, delta, help, inverse=inverse, delta_raw=raw)
-
-
-row1, row2 = st.columns(4), st.columns(4)
-with row1[0]:
-    _kpi(t("dv.kpi.delivered"), fmt(s.delivered_value_mean, t), "delivered_value_mean", "score",
-         t("dv.kpi.delivered.help") + "\n\n" + t("dv.definition"))
-with row1[1]:
-    _kpi(t("dv.kpi.value"), fmt(s.customer_value_mean, t), "customer_value_mean", "score", t("dv.kpi.value.help"))
-with row1[2]:
-    _kpi(t("dv.kpi.cost"), fmt(s.customer_cost_mean, t), "customer_cost_mean", "score", t("dv.kpi.cost.help"),
-         inverse=True)
-with row1[3]:
-    _kpi(t("dv.kpi.ratio"), fmt(s.value_cost_ratio, t), "value_cost_ratio", "score", t("dv.kpi.ratio.help"))
-with row2[0]:
-    _kpi(t("dv.kpi.gap"), fmt(s.satisfaction_gap_mean, t, signed=True), "satisfaction_gap_mean", "score",
-         t("dv.kpi.gap.help"))
-with row2[1]:
-    _kpi(t("dv.kpi.below"), t.pct(s.share_below_expectation), "share_below_expectation", "pts",
-         t("dv.kpi.below.help"), inverse=True)
-with row2[2]:
-    _kpi(t("dv.kpi.winwin"), t.pct(s.winwin_share), "winwin_share", "pts",
-         t("dv.kpi.winwin.help", rev=t.pct(s.winwin_revenue_share)))
-with row2[3]:
-    _kpi(t("dv.kpi.assessed"), t.num(s.assessed_customers), "assessed_customers", "count",
-         t("dv.kpi.assessed.help", n=f"{s.unassessed_customers:,}"))
+# Each card is a figure of analytics.metrics; the change is against the previous period.
+CARDS = ("delivered_value_mean", "customer_value_mean", "customer_cost_mean", "value_cost_ratio",
+         "satisfaction_gap_mean", "share_below_expectation", "winwin_share", "assessed_customers")
+help_args = {"winwin_share": {"rev": t.pct(s.winwin_revenue_share)}, "assessed_customers": {"n": f"{s.unassessed_customers:,}"}}
+for col, key in zip([c for _ in range(2) for c in st.columns(4)], CARDS, strict=True):
+    now, before = getattr(s, key), getattr(prev, key) if prev is not None else None
+    with col:
+        components.kpi(t, key, now, now - before if now is not None and before is not None else None,
+                       help_args=help_args.get(key), note="\n\n" + t("dv.definition") if key == "delivered_value_mean" else "")
 
 notes = []
 if r.previous_period and prev is not None:
@@ -244,7 +212,7 @@ else:
                below=t.pct(lv.share_below), n=f"{int(lv.customers):,}")
              for lv in r.levels.itertuples() if lv.customers]
     st.caption(t("dv.gap.levels") + " " + ("；" if ctx.lang == "zh" else "; ").join(lines))
-    st.caption(t("dv.kpi.gap.help"))
+    st.caption(t.metric_help("satisfaction_gap_mean"))
 
 # ---------------------------------------------------------------------------------- win-win
 st.subheader(t("dv.section.winwin"))
@@ -278,8 +246,8 @@ with map_col:
             st.caption(t("dv.map.sampled", shown=f"{len(shown):,}", total=f"{len(points):,}"))
 with side:
     win = quadrants.set_index("quadrant").loc[dv.WIN_WIN]
-    components.metric(t("dv.kpi.winwin") + f" · {step_labels[step]}", t.pct(win["customer_share"]),
-                      help=t("dv.kpi.winwin.help", rev=t.pct(win["revenue_share"])))
+    components.metric(t.metric("winwin_share") + f" · {step_labels[step]}", t.figure("winwin_share", win["customer_share"]),
+                      help=t.metric_help("winwin_share", rev=t.pct(win["revenue_share"])))
     if r.previous_period:
         st.markdown(f"**{t('dv.moves.title', period=t.period(*r.previous_period))}**")
     if prev is None:
@@ -288,9 +256,9 @@ with side:
         mc = r.move_counts
         m1, m2 = st.columns(2)
         with m1:
-            components.metric(t("dv.move.entered"), t.num(mc["entered"]))
+            components.metric(t.metric("winwin_entered"), t.figure("winwin_entered", mc["entered"]))
         with m2:
-            components.metric(t("dv.move.left"), t.num(mc["left"]))
+            components.metric(t.metric("winwin_left"), t.figure("winwin_left", mc["left"]))
         st.caption(" · ".join(f"{t(f'dv.move.{k}')}: {mc[k]:,}" for k in ("stayed_in", "stayed_out", "only_current",
                                                                            "only_previous")))
 

@@ -64,8 +64,7 @@ days = {"new": rules.new_days, "active": rules.dormant_days, "reactivated": rule
 cols = st.columns(6)
 with cols[0]:
     pipe = {k: t.num(s.counts[k]) for k in lc.PIPELINE_STAGES}
-    components.metric(t("lc.kpi.pipeline"), t.num(sum(s.counts[k] for k in lc.PIPELINE_STAGES)),
-                      help=t("lc.kpi.pipeline.help", **pipe))
+    components.kpi(t, "pipeline", sum(s.counts[k] for k in lc.PIPELINE_STAGES), help_args=pipe)
 for col, stage in zip(cols[1:], lc.CUSTOMER_STAGES, strict=True):
     with col:
         share = s.counts[stage] / customers if customers else None
@@ -160,17 +159,15 @@ payback_col = "months_to_payback" if measure == "mean" else "median_months_to_pa
 paid = pb.cohorts[payback_col].dropna()
 cols = st.columns(4)
 with cols[0]:
-    components.metric(t("lc.kpi.cohort_customers"), t.num(len(pb.customers)),
-                      help=t("lc.kpi.cohort_customers.help", date=t.date(pb.as_of)))
+    components.kpi(t, "cohort_customers", len(pb.customers), help_args={"date": t.date(pb.as_of)})
 with cols[1]:
-    components.metric(t("lc.kpi.cac"), t.money(pb.customers["acquisition_cost"].mean(), compact=True),
-                      help=t("lc.kpi.cac.help"))
+    components.kpi(t, "acquisition_cost_mean", pb.customers["acquisition_cost"].mean())
 with cols[2]:
-    components.metric(t("lc.kpi.payback"), t("lc.months", n=t.num(float(np.median(paid)), 0)) if len(paid) else
-                      t("lc.not_yet"), help=t("lc.kpi.payback.help", measure=t(f"lc.measure.{measure}")))
+    components.metric(t.metric("payback_months"), t.figure("payback_months", float(np.median(paid))) if len(paid) else
+                      t("lc.not_yet"), help=t.metric_help("payback_months", measure=t(f"lc.measure.{measure}")))
 with cols[3]:
-    components.metric(t("lc.kpi.unprofitable"), t.pct(pb.unprofitable_after_year_one),
-                      help=t("lc.kpi.unprofitable.help", n=t.num(pb.year_one_customers)))
+    components.kpi(t, "unprofitable_after_year_one", pb.unprofitable_after_year_one,
+                   help_args={"n": t.num(pb.year_one_customers)})
 if pb.missing_cost:
     st.caption(t("lc.note.missing_cost", n=t.num(pb.missing_cost)))
 components.chart(lc_charts.payback_curves(pb.curves, pb.grain, t, column, t("lc.payback.chart")), "lc_payback")

@@ -34,22 +34,22 @@ def interval(c: wom.ResponseCurve) -> str:
 
 
 # ------------------------------------------------------------------------------ headline
-cols = st.columns(6)
+latest = t.date(tp.dates[-1]) if tp.dates else "—"
+cols = st.columns(6)  # figures of analytics.metrics
 with cols[0]:
-    components.metric(t("wom.kpi.nps"), t.num(s.nps.nps, 1), help=t("wom.kpi.nps.help", n=f"{s.nps.responses:,}"))
+    components.kpi(t, "nps", s.nps.nps, help_args={"n": f"{s.nps.responses:,}"})
 with cols[1]:
-    components.metric(t("wom.kpi.praise"), f"{s.praise:,}", help=t("wom.kpi.praise.help"))
+    components.kpi(t, "praise", s.praise)
 with cols[2]:
-    components.metric(t("wom.kpi.complaints"), f"{s.complaints:,}", help=t("wom.kpi.complaints.help"))
+    components.kpi(t, "complaints", s.complaints)
 with cols[3]:
-    components.metric(t("wom.kpi.trend"), pts(s.complaint_trend_slope), help=t("wom.kpi.trend.help"))
+    components.kpi(t, "complaint_trend_slope", s.complaint_trend_slope)
 with cols[4]:
-    components.metric(t("wom.kpi.threshold"), t.num(comp.threshold, 1),
-                      help=(t("wom.kpi.threshold.help", interval=interval(comp)) if comp.threshold is not None
+    components.metric(t.metric("quality_threshold"), t.figure("quality_threshold", comp.threshold),
+                      help=(t.metric_help("quality_threshold", interval=interval(comp)) if comp.threshold is not None
                             else t(f"wom.curve.{comp.status}.short")))
-with cols[5]:
-    latest = t.date(tp.dates[-1]) if tp.dates else "—"
-    components.metric(t("wom.kpi.turning"), f"{len(tp.dates):,}", help=t("wom.kpi.turning.help", latest=latest))
+with cols[5]:  # the report lists the turning points' dates; the card counts them
+    components.metric(t.metric("turning_points"), t.num(len(tp.dates)), help=t.metric_help("turning_points", latest=latest))
 st.caption(t("wom.kpi.caption", nps=f"{s.nps.responses:,}", praise_slope=pts(s.praise_trend_slope), latest=latest))
 
 if comp.threshold is not None:

@@ -14,30 +14,6 @@ STRINGS: dict[str, tuple[str, str]] = {
                       "(money + time + energy + psychic cost). Each customer's latest assessment in the period counts "
                       "(on the same day, the one with the highest id)."),
     # Headline figures
-    "dv.kpi.delivered": ("平均让渡价值", "Delivered value"),
-    "dv.kpi.delivered.help": ("已评估客户让渡价值的平均值。", "Mean delivered value of the assessed customers."),
-    "dv.kpi.value": ("平均顾客总价值", "Customer value"),
-    "dv.kpi.value.help": ("产品、服务、人员、形象四项价值之和的平均值。", "Mean of product + service + personnel + image value."),
-    "dv.kpi.cost": ("平均顾客总成本", "Customer cost"),
-    "dv.kpi.cost.help": ("货币、时间、精力、精神四项成本之和的平均值。", "Mean of money + time + energy + psychic cost."),
-    "dv.kpi.ratio": ("价值/成本比", "Value/cost ratio"),
-    "dv.kpi.ratio.help": ("平均顾客总价值 ÷ 平均顾客总成本；大于 1 表示客户得到的多于付出的。",
-                          "Mean customer value ÷ mean customer cost; above 1, customers get more than they give."),
-    "dv.kpi.gap": ("平均满意度差距", "Satisfaction gap"),
-    "dv.kpi.gap.help": ("满意度 = 感知 − 期望。每位客户的综合差距取其已有层次（物质、精神、社会）差距的平均值，再对客户求平均；负数表示感知低于期望。",
-                        "Satisfaction = perception − expectation. A customer's overall gap is the mean over the levels they were asked "
-                        "about (material, spiritual, social), then averaged over customers; negative means perception falls short."),
-    "dv.kpi.below": ("低于期望的客户", "Below expectation"),
-    "dv.kpi.below.help": ("综合差距 < 0 的客户占有满意度评分客户的比例（差距恰好为 0 视为达到期望）。",
-                          "Share of customers with a satisfaction score whose overall gap is < 0 (a gap of exactly 0 meets the expectation)."),
-    "dv.kpi.winwin": ("双赢客户占比", "Win-win share"),
-    "dv.kpi.winwin.help": ("让渡价值 > 0 且客户利润 > 0 的客户占已评估客户的比例（恰好为 0 不算获益）。这些客户贡献了 {rev} 的已评估客户收入。",
-                           "Share of assessed customers with delivered value > 0 and customer profit > 0 (exactly 0 is not a gain). "
-                           "They bring {rev} of the assessed customers' revenue."),
-    "dv.kpi.assessed": ("已评估客户", "Assessed customers"),
-    "dv.kpi.assessed.help": ("本期有评估的客户数；另有 {n} 位活跃客户本期没有评估。",
-                             "Customers with an assessment in the period; {n} more active {n:customer has|customers have} none."),
-    "dv.delta_pts": ("{v} 个百分点", "{v} pts"),
     "dv.vs_previous": ("变化与上期（{period}）比较。", "Changes compare with the previous period ({period})."),
     "dv.driver": ("与上期相比，平均让渡价值变化 {change}，影响最大的组成部分是{part}（{contribution}）。",
                   "Against the previous period, mean delivered value changed by {change}; the part that moved it most is "

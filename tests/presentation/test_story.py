@@ -36,12 +36,13 @@ def test_concentration_slide_by_hand(story_store):
     with db.cursor(story_store) as cur:
         s = story.slide(cur, Y2024, EN, "concentration")
     assert s.title == "Profit concentration: the whale curve" and s.page == "concentration"
-    assert heads(s) == {"Top 20 % share of profit": "83%", "Whale curve peak": "142%", "Profit": "¥120",
+    assert heads(s) == {"Top 20 % share": "83%", "Whale curve peak": "142%", "Customer profit": "¥120",
                         "Customers": "5"}
     assert s.headlines[1].note == "after the first 60% of customers"
     assert s.takeaway.startswith("Top 20% of customers bring 83% of profit")
     table = s.appendix.frame.set_index("Segment")
-    assert table.loc["S1", "Profit"] == 150 and table.loc["S2", "Losses"] == -50 and table.loc["S2", "Loss-makers"] == 2
+    assert table.loc["S1", "Customer profit"] == 150 and table.loc["S2", "Profit lost to loss-makers"] == -50
+    assert table.loc["S2", "Loss-makers"] == 2
     assert pd.isna(table.loc["S2", "Top 20 % share"])  # S2 loses money in sum: undefined
     assert s.appendix.display(EN).set_index("Segment").loc["S2", "Top 20 % share"] == "—"
     assert s.notes == ()
@@ -50,7 +51,7 @@ def test_concentration_slide_by_hand(story_store):
 def test_undefined_share_is_said_on_the_slide(abc_store):
     with db.cursor(abc_store) as cur:  # total profit 0 in 2024 (see tests/analytics/test_profit.py)
         s = story.slide(cur, Y2024, ZH, "concentration")
-    assert heads(s)["前20%客户的利润占比"] == "—"
+    assert heads(s)["前20%利润占比"] == "—"
     assert s.headlines[0].note == "总利润为零或负数，占总利润的比例无意义"
     assert s.notes == ("总利润为零或负数，占总利润的比例无意义",)
     assert s.takeaway.startswith("总利润为¥0，占比无意义")
@@ -59,10 +60,10 @@ def test_undefined_share_is_said_on_the_slide(abc_store):
 def test_loss_makers_slide_lists_the_customers_as_stored(story_store):
     with db.cursor(story_store) as cur:
         s = story.slide(cur, Y2024, ZH, "loss_makers")
-    assert heads(s) == {"亏损客户": "2", "亏损客户的损失": "-¥50", "扭亏为盈后的利润": "¥170", "利润": "¥120"}
+    assert heads(s) == {"亏损客户": "2", "亏损客户消耗的利润": "-¥50", "亏损客户保本后的利润": "¥170", "客户利润": "¥120"}
     assert s.headlines[0].note == "占客户的40%"
     frame = s.appendix.frame
-    assert list(frame["客户编号"]) == ["P5", "P4"] and list(frame["利润"]) == [-40, -10]
+    assert list(frame["客户编号"]) == ["P5", "P4"] and list(frame["客户利润"]) == [-40, -10]
     assert list(frame["名称"]) == [AT_NAME, FORMULA_NAME]  # neutralised only when a file is written
     assert s.appendix.display(ZH)["主要成本驱动"].tolist() == ["客服电话", "—"]
 
@@ -72,10 +73,10 @@ def test_bridge_and_monthly_slides(story_store):
         bridge = story.slide(cur, Y2024, EN, "profit_bridge")
         monthly = story.slide(cur, Y2024, EN, "monthly")
     assert heads(bridge) == {"Cost to serve ÷ gross profit": "37%", "Revenue": "¥210", "Gross profit": "¥190",
-                             "Profit": "¥120"}
+                             "Customer profit": "¥120"}
     assert bridge.appendix.display(EN).iloc[0].tolist() == ["Support calls", "7", "¥70", "100%"]
-    assert heads(monthly) == {"Customer profit margin": "57%", "Revenue": "¥210", "Profit": "¥120"}
-    assert list(monthly.appendix.frame["Profit"]) == [160, -40]
+    assert heads(monthly) == {"Customer profit margin": "57%", "Revenue": "¥210", "Customer profit": "¥120"}
+    assert list(monthly.appendix.frame["Customer profit"]) == [160, -40]
 
 
 def test_loss_drivers_slide(story_store):

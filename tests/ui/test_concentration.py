@@ -49,20 +49,22 @@ def _report(path: Path, capsys: pytest.CaptureFixture[str], *args: str) -> dict:
 
 
 def _cards(report: dict, t: Translator) -> dict[str, str]:
-    """The headline cards as the page must print them, from ``report --json``'s keys."""
+    """The headline cards as the page must print them, from ``report --json``'s keys: each labelled by the metric
+    registry (analytics.metrics) and written as today's formats (spelled out here, not through t.figure)."""
+    share = {k: t.pct(report[k], 0) if report[k] is not None else "—" for k in ("top20_profit_share", "whale_peak_share")}
     return {
-        t("conc.kpi.total"): t.money(report["total_profit"], compact=True),
-        t("conc.kpi.top20"): t.pct(report["top20_profit_share"], 0) if report["top20_profit_share"] is not None else "—",
-        t("conc.kpi.peak"): t.pct(report["whale_peak_share"], 0) if report["whale_peak_share"] is not None else "—",
-        t("conc.kpi.peak_at"): t.pct(report["whale_peak_customer_share"], 1),
-        t("conc.kpi.loss_customers"): f"{report['loss_customers']:,}",
-        t("conc.kpi.loss_share"): t.pct(report["loss_customer_share"], 1),
-        t("conc.kpi.loss_profit"): t.money(report["loss_profit"], compact=True),
-        t("conc.kpi.breakeven"): t.money(report["breakeven_profit"], compact=True),
-        t("conc.kpi.bottom30"): t.money(report["bottom30_profit"], compact=True),
-        t("conc.kpi.bottom30_share"): t.pct(report["bottom30_share_of_peak"], 0),
-        t("conc.kpi.gini"): t.num(report["gini"], 3),
-        t("conc.kpi.customers"): f"{report['customers']:,}",
+        t.metric("profit"): t.money(report["total_profit"], compact=True),
+        t.metric("top20_profit_share"): share["top20_profit_share"],
+        t.metric("whale_peak_share"): share["whale_peak_share"],
+        t.metric("whale_peak_customer_share"): t.pct(report["whale_peak_customer_share"], 1),
+        t.metric("loss_customers"): f"{report['loss_customers']:,}",
+        t.metric("loss_customer_share"): t.pct(report["loss_customer_share"], 1),
+        t.metric("loss_profit"): t.money(report["loss_profit"], compact=True),
+        t.metric("breakeven_profit"): t.money(report["breakeven_profit"], compact=True),
+        t.metric("bottom30_profit"): t.money(report["bottom30_profit"], compact=True),
+        t.metric("bottom30_share_of_peak"): t.pct(report["bottom30_share_of_peak"], 0),
+        t.metric("gini"): t.num(report["gini"], 3),
+        t.metric("customers"): f"{report['customers']:,}",
     }
 
 
@@ -115,7 +117,7 @@ def test_undefined_shares_are_said_plainly(app_db):
     at = start("en", page=PAGE, channel="Online")
     assert_ok(at)
     m = metrics(at)
-    assert m["Total profit"].startswith("-¥") and m["Top 20 % share of profit"] == "—" and m["Whale curve peak"] == "—"
+    assert m["Customer profit"].startswith("-¥") and m["Top 20 % share"] == "—" and m["Whale curve peak"] == "—"
     assert any("shares of it are undefined" in w.value for w in at.warning)
 
 
@@ -128,14 +130,14 @@ def test_what_if_rate_recomputes_the_page_without_saving(app_db):
     at.run()
     assert_ok(at)
     after = metrics(at)
-    assert after["Total profit"] != before["Total profit"] and after["Whale curve peak"] != before["Whale curve peak"]
+    assert after["Customer profit"] != before["Customer profit"] and after["Whale curve peak"] != before["Whale curve peak"]
     assert any(w.value.startswith("What-if (not saved)") and escape("Discounts and rebates 1 → 0.5") in w.value for w in at.warning)
     # the figures are the analytics' what-if figures
     with _store(app_db) as cur:
         f = _default_filter(cur)
         fig = conc.summary(cur, f, rates={"rebate": 0.5}).figures
         assert db.fingerprint(cur) == fingerprint  # nothing saved
-    assert after["Total profit"] == Translator("en").money(fig.total_profit, compact=True)
+    assert after["Customer profit"] == Translator("en").money(fig.total_profit, compact=True)
     # discard: back to the saved rates
     at.button(key="conc_whatif_discard").click().run()
     assert metrics(at) == before and not at.warning

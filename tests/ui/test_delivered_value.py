@@ -26,14 +26,14 @@ def report_json(demo_path, capsys, *args: str) -> dict:
 def expected_metrics(out: dict, lang: str) -> dict[str, str]:
     t = Translator(lang)
     return {
-        t("dv.kpi.delivered"): score(out["delivered_value_mean"], t),
-        t("dv.kpi.value"): score(out["customer_value_mean"], t),
-        t("dv.kpi.cost"): score(out["customer_cost_mean"], t),
-        t("dv.kpi.ratio"): score(out["value_cost_ratio"], t),
-        t("dv.kpi.gap"): score(out["satisfaction_gap_mean"], t, signed=True),
-        t("dv.kpi.below"): t.pct(out["share_below_expectation"]),
-        t("dv.kpi.winwin"): t.pct(out["winwin_share"]),
-        t("dv.kpi.assessed"): t.num(out["assessed_customers"]),
+        t.metric("delivered_value_mean"): score(out["delivered_value_mean"], t),
+        t.metric("customer_value_mean"): score(out["customer_value_mean"], t),
+        t.metric("customer_cost_mean"): score(out["customer_cost_mean"], t),
+        t.metric("value_cost_ratio"): score(out["value_cost_ratio"], t),
+        t.metric("satisfaction_gap_mean"): score(out["satisfaction_gap_mean"], t, signed=True),
+        t.metric("share_below_expectation"): t.pct(out["share_below_expectation"]),
+        t.metric("winwin_share"): t.pct(out["winwin_share"]),
+        t.metric("assessed_customers"): t.num(out["assessed_customers"]),
     }
 
 
@@ -50,8 +50,8 @@ def test_page_shows_the_report_numbers_under_filters(app_db, demo_path, capsys, 
     assert out["assessed_customers"] > 0 and out["unassessed_customers"] > 0
     assert any(f"{out['unassessed_customers']:,}" in w.value for w in at.warning)
     # Entered / left the win-win zone, as in the report.
-    assert shown[t("dv.move.entered")] == t.num(out["winwin_entered"])
-    assert shown[t("dv.move.left")] == t.num(out["winwin_left"])
+    assert shown[t.metric("winwin_entered")] == t.num(out["winwin_entered"])
+    assert shown[t.metric("winwin_left")] == t.num(out["winwin_left"])
 
 
 def test_page_without_filters_matches_report_and_draws_every_chart(app_db, demo_path, capsys):

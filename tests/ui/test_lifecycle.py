@@ -39,7 +39,7 @@ def test_page_shows_the_reports_stage_counts(app_db, lang):
     m = metrics(at)
     for stage in lifecycle.CUSTOMER_STAGES:
         assert m[t.value("lifecycle_stage", stage)] == t.num(counts[stage]), stage
-    assert m[t("lc.kpi.pipeline")] == t.num(sum(counts[k] for k in lifecycle.PIPELINE_STAGES))
+    assert m[t.metric("pipeline")] == t.num(sum(counts[k] for k in lifecycle.PIPELINE_STAGES))
     specs = plotly_specs(at)
     assert len(specs) == 3  # stage history, transitions, payback
     history, sankey, payback = specs

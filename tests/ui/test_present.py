@@ -42,8 +42,8 @@ def test_setup_shows_the_first_step_with_its_figures(app_db, demo_con, lang):
     rep, slide = _truth(demo_con, lang, "concentration")
     m = metrics(at)
     # Headline values are shown as text (one may be a name from the data): Markdown-escaped.
-    assert m[t("pres.head.top20")] == escape(t.pct(rep["top20_profit_share"], 0))
-    assert m[t("common.customers")] == escape(t.num(rep["customers"]))
+    assert m[t.metric("top20_profit_share")] == escape(t.pct(rep["top20_profit_share"], 0))
+    assert m[t.metric("customers")] == escape(t.num(rep["customers"]))
     assert len(plotly_specs(at)) == 1
     assert any(html_text(slide.takeaway) in md.value for md in at.markdown)
     assert at.get("download_button"), "deck, PDF and image downloads are offered"
@@ -107,7 +107,7 @@ def test_save_then_reopen_by_link(app_db, demo_con, monkeypatch):
     assert again.subheader[-1].value.startswith("1. Loss-makers") or any(
         h.value.startswith("1. Loss-makers") for h in again.subheader)
     rep, _ = _truth(demo_con, "en", "loss_makers", segments=("Corporate",))
-    assert metrics(again)["Loss-making customers"] == f"{rep['loss_customers']:,}"
+    assert metrics(again)["Loss-makers"] == f"{rep['loss_customers']:,}"
 
 
 def test_missing_story_link_says_so(app_db):

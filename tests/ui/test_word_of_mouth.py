@@ -26,12 +26,12 @@ def report_json(demo_path, capsys, *args: str) -> dict:
 
 def expected_metrics(out: dict, t: Translator) -> dict[str, str]:
     return {
-        t("wom.kpi.nps"): t.num(out["nps"], 1),
-        t("wom.kpi.praise"): f"{out['praise']:,}",
-        t("wom.kpi.complaints"): f"{out['complaints']:,}",
-        t("wom.kpi.trend"): f"{out['complaint_trend_slope']:+,.1f}",
-        t("wom.kpi.threshold"): t.num(out["quality_threshold"], 1),
-        t("wom.kpi.turning"): str(len(out["turning_points"])),
+        t.metric("nps"): t.num(out["nps"], 1),
+        t.metric("praise"): f"{out['praise']:,}",
+        t.metric("complaints"): f"{out['complaints']:,}",
+        t.metric("complaint_trend_slope"): f"{out['complaint_trend_slope']:+,.1f}",
+        t.metric("quality_threshold"): t.num(out["quality_threshold"], 1),
+        t.metric("turning_points"): str(len(out["turning_points"])),
     }
 
 
@@ -69,9 +69,9 @@ def test_page_under_filters_matches_report(app_db, demo_path, capsys):
     assert_ok(at)
     shown = metrics(at)
     t = Translator("en")
-    assert shown[t("wom.kpi.nps")] == t.num(out["nps"], 1)
-    assert shown[t("wom.kpi.complaints")] == f"{out['complaints']:,}"
-    assert shown[t("wom.kpi.threshold")] == t.num(out["quality_threshold"], 1)
+    assert shown[t.metric("nps")] == t.num(out["nps"], 1)
+    assert shown[t.metric("complaints")] == f"{out['complaints']:,}"
+    assert shown[t.metric("quality_threshold")] == t.num(out["quality_threshold"], 1)
 
 
 def test_granularity_and_breakdown_widgets(app_db):
@@ -139,7 +139,7 @@ def test_stores_without_feedback_or_quality_give_clear_messages(tmp_path, monkey
     at = start("en", page=PAGE)
     assert_ok(at)
     t = Translator("en")
-    assert metrics(at)[t("wom.kpi.complaints")] == "67"
+    assert metrics(at)[t.metric("complaints")] == "67"
     assert any(i.value == t("wom.curve.no_quality.short") for i in at.info)
     assert len(plotly_specs(at)) == CHARTS
 
