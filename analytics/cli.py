@@ -113,10 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=_report)
 
-    for name in report.analytics_modules():
-        module = importlib.import_module(name)
-        if hasattr(module, "register_cli"):
-            module.register_cli(sub)
+    for name in report.modules_with("register_cli"):
+        importlib.import_module(name).register_cli(sub)
     return parser
 
 

@@ -1,8 +1,9 @@
 """``python -m analytics report``: the figures of every view under one filter, as one JSON object.
 
-Each analytics module may contribute a section: a function ``report_section(cursor, filters)
--> dict``, found by :func:`sections` (the Overview first, then the others by module name). Keys
-are documented in README.md; a section may repeat another's key only with the same value.
+Each analytics module (in a subpackage too) may contribute a section: a function
+``report_section(cursor, filters) -> dict``, found by :func:`sections` (the Overview first, then
+the others by module name). Keys are documented in README.md; a section may repeat another's key
+only with the same value.
 """
 
 from __future__ import annotations
@@ -20,17 +21,27 @@ FIRST = "analytics.overview"
 
 
 def analytics_modules() -> list[str]:
-    """Every module of the analytics package (except the entry points), by name."""
+    """Every module of the analytics package and its subpackages (except the entry points), by name."""
     import analytics
 
-    return sorted(f"analytics.{m.name}" for m in pkgutil.iter_modules(analytics.__path__)
-                  if m.name not in ("__main__", "cli") and not m.ispkg)
+    return sorted(m.name for m in pkgutil.walk_packages(analytics.__path__, "analytics.")
+                  if m.name not in ("analytics.__main__", "analytics.cli"))
+
+
+def modules_with(hook: str) -> list[str]:
+    """The analytics modules that define a function ``hook`` themselves, by name (a package that
+    re-exports a submodule's function does not count twice)."""
+    found = []
+    for name in analytics_modules():
+        fn = getattr(importlib.import_module(name), hook, None)
+        if callable(fn) and getattr(fn, "__module__", None) == name:
+            found.append(name)
+    return found
 
 
 def sections() -> list[str]:
     """``module:report_section`` of every module that defines one, the Overview first."""
-    found = [m for m in analytics_modules() if hasattr(importlib.import_module(m), "report_section")]
-    return sorted(found, key=lambda m: (m != FIRST, m))
+    return sorted(modules_with("report_section"), key=lambda m: (m != FIRST, m))
 
 
 def _clean(value: Any) -> Any:

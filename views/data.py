@@ -15,9 +15,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from analytics import ingest, records
-from analytics import ingest_normalize as norm
-from analytics.ingest_read import DELIMITERS, ENCODINGS
+from analytics import ingest
+from analytics.ingest import normalize as norm
+from analytics.ingest import records
+from analytics.ingest.read import DELIMITERS, ENCODINGS
 from analytics.store import schema
 from i18n import markdown
 from ui import cache, components, context, uploads

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import duckdb
 
-from analytics import records
+from analytics.ingest import records
 from analytics.store import db
 from tests.ui.apptest import assert_ok, start
 from tests.ui.test_data import db_rows, upload

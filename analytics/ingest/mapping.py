@@ -4,7 +4,7 @@
 (brackets such as ``金额(元)`` ignored) and, for a single unmatched date column, by type.
 :class:`Mapping` says which file column, constant or ``@line`` fills each column of the table;
 :class:`Options` adds the mode, the period being replaced, date formats and the rule for rejected
-rows. Validation (:mod:`analytics.ingest_validate`) and the engine (:mod:`analytics.ingest`) build
+rows. Validation (:mod:`analytics.ingest.validate`) and the engine (:mod:`analytics.ingest`) build
 on these types, so they live below both.
 """
 
@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from analytics import ingest_normalize as norm
-from analytics.ingest_read import IngestError
+from analytics.ingest import normalize as norm
+from analytics.ingest.read.types import IngestError
 from analytics.store import schema
 
 MODES = ("append", "update", "replace_period", "replace_table")
@@ -103,7 +103,7 @@ def auto_map(table: str, columns: Sequence[str], preview: pd.DataFrame | None = 
 
     A name shared by two file columns (``amount`` and ``amount (2)``) is left for the analyst.
     """
-    _check_table(table)
+    check_table(table)
     base = {c: _norm_name(c.rsplit(" (", 1)[0] if c.endswith(")") and " (" in c else c) for c in columns}
     counts: dict[str, int] = {}
     for n in base.values():
@@ -148,7 +148,8 @@ def _looks_like_dates(values: pd.Series) -> bool:
     return flags[0] >= 0.8 * flags[1]
 
 
-def _check_table(table: str) -> schema.Table:
+def check_table(table: str) -> schema.Table:
+    """The schema of upload table ``table``; IngestError for any other name."""
     if table not in UPLOAD_TABLES:
         raise IngestError("unknown_table", f"unknown table {table!r}; use one of {', '.join(UPLOAD_TABLES)}",
                           table=table)
@@ -168,7 +169,7 @@ class Options:
     on_reject: str = "refuse"
 
     def __post_init__(self) -> None:
-        _check_table(self.table)
+        check_table(self.table)
         if self.mode not in MODES:
             raise IngestError("bad_mode", f"unknown mode {self.mode!r}; use {', '.join(MODES)}", mode=self.mode)
         if self.on_reject not in ON_REJECT:

@@ -14,7 +14,7 @@ from analytics import cli
 from analytics.store import db
 from tests.helpers import D, build_store, customer
 
-FIX = Path(__file__).resolve().parents[1] / "fixtures" / "ingest"
+FIX = Path(__file__).resolve().parents[2] / "fixtures" / "ingest"
 RETAIL = FIX / "online_retail_2010-12-01_head.csv"
 
 
@@ -162,7 +162,7 @@ def test_a_real_public_dataset_loads_with_a_mapping(tmp_path, capsys):
 
 
 def test_counts_read_as_english():
-    from analytics.ingest_cli import _rows
+    from analytics.ingest.cli import _rows
 
     assert (_rows(1), _rows(0), _rows(1234), _rows(1, "rejected ")) == ("1 row", "0 rows", "1,234 rows", "1 rejected row")
 

@@ -205,7 +205,7 @@ def test_dates_past_2100_stay_out_of_range_rather_than_in_the_future(tmp_path, s
 
 # ----------------------------------------------------------------------------- forms
 def test_a_form_refuses_nan_and_infinity_by_name_and_changes_nothing(store):
-    from analytics import records
+    from analytics.ingest import records
 
     before, version = db.fingerprint(store), db.data_version(store)
     base = {"activity_id": "A9", "customer_id": "C001", "activity_date": dt.date(2024, 3, 1), "activity": "visit"}
@@ -224,7 +224,7 @@ def test_a_form_refuses_nan_and_infinity_by_name_and_changes_nothing(store):
 
 
 def test_a_form_refuses_a_date_far_in_the_future_and_a_correction_cannot_move_a_record_there(store):
-    from analytics import records
+    from analytics.ingest import records
 
     row = {"transaction_id": "T9", "customer_id": "C001", "tx_date": dt.date(2099, 3, 1), "product": "P",
            "quantity": 1, "revenue": 10, "cogs": 5}

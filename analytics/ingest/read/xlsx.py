@@ -1,55 +1,33 @@
-"""Excel workbooks (.xlsx) and Parquet files into the staging table (part of :mod:`analytics.ingest`).
-
-:func:`analytics.ingest_read.sniff` and :func:`analytics.ingest_read.stage` hand these kinds here;
-the result is the same as for text files: a temporary table of text columns ``c0 … cN`` in file
-order. Excel rows keep the sheet's row numbers; Parquet rows are numbered from 1.
+"""Excel workbooks (.xlsx) into the staging table: a temporary table of text columns ``c0 … cN`` in
+file order, as for text files. Rows keep the sheet's row numbers.
 
 Hostile files
     Excel: the zip directory is checked before anything is decompressed (member count, total
     uncompressed size, compression ratio of large members), every XML part's prolog is checked
     for DOCTYPE/ENTITY declarations (an XML bomb needs them; well-formed OOXML never has them),
     encrypted (OLE-wrapped) and legacy .xls files are named as such, and anything openpyxl
-    cannot parse is reported as corrupt. Parquet: row count, column count and uncompressed size
-    come from the footer and are bounded, then the expanded size of the text DuckDB would stage
-    is measured by a streaming scan before anything is materialised.
+    cannot parse is reported as corrupt.
 """
 
 from __future__ import annotations
 
 import codecs
-import datetime as dt
-import hashlib
 import re
 import zipfile
 from collections.abc import Iterator
-from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from analytics.ingest_read import (
-    CHUNK,
-    LIMITS,
-    PREVIEW_ROWS,
-    IngestError,
-    Limits,
-    Progress,
-    Sniff,
-    Staged,
-    _quote_ident,
-    _rowid_base,
-    _run_with_progress,
-    _unique_names,
-    header_index,
-)
+from analytics.ingest.read.common import cell_text, file_sha256, header_index, rowid_base, unique_names
+from analytics.ingest.read.types import LIMITS, PREVIEW_ROWS, IngestError, Limits, Progress, Sniff, Staged
 
 _ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
 _XML_DECL = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
 
 
-# ----------------------------------------------------------------------------- Excel
 def ole_error(p: Path) -> IngestError:
     """Encrypted OOXML and legacy .xls both come as OLE compound files; say which."""
     with open(p, "rb") as fh:
@@ -120,29 +98,6 @@ def _open_workbook(p: Path):
         raise IngestError("corrupt_xlsx", f"the workbook is damaged and cannot be read ({type(exc).__name__})") from None
 
 
-def _cell_text(v: object) -> str | None:
-    """An Excel cell as the text the engine normalises (dates ISO, whole floats without .0)."""
-    if v is None:
-        return None
-    if isinstance(v, str):
-        return v
-    if isinstance(v, bool):
-        return "TRUE" if v else "FALSE"
-    if isinstance(v, dt.datetime):
-        return v.date().isoformat() if v.time() == dt.time() else v.isoformat(sep=" ")
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    if isinstance(v, dt.time):
-        return v.isoformat()
-    if isinstance(v, float):
-        if v.is_integer() and abs(v) < 1e15:
-            return str(int(v))
-        return repr(v)
-    if isinstance(v, (int, Decimal)):
-        return str(v)
-    return str(v)
-
-
 def _pick_sheet(wb, sheet: str | None) -> str:
     names = list(wb.sheetnames)
     if not names:
@@ -162,7 +117,8 @@ def _xlsx_rows(ws, limits: Limits) -> Iterator[tuple[object, ...]]:
         yield row
 
 
-def _sniff_xlsx(p: Path, name: str, size: int, sheet: str | None, header_row: int | None, limits: Limits) -> Sniff:
+def sniff(p: Path, name: str, size: int, sheet: str | None, header_row: int | None, limits: Limits) -> Sniff:
+    """A workbook's sheets, header row, columns and first rows (checked for bombs first)."""
     check_xlsx(p, limits)
     wb = _open_workbook(p)
     try:
@@ -170,7 +126,7 @@ def _sniff_xlsx(p: Path, name: str, size: int, sheet: str | None, header_row: in
         rows: list[list[object]] = []
         try:
             for row in _xlsx_rows(wb[chosen], limits):
-                rows.append([_cell_text(v) for v in row[: limits.max_columns + 1]])
+                rows.append([cell_text(v) for v in row[: limits.max_columns + 1]])
                 if len(rows) >= 60:
                     break
         except IngestError:
@@ -188,7 +144,7 @@ def _sniff_xlsx(p: Path, name: str, size: int, sheet: str | None, header_row: in
     header = list(rows[hdr])
     while header and header[-1] in (None, ""):
         header.pop()
-    columns, dups = _unique_names(header)
+    columns, dups = unique_names(header)
     if len(columns) > limits.max_columns:
         raise IngestError("too_many_file_columns", f"the sheet has more than {limits.max_columns:,} columns",
                           columns=len(columns), limit=limits.max_columns)
@@ -198,20 +154,13 @@ def _sniff_xlsx(p: Path, name: str, size: int, sheet: str | None, header_row: in
                  columns=columns, preview=preview, duplicate_columns=dups)
 
 
-def _sha256(p: Path) -> str:
-    h = hashlib.sha256()
-    with open(p, "rb") as fh:
-        for chunk in iter(lambda: fh.read(CHUNK), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _stage_xlsx(cur: duckdb.DuckDBPyConnection, p: Path, sniffed: Sniff, name: str, progress: Progress | None,
-                limits: Limits) -> Staged:
+def stage(cur: duckdb.DuckDBPyConnection, p: Path, sniffed: Sniff, name: str, progress: Progress | None,
+          limits: Limits) -> Staged:
+    """The chosen sheet's rows below the header into temporary table ``name`` (text columns)."""
     import pyarrow as pa
 
     check_xlsx(p, limits)
-    sha = _sha256(p)
+    sha = file_sha256(p)
     width = len(sniffed.columns)
     schema = pa.schema([(f"c{i}", pa.string()) for i in range(width)])
     cur.execute(f"CREATE TEMP TABLE {name} ({', '.join(f'c{i} VARCHAR' for i in range(width))})")
@@ -248,7 +197,7 @@ def _stage_xlsx(cur: duckdb.DuckDBPyConnection, p: Path, sniffed: Sniff, name: s
                 if cells > limits.xlsx_max_cells:
                     raise IngestError("too_many_cells", f"the sheet has more than {limits.xlsx_max_cells:,} cells")
                 for j in range(width):
-                    batch[j].append(_cell_text(row[j]) if j < len(row) else None)
+                    batch[j].append(cell_text(row[j]) if j < len(row) else None)
                 records += 1
                 if records % 50_000 == 0:
                     flush()
@@ -274,72 +223,4 @@ def _stage_xlsx(cur: duckdb.DuckDBPyConnection, p: Path, sniffed: Sniff, name: s
         progress("read", 1.0)
     return Staged(table=name, kind="xlsx", columns=sniffed.columns, records=records, sha256=sha, size=p.stat().st_size,
                   sheet=sniffed.sheet, header_row=sniffed.header_row, first_line=sniffed.header_row + 2,
-                  base=_rowid_base(cur, name))
-
-
-# ----------------------------------------------------------------------------- Parquet
-def _parquet_meta(p: Path, limits: Limits):
-    import pyarrow.parquet as pq
-
-    try:
-        pf = pq.ParquetFile(p)
-    except Exception as exc:
-        raise IngestError("corrupt_parquet", f"the Parquet file is damaged and cannot be read ({type(exc).__name__})") from None
-    md = pf.metadata
-    if md.num_rows > limits.parquet_max_rows:
-        raise IngestError("parquet_bomb", f"the Parquet file declares {md.num_rows:,} rows (limit "
-                          f"{limits.parquet_max_rows:,})")
-    if md.num_columns > limits.max_columns:
-        raise IngestError("too_many_file_columns", f"the Parquet file has {md.num_columns:,} columns (limit "
-                          f"{limits.max_columns:,})", columns=md.num_columns, limit=limits.max_columns)
-    uncompressed = sum(md.row_group(i).total_byte_size for i in range(md.num_row_groups))
-    if uncompressed > limits.parquet_max_uncompressed:
-        raise IngestError("parquet_bomb", f"the Parquet file would expand to {uncompressed / 2**20:,.0f} MB "
-                          f"(limit {limits.parquet_max_uncompressed / 2**20:,.0f} MB)")
-    return pf, md
-
-
-def _sniff_parquet(p: Path, name: str, size: int, limits: Limits) -> Sniff:
-    pf, md = _parquet_meta(p, limits)
-    columns, dups = _unique_names(list(pf.schema_arrow.names))
-    try:
-        first = next(pf.iter_batches(batch_size=PREVIEW_ROWS), None)
-    except Exception as exc:
-        raise IngestError("corrupt_parquet", f"the Parquet file is damaged and cannot be read ({type(exc).__name__})") from None
-    if first is None or md.num_rows == 0:
-        raise IngestError("header_only", "the Parquet file has columns but no rows")
-    rows = [[_cell_text(v) for v in r.values()] for r in first.to_pylist()]
-    preview = pd.DataFrame(rows, columns=list(columns), dtype=object)
-    return Sniff(kind="parquet", file_name=name, size=size, header_row=0, columns=columns, preview=preview,
-                 duplicate_columns=dups, rows_estimate=md.num_rows)
-
-
-def _stage_parquet(cur: duckdb.DuckDBPyConnection, p: Path, sniffed: Sniff, name: str, progress: Progress | None,
-                   limits: Limits) -> Staged:
-    pf, md = _parquet_meta(p, limits)
-    raw_names = list(pf.schema_arrow.names)
-    if len(raw_names) != len(sniffed.columns):
-        raise IngestError("corrupt_parquet", "the Parquet file changed since it was previewed")
-    sha = _sha256(p)
-    casts = [f"CAST({_quote_ident(n)} AS VARCHAR)" for n in raw_names]
-    # Measure the text DuckDB would stage with a streaming scan (bounded memory) before materialising:
-    # dictionary and run-length encodings let a tiny file claim gigabytes of values.
-    size_sql = " + ".join(f"coalesce(strlen({c}), 0)" for c in casts) or "0"
-    try:
-        expanded = cur.execute(f"SELECT coalesce(sum({size_sql}), 0) FROM read_parquet($path)",
-                               {"path": str(p)}).fetchone()[0]
-    except duckdb.Error as exc:
-        raise IngestError("corrupt_parquet", f"the Parquet file is damaged and cannot be read: "
-                          f"{str(exc).splitlines()[0]}") from None
-    if expanded > limits.parquet_max_expanded:
-        raise IngestError("parquet_bomb", f"the Parquet file expands to {expanded / 2**20:,.0f} MB of values "
-                          f"(limit {limits.parquet_max_expanded / 2**20:,.0f} MB)")
-    select = ", ".join(f"{c} AS c{i}" for i, c in enumerate(casts))
-    _run_with_progress(cur, f"CREATE TEMP TABLE {name} AS SELECT {select} FROM read_parquet($path)",
-                       {"path": str(p)}, progress, "read", 0.1, 1.0)
-    records = cur.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
-    if records != md.num_rows:
-        raise IngestError("unreconciled", f"read {records:,} of the file's {md.num_rows:,} rows; nothing was loaded",
-                          lines=md.num_rows, accounted=records)
-    return Staged(table=name, kind="parquet", columns=sniffed.columns, records=records, sha256=sha,
-                  size=p.stat().st_size, first_line=1, base=_rowid_base(cur, name))
+                  base=rowid_base(cur, name))

@@ -16,8 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics import ingest_read
-from analytics.ingest_read import _BlankFinder, _quick_scan, _Scan
+from analytics.ingest import read as ingest_read
+from analytics.ingest.read import text as read_text
+from analytics.ingest.read.text import _BlankFinder, _quick_scan, _Scan
 
 HEADER = "transaction_id,customer_id,tx_date,product,quantity,revenue,cogs\n"
 
@@ -66,7 +67,7 @@ def test_quick_scan_flags_every_line_that_may_be_blank(tmp_path, text, maybe_bla
 def test_the_fast_path_never_misses_a_blank_line(tmp_path, monkeypatch, data, chunk):
     """Whatever the bytes and wherever the chunks split them: when the quick scan says no line may be
     blank, the careful path finds none either, and both count the same line feeds and hash."""
-    monkeypatch.setattr(ingest_read, "CHUNK", chunk)
+    monkeypatch.setattr(read_text, "CHUNK", chunk)
     p = tmp_path / "f.bin"
     p.write_bytes(data)
     flagged, scan = quick(p)
@@ -81,10 +82,10 @@ def _stage(tmp_path: Path, text: str, monkeypatch, fast: bool):
     p = tmp_path / "t.csv"
     p.write_text(text, encoding="utf-8")
     if not fast:
-        monkeypatch.setattr(ingest_read, "_readable_in_place", lambda sniffed: False)
+        monkeypatch.setattr(read_text, "_readable_in_place", lambda sniffed: False)
     calls: list[Path] = []
-    real = ingest_read._prepare_text
-    monkeypatch.setattr(ingest_read, "_prepare_text", lambda *a: calls.append(a[0]) or real(*a))
+    real = read_text._prepare_text
+    monkeypatch.setattr(read_text, "_prepare_text", lambda *a: calls.append(a[0]) or real(*a))
     con = duckdb.connect()
     sn = ingest_read.sniff(p)
     staged = ingest_read.stage(con, p, sn)

@@ -3,8 +3,8 @@
 The Data page's forms (a customer, a transaction, an activity with its cost, an assessment of
 delivered value, a feedback entry) call :func:`add` and :func:`correct`. Each call turns the
 entered values into a one-row staging table and runs the upload engine's validation on it
-(:func:`analytics.ingest._validate`: the same types, ranges, fixed lists, unknown customers or
-activities, duplicate keys), then writes in one transaction with the audit rows (who, when,
+(:func:`analytics.ingest.validate.validate_staged`: the same types, ranges, fixed lists, unknown
+customers or activities, duplicate keys), then writes in one transaction with the audit rows (who, when,
 column, old → new) and, for transactions and activities, the monthly aggregates of the months
 touched. A record's key cannot change; enter a new record instead. A row written by a form has
 ``load_id`` NULL, so undoing a load never removes it; a row of a load corrected by hand keeps its
@@ -26,8 +26,10 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from analytics.ingest import _ISSUES, _TYPED, Mapping, Options, _validate, reason, writing
-from analytics.ingest_read import Sniff, Staged
+from analytics.ingest.engine import writing
+from analytics.ingest.mapping import Mapping, Options
+from analytics.ingest.read.types import Sniff, Staged
+from analytics.ingest.validate import ISSUES, TYPED, reason, validate_staged
 from analytics.store import aggregates, audit, schema
 
 FORM_TABLES = (schema.CUSTOMERS, schema.TRANSACTIONS, schema.ACTIVITIES, schema.ASSESSMENTS, schema.FEEDBACK)
@@ -122,16 +124,16 @@ def _run_validation(cur: duckdb.DuckDBPyConnection, tbl: schema.Table, values: d
     mapping = Mapping.of({c: c for c in tbl.column_names})
     opts = Options(tbl.name, mapping, date_formats=(("*", ("iso",)),))
     try:
-        _validate(cur, staged, sn, opts, key_check=not updating)
+        validate_staged(cur, staged, sn, opts, key_check=not updating)
     except ValueError as exc:  # a required column without a value at all
         code = getattr(exc, "code", "required")
         cols = str(getattr(exc, "params", {}).get("columns", "")).split(", ")
         raise _Rejected(tuple(FieldIssue(c or None, "required" if code == "required_unmapped" else code, None)
                               for c in cols)) from None
-    rows = cur.execute(f"SELECT col, code, value, a, b FROM {_ISSUES} ORDER BY col, code").fetchall()
+    rows = cur.execute(f"SELECT col, code, value, a, b FROM {ISSUES} ORDER BY col, code").fetchall()
     if rows:
         raise _Rejected(tuple(FieldIssue(*r) for r in rows))
-    res = cur.execute(f"SELECT * FROM {_TYPED}")
+    res = cur.execute(f"SELECT * FROM {TYPED}")
     names = [d[0] for d in res.description]
     typed = dict(zip(names, res.fetchone(), strict=True))
     return {c: typed.get(f"v_{c}") for c in tbl.column_names}
@@ -143,7 +145,7 @@ def _refresh(cur: duckdb.DuckDBPyConnection, tbl: schema.Table, *dates: Any) -> 
 
 
 def _cleanup(cur: duckdb.DuckDBPyConnection) -> None:
-    for t in (_TYPED, _ISSUES, _STAGE):
+    for t in (TYPED, ISSUES, _STAGE):
         cur.execute(f"DROP TABLE IF EXISTS {t}")
 
 

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics import profit, records
+from analytics import profit
 from analytics.filters import Filters
+from analytics.ingest import records
 from analytics.store import aggregates, db, schema
 from tests.helpers import D, build_store, customer
 

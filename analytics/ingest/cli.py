@@ -19,6 +19,7 @@ from analytics.ingest import (
     IngestError,
     Mapping,
     Options,
+    Progress,
     Report,
     auto_map,
     check,
@@ -31,8 +32,7 @@ from analytics.ingest import (
     template_bytes,
     undo_last,
 )
-from analytics.ingest_mapping import _check_table
-from analytics.ingest_read import Progress
+from analytics.ingest.mapping import check_table
 from analytics.store import db
 
 
@@ -83,7 +83,7 @@ def _ingest_cli(args: argparse.Namespace) -> int:
     if not path.exists():
         raise IngestError("no_file", f"file {path} does not exist")
     table = args.table
-    _check_table(table)
+    check_table(table)
     sn = sniff(path, encoding=args.encoding, delimiter=_cli_delimiter(args.delimiter), header_row=(
         args.header_line - 1 if args.header_line else None), sheet=args.sheet)
     # ingest may create the store; one created here is removed again if nothing gets loaded

@@ -1,13 +1,13 @@
 """Validation of a staged file in SQL, and its report (part of :mod:`analytics.ingest`).
 
-:func:`_validate` types every staged row into the temporary table ``ingest_typed`` and lists every
+:func:`validate_staged` types every staged row into the temporary table ``ingest_typed`` and lists every
 problem in ``ingest_issues`` (line, column, code): required values, types, ranges, fixed lists,
 text length, NaN and infinities, dates of events later than today + ``schema.FUTURE_DAYS``, unknown
 references, duplicate keys within the file and against the table, dates outside a period being
 replaced, and the lines the reader rejected. :func:`_summarise` turns them
 into a :class:`Report`, each issue with its English :func:`reason`, plus the notes the analyst
 should see (:func:`_warnings`). Nothing here writes to the store; :func:`analytics.ingest.check`
-and :func:`analytics.ingest.load` (and :mod:`analytics.records` for one row) call it.
+and :func:`analytics.ingest.load` (and :mod:`analytics.ingest.records` for one row) call it.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from analytics import ingest_normalize as norm
-from analytics.ingest_mapping import GENERATED_ID, UNIT_PRICE, UNIT_PRICE_SYNONYMS, Mapping, Options, targets
-from analytics.ingest_read import LIMITS, IngestError, Progress, Sniff, Staged
+from analytics.ingest import normalize as norm
+from analytics.ingest.mapping import GENERATED_ID, UNIT_PRICE, UNIT_PRICE_SYNONYMS, Mapping, Options, targets
+from analytics.ingest.read.types import LIMITS, IngestError, Progress, Sniff, Staged
 from analytics.store import schema
 
 MAX_LISTED = 100_000
@@ -134,8 +134,9 @@ class _Target:
     source: str | None  # file column, "@line", "=constant" or "derived"
 
 
-_TYPED = "ingest_typed"
-_ISSUES = "ingest_issues"
+# The temporary tables validation fills (the engine and the forms read them afterwards).
+TYPED = "ingest_typed"
+ISSUES = "ingest_issues"
 
 
 def _resolve(staged: Staged, opts: Options) -> tuple[list[_Target], dict[str, Any], bool]:
@@ -230,8 +231,8 @@ def _step(progress: Progress | None, phase: str, i: int, n: int) -> None:
         progress(phase, min(1.0, i / max(n, 1)))
 
 
-def _validate(cur: duckdb.DuckDBPyConnection, staged: Staged, sniffed: Sniff, opts: Options,
-              progress: Progress | None = None, *, key_check: bool = True) -> Report:
+def validate_staged(cur: duckdb.DuckDBPyConnection, staged: Staged, sniffed: Sniff, opts: Options,
+                    progress: Progress | None = None, *, key_check: bool = True) -> Report:
     """Type and check every staged row; fill temp tables ``ingest_typed`` and ``ingest_issues``."""
     t0 = time.perf_counter()
     table = schema.TABLES[opts.table]
@@ -242,26 +243,26 @@ def _validate(cur: duckdb.DuckDBPyConnection, staged: Staged, sniffed: Sniff, op
     by_name = {t.name: t for t in tgts}
     nonempty = " OR ".join(f"coalesce(s.c{i}, '') <> ''" for i in range(len(staged.columns))) or "false"
     select = ", ".join(f"{t.raw} AS r_{t.name}, {_value_sql(t, dates)} AS v_{t.name}" for t in tgts)
-    cur.execute(f"DROP TABLE IF EXISTS {_TYPED}")
-    cur.execute(f"CREATE TEMP TABLE {_TYPED} AS SELECT {staged.ord_sql('s')} AS _ord, {select} FROM {staged.table} s WHERE {nonempty}",
+    cur.execute(f"DROP TABLE IF EXISTS {TYPED}")
+    cur.execute(f"CREATE TEMP TABLE {TYPED} AS SELECT {staged.ord_sql('s')} AS _ord, {select} FROM {staged.table} s WHERE {nonempty}",
                 params or None)
     _step(progress, "validate", 1, steps)
     # Values the direct cast refused are cleaned and go through the normalisation chain (few rows, usually).
     for t in tgts:
         refused = f"v_{t.name} IS NULL AND r_{t.name} IS NOT NULL"
         if t.col.kind in ("money", "number", "integer") and t.source != "derived":
-            slow = norm.number_slow_select(_TYPED, "_ord", f"r_{t.name}", t.col, refused)
+            slow = norm.number_slow_select(TYPED, "_ord", f"r_{t.name}", t.col, refused)
         elif t.col.kind == "date":
-            slow = norm.date_slow_select(_TYPED, "_ord", f"r_{t.name}", dates[t.name].formats, refused)
+            slow = norm.date_slow_select(TYPED, "_ord", f"r_{t.name}", dates[t.name].formats, refused)
         else:
             continue
-        cur.execute(f"UPDATE {_TYPED} SET r_{t.name} = x.r, v_{t.name} = x.v FROM ({slow}) x WHERE {_TYPED}._ord = x.o")
+        cur.execute(f"UPDATE {TYPED} SET r_{t.name} = x.r, v_{t.name} = x.v FROM ({slow}) x WHERE {TYPED}._ord = x.o")
     if derived:
-        cur.execute(f"""UPDATE {_TYPED} SET v_revenue = round(CAST(v_quantity AS DECIMAL(38,6)) * v_{UNIT_PRICE}, 2)
+        cur.execute(f"""UPDATE {TYPED} SET v_revenue = round(CAST(v_quantity AS DECIMAL(38,6)) * v_{UNIT_PRICE}, 2)
                         WHERE v_quantity IS NOT NULL AND v_{UNIT_PRICE} IS NOT NULL""")
     _step(progress, "validate", 2, steps)
-    cur.execute(f"DROP TABLE IF EXISTS {_ISSUES}")
-    cur.execute(f"""CREATE TEMP TABLE {_ISSUES} (_ord BIGINT, line BIGINT, col VARCHAR, code VARCHAR, value VARCHAR,
+    cur.execute(f"DROP TABLE IF EXISTS {ISSUES}")
+    cur.execute(f"""CREATE TEMP TABLE {ISSUES} (_ord BIGINT, line BIGINT, col VARCHAR, code VARCHAR, value VARCHAR,
                     a VARCHAR, b VARCHAR)""")
     latest = schema.latest_date()
     for i, t in enumerate(tgts):
@@ -272,14 +273,14 @@ def _validate(cur: duckdb.DuckDBPyConnection, staged: Staged, sniffed: Sniff, op
     _reference_checks(cur, table, by_name, opts)
     if opts.mode == "replace_period" and table.date_column in by_name and opts.period:
         d = table.date_column
-        cur.execute(f"""INSERT INTO {_ISSUES} SELECT _ord, NULL, '{d}', 'outside_period', CAST(v_{d} AS VARCHAR), $a, $b
-                        FROM {_TYPED} WHERE v_{d} IS NOT NULL AND (v_{d} < $a OR v_{d} > $b)""",
+        cur.execute(f"""INSERT INTO {ISSUES} SELECT _ord, NULL, '{d}', 'outside_period', CAST(v_{d} AS VARCHAR), $a, $b
+                        FROM {TYPED} WHERE v_{d} IS NOT NULL AND (v_{d} < $a OR v_{d} > $b)""",
                     {"a": opts.period[0], "b": opts.period[1]})
     _step(progress, "validate", steps - 2, steps)
     if staged.issues:
-        cur.executemany(f"INSERT INTO {_ISSUES} VALUES (NULL, ?, NULL, ?, ?, ?, ?)",
+        cur.executemany(f"INSERT INTO {ISSUES} VALUES (NULL, ?, NULL, ?, ?, ?, ?)",
                         [(i.line, i.code, i.text, *_split_detail(i.code, i.detail)) for i in staged.issues])
-    cur.execute(f"UPDATE {_ISSUES} SET line = {staged.line_sql(f'{_ISSUES}._ord')} WHERE _ord IS NOT NULL")
+    cur.execute(f"UPDATE {ISSUES} SET line = {staged.line_sql(f'{ISSUES}._ord')} WHERE _ord IS NOT NULL")
     rep = _summarise(cur, staged, sniffed, opts, tgts, dates)
     _step(progress, "validate", steps, steps)
     return replace(rep, seconds=time.perf_counter() - t0)
@@ -338,8 +339,8 @@ def _column_checks(cur: duckdb.DuckDBPyConnection, t: _Target, dates: dict[str, 
     b = "CASE " + " ".join(f"WHEN {c} THEN {y}" for c, _, _, y in cases) + " END"
     value = f"coalesce({r}, CAST({v} AS VARCHAR))"
     where = " OR ".join(f"({c})" for c, _, _, _ in cases)
-    cur.execute(f"""INSERT INTO {_ISSUES} SELECT _ord, NULL, '{n}', {code}, left({value}, 200), {a}, {b}
-                    FROM {_TYPED} WHERE {where}""")
+    cur.execute(f"""INSERT INTO {ISSUES} SELECT _ord, NULL, '{n}', {code}, left({value}, 200), {a}, {b}
+                    FROM {TYPED} WHERE {where}""")
 
 
 def _num_text(x: float) -> str:
@@ -356,12 +357,12 @@ def _key_checks(cur: duckdb.DuckDBPyConnection, table: schema.Table, by_name: di
     label = keys[0] if len(keys) == 1 else "+".join(keys)
     shown = " || ' / ' || ".join(f"CAST(v_{k} AS VARCHAR)" for k in keys)
     # Within the file: every occurrence of a repeated key is rejected (which one is right is unknown).
-    cur.execute(f"""INSERT INTO {_ISSUES}
+    cur.execute(f"""INSERT INTO {ISSUES}
         SELECT t._ord, NULL, '{label}', 'duplicate_in_file', {shown}, CAST(d.first_ord AS VARCHAR), NULL
-        FROM {_TYPED} t JOIN (SELECT {kv}, min(_ord) AS first_ord FROM {_TYPED} WHERE {notnull}
+        FROM {TYPED} t JOIN (SELECT {kv}, min(_ord) AS first_ord FROM {TYPED} WHERE {notnull}
                               GROUP BY ALL HAVING count(*) > 1) d USING ({kv})""")
     # first_ord holds a position: turn it into a line number for the message.
-    cur.execute(f"UPDATE {_ISSUES} SET a = CAST({staged.line_sql(f'CAST({_ISSUES}.a AS BIGINT)')} AS VARCHAR) "
+    cur.execute(f"UPDATE {ISSUES} SET a = CAST({staged.line_sql(f'CAST({ISSUES}.a AS BIGINT)')} AS VARCHAR) "
                 "WHERE code = 'duplicate_in_file'")
     if opts.mode in ("replace_table", "update"):
         return  # the table's rows go (all, or those with the file's keys): a key already there is fine
@@ -372,17 +373,17 @@ def _key_checks(cur: duckdb.DuckDBPyConnection, table: schema.Table, by_name: di
         where = f"WHERE NOT ({table.date_column} BETWEEN $a AND $b)"
         params = {"a": opts.period[0], "b": opts.period[1]}
     cols = ", ".join(keys)
-    cur.execute(f"""INSERT INTO {_ISSUES}
+    cur.execute(f"""INSERT INTO {ISSUES}
         SELECT t._ord, NULL, '{label}', 'duplicate_in_table', {shown}, NULL, NULL
-        FROM {_TYPED} t SEMI JOIN (SELECT {cols} FROM {existing} {where}) x
+        FROM {TYPED} t SEMI JOIN (SELECT {cols} FROM {existing} {where}) x
           ON {' AND '.join(f't.v_{k} = x.{k}' for k in keys)}""", params or None)
 
 
 def update_condition(table: schema.Table) -> str:
     """SQL condition on ``table``'s rows whose key is among the file's valid rows (mode ``update``)."""
     match = " AND ".join(f"t.v_{k} = {table.name}.{k}" for k in table.key)
-    return (f"EXISTS (SELECT 1 FROM {_TYPED} t WHERE {match} AND t._ord NOT IN "
-            f"(SELECT _ord FROM {_ISSUES} WHERE _ord IS NOT NULL))")
+    return (f"EXISTS (SELECT 1 FROM {TYPED} t WHERE {match} AND t._ord NOT IN "
+            f"(SELECT _ord FROM {ISSUES} WHERE _ord IS NOT NULL))")
 
 
 def _reference_checks(cur: duckdb.DuckDBPyConnection, table: schema.Table, by_name: dict[str, _Target],
@@ -395,22 +396,22 @@ def _reference_checks(cur: duckdb.DuckDBPyConnection, table: schema.Table, by_na
         pool = [f"SELECT {rcol} AS k FROM {rtable}"]
         if rtable == table.name:
             key = table.key[0]
-            pool = [f"SELECT v_{key} AS k FROM {_TYPED}"] + ([] if opts.mode == "replace_table" else pool)
-        cur.execute(f"""INSERT INTO {_ISSUES}
+            pool = [f"SELECT v_{key} AS k FROM {TYPED}"] + ([] if opts.mode == "replace_table" else pool)
+        cur.execute(f"""INSERT INTO {ISSUES}
             SELECT t._ord, NULL, '{name}', 'unknown_reference', CAST(t.v_{name} AS VARCHAR), '{rtable}', NULL
-            FROM {_TYPED} t WHERE t.v_{name} IS NOT NULL
+            FROM {TYPED} t WHERE t.v_{name} IS NOT NULL
               AND t.v_{name} NOT IN (SELECT k FROM ({' UNION '.join(pool)}) WHERE k IS NOT NULL)""")
 
 
 def _summarise(cur: duckdb.DuckDBPyConnection, staged: Staged, sniffed: Sniff, opts: Options,
                tgts: list[_Target], dates: dict[str, norm.DateChoice]) -> Report:
     table = schema.TABLES[opts.table]
-    typed_rows = cur.execute(f"SELECT count(*) FROM {_TYPED}").fetchone()[0]
+    typed_rows = cur.execute(f"SELECT count(*) FROM {TYPED}").fetchone()[0]
     bad_ords, bad_lines, total = cur.execute(
-        f"SELECT count(DISTINCT _ord), count(DISTINCT line) FILTER (WHERE _ord IS NULL), count(*) FROM {_ISSUES}"
+        f"SELECT count(DISTINCT _ord), count(DISTINCT line) FILTER (WHERE _ord IS NULL), count(*) FROM {ISSUES}"
     ).fetchone()
     issues = cur.execute(
-        f"""SELECT line, col AS "column", code, value, a, b FROM {_ISSUES}
+        f"""SELECT line, col AS "column", code, value, a, b FROM {ISSUES}
             ORDER BY line, col NULLS FIRST, code LIMIT {MAX_LISTED}""").df()
     sources = {t.name: t.source for t in tgts}
     if not issues.empty:
@@ -424,14 +425,14 @@ def _summarise(cur: duckdb.DuckDBPyConnection, staged: Staged, sniffed: Sniff, o
     else:
         issues = pd.DataFrame(columns=["line", "column", "code", "value", "a", "b", "source", "message"])
     summary = cur.execute(
-        f"""SELECT col AS "column", code, count(*) AS rows FROM {_ISSUES} GROUP BY ALL ORDER BY rows DESC""").df()
+        f"""SELECT col AS "column", code, count(*) AS rows FROM {ISSUES} GROUP BY ALL ORDER BY rows DESC""").df()
     valid = typed_rows - bad_ords
     d = table.date_column
     period: tuple[dt.date | None, dt.date | None] = (None, None)
     names = {t.name for t in tgts}
     if d in names:
         period = tuple(cur.execute(
-            f"SELECT min(v_{d}), max(v_{d}) FROM {_TYPED} WHERE _ord NOT IN (SELECT _ord FROM {_ISSUES} "
+            f"SELECT min(v_{d}), max(v_{d}) FROM {TYPED} WHERE _ord NOT IN (SELECT _ord FROM {ISSUES} "
             "WHERE _ord IS NOT NULL)").fetchone())
     replaces = 0
     if opts.mode == "update":
@@ -448,8 +449,8 @@ def _summarise(cur: duckdb.DuckDBPyConnection, staged: Staged, sniffed: Sniff, o
     already = (("load_id", prev[0]), ("loaded_at", prev[1]), ("user", prev[2]), ("file", prev[3])) if prev else None
     cols = [c for c in table.column_names if c in names]
     preview = cur.execute(
-        f"SELECT {', '.join(f'v_{c} AS {c}' for c in cols)} FROM {_TYPED} WHERE _ord NOT IN "
-        f"(SELECT _ord FROM {_ISSUES} WHERE _ord IS NOT NULL) ORDER BY _ord LIMIT 10").df() if cols else pd.DataFrame()
+        f"SELECT {', '.join(f'v_{c} AS {c}' for c in cols)} FROM {TYPED} WHERE _ord NOT IN "
+        f"(SELECT _ord FROM {ISSUES} WHERE _ord IS NOT NULL) ORDER BY _ord LIMIT 10").df() if cols else pd.DataFrame()
     for c in cols:
         if table.column(c).kind == "date" and c in preview:
             preview[c] = [None if pd.isna(v) else pd.Timestamp(v).date() for v in preview[c]]
@@ -474,16 +475,16 @@ def _warnings(cur: duckdb.DuckDBPyConnection, staged: Staged, sniffed: Sniff, op
     if texts:
         parts = ", ".join("count(*) FILTER (WHERE " + " OR ".join(f"starts_with(r_{t.name}, '{c}')" for c in "=+-@") + ")"
                           for t in texts)
-        n = sum(cur.execute(f"SELECT {parts} FROM {_TYPED}").fetchone())
+        n = sum(cur.execute(f"SELECT {parts} FROM {TYPED}").fetchone())
         if n:
             out.append(("formula_text", (("n", n),)))
     cats = [t for t in tgts if t.col.kind == "category" and not t.col.choices and norm.label_map(t.name)]
     if cats:
         parts = ", ".join(f"count(*) FILTER (WHERE v_{t.name} <> r_{t.name})" for t in cats)
-        n = sum(cur.execute(f"SELECT {parts} FROM {_TYPED}").fetchone())
+        n = sum(cur.execute(f"SELECT {parts} FROM {TYPED}").fetchone())
         if n:
             example = cur.execute(" UNION ALL ".join(
-                f"(SELECT r_{t.name}, v_{t.name} FROM {_TYPED} WHERE v_{t.name} <> r_{t.name} LIMIT 1)" for t in cats)
+                f"(SELECT r_{t.name}, v_{t.name} FROM {TYPED} WHERE v_{t.name} <> r_{t.name} LIMIT 1)" for t in cats)
             ).fetchone()
             out.append(("labels_translated", (("n", n), ("raw", example[0]), ("code", example[1]))))
     if any(t.source == GENERATED_ID for t in tgts):
@@ -496,7 +497,7 @@ def _warnings(cur: duckdb.DuckDBPyConnection, staged: Staged, sniffed: Sniff, op
         out.append(("unused_columns", (("columns", ", ".join(unused)),)))
     if opts.table == schema.ACTIVITIES and "activity" in {t.name for t in tgts}:
         n = cur.execute(
-            f"""SELECT count(*) FROM {_TYPED} t WHERE v_activity IN (SELECT activity FROM {schema.ACTIVITY_RATES})
+            f"""SELECT count(*) FROM {TYPED} t WHERE v_activity IN (SELECT activity FROM {schema.ACTIVITY_RATES})
                 AND NOT EXISTS (SELECT 1 FROM {schema.ACTIVITY_RATES} r WHERE r.activity = t.v_activity
                                 AND r.valid_from <= t.v_activity_date)""").fetchone()[0]
         if n:

@@ -15,11 +15,11 @@ import pandas as pd
 import pytest
 
 from analytics import ingest, tabular
-from analytics.ingest_read import detect_encoding
+from analytics.ingest.read.encoding import detect_encoding
 from analytics.store import aggregates, db, schema
 from tests.helpers import D, build_store, customer
 
-FIX = Path(__file__).resolve().parents[1] / "fixtures" / "ingest"
+FIX = Path(__file__).resolve().parents[2] / "fixtures" / "ingest"
 TX_HEADER = "transaction_id,customer_id,tx_date,product,quantity,revenue,cogs\n"
 
 
@@ -566,7 +566,7 @@ def test_replacing_customers_may_not_orphan_their_rows(tmp_path, store):
 
 
 def test_undo_of_customers_still_referred_to_is_refused(tmp_path, store):
-    from analytics import records
+    from analytics.ingest import records
 
     p = put(tmp_path, "c.csv", "customer_id,name,customer_type\nC050,New,enterprise\n")
     run(store, p, "customers", write=True)
@@ -720,9 +720,9 @@ def test_old_mac_line_ends_are_read(tmp_path, store):
 def test_lines_the_reader_cannot_account_for_stop_the_load(tmp_path, store, monkeypatch):
     """The safety net behind every read: if DuckDB dropped lines without rejecting them (here: blank lines
     left in place, which it skips silently), the line count does not reconcile and nothing loads."""
-    from analytics import ingest_read
+    from analytics.ingest.read import text as read_text
 
-    monkeypatch.setattr(ingest_read._BlankFinder, "finish", lambda self: [])
+    monkeypatch.setattr(read_text._BlankFinder, "finish", lambda self: [])
     p = _tx_file(tmp_path, "b.csv", ["T1,C002,2024-02-10,P,1,300,100", "", "T2,C002,2024-02-11,P,1,300,100"])
     err = refused(store, lambda: run(store, p, "transactions", write=True), "unreconciled")
     assert (err.params["lines"], err.params["accounted"]) == (4, 3)

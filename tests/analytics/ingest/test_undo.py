@@ -19,7 +19,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from analytics import demo, ingest, rates, records
+from analytics import demo, ingest, rates
+from analytics.ingest import engine, records
 from analytics.store import aggregates, db, schema
 from tests.helpers import D, build_store, customer
 
@@ -197,7 +198,7 @@ def test_a_backup_made_the_old_way_stops_the_load(pristine, monkeypatch):
         cur.execute(f"DROP TABLE {shadow}")
         cur.execute(f"CREATE TABLE {shadow} AS SELECT *, CAST(NULL AS BIGINT) AS replaced_by FROM transactions WHERE false")
 
-    monkeypatch.setattr(ingest, "_purge_orphan_shadows", old_design)
+    monkeypatch.setattr(engine, "_purge_orphan_shadows", old_design)
     p = target.with_suffix(".csv")
     p.write_text(TX_HEADER + "Z1,C001,2024-05-05,P,1,5,1\n")
     err = refused(con, lambda: load(con, p, mode="replace_table"), "backup_failed")
@@ -349,7 +350,7 @@ def test_after_demo_a_later_replace_load_can_be_undone(tmp_path):
 
 
 def test_the_load_list_says_which_loads_can_be_undone_and_why_not(tmp_path, small, monkeypatch):
-    monkeypatch.setattr(ingest, "KEEP_REPLACED_LOADS", 2)
+    monkeypatch.setattr(engine, "KEEP_REPLACED_LOADS", 2)
     files = {}
     for name, line in (("a", "A1,C002,2024-02-01,P,1,1,1"), ("b", "B1,C002,2024-02-02,P,1,1,1"),
                        ("c", "C1,C002,2024-02-03,P,1,1,1"), ("d", "D1,C002,2024-02-04,P,1,1,1")):

@@ -1,49 +1,5 @@
-"""Analysts' files into the store: column mapping, validation before any write, one-transaction
-loads, the load log, undo, saved mappings, templates and ``python -m analytics ingest``.
-
-The same engine serves the Data page and the command line:
-
-1. :func:`sniff` (from :mod:`analytics.ingest_read`) detects the file's kind, encoding, delimiter
-   and header and returns a preview; the analyst confirms or overrides them.
-2. :func:`auto_map` matches the file's columns to the table's by name, Chinese or English
-   synonym (brackets such as ``金额(元)`` ignored) and, for a single unmatched date column, by
-   type. The mapping is editable, can be saved under a name (``column_maps``) and reused.
-   Besides file columns a target may take a constant (``customer_type = enterprise``) or, for an
-   id, ``@line``: an id made of the file's SHA-256 prefix and the line number, for exports with no
-   line id (the same file then yields the same ids). A transactions file with a unit price and no
-   amount gets revenue = quantity × unit price (rounded to cents).
-3. :func:`check` stages the whole file into a temporary table and validates every row in SQL
-   (:mod:`analytics.ingest_normalize` for the value rules): required values, types, ranges
-   (negative quantities and amounts are allowed in transactions and activities — returns and
-   credits — because the contract sets no minimum there), fixed lists, text length, unknown
-   customers (or activities without a rate), duplicate keys within the file and against the
-   table, dates outside a period being replaced. Every rejected row is listed with its line,
-   column and reason. Nothing is written.
-4. :func:`load` repeats the reading and validation inside one transaction (the store may have
-   changed since the check) and writes only if the analyst's rule allows: ``refuse`` (the
-   default: any rejected row stops the load) or ``skip`` (load the valid rows; the rejected ones
-   are listed and counted in the log). Append adds rows (a key already in the table is rejected);
-   ``update`` replaces the rows whose key is in the file (columns the file does not carry keep
-   their values) and adds the others (the weekly customer master, corrected transactions); ``replace_period`` removes the table's rows dated inside the
-   period first (the file's rows must all fall inside it); ``replace_table`` removes all rows. Replaced rows are kept (``ingest_replaced_<table>``) so
-   that :func:`undo_last` can restore them. The same file (SHA-256) already loaded into the same
-   table, and not undone, is refused. The monthly aggregates are rebuilt for the months touched,
-   the data version bumps (every cached view refreshes), and the load is recorded in
-   ``ingest_log`` (file name, SHA-256, rows, user, time, mapping as JSON) and in the audit log.
-
-Reading, validation and writing report progress through ``progress(phase, fraction)``.
-
-The engine is split by concern; this module holds checking, loading, undo, the load log and
-saved mappings, and is the public API: every name in ``__all__`` can be imported from here,
-wherever it is defined.
-
-* :mod:`analytics.ingest_read`: sniffing and staging text files; :mod:`analytics.ingest_binary`:
-  Excel and Parquet files, with their bomb checks.
-* :mod:`analytics.ingest_normalize`: the value rules as SQL.
-* :mod:`analytics.ingest_mapping`: :class:`Mapping`, :func:`auto_map`, :class:`Options`.
-* :mod:`analytics.ingest_validate`: the validation SQL, :class:`Report` and :func:`reason`.
-* :mod:`analytics.ingest_templates`: empty templates and :func:`columns_table`.
-* :mod:`analytics.ingest_cli`: the ``ingest``, ``undo-load``, ``loads`` and ``template`` commands.
+"""The ingest engine: check and load a staged file in one transaction, the load log, undo of the
+last load, and saved column mappings (see :mod:`analytics.ingest` for the whole flow).
 """
 
 from __future__ import annotations
@@ -60,48 +16,11 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from analytics.ingest_mapping import (
-    GENERATED_ID,
-    MODES,
-    ON_REJECT,
-    UNIT_PRICE,
-    UNIT_PRICE_SYNONYMS,
-    UPLOAD_TABLES,
-    Mapping,
-    Options,
-    _check_table,
-    auto_map,
-    targets,
-)
-from analytics.ingest_read import (
-    LIMITS,
-    IngestError,
-    Limits,
-    Progress,
-    Sniff,
-    Staged,
-    drop,
-    sniff,
-    stage,
-)
-from analytics.ingest_templates import columns_table, template_bytes, template_headers
-from analytics.ingest_validate import (
-    _ISSUES,
-    _TYPED,
-    MAX_LISTED,
-    REASONS,
-    Report,
-    _validate,
-    reason,
-    update_condition,
-)
+from analytics.ingest.mapping import UPLOAD_TABLES, Mapping, Options, check_table
+from analytics.ingest.read import LIMITS, IngestError, Limits, Progress, Sniff, Staged, drop, stage
+from analytics.ingest.read.common import run_with_progress
+from analytics.ingest.validate import ISSUES, TYPED, Report, update_condition, validate_staged
 from analytics.store import aggregates, audit, db, schema
-
-__all__ = ["GENERATED_ID", "MAX_LISTED", "MODES", "ON_REJECT", "REASONS", "UNIT_PRICE", "UNIT_PRICE_SYNONYMS",
-           "UPLOAD_TABLES", "IngestError", "Limits", "Mapping", "Options", "Report", "Sniff", "UndoCheck", "UndoResult",
-           "auto_map", "check", "columns_table", "last_load", "load", "loads", "reason", "save_mapping",
-           "saved_mapping", "saved_mappings", "sniff", "targets", "template_bytes", "template_headers",
-           "undo_check", "undo_last", "writing"]
 
 KEEP_REPLACED_LOADS = 10
 DATED_TABLES = (schema.TRANSACTIONS, schema.ACTIVITIES, schema.ACTIVITY_RATES)
@@ -109,7 +28,7 @@ DATED_TABLES = (schema.TRANSACTIONS, schema.ACTIVITIES, schema.ACTIVITY_RATES)
 
 # ----------------------------------------------------------------------------- check and load
 def _drop_work(cur: duckdb.DuckDBPyConnection, staged: Staged | None) -> None:
-    for t in (_TYPED, _ISSUES):
+    for t in (TYPED, ISSUES):
         cur.execute(f"DROP TABLE IF EXISTS {t}")
     if staged is not None:
         drop(cur, staged)
@@ -122,7 +41,7 @@ def check(con: duckdb.DuckDBPyConnection, path: str | Path, sniffed: Sniff, opts
         staged = None
         try:
             staged = stage(cur, path, sniffed, progress=progress, limits=limits)
-            return _validate(cur, staged, sniffed, opts, progress)
+            return validate_staged(cur, staged, sniffed, opts, progress)
         finally:
             _drop_work(cur, staged)
 
@@ -183,7 +102,7 @@ def load(con: duckdb.DuckDBPyConnection, path: str | Path, sniffed: Sniff, opts:
     who = user or audit.current_user()
     with writing(con) as cur:
         staged = stage(cur, path, sniffed, progress=progress, limits=limits)
-        rep = _validate(cur, staged, sniffed, opts, progress)
+        rep = validate_staged(cur, staged, sniffed, opts, progress)
         if rep.already_loaded:
             a = dict(rep.already_loaded)
             raise IngestError("already_loaded", f"this file was already loaded into {opts.table} as load "
@@ -230,22 +149,20 @@ def load(con: duckdb.DuckDBPyConnection, path: str | Path, sniffed: Sniff, opts:
             progress("write", 0.2)
         names = [c for c in table.column_names if c in rep.columns]
         # Rejected rows are left out (an anti-join only when there are any).
-        keep = f"WHERE t._ord NOT IN (SELECT _ord FROM {_ISSUES} WHERE _ord IS NOT NULL)" if rep.rejected else ""
+        keep = f"WHERE t._ord NOT IN (SELECT _ord FROM {ISSUES} WHERE _ord IS NOT NULL)" if rep.rejected else ""
         others = [c for c in table.column_names if c not in rep.columns]
         if opts.mode == "update" and others and replaced:
             # Updating by key: columns the file does not carry keep the replaced row's values.
             on = " AND ".join(f"o.{k} = t.v_{k}" for k in table.key)
             insert = (f"INSERT INTO {table.name} ({', '.join(names + others)}, load_id) "
                       f"SELECT {', '.join([f't.v_{c}' for c in names] + [f'o.{c}' for c in others])}, {int(load_id)} "
-                      f"FROM {_TYPED} t LEFT JOIN (SELECT * FROM {_shadow(table.name)} WHERE replaced_by = {int(load_id)}) o "
+                      f"FROM {TYPED} t LEFT JOIN (SELECT * FROM {_shadow(table.name)} WHERE replaced_by = {int(load_id)}) o "
                       f"ON {on} {keep}")
         else:
             insert = (f"INSERT INTO {table.name} ({', '.join(names)}, load_id) "
-                      f"SELECT {', '.join(f't.v_{c}' for c in names)}, {int(load_id)} FROM {_TYPED} t {keep}")
+                      f"SELECT {', '.join(f't.v_{c}' for c in names)}, {int(load_id)} FROM {TYPED} t {keep}")
         try:
-            from analytics.ingest_read import _run_with_progress
-
-            _run_with_progress(cur, insert, None, progress, "write", 0.2, 0.8)
+            run_with_progress(cur, insert, None, progress, "write", 0.2, 0.8)
         except duckdb.ConstraintException as exc:
             raise IngestError("constraint", f"the store refused the rows: {str(exc).splitlines()[0]}",
                               report=rep) from None
@@ -537,7 +454,7 @@ def undo_last(con: duckdb.DuckDBPyConnection, user: str | None = None) -> UndoRe
 # ----------------------------------------------------------------------------- saved mappings
 def save_mapping(con: duckdb.DuckDBPyConnection, name: str, table: str, mapping: Mapping) -> None:
     """Save (or overwrite) a named mapping for a table."""
-    _check_table(table)
+    check_table(table)
     name = (name or "").strip()
     if not name:
         raise IngestError("no_map_name", "give the mapping a name")

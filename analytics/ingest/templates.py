@@ -9,13 +9,13 @@ import functools
 
 import pandas as pd
 
-from analytics.ingest_mapping import _check_table
+from analytics.ingest.mapping import check_table
 from analytics.store import schema
 
 
 def template_headers(table: str, lang: str) -> list[str]:
     """Column headers for a template: the column names (en) or their first Chinese synonym (zh)."""
-    tbl = _check_table(table)
+    tbl = check_table(table)
     if lang == "en":
         return list(tbl.column_names)
     out = []
@@ -27,7 +27,7 @@ def template_headers(table: str, lang: str) -> list[str]:
 
 def columns_table(table: str, lang: str = "en") -> pd.DataFrame:
     """One row per column of ``table``: header in the template, name, kind, required, allowed values, range."""
-    tbl = _check_table(table)
+    tbl = check_table(table)
     heads = template_headers(table, lang)
     return pd.DataFrame({
         "header": heads, "column": list(tbl.column_names), "kind": [c.kind for c in tbl.columns],

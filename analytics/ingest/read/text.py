@@ -1,21 +1,4 @@
-"""Reading analysts' files safely into a DuckDB staging table (part of :mod:`analytics.ingest`).
-
-Text files (CSV, TSV, TXT with any delimiter, whitespace-separated included), Excel workbooks
-(.xlsx) and Parquet files are read into a temporary table of text columns ``c0 … cN`` in file
-order, so that the rest of the engine validates every value in SQL. Nothing here writes to the
-store.
-
-Encodings
-    UTF-8 (with or without BOM), GB18030 (a superset of GBK and GB2312), Big5 and UTF-16 are
-    recognised from the first megabyte: byte-order marks first, then the NUL pattern of UTF-16,
-    then strict UTF-8, then GB18030 against Big5 — both decode most double-byte text, so each
-    reading is scored by the share of its characters that fall in the common range of its own
-    standard (GB2312's 3,755 level-1 characters and symbols; Big5's 5,401 frequent characters and
-    symbols) — text in the other encoding falls outside those ranges about half the time. A short or
-    ambiguous sample is reported as not confident, and the page asks the analyst to confirm it
-    on the preview. Non-UTF-8 text is transcoded to UTF-8 in a streaming pass (4 MiB chunks)
-    before DuckDB reads it; a byte sequence that is invalid in the chosen encoding stops the
-    read with its line number.
+"""Text files (CSV, TSV, TXT with any delimiter, whitespace-separated included) into the staging table.
 
 Line numbers
     Every reported line is the physical line of the file (as a text editor numbers it; the
@@ -35,10 +18,6 @@ Speed
     (vectorised; both release the GIL). Only when that thread sees a line that may be blank (it
     starts with a line break, space or tab) does the file take the careful path: a streaming pass
     finds blank lines outside quotes, rewrites them as records, and DuckDB reads the copy.
-
-Hostile files
-    Excel and Parquet files are read by :mod:`analytics.ingest_binary`, which checks them for zip,
-    XML and Parquet bombs before anything is expanded.
 """
 
 from __future__ import annotations
@@ -48,217 +27,34 @@ import contextlib
 import csv
 import hashlib
 import io
-import os
 import re
 import tempfile
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-Progress = Callable[[str, float], None]
-"""``progress(phase, fraction)``: phase is ``read``, ``validate`` or ``write``; fraction in [0, 1]."""
-
-KINDS = ("csv", "xlsx", "parquet")
-ENCODINGS = ("utf-8", "utf-8-sig", "gb18030", "big5", "utf-16")
-DELIMITERS = (",", "\t", ";", "|", " ")
-WHITESPACE = " "  # the delimiter value that means "runs of spaces or tabs"
-CHUNK = 4 << 20
-SAMPLE_BYTES = 1 << 20
-PREVIEW_ROWS = 20
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Bounds that protect the process from hostile or runaway files (tests shrink them)."""
-
-    max_columns: int = 500
-    max_line_bytes: int = 8 << 20
-    xlsx_max_members: int = 10_000
-    xlsx_max_uncompressed: int = 1 << 30
-    xlsx_max_ratio: float = 200.0
-    xlsx_ratio_min_size: int = 1 << 20
-    xlsx_max_rows: int = 1_048_576
-    xlsx_max_cells: int = 30_000_000
-    parquet_max_rows: int = 100_000_000
-    parquet_max_uncompressed: int = 8 << 30
-    parquet_max_expanded: int = 8 << 30
-
-
-LIMITS = Limits()
-
-
-class IngestError(ValueError):
-    """A file or request the engine refuses, with a code and parameters for translated messages.
-
-    ``str(error)`` is the English message (command line); the page shows ``data.err.<code>``.
-    ``report`` carries the validation report when the refusal came after validation.
-    """
-
-    def __init__(self, code: str, message: str, report: object | None = None, **params: object) -> None:
-        super().__init__(message)
-        self.code = code
-        self.params = params
-        self.report = report
-
-
-# ----------------------------------------------------------------------------- encodings
-@dataclass(frozen=True)
-class EncodingGuess:
-    encoding: str
-    confident: bool
-    candidates: tuple[str, ...]
-
-
-def _decode_sample(sample: bytes, encoding: str) -> str | None:
-    """The sample decoded strictly, tolerating a character cut at the sample's end; None if invalid."""
-    try:
-        return sample.decode(encoding)
-    except UnicodeDecodeError as exc:
-        if exc.start >= len(sample) - 4 and exc.reason.startswith(("unexpected end", "incomplete")):
-            try:
-                return sample[: exc.start].decode(encoding)
-            except UnicodeDecodeError:
-                return None
-        if exc.start >= len(sample) - 4 and encoding in ("gb18030", "big5"):
-            try:
-                return sample[: exc.start].decode(encoding)
-            except UnicodeDecodeError:
-                return None
-        return None
-    except LookupError:
-        return None
-
-
-def _plausible_share(text: str, standard: str, ranges: tuple[tuple[int, int], ...]) -> float:
-    """Share of non-ASCII characters whose code in ``standard`` has a lead byte in ``ranges``."""
-    total = hits = 0
-    for ch in text:
-        if ch < "\x80":
-            continue
-        total += 1
-        try:
-            b = ch.encode(standard)
-        except UnicodeEncodeError:
-            continue
-        if len(b) == 2 and any(lo <= b[0] <= hi for lo, hi in ranges):
-            hits += 1
-    return hits / total if total else 0.0
-
-
-def detect_encoding(sample: bytes) -> EncodingGuess:
-    """The encoding of a text sample among :data:`ENCODINGS` (see the module docstring)."""
-    if sample.startswith(codecs.BOM_UTF8):
-        return EncodingGuess("utf-8-sig", True, ("utf-8-sig",))
-    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return EncodingGuess("utf-16", True, ("utf-16",))
-    head = sample[:4096]
-    if len(head) >= 4:
-        even = head[0::2].count(0) / max(len(head[0::2]), 1)
-        odd = head[1::2].count(0) / max(len(head[1::2]), 1)
-        if odd > 0.3 and even < 0.05:
-            return EncodingGuess("utf-16-le", True, ("utf-16-le",))
-        if even > 0.3 and odd < 0.05:
-            return EncodingGuess("utf-16-be", True, ("utf-16-be",))
-    if b"\x00" in head:
-        raise IngestError("binary", "this is not a text file (it contains NUL bytes); upload CSV, Excel (.xlsx) or Parquet")
-    text = _decode_sample(sample, "utf-8")
-    if text is not None:
-        return EncodingGuess("utf-8", True, ("utf-8",))
-    scores: dict[str, float] = {}
-    gb = _decode_sample(sample, "gb18030")
-    if gb is not None:
-        scores["gb18030"] = _plausible_share(gb, "gb2312", ((0xA1, 0xA3), (0xB0, 0xD7)))
-    b5 = _decode_sample(sample, "big5")
-    if b5 is not None:
-        scores["big5"] = _plausible_share(b5, "big5", ((0xA1, 0xA3), (0xA4, 0xC6)))
-    if not scores:
-        raise IngestError("unknown_encoding", "the file's encoding is not UTF-8, GB18030/GBK, Big5 or UTF-16; "
-                          "save it as UTF-8 or choose its encoding")
-    ranked = sorted(scores, key=lambda e: (-scores[e], e != "gb18030"))
-    best = ranked[0]
-    runner_up = scores[ranked[1]] if len(ranked) > 1 else 0.0
-    confident = scores[best] >= 0.8 and scores[best] - runner_up >= 0.3
-    return EncodingGuess(best, confident, tuple(ranked))
-
-
-def check_encoding(encoding: str) -> str:
-    """A codec name Python knows, normalised (``GBK`` → ``gbk``); IngestError otherwise."""
-    try:
-        return codecs.lookup(encoding).name
-    except LookupError:
-        raise IngestError("bad_encoding_name", f"unknown encoding {encoding!r}", encoding=encoding) from None
-
-
-# ----------------------------------------------------------------------------- kinds
-def detect_kind(name: str, head: bytes) -> str:
-    """``csv``, ``xlsx`` or ``parquet`` from the file's first bytes (the name is only a hint)."""
-    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
-        return "xlsx"
-    if head.startswith(_OLE_MAGIC):
-        return "ole"
-    if head.startswith(b"PAR1"):
-        return "parquet"
-    lower = name.lower()
-    if lower.endswith((".xlsx", ".xlsm")):
-        raise IngestError("corrupt_xlsx", "this .xlsx file is not a valid workbook (it is not a zip archive)")
-    if lower.endswith(".parquet"):
-        raise IngestError("corrupt_parquet", "this .parquet file is not valid (no Parquet header)")
-    if lower.endswith(".xls"):
-        raise IngestError("legacy_xls", "legacy .xls workbooks are not supported; save it as .xlsx or CSV")
-    return "csv"
+from analytics.ingest.read.common import header_index, rowid_base, run_with_progress, unique_names
+from analytics.ingest.read.encoding import EncodingGuess, check_encoding, decode_sample, detect_encoding
+from analytics.ingest.read.types import (
+    CHUNK,
+    DELIMITERS,
+    LIMITS,
+    PREVIEW_ROWS,
+    SAMPLE_BYTES,
+    WHITESPACE,
+    IngestError,
+    Limits,
+    Progress,
+    Sniff,
+    Staged,
+    StageIssue,
+)
 
 
 # ----------------------------------------------------------------------------- sniffing
-@dataclass(frozen=True)
-class Sniff:
-    """What a file looks like: its kind, encoding, dialect, header, columns and first rows."""
-
-    kind: str
-    file_name: str
-    size: int
-    encoding: str | None = None
-    encoding_confident: bool = True
-    encoding_candidates: tuple[str, ...] = ()
-    delimiter: str | None = None
-    header_row: int = 0  # 0-based index of the header record (CSV) or row (Excel)
-    sheet: str | None = None
-    sheets: tuple[str, ...] = ()
-    columns: tuple[str, ...] = ()
-    preview: pd.DataFrame = field(default_factory=pd.DataFrame)
-    duplicate_columns: tuple[str, ...] = ()
-    rows_estimate: int | None = None
-    cr_only: bool = False  # old Mac line ends (CR without LF)
-
-    @property
-    def delimiter_name(self) -> str:
-        return {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe", " ": "whitespace"}.get(
-            self.delimiter or "", "other")
-
-
-def _unique_names(raw: list[object]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Header cells as unique, non-empty names (``a``, ``a (2)``; ``column 3``) and the duplicated names."""
-    names: list[str] = []
-    seen: dict[str, int] = {}
-    dups: list[str] = []
-    for i, cell in enumerate(raw):
-        name = "" if cell is None else str(cell).strip().replace("\ufeff", "")
-        name = " ".join(name.split()) or f"column {i + 1}"
-        if name in seen:
-            seen[name] += 1
-            if name not in dups:
-                dups.append(name)
-            name = f"{name} ({seen[name]})"
-        else:
-            seen[name] = 1
-        names.append(name)
-    return tuple(names), tuple(dups)
-
-
 def _rows_from_text(text: str, delimiter: str, limit: int = 200) -> list[list[str]]:
     if delimiter == WHITESPACE:
         reader = csv.reader((ln.strip() for ln in io.StringIO(text)), delimiter=" ", skipinitialspace=True)
@@ -299,51 +95,18 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
-def header_index(rows: list[list[object]]) -> int:
-    """The header's row: the first of the first 30 rows that is at least as wide as most rows are
-    (skips title rows above the header; a ragged data row does not move it)."""
-    widths = [sum(1 for c in r if c is not None and str(c).strip() != "") for r in rows[:30]]
-    filled = [w for w in widths if w > 0]
-    if not filled:
-        return 0
-    mode = max(sorted(set(filled), reverse=True), key=filled.count)
-    return next(i for i, w in enumerate(widths) if w >= mode)
+def sniff(p: Path, name: str, size: int, head: bytes, *, encoding: str | None = None,
+          delimiter: str | None = None, header_row: int | None = None, limits: Limits = LIMITS) -> Sniff:
+    """A text file's encoding, delimiter and header from ``head`` (its first megabyte), with a preview.
 
-
-def _read_head(path: Path, n: int = SAMPLE_BYTES) -> bytes:
-    with open(path, "rb") as fh:
-        return fh.read(n)
-
-
-def sniff(path: str | os.PathLike[str], file_name: str | None = None, *, encoding: str | None = None,
-          delimiter: str | None = None, header_row: int | None = None, sheet: str | None = None,
-          limits: Limits = LIMITS) -> Sniff:
-    """Detect a file's kind, encoding, delimiter and header; read its first rows for a preview.
-
-    Only the first megabyte of a text file is read; an Excel file is checked for bombs first.
-    Given options override detection. Raises :class:`IngestError` for empty, binary or unsafe files.
+    Given options override detection. Raises :class:`IngestError` for an empty or undecodable file.
     """
-    p = Path(path)
-    name = file_name or p.name
-    size = p.stat().st_size
-    if size == 0:
-        raise IngestError("empty", "the file is empty")
-    head = _read_head(p)
-    kind = detect_kind(name, head[:8])
-    if kind in ("ole", "xlsx", "parquet"):
-        from analytics import ingest_binary  # here, not at the top: it builds on this module's types
-
-        if kind == "ole":
-            raise ingest_binary.ole_error(p)
-        if kind == "xlsx":
-            return ingest_binary._sniff_xlsx(p, name, size, sheet, header_row, limits)
-        return ingest_binary._sniff_parquet(p, name, size, limits)
     if encoding:
         enc = check_encoding(encoding)
         guess = EncodingGuess(enc, True, (enc,))
     else:
         guess = detect_encoding(head)
-    text = _decode_sample(head, guess.encoding)
+    text = decode_sample(head, guess.encoding)
     if text is None:
         raise IngestError("decode_failed", f"the file is not valid {guess.encoding} text; choose another encoding",
                           encoding=guess.encoding)
@@ -360,7 +123,7 @@ def sniff(path: str | os.PathLike[str], file_name: str | None = None, *, encodin
     hdr = header_index(rows) if header_row is None else header_row
     if hdr >= len(rows):
         raise IngestError("no_header", f"the file has no line {hdr + 1} to use as the header", line=hdr + 1)
-    columns, dups = _unique_names(rows[hdr])
+    columns, dups = unique_names(rows[hdr])
     if len(columns) > limits.max_columns:
         raise IngestError("too_many_file_columns", f"the file has {len(columns):,} columns; at most "
                           f"{limits.max_columns:,} are read", columns=len(columns), limit=limits.max_columns)
@@ -376,91 +139,6 @@ def sniff(path: str | os.PathLike[str], file_name: str | None = None, *, encodin
 
 
 # ----------------------------------------------------------------------------- staging
-@dataclass(frozen=True)
-class StageIssue:
-    """A line the reader could not split into the header's columns."""
-
-    line: int
-    code: str
-    detail: str
-    text: str
-
-
-@dataclass(frozen=True)
-class Staged:
-    """A file staged into temporary table ``table`` (text columns ``c0 … cN``, file order = rowid).
-
-    ``records`` counts the staged records (empty ones included). Lines are computed by
-    :meth:`line_sql` from a record's position; ``issues`` are the lines the reader rejected.
-    """
-
-    table: str
-    kind: str
-    columns: tuple[str, ...]
-    records: int
-    sha256: str
-    size: int
-    issues: tuple[StageIssue, ...] = ()
-    first_line: int = 2  # line of the first staged record when nothing is rejected
-    shift_table: str | None = None  # (g BIGINT): staged records before each rejected record
-    newline_table: str | None = None  # (ord, n): records whose values hold n > 0 line breaks
-    encoding: str | None = None
-    delimiter: str | None = None
-    sheet: str | None = None
-    header_row: int = 0
-    blank_lines: int = 0
-    base: int = 0  # rowid of the first record (uncommitted rows get ids far from 0)
-
-    def ord_sql(self, alias: str = "") -> str:
-        """SQL for a staged record's position (0-based, file order) from its rowid."""
-        return f"({alias + '.' if alias else ''}rowid - {self.base})"
-
-    def line_sql(self, ord_expr: str) -> str:
-        """SQL for the physical line of the staged record at position ``ord_expr`` (0-based)."""
-        sql = f"({ord_expr} + {self.first_line}"
-        if self.shift_table:
-            sql += (f" + (SELECT count(*) + coalesce(sum(_sh.span - 1), 0) FROM {self.shift_table} _sh "
-                    f"WHERE _sh.g <= {ord_expr})")
-        if self.newline_table:
-            sql += f" + coalesce((SELECT sum(_nl.n) FROM {self.newline_table} _nl WHERE _nl.ord < {ord_expr}), 0)"
-        return sql + ")"
-
-
-def _quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _run_with_progress(cur: duckdb.DuckDBPyConnection, sql: str, params: object | None,
-                       progress: Progress | None, phase: str, lo: float, hi: float) -> None:
-    """Run one statement; while it runs, report DuckDB's own progress (scaled to [lo, hi])."""
-    if progress is None:
-        cur.execute(sql, params)
-        return
-    cur.execute("SET enable_progress_bar = true")
-    cur.execute("SET enable_progress_bar_print = false")
-    error: list[BaseException] = []
-
-    def work() -> None:
-        try:
-            cur.execute(sql, params)
-        except BaseException as exc:  # handed to the caller's thread
-            error.append(exc)
-
-    th = threading.Thread(target=work, daemon=True)
-    th.start()
-    while th.is_alive():
-        th.join(0.2)
-        try:
-            pct = cur.query_progress()
-        except duckdb.Error:
-            pct = -1
-        if pct >= 0:
-            progress(phase, lo + (hi - lo) * min(pct, 100.0) / 100.0)
-    if error:
-        raise error[0]
-    progress(phase, hi)
-
-
 @dataclass
 class _Scan:
     """What one streaming pass learns about the text DuckDB will read."""
@@ -473,6 +151,8 @@ class _Scan:
 
 # A blank (or whitespace-only) line: at the start of the scanned text or right after a newline.
 _BLANK = re.compile(rb"(?:(?<=\n)|\A)[ \t]*\r?\n")
+
+
 _MAYBE_BLANK = (b"\n\n", b"\n\r\n", b"\n ", b"\n\t")
 
 
@@ -652,26 +332,9 @@ _REJECT_CODES = {
 }
 
 
-def stage(cur: duckdb.DuckDBPyConnection, path: str | os.PathLike[str], sniffed: Sniff, name: str = "ingest_stage",
-          progress: Progress | None = None, limits: Limits = LIMITS) -> Staged:
-    """Read the whole file into temporary table ``name`` on ``cur`` (text columns, file order).
-
-    Raises :class:`IngestError` for a file with no data rows, an invalid byte sequence in its
-    encoding, an unsafe workbook or Parquet file, or rows the reader could not account for.
-    """
-    p = Path(path)
-    cur.execute(f"DROP TABLE IF EXISTS {name}")
-    if sniffed.kind in ("xlsx", "parquet"):
-        from analytics import ingest_binary  # here, not at the top: it builds on this module's types
-
-        if sniffed.kind == "xlsx":
-            return ingest_binary._stage_xlsx(cur, p, sniffed, name, progress, limits)
-        return ingest_binary._stage_parquet(cur, p, sniffed, name, progress, limits)
-    return _stage_csv(cur, p, sniffed, name, progress, limits)
-
-
-def _stage_csv(cur: duckdb.DuckDBPyConnection, p: Path, sniffed: Sniff, name: str, progress: Progress | None,
-               limits: Limits) -> Staged:
+def stage(cur: duckdb.DuckDBPyConnection, p: Path, sniffed: Sniff, name: str, progress: Progress | None,
+          limits: Limits) -> Staged:
+    """The whole text file into temporary table ``name``, every physical line accounted for."""
     width = len(sniffed.columns)
     delim = "\t" if sniffed.delimiter == WHITESPACE else (sniffed.delimiter or ",")
     with tempfile.TemporaryDirectory(prefix="cvm_ingest_") as tmp:
@@ -703,7 +366,7 @@ def _stage_csv(cur: duckdb.DuckDBPyConnection, p: Path, sniffed: Sniff, name: st
     staged = Staged(table=name, kind="csv", columns=sniffed.columns, records=records, sha256=scan.sha.hexdigest(),
                     size=p.stat().st_size, encoding=sniffed.encoding, delimiter=sniffed.delimiter,
                     header_row=sniffed.header_row, first_line=skip + 1, blank_lines=len(scan.blank_at),
-                    base=_rowid_base(cur, name))
+                    base=rowid_base(cur, name))
     staged = _with_line_maps(cur, staged, [(int(r[0]), s) for r, s in zip(rejects, spans, strict=True)], skip, embedded)
     if rejects:
         lines = _reject_lines(cur, staged, [int(r[0]) for r in rejects], spans, skip)
@@ -734,7 +397,7 @@ def _read_csv(cur: duckdb.DuckDBPyConnection, src: Path, sniffed: Sniff, name: s
            f"null_padding = false, encoding = 'utf-8')")
     params = {"path": str(src), "skip": skip, "delim": delim, "maxline": limits.max_line_bytes}
     try:
-        _run_with_progress(cur, sql, params, progress, "read", lo, 0.95)
+        run_with_progress(cur, sql, params, progress, "read", lo, 0.95)
     except duckdb.Error as exc:
         first = str(exc).splitlines()[0]
         raise IngestError("unreadable", f"the file cannot be read as {sniffed.delimiter_name}-separated text: "
@@ -816,10 +479,6 @@ def _quick_scan(path: Path, scan: _Scan) -> bool:
     return bool(scan.last_byte) and scan.last_byte != b"\n" and tail_blank
 
 
-def _rowid_base(cur: duckdb.DuckDBPyConnection, name: str) -> int:
-    return int(cur.execute(f"SELECT coalesce(min(rowid), 0) FROM {name}").fetchone()[0])
-
-
 def _header_lines(src: Path, sniffed: Sniff, delim: str) -> int:
     """Physical lines up to and including the header record (so DuckDB skips exactly those)."""
     if sniffed.delimiter == WHITESPACE:
@@ -896,10 +555,3 @@ def _reject_lines(cur: duckdb.DuckDBPyConnection, staged: Staged, duck_lines: li
         out.append(line + int(before) + extra)
         extra += span - 1
     return out
-
-
-def drop(cur: duckdb.DuckDBPyConnection, staged: Staged) -> None:
-    """Drop the staging table and its helpers."""
-    for t in (staged.table, f"{staged.table}_rej", f"{staged.table}_rejscan", staged.shift_table, staged.newline_table):
-        if t:
-            cur.execute(f"DROP TABLE IF EXISTS {t}")
