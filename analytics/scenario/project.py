@@ -30,13 +30,14 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import concentration, customer_value, delivered_value, filters, profit, rates, wom_data
+from analytics import concentration, customer_value, delivered_value, filters, profit, rates
 from analytics.concentration import ConcentrationFigures
 from analytics.filters import Filters
 from analytics.scenario import ledger as ledger_mod
 from analytics.scenario import levers as lv
 from analytics.scenario.apply import apply, per_row
 from analytics.store import schema
+from analytics.word_of_mouth import data as wom_data
 
 MONEY = ("revenue", "cogs", "cost_to_serve")
 FIGURE_KEYS = ("customers", "revenue", "cogs", "cost_to_serve", "total_profit", "top20_profit_share",

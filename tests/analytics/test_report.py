@@ -43,5 +43,5 @@ def test_a_key_given_twice_may_differ_in_the_last_bit(monkeypatch):
 def test_every_section_is_found_overview_first():
     found = report.sections()
     assert found[0] == "analytics.overview"
-    assert {"analytics.concentration", "analytics.delivered_value", "analytics.word_of_mouth",
+    assert {"analytics.concentration", "analytics.delivered_value", "analytics.word_of_mouth.headline",
             "analytics.customer_value", "analytics.lifecycle"} <= set(found)

@@ -1,4 +1,4 @@
-"""Word of mouth, the data (analytics.wom_data): NPS, exposure, series and the customers behind the
+"""Word of mouth, the data (analytics.word_of_mouth.data): NPS, exposure, series and the customers behind the
 feedback on hand-made stores."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analytics import wom_data
 from analytics.filters import Filters
 from analytics.store import db
+from analytics.word_of_mouth import data as wom_data
 from tests.helpers import D, build_store, customer
 
 

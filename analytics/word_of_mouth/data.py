@@ -1,9 +1,8 @@
 """Word of mouth, the data: NPS, the feedback in scope, exposure, daily region data and the
 series per day, week or month (DOMAIN.md §3).
 
-Every public name here is also importable from :mod:`analytics.word_of_mouth`, the page's module;
-the response curve (:mod:`analytics.wom_response`) and the turning points
-(:mod:`analytics.wom_turning`) build on these functions.
+The names the pages use are re-exported by :mod:`analytics.word_of_mouth`; the response curve (:mod:`analytics.word_of_mouth.response`) and the turning points
+(:mod:`analytics.word_of_mouth.turning`) build on these functions.
 
 Definitions
 -----------
@@ -39,7 +38,7 @@ FEEDBACK_DIMENSIONS = {"feedback_channel": "fb.channel", "topic": "fb.topic"}
 DIMENSIONS = (*CUSTOMER_DIMENSIONS, *FEEDBACK_DIMENSIONS)
 
 EXPOSURE_DAYS = 365
-_NONE = "\x00"  # stands for a NULL group inside pandas reshapes
+NULL_GROUP = "\x00"  # stands for a NULL group inside pandas reshapes (here and in .turning)
 PER = 1000.0  # rates are per 1,000 customer-days
 MONTH_DAYS = 30.4375
 
@@ -112,7 +111,8 @@ def _check_dimension(by: str | None) -> None:
         raise ValueError(f"unknown breakdown {by!r}; use one of {', '.join(DIMENSIONS)}")
 
 
-def _check_granularity(granularity: str) -> None:
+def check_granularity(granularity: str) -> None:
+    """ValueError unless ``granularity`` is one of :data:`GRANULARITIES`."""
     if granularity not in GRANULARITIES:
         raise ValueError(f"unknown granularity {granularity!r}; use one of {', '.join(GRANULARITIES)}")
 
@@ -189,7 +189,7 @@ def exposure(cur: duckdb.DuckDBPyConnection, f: Filters, by: str | None = None) 
         GROUP BY ALL""", params).df()
     ev["day"] = pd.to_datetime(ev["day"])
     # NULL groups (customers without a region) keep a place of their own under a sentinel name.
-    ev["grp"] = ev["grp"].astype(object).where(ev["grp"].notna(), _NONE) if by else _NONE
+    ev["grp"] = ev["grp"].astype(object).where(ev["grp"].notna(), NULL_GROUP) if by else NULL_GROUP
     full_from = pd.Timestamp(bounds[0]) + pd.Timedelta(days=EXPOSURE_DAYS - 1)
     all_days = pd.date_range(lo + dt.timedelta(days=1), f.date_to, freq="D")
     wide = (ev.groupby(["day", "grp"])["delta"].sum().unstack("grp", fill_value=0)
@@ -199,7 +199,7 @@ def exposure(cur: duckdb.DuckDBPyConnection, f: Filters, by: str | None = None) 
     else:
         wide.index.name, wide.columns.name = "day", "group"
         out = wide.stack().rename("customers").reset_index()
-        out["group"] = out["group"].astype(object).where(out["group"] != _NONE, None)
+        out["group"] = out["group"].astype(object).where(out["group"] != NULL_GROUP, None)
         out = out.sort_values(["day", "group"], kind="stable", ignore_index=True,
                               key=lambda c: c.astype(str) if c.name == "group" else c)
     out["customers"] = out["customers"].astype("int64")
@@ -255,7 +255,7 @@ def region_days(cur: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
 # ----------------------------------------------------------------------------- series
 def period_start(day: pd.Series, granularity: str) -> pd.Series:
     """The first day of the day's period: the day, its week's Monday, or the first of its month."""
-    _check_granularity(granularity)
+    check_granularity(granularity)
     day = pd.to_datetime(day)
     if granularity == "day":
         return day
@@ -294,7 +294,7 @@ def series(cur: duckdb.DuckDBPyConnection, f: Filters, granularity: str = "week"
     rates per 1,000 customer-days ``praise_rate, complaint_rate, other_rate`` (NaN without exposure).
     Every period of the filter appears, also without feedback; with ``by`` every group seen.
     """
-    _check_granularity(granularity)
+    check_granularity(granularity)
     _check_dimension(by)
     f = resolve(cur, f)
     days = _days(f)

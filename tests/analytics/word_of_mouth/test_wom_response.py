@@ -1,4 +1,4 @@
-"""Word of mouth, the response curve (analytics.wom_response): threshold, interval and Davies'
+"""Word of mouth, the response curve (analytics.word_of_mouth.response): threshold, interval and Davies'
 test on synthetic data with a planted answer (fixed seeds)."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from scipy.stats import chi2
 
-from analytics import wom_response
 from analytics.filters import Filters
 from analytics.store import db
+from analytics.word_of_mouth import response as wom_response
 from tests.helpers import build_store, customer
 
 

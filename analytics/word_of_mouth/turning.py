@@ -3,7 +3,7 @@ groups that drive them (DOMAIN.md §3).
 
 :func:`detect_breaks` (pure: sup-F test, binary segmentation, exact Monte Carlo null) and
 :func:`turning_points` (a filter's weekly series, overall and per region, with the drivers of each
-break). Every public name here is also importable from :mod:`analytics.word_of_mouth`.
+break). The names the pages use are re-exported by :mod:`analytics.word_of_mouth`.
 
 Definitions
 -----------
@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.filters import Filters
-from analytics.wom_data import _NONE, DIMENSIONS, feedback_scope_sql, resolve, series
+from analytics.word_of_mouth.data import DIMENSIONS, NULL_GROUP, feedback_scope_sql, resolve, series
 
 # Turning points.
 BREAK_ALPHA = 0.01
@@ -239,7 +239,7 @@ def _feedback_cube(cur: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
         FROM ({scope}) s WHERE kind IN ('praise', 'complaint') GROUP BY ALL""", params).df()
     df["period"] = pd.to_datetime(df["period"])
     for dim in DIMENSIONS:
-        df[dim] = df[dim].astype(object).where(df[dim].notna(), _NONE)
+        df[dim] = df[dim].astype(object).where(df[dim].notna(), NULL_GROUP)
     return df
 
 
@@ -277,7 +277,7 @@ def _drivers(cube: pd.DataFrame, col: str, weeks: pd.DatetimeIndex, k: int, lo: 
         total = float(change.sum())
         pick = change.idxmax() if total >= 0 else change.idxmin()
         value = float(change[pick])
-        out.update({dim: None if pick == _NONE else pick, f"{dim}_change": value,
+        out.update({dim: None if pick == NULL_GROUP else pick, f"{dim}_change": value,
                     f"{dim}_share": value / total if abs(total) > 1e-9 else None})
     return out
 

@@ -1,6 +1,6 @@
-"""Word of mouth, the page's module: the public names it re-exports, trend and forecast on synthetic
-data with planted answers (fixed seeds), empty stores, the demo's alerts, the report keys and the
-command line. NPS, exposure and series: test_wom_data.py; the response curve: test_wom_response.py;
+"""Word of mouth, the package: the names it re-exports, trend and forecast on synthetic data with
+planted answers (fixed seeds), empty stores, the demo's alerts, the report keys and the command
+line. NPS, exposure and series: test_wom_data.py; the response curve: test_wom_response.py;
 turning points: test_wom_turning.py."""
 
 from __future__ import annotations
@@ -12,28 +12,32 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import cli, overview, report, wom_data, wom_response, wom_turning
+from analytics import cli, overview, report
 from analytics import word_of_mouth as wom
 from analytics.filters import Filters
 from analytics.store import db
-from tests.analytics.test_wom_data import fb
+from analytics.word_of_mouth import data as wom_data
+from analytics.word_of_mouth import headline, trend
+from analytics.word_of_mouth import response as wom_response
+from analytics.word_of_mouth import turning as wom_turning
+from tests.analytics.word_of_mouth.test_wom_data import fb
 from tests.helpers import D, build_store, customer
 
 
-def test_public_names_stay_importable_here():
-    # other code imports `from analytics import word_of_mouth` only: the moved names are the same objects
-    for module in (wom_data, wom_response, wom_turning):
-        for name, value in vars(module).items():
-            own = getattr(value, "__module__", module.__name__) == module.__name__  # constants have none
-            if own and not name.startswith("_") and not inspect.ismodule(value):
-                assert name in wom.__all__ and getattr(wom, name) is value, (module.__name__, name)
-    assert all(hasattr(wom, name) for name in wom.__all__)
+def test_the_package_exports_its_modules_names_and_nothing_else():
+    # pages, charts and presentation import `from analytics import word_of_mouth`: each exported name is
+    # the object one of its modules defines, and the package itself defines nothing
+    modules = (wom_data, wom_response, wom_turning, trend, headline)
+    for name in wom.__all__:
+        assert any(getattr(m, name, None) is getattr(wom, name) for m in modules), name
+    public = {n for n, v in vars(wom).items() if not n.startswith("_") and not inspect.ismodule(v)}
+    assert public == set(wom.__all__)
 
 
 def test_empty_and_feedback_only_stores():
     empty = build_store(customers=[customer("A")])
     with db.cursor(empty) as cur:
-        section = wom.report_section(cur, Filters())
+        section = headline.report_section(cur, Filters())
         assert wom.series(cur, Filters(), "week").empty and wom.trends(cur, Filters(), "week")["nps"].status == "no_data"
     assert section == {"nps": None, "nps_responses": 0, "praise": 0, "complaints": 0, "complaint_trend_slope": None,
                        "quality_threshold": None, "quality_threshold_low": None, "quality_threshold_high": None,
@@ -60,13 +64,13 @@ def test_trend_and_forecast_follow_a_known_slope():
     rng = np.random.default_rng(5)
     n = 60
     t = np.arange(n)
-    fit = wom.fit_trend(weekly(20 + 2.0 * t + rng.normal(0, 1.0, n)), "week", "index", count=False)
+    fit = trend.fit_trend(weekly(20 + 2.0 * t + rng.normal(0, 1.0, n)), "week", "index", count=False)
     assert fit.status == "ok" and fit.forecast_status == "ok"
     # +2 per week = 2 × 30.4375 / 7 ≈ 8.70 points per month
     assert fit.slope_per_month == pytest.approx(2 * 30.4375 / 7, rel=0.1)
     assert np.abs(fit.history["trend"] - (20 + 2.0 * t)).max() < 1.5
     fc = fit.forecast
-    assert len(fc) == wom.HORIZON["week"]
+    assert len(fc) == trend.HORIZON["week"]
     assert fc["period"].iloc[0] == fit.history["period"].iloc[-1] + pd.Timedelta(days=7)
     truth = 20 + 2.0 * np.arange(n, n + len(fc))
     assert (fc["lower"] <= truth).all() and (truth <= fc["upper"]).all()
@@ -79,10 +83,10 @@ def test_count_trend_in_monthly_volume():
     n = 80
     t = np.arange(n)
     values = 30 + 0.5 * t + rng.normal(0, 0.3, n)  # +0.5 complaints a week, every week
-    fit = wom.fit_trend(weekly(values), "week", "complaints")
+    fit = trend.fit_trend(weekly(values), "week", "complaints")
     # the weekly count grows 0.5/week: the monthly volume grows 0.5 × (30.4375 / 7)² ≈ 9.45 per month
     assert fit.slope_per_month == pytest.approx(0.5 * (30.4375 / 7) ** 2, rel=0.1)
-    monthly = wom.fit_trend(pd.DataFrame({"period": pd.date_range("2024-01-01", periods=24, freq="MS"),
+    monthly = trend.fit_trend(pd.DataFrame({"period": pd.date_range("2024-01-01", periods=24, freq="MS"),
                                           "value": 100 + 5.0 * np.arange(24)}), "month", "complaints")
     assert monthly.slope_per_month == pytest.approx(5.0, rel=0.05)
 
@@ -90,7 +94,7 @@ def test_count_trend_in_monthly_volume():
 def test_count_forecast_stays_positive():
     rng = np.random.default_rng(12)
     values = rng.poisson(np.linspace(8, 1, 40)).astype(float)  # falling towards zero
-    fit = wom.fit_trend(weekly(values), "week", "complaints")
+    fit = trend.fit_trend(weekly(values), "week", "complaints")
     assert fit.forecast_status == "ok"
     assert (fit.forecast[["forecast", "lower", "upper"]] >= 0).all().all()
     assert (fit.history["trend"] >= 0).all()
@@ -102,7 +106,7 @@ def test_daily_trend_ignores_the_weekday_pattern():
     weekday = np.tile([5, 5, 5, 5, 5, -10, -15], n // 7)
     values = 50 + 0.1 * t + weekday
     hist = pd.DataFrame({"period": pd.date_range("2025-01-06", periods=n, freq="D"), "value": values})
-    fit = wom.fit_trend(hist, "day", "nps", count=False)
+    fit = trend.fit_trend(hist, "day", "nps", count=False)
     assert fit.trend_method == "stl" and fit.trend_window == 61
     middle = fit.history["trend"].to_numpy()[20:-20]
     assert np.abs(middle - (50 + 0.1 * t[20:-20])).max() < 1.0
@@ -117,23 +121,23 @@ def test_daily_noise_is_forecast_without_a_weekday_pattern():
     rng = np.random.default_rng(13)
     hist = pd.DataFrame({"period": pd.date_range("2025-01-06", periods=182, freq="D"),
                          "value": rng.poisson(2.0, 182).astype(float)})
-    fit = wom.fit_trend(hist, "day", "complaints")
+    fit = trend.fit_trend(hist, "day", "complaints")
     assert fit.trend_method == "stl" and fit.forecast_method == "ets"
     assert np.ptp(fit.forecast["forecast"].to_numpy()) < 0.2  # a smooth band, no weekday zigzag
 
 
 def test_too_short_series_say_so():
-    short = wom.fit_trend(weekly(np.arange(5.0)), "week")
+    short = trend.fit_trend(weekly(np.arange(5.0)), "week")
     assert (short.status, short.forecast_status, short.n, short.min_trend) == ("too_short", "too_short", 5, 8)
     assert short.forecast.empty and short.slope_per_month is None
-    mid = wom.fit_trend(weekly(np.arange(10.0)), "week")
+    mid = trend.fit_trend(weekly(np.arange(10.0)), "week")
     assert mid.status == "ok" and mid.forecast_status == "too_short" and mid.min_forecast == 16
-    none = wom.fit_trend(weekly(np.full(12, np.nan)), "week", "nps")
+    none = trend.fit_trend(weekly(np.full(12, np.nan)), "week", "nps")
     assert none.status == "no_data"
     # partial periods are left out of the fit
     partial = weekly(np.arange(9.0)).assign(partial=[True] + [False] * 8)
-    assert wom.fit_trend(partial, "week").status == "ok"
-    assert wom.fit_trend(partial.assign(partial=[True, True] + [False] * 7), "week").status == "too_short"
+    assert trend.fit_trend(partial, "week").status == "ok"
+    assert trend.fit_trend(partial.assign(partial=[True, True] + [False] * 7), "week").status == "too_short"
 
 
 def test_trends_on_a_short_filter(demo_con):
@@ -146,9 +150,9 @@ def test_trends_on_a_short_filter(demo_con):
 def test_demo_response_curve_and_alerts(demo_con):
     with db.cursor(demo_con) as cur:
         f = Filters("2025-11-01", "2026-10-31")
-        comp = wom.response_curve(cur, f, "complaint")
-        praise = wom.response_curve(cur, f, "praise")
-        only_period = wom.response_curve(cur, f, "complaint", "period")
+        comp = wom_response.response_curve(cur, f, "complaint")
+        praise = wom_response.response_curve(cur, f, "praise")
+        only_period = wom_response.response_curve(cur, f, "complaint", "period")
         both = wom.response_curves(cur, f, "period")
         al = wom.alerts(cur, f)
     assert both["complaint"].status == only_period.status and both["complaint"].p_value == only_period.p_value
@@ -161,13 +165,13 @@ def test_demo_response_curve_and_alerts(demo_con):
     west = al[(al["kind"] == "below_threshold")]
     assert west["region"].tolist() == ["West"] and west["severity"].iloc[0] == "high"
     assert ((al["kind"] == "above_praise") & (al["region"] == "East")).any()
-    assert list(al["severity"].map(wom.SEVERITY_ORDER)) == sorted(al["severity"].map(wom.SEVERITY_ORDER))
+    assert list(al["severity"].map(headline.SEVERITY_ORDER)) == sorted(al["severity"].map(headline.SEVERITY_ORDER))
 
 
 def test_report_section_matches_overview_and_summary(demo_con):
     f = Filters("2025-11-01", "2026-10-31")
     with db.cursor(demo_con) as cur:
-        section = wom.report_section(cur, f)
+        section = headline.report_section(cur, f)
         o = overview.overview(cur, f)
         s = wom.summary(cur, f)
         built = report.build(cur, f)  # the Overview's and this section's nps must agree

@@ -4,7 +4,7 @@ service-quality index, with a threshold where the curve turns steep (DOMAIN.md Â
 :class:`ResponseCurve` and its fit (:func:`fit_response_curve`, pure), Davies' test
 (:func:`davies_p`), the region-day observations of a filter (:func:`response_curve`,
 :func:`response_curves`) and the recent quality and calibration that the what-if and the alerts
-use. Every public name here is also importable from :mod:`analytics.word_of_mouth`.
+use. The names the pages use are re-exported by :mod:`analytics.word_of_mouth`.
 
 Definitions
 -----------
@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.filters import Filters
-from analytics.wom_data import MONTH_DAYS, PER, region_days, resolve
+from analytics.word_of_mouth.data import MONTH_DAYS, PER, region_days, resolve
 
 CURVE_KINDS = ("complaint", "praise")
 CURVE_WINDOWS = ("history", "period")

@@ -1,4 +1,4 @@
-"""Word of mouth, the turning points (analytics.wom_turning): breaks planted in synthetic series
+"""Word of mouth, the turning points (analytics.word_of_mouth.turning): breaks planted in synthetic series
 (fixed seeds), none in noise, and the demo's planted incidents."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analytics import wom_turning
 from analytics.filters import Filters
 from analytics.store import db
+from analytics.word_of_mouth import turning as wom_turning
 
 
 def test_missing_values_are_refused():

@@ -1,0 +1,202 @@
+"""Word of mouth, the headline: the page's :func:`summary`, its alerts, the ``report`` keys and the
+``word-of-mouth`` command (part of :mod:`analytics.word_of_mouth`; ``analytics.report`` and
+``analytics.cli`` discover the last two here).
+
+* **Alerts**: see :func:`build_alerts`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from analytics import filters
+from analytics.filters import Filters
+from analytics.word_of_mouth.data import NpsResult, feedback_scope_sql, nps, resolve
+from analytics.word_of_mouth.response import ResponseCurve, response_curves
+from analytics.word_of_mouth.trend import trends
+from analytics.word_of_mouth.turning import TurningPoints, turning_points
+
+
+# ------------------------------------------------------------------------------ summary
+@dataclass(frozen=True)
+class Summary:
+    """The headline figures of the page and of ``report --json`` (same numbers, one function)."""
+
+    period: tuple[dt.date | None, dt.date | None]
+    nps: NpsResult
+    praise: int
+    complaints: int
+    other: int
+    complaint_trend_slope: float | None
+    praise_trend_slope: float | None
+    complaint_curve: ResponseCurve
+    praise_curve: ResponseCurve
+    turning_points: TurningPoints
+
+
+def summary(cur: duckdb.DuckDBPyConnection, f: Filters) -> Summary:
+    """Headline figures for the filter: NPS (as on the Overview), counts, trend slopes (per month,
+    from the daily trend over the last three months), the response curves and the turning points."""
+    fr = resolve(cur, f)
+    score = nps(cur, f.resolved(filters.data_bounds(cur)))  # exactly as analytics.overview resolves it
+    scope, params = feedback_scope_sql(fr, "fb.kind")
+    row = cur.execute(f"""SELECT count(*) FILTER (WHERE kind = 'praise'), count(*) FILTER (WHERE kind = 'complaint'),
+                                 count(*) FILTER (WHERE kind = 'other') FROM ({scope}) s""", params).fetchone()
+    fits = trends(cur, fr, "day", forecast=False)
+    curves = response_curves(cur, fr)
+    return Summary(
+        period=(fr.date_from, fr.date_to), nps=score, praise=int(row[0]), complaints=int(row[1]), other=int(row[2]),
+        complaint_trend_slope=fits["complaints"].slope_per_month, praise_trend_slope=fits["praise"].slope_per_month,
+        complaint_curve=curves["complaint"], praise_curve=curves["praise"],
+        turning_points=turning_points(cur, fr),
+    )
+
+
+# ------------------------------------------------------------------------------- alerts
+MIN_DAYS_BEYOND = 7  # days beyond the threshold (of the last 28) that raise an alert
+NEAR_THRESHOLD = 3.0  # quality points above the complaint threshold that already warn
+RECENT_WEEKS = 13
+ALERT_COLUMNS = ("severity", "kind", "date", "series", "direction", "scope", "region", "feedback_channel", "topic",
+                 "share", "quality", "low", "days", "threshold")
+SEVERITY_ORDER = {"high": 0, "medium": 1, "info": 2}
+
+
+def alerts(cur: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """What the page warns about for a filter: :func:`build_alerts` of :func:`summary`."""
+    return build_alerts(summary(cur, f))
+
+
+def build_alerts(s: Summary) -> pd.DataFrame:
+    """What the page warns about, most severe and most recent first (pure, from a :class:`Summary`).
+
+    * ``turning_point``: every turning point of the period (:func:`turning_points`), with the
+      driving ``region`` (and its ``share`` of the change), ``feedback_channel`` and ``topic``.
+      Complaints turning up or praise turning down are ``high`` within the last
+      :data:`RECENT_WEEKS` weeks and ``medium`` before; the other direction is ``info``.
+    * ``below_threshold`` (high): a region whose recent quality (exposure-weighted, last 14 days)
+      is under the complaint threshold, or that spent at least 7 of the last 28 days under it;
+      ``near_threshold`` (medium): recent quality within 3 points above the threshold.
+    * ``above_praise`` (info): a region at or above the praise threshold on at least 7 of the
+      last 28 days.
+
+    Columns: :data:`ALERT_COLUMNS` (``quality`` = recent quality, ``low`` = lowest daily value,
+    ``days`` = days beyond the threshold, of the last 28).
+    """
+    end = s.period[1]
+    rows: list[dict[str, object]] = []
+    since = pd.Timestamp(end) - pd.Timedelta(weeks=RECENT_WEEKS) if end else None
+    for p in s.turning_points.points.itertuples(index=False):
+        bad = (p.series == "complaints") == (p.direction == "up")
+        severity = ("high" if since is not None and p.date >= since else "medium") if bad else "info"
+        rows.append({"severity": severity, "kind": "turning_point", "date": p.date, "series": p.series,
+                     "direction": p.direction, "scope": p.scope, "region": p.region,
+                     "feedback_channel": p.feedback_channel, "topic": p.topic, "share": p.region_share})
+    day = pd.Timestamp(end) if end else None
+    comp = s.complaint_curve
+    if comp.threshold is not None:
+        for r in comp.recent.itertuples(index=False):
+            base = {"date": day, "series": "complaints", "region": r.region, "quality": r.quality, "low": r.low,
+                    "days": r.days_beyond, "threshold": comp.threshold}
+            if r.quality < comp.threshold or r.days_beyond >= MIN_DAYS_BEYOND:
+                rows.append({"severity": "high", "kind": "below_threshold", **base})
+            elif r.quality < comp.threshold + NEAR_THRESHOLD:
+                rows.append({"severity": "medium", "kind": "near_threshold", **base})
+    praise = s.praise_curve
+    if praise.threshold is not None:
+        for r in praise.recent.itertuples(index=False):
+            if r.days_beyond >= MIN_DAYS_BEYOND:
+                rows.append({"severity": "info", "kind": "above_praise", "date": day, "series": "praise",
+                             "region": r.region, "quality": r.quality, "low": r.low, "days": r.days_beyond,
+                             "threshold": praise.threshold})
+    out = pd.DataFrame(rows, columns=list(ALERT_COLUMNS))
+    if out.empty:
+        return out
+    out["rank"] = out["severity"].map(SEVERITY_ORDER)
+    out = out.sort_values(["rank", "date", "region"], ascending=[True, False, True], ignore_index=True,
+                          na_position="last")
+    return out.drop(columns="rank")
+
+
+def report_section(cur: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, object]:
+    """Word-of-mouth keys of ``python -m analytics report`` (docs/word_of_mouth.md)."""
+    s = summary(cur, f)
+    c = s.complaint_curve
+    return {
+        "nps": s.nps.nps,
+        "nps_responses": s.nps.responses,
+        "praise": s.praise,
+        "complaints": s.complaints,
+        "complaint_trend_slope": s.complaint_trend_slope,
+        "quality_threshold": c.threshold,
+        "quality_threshold_low": c.low,
+        "quality_threshold_high": c.high,
+        "turning_points": [d.isoformat() for d in s.turning_points.dates],
+    }
+
+
+# ---------------------------------------------------------------------------------- CLI
+def _cli(args: argparse.Namespace) -> int:
+    from analytics import cli
+    from analytics.store import db
+
+    con = db.connect(args.db, read_only=True)
+    try:
+        with db.cursor(con) as cur:
+            f = cli.filters_from_args(args, cur)
+            s = summary(cur, f)
+            al = build_alerts(s)
+    finally:
+        con.close()
+
+    def curve(c: ResponseCurve) -> dict[str, object]:
+        return {"status": c.status, "threshold": c.threshold, "low": c.low, "high": c.high, "p_value": c.p_value,
+                "dispersion": c.dispersion, "steep_effect_per_point": c.steep_effect,
+                "flat_effect_per_point": c.flat_effect, "region_days": c.n_days, "events": c.events,
+                "window_from": c.window[0], "window_to": c.window[1]}
+
+    tp = s.turning_points
+    out = {
+        "period_from": s.period[0], "period_to": s.period[1],
+        "nps": s.nps.nps, "nps_responses": s.nps.responses, "praise": s.praise, "complaints": s.complaints,
+        "other": s.other, "complaint_trend_slope": s.complaint_trend_slope, "praise_trend_slope": s.praise_trend_slope,
+        "complaint_curve": curve(s.complaint_curve), "praise_curve": curve(s.praise_curve),
+        "turning_points": [
+            {"scope": p["scope"], "series": p["series"], "date": pd.Timestamp(p["date"]).date(), "direction": p["direction"],
+             "p_value": p["p_value"], "region": p["region"], "feedback_channel": p["feedback_channel"], "topic": p["topic"]}
+            for p in tp.points.to_dict("records")],
+        "turning_point_basis": tp.basis,
+        "alerts": [{k: pd.Timestamp(v).date() if k == "date" else int(v) if k == "days" else v
+                    for k, v in a.items() if v is not None and not (isinstance(v, float) and math.isnan(v))}
+                   for a in al.to_dict("records")],
+    }
+    if args.json:
+        cli.print_json(out)
+    else:
+        for k, v in out.items():
+            if isinstance(v, list):
+                print(f"{k}:")
+                for item in v:
+                    print("  " + ", ".join(f"{a}={b}" for a, b in item.items()))
+            elif isinstance(v, dict):
+                print(f"{k}: " + ", ".join(f"{a}={b}" for a, b in v.items()))
+            else:
+                print(f"{k}: {v}")
+    return 0
+
+
+def register_cli(sub: argparse._SubParsersAction) -> None:
+    """``python -m analytics word-of-mouth``: NPS, trends, response curves, turning points, alerts."""
+    from analytics import cli
+
+    p = sub.add_parser("word-of-mouth", help="praise, complaints and NPS against service quality: thresholds, "
+                                             "turning points and alerts")
+    cli.add_db_arg(p)
+    cli.add_filter_args(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=_cli)

@@ -1,0 +1,238 @@
+"""Word of mouth, trend and forecast of the series (part of :mod:`analytics.word_of_mouth`).
+
+Definitions (the page's "method" box and docs/word_of_mouth.md repeat them):
+
+* **Trend**: LOWESS (statsmodels, one robustness iteration) over about a quarter of a year
+  (13 weeks, 5 months); daily series use STL (period 7, robust) so that a weekday pattern does not
+  leak into the trend. Partial periods at the ends of the filter (a week cut by the period) are
+  shown but left out of every fit.
+* **Forecast**: exponential smoothing (statsmodels ``ETSModel``: additive errors, damped additive
+  trend; a daily series whose detrended values differ by weekday — one-way ANOVA, p < 0.01 — is
+  forecast without its STL weekday pattern, which is added back), with a 90 % prediction interval. Counts are modelled on
+  the log(1 + count) scale and transformed back (the band's centre is then the median), so bands
+  stay positive and exponential growth is followed; NPS on its own scale, clipped to ±100.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analytics.filters import Filters
+from analytics.word_of_mouth.data import MONTH_DAYS, SERIES, check_granularity, series
+
+PERIOD_DAYS = {"day": 1.0, "week": 7.0, "month": MONTH_DAYS}
+# Trend and forecast: minimum complete periods, forecast horizon, LOWESS span in periods.
+MIN_TREND = {"day": 28, "week": 8, "month": 6}
+MIN_FORECAST = {"day": 56, "week": 16, "month": 12}
+HORIZON = {"day": 28, "week": 8, "month": 3}
+TREND_SPAN = {"day": 61, "week": 13, "month": 5}
+FORECAST_LEVEL = 0.90
+SLOPE_DAYS = 91  # the trend slope is read over the last three months
+
+
+# ------------------------------------------------------------------- trend and forecast
+@dataclass(frozen=True)
+class TrendFit:
+    """Trend and forecast of one series at one granularity.
+
+    ``status``: ``"ok"``, ``"too_short"`` (fewer than ``min_trend`` complete periods) or
+    ``"no_data"``; ``forecast_status`` likewise against ``min_forecast`` (``"failed"`` if the
+    estimation did not converge to a usable model). ``history``: ``period, value, trend`` over the
+    complete periods (trend NaN when not fitted). ``forecast``: ``period, forecast, lower, upper``
+    (empty when not fitted). ``slope_per_month``: OLS slope of the trend over its last three months,
+    in the series' monthly volume per month for counts (complaints per month, change per month) and
+    in the value's units per month otherwise (points for NPS); None when not fitted.
+    ``trend_method``: ``"lowess"`` or ``"stl"`` (window ``trend_window`` periods);
+    ``forecast_method``: ``"ets"`` (ETS(A,Ad,N)) or ``"stl_ets"`` (ETS on the STL-adjusted series).
+    """
+
+    name: str
+    granularity: str
+    status: str
+    forecast_status: str
+    n: int
+    min_trend: int
+    min_forecast: int
+    horizon: int
+    level: float
+    history: pd.DataFrame
+    forecast: pd.DataFrame
+    slope_per_month: float | None
+    trend_method: str
+    forecast_method: str
+    trend_window: int = 0
+
+
+def _lowess(values: np.ndarray, span: int) -> np.ndarray:
+    from statsmodels.nonparametric.smoothers_lowess import lowess
+
+    n = len(values)
+    frac = min(1.0, max(span / n, 3.0 / n))
+    return lowess(values, np.arange(n, dtype=float), frac=frac, it=1, return_sorted=False)
+
+
+def _trend(values: np.ndarray, granularity: str) -> tuple[np.ndarray, np.ndarray | None, str, int]:
+    """(trend, weekday component or None, method code, window in periods) of a regular series."""
+    span = TREND_SPAN[granularity]
+    if granularity == "day" and len(values) >= 2 * 7 + 1:
+        from statsmodels.tsa.seasonal import STL
+
+        window = min(span, len(values) - (1 - len(values) % 2))  # odd, not longer than the series
+        window = max(window if window % 2 else window - 1, 9)
+        res = STL(values, period=7, trend=window, robust=True).fit()
+        return np.asarray(res.trend, dtype=float), np.asarray(res.seasonal, dtype=float), "stl", window
+    return _lowess(values, span), None, "lowess", min(span, len(values))
+
+
+WEEKDAY_ALPHA = 0.01
+
+
+def _has_weekday_pattern(detrended: np.ndarray) -> bool:
+    """One-way ANOVA F test of the detrended daily values by weekday, at :data:`WEEKDAY_ALPHA`."""
+    from scipy.stats import f as f_dist
+
+    x = np.asarray(detrended, dtype=float)
+    n = len(x)
+    if n < 14:
+        return False
+    weekday = np.arange(n) % 7
+    means = np.array([x[weekday == i].mean() for i in range(7)])
+    between = float(sum((weekday == i).sum() * (means[i] - x.mean()) ** 2 for i in range(7)))
+    within = float(((x - means[weekday]) ** 2).sum())
+    if between <= 1e-12 * max(1.0, float((x ** 2).sum())):
+        return False
+    if within <= 1e-12 * between:  # an exact pattern (no noise at all)
+        return True
+    return bool(f_dist.sf((between / 6) / (within / (n - 7)), 6, n - 7) < WEEKDAY_ALPHA)
+
+
+def _future_periods(last: pd.Timestamp, granularity: str, horizon: int) -> pd.DatetimeIndex:
+    if granularity == "day":
+        return pd.date_range(last + pd.Timedelta(days=1), periods=horizon, freq="D")
+    if granularity == "week":
+        return pd.date_range(last + pd.Timedelta(days=7), periods=horizon, freq="7D")
+    return pd.date_range(last + pd.offsets.MonthBegin(1), periods=horizon, freq="MS")
+
+
+def _ets_forecast(values: np.ndarray, horizon: int, level: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """ETS(A,Ad,N) point forecast (mean) and prediction interval."""
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # convergence chatter; a failed fit raises and is reported
+        res = ETSModel(pd.Series(values), error="add", trend="add", damped_trend=True).fit(disp=False)
+        sf = res.get_prediction(start=len(values), end=len(values) + horizon - 1).summary_frame(alpha=1 - level)
+    out = (sf["mean"].to_numpy(), sf["pi_lower"].to_numpy(), sf["pi_upper"].to_numpy())
+    if not all(np.isfinite(a).all() for a in out):
+        raise ValueError("forecast is not finite")
+    return out
+
+
+def _slope_per_month(periods: pd.Series, trend: np.ndarray, granularity: str, count: bool) -> float | None:
+    """OLS slope of the trend over its last :data:`SLOPE_DAYS` days, per month (see :class:`TrendFit`)."""
+    if len(trend) < 2 or not np.isfinite(trend).all():
+        return None
+    x = (pd.to_datetime(periods) - pd.to_datetime(periods).iloc[-1]).dt.days.to_numpy(dtype=float)
+    keep = x >= -SLOPE_DAYS
+    if keep.sum() < 2:
+        keep[-2:] = True
+    y = trend * (MONTH_DAYS / PERIOD_DAYS[granularity]) if count and granularity != "month" else trend
+    slope_per_day = np.polyfit(x[keep], y[keep], 1)[0]
+    return float(slope_per_day * MONTH_DAYS)
+
+
+def fit_trend(history: pd.DataFrame, granularity: str, name: str = "complaints", count: bool | None = None,
+              level: float = FORECAST_LEVEL, forecast: bool = True) -> TrendFit:
+    """Trend and forecast of one series (pure; see the module docstring for the methods).
+
+    Parameters
+    ----------
+    history : ``period`` (first day of each period, consecutive), ``value`` (NaN allowed for NPS:
+        interpolated for the fit), optional ``partial`` (True rows are left out).
+    granularity : ``"day"``, ``"week"`` or ``"month"``.
+    name : series name, stored in the result.
+    count : whether values are counts (log scale, non-negative); default: every name but ``nps``.
+    level : coverage of the prediction interval.
+    forecast : False skips the forecast (``forecast_status`` ``"skipped"``), for the headline slope.
+    """
+    check_granularity(granularity)
+    if not 0 < level < 1:
+        raise ValueError(f"level must be between 0 and 1, got {level}")
+    count = name != "nps" if count is None else count
+    h = history.copy()
+    if "partial" in h.columns:
+        h = h.loc[~h["partial"].astype(bool)]
+    h = h[["period", "value"]].sort_values("period", ignore_index=True)
+    h["period"] = pd.to_datetime(h["period"])
+    # Leading and trailing periods without a value (NPS without responses) cannot be fitted.
+    valid = h["value"].notna().to_numpy()
+    if valid.any():
+        first, last = int(np.argmax(valid)), len(valid) - int(np.argmax(valid[::-1]))
+        h = h.iloc[first:last].reset_index(drop=True)
+    else:
+        h = h.iloc[0:0]
+    h["trend"] = np.nan
+    n = int(h["value"].notna().sum())
+    horizon = HORIZON[granularity]
+    empty_fc = pd.DataFrame({"period": pd.Series(dtype="datetime64[ns]"), "forecast": [], "lower": [], "upper": []})
+    base = dict(name=name, granularity=granularity, n=n, min_trend=MIN_TREND[granularity],
+                min_forecast=MIN_FORECAST[granularity], horizon=horizon, level=level)
+    if n == 0:
+        return TrendFit(status="no_data", forecast_status="no_data", history=h, forecast=empty_fc,
+                        slope_per_month=None, trend_method="", forecast_method="", **base)
+    if n < MIN_TREND[granularity]:
+        return TrendFit(status="too_short", forecast_status="too_short", history=h, forecast=empty_fc,
+                        slope_per_month=None, trend_method="", forecast_method="", **base)
+    values = h["value"].astype(float).interpolate(limit_direction="both").to_numpy()
+    scaled = np.log1p(np.clip(values, 0, None)) if count else values
+    trend_scaled, seasonal, trend_method, window = _trend(scaled, granularity)
+    trend = np.expm1(trend_scaled) if count else trend_scaled
+    if count:
+        trend = np.clip(trend, 0, None)
+    h["trend"] = trend
+    slope = _slope_per_month(h["period"], trend, granularity, count)
+    fc, fc_status, fc_method = empty_fc, "too_short", ""
+    if not forecast:
+        fc_status = "skipped"
+    elif n >= MIN_FORECAST[granularity]:
+        # Daily series with a real weekday pattern: ETS on the STL-adjusted series, the last week's
+        # pattern added back. Without one, STL's seasonal part is noise and would zigzag the band.
+        if seasonal is not None and not _has_weekday_pattern(scaled - trend_scaled):
+            seasonal = None
+        adjusted = scaled - seasonal if seasonal is not None else scaled
+        try:
+            mean, lo, hi = _ets_forecast(adjusted, horizon, level)
+        except (ValueError, np.linalg.LinAlgError):
+            fc_status = "failed"
+        else:
+            if seasonal is not None:
+                pattern = seasonal[len(seasonal) - 7 + np.arange(horizon) % 7]
+                mean, lo, hi = mean + pattern, lo + pattern, hi + pattern
+                fc_method = "stl_ets"
+            else:
+                fc_method = "ets"
+            if count:
+                mean, lo, hi = (np.clip(np.expm1(a), 0, None) for a in (mean, lo, hi))
+            elif name == "nps":
+                mean, lo, hi = (np.clip(a, -100, 100) for a in (mean, lo, hi))
+            fc = pd.DataFrame({"period": _future_periods(h["period"].iloc[-1], granularity, horizon),
+                                     "forecast": mean, "lower": lo, "upper": hi})
+            fc_status = "ok"
+    return TrendFit(status="ok", forecast_status=fc_status, history=h, forecast=fc, slope_per_month=slope,
+                    trend_method=trend_method, trend_window=window, forecast_method=fc_method, **base)
+
+
+def trends(cur: duckdb.DuckDBPyConnection, f: Filters, granularity: str = "week",
+           forecast: bool = True) -> dict[str, TrendFit]:
+    """:func:`fit_trend` of praise, complaints, other feedback and NPS for the filter (keys :data:`SERIES`)."""
+    s = series(cur, f, granularity)
+    out: dict[str, TrendFit] = {}
+    for name in SERIES:
+        hist = pd.DataFrame({"period": s["period"], "value": s[name].astype(float), "partial": s["partial"]})
+        out[name] = fit_trend(hist, granularity, name, forecast=forecast)
+    return out
