@@ -39,7 +39,46 @@ def timed(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
     return statistics.median(times), out
 
 
-def pandas_way(cur, f: Filters) -> float:
+def floor_sql(f: Filters) -> tuple[str, dict[str, object]]:
+    """One query for every customer's profit after activity-based cost to serve in ``f``, from the fact
+    tables: the floor any way of computing the app's figures pays. Same scope and figures as
+    :func:`analytics.profit.customer_pnl` (customers of the filter with a transaction or an activity in
+    the period, priced or not; each activity at the rate valid on its date; money settled to 6 decimals).
+    """
+    cust_sql, params = f.customer_sql("c")
+    tx_period, p = f.period_sql("tx_date")
+    params.update(p)
+    act_period, p = f.period_sql("a.activity_date")
+    params.update(p)
+    sql = f"""
+        WITH r AS (SELECT activity, CAST(unit_cost AS DOUBLE) AS unit_cost, valid_from,
+                          lead(valid_from) OVER (PARTITION BY activity ORDER BY valid_from) AS valid_to
+                   FROM activity_rates),
+        t AS (SELECT customer_id, sum(revenue) AS revenue, sum(cogs) AS cogs
+              FROM transactions WHERE {tx_period} GROUP BY customer_id),
+        a AS (SELECT a.customer_id, coalesce(sum(a.quantity * r.unit_cost), 0) AS cost
+              FROM activities a LEFT JOIN r ON a.activity = r.activity AND a.activity_date >= r.valid_from
+                   AND (r.valid_to IS NULL OR a.activity_date < r.valid_to)
+              WHERE {act_period} GROUP BY a.customer_id)
+        SELECT c.customer_id,
+               round(CAST(coalesce(t.revenue, 0) AS DOUBLE) - CAST(coalesce(t.cogs, 0) AS DOUBLE)
+                     - coalesce(a.cost, 0), 6) + 0.0 AS profit
+        FROM customers c LEFT JOIN t USING (customer_id) LEFT JOIN a USING (customer_id)
+        WHERE {cust_sql} AND (t.customer_id IS NOT NULL OR a.customer_id IS NOT NULL)"""
+    return sql, params
+
+
+def floor_pnl(cur, f: Filters) -> pd.Series:
+    """Profit per customer (index ``customer_id``) from :func:`floor_sql`, fetched as NumPy arrays."""
+    sql, params = floor_sql(f)
+    cols = cur.execute(sql, params).fetchnumpy()
+    return pd.Series(cols["profit"], index=pd.Index(cols["customer_id"], name="customer_id"), name="profit")
+
+
+def pandas_pnl(cur, f: Filters) -> pd.Series:
+    """The pandas way: read the period's facts into DataFrames, price activities with ``merge_asof``,
+    group by customer. Profit per customer (index ``customer_id``); the filter's period only (the
+    benchmarks use the unfiltered default period)."""
     tx = cur.execute("SELECT customer_id, revenue, cogs FROM transactions WHERE tx_date BETWEEN ? AND ?",
                      [f.date_from, f.date_to]).df()
     act = cur.execute("SELECT customer_id, activity_date, activity, quantity FROM activities "
@@ -52,7 +91,12 @@ def pandas_way(cur, f: Filters) -> float:
     cost = (priced["quantity"] * priced["unit_cost"].fillna(0)).groupby(priced["customer_id"]).sum()
     g = tx.groupby("customer_id")[["revenue", "cogs"]].sum()
     pnl = g.join(cost.rename("cost"), how="outer").fillna(0)
-    return float((pnl["revenue"] - pnl["cogs"] - pnl["cost"]).sum())
+    return (pnl["revenue"] - pnl["cogs"] - pnl["cost"]).round(6).rename("profit")
+
+
+def pandas_way(cur, f: Filters) -> float:
+    """Total profit the pandas way (:func:`pandas_pnl`)."""
+    return float(pandas_pnl(cur, f).sum())
 
 
 def main() -> None:
