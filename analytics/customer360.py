@@ -5,7 +5,7 @@ period's P&L and the customer's value, transactions, activities with the rate va
 activity's date, the monthly profit trend, feedback, assessments with delivered value, referrals
 both ways, the lifecycle stage history and the opportunities. Definitions come from the modules
 that own them: profit from :mod:`analytics.profit`, value and P(alive) from
-:mod:`analytics.customer_value`, delivered value from :mod:`analytics.delivered_value`, stages
+:mod:`analytics.clv.value`, delivered value from :mod:`analytics.delivered_value`, stages
 from :mod:`analytics.lifecycle`.
 
 The period: the filter's period gives the P&L figures (revenue, cost of goods, cost to serve,
@@ -25,7 +25,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import customer_value, delivered_value, filters, lifecycle, profit
+from analytics import delivered_value, filters, lifecycle, profit
+from analytics.clv import value as customer_value
 from analytics.filters import Filters
 from analytics.store import aggregates, db, schema
 

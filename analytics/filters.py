@@ -23,8 +23,10 @@ from analytics.store import schema
 ATTRIBUTES: tuple[tuple[str, str], ...] = tuple((str(d.filter_field), d.column) for d in FILTER_DIMENSIONS)
 
 
-def _as_date(value: Any, what: str) -> dt.date | None:
-    if value is None or value == "":
+def as_date(value: Any, what: str = "date") -> dt.date | None:
+    """A date from a date, a datetime (a pandas Timestamp too) or ISO text (``YYYY-MM-DD``); None for None,
+    "" and NaT. Anything else raises ValueError naming ``what`` (the one parser of dates users type)."""
+    if value is None or value == "" or value != value:  # NaN and NaT are unequal to themselves
         return None
     if isinstance(value, dt.datetime):
         return value.date()
@@ -52,8 +54,8 @@ class Filters:
     customer_types: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "date_from", _as_date(self.date_from, "start date"))
-        object.__setattr__(self, "date_to", _as_date(self.date_to, "end date"))
+        object.__setattr__(self, "date_from", as_date(self.date_from, "start date"))
+        object.__setattr__(self, "date_to", as_date(self.date_to, "end date"))
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise ValueError(f"the period starts ({self.date_from}) after it ends ({self.date_to})")
         for name, _ in ATTRIBUTES:

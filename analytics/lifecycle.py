@@ -73,8 +73,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import clv, customer_value, filters, profit
-from analytics.filters import Filters
+from analytics import filters, profit
+from analytics.clv import value as customer_value
+from analytics.clv.models import BgNbd, p_alive
+from analytics.clv.units import from_days
+from analytics.filters import Filters, as_date
 from analytics.store import schema
 
 PIPELINE_STAGES = ("target", "prospect", "opportunity")
@@ -218,7 +221,7 @@ def stage_grid(
     f: Filters,
     dates: Sequence[dt.date],
     rules: Rules | None = None,
-    model: clv.BgNbd | None = None,
+    model: BgNbd | None = None,
     customer_ids: Sequence[str] | None = None,
 ) -> StageGrid:
     """The stage of every customer and prospect of the filter on each date (see the module docstring).
@@ -229,12 +232,12 @@ def stage_grid(
         up to each date).
     dates : evaluation dates, in any order (sorted and de-duplicated).
     model : optional fitted BG/NBD model; P(alive) on each date is then computed from each
-        customer's purchases up to that date (:func:`analytics.clv.p_alive`); without it, the day
+        customer's purchases up to that date (:func:`analytics.clv.models.p_alive`); without it, the day
         thresholds alone decide.
     customer_ids : optional restriction to these customers (prospects are then left out).
     """
     rules = rules or Rules()
-    ds = sorted({filters._as_date(d, "date") for d in dates})
+    ds = sorted({as_date(d, "date") for d in dates})
     if not ds:
         raise ValueError("at least one date is needed")
     where, params = _customer_scope(f, customer_ids)
@@ -294,8 +297,8 @@ def stage_grid(
         alive = np.full(n, np.nan)
         if model is not None:
             buyer = counts[:, j] > 0
-            unit = clv.from_days(1.0, model.time_unit)
-            alive[buyer] = clv.p_alive(model, counts[buyer, j] - 1, (last[buyer, j] - first_grid[buyer, j]) * unit,
+            unit = from_days(1.0, model.time_unit)
+            alive[buyer] = p_alive(model, counts[buyer, j] - 1, (last[buyer, j] - first_grid[buyer, j]) * unit,
                                        (d[0, j] - first_grid[buyer, j]) * unit)
         cols[day.isoformat()] = classify(
             started=start <= d[0, j], recency_days=d[0, j] - anchor[:, j], days_since_start=d[0, j] - start,
@@ -377,13 +380,13 @@ def _pipeline(
 class AliveModel:
     """The BG/NBD model whose P(alive) the stage rules use, or None with the reason (a note key)."""
 
-    model: clv.BgNbd | None
+    model: BgNbd | None
     as_of: dt.date | None
     note: str | None = None
 
 
 def alive_model(cur: duckdb.DuckDBPyConnection, f: Filters) -> AliveModel:
-    """The BG/NBD model of the customer valuation (:func:`analytics.customer_value.fit_models`):
+    """The BG/NBD model of the customer valuation (:func:`analytics.clv.value.fit_models`):
     fitted on the filter's customers' purchases up to the as-of date, or on every customer's when
     the filter's are too few (note ``lc.note.pooled``). Without a BG/NBD model the day thresholds
     decide alone (note ``lc.note.no_model``). The same parameters are applied on every date of a
@@ -398,7 +401,7 @@ def alive_model(cur: duckdb.DuckDBPyConnection, f: Filters) -> AliveModel:
     return AliveModel(models.bgnbd, as_of, "lc.note.pooled" if models.purchase_method == "pooled" else None)
 
 
-def _model(cur: duckdb.DuckDBPyConnection, f: Filters, use_p_alive: bool) -> clv.BgNbd | None:
+def _model(cur: duckdb.DuckDBPyConnection, f: Filters, use_p_alive: bool) -> BgNbd | None:
     return alive_model(cur, f).model if use_p_alive else None
 
 
@@ -440,7 +443,7 @@ def transitions(
     lifecycle on that date: not yet known on the left, out of the pipeline on the right), in
     stage order. Entities outside on both dates are left out.
     """
-    a, b = filters._as_date(date_from, "first date"), filters._as_date(date_to, "second date")
+    a, b = as_date(date_from, "first date"), as_date(date_to, "second date")
     if a is None or b is None or a >= b:
         raise ValueError(f"transitions need a first date before the second (got {a} and {b})")
     grid = stage_grid(cur, f, [a, b], rules, _model(cur, f, use_p_alive))
@@ -461,7 +464,7 @@ def stages_at(
     Returns :data:`AT_COLUMNS` (purchase columns empty for prospects; p_alive NaN where
     unknown), by entity_id.
     """
-    on = filters._as_date(on, "date") or as_of_date(cur, f)
+    on = as_date(on, "date") or as_of_date(cur, f)
     if on is None:
         return pd.DataFrame(columns=list(AT_COLUMNS))
     return _at(stage_grid(cur, f, [on], rules, _model(cur, f, use_p_alive)), on)
@@ -527,7 +530,7 @@ def rank_dormant(at: pd.DataFrame, values: pd.DataFrame | None, limit: int | Non
     at : :func:`stages_at` rows (``customer_id, name, segment, stage, last_purchase,
         recency_days, p_alive``).
     values : ``customer_id, potential_value, realized_value`` (from
-        :func:`analytics.customer_value.customer_values`), or None when no valuation is available.
+        :func:`analytics.clv.value.customer_values`), or None when no valuation is available.
     limit : keep the first ``limit`` rows.
 
     Returns :data:`WAKE_COLUMNS`, ranked by potential value (highest first), then P(alive)

@@ -23,6 +23,7 @@ import duckdb
 import pandas as pd
 
 from analytics import profit
+from analytics.filters import as_date
 from analytics.store import aggregates, audit, db, schema
 
 # DECIMAL(18,4): at most 14 digits before the point.
@@ -84,19 +85,15 @@ def known_activities(cur: duckdb.DuckDBPyConnection) -> list[str]:
     ).fetchall()]
 
 
-def _as_date(value: object) -> dt.date | None:
-    if isinstance(value, pd.Timestamp):
-        return None if pd.isna(value) else value.date()
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip()[:10])
-        except ValueError:
-            return None
-    return None
+def _valid_from(value: object) -> dt.date | None:
+    """A proposed change's date (:func:`analytics.filters.as_date`; text may carry a time after the
+    date, as the rate editor writes it), or None when it is not a date."""
+    if not isinstance(value, (str, dt.date)):  # a number is no date here (as_date reads 20240301)
+        return None
+    try:
+        return as_date(value.strip()[:10] if isinstance(value, str) else value, "valid_from")
+    except ValueError:
+        return None
 
 
 def validate(cur: duckdb.DuckDBPyConnection, changes: Iterable[Mapping[str, object] | RateChange]) -> list[RateChange]:
@@ -131,7 +128,7 @@ def validate(cur: duckdb.DuckDBPyConnection, changes: Iterable[Mapping[str, obje
         elif cost >= MAX_UNIT_COST:
             problems.append(RateProblem(i, activity, "too_large", str(raw_cost)))
             ok = False
-        day = _as_date(raw_date)
+        day = _valid_from(raw_date)
         if day is None:
             problems.append(RateProblem(i, activity, "bad_date", str(raw_date)))
             ok = False

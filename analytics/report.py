@@ -2,7 +2,7 @@
 
 Each analytics module (in a subpackage too) may contribute a section: a function
 ``report_section(cursor, filters) -> dict``, found by :func:`sections` (the Overview first, then
-the others by module name). Keys are documented in README.md; a section may repeat another's key
+the others by section name: a page's name such as ``customer_value``). Keys are documented in README.md; a section may repeat another's key
 only with the same value.
 """
 
@@ -39,9 +39,16 @@ def modules_with(hook: str) -> list[str]:
     return found
 
 
+def section_name(module: str) -> str:
+    """Where a module's section goes in the report: its ``SECTION`` (the page it belongs to, as in
+    :data:`analytics.metrics.SECTIONS`) for a module inside a package, else its own name."""
+    return getattr(importlib.import_module(module), "SECTION", module.removeprefix("analytics."))
+
+
 def sections() -> list[str]:
-    """``module:report_section`` of every module that defines one, the Overview first."""
-    return sorted(modules_with("report_section"), key=lambda m: (m != FIRST, m))
+    """``module:report_section`` of every module that defines one: the Overview first, then by
+    :func:`section_name` (so the keys keep their order when a module moves into a package)."""
+    return sorted(modules_with("report_section"), key=lambda m: (m != FIRST, section_name(m)))
 
 
 def _clean(value: Any) -> Any:

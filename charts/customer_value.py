@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics.clv import Backtest
-from analytics.customer_value import Histogram, symlog
+from analytics.clv.backtest import Backtest
+from analytics.clv.value import Histogram, symlog
 from charts.text import plain_all
 from charts.theme import ACCENT, GAIN, LOSS, MUTED, NEUTRAL, PALETTE, base_layout, money_axis
 from i18n import Translator
@@ -22,7 +22,7 @@ def composition(groups: pd.DataFrame, column: str, t: Translator, title: str | N
                 height: int = 420) -> go.Figure:
     """Realized, potential and influence value per group, stacked (negative parts below zero).
 
-    ``groups`` is :meth:`analytics.customer_value.CustomerValues.by_group` output; ``column``
+    ``groups`` is :meth:`analytics.clv.value.CustomerValues.by_group` output; ``column``
     the attribute it was grouped by (for translating the group names).
     """
     names = plain_all(t.value(column, g) for g in groups["group"])

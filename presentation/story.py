@@ -340,7 +340,7 @@ def _word_of_mouth(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator) ->
 
 @step("value_tiers", "pres.step.value_tiers", page="customer_value")
 def _value_tiers(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator) -> Slide:
-    from analytics import customer_value as cv
+    from analytics.clv import value as cv
     from charts import customer_value as cv_charts
 
     values = cv.customer_values(cur, f)  # the page's default assumptions

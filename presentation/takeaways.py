@@ -13,8 +13,8 @@ from collections.abc import Callable, Mapping
 
 import pandas as pd
 
+from analytics.clv.value import tier_code
 from analytics.concentration import TOP_SHARE, ConcentrationFigures, LossDrivers
-from analytics.customer_value import tier_code
 from analytics.delivered_value import Summary as DvSummary
 from analytics.word_of_mouth import ResponseCurve
 from i18n import Translator
@@ -137,7 +137,7 @@ def word_of_mouth(curve: ResponseCurve, nps: float | None, t: Translator) -> str
 def value_tiers(tiers: pd.DataFrame, potential: float, t: Translator) -> str:
     """The high-realized, high-potential tier's customers and share of value, and total potential value.
 
-    ``tiers`` is :attr:`analytics.customer_value.CustomerValues.tiers`.
+    ``tiers`` is :attr:`analytics.clv.value.CustomerValues.tiers`.
     """
     top = tiers.set_index("tier").loc[tier_code("high", "high")]
     if not int(tiers["customers"].sum()):

@@ -163,7 +163,8 @@ def test_dimensions_define_the_filters_and_the_groups():
     assert f.to_params() == {"segment": "Corporate", "type": "individual"} and Filters.from_params(f.to_params()) == f
     assert set(metrics.GROUP_DIMENSIONS) <= set(metrics.DIMENSIONS)
 
-    from analytics import concentration, customer_value
+    from analytics import concentration
+    from analytics.clv import value as customer_value
 
     assert concentration.GROUP_COLUMNS == concentration.ATTRIBUTE_DIMENSIONS == customer_value.GROUP_COLUMNS \
         == metrics.GROUP_DIMENSIONS

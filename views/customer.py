@@ -9,7 +9,7 @@ import streamlit as st
 
 from analytics import concentration as conc
 from analytics import customer360 as c360
-from analytics import customer_value
+from analytics.clv import value as customer_value
 from charts import customer360 as c360_charts
 from charts import lifecycle as lc_charts
 from i18n import fmt

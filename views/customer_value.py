@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics import clv
-from analytics import customer_value as cv
+from analytics.clv import value as cv
+from analytics.clv.backtest import backtest
 from charts import customer_value as cv_charts
 from i18n.markdown import escape
 from ui import cache, components, context
@@ -206,7 +206,7 @@ with right:
 # ----------------------------------------------------------------------------- backtest
 st.subheader(t("cv.section.backtest"))
 try:
-    bt = cache.run(clv.backtest, f)
+    bt = cache.run(backtest, f)
 except ValueError as exc:
     bt = None
     st.info(t.md("cv.backtest.error", error=str(exc)))

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
-from analytics.customer_value import TIERS
+from analytics.clv.value import TIERS
 
 # ----------------------------------------------------------------------------- selectors
 ATTRIBUTE_KINDS = ("segment", "region", "channel", "plan", "customer_type")
@@ -45,7 +45,7 @@ class Selector:
     ``kind`` is one of :data:`SELECTOR_KINDS`: ``everyone``; ``loss_makers`` (baseline profit < 0
     in the projected period); an attribute of the customers table (``segment``, ``region``,
     ``channel``, ``plan``, ``customer_type``) whose value is one of ``values``; ``tier`` (the
-    customer-value tier codes of :data:`analytics.customer_value.TIERS`, e.g. ``"low/low"``);
+    customer-value tier codes of :data:`analytics.clv.value.TIERS`, e.g. ``"low/low"``);
     ``ids`` (an explicit list; an empty list selects nobody). ``loss_makers_only`` narrows any kind
     to its loss-makers. Loss-makers are judged on the baseline, so that the order of the levers
     does not change whom a lever reaches.

@@ -30,7 +30,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import concentration, customer_value, delivered_value, filters, profit, rates
+from analytics import concentration, delivered_value, filters, profit, rates
+from analytics.clv import value as customer_value
 from analytics.concentration import ConcentrationFigures
 from analytics.filters import Filters
 from analytics.scenario import ledger as ledger_mod

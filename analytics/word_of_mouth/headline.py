@@ -22,6 +22,8 @@ from analytics.word_of_mouth.response import ResponseCurve, response_curves
 from analytics.word_of_mouth.trend import trends
 from analytics.word_of_mouth.turning import TurningPoints, turning_points
 
+SECTION = "word_of_mouth"  # this module's report keys come in this page's place (analytics.report.section_name)
+
 
 # ------------------------------------------------------------------------------ summary
 @dataclass(frozen=True)

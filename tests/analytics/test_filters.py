@@ -25,6 +25,19 @@ def test_normalises_and_validates():
         Filters(customer_types=("alien",))
 
 
+def test_as_date_is_the_one_parser_of_typed_dates():
+    import pandas as pd
+
+    day = dt.date(2024, 3, 1)
+    for value in (day, dt.datetime(2024, 3, 1, 15, 30), pd.Timestamp("2024-03-01 15:30"), "2024-03-01", " 2024-03-01 "):
+        assert filters.as_date(value, "start") == day
+    for empty in (None, "", pd.NaT, float("nan")):
+        assert filters.as_date(empty, "start") is None
+    for bad in ("2024-13-01", "2024-03-01 15:30", "soon", 2024.5):
+        with pytest.raises(ValueError, match=r"^calibration end: .* is not a date \(use YYYY-MM-DD\)$"):
+            filters.as_date(bad, "calibration end")
+
+
 def test_hashable_cache_key():
     assert hash(Filters(segments=("a", "b"))) == hash(Filters(segments=("b", "a")))
 

@@ -15,7 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics import clv, lifecycle, report
+from analytics import lifecycle, report
+from analytics.clv import models
 from analytics.filters import Filters
 from analytics.lifecycle import Rules
 from analytics.store import db
@@ -136,7 +137,7 @@ def test_p_alive_from_a_model(life):
     # BG/NBD in days, r = 1, alpha = 10, a = 1, b = 1. On 2024-06-30:
     # DOR: x = 1, t_x = 50, T = 181 → P(alive) = 1 / (1 + (191/60)^2) = 0.0898 < 0.1 → lost.
     # REA: x = 1, t_x = 96, T = 177 → P(alive) = 1 / (1 + (187/106)^2) = 0.2432 → stays dormant.
-    m = clv.BgNbd(r=1.0, alpha=10.0, a=1.0, b=1.0, log_likelihood=0.0, customers=0, repeat_customers=0,
+    m = models.BgNbd(r=1.0, alpha=10.0, a=1.0, b=1.0, log_likelihood=0.0, customers=0, repeat_customers=0,
                   time_unit="days")
     assert stage_of(life, "DOR", "2024-06-30", model=m) == "lost"
     assert stage_of(life, "REA", "2024-06-30", model=m) == "dormant"

@@ -100,6 +100,8 @@ def test_saving_what_is_saved_already_writes_nothing(abc_store):
     ({"activity": "teleport", "unit_cost": 5, "valid_from": "2024-03-01"}, "unknown_activity"),
     ({"activity": "visit", "unit_cost": 5, "valid_from": "2024-13-01"}, "bad_date"),
     ({"activity": "visit", "unit_cost": 5, "valid_from": None}, "bad_date"),
+    ({"activity": "visit", "unit_cost": 5, "valid_from": float("nan")}, "bad_date"),
+    ({"activity": "visit", "unit_cost": 5, "valid_from": 20240301}, "bad_date"),
 ])
 def test_a_bad_rate_is_refused_and_the_store_is_unchanged(abc_store, change, code):
     before = _state(abc_store)
@@ -123,9 +125,12 @@ def test_every_problem_is_listed(abc_store):
 def test_validate_cleans_values(abc_store):
     with db.cursor(abc_store) as cur:
         clean = rates.validate(cur, [rates.RateChange("call", 12.123456, D("2024-03-01")),
-                                     {"activity": " visit ", "unit_cost": "0", "valid_from": pd.Timestamp("2024-05-01")}])
+                                     {"activity": " visit ", "unit_cost": "0", "valid_from": pd.Timestamp("2024-05-01")},
+                                     # the editor may hand a date as text with a time after it
+                                     {"activity": "visit", "unit_cost": 1, "valid_from": "2024-06-01 00:00:00"}])
         assert rates.known_activities(cur) == ["call", "visit"]
-    assert clean == [rates.RateChange("call", 12.1235, D("2024-03-01")), rates.RateChange("visit", 0.0, D("2024-05-01"))]
+    assert clean == [rates.RateChange("call", 12.1235, D("2024-03-01")), rates.RateChange("visit", 0.0, D("2024-05-01")),
+                     rates.RateChange("visit", 1.0, D("2024-06-01"))]
 
 
 def test_stale_aggregates_are_rebuilt_in_full(abc_store):

@@ -90,7 +90,7 @@ def test_word_of_mouth_with_and_without_a_threshold():
 
 
 def test_value_tiers_share_and_undefined_share():
-    from analytics.customer_value import TIERS, tier_code
+    from analytics.clv.value import TIERS, tier_code
 
     top, low = tier_code("high", "high"), tier_code("low", "low")
     rows = {top: (3, 0.3, 0.9), low: (6, 0.6, 0.05)}

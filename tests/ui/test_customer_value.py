@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from analytics import customer_value as cv
 from analytics import filters
+from analytics.clv import value as cv
 from analytics.filters import Filters
 from analytics.store import db
 from i18n import Translator

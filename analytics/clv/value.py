@@ -10,7 +10,7 @@ runs from the beginning of the data, so the period's start is not used):
 * **Potential value** (潜在价值) = discounted expected profit over the next ``horizon_months``:
   Σₖ expected purchases in month k × expected profit per purchase / (1 + d)^(k/12).
   Expected purchases and P(alive) come from BG/NBD; expected *gross* spend per purchase from
-  Gamma-Gamma (positive spend only, :mod:`analytics.clv`); then, separately,
+  Gamma-Gamma (positive spend only, :mod:`analytics.clv.models`); then, separately,
   profit per purchase = expected spend × (gross-margin rate − cost-to-serve rate), where the
   gross-margin rate = (revenue − cost of goods) / revenue and the cost-to-serve rate = cost to
   serve / revenue of the customer's own history (the filter's pooled rates when the customer's
@@ -51,8 +51,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import clv, profit
-from analytics.clv import BgNbd, FitError, GammaGamma
+from analytics import profit
+from analytics.clv import models, rfm
+from analytics.clv.models import BgNbd, FitError, GammaGamma
+from analytics.clv.units import DEFAULT_UNIT
 from analytics.filters import ATTRIBUTES, Filters
 from analytics.metrics import GROUP_DIMENSIONS
 from analytics.store import db, schema
@@ -282,11 +284,11 @@ def _has_attributes(f: Filters) -> bool:
     return any(getattr(f, name) for name, _ in ATTRIBUTES)
 
 
-def fit_models(cur: duckdb.DuckDBPyConnection, f: Filters, time_unit: str = clv.DEFAULT_UNIT) -> _Fitted:
+def fit_models(cur: duckdb.DuckDBPyConnection, f: Filters, time_unit: str = DEFAULT_UNIT) -> _Fitted:
     """BG/NBD and Gamma-Gamma for the filter's customers at the valuation date, with the stated
     fallbacks. Memoised per store file, data version, customer attributes, valuation date and
     unit, so that changing the horizon, discount rate or tier cuts never refits."""
-    when = clv.valuation_date(cur, f)
+    when = rfm.valuation_date(cur, f)
     key_db = _database_key(cur)
     key = None if key_db is None else (*key_db, _attributes_only(f), when, time_unit)
     if key is not None:
@@ -321,7 +323,7 @@ def _fit_or_pool(fit: Callable[[pd.DataFrame, str], Any], summary: pd.DataFrame,
 
 
 def _fit(cur: duckdb.DuckDBPyConnection, f: Filters, when: dt.date, time_unit: str) -> _Fitted:
-    summary = clv.rfm(cur, f, when, time_unit)
+    summary = rfm.rfm(cur, f, when, time_unit)
     notes: list[Note] = []
     n, n_rep = len(summary), int((summary["frequency"] > 0).sum()) if len(summary) else 0
     pooled_summary: pd.DataFrame | None = None
@@ -331,11 +333,11 @@ def _fit(cur: duckdb.DuckDBPyConnection, f: Filters, when: dt.date, time_unit: s
         if not _has_attributes(f):
             return None  # the filter already holds every customer
         if pooled_summary is None:
-            pooled_summary = clv.rfm(cur, Filters(), when, time_unit)
+            pooled_summary = rfm.rfm(cur, Filters(), when, time_unit)
         return pooled_summary
 
     # Purchases: BG/NBD on the filter → pooled → average rates → none.
-    bg, how, reason = _fit_or_pool(lambda d, src: clv.fit_bgnbd(d, time_unit, source=src), summary, everyone)
+    bg, how, reason = _fit_or_pool(lambda d, src: models.fit_bgnbd(d, time_unit, source=src), summary, everyone)
     counts = {"n": f"{n:,}", "repeat": f"{n_rep:,}"}
     method = {"filter": "bgnbd", "pooled": "pooled"}.get(how, "none")
     if how == "pooled":
@@ -351,7 +353,7 @@ def _fit(cur: duckdb.DuckDBPyConnection, f: Filters, when: dt.date, time_unit: s
     spend_method = "none"
     n_spend = int(((summary["frequency"] > 0) & (summary["monetary_value"] > 0)).sum()) if n else 0
     if method != "none":
-        gg, how, reason = _fit_or_pool(lambda d, src: clv.fit_gamma_gamma(d, source=src), summary, everyone)
+        gg, how, reason = _fit_or_pool(lambda d, src: models.fit_gamma_gamma(d, source=src), summary, everyone)
         spend_method = {"filter": "gamma_gamma", "pooled": "pooled"}.get(how, "average")
         if how != "filter":
             notes.append((f"cv.note.gg_{'pooled' if gg else 'average'}_{reason}", {"n": f"{n_spend:,}"}))
@@ -359,8 +361,8 @@ def _fit(cur: duckdb.DuckDBPyConnection, f: Filters, when: dt.date, time_unit: s
             notes.append(("cv.note.gg_heavy_tail", {"q": f"{gg.q:.2f}"}))
         if gg is not None and gg.frequency_spend_corr is not None and abs(gg.frequency_spend_corr) > CORR_WARNING:
             notes.append(("cv.note.gg_corr", {"corr": f"{gg.frequency_spend_corr:.2f}"}))
-    models = ValueModels(when, time_unit, method, spend_method, bg, gg, n, n_rep)
-    return _Fitted(models, summary, tuple(notes))
+    value_models = ValueModels(when, time_unit, method, spend_method, bg, gg, n, n_rep)
+    return _Fitted(value_models, summary, tuple(notes))
 
 
 # ---------------------------------------------------------------------------- values
@@ -416,7 +418,7 @@ def _influence(cur: duckdb.DuckDBPyConnection, profit_all: pd.Series, weight: fl
 def customer_values(cur: duckdb.DuckDBPyConnection, f: Filters, horizon_months: int = DEFAULT_HORIZON_MONTHS,
                     annual_discount: float = DEFAULT_ANNUAL_DISCOUNT,
                     cuts: tuple[float, float] = DEFAULT_CUTS, second_level_weight: float = 0.0,
-                    time_unit: str = clv.DEFAULT_UNIT) -> CustomerValues:
+                    time_unit: str = DEFAULT_UNIT) -> CustomerValues:
     """Realized, potential and influence value and the tier of every customer of the filter.
 
     Parameters
@@ -464,13 +466,13 @@ def customer_values(cur: duckdb.DuckDBPyConnection, f: Filters, horizon_months: 
     per_month = np.zeros((n_sub, h))
     spend = np.zeros(n_sub)
     if m.purchase_method in ("bgnbd", "pooled") and m.bgnbd is not None and n_sub:
-        p_alive = clv.p_alive(m.bgnbd, sub["frequency"], sub["recency"], sub["T"])
-        per_month = clv.monthly_purchases(m.bgnbd, sub, h)
+        p_alive = models.p_alive(m.bgnbd, sub["frequency"], sub["recency"], sub["T"])
+        per_month = models.monthly_purchases(m.bgnbd, sub, h)
     elif m.purchase_method == "average" and n_sub:
         rate = np.where(sub["T"] > 0, sub["frequency"] / sub["T"].where(sub["T"] > 0, 1.0), 0.0)
-        per_month = clv.monthly_purchases(None, sub, h, rates=rate)
+        per_month = models.monthly_purchases(None, sub, h, rates=rate)
     if m.spend_method in ("gamma_gamma", "pooled") and m.gamma_gamma is not None and n_sub:
-        spend = clv.expected_spend(m.gamma_gamma, sub["frequency"], sub["monetary_value"])
+        spend = models.expected_spend(m.gamma_gamma, sub["frequency"], sub["monetary_value"])
         missing = ~np.isfinite(spend)  # no repeat purchase while q ≤ 1: no population mean
         spend[missing] = _own_mean_spend(sub)[missing]
     elif m.spend_method == "average" and n_sub:
@@ -478,7 +480,7 @@ def customer_values(cur: duckdb.DuckDBPyConnection, f: Filters, horizon_months: 
 
     rates = (c.loc[bought, "margin_rate"] - c.loc[bought, "cost_to_serve_rate"]).to_numpy(dtype=float)
     value_per_purchase = spend * rates
-    potential = clv.discounted_value(per_month, value_per_purchase, d) if n_sub else np.zeros(0)
+    potential = models.discounted_value(per_month, value_per_purchase, d) if n_sub else np.zeros(0)
 
     c["p_alive"] = np.nan
     c["expected_purchases"] = 0.0
@@ -542,6 +544,9 @@ def _tier_table(table: pd.DataFrame) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------- report
+SECTION = "customer_value"  # this module's report keys come in this page's place (analytics.report.section_name)
+
+
 def report_section(cur: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, object]:
     """Customer value for ``python -m analytics report`` with the page's default assumptions
     (12 months, 10 % a year, tercile tiers, direct referrals): sums over the filter's customers."""

@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analytics import clv, profit, report
-from analytics import customer_value as cv
+from analytics import profit, report
+from analytics.clv import models
+from analytics.clv import value as cv
 from analytics.filters import Filters
 from tests.helpers import D, build_store, customer
 
@@ -211,22 +212,22 @@ def test_pooled_parameters_for_a_small_filter(sim_store):
 
 
 def test_failed_fit_falls_back_to_pooled_then_average(sim_store, monkeypatch):
-    real = clv.fit_bgnbd
+    real = models.fit_bgnbd
 
     def filter_fails(summary, time_unit="weeks", source="filter", **kw):
         if source == "filter":
-            raise clv.FitError("no interior maximum", "failed")
+            raise models.FitError("no interior maximum", "failed")
         return real(summary, time_unit, source=source, **kw)
 
-    monkeypatch.setattr(clv, "fit_bgnbd", filter_fails)
+    monkeypatch.setattr(models, "fit_bgnbd", filter_fails)
     with sim_store.cursor() as cur:
         v = cv.customer_values(cur, Filters(date_to="2024-12-31", segments=("S1",)))
     assert v.fit.purchase_method == "pooled" and v.notes[0][0] == "cv.note.bgnbd_pooled_failed"
 
     def always_fails(*a, **kw):
-        raise clv.FitError("no interior maximum", "failed")
+        raise models.FitError("no interior maximum", "failed")
 
-    monkeypatch.setattr(clv, "fit_bgnbd", always_fails)
+    monkeypatch.setattr(models, "fit_bgnbd", always_fails)
     with sim_store.cursor() as cur:
         v = cv.customer_values(cur, Filters(date_to="2024-12-31", segments=("S1",)))
     assert v.fit.purchase_method == "average" and v.notes[0][0] == "cv.note.bgnbd_average_failed"
@@ -276,8 +277,8 @@ def test_demo_potential_value_by_the_formula(demo_values):
     v, m = demo_values, demo_values.fit
     row = v.table[(v.table["frequency"] >= 3) & (v.table["p_alive"] > 0.5)].iloc[0]
     months = np.arange(0, 13) * WEEK_MONTH
-    cum = clv.expected_purchases(m.bgnbd, months, row["frequency"], row["recency"], row["T"])
-    spend = clv.expected_spend(m.gamma_gamma, [row["frequency"]], [row["monetary_value"]])[0]
+    cum = models.expected_purchases(m.bgnbd, months, row["frequency"], row["recency"], row["T"])
+    spend = models.expected_spend(m.gamma_gamma, [row["frequency"]], [row["monetary_value"]])[0]
     per = spend * (row["margin_rate"] - row["cost_to_serve_rate"])
     value = sum((cum[k] - cum[k - 1]) * per / 1.10 ** (k / 12) for k in range(1, 13))
     assert row["potential_value"] == pytest.approx(value)
@@ -315,7 +316,7 @@ def test_demo_fit_is_memoised(demo_con):
 
 
 def test_report_keys_match_the_values(demo_con, demo_values):
-    assert "analytics.customer_value" in report.sections()
+    assert "analytics.clv.value" in report.sections()
     with demo_con.cursor() as cur:
         out = cv.report_section(cur, F)
     s = demo_values.summary()

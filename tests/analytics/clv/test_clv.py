@@ -16,11 +16,13 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy.special import hyp2f1
 
-from analytics import cli, clv
+from analytics import cli
+from analytics.clv import backtest as clv_backtest
+from analytics.clv import models, rfm, units
 from analytics.filters import Filters
 from tests.helpers import D, build_store, customer
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CDNOW = ROOT / "tests" / "fixtures" / "cdnow"
 CAL_END = "1997-09-30"  # 39 weeks after 1997-01-01
 
@@ -35,30 +37,30 @@ def cdnow_tx() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def cdnow_rfm(cdnow_tx) -> pd.DataFrame:
-    return clv.rfm_from_transactions(cdnow_tx, CAL_END, "weeks")
+    return rfm.rfm_from_transactions(cdnow_tx, CAL_END, "weeks")
 
 
 # ----------------------------------------------------------------------------- time units
 def test_time_unit_conversion_by_hand():
-    assert clv.to_days(2, "weeks") == 14
-    assert clv.to_days(1, "months") == 30.4375
-    assert clv.to_days(12, "months") == 365.25
-    assert clv.from_days(30.4375, "months") == 1
-    assert clv.from_days(21, "weeks") == 3
-    assert clv.to_days(5, "days") == 5
-    assert clv.convert(1, "months", "weeks") == pytest.approx(30.4375 / 7)
-    arr = clv.to_days(np.array([1.0, 2.0]), "weeks")
+    assert units.to_days(2, "weeks") == 14
+    assert units.to_days(1, "months") == 30.4375
+    assert units.to_days(12, "months") == 365.25
+    assert units.from_days(30.4375, "months") == 1
+    assert units.from_days(21, "weeks") == 3
+    assert units.to_days(5, "days") == 5
+    assert units.convert(1, "months", "weeks") == pytest.approx(30.4375 / 7)
+    arr = units.to_days(np.array([1.0, 2.0]), "weeks")
     assert arr.tolist() == [7.0, 14.0]
-    s = clv.from_days(pd.Series([7.0, 14.0]), "weeks")
+    s = units.from_days(pd.Series([7.0, 14.0]), "weeks")
     assert s.tolist() == [1.0, 2.0]
     with pytest.raises(ValueError, match="unknown time unit"):
-        clv.to_days(1, "fortnights")
+        units.to_days(1, "fortnights")
 
 
-@given(st.floats(0, 1e6, allow_nan=False), st.sampled_from(list(clv.UNITS)), st.sampled_from(list(clv.UNITS)))
+@given(st.floats(0, 1e6, allow_nan=False), st.sampled_from(list(units.UNITS)), st.sampled_from(list(units.UNITS)))
 def test_time_unit_round_trip(value, u1, u2):
-    assert clv.from_days(clv.to_days(value, u1), u1) == pytest.approx(value)
-    assert clv.convert(clv.convert(value, u1, u2), u2, u1) == pytest.approx(value)
+    assert units.from_days(units.to_days(value, u1), u1) == pytest.approx(value)
+    assert units.convert(units.convert(value, u1, u2), u2, u1) == pytest.approx(value)
 
 
 # ----------------------------------------------------------------------------- RFM summary
@@ -75,7 +77,7 @@ HAND_END = "2024-02-05"  # 5 weeks after A's first purchase
 
 
 def test_rfm_from_hand_made_history():
-    s = clv.rfm_from_transactions(HAND, HAND_END, "weeks").set_index("customer_id")
+    s = rfm.rfm_from_transactions(HAND, HAND_END, "weeks").set_index("customer_id")
     assert list(s.index) == ["A", "B", "D"]
     a = s.loc["A"]
     # purchases on Jan 1, 8, 22 (the Jan 22 return line is not spend; Jan 29 is a return only)
@@ -86,9 +88,9 @@ def test_rfm_from_hand_made_history():
     assert b["frequency"] == 0 and b["recency"] == 0 and b["T"] == pytest.approx(21 / 7) and b["monetary_value"] == 0
     d = s.loc["D"]
     assert d["frequency"] == 1 and d["recency"] == 1 and d["monetary_value"] == 70 and d["first_spend"] == 0
-    days = clv.rfm_from_transactions(HAND, HAND_END, "days").set_index("customer_id")
+    days = rfm.rfm_from_transactions(HAND, HAND_END, "days").set_index("customer_id")
     assert days.loc["A", "T"] == 35 and days.loc["A", "recency"] == 21
-    months = clv.rfm_from_transactions(HAND, HAND_END, "months").set_index("customer_id")
+    months = rfm.rfm_from_transactions(HAND, HAND_END, "months").set_index("customer_id")
     assert months.loc["A", "T"] == pytest.approx(35 / 30.4375)
 
 
@@ -102,14 +104,14 @@ def test_rfm_from_the_store_matches_the_frame_and_obeys_filters():
     )
     try:
         with con.cursor() as cur:
-            store = clv.rfm(cur, Filters(), HAND_END, "weeks")
-            frame = clv.rfm_from_transactions(HAND, HAND_END, "weeks")
+            store = rfm.rfm(cur, Filters(), HAND_END, "weeks")
+            frame = rfm.rfm_from_transactions(HAND, HAND_END, "weeks")
             pd.testing.assert_frame_equal(store, frame, check_dtype=False)
-            s2 = clv.rfm(cur, Filters(segments=("S2",)), HAND_END, "weeks")
+            s2 = rfm.rfm(cur, Filters(segments=("S2",)), HAND_END, "weeks")
             assert list(s2["customer_id"]) == ["B", "D"]
             # default calibration end: the filter's end, else the last transaction
-            assert clv.rfm(cur, Filters(date_to="2024-01-31"))["T"].max() == pytest.approx(30 / 7)
-            assert clv.rfm(cur, Filters()).set_index("customer_id").loc["A", "frequency"] == 3
+            assert rfm.rfm(cur, Filters(date_to="2024-01-31"))["T"].max() == pytest.approx(30 / 7)
+            assert rfm.rfm(cur, Filters()).set_index("customer_id").loc["A", "frequency"] == 3
     finally:
         con.close()
 
@@ -126,7 +128,7 @@ def test_cdnow_transactions_reproduce_hardies_summary(cdnow_rfm):
 
 # ----------------------------------------------------------------------------- BG/NBD
 def test_bgnbd_reproduces_fader_hardie_lee_2005(cdnow_rfm):
-    m = clv.fit_bgnbd(cdnow_rfm, "weeks")
+    m = models.fit_bgnbd(cdnow_rfm, "weeks")
     assert (round(m.r, 3), round(m.alpha, 3), round(m.a, 3), round(m.b, 3)) == (0.243, 4.414, 0.793, 2.426)
     assert round(m.log_likelihood, 1) == -9582.4
     assert m.customers == 2357 and m.repeat_customers == 946 and m.converged and m.source == "filter"
@@ -135,30 +137,30 @@ def test_bgnbd_reproduces_fader_hardie_lee_2005(cdnow_rfm):
 
 def test_bgnbd_on_lifetimes_summary_file():
     s = pd.read_csv(CDNOW / "cdnow_customers_summary.csv")
-    m = clv.fit_bgnbd(s, "weeks")
+    m = models.fit_bgnbd(s, "weeks")
     assert (round(m.r, 3), round(m.alpha, 3), round(m.a, 3), round(m.b, 3)) == (0.243, 4.414, 0.793, 2.426)
 
 
 def test_units_change_alpha_only(cdnow_tx, cdnow_rfm):
-    weeks = clv.fit_bgnbd(cdnow_rfm, "weeks")
-    days = clv.fit_bgnbd(clv.rfm_from_transactions(cdnow_tx, CAL_END, "days"), "days")
+    weeks = models.fit_bgnbd(cdnow_rfm, "weeks")
+    days = models.fit_bgnbd(rfm.rfm_from_transactions(cdnow_tx, CAL_END, "days"), "days")
     assert days.r == pytest.approx(weeks.r, rel=1e-4) and days.a == pytest.approx(weeks.a, rel=1e-3)
     assert days.alpha == pytest.approx(7 * weeks.alpha, rel=1e-4)
     assert weeks.in_unit("days").alpha == pytest.approx(days.alpha, rel=1e-4)
     assert weeks.in_unit("months").alpha == pytest.approx(weeks.alpha * 7 / 30.4375)
     # a customer's predictions do not depend on the unit
-    e_w = clv.expected_purchases(weeks, 39, [2], [30.43], [38.86])
-    e_d = clv.expected_purchases(weeks.in_unit("days"), 39 * 7, [2], [30.43 * 7], [38.86 * 7])
+    e_w = models.expected_purchases(weeks, 39, [2], [30.43], [38.86])
+    e_d = models.expected_purchases(weeks.in_unit("days"), 39 * 7, [2], [30.43 * 7], [38.86 * 7])
     assert e_w == pytest.approx(e_d)
 
 
 def test_published_conditional_expectation():
-    m = clv.BgNbd(0.243, 4.414, 0.793, 2.426, 0, 0, 0, "weeks")
+    m = models.BgNbd(0.243, 4.414, 0.793, 2.426, 0, 0, 0, "weeks")
     # Fader, Hardie & Lee (2005), §4: x = 2, t_x = 30.43, T = 38.86 → 1.226 purchases in 39 weeks
-    assert clv.expected_purchases(m, 39, [2], [30.43], [38.86])[0] == pytest.approx(1.226, abs=5e-4)
-    assert clv.p_alive(m, [0], [0], [38.86])[0] == 1.0
+    assert models.expected_purchases(m, 39, [2], [30.43], [38.86])[0] == pytest.approx(1.226, abs=5e-4)
+    assert models.p_alive(m, [0], [0], [38.86])[0] == 1.0
     manual = 1 / (1 + 0.793 / (2.426 + 2 - 1) * ((4.414 + 38.86) / (4.414 + 30.43)) ** (0.243 + 2))
-    assert clv.p_alive(m, [2], [30.43], [38.86])[0] == pytest.approx(manual)
+    assert models.p_alive(m, [2], [30.43], [38.86])[0] == pytest.approx(manual)
 
 
 @settings(max_examples=60, deadline=None)
@@ -169,37 +171,37 @@ def test_expected_purchases_equal_the_textbook_formula(r, alpha, a, b, x, frac, 
     if abs(a - 1) < 1e-3:
         a += 0.01
     t_x = frac * T if x else 0.0
-    m = clv.BgNbd(r, alpha, a, b, 0, 0, 0, "weeks")
+    m = models.BgNbd(r, alpha, a, b, 0, 0, 0, "weeks")
     z = t / (alpha + T + t)
     num = (a + b + x - 1) / (a - 1) * (1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z))
     # δ(x > 0) multiplies the second term: for x = 0 it is absent (and with b = 1 undefined, 0 / 0).
     den = 1 + (a / (b + x - 1) * ((alpha + T) / (alpha + t_x)) ** (r + x) if x > 0 else 0.0)
-    got = clv.expected_purchases(m, t, [x], [t_x], [T])[0]
+    got = models.expected_purchases(m, t, [x], [t_x], [T])[0]
     assert got == pytest.approx(num / den, rel=1e-6, abs=1e-9)
-    assert 0 <= clv.p_alive(m, [x], [t_x], [T])[0] <= 1
+    assert 0 <= models.p_alive(m, [x], [t_x], [T])[0] <= 1
 
 
 def test_heavy_buyers_do_not_overflow():
-    m = clv.BgNbd(1.08, 1.45, 0.54, 31.0, 0, 0, 0, "weeks")
+    m = models.BgNbd(1.08, 1.45, 0.54, 31.0, 0, 0, 0, "weeks")
     x, t_x, T = np.array([974.0, 600.0]), np.array([156.3, 10.0]), np.array([156.4, 156.4])
-    terms = clv.bgnbd_loglik_terms((m.r, m.alpha, m.a, m.b), x, t_x, T)
+    terms = models.bgnbd_loglik_terms((m.r, m.alpha, m.a, m.b), x, t_x, T)
     assert np.isfinite(terms).all()
-    e = clv.expected_purchases(m, 52, x, t_x, T)
+    e = models.expected_purchases(m, 52, x, t_x, T)
     assert np.isfinite(e).all() and e[0] > 100 and e[1] < 1e-6  # alive heavy buyer vs long-silent one
 
 
 def test_too_few_customers_is_a_fit_error():
     s = pd.DataFrame({"frequency": [0, 1, 2], "recency": [0, 1, 2], "T": [3, 3, 3]})
-    with pytest.raises(clv.FitError, match="too few") as info:
-        clv.fit_bgnbd(s)
+    with pytest.raises(models.FitError, match="too few") as info:
+        models.fit_bgnbd(s)
     assert info.value.kind == "few"
     with pytest.raises(ValueError, match="recency ≤ T"):
-        clv.fit_bgnbd(pd.DataFrame({"frequency": [1], "recency": [5], "T": [3]}))
+        models.fit_bgnbd(pd.DataFrame({"frequency": [1], "recency": [5], "T": [3]}))
 
 
 # ----------------------------------------------------------------------------- Gamma-Gamma
 def test_gamma_gamma_reproduces_fader_hardie_lee_2005(cdnow_rfm):
-    g = clv.fit_gamma_gamma(cdnow_rfm)
+    g = models.fit_gamma_gamma(cdnow_rfm)
     assert (round(g.p, 2), round(g.q, 2), round(g.gamma, 2)) == (6.25, 3.74, 15.44)
     assert g.customers == 946 and g.finite_mean and g.converged
 
@@ -207,58 +209,58 @@ def test_gamma_gamma_reproduces_fader_hardie_lee_2005(cdnow_rfm):
 def test_gamma_gamma_on_hardies_summary():
     hardie = pd.read_csv(CDNOW / "cdnow_customers_summary_with_transactions.csv")
     s = hardie.rename(columns={"x": "frequency", "zbar": "monetary_value"})
-    g = clv.fit_gamma_gamma(s)
+    g = models.fit_gamma_gamma(s)
     # zbar is rounded to cents, which moves gamma by 0.004 (its standard error is about 4)
     assert g.p == pytest.approx(6.25, abs=0.005) and g.q == pytest.approx(3.74, abs=0.005)
     assert g.gamma == pytest.approx(15.44, abs=0.01) and g.customers == 946
     assert g.frequency_spend_corr == pytest.approx(np.corrcoef(s.loc[s.frequency > 0, "frequency"],
                                                                s.loc[s.frequency > 0, "monetary_value"])[0, 1])
     # E[spend | x, m] by hand, and the population mean for a customer without repeats
-    assert clv.expected_spend(g, [2], [22.35])[0] == pytest.approx(g.p * (g.gamma + 2 * 22.35) / (2 * g.p + g.q - 1))
-    assert clv.expected_spend(g, [0], [0])[0] == pytest.approx(g.p * g.gamma / (g.q - 1))
+    assert models.expected_spend(g, [2], [22.35])[0] == pytest.approx(g.p * (g.gamma + 2 * 22.35) / (2 * g.p + g.q - 1))
+    assert models.expected_spend(g, [0], [0])[0] == pytest.approx(g.p * g.gamma / (g.q - 1))
 
 
 def test_gamma_gamma_is_currency_free(cdnow_rfm):
-    g = clv.fit_gamma_gamma(cdnow_rfm)
-    g100 = clv.fit_gamma_gamma(cdnow_rfm.assign(monetary_value=cdnow_rfm["monetary_value"] * 100))
+    g = models.fit_gamma_gamma(cdnow_rfm)
+    g100 = models.fit_gamma_gamma(cdnow_rfm.assign(monetary_value=cdnow_rfm["monetary_value"] * 100))
     assert g100.p == pytest.approx(g.p, rel=1e-4) and g100.q == pytest.approx(g.q, rel=1e-4)
     assert g100.gamma == pytest.approx(100 * g.gamma, rel=1e-4)
 
 
 def test_gamma_gamma_with_infinite_mean_leaves_non_repeaters_undefined():
-    g = clv.GammaGamma(p=18.0, q=0.7, gamma=6.0, log_likelihood=0, customers=0, frequency_spend_corr=None)
+    g = models.GammaGamma(p=18.0, q=0.7, gamma=6.0, log_likelihood=0, customers=0, frequency_spend_corr=None)
     assert not g.finite_mean and math.isinf(g.population_mean_spend)
-    e = clv.expected_spend(g, [0, 3], [0, 100])
+    e = models.expected_spend(g, [0, 3], [0, 100])
     assert np.isnan(e[0]) and e[1] == pytest.approx(18 * (6 + 300) / (54 + 0.7 - 1))
 
 
 # ----------------------------------------------------------------------------- discounted value
 def test_discounting_by_hand():
-    f = clv.discount_factors(12, 0.10)
+    f = models.discount_factors(12, 0.10)
     assert f[11] == pytest.approx(1 / 1.10) and f[0] == pytest.approx(1.10 ** (-1 / 12))
     per_month = np.array([[1.0] * 12, [0.0] * 12])
-    v = clv.discounted_value(per_month, np.array([100.0, 100.0]), 0.10)
+    v = models.discounted_value(per_month, np.array([100.0, 100.0]), 0.10)
     assert v[0] == pytest.approx(100 * sum(1.10 ** (-k / 12) for k in range(1, 13))) and v[1] == 0
-    assert clv.discounted_value(per_month, np.array([100.0, 0]), 0.0)[0] == pytest.approx(1200)
+    assert models.discounted_value(per_month, np.array([100.0, 0]), 0.0)[0] == pytest.approx(1200)
     with pytest.raises(ValueError):
-        clv.discount_factors(12, float("nan"))
+        models.discount_factors(12, float("nan"))
 
 
 def test_monthly_purchases_add_up_to_the_horizon(cdnow_rfm):
-    m = clv.fit_bgnbd(cdnow_rfm)
+    m = models.fit_bgnbd(cdnow_rfm)
     s = cdnow_rfm.head(50)
-    months = clv.monthly_purchases(m, s, 12)
-    total = clv.expected_purchases(m, clv.convert(12, "months", "weeks"), s["frequency"], s["recency"], s["T"])
+    months = models.monthly_purchases(m, s, 12)
+    total = models.expected_purchases(m, units.convert(12, "months", "weeks"), s["frequency"], s["recency"], s["T"])
     assert months.shape == (50, 12) and (months >= -1e-12).all()
     assert months.sum(axis=1) == pytest.approx(total)
     rates = np.full(50, 0.5)  # purchases per week, no drop-out
-    flat = clv.monthly_purchases(None, s, 2, rates=rates)
+    flat = models.monthly_purchases(None, s, 2, rates=rates)
     assert flat[0].tolist() == pytest.approx([0.5 * 30.4375 / 7] * 2)
 
 
 # ----------------------------------------------------------------------------- backtest
 def test_cdnow_backtest(cdnow_tx):
-    bt = clv.backtest_transactions(cdnow_tx, CAL_END, None, "weeks")
+    bt = clv_backtest.backtest_transactions(cdnow_tx, CAL_END, None, "weeks")
     assert bt.holdout_end == dt.date(1998, 6, 30) and bt.holdout_length == pytest.approx(39)
     # actual holdout purchases counted independently: distinct purchase days after week 39
     hold = cdnow_tx[(cdnow_tx["date"] > CAL_END)].drop_duplicates(["customer_id", "date"])
@@ -277,15 +279,15 @@ def test_cdnow_backtest(cdnow_tx):
 
 def test_default_calibration_end():
     f = Filters("2025-11-01", "2026-10-31")
-    assert clv.default_calibration_end(D("2023-11-01"), f, D("2026-10-31")) == D("2025-10-31")
+    assert clv_backtest.default_calibration_end(D("2023-11-01"), f, D("2026-10-31")) == D("2025-10-31")
     # no room before the period: the middle of the data
-    assert clv.default_calibration_end(D("2025-10-20"), f, D("2026-10-31")) == D("2026-04-26")
-    assert clv.default_calibration_end(D("2024-01-01"), Filters(), D("2024-12-31")) == D("2024-07-01")
+    assert clv_backtest.default_calibration_end(D("2025-10-20"), f, D("2026-10-31")) == D("2026-04-26")
+    assert clv_backtest.default_calibration_end(D("2024-01-01"), Filters(), D("2024-12-31")) == D("2024-07-01")
 
 
 def test_backtest_on_the_demo(demo_con):
     with demo_con.cursor() as cur:
-        bt = clv.backtest(cur, Filters("2025-11-01", "2026-10-31"))
+        bt = clv_backtest.backtest(cur, Filters("2025-11-01", "2026-10-31"))
     assert bt.calibration_end == D("2025-10-31") and bt.holdout_end == D("2026-10-31")
     assert bt.model is not None and bt.model.source == "filter"
     assert abs(bt.aggregate_error) < 0.25
@@ -357,8 +359,8 @@ def test_cli_mistakes_are_one_line(tmp_path, capsys, args, message):
 def test_backtest_of_a_small_filter_uses_every_customers_fit(demo_con):
     with demo_con.cursor() as cur:
         small = Filters("2025-11-01", "2026-10-31", segments=("Key account",), regions=("West",))
-        bt = clv.backtest(cur, small)
-        whole = clv.backtest(cur, Filters("2025-11-01", "2026-10-31"))
+        bt = clv_backtest.backtest(cur, small)
+        whole = clv_backtest.backtest(cur, Filters("2025-11-01", "2026-10-31"))
     assert bt.model.source == "pooled" and bt.spend.source == "pooled"
     assert bt.model.params() == pytest.approx(whole.model.params())
     assert len(bt.customers) < 10 and bt.mae is not None
@@ -373,9 +375,9 @@ def test_bgnbd_gradient_matches_finite_differences(params, seed):
     t_x = T * rng.uniform(0, 1, 40)
     x = np.where(rng.uniform(size=40) < 0.4, 0, rng.integers(1, 30, 40)).astype(float)
     t_x[x == 0] = 0
-    ll, grad = clv.bgnbd_loglik_grad(params, x, t_x, T)
-    assert ll == pytest.approx(clv.bgnbd_loglik_terms(params, x, t_x, T), rel=1e-12, abs=1e-12)
-    assert_gradient(lambda q: clv.bgnbd_loglik_terms(q, x, t_x, T), params, grad)
+    ll, grad = models.bgnbd_loglik_grad(params, x, t_x, T)
+    assert ll == pytest.approx(models.bgnbd_loglik_terms(params, x, t_x, T), rel=1e-12, abs=1e-12)
+    assert_gradient(lambda q: models.bgnbd_loglik_terms(q, x, t_x, T), params, grad)
 
 
 @settings(max_examples=60, deadline=None)
@@ -384,9 +386,9 @@ def test_gamma_gamma_gradient_matches_finite_differences(params, seed):
     rng = np.random.default_rng(seed)
     x = rng.integers(1, 40, 40).astype(float)
     m = rng.lognormal(0, 1, 40)
-    ll, grad = clv.gamma_gamma_loglik_grad(params, x, m)
-    assert ll == pytest.approx(clv.gamma_gamma_loglik_terms(params, x, m), rel=1e-12)
-    assert_gradient(lambda q: clv.gamma_gamma_loglik_terms(q, x, m), params, grad)
+    ll, grad = models.gamma_gamma_loglik_grad(params, x, m)
+    assert ll == pytest.approx(models.gamma_gamma_loglik_terms(params, x, m), rel=1e-12)
+    assert_gradient(lambda q: models.gamma_gamma_loglik_terms(q, x, m), params, grad)
 
 
 def assert_gradient(terms, params: tuple[float, ...], grad: np.ndarray) -> None:

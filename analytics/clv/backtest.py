@@ -1,0 +1,190 @@
+"""A calibration/holdout test of the BG/NBD purchase predictions (part of :mod:`analytics.clv`).
+
+* **Backtest**: fit on purchases up to a calibration date, predict each customer's purchases in
+  the holdout (calibration date, holdout end], compare with what happened: mean absolute error
+  per customer, aggregate % error ((predicted − actual) / actual) and, per calibration frequency,
+  mean predicted vs actual holdout purchases.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analytics import filters
+from analytics.clv.models import BgNbd, FitError, GammaGamma, expected_purchases, fit_bgnbd, fit_gamma_gamma
+from analytics.clv.rfm import FRAME_LINES, frame_connection, store_lines_sql, summarize, valuation_date
+from analytics.clv.units import DEFAULT_UNIT, from_days
+from analytics.filters import Filters, as_date
+
+_HOLDOUT_SQL = """
+WITH lines AS ({lines})
+SELECT customer_id, CAST(count(DISTINCT d) AS BIGINT) AS holdout_purchases
+FROM lines WHERE amount >= 0 AND d > $cal_end AND d <= $hold_end GROUP BY customer_id
+"""
+
+
+FREQUENCY_BUCKETS = 7  # calibration frequencies 0 … 6 and "7+"
+
+
+@dataclass(frozen=True)
+class Backtest:
+    """A calibration/holdout test of the BG/NBD purchase predictions.
+
+    ``customers`` lists ``customer_id, frequency, recency, T, predicted, actual`` (holdout
+    purchases); ``by_frequency`` has ``bucket`` (0 … 6, "7+"), ``customers``, ``predicted``,
+    ``actual`` (means per customer). ``mae`` = mean |predicted − actual| per customer;
+    ``aggregate_error`` = (Σ predicted − Σ actual) / Σ actual (None when nothing was bought).
+    ``model`` is None when no BG/NBD could be fitted on the calibration data (``reason`` says why).
+    """
+
+    calibration_end: dt.date
+    holdout_end: dt.date
+    time_unit: str
+    holdout_length: float
+    model: BgNbd | None
+    spend: GammaGamma | None
+    customers: pd.DataFrame
+    by_frequency: pd.DataFrame
+    predicted_total: float
+    actual_total: int
+    mae: float | None
+    rmse: float | None
+    aggregate_error: float | None
+    reason: str | None = None
+
+    def figures(self) -> dict[str, Any]:
+        """The backtest figures as plain values (for JSON)."""
+        return {
+            "calibration_end": self.calibration_end.isoformat(),
+            "holdout_end": self.holdout_end.isoformat(),
+            "holdout_length": self.holdout_length,
+            "customers": len(self.customers),
+            "predicted_purchases": self.predicted_total,
+            "actual_purchases": self.actual_total,
+            "mae": self.mae,
+            "rmse": self.rmse,
+            "aggregate_error": self.aggregate_error,
+            "by_frequency": self.by_frequency.to_dict(orient="records"),
+            "reason": self.reason,
+        }
+
+
+def _bucket(freq: pd.Series) -> pd.Series:
+    top = FREQUENCY_BUCKETS
+    return freq.clip(upper=top).map(lambda v: f"{top}+" if v >= top else str(int(v)))
+
+
+def _fit_or(fit: Callable[[pd.DataFrame], Any], summary: pd.DataFrame,
+            everyone: Callable[[], pd.DataFrame] | None) -> tuple[Any, str | None]:
+    """``fit`` on ``summary``, else on every customer's summary; (model or None, why it failed)."""
+    try:
+        return fit(summary), None
+    except FitError as exc:
+        if everyone is not None:
+            try:
+                return fit(everyone()), None
+            except FitError:
+                pass
+        return None, str(exc)
+
+
+def _backtest(cur: duckdb.DuckDBPyConnection, lines: str, params: dict[str, Any], cal_end: dt.date,
+              hold_end: dt.date, time_unit: str, everyone: Callable[[], pd.DataFrame] | None = None) -> Backtest:
+    if hold_end <= cal_end:
+        raise ValueError(f"the holdout must end after the calibration end ({hold_end} ≤ {cal_end})")
+    summary = summarize(cur, lines, params, cal_end, time_unit)
+    if summary.empty:
+        raise ValueError(f"no purchases on or before the calibration end {cal_end}")
+    hold = cur.execute(_HOLDOUT_SQL.format(lines=lines), {**params, "cal_end": cal_end, "hold_end": hold_end}).df()
+    actual = summary["customer_id"].map(dict(zip(hold["customer_id"].astype(str), hold["holdout_purchases"],
+                                                 strict=True))).fillna(0).astype("int64")
+    length = from_days(float((hold_end - cal_end).days), time_unit)
+    model, reason = _fit_or(lambda d: fit_bgnbd(d, time_unit, source="pooled" if d is not summary else "filter"),
+                            summary, everyone)
+    spend, _ = _fit_or(lambda d: fit_gamma_gamma(d, source="pooled" if d is not summary else "filter"),
+                       summary, everyone)
+    out = summary[["customer_id", "frequency", "recency", "T"]].copy()
+    out["actual"] = actual.to_numpy()
+    if model is None:
+        out["predicted"] = np.nan
+        by = pd.DataFrame(columns=["bucket", "customers", "predicted", "actual"])
+        return Backtest(cal_end, hold_end, time_unit, length, None, spend, out, by, float("nan"),
+                        int(actual.sum()), None, None, None, reason)
+    out["predicted"] = expected_purchases(model, length, out["frequency"], out["recency"], out["T"])
+    err = out["predicted"] - out["actual"]
+    act_total = int(out["actual"].sum())
+    pred_total = float(out["predicted"].sum())
+    out["bucket"] = _bucket(out["frequency"])
+    by = (out.groupby("bucket", sort=False).agg(customers=("customer_id", "size"), predicted=("predicted", "mean"),
+                                                actual=("actual", "mean"))
+          .reset_index())
+    order = {str(i): i for i in range(FREQUENCY_BUCKETS)} | {f"{FREQUENCY_BUCKETS}+": FREQUENCY_BUCKETS}
+    by = by.sort_values("bucket", key=lambda s: s.map(order), ignore_index=True)
+    return Backtest(
+        calibration_end=cal_end, holdout_end=hold_end, time_unit=time_unit, holdout_length=length,
+        model=model, spend=spend, customers=out.drop(columns="bucket"), by_frequency=by,
+        predicted_total=pred_total, actual_total=act_total,
+        mae=float(err.abs().mean()), rmse=float(np.sqrt((err ** 2).mean())),
+        aggregate_error=(pred_total - act_total) / act_total if act_total else None,
+        reason=None,
+    )
+
+
+def default_calibration_end(first: dt.date, f: Filters, holdout_end: dt.date) -> dt.date:
+    """Where the page's backtest splits the data: the day before the period starts (the period
+    is the holdout) when that leaves at least as much history before it as 30 days; otherwise the
+    midpoint between the first purchase and the holdout end."""
+    if f.date_from is not None:
+        cut = f.date_from - dt.timedelta(days=1)
+        if (cut - first).days >= 30 and cut < holdout_end:
+            return cut
+    return first + dt.timedelta(days=(holdout_end - first).days // 2)
+
+
+def backtest(cur: duckdb.DuckDBPyConnection, f: Filters, calibration_end: Any = None, holdout_end: Any = None,
+             time_unit: str = DEFAULT_UNIT) -> Backtest:
+    """Fit BG/NBD on the filter's purchases up to ``calibration_end`` and test it on the holdout.
+
+    ``holdout_end`` defaults to the filter's period end (else the last transaction date);
+    ``calibration_end`` to :func:`default_calibration_end`. When the filter's customers are too
+    few to fit (or the fit fails), the parameters fitted on every customer at the same
+    calibration date are used (``model.source == "pooled"``), for BG/NBD and Gamma-Gamma alike.
+    """
+    hold_end = as_date(holdout_end, "holdout end") or valuation_date(cur, f)
+    lines, params = store_lines_sql(f)
+    first = cur.execute(f"WITH lines AS ({lines}) SELECT min(d) FROM lines WHERE amount >= 0", params).fetchone()[0]
+    if first is None:
+        raise ValueError("no purchases for these filters")
+    cal_end = as_date(calibration_end, "calibration end") or default_calibration_end(first, f, hold_end)
+    everyone = None
+    if any(getattr(f, n) for n, _ in filters.ATTRIBUTES):  # too few in the filter: every customer's fit
+        all_lines, all_params = store_lines_sql(Filters())
+        cache: list[pd.DataFrame] = []
+
+        def everyone() -> pd.DataFrame:
+            if not cache:
+                cache.append(summarize(cur, all_lines, all_params, cal_end, time_unit))
+            return cache[0]
+
+    return _backtest(cur, lines, params, cal_end, hold_end, time_unit, everyone)
+
+
+def backtest_transactions(tx: pd.DataFrame, calibration_end: Any, holdout_end: Any = None,
+                          time_unit: str = DEFAULT_UNIT) -> Backtest:
+    """:func:`backtest` for a transaction table ``customer_id, date, amount``."""
+    con = frame_connection(tx)
+    try:
+        cal_end = as_date(calibration_end, "calibration end")
+        if cal_end is None:
+            raise ValueError("a calibration end date is needed")
+        hold_end = as_date(holdout_end, "holdout end") or pd.to_datetime(tx["date"]).max().date()
+        return _backtest(con, FRAME_LINES, {}, cal_end, hold_end, time_unit)
+    finally:
+        con.close()

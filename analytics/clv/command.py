@@ -1,0 +1,154 @@
+"""``python -m analytics clv``: BG/NBD and Gamma-Gamma fits, the backtest and the customers' values,
+on the store or on a transactions CSV (part of :mod:`analytics.clv`; :mod:`analytics.cli` discovers
+:func:`register_cli` here). It builds on both the models and :mod:`analytics.clv.value`, which is why
+it is a module of its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from analytics.clv import value as customer_value
+from analytics.clv.backtest import Backtest, backtest, backtest_transactions
+from analytics.clv.rfm import data_end, read_transactions_csv
+from analytics.clv.units import DEFAULT_UNIT, UNITS
+from analytics.filters import as_date
+
+
+def _rounded(d: dict[str, float], digits: int = 6) -> dict[str, float]:
+    return {k: (round(v, digits) if isinstance(v, float) and math.isfinite(v) else v) for k, v in d.items()}
+
+
+def _model_json(bt: Backtest, summary_counts: dict[str, int]) -> dict[str, Any]:
+    m, g = bt.model, bt.spend
+    return {
+        "time_unit": bt.time_unit,
+        "calibration_end": bt.calibration_end.isoformat(),
+        "holdout_end": bt.holdout_end.isoformat(),
+        "bgnbd": None if m is None else {**_rounded(m.params()), "log_likelihood": round(m.log_likelihood, 4),
+                                         "source": m.source, "converged": m.converged,
+                                         "std_errors": _rounded(m.std_errors)},
+        "gamma_gamma": None if g is None else {**_rounded(g.params()), "log_likelihood": round(g.log_likelihood, 4),
+                                               "customers": g.customers, "source": g.source,
+                                               "frequency_spend_corr": g.frequency_spend_corr,
+                                               "std_errors": _rounded(g.std_errors)},
+        "counts": summary_counts,
+        "backtest": bt.figures(),
+    }
+
+
+def _counts(bt: Backtest) -> dict[str, int]:
+    c = bt.customers
+    return {
+        "customers": len(c),
+        "repeat_customers": int((c["frequency"] > 0).sum()),
+        "calibration_repeat_purchases": int(c["frequency"].sum()),
+        "holdout_purchases": int(c["actual"].sum()),
+        # customers the spend model was fitted on, when fitted on these customers (not pooled)
+        "gamma_gamma_customers": bt.spend.customers if bt.spend and bt.spend.source == "filter" else 0,
+    }
+
+
+def _clv_command(args: argparse.Namespace) -> int:
+    from analytics import cli
+    from analytics.store import db
+    from i18n import Translator
+
+    unit = args.time_unit
+    if args.csv is not None:
+        tx = read_transactions_csv(args.csv)
+        if tx.empty:
+            raise ValueError(f"{args.csv} has no transactions")
+        cal = as_date(args.calibration_end, "calibration end")
+        if cal is None:  # the midpoint of the data, like Fader et al.'s 39 + 39 weeks
+            lo, hi = pd.to_datetime(tx["date"]).min().date(), pd.to_datetime(tx["date"]).max().date()
+            cal = lo + dt.timedelta(days=(hi - lo).days // 2)
+        bt = backtest_transactions(tx, cal, args.holdout_end, unit)
+        out = {"source": str(args.csv), **_model_json(bt, _counts(bt))}
+    else:
+        con = db.connect(args.db, read_only=True)
+        try:
+            with db.cursor(con) as cur:
+                data_end(cur)
+                f = cli.filters_from_args(args, cur)
+                bt = backtest(cur, f, args.calibration_end, args.holdout_end, unit)
+                values = customer_value.customer_values(cur, f, horizon_months=args.horizon_months,
+                                                        annual_discount=args.annual_discount, time_unit=unit)
+        finally:
+            con.close()
+        t = Translator("en", values.currency)
+        out = {"period_from": f.date_from.isoformat() if f.date_from else None,
+               "period_to": f.date_to.isoformat() if f.date_to else None,
+               **_model_json(bt, _counts(bt)),
+               "valuation": values.summary(),
+               "notes": [t(k, **p) for k, p in values.notes]}
+    if args.json:
+        cli.print_json(out)
+    else:
+        _print_text(out)
+    return 0
+
+
+def _fmt(v: Any) -> str:
+    """One value for the text output: money-sized numbers with separators, small ones to 6 digits."""
+    if isinstance(v, bool) or v is None:
+        return str(v)
+    if isinstance(v, float):
+        return f"{v:,.0f}" if abs(v) >= 1e4 else f"{v:.6g}"
+    if isinstance(v, dict):
+        return ", ".join(f"{k}={_fmt(x)}" for k, x in v.items())
+    if isinstance(v, list) and not any(isinstance(x, dict) for x in v):
+        return ", ".join(_fmt(x) for x in v)
+    return str(v)
+
+
+def _print_text(out: dict[str, Any]) -> None:
+    """The command's result as indented ``key  value`` lines (tables as one line per row)."""
+    def lines(d: dict[str, Any], indent: int) -> None:
+        for key, value in d.items():
+            pad = " " * indent
+            if isinstance(value, dict) and indent == 0:
+                print(f"{key}:")
+                lines(value, indent + 2)
+            elif isinstance(value, list) and (indent == 0 or any(isinstance(x, dict) for x in value)):
+                print(f"{pad}{key}:")
+                for row in value:
+                    print(f"{pad}  - {_fmt(row)}")
+            else:
+                print(f"{pad}{key:<{30 - indent}}  {_fmt(value)}")
+
+    lines(out, 0)
+
+
+def register_cli(subparsers: argparse._SubParsersAction) -> None:
+    """``python -m analytics clv``: BG/NBD and Gamma-Gamma fits, the backtest, and values."""
+    from analytics import cli
+
+    p = subparsers.add_parser(
+        "clv", help="fit BG/NBD and Gamma-Gamma, backtest them, and summarise customer value",
+        description="Fits BG/NBD (purchases, P(alive)) and Gamma-Gamma (spend per purchase) on purchases up to "
+                    "--calibration-end, predicts each customer's purchases up to --holdout-end and reports the "
+                    "error; on a store it also values the customers at the period's end. Parameters are in "
+                    "--time-unit (recency, T and alpha are measured in it).")
+    cli.add_db_arg(p)
+    cli.add_filter_args(p)
+    p.add_argument("--csv", type=Path, default=None, metavar="PATH",
+                   help="run on a CSV of transactions (columns customer_id,date,amount) instead of the store")
+    p.add_argument("--calibration-end", metavar="DATE", default=None,
+                   help="last day of the calibration data (default: the day before the period starts; "
+                        "with --csv the middle of the data)")
+    p.add_argument("--holdout-end", metavar="DATE", default=None,
+                   help="last day of the holdout (default: the period's end, or the data's last day)")
+    p.add_argument("--time-unit", choices=tuple(UNITS), default=DEFAULT_UNIT,
+                   help="unit of recency, T and alpha (default weeks)")
+    p.add_argument("--horizon-months", type=int, default=12, help="CLV horizon in months (default 12)")
+    p.add_argument("--annual-discount", type=float, default=0.10,
+                   help="annual discount rate as a fraction (default 0.10)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=_clv_command)

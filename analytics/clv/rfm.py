@@ -1,0 +1,178 @@
+"""The RFM summary the customer-lifetime models are fitted on, from the store or a transactions
+table (part of :mod:`analytics.clv`).
+
+* **Purchase.** A customer's purchase is a *day* with at least one transaction line of revenue
+  ≥ 0; several lines on one day are one purchase (as in Fader, Hardie & Lee's CDNOW data).
+  Returns (lines with negative revenue) are not purchases and do not count as spend.
+* **RFM summary** at a calibration end date ``E``, from the customer's first purchase on or
+  before ``E``: ``frequency`` = repeat purchases (purchase days after the first, up to ``E``);
+  ``recency`` = last purchase − first purchase; ``T`` = ``E`` − first purchase (both in the unit);
+  ``monetary_value`` = mean gross spend of the repeat purchases, where a purchase's gross spend is
+  the sum of its positive revenue lines (0 when the customer has no repeat purchase).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analytics import filters
+from analytics.clv.units import DEFAULT_UNIT, unit_days
+from analytics.filters import Filters, as_date
+from analytics.store import schema
+
+RFM_COLUMNS = ("customer_id", "frequency", "recency", "T", "monetary_value", "first_purchase",
+               "last_purchase", "first_spend")
+
+
+# Purchases per customer from a relation ``lines(customer_id, d, amount)`` (d a DATE): a purchase
+# is a day with a line of amount >= 0; its gross spend sums the positive lines.
+_SUMMARY_SQL = """
+WITH lines AS ({lines}),
+days AS (
+    SELECT customer_id, d, sum(CASE WHEN amount > 0 THEN amount ELSE 0 END) AS gross
+    FROM lines WHERE amount >= 0 AND d <= $cal_end GROUP BY customer_id, d
+),
+ranked AS (
+    SELECT customer_id, d, gross, row_number() OVER (PARTITION BY customer_id ORDER BY d) AS k FROM days
+)
+SELECT customer_id, min(d) AS first_purchase, max(d) AS last_purchase,
+       CAST(count(*) - 1 AS BIGINT) AS frequency,
+       CAST(coalesce(sum(gross) FILTER (WHERE k > 1), 0) AS DOUBLE) AS repeat_gross,
+       CAST(max(gross) FILTER (WHERE k = 1) AS DOUBLE) AS first_spend
+FROM ranked GROUP BY customer_id ORDER BY customer_id
+"""
+
+
+def store_lines_sql(f: Filters) -> tuple[str, dict[str, Any]]:
+    """Transaction lines of the filter's customers (all history: the period's start is not used)."""
+    cust, params = f.customer_sql("c")
+    # revenue stays DECIMAL: exact sums, so the same data always give the same fit (float sums
+    # in parallel aggregation vary in their last bits, which moves a flat likelihood's optimum)
+    sql = (f"SELECT t.customer_id, t.tx_date AS d, t.revenue AS amount "
+           f"FROM {schema.TRANSACTIONS} t JOIN {schema.CUSTOMERS} c USING (customer_id) WHERE {cust}")
+    return sql, params
+
+
+def summarize(cur: duckdb.DuckDBPyConnection, lines: str, params: dict[str, Any], cal_end: dt.date,
+               time_unit: str) -> pd.DataFrame:
+    unit = unit_days(time_unit)
+    df = cur.execute(_SUMMARY_SQL.format(lines=lines), {**params, "cal_end": cal_end}).df()
+    if df.empty:
+        return pd.DataFrame({c: pd.Series(dtype=float) for c in RFM_COLUMNS}).astype(
+            {"customer_id": object, "frequency": "int64"})
+    first = pd.to_datetime(df["first_purchase"])
+    last = pd.to_datetime(df["last_purchase"])
+    end = pd.Timestamp(cal_end)
+    freq = df["frequency"].astype("int64")
+    out = pd.DataFrame({
+        "customer_id": df["customer_id"].astype(str),
+        "frequency": freq,
+        "recency": (last - first).dt.days.astype(float) / unit,
+        "T": (end - first).dt.days.astype(float) / unit,
+        "monetary_value": np.where(freq > 0, df["repeat_gross"] / freq.where(freq > 0, 1), 0.0),
+        "first_purchase": first.dt.date,
+        "last_purchase": last.dt.date,
+        "first_spend": df["first_spend"].astype(float),
+    })
+    return out
+
+
+def data_end(cur: duckdb.DuckDBPyConnection) -> dt.date:
+    bounds = filters.data_bounds(cur)
+    if bounds is None:
+        raise ValueError("the database has no transactions yet (load data or run: python -m analytics demo)")
+    return bounds[1]
+
+
+def valuation_date(cur: duckdb.DuckDBPyConnection, f: Filters) -> dt.date:
+    """The date values are measured at: the filter's period end, else the last transaction date."""
+    return f.date_to or data_end(cur)
+
+
+def rfm(cur: duckdb.DuckDBPyConnection, f: Filters, calibration_end: Any = None,
+        time_unit: str = DEFAULT_UNIT) -> pd.DataFrame:
+    """The RFM summary of every customer of the filter with a purchase on or before ``calibration_end``.
+
+    Parameters
+    ----------
+    cur : a cursor on the store.
+    f : the filter; its customer attributes select customers. History runs from the beginning
+        of the data (the period's start is not used: a customer's first purchase may be older).
+    calibration_end : the date the summary is taken at (default: :func:`valuation_date`).
+    time_unit : "days", "weeks" or "months" for ``recency`` and ``T``.
+
+    Returns
+    -------
+    DataFrame with ``customer_id, frequency`` (repeat purchases), ``recency, T`` (in the unit),
+    ``monetary_value`` (mean gross spend of repeat purchases; positive lines only; 0 without a
+    repeat purchase), ``first_purchase, last_purchase`` (dates) and ``first_spend``; sorted by
+    customer_id. See the module docstring for the definitions.
+    """
+    end = as_date(calibration_end, "calibration end") or valuation_date(cur, f)
+    lines, params = store_lines_sql(f)
+    return summarize(cur, lines, params, end, time_unit)
+
+
+# ---------------------------------------------------------------------------- transactions from CSV
+def read_transactions_csv(path: str | Path) -> pd.DataFrame:
+    """Transactions from a CSV file with columns ``customer_id, date, amount`` (header required).
+
+    Returns a DataFrame with ``customer_id`` (text), ``date`` (datetime64) and ``amount`` (float).
+    Dates may be ``YYYY-MM-DD`` or ``YYYYMMDD``.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise ValueError(f"transactions file {p} does not exist")
+    try:
+        df = pd.read_csv(p, dtype={"customer_id": str, "date": str})
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise ValueError(f"cannot read {p}: {str(exc).splitlines()[0]}") from None
+    missing = [c for c in ("customer_id", "date", "amount") if c not in df.columns]
+    if missing:
+        raise ValueError(f"{p} lacks column(s) {', '.join(missing)} (need customer_id,date,amount)")
+    raw = df["date"].astype(str).str.strip()
+    dates = pd.to_datetime(raw, format="%Y%m%d", errors="coerce")
+    iso = pd.to_datetime(raw, format="%Y-%m-%d", errors="coerce")
+    dates = dates.fillna(iso)
+    if dates.isna().any():
+        bad = raw[dates.isna()].iloc[0]
+        raise ValueError(f"{p}: {bad!r} is not a date (use YYYY-MM-DD or YYYYMMDD)")
+    amount = pd.to_numeric(df["amount"], errors="coerce")
+    if amount.isna().any():
+        raise ValueError(f"{p}: amount {df['amount'][amount.isna()].iloc[0]!r} is not a number")
+    return pd.DataFrame({"customer_id": df["customer_id"].astype(str), "date": dates, "amount": amount.astype(float)})
+
+
+def frame_connection(tx: pd.DataFrame) -> duckdb.DuckDBPyConnection:
+    for col in ("customer_id", "date", "amount"):
+        if col not in tx.columns:
+            raise ValueError(f"transactions lack column {col!r} (need customer_id, date, amount)")
+    con = duckdb.connect(":memory:")
+    frame = pd.DataFrame({"customer_id": tx["customer_id"].astype(str),
+                          "d": pd.to_datetime(tx["date"]).dt.date,
+                          "amount": tx["amount"].astype(float)})
+    con.register("frame_lines", frame)
+    return con
+
+
+FRAME_LINES = "SELECT customer_id, CAST(d AS DATE) AS d, CAST(amount AS DECIMAL(38, 6)) AS amount FROM frame_lines"
+
+
+def rfm_from_transactions(tx: pd.DataFrame, calibration_end: Any = None,
+                          time_unit: str = DEFAULT_UNIT) -> pd.DataFrame:
+    """:func:`rfm` for a transaction table ``customer_id, date, amount`` (same definitions).
+
+    ``calibration_end`` defaults to the last date in ``tx``.
+    """
+    con = frame_connection(tx)
+    try:
+        end = as_date(calibration_end, "calibration end") or pd.to_datetime(tx["date"]).max().date()
+        return summarize(con, FRAME_LINES, {}, end, time_unit)
+    finally:
+        con.close()
