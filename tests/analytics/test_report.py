@@ -43,8 +43,8 @@ def test_a_key_given_twice_may_differ_in_the_last_bit(monkeypatch):
 def test_every_section_is_found_overview_first():
     found = report.sections()
     assert found[0] == "analytics.overview"
-    assert {"analytics.concentration", "analytics.delivered_value", "analytics.word_of_mouth.headline",
-            "analytics.clv.value", "analytics.lifecycle"} <= set(found)
+    assert {"analytics.concentration", "analytics.delivered_value.headline", "analytics.word_of_mouth.headline",
+            "analytics.clv.value", "analytics.lifecycle.headline"} <= set(found)
 
 
 def test_sections_keep_the_order_of_their_pages_wherever_their_modules_live():

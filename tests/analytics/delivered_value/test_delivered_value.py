@@ -37,6 +37,7 @@ from hypothesis import strategies as st
 
 from analytics import cli, report
 from analytics import delivered_value as dv
+from analytics.delivered_value import headline as dv_headline
 from analytics.filters import Filters
 from analytics.store import db, schema
 from tests.helpers import D, build_store, customer
@@ -336,7 +337,7 @@ def test_no_assessments_gives_empty_figures_not_errors():
     con = build_store(customers=[customer("A")], transactions=[_tx("1", "A", "2024-01-15", "p", 100, 50)])
     with db.cursor(con) as cur:
         r = dv.delivered_value(cur, Filters("2024-01-01", "2024-01-31"))
-        sec = dv.report_section(cur, Filters("2024-01-01", "2024-01-31"))
+        sec = dv_headline.report_section(cur, Filters("2024-01-01", "2024-01-31"))
         tr = dv.trend(cur, Filters("2024-01-01", "2024-01-31"), "month")
         steps = dv.winwin_steps(cur, Filters("2024-01-01", "2024-01-31"), "month")
     con.close()
@@ -355,7 +356,7 @@ def test_no_assessments_gives_empty_figures_not_errors():
 def test_empty_store():
     con = build_store()
     with db.cursor(con) as cur:
-        sec = dv.report_section(cur, Filters())
+        sec = dv_headline.report_section(cur, Filters())
     con.close()
     assert sec["assessed_customers"] == 0 and sec["unassessed_customers"] == 0 and sec["winwin_share"] is None
 

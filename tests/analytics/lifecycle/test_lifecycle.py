@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from analytics import lifecycle, report
 from analytics.clv import models
 from analytics.filters import Filters
-from analytics.lifecycle import Rules
+from analytics.lifecycle import Rules, headline
 from analytics.store import db
 from tests.helpers import D, build_store, customer
 
@@ -355,7 +355,7 @@ def test_demo_summary_and_report_agree(demo_con):
     with db.cursor(demo_con) as cur:
         f = Filters("2025-11-01", "2026-10-31")
         s = lifecycle.summary(cur, f)
-        section = lifecycle.report_section(cur, f)
+        section = headline.report_section(cur, f)
         built = report.build(cur, f)
     assert section["stage_counts"] == s.counts == built["stage_counts"]
     assert s.as_of == D("2026-10-31")

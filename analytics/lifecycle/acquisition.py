@@ -1,0 +1,189 @@
+"""Acquisition payback by cohort (part of :mod:`analytics.lifecycle`; DOMAIN.md §4).
+
+Payback
+-------
+Customers acquired on or after the first day of data form cohorts by the month (or quarter) of
+acquisition (``acquired_on``, else the first purchase). For each customer, month ``n`` = 1 is the
+acquisition month, ``n`` = 2 the next, and so on up to the as-of date; *net cumulative profit*
+after ``n`` months = the customer's profit (revenue − cost of goods − cost to serve, as in
+:mod:`analytics.profit`) over months 1…n − acquisition cost (missing acquisition cost counts as
+0 and is reported). A cohort's *payback curve* is the mean over its customers, shown for the
+months every member has completed; its *months to payback* is the first ``n`` where the curve is
+≥ 0. *Unprofitable after year one*: among customers with at least 12 months observed, the share
+whose net cumulative profit after 12 months is below zero.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analytics import filters, profit
+from analytics.filters import Filters
+from analytics.store import schema
+
+YEAR_ONE_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class Payback:
+    """Acquisition payback by cohort (see the module docstring).
+
+    Attributes
+    ----------
+    curves : DataFrame
+        ``cohort`` (first day of the cohort's month or quarter), ``month`` (1 = acquisition month),
+        ``customers``, ``net_profit`` (mean net cumulative profit per customer after ``month``
+        months: cumulative profit − acquisition cost), ``median_net_profit`` (the median customer's);
+        months every member has completed only.
+    cohorts : DataFrame
+        One row per cohort: ``cohort, customers, acquisition_cost`` (mean), ``profit_to_date``
+        (mean cumulative profit per customer up to the as-of date), ``months_observed``,
+        ``months_to_payback`` (first month the mean curve is ≥ 0; NaN if not yet),
+        ``median_months_to_payback`` (the same for the median curve), ``year_one_customers`` (members with 12
+        months observed), ``unprofitable_after_year_one`` (share of them below zero; NaN if none).
+    customers : DataFrame
+        One row per customer: ``customer_id, cohort, acquired_on, acquisition_cost, months_observed,
+        profit_to_date, net_profit_year_one`` (NaN when fewer than 12 months are observed),
+        ``months_to_payback`` (NaN if not paid back).
+    as_of : the last day counted.
+    grain : ``month`` or ``quarter``.
+    missing_cost : customers whose acquisition cost is unknown (counted as 0).
+    unprofitable_after_year_one : share over all cohorts (NaN when no customer has 12 months).
+    """
+
+    curves: pd.DataFrame
+    cohorts: pd.DataFrame
+    customers: pd.DataFrame
+    as_of: dt.date | None
+    grain: str
+    missing_cost: int
+    unprofitable_after_year_one: float | None
+    year_one_customers: int = 0
+    notes: tuple[str, ...] = field(default=())
+
+
+GRAINS = ("month", "quarter")
+
+
+def _months_between(a: pd.Series, b: dt.date) -> np.ndarray:
+    """Whole calendar months from each date of ``a`` to ``b`` (0 for the same month)."""
+    s = pd.to_datetime(a)
+    return ((b.year - s.dt.year) * 12 + (b.month - s.dt.month)).to_numpy()
+
+
+def payback(cur: duckdb.DuckDBPyConnection, f: Filters, grain: str = "quarter") -> Payback:
+    """Payback curves of acquisition cohorts, up to the period's end (see :class:`Payback`).
+
+    Cohorts: customers of the filter's attributes acquired from the first day of data up to the
+    as-of date (``f.date_to``, else the last transaction date); the period's start is not used,
+    so that cohorts have a history to show. Profit per customer and month comes from
+    :func:`analytics.profit.fact_sql` (the same relations as :func:`analytics.profit.customer_pnl`).
+    """
+    if grain not in GRAINS:
+        raise ValueError(f"cohort grain must be one of {', '.join(GRAINS)}, got {grain!r}")
+    bounds = filters.data_bounds(cur)
+    empty = Payback(
+        curves=pd.DataFrame(columns=["cohort", "month", "customers", "net_profit", "median_net_profit"]),
+        cohorts=pd.DataFrame(columns=["cohort", "customers", "acquisition_cost", "profit_to_date", "months_observed",
+                                      "months_to_payback", "median_months_to_payback", "year_one_customers",
+                                      "unprofitable_after_year_one"]),
+        customers=pd.DataFrame(columns=["customer_id", "cohort", "acquired_on", "acquisition_cost", "months_observed",
+                                        "profit_to_date", "net_profit_year_one", "months_to_payback"]),
+        as_of=None, grain=grain, missing_cost=0, unprofitable_after_year_one=None,
+    )
+    if bounds is None:
+        return empty
+    as_of = f.date_to or bounds[1]
+    start = bounds[0]
+    if as_of < start:
+        return replace(empty, as_of=as_of)
+    cust_sql, params = f.customer_sql("c")
+    cust = cur.execute(
+        f"""
+        WITH first_tx AS (SELECT customer_id, min(tx_date) AS first_tx FROM {schema.TRANSACTIONS}
+                          WHERE revenue >= 0 AND tx_date <= $lc_as_of GROUP BY 1)
+        SELECT c.customer_id, coalesce(c.acquired_on, first_tx.first_tx) AS acquired_on,
+               CAST(c.acquisition_cost AS DOUBLE) AS acquisition_cost
+        FROM {schema.CUSTOMERS} c LEFT JOIN first_tx USING (customer_id)
+        WHERE {cust_sql} AND coalesce(c.acquired_on, first_tx.first_tx) BETWEEN $lc_start AND $lc_as_of
+        ORDER BY c.customer_id
+        """,
+        {**params, "lc_as_of": as_of, "lc_start": start},
+    ).df()
+    if cust.empty:
+        return replace(empty, as_of=as_of)
+    tx, act, p2 = profit.fact_sql(cur, replace(f, date_from=start.replace(day=1), date_to=as_of))
+    monthly = cur.execute(
+        f"""WITH tx AS ({tx}), act AS ({act}),
+        t AS (SELECT customer_id, month, sum(revenue) - sum(cogs) AS gp FROM tx GROUP BY ALL),
+        a AS (SELECT customer_id, month, sum(cost) AS cts FROM act GROUP BY ALL)
+        SELECT customer_id, month, CAST(coalesce(t.gp, 0) - coalesce(a.cts, 0) AS DOUBLE) AS profit
+        FROM t FULL JOIN a USING (customer_id, month)""",
+        p2,
+    ).df()
+    ids = pd.Index(cust["customer_id"].astype(str))
+    observed = _months_between(cust["acquired_on"], as_of) + 1  # months 1..observed
+    horizon = int(observed.max())
+    monthly = monthly[monthly["customer_id"].astype(str).isin(ids)]
+    row = ids.get_indexer(monthly["customer_id"].astype(str))
+    acq = pd.to_datetime(cust["acquired_on"]).iloc[row].reset_index(drop=True)
+    mon = pd.to_datetime(monthly["month"]).reset_index(drop=True)
+    k = ((mon.dt.year - acq.dt.year) * 12 + (mon.dt.month - acq.dt.month)).to_numpy()
+    # Profit booked before the acquisition month (inconsistent data) counts in the first month.
+    k = np.clip(k, 0, horizon - 1)
+    per_month = np.zeros((len(ids), horizon))
+    np.add.at(per_month, (row, k), monthly["profit"].to_numpy(dtype=float))
+    cost = cust["acquisition_cost"].to_numpy(dtype=float)
+    missing = int(np.isnan(cost).sum())
+    cost = np.nan_to_num(cost, nan=0.0)
+    net = profit.settle(np.cumsum(per_month, axis=1) - cost[:, None])  # break-even is 0, not -1e-13
+    months = np.arange(1, horizon + 1)
+    net = np.where(months[None, :] <= observed[:, None], net, np.nan)
+    paid = net >= 0
+    first_paid = np.where(paid.any(axis=1), paid.argmax(axis=1) + 1, np.nan)
+    year_one = net[:, YEAR_ONE_MONTHS - 1] if horizon >= YEAR_ONE_MONTHS else np.full(len(ids), np.nan)
+    cohort = _cohort_start(pd.to_datetime(cust["acquired_on"]), grain)
+    per_customer = pd.DataFrame({
+        "customer_id": ids, "cohort": cohort, "acquired_on": cust["acquired_on"].to_numpy(),
+        "acquisition_cost": cost, "months_observed": observed,
+        "profit_to_date": net[np.arange(len(ids)), observed - 1] + cost,
+        "net_profit_year_one": year_one, "months_to_payback": first_paid,
+    })
+    curve_rows, cohort_rows = [], []
+    for c, idx in per_customer.groupby("cohort", sort=True).indices.items():
+        seen = int(observed[idx].min())
+        mean = net[idx, :seen].mean(axis=0)
+        median = np.median(net[idx, :seen], axis=0)
+        curve_rows.extend({"cohort": c, "month": m, "customers": len(idx), "net_profit": float(v),
+                           "median_net_profit": float(md)}
+                          for m, v, md in zip(range(1, seen + 1), mean, median, strict=True))
+        hit = np.nonzero(mean >= 0)[0]
+        hit_median = np.nonzero(median >= 0)[0]
+        y1 = year_one[idx]
+        y1 = y1[~np.isnan(y1)]
+        cohort_rows.append({
+            "cohort": c, "customers": len(idx), "acquisition_cost": float(cost[idx].mean()),
+            "profit_to_date": float(per_customer["profit_to_date"].to_numpy()[idx].mean()),
+            "months_observed": seen, "months_to_payback": float(hit[0] + 1) if hit.size else np.nan,
+            "median_months_to_payback": float(hit_median[0] + 1) if hit_median.size else np.nan,
+            "year_one_customers": int(y1.size),
+            "unprofitable_after_year_one": float((y1 < 0).mean()) if y1.size else np.nan,
+        })
+    all_y1 = year_one[~np.isnan(year_one)]
+    return Payback(
+        curves=pd.DataFrame(curve_rows), cohorts=pd.DataFrame(cohort_rows), customers=per_customer,
+        as_of=as_of, grain=grain, missing_cost=missing,
+        unprofitable_after_year_one=float((all_y1 < 0).mean()) if all_y1.size else None,
+        year_one_customers=int(all_y1.size),
+    )
+
+
+def _cohort_start(acquired: pd.Series, grain: str) -> pd.Series:
+    """First day of the acquisition month or quarter, as dates."""
+    month = acquired.dt.month if grain == "month" else (acquired.dt.month - 1) // 3 * 3 + 1
+    return pd.Series([dt.date(int(y), int(m), 1) for y, m in zip(acquired.dt.year, month, strict=True)], dtype=object)
