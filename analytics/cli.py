@@ -59,7 +59,7 @@ def filters_from_args(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) 
 
 
 def print_json(obj: Any) -> None:
-    json.dump(report._clean(obj), sys.stdout, ensure_ascii=False, indent=2, default=str)
+    json.dump(report.json_safe(obj), sys.stdout, ensure_ascii=False, indent=2, default=str)
     sys.stdout.write("\n")
 
 

@@ -51,12 +51,12 @@ def sections() -> list[str]:
     return sorted(modules_with("report_section"), key=lambda m: (m != FIRST, section_name(m)))
 
 
-def _clean(value: Any) -> Any:
+def json_safe(value: Any) -> Any:
     """JSON-safe values: NaN and infinities become null, numpy scalars plain numbers."""
     if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
+        return {k: json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
+        return [json_safe(v) for v in value]
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
@@ -83,4 +83,4 @@ def build(cur: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, Any]:
                     raise RuntimeError(f"report key {key!r} given twice with different values ({spec})")
                 continue  # the first section's value stands (the Overview's, for shared headline keys)
             out[key] = value
-    return _clean(out)
+    return json_safe(out)
