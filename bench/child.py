@@ -15,7 +15,7 @@ Tasks:
   the pandas way;
 * ``cold --db P --sections a,b --repeat N``: each view's first call in a fresh process: the modules are
   imported once, then every call runs in a process forked from that state (nothing memoised yet);
-* ``cli -- report --json --db P``: ``python -m analytics`` itself;
+* ``cli -- report --json --db P``: ``python -m analytics`` itself (run as its ``__main__``);
 * ``charts --db P --pages a,b``: each page through Streamlit's AppTest, the size of its Plotly JSON;
 * ``streamlit -- run app.py …``: ``streamlit`` itself (the app's server for the browser timings).
 """
@@ -27,6 +27,7 @@ import atexit
 import importlib
 import json
 import os
+import runpy
 import sys
 import time
 from collections.abc import Sequence
@@ -190,12 +191,6 @@ def _charts(a: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
-def _run_main(argv: Sequence[str], main: Any, prog: str) -> None:
-    sys.argv = [prog, *argv]
-    code = main(list(argv)) if prog == "analytics" else main()
-    raise SystemExit(code)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     rest: list[str] = []
@@ -218,15 +213,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     a = ap.parse_args(argv)
     atexit.register(_write_peak)
     apply_settings(a.memory_limit, a.threads)
-    if a.task == "cli":
-        from analytics.cli import main as cli_main
-
-        _run_main(rest, cli_main, "analytics")
+    if a.task == "cli":  # through the entry point users know, wherever the command line's code lives
+        sys.argv = ["python -m analytics", *rest]
+        runpy.run_module("analytics", run_name="__main__", alter_sys=True)
+        return 0
     if a.task == "streamlit":
         os.chdir(ROOT)
         from streamlit.web.cli import main as st_main
 
-        _run_main(rest, st_main, "streamlit")
+        sys.argv = ["streamlit", *rest]
+        st_main()
+        return 0
     tasks = {"demo": _demo, "floor": lambda x: _query(x, "floor"), "pandas": lambda x: _query(x, "pandas"),
              "cold": _cold, "charts": _charts}
     _emit(tasks[a.task](a))
