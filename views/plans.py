@@ -193,7 +193,7 @@ def change_text(key: str, d: float | None, compact: bool = False) -> str:
 
 def plan_summary(levers: list[sc.Lever] | tuple[sc.Lever, ...]) -> str:
     """Every lever in one line (export headers)."""
-    return t("plans.list_sep").join(f"{lever_title(i, lv)}: {lever_text(lv)} ({scope_text(lv)})"
+    return t("plans.list_sep").join(f"{lever_title(i, lv)} · {lever_text(lv)} ({scope_text(lv)})"
                                     for i, lv in enumerate(levers, 1)) or t("plans.do.none")
 
 
@@ -546,7 +546,7 @@ def winwin_exits(p: sc.Projection) -> None:
 
 def effects_table(p: sc.Projection) -> None:
     st.subheader(t("plans.effects.title"))
-    rows = [{"n": e.index, "lever": f"{t(f'scenario.lever.{e.lever.KIND}')}: {lever_text(e.lever)}",
+    rows = [{"n": e.index, "lever": f"{t(f'scenario.lever.{e.lever.KIND}')} · {lever_text(e.lever)}",
              "who": scope_text(e.lever), "selected": e.selected, "changed": e.changed, "revenue": e.revenue,
              "cogs": e.cogs, "cost_to_serve": e.cost_to_serve, "profit": e.profit,
              "assumptions": " ".join(rule_text(k) for k in e.lever.rules)} for e in p.effects]
