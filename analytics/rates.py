@@ -12,7 +12,6 @@ Validation happens before anything is written: a batch with one bad change write
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import datetime as dt
 import math
@@ -230,58 +229,3 @@ def latest(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     last = periods[periods["valid_to"].isna()]
     return last[["activity", "unit", "unit_cost", "valid_from"]].reset_index(drop=True)
 
-
-# ---------------------------------------------------------------------------- command line
-def _parse_set(values: list[str] | None, valid_from: str | None) -> list[dict[str, object]]:
-    out = []
-    for item in values or []:
-        activity, sep, cost = item.partition("=")
-        if not sep:
-            raise ValueError(f"--set takes ACTIVITY=UNIT_COST, got {item!r}")
-        out.append({"activity": activity.strip(), "unit_cost": cost.strip(), "valid_from": valid_from})
-    return out
-
-
-def _cli(args: argparse.Namespace) -> int:
-    from analytics import cli
-
-    if args.set:
-        if not args.valid_from:
-            raise ValueError("--set needs --valid-from DATE (YYYY-MM-DD)")
-        con = db.connect(args.db, create=False)  # saving rates needs a store; never create one
-        try:
-            result = save(con, _parse_set(args.set, args.valid_from), user=args.user)
-        finally:
-            con.close()
-        cli.print_json({"inserted": result.inserted, "updated": result.updated, "unchanged": result.unchanged,
-                        "months_refreshed": [m.isoformat() for m in result.months]})
-        return 0
-    con = db.connect(args.db, read_only=True)
-    try:
-        with db.cursor(con) as cur:
-            h = history(cur)
-    finally:
-        con.close()
-    records = [{k: (None if pd.isna(v) else v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items()}
-               for r in h.to_dict("records")]
-    if args.json:
-        cli.print_json(records)
-    else:
-        for r in records:
-            print(f"{r['activity']:<16} {r['unit_cost']:>12,.4f}  from {r['valid_from'][:10]}"
-                  f"{'  to ' + r['valid_to'][:10] if r['valid_to'] else ''}"
-                  f"{'  by ' + r['changed_by'] if r['changed_by'] else ''}")
-    return 0
-
-
-def register_cli(subparsers: argparse._SubParsersAction) -> None:
-    """``python -m analytics rates``: list the rate history, or save new rates with ``--set``."""
-    from analytics import cli
-
-    p = subparsers.add_parser("rates", help="list activity rates, or save new ones (--set ACTIVITY=COST --valid-from DATE)")
-    cli.add_db_arg(p)
-    p.add_argument("--set", action="append", metavar="ACTIVITY=COST", help="a new unit cost (repeatable)")
-    p.add_argument("--valid-from", metavar="DATE", help="first day the new unit costs apply (YYYY-MM-DD)")
-    p.add_argument("--user", default=None, help="who makes the change (default: $CVM_USER or the login name)")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(handler=_cli)

@@ -1,54 +1,35 @@
 """``python -m analytics report``: the figures of every view under one filter, as one JSON object.
 
-Each analytics module (in a subpackage too) may contribute a section: a function
-``report_section(cursor, filters) -> dict``, found by :func:`sections` (the Overview first, then
-the others by section name: a page's name such as ``customer_value``). Keys are documented in README.md; a section may repeat another's key
-only with the same value.
+Each view's module contributes a section, a function ``report_section(cursor, filters) -> dict``;
+:data:`SECTIONS` lists them in the order of their keys: the Overview first, then the pages. Keys are
+documented in README.md; a section may repeat another's key only with the same value. A new
+section is added to :data:`SECTIONS` (``tests/analytics/test_report.py`` finds one that is not).
 """
 
 from __future__ import annotations
 
 import importlib
 import math
-import pkgutil
 from typing import Any
 
 import duckdb
 
 from analytics.filters import Filters
 
-FIRST = "analytics.overview"
-
-
-def analytics_modules() -> list[str]:
-    """Every module of the analytics package and its subpackages (except the entry points), by name."""
-    import analytics
-
-    return sorted(m.name for m in pkgutil.walk_packages(analytics.__path__, "analytics.")
-                  if m.name not in ("analytics.__main__", "analytics.cli"))
-
-
-def modules_with(hook: str) -> list[str]:
-    """The analytics modules that define a function ``hook`` themselves, by name (a package that
-    re-exports a submodule's function does not count twice)."""
-    found = []
-    for name in analytics_modules():
-        fn = getattr(importlib.import_module(name), hook, None)
-        if callable(fn) and getattr(fn, "__module__", None) == name:
-            found.append(name)
-    return found
-
-
-def section_name(module: str) -> str:
-    """Where a module's section goes in the report: its ``SECTION`` (the page it belongs to, as in
-    :data:`analytics.metrics.SECTIONS`) for a module inside a package, else its own name."""
-    return getattr(importlib.import_module(module), "SECTION", module.removeprefix("analytics."))
+# The modules with a report_section, in the report's order (the Overview's values stand for shared keys).
+SECTIONS: tuple[str, ...] = (
+    "analytics.overview",
+    "analytics.concentration.figures",
+    "analytics.clv.value",  # Customer value
+    "analytics.delivered_value.headline",
+    "analytics.lifecycle.headline",
+    "analytics.word_of_mouth.headline",
+)
 
 
 def sections() -> list[str]:
-    """``module:report_section`` of every module that defines one: the Overview first, then by
-    :func:`section_name` (so the keys keep their order when a module moves into a package)."""
-    return sorted(modules_with("report_section"), key=lambda m: (m != FIRST, section_name(m)))
+    """The modules of :data:`SECTIONS`, by name, in the report's order."""
+    return list(SECTIONS)
 
 
 def json_safe(value: Any) -> Any:

@@ -9,5 +9,6 @@ Pure Python (no Streamlit): the presentation page (``views/present.py``) and the
 * :mod:`presentation.meta`       what every export states: filters, period, data date, last load
 * :mod:`presentation.saved`      stories saved under a name (table ``saved_views``)
 * :mod:`presentation.export`     PNG/SVG (kaleido), PowerPoint (python-pptx), PDF (Pillow), CSV/Excel
-* :mod:`presentation.cli`        ``python -m analytics export …``
+
+The ``export`` command is :mod:`cli.commands.export`.
 """

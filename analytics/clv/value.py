@@ -544,9 +544,6 @@ def _tier_table(table: pd.DataFrame) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------- report
-SECTION = "customer_value"  # this module's report keys come in this page's place (analytics.report.section_name)
-
-
 def report_section(cur: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, object]:
     """Customer value for ``python -m analytics report`` with the page's default assumptions
     (12 months, 10 % a year, tercile tiers, direct referrals): sums over the filter's customers."""

@@ -258,8 +258,6 @@ def summary(cur: duckdb.DuckDBPyConnection, f: Filters, rates: RateMap = None, m
     )
 
 
-SECTION = "concentration"  # this module's report keys come in this page's place (analytics.report.section_name)
-
 REPORT_KEYS = ("total_profit", "top20_profit_share", "whale_peak_share", "whale_peak_customer_share",
                "loss_customers", "loss_profit", "bottom30_profit", "bottom30_share_of_peak", "breakeven_profit")
 

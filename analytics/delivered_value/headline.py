@@ -1,11 +1,10 @@
-"""The Delivered value page's result for one filter, the ``report`` keys and the ``delivered-value``
-command (part of :mod:`analytics.delivered_value`; ``analytics.report`` and ``analytics.cli``
-discover the last two here).
+"""The Delivered value page's result for one filter and the ``report`` keys (part of
+:mod:`analytics.delivered_value`; :mod:`analytics.report` lists :func:`report_section`, the
+``delivered-value`` command is :mod:`cli.commands.delivered_value`).
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 from dataclasses import dataclass
 
@@ -19,8 +18,6 @@ from analytics.delivered_value.scores import DIMENSIONS, scored_customers
 from analytics.delivered_value.winwin import move_counts, moves, transitions
 from analytics.filters import Filters
 from analytics.store import db
-
-SECTION = "delivered_value"  # this module's report keys come in this page's place (analytics.report.section_name)
 
 
 @dataclass(frozen=True)
@@ -122,40 +119,3 @@ def report_section(cur: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, obje
     """Delivered value, satisfaction and win-win figures for ``python -m analytics report``."""
     return report_fields(delivered_value(cur, f))
 
-
-def _cli(args: argparse.Namespace) -> int:
-    from analytics import cli
-
-    con = db.connect(args.db, read_only=True)
-    try:
-        with db.cursor(con) as cur:
-            if filters.data_bounds(cur) is None:
-                raise ValueError("the database has no transactions yet (load data or run: python -m analytics demo)")
-            f = cli.filters_from_args(args, cur)
-            result = delivered_value(cur, f)
-    finally:
-        con.close()
-    groups = result.groups[args.by]
-    cols = ["group", "customers", "customer_value", "customer_cost", "delivered_value", "value_cost_ratio",
-            "gap_overall", "share_below", "falls_short", "winwin_share"]
-    table = groups[[c for c in cols if c in groups.columns]]
-    if args.json:
-        cli.print_json({"period_from": result.period[0].isoformat(), "period_to": result.period[1].isoformat(),
-                        "by": args.by, **report_fields(result),
-                        "groups": table.astype(object).where(table.notna(), None).to_dict("records")})
-    else:  # customers without a purchase in the period have no product: shown as "—"
-        text = table.assign(group=table["group"].astype(object).where(table["group"].notna(), "—"))
-        print(text.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
-    return 0
-
-
-def register_cli(sub: argparse._SubParsersAction) -> None:
-    """``python -m analytics delivered-value``: group averages of delivered value and satisfaction."""
-    from analytics import cli
-
-    p = sub.add_parser("delivered-value", help="delivered value and satisfaction per group")
-    cli.add_db_arg(p)
-    cli.add_filter_args(p)
-    p.add_argument("--by", choices=DIMENSIONS, default="segment", help="group by (default: segment)")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.set_defaults(handler=_cli)

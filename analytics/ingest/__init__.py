@@ -43,8 +43,9 @@ This package is the public API: every name in ``__all__`` can be imported from
 * :mod:`~analytics.ingest.mapping`: :class:`Mapping`, :func:`auto_map`, :class:`Options`;
 * :mod:`~analytics.ingest.validate`: the validation SQL, :class:`Report` and :func:`reason`;
 * :mod:`~analytics.ingest.templates`: empty templates and :func:`columns_table`;
-* :mod:`~analytics.ingest.records`: single records added and corrected by hand (the Data page's forms);
-* :mod:`~analytics.ingest.cli`: the ``ingest``, ``undo-load``, ``loads`` and ``template`` commands.
+* :mod:`~analytics.ingest.records`: single records added and corrected by hand (the Data page's forms).
+
+The ``ingest``, ``undo-load``, ``loads`` and ``template`` commands are in :mod:`cli.commands`.
 """
 
 from analytics.ingest.engine import (

@@ -1,5 +1,5 @@
 """The Lifecycle page's summary and the ``report`` keys (part of :mod:`analytics.lifecycle`;
-``analytics.report`` discovers :func:`report_section` here).
+:mod:`analytics.report` lists :func:`report_section`).
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ from analytics.filters import Filters
 from analytics.lifecycle.dormant import rank_dormant
 from analytics.lifecycle.history import AT_COLUMNS, count_stages, rows_at, stage_counts
 from analytics.lifecycle.stages import STAGES, AliveModel, Rules, alive_model, month_ends, stage_grid
-
-SECTION = "lifecycle"  # this module's report keys come in this page's place (analytics.report.section_name)
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,13 @@
-"""Word of mouth, the headline: the page's :func:`summary`, its alerts, the ``report`` keys and the
-``word-of-mouth`` command (part of :mod:`analytics.word_of_mouth`; ``analytics.report`` and
-``analytics.cli`` discover the last two here).
+"""Word of mouth, the headline: the page's :func:`summary`, its alerts and the ``report`` keys (part
+of :mod:`analytics.word_of_mouth`; :mod:`analytics.report` lists :func:`report_section`, the
+``word-of-mouth`` command is :mod:`cli.commands.word_of_mouth`).
 
 * **Alerts**: see :func:`build_alerts`.
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import math
 from dataclasses import dataclass
 
 import duckdb
@@ -21,8 +19,6 @@ from analytics.word_of_mouth.data import NpsResult, feedback_scope_sql, nps, res
 from analytics.word_of_mouth.response import ResponseCurve, response_curves
 from analytics.word_of_mouth.trend import trends
 from analytics.word_of_mouth.turning import TurningPoints, turning_points
-
-SECTION = "word_of_mouth"  # this module's report keys come in this page's place (analytics.report.section_name)
 
 
 # ------------------------------------------------------------------------------ summary
@@ -141,64 +137,3 @@ def report_section(cur: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, obje
         "turning_points": [d.isoformat() for d in s.turning_points.dates],
     }
 
-
-# ---------------------------------------------------------------------------------- CLI
-def _cli(args: argparse.Namespace) -> int:
-    from analytics import cli
-    from analytics.store import db
-
-    con = db.connect(args.db, read_only=True)
-    try:
-        with db.cursor(con) as cur:
-            f = cli.filters_from_args(args, cur)
-            s = summary(cur, f)
-            al = build_alerts(s)
-    finally:
-        con.close()
-
-    def curve(c: ResponseCurve) -> dict[str, object]:
-        return {"status": c.status, "threshold": c.threshold, "low": c.low, "high": c.high, "p_value": c.p_value,
-                "dispersion": c.dispersion, "steep_effect_per_point": c.steep_effect,
-                "flat_effect_per_point": c.flat_effect, "region_days": c.n_days, "events": c.events,
-                "window_from": c.window[0], "window_to": c.window[1]}
-
-    tp = s.turning_points
-    out = {
-        "period_from": s.period[0], "period_to": s.period[1],
-        "nps": s.nps.nps, "nps_responses": s.nps.responses, "praise": s.praise, "complaints": s.complaints,
-        "other": s.other, "complaint_trend_slope": s.complaint_trend_slope, "praise_trend_slope": s.praise_trend_slope,
-        "complaint_curve": curve(s.complaint_curve), "praise_curve": curve(s.praise_curve),
-        "turning_points": [
-            {"scope": p["scope"], "series": p["series"], "date": pd.Timestamp(p["date"]).date(), "direction": p["direction"],
-             "p_value": p["p_value"], "region": p["region"], "feedback_channel": p["feedback_channel"], "topic": p["topic"]}
-            for p in tp.points.to_dict("records")],
-        "turning_point_basis": tp.basis,
-        "alerts": [{k: pd.Timestamp(v).date() if k == "date" else int(v) if k == "days" else v
-                    for k, v in a.items() if v is not None and not (isinstance(v, float) and math.isnan(v))}
-                   for a in al.to_dict("records")],
-    }
-    if args.json:
-        cli.print_json(out)
-    else:
-        for k, v in out.items():
-            if isinstance(v, list):
-                print(f"{k}:")
-                for item in v:
-                    print("  " + ", ".join(f"{a}={b}" for a, b in item.items()))
-            elif isinstance(v, dict):
-                print(f"{k}: " + ", ".join(f"{a}={b}" for a, b in v.items()))
-            else:
-                print(f"{k}: {v}")
-    return 0
-
-
-def register_cli(sub: argparse._SubParsersAction) -> None:
-    """``python -m analytics word-of-mouth``: NPS, trends, response curves, turning points, alerts."""
-    from analytics import cli
-
-    p = sub.add_parser("word-of-mouth", help="praise, complaints and NPS against service quality: thresholds, "
-                                             "turning points and alerts")
-    cli.add_db_arg(p)
-    cli.add_filter_args(p)
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.set_defaults(handler=_cli)

@@ -13,7 +13,8 @@ import json
 import pandas as pd
 import pytest
 
-from analytics import cli, profit, rates
+import cli
+from analytics import profit, rates
 from analytics.filters import Filters
 from analytics.store import aggregates, audit, db
 from tests.helpers import D

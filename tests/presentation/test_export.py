@@ -1,4 +1,5 @@
-"""Exported files: chart images (kaleido on Debian's Chromium), the deck, the PDF, tables, the command.
+"""Exported files: chart images (kaleido on Debian's Chromium), the deck, the PDF, tables (the
+``export`` command: tests/cli/commands/test_export.py).
 
 Kaleido runs one server per test process (started by the first render); the renders here are few
 and small so the module stays fast.
@@ -20,11 +21,10 @@ from openpyxl import load_workbook
 from PIL import Image, ImageDraw
 from pptx import Presentation
 
-from analytics import cli
 from analytics.store import db
 from charts import theme as house
 from i18n import Translator
-from presentation import export, meta, saved, story
+from presentation import export, meta, story
 from tests.presentation.conftest import AT_NAME, FORMULA_NAME, Y2024, make_story_store
 
 ZH, EN = Translator("zh"), Translator("en")
@@ -185,38 +185,3 @@ def test_excel_and_csv_neutralise_formulas_and_state_the_filters(pack):
 def test_sheet_names_are_valid_and_unique():
     assert export._sheet_names(["a/b", "a/b", "x" * 40, ""]) == ["a b", "a b 2", "x" * 28, "data"]
 
-
-# ------------------------------------------------------------------------------ the command line
-def test_command_writes_the_same_files(tmp_path, capsys, monkeypatch):
-    path = tmp_path / "store.duckdb"
-    make_story_store(str(path)).close()
-    monkeypatch.setenv("CVM_USER", "job")
-    con = db.connect(path)
-    saved.save(con, "周报", ["loss_makers"], Y2024, theme="dark")
-    con.close()
-    base = ["export", "--db", str(path)]
-    assert cli.main([*base, "--format", "xlsx", "--out", str(tmp_path / "t.xlsx"), "--lang", "en",
-                     "--from", "2024-01-01", "--to", "2024-12-31"]) == 0
-    assert load_workbook(tmp_path / "t.xlsx").sheetnames[0] == "Summary"
-    assert cli.main([*base, "--format", "pptx", "--out", str(tmp_path / "deck.pptx"), "--story", "周报"]) == 0
-    deck = Presentation(str(tmp_path / "deck.pptx"))
-    assert len(deck.slides) == 3 and "演示：周报" in texts(deck.slides[0])
-    assert cli.main([*base, "--format", "png", "--out", str(tmp_path / "img"), "--steps", "concentration",
-                     "--segment", "S1", "--from", "2024-01-01", "--to", "2024-12-31"]) == 0
-    out = capsys.readouterr().out.split()
-    assert out[-1].endswith("img/01_concentration.png") and Image.open(out[-1]).size == (3200, 1800)
-    assert cli.main([*base, "--format", "pdf", "--out", str(tmp_path / "x.pdf"), "--story", "none"]) == 2
-    assert "no saved story named 'none'; saved stories: 周报" in capsys.readouterr().err
-    assert cli.main([*base, "--format", "pdf", "--out", str(tmp_path / "x.pdf"), "--steps", "nope"]) == 2
-
-
-def test_command_xlsx_neutralises_formulas_from_data(tmp_path, capsys):
-    path = tmp_path / "store.duckdb"
-    make_story_store(str(path)).close()
-    out = tmp_path / "t.xlsx"
-    assert cli.main(["export", "--db", str(path), "--format", "xlsx", "--out", str(out), "--steps", "loss_makers",
-                     "--lang", "en", "--from", "2024-01-01", "--to", "2024-12-31"]) == 0
-    cells = [c for ws in load_workbook(out).worksheets for row in ws.iter_rows() for c in row]
-    assert f"'{FORMULA_NAME}" in [c.value for c in cells] and f"'{AT_NAME}" in [c.value for c in cells]
-    assert all(c.data_type != "f" for c in cells)
-    assert not [c.value for c in cells if isinstance(c.value, str) and c.value.startswith(("=", "+", "@"))]

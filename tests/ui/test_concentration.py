@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import cli, filters
+import cli
 from analytics import concentration as conc
+from analytics import filters
 from analytics.filters import Filters
 from analytics.store import audit, db
 from i18n import Translator

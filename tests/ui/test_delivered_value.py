@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from analytics import cli
+import cli
 from analytics import delivered_value as dv
 from analytics.store import db
 from charts.delivered_value import score

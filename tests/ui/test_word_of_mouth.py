@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from analytics import cli
+import cli
 from analytics import word_of_mouth as wom
 from analytics.store import db
 from i18n import Translator

@@ -16,7 +16,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy.special import hyp2f1
 
-from analytics import cli
+import cli
 from analytics.clv import backtest as clv_backtest
 from analytics.clv import models, rfm, units
 from analytics.filters import Filters

@@ -35,8 +35,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analytics import cli, report
+import cli
 from analytics import delivered_value as dv
+from analytics import report
 from analytics.delivered_value import headline as dv_headline
 from analytics.filters import Filters
 from analytics.store import db, schema

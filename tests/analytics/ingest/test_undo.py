@@ -370,7 +370,7 @@ def test_the_load_list_says_which_loads_can_be_undone_and_why_not(tmp_path, smal
 
 
 def test_the_command_line_lists_why_a_load_cannot_be_undone_and_refuses_it(tmp_path, capsys):
-    from analytics import cli
+    import cli
 
     path = tmp_path / "s.duckdb"
     build_store(path, customers=[customer("C001"), customer("C002")]).close()

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import cli, overview, report
+import cli
+from analytics import overview, report
 from analytics import word_of_mouth as wom
 from analytics.filters import Filters
 from analytics.store import db

@@ -1,24 +1,48 @@
-"""The command line: demo, report (same figures as the Overview), one-line errors."""
+"""The command line (:mod:`cli`): demo, report (same figures as the Overview), one-line errors, the
+store refused or left alone by every command."""
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from analytics import cli, overview
+import cli
+from analytics import overview
 from analytics.filters import Filters
 from analytics.store import db
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "analytics", *args], cwd=ROOT, capture_output=True, text=True,
+def run_cli(*args: str, env: dict[str, str] | None = None, module: str = "analytics") -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True, text=True,
                           timeout=300, env=env, stdin=subprocess.DEVNULL)
+
+
+# The commands of python -m analytics before the command line became cli/ (none may go missing).
+COMMANDS = {"clv", "delivered-value", "demo", "export", "ingest", "loads", "rates", "report", "template",
+            "undo-load", "word-of-mouth"}
+
+
+def test_help_lists_every_command_and_each_commands_help_works():
+    names = [m.NAME for m in cli.command_modules()]
+    assert set(names) >= COMMANDS
+    calls = [("analytics", "--help"), ("cli", "--help"), *(("analytics", n, "--help") for n in names)]
+    with ThreadPoolExecutor(4) as pool:  # processes, a few at a time
+        done = list(pool.map(lambda c: run_cli(*c[1:], module=c[0]), calls))
+    top, same, *each = done
+    assert top.returncode == 0 and top.stderr == "", top.stderr
+    assert re.findall(r"^    (\S+)", top.stdout, re.MULTILINE) == names  # one line per command, in file order
+    assert same.stdout == top.stdout  # python -m cli is python -m analytics
+    for name, r in zip(names, each, strict=True):
+        assert r.returncode == 0 and r.stderr == "", (name, r.stderr)
+        assert r.stdout.startswith(f"usage: python -m analytics {name} "), r.stdout
 
 
 def test_report_json_matches_overview(demo_path, capsys):

@@ -1,7 +1,6 @@
-"""``python -m analytics clv``: BG/NBD and Gamma-Gamma fits, the backtest and the customers' values,
-on the store or on a transactions CSV (part of :mod:`analytics.clv`; :mod:`analytics.cli` discovers
-:func:`register_cli` here). It builds on both the models and :mod:`analytics.clv.value`, which is why
-it is a module of its own.
+"""``clv``: BG/NBD and Gamma-Gamma fits, the backtest and the customers' values, on the store or on a
+transactions CSV (:mod:`analytics.clv`). The value notes, i18n keys in the analytics, are written
+here in English.
 """
 
 from __future__ import annotations
@@ -19,6 +18,33 @@ from analytics.clv.backtest import Backtest, backtest, backtest_transactions
 from analytics.clv.rfm import data_end, read_transactions_csv
 from analytics.clv.units import DEFAULT_UNIT, UNITS
 from analytics.filters import as_date
+from cli import common
+from i18n import Translator
+
+NAME = "clv"
+HELP = "fit BG/NBD and Gamma-Gamma, backtest them, and summarise customer value"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.description = ("Fits BG/NBD (purchases, P(alive)) and Gamma-Gamma (spend per purchase) on purchases up to "
+                     "--calibration-end, predicts each customer's purchases up to --holdout-end and reports the "
+                     "error; on a store it also values the customers at the period's end. Parameters are in "
+                     "--time-unit (recency, T and alpha are measured in it).")
+    common.add_db_arg(p)
+    common.add_filter_args(p)
+    p.add_argument("--csv", type=Path, default=None, metavar="PATH",
+                   help="run on a CSV of transactions (columns customer_id,date,amount) instead of the store")
+    p.add_argument("--calibration-end", metavar="DATE", default=None,
+                   help="last day of the calibration data (default: the day before the period starts; "
+                        "with --csv the middle of the data)")
+    p.add_argument("--holdout-end", metavar="DATE", default=None,
+                   help="last day of the holdout (default: the period's end, or the data's last day)")
+    p.add_argument("--time-unit", choices=tuple(UNITS), default=DEFAULT_UNIT,
+                   help="unit of recency, T and alpha (default weeks)")
+    p.add_argument("--horizon-months", type=int, default=12, help="CLV horizon in months (default 12)")
+    p.add_argument("--annual-discount", type=float, default=0.10,
+                   help="annual discount rate as a fraction (default 0.10)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def _rounded(d: dict[str, float], digits: int = 6) -> dict[str, float]:
@@ -55,11 +81,7 @@ def _counts(bt: Backtest) -> dict[str, int]:
     }
 
 
-def _clv_command(args: argparse.Namespace) -> int:
-    from analytics import cli
-    from analytics.store import db
-    from i18n import Translator
-
+def run(args: argparse.Namespace) -> int:
     unit = args.time_unit
     if args.csv is not None:
         tx = read_transactions_csv(args.csv)
@@ -72,16 +94,12 @@ def _clv_command(args: argparse.Namespace) -> int:
         bt = backtest_transactions(tx, cal, args.holdout_end, unit)
         out = {"source": str(args.csv), **_model_json(bt, _counts(bt))}
     else:
-        con = db.connect(args.db, read_only=True)
-        try:
-            with db.cursor(con) as cur:
-                data_end(cur)
-                f = cli.filters_from_args(args, cur)
-                bt = backtest(cur, f, args.calibration_end, args.holdout_end, unit)
-                values = customer_value.customer_values(cur, f, horizon_months=args.horizon_months,
-                                                        annual_discount=args.annual_discount, time_unit=unit)
-        finally:
-            con.close()
+        with common.open_store(args) as cur:
+            data_end(cur)
+            f = common.filters_from_args(args, cur)
+            bt = backtest(cur, f, args.calibration_end, args.holdout_end, unit)
+            values = customer_value.customer_values(cur, f, horizon_months=args.horizon_months,
+                                                    annual_discount=args.annual_discount, time_unit=unit)
         t = Translator("en", values.currency)
         out = {"period_from": f.date_from.isoformat() if f.date_from else None,
                "period_to": f.date_to.isoformat() if f.date_to else None,
@@ -89,7 +107,7 @@ def _clv_command(args: argparse.Namespace) -> int:
                "valuation": values.summary(),
                "notes": [t(k, **p) for k, p in values.notes]}
     if args.json:
-        cli.print_json(out)
+        common.print_json(out)
     else:
         _print_text(out)
     return 0
@@ -125,30 +143,3 @@ def _print_text(out: dict[str, Any]) -> None:
 
     lines(out, 0)
 
-
-def register_cli(subparsers: argparse._SubParsersAction) -> None:
-    """``python -m analytics clv``: BG/NBD and Gamma-Gamma fits, the backtest, and values."""
-    from analytics import cli
-
-    p = subparsers.add_parser(
-        "clv", help="fit BG/NBD and Gamma-Gamma, backtest them, and summarise customer value",
-        description="Fits BG/NBD (purchases, P(alive)) and Gamma-Gamma (spend per purchase) on purchases up to "
-                    "--calibration-end, predicts each customer's purchases up to --holdout-end and reports the "
-                    "error; on a store it also values the customers at the period's end. Parameters are in "
-                    "--time-unit (recency, T and alpha are measured in it).")
-    cli.add_db_arg(p)
-    cli.add_filter_args(p)
-    p.add_argument("--csv", type=Path, default=None, metavar="PATH",
-                   help="run on a CSV of transactions (columns customer_id,date,amount) instead of the store")
-    p.add_argument("--calibration-end", metavar="DATE", default=None,
-                   help="last day of the calibration data (default: the day before the period starts; "
-                        "with --csv the middle of the data)")
-    p.add_argument("--holdout-end", metavar="DATE", default=None,
-                   help="last day of the holdout (default: the period's end, or the data's last day)")
-    p.add_argument("--time-unit", choices=tuple(UNITS), default=DEFAULT_UNIT,
-                   help="unit of recency, T and alpha (default weeks)")
-    p.add_argument("--horizon-months", type=int, default=12, help="CLV horizon in months (default 12)")
-    p.add_argument("--annual-discount", type=float, default=0.10,
-                   help="annual discount rate as a fraction (default 0.10)")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.set_defaults(handler=_clv_command)

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from analytics import cli
+import cli
 from analytics.store import db
+from cli.common import rows
 from tests.helpers import D, build_store, customer
 
 FIX = Path(__file__).resolve().parents[2] / "fixtures" / "ingest"
@@ -162,9 +163,7 @@ def test_a_real_public_dataset_loads_with_a_mapping(tmp_path, capsys):
 
 
 def test_counts_read_as_english():
-    from analytics.ingest.cli import _rows
-
-    assert (_rows(1), _rows(0), _rows(1234), _rows(1, "rejected ")) == ("1 row", "0 rows", "1,234 rows", "1 rejected row")
+    assert (rows(1), rows(0), rows(1234), rows(1, "rejected ")) == ("1 row", "0 rows", "1,234 rows", "1 rejected row")
 
 
 def test_update_mode_replaces_known_customers(store_path, tmp_path, capsys):

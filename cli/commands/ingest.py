@@ -1,0 +1,192 @@
+"""``ingest``: validate and load a CSV, Excel or Parquet file into a table, with the Data page's
+engine (:mod:`analytics.ingest`). A rejected file exits 1 and lists every reason; a user mistake
+raises :class:`~analytics.ingest.IngestError` (a ``ValueError``: one line, exit 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from analytics import tabular
+from analytics.ingest import (
+    UPLOAD_TABLES,
+    IngestError,
+    Mapping,
+    Options,
+    Progress,
+    Report,
+    auto_map,
+    check,
+    load,
+    save_mapping,
+    saved_mapping,
+    sniff,
+    targets,
+)
+from analytics.ingest.mapping import check_table
+from analytics.store import db
+from cli import common
+
+NAME = "ingest"
+HELP = "validate and load a CSV, Excel or Parquet file into a table"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="the file (CSV/TSV/TXT, .xlsx or .parquet)")
+    p.add_argument("--table", required=True, choices=UPLOAD_TABLES, help="the table to load into")
+    common.add_db_arg(p)
+    p.add_argument("--mode", choices=("append", "update", "replace"), default="append",
+                   help="append rows; update: replace the rows whose key is in the file and add the others; "
+                        "replace the table (or, with --from/--to, that period)")
+    p.add_argument("--from", dest="date_from", metavar="DATE", help="first day of the period to replace")
+    p.add_argument("--to", dest="date_to", metavar="DATE", help="last day of the period to replace")
+    p.add_argument("--map", action="append", metavar="SRC=DST",
+                   help="file column SRC fills table column DST (repeat; @line=ID makes ids from line numbers)")
+    p.add_argument("--map-only", action="store_true", help="use only the --map pairs (no automatic matching)")
+    p.add_argument("--set", action="append", metavar="DST=VALUE", help="fill table column DST with VALUE in every row")
+    p.add_argument("--use-map", metavar="NAME", help="start from a saved mapping")
+    p.add_argument("--save-map", metavar="NAME", help="save the mapping under NAME")
+    p.add_argument("--encoding", help="the file's encoding (default: detected)")
+    p.add_argument("--delimiter", help="the delimiter: a character, or tab, comma, semicolon, pipe, whitespace")
+    p.add_argument("--sheet", help="the Excel sheet (default: the first)")
+    p.add_argument("--header-line", type=int, metavar="N", help="the header's line or row number (default: detected)")
+    p.add_argument("--date-format", metavar="FMT", help="strptime format of the dates, e.g. %%d/%%m/%%Y")
+    p.add_argument("--skip-rejected", action="store_true", help="load the valid rows and skip rejected ones")
+    p.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
+    p.add_argument("--issues", metavar="FILE", help="write every rejected row's line, column and reason to a CSV")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+
+
+def _parse_pairs(items: Iterable[str] | None, what: str) -> list[tuple[str, str]]:
+    out = []
+    for item in items or []:
+        if "=" not in item:
+            raise IngestError("bad_pair", f"{what} {item!r} must look like NAME=VALUE")
+        left, right = item.rsplit("=", 1) if what == "--map" else item.split("=", 1)
+        out.append((left.strip(), right.strip()))
+    return out
+
+
+def _progress(quiet: bool) -> Progress | None:
+    if quiet:
+        return None
+    last: dict[str, float] = {}
+
+    def say(phase: str, frac: float) -> None:
+        step = round(frac, 1)
+        if last.get(phase) != step:
+            last[phase] = step
+            print(f"[{phase:8s} {frac:4.0%}]", file=sys.stderr, flush=True)
+
+    return say
+
+
+def _print_report(rep: Report, limit: int = 200) -> None:
+    out = sys.stdout
+    print(f"file {rep.file_name} ({rep.kind}, {rep.encoding or ''} {rep.delimiter or ''}".rstrip() + ")", file=out)
+    print(f"rows {rep.rows:,}: {rep.valid:,} valid, {rep.rejected:,} rejected, {rep.empty_rows:,} empty", file=out)
+    for d in rep.dates:
+        flag = "  AMBIGUOUS: day/month order unknown, e.g. " + ", ".join(d.examples) if d.ambiguous and not d.explicit else ""
+        print(f"dates {d.column}: {', '.join(d.labels)}{flag}", file=out)
+    for code, params in rep.warnings:
+        print(f"note {code}: " + ", ".join(f"{k}={v}" for k, v in params), file=out)
+    if not rep.issues.empty:
+        print("rejected (line, column, reason):", file=out)
+        for r in rep.issues.head(limit).itertuples(index=False):
+            col = r.column if isinstance(r.column, str) else "-"
+            print(f"  line {r.line}: {col}: {r.message}", file=out)
+        if rep.issues_total > limit:
+            print(f"  … {rep.issues_total - limit:,} more (use --json or --issues FILE for all)", file=out)
+
+
+def run(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    if not path.exists():
+        raise IngestError("no_file", f"file {path} does not exist")
+    table = args.table
+    check_table(table)
+    sn = sniff(path, encoding=args.encoding, delimiter=_delimiter(args.delimiter), header_row=(
+        args.header_line - 1 if args.header_line else None), sheet=args.sheet)
+    # ingest may create the store; one created here is removed again if nothing gets loaded
+    with common.open_store(args, write=True, create=True) as con:
+        with db.cursor(con) as cur:
+            base = saved_mapping(cur, table, args.use_map) if args.use_map else auto_map(table, sn.columns, sn.preview)
+        cols = dict(base.columns)
+        consts = dict(base.constants)
+        for src, dst in _parse_pairs(args.map, "--map"):
+            if dst not in targets(table):
+                raise IngestError("unknown_target", f"{table} has no column {dst!r}", column=dst)
+            cols = {t: s for t, s in cols.items() if s != src or t == dst} if args.map_only else cols
+            cols[dst] = src
+            consts.pop(dst, None)
+        if args.map_only:
+            explicit = {dst for _, dst in _parse_pairs(args.map, "--map")}
+            cols = {t: s for t, s in cols.items() if t in explicit}
+        for dst, value in _parse_pairs(args.set, "--set"):
+            consts[dst] = value
+            cols.pop(dst, None)
+        mapping = Mapping.of(cols, consts)
+        mode = args.mode
+        period = None
+        if mode == "replace":
+            mode = "replace_period" if (args.date_from or args.date_to) else "replace_table"
+            if mode == "replace_period":
+                if not (args.date_from and args.date_to):
+                    raise IngestError("no_period", "replacing a period needs both --from and --to")
+                period = (dt.date.fromisoformat(args.date_from), dt.date.fromisoformat(args.date_to))
+        fmts = tuple(("*", (args.date_format,)) for _ in [0] if args.date_format)
+        opts = Options(table, mapping, mode=mode, period=period, date_formats=fmts,
+                       on_reject="skip" if args.skip_rejected else "refuse")
+        if args.save_map:
+            save_mapping(con, args.save_map, table, mapping)
+        progress = _progress(args.quiet or args.json)
+        code = 0
+        try:
+            if args.dry_run:
+                rep = check(con, path, sn, opts, progress=progress)
+                if rep.rejected or rep.ambiguous or rep.already_loaded:
+                    code = 1
+            else:
+                rep = load(con, path, sn, opts, progress=progress)
+        except IngestError as exc:
+            if exc.report is None:
+                raise
+            rep = exc.report
+            code = 1
+            if args.json:
+                common.print_json({**rep.to_dict(), "error": str(exc), "error_code": exc.code})
+            else:
+                _print_report(rep)
+                print(f"error: {exc}", file=sys.stderr)
+            _write_issues(args.issues, rep)
+            return code
+    _write_issues(args.issues, rep)
+    if args.json:
+        common.print_json(rep.to_dict())
+    else:
+        _print_report(rep)
+        if rep.load_id is not None:
+            print(f"loaded {common.rows(rep.written)} into {table} as load #{rep.load_id}"
+                  + (f" ({common.rows(rep.rejected, 'rejected ')} skipped)" if rep.rejected else ""))
+        elif args.dry_run:
+            print("dry run: nothing was written")
+    return code
+
+
+def _write_issues(path: str | None, rep: Report) -> None:
+    """Every rejected row's line, column and reason as CSV, formulas neutralised as in the Data page's download."""
+    if path:
+        Path(path).write_bytes(tabular.csv_bytes(rep.issues[["line", "column", "code", "value", "message"]]))
+
+
+def _delimiter(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|", "space": " ",
+            "whitespace": " "}.get(value, value)
+
