@@ -7,7 +7,12 @@
   benchmark harness, which drive the app from outside);
 * no module of ``analytics/`` is longer than :data:`MAX_LINES` lines;
 * no name-prefix families (``ingest_read.py`` beside ``ingest_binary.py``): a family is a package;
-* README's architecture tree names every package of ``analytics/``.
+* README's architecture tree names every package of ``analytics/`` and the command line ``cli/``;
+* the command line is a layer of its own: ``argparse`` only in ``cli/`` (and the benchmark harness's
+  own command lines), ``cli`` imported by nothing but ``analytics/__main__.py`` (``python -m
+  analytics``), the tests and the benchmarks; ``analytics/`` imports no ``i18n`` (user-facing text is
+  written by the layers above); every module of ``cli/commands/`` declares ``NAME``, ``HELP``,
+  ``add_arguments`` and ``run``.
 
 A *package* here is a top-level part of the project (``views``, ``ui``, …) or, inside ``analytics``,
 a subpackage (``analytics.ingest``, with everything under it) or a top-level module
@@ -24,9 +29,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 ANALYTICS = ROOT / "analytics"
 MAX_LINES = 650
-LAYERS = ("analytics", "views", "ui", "presentation", "charts", "i18n")  # the project's own packages
+LAYERS = ("analytics", "views", "ui", "presentation", "charts", "i18n", "cli")  # the project's own packages
 # tests and the benchmark harness drive the app from outside (AppTest, a server), as a browser would
 STREAMLIT_ALLOWED = ("app.py", "views/", "ui/", "tests/", "bench/")
+# argparse: the command line, and the benchmark harness's own command lines (python -m bench …)
+ARGPARSE_ALLOWED = ("cli/", "bench/")
+# cli: its entry point users know (python -m analytics), and what drives it from outside
+CLI_ALLOWED = ("cli/", "analytics/__main__.py", "tests/", "bench/")
+# i18n in analytics/: ingest accepts a category value spelled as the app shows it (华东 for East),
+# which it reads from i18n.values, the one table of those names
+I18N_IN_ANALYTICS = ("analytics/ingest/normalize.py",)
 SKIP_DIRS = {".git", "data", "artifacts", "__pycache__", ".venv", "node_modules"}
 
 
@@ -147,8 +159,8 @@ def strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
 def test_the_graph_sees_function_level_imports():
     graph = import_graph()
     assert "analytics.store.db" in graph["analytics.ingest.engine"]
-    # analytics.cli imports analytics.demo inside its demo handler only
-    assert "analytics.demo" in graph["analytics.cli"]
+    # analytics.ingest.templates imports analytics.tabular inside template_bytes only
+    assert "analytics.tabular" in graph["analytics.ingest.templates"]
     assert "analytics.clv" in graph["analytics.lifecycle.stages"]  # the package around analytics.clv.models
 
 
@@ -250,8 +262,63 @@ def readme_tree() -> str:
     return section.split("```", 2)[1]
 
 
-def test_the_readme_tree_names_every_analytics_package():
+def test_the_readme_tree_names_every_analytics_package_and_the_command_line():
     tree = readme_tree()
     packages = sorted(str(p.parent.relative_to(ROOT)) for p in ANALYTICS.rglob("__init__.py") if p.parent != ANALYTICS)
     missing = [p for p in packages if not re.search(rf"(^|\s){re.escape(Path(p).name)}/", tree, re.MULTILINE)]
     assert missing == [], f"README's architecture tree does not name {missing}"
+    assert re.search(r"(^|\s)cli/", tree, re.MULTILINE), "README's architecture tree does not name cli/"
+
+
+# ---------------------------------------------------------------------------- the command-line layer
+def absolute_imports(path: Path) -> set[str]:
+    """The dotted names a file imports with absolute imports, anywhere in it (``from a.b import c``
+    gives ``a.b``)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+def importers(top: str) -> list[str]:
+    """The project's files that import the package ``top`` or anything in it."""
+    return [p.relative_to(ROOT).as_posix() for p in python_files()
+            if any(name == top or name.startswith(f"{top}.") for name in absolute_imports(p))]
+
+
+def test_argparse_only_in_the_command_line():
+    assert [f for f in importers("argparse") if not f.startswith(ARGPARSE_ALLOWED)] == []
+
+
+def test_only_the_entry_point_imports_the_command_line():
+    assert [f for f in importers("cli") if not f.startswith(CLI_ALLOWED)] == []
+
+
+def test_analytics_imports_no_i18n():
+    offenders = [f for f in importers("i18n") if f.startswith("analytics/") and f not in I18N_IN_ANALYTICS]
+    assert offenders == [], "analytics/ returns keys and numbers; the views, presentation and cli/ write the text"
+
+
+def test_the_import_checks_see_function_level_imports(tmp_path, monkeypatch):
+    monkeypatch.setattr(f"{__name__}.ROOT", tmp_path)
+    (tmp_path / "analytics").mkdir()
+    (tmp_path / "analytics" / "headline.py").write_text("def run():\n    from i18n import Translator\n    import argparse\n")
+    assert importers("i18n") == importers("argparse") == ["analytics/headline.py"]
+
+
+def test_every_command_module_declares_the_contract():
+    import cli
+
+    modules = cli.command_modules()
+    files = sorted(p.stem for p in (ROOT / "cli" / "commands").glob("*.py") if p.stem != "__init__")
+    assert [m.__name__.rpartition(".")[2] for m in modules] == files  # every file is found
+    for m in modules:
+        missing = [a for a in cli.CONTRACT if not hasattr(m, a)]
+        assert missing == [], f"{m.__name__} lacks {missing}"
+        assert isinstance(m.NAME, str) and isinstance(m.HELP, str) and m.HELP
+        assert callable(m.add_arguments) and callable(m.run)
+    names = [m.NAME for m in modules]
+    assert len(names) == len(set(names)), f"a command is defined twice: {names}"
