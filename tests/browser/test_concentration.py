@@ -87,7 +87,8 @@ def test_table_downloads_with_the_filters_in_its_header(page):
     download = info.value
     assert download.suggested_filename == "concentration_top_customers.csv"
     lines = Path(download.path()).read_text(encoding="utf-8-sig").splitlines()
-    assert lines[0] == "# 2025-11-01 – 2026-10-31"
+    # One describe_filters for pages and exports: no attribute filter reads "All customers".
+    assert lines[0] == "# 2025-11-01 – 2026-10-31 · All customers"
     assert lines[1].startswith("# Narrowed to ranks") and lines[2] == "# Narrowed to Segment: SMB."
     header = lines[3].split(",")
     assert header[:3] == ["Rank", "Customer ID", "Name"] and "Discounts and rebates cost" in header
