@@ -276,23 +276,28 @@ def cursor(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection
 
 
 @contextmanager
-def write(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+def write(con: duckdb.DuckDBPyConnection, *, data: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
     """Run writes in one transaction on a fresh cursor: all of them or none.
 
     The data version is bumped inside the same transaction, so readers that see the new rows
     also see the new version (and caches keyed on it refresh). A writer that changes
     transactions, activities or activity rates must call :func:`analytics.store.aggregates.refresh`
     (or ``mark_stale``) inside the block; otherwise the aggregates are taken to be still current.
+
+    ``data=False`` is for writes that describe the data without changing them (the stored results
+    of :mod:`analytics.store.derived`): the version stays, so they stay keyed by the data they
+    were computed from. Every read inside the block sees one snapshot of the store.
     """
     cur = con.cursor()
     cur.execute("BEGIN TRANSACTION")
     try:
         old = data_version(cur)
         yield cur
-        _set_meta(cur, "data_version", str(old + 1))
-        # Aggregates that were current before, or that the writer rebuilt, stay current.
-        if get_meta(cur, AGG_VERSION) in (str(old), AGG_PENDING):
-            _set_meta(cur, AGG_VERSION, str(old + 1))
+        if data:
+            _set_meta(cur, "data_version", str(old + 1))
+            # Aggregates that were current before, or that the writer rebuilt, stay current.
+            if get_meta(cur, AGG_VERSION) in (str(old), AGG_PENDING):
+                _set_meta(cur, AGG_VERSION, str(old + 1))
         cur.execute("COMMIT")
     except BaseException:
         cur.execute("ROLLBACK")

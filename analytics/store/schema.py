@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Table names.
 CUSTOMERS = "customers"
@@ -47,6 +47,9 @@ SHADOW_PREFIX = "ingest_replaced_"
 # Derived aggregates, rebuilt from the facts (see analytics.store.aggregates).
 AGG_CUSTOMER_MONTH = "agg_customer_month"
 AGG_ACTIVITY_MONTH = "agg_activity_month"
+# Model fits and per-customer summaries computed from the data, keyed by data version
+# (see analytics.store.derived and analytics.precompute).
+DERIVED_RESULTS = "derived_results"
 
 CUSTOMER_TYPES = ("enterprise", "individual")
 FEEDBACK_KINDS = ("praise", "complaint", "other")
@@ -312,6 +315,14 @@ BOOKKEEPING_DDL: tuple[str, ...] = (
   customer_id VARCHAR, month DATE, activity VARCHAR, quantity DOUBLE, cost DOUBLE, unpriced_quantity DOUBLE)""",
 )
 
+# One stored result: what ``kind`` of result for which inputs (``params``, as canonical JSON, and its
+# sha256 ``params_hash``), computed from the data of ``data_version``; ``payload`` is the result as
+# JSON (tables inside it as base64 Parquet), ``seconds`` the time its computation took.
+DERIVED_DDL = f"""CREATE TABLE IF NOT EXISTS {DERIVED_RESULTS} (
+  kind VARCHAR NOT NULL, params_hash VARCHAR NOT NULL, data_version BIGINT NOT NULL, params VARCHAR,
+  payload VARCHAR NOT NULL, seconds DOUBLE, created_at TIMESTAMP,
+  PRIMARY KEY (kind, params_hash, data_version))"""
+
 
 def shadow_name(table: str) -> str:
     """The table keeping the rows of ``table`` that a replacing load removed, for undo."""
@@ -333,7 +344,7 @@ def shadow_ddl(table: Table) -> str:
 
 def create_statements() -> list[str]:
     """Every statement that creates the current schema in an empty database."""
-    return ([table_ddl(t) for t in TABLES.values()] + list(BOOKKEEPING_DDL)
+    return ([table_ddl(t) for t in TABLES.values()] + list(BOOKKEEPING_DDL) + [DERIVED_DDL]
             + [shadow_ddl(t) for t in TABLES.values()])
 
 
@@ -411,3 +422,6 @@ def _finite_upgrade() -> list[str]:
 
 
 MIGRATIONS[3] = _finite_upgrade()
+# 4: stored model fits and per-customer summaries (analytics.store.derived); an upgraded store has
+# none until the next refresh, and every page computes them meanwhile, as before.
+MIGRATIONS[4] = [DERIVED_DDL]
