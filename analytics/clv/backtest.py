@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +22,7 @@ from analytics.clv.models import BgNbd, FitError, GammaGamma, expected_purchases
 from analytics.clv.rfm import FRAME_LINES, frame_connection, store_lines_sql, summarize, valuation_date
 from analytics.clv.units import DEFAULT_UNIT, from_days
 from analytics.filters import Filters, as_date
+from analytics.store import derived
 
 _HOLDOUT_SQL = """
 WITH lines AS ({lines})
@@ -148,6 +149,28 @@ def default_calibration_end(first: dt.date, f: Filters, holdout_end: dt.date) ->
     return first + dt.timedelta(days=(holdout_end - first).days // 2)
 
 
+BACKTEST_KIND = "clv_backtest"
+_STORED_TYPES = (Backtest, BgNbd, GammaGamma)
+_CODE = ("analytics.clv.backtest", "analytics.clv.models", "analytics.clv.rfm", "analytics.clv.units",
+         "analytics.filters")
+
+
+def _dates(cur: duckdb.DuckDBPyConnection, f: Filters, calibration_end: Any, holdout_end: Any) -> tuple[dt.date, dt.date]:
+    """(calibration end, holdout end) of a backtest (see :func:`backtest`)."""
+    hold_end = as_date(holdout_end, "holdout end") or valuation_date(cur, f)
+    lines, params = store_lines_sql(f)
+    first = cur.execute(f"WITH lines AS ({lines}) SELECT min(d) FROM lines WHERE amount >= 0", params).fetchone()[0]
+    if first is None:
+        raise ValueError("no purchases for these filters")
+    return as_date(calibration_end, "calibration end") or default_calibration_end(first, f, hold_end), hold_end
+
+
+def backtest_params(f: Filters, cal_end: dt.date, hold_end: dt.date, time_unit: str = DEFAULT_UNIT) -> dict[str, Any]:
+    """The inputs a backtest is stored under: the customers, both dates, the unit and the code."""
+    return {"customers": f.without_period(), "calibration_end": cal_end, "holdout_end": hold_end,
+            "time_unit": time_unit, "code": derived.code_version(*_CODE)}
+
+
 def backtest(cur: duckdb.DuckDBPyConnection, f: Filters, calibration_end: Any = None, holdout_end: Any = None,
              time_unit: str = DEFAULT_UNIT) -> Backtest:
     """Fit BG/NBD on the filter's purchases up to ``calibration_end`` and test it on the holdout.
@@ -156,13 +179,26 @@ def backtest(cur: duckdb.DuckDBPyConnection, f: Filters, calibration_end: Any = 
     ``calibration_end`` to :func:`default_calibration_end`. When the filter's customers are too
     few to fit (or the fit fails), the parameters fitted on every customer at the same
     calibration date are used (``model.source == "pooled"``), for BG/NBD and Gamma-Gamma alike.
+    The result stored by :mod:`analytics.precompute` for these inputs and the current data is
+    returned when there is one (:func:`precompute`).
     """
-    hold_end = as_date(holdout_end, "holdout end") or valuation_date(cur, f)
+    cal_end, hold_end = _dates(cur, f, calibration_end, holdout_end)
+    stored = derived.get(cur, BACKTEST_KIND, backtest_params(f, cal_end, hold_end, time_unit), _STORED_TYPES)
+    if isinstance(stored, Backtest):
+        return stored
+    return _compute(cur, f, cal_end, hold_end, time_unit)
+
+
+def precompute(cur: duckdb.DuckDBPyConnection, f: Filters) -> Iterator[tuple[str, dict[str, Any], Any]]:
+    """What :mod:`analytics.precompute` stores for the filter ``f`` (the app's opening view): the
+    page's backtest with its default dates, computed afresh."""
+    cal_end, hold_end = _dates(cur, f, None, None)
+    yield BACKTEST_KIND, backtest_params(f, cal_end, hold_end), _compute(cur, f, cal_end, hold_end, DEFAULT_UNIT)
+
+
+def _compute(cur: duckdb.DuckDBPyConnection, f: Filters, cal_end: dt.date, hold_end: dt.date,
+             time_unit: str) -> Backtest:
     lines, params = store_lines_sql(f)
-    first = cur.execute(f"WITH lines AS ({lines}) SELECT min(d) FROM lines WHERE amount >= 0", params).fetchone()[0]
-    if first is None:
-        raise ValueError("no purchases for these filters")
-    cal_end = as_date(calibration_end, "calibration end") or default_calibration_end(first, f, hold_end)
     everyone = None
     if any(getattr(f, n) for n, _ in filters.ATTRIBUTES):  # too few in the filter: every customer's fit
         all_lines, all_params = store_lines_sql(Filters())

@@ -43,7 +43,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,7 +57,7 @@ from analytics.clv.models import BgNbd, FitError, GammaGamma
 from analytics.clv.units import DEFAULT_UNIT
 from analytics.filters import ATTRIBUTES, Filters
 from analytics.metrics import GROUP_DIMENSIONS
-from analytics.store import db, schema
+from analytics.store import db, derived, schema
 
 LEVELS = ("low", "mid", "high")
 DEFAULT_CUTS = (1 / 3, 2 / 3)
@@ -287,7 +287,9 @@ def _has_attributes(f: Filters) -> bool:
 def fit_models(cur: duckdb.DuckDBPyConnection, f: Filters, time_unit: str = DEFAULT_UNIT) -> _Fitted:
     """BG/NBD and Gamma-Gamma for the filter's customers at the valuation date, with the stated
     fallbacks. Memoised per store file, data version, customer attributes, valuation date and
-    unit, so that changing the horizon, discount rate or tier cuts never refits."""
+    unit, so that changing the horizon, discount rate or tier cuts never refits; read from the
+    store when :mod:`analytics.precompute` stored this fit for the current data (:func:`precompute`),
+    else fitted here (and not stored: a read never writes)."""
     when = rfm.valuation_date(cur, f)
     key_db = _database_key(cur)
     key = None if key_db is None else (*key_db, _attributes_only(f), when, time_unit)
@@ -297,13 +299,38 @@ def fit_models(cur: duckdb.DuckDBPyConnection, f: Filters, time_unit: str = DEFA
             if hit is not None:
                 _MEMO.move_to_end(key)
                 return hit
-    fitted = _fit(cur, f, when, time_unit)
+    fitted = derived.get(cur, FIT_KIND, fit_params(f, when, time_unit), _STORED_TYPES)
+    if not isinstance(fitted, _Fitted):
+        fitted = _fit(cur, f, when, time_unit)
     if key is not None:
         with _MEMO_LOCK:
             _MEMO[key] = fitted
             while len(_MEMO) > _MEMO_SIZE:
                 _MEMO.popitem(last=False)
     return fitted
+
+
+# ---------------------------------------------------------------------------- stored fits
+FIT_KIND = "clv_fit"
+_STORED_TYPES = (_Fitted, ValueModels, BgNbd, GammaGamma)
+# The code a stored fit depends on: any change to it makes the stored fits miss until the next refresh.
+_FIT_CODE = ("analytics.clv.value", "analytics.clv.models", "analytics.clv.rfm", "analytics.clv.units",
+             "analytics.filters")
+
+
+def fit_params(f: Filters, when: dt.date, time_unit: str = DEFAULT_UNIT) -> dict[str, Any]:
+    """The inputs a fit is stored under: the customers (the filter's attributes), the valuation date,
+    the unit and the code that fits."""
+    return {"customers": _attributes_only(f), "valuation_date": when, "time_unit": time_unit,
+            "code": derived.code_version(*_FIT_CODE)}
+
+
+def precompute(cur: duckdb.DuckDBPyConnection, f: Filters) -> Iterator[tuple[str, dict[str, Any], Any]]:
+    """What :mod:`analytics.precompute` stores for the filter ``f`` (the app's opening view): the BG/NBD
+    and Gamma-Gamma fits, their notes and the RFM summary of its customers at its valuation date,
+    computed afresh (never read from the store)."""
+    when = rfm.valuation_date(cur, f)
+    yield FIT_KIND, fit_params(f, when), _fit(cur, f, when, DEFAULT_UNIT)
 
 
 def _fit_or_pool(fit: Callable[[pd.DataFrame, str], Any], summary: pd.DataFrame,

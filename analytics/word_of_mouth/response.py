@@ -24,13 +24,16 @@ from __future__ import annotations
 import datetime as dt
 import math
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import duckdb
 import numpy as np
 import pandas as pd
 
 from analytics.filters import Filters
+from analytics.store import derived
 from analytics.word_of_mouth.data import MONTH_DAYS, PER, region_days, resolve
 
 CURVE_KINDS = ("complaint", "praise")
@@ -317,20 +320,55 @@ def response_curves(cur: duckdb.DuckDBPyConnection, f: Filters, window: str = "h
     """:func:`response_curve` of complaints and praise (keys :data:`CURVE_KINDS`), reading the data once."""
     if window not in CURVE_WINDOWS:
         raise ValueError(f"window must be one of {', '.join(CURVE_WINDOWS)}, got {window!r}")
-    rd, span = _curve_data(cur, f, window)
-    return {kind: _curve_from(rd, kind, span) for kind in CURVE_KINDS}
+    scope = _scope(cur, f, window)
+    rd = region_days(cur, scope)
+    return {kind: _curve_from(rd, kind, scope, _stored(cur, scope, kind)) for kind in CURVE_KINDS}
 
 
-def _curve_data(cur: duckdb.DuckDBPyConnection, f: Filters, window: str) -> tuple[pd.DataFrame, tuple]:
+# ------------------------------------------------------------------------ stored fits
+CURVE_KIND = "wom_curve"
+_CODE = ("analytics.word_of_mouth.response", "analytics.word_of_mouth.data", "analytics.filters")
+
+
+def curve_params(scope: Filters, kind: str) -> dict[str, Any]:
+    """The inputs a fitted curve is stored under: the observations' filter (resolved: customers and
+    dates), the kind and the code that reads and fits them."""
+    return {"scope": scope, "kind": kind, "code": derived.code_version(*_CODE)}
+
+
+def _stored(cur: duckdb.DuckDBPyConnection, scope: Filters, kind: str) -> ResponseCurve | None:
+    """The fit :mod:`analytics.precompute` stored for these observations and the current data, if any."""
+    hit = derived.get(cur, CURVE_KIND, curve_params(scope, kind), (ResponseCurve,))
+    return hit if isinstance(hit, ResponseCurve) else None
+
+
+def precompute(cur: duckdb.DuckDBPyConnection, f: Filters) -> Iterator[tuple[str, dict[str, Any], Any]]:
+    """What :mod:`analytics.precompute` stores for the filter ``f`` (the app's opening view): the
+    complaint and praise curves fitted on its history window (the page's default), computed afresh;
+    the recent quality and calibration are not stored (they are read with the observations)."""
+    scope = _scope(cur, f, "history")
+    rd = region_days(cur, scope)
+    for kind in CURVE_KINDS:
+        yield CURVE_KIND, curve_params(scope, kind), fit_response_curve(_observations(rd, kind), kind,
+                                                                        (scope.date_from, scope.date_to))
+
+
+def _scope(cur: duckdb.DuckDBPyConnection, f: Filters, window: str) -> Filters:
+    """The filter whose region-days a curve is fitted on: the period, or the history up to its end."""
     fr = resolve(cur, f)
-    scope = fr if window == "period" else resolve(cur, fr.with_period(None, fr.date_to))
-    return region_days(cur, scope), (scope.date_from, scope.date_to)
+    return fr if window == "period" else resolve(cur, fr.with_period(None, fr.date_to))
 
 
-def _curve_from(rd: pd.DataFrame, kind: str, span: tuple) -> ResponseCurve:
+def _observations(rd: pd.DataFrame, kind: str) -> pd.DataFrame:
     col = "complaints" if kind == "complaint" else "praise"
-    obs = rd.loc[rd["full_window"], ["quality"]].assign(events=rd[col], customer_days=rd["customers"])
-    curve = fit_response_curve(obs, kind, span)
+    return rd.loc[rd["full_window"], ["quality"]].assign(events=rd[col], customer_days=rd["customers"])
+
+
+def _curve_from(rd: pd.DataFrame, kind: str, scope: Filters, stored: ResponseCurve | None = None) -> ResponseCurve:
+    """The curve of ``kind`` on the region-days ``rd`` of ``scope``: the ``stored`` fit when given
+    (fitted on these same observations), else fitted here; recent quality and calibration from ``rd``."""
+    col = "complaints" if kind == "complaint" else "praise"
+    curve = stored or fit_response_curve(_observations(rd, kind), kind, (scope.date_from, scope.date_to))
     recent = _recent_quality(rd, curve.threshold, curve.direction)
     now = int(rd.loc[rd["day"] == rd["day"].max(), "customers"].sum()) if not rd.empty else 0
     return _with(curve, recent=recent, customers_now=now, calibration=_calibration(curve, rd, col))
@@ -353,8 +391,8 @@ def response_curve(cur: duckdb.DuckDBPyConnection, f: Filters, kind: str = "comp
         raise ValueError(f"kind must be one of {', '.join(CURVE_KINDS)}, got {kind!r}")
     if window not in CURVE_WINDOWS:
         raise ValueError(f"window must be one of {', '.join(CURVE_WINDOWS)}, got {window!r}")
-    rd, span = _curve_data(cur, f, window)
-    return _curve_from(rd, kind, span)
+    scope = _scope(cur, f, window)
+    return _curve_from(region_days(cur, scope), kind, scope, _stored(cur, scope, kind))
 
 
 def _calibration(curve: ResponseCurve, rd: pd.DataFrame, col: str) -> float:

@@ -21,14 +21,17 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import duckdb
 import numpy as np
 import pandas as pd
 
 from analytics.filters import Filters
+from analytics.store import derived
 from analytics.word_of_mouth.data import DIMENSIONS, NULL_GROUP, feedback_scope_sql, resolve, series
 
 # Turning points.
@@ -115,11 +118,15 @@ def _min_segment(n: int, min_segment: int, trim: float) -> int:
     return max(min_segment, math.ceil(trim * n))
 
 
+NullDraws = Callable[[int, int, int], np.ndarray]  # (n, h, draws) -> sorted sup-F draws, as _null_sup_f
+
+
 def _p_value(stat: float, null: np.ndarray) -> float:
     return (1 + (len(null) - np.searchsorted(null, stat, side="left"))) / (len(null) + 1)
 
 
-def _sup_f_test(y: np.ndarray, min_segment: int, trim: float, level: float = BREAK_ALPHA) -> tuple[int, float, float] | None:
+def _sup_f_test(y: np.ndarray, min_segment: int, trim: float, level: float = BREAK_ALPHA,
+                null: NullDraws = _null_sup_f) -> tuple[int, float, float] | None:
     """(break index, sup F, p-value) for one segment, or None when it is too short to test.
 
     A quick null of :data:`BREAK_QUICK_DRAWS` draws settles clear cases; when its p-value is
@@ -136,9 +143,9 @@ def _sup_f_test(y: np.ndarray, min_segment: int, trim: float, level: float = BRE
     f, _ = _sup_f(r0, qall, n)
     i = int(np.argmax(f[:, 0]))
     stat = float(f[i, 0])
-    p = _p_value(stat, _null_sup_f(n, h, BREAK_QUICK_DRAWS))
+    p = _p_value(stat, null(n, h, BREAK_QUICK_DRAWS))
     if p <= 5 * level:
-        p = _p_value(stat, _null_sup_f(n, h, BREAK_DRAWS))
+        p = _p_value(stat, null(n, h, BREAK_DRAWS))
     return int(ks[i]), stat, float(p)
 
 
@@ -150,7 +157,7 @@ def _segment_lines(y: np.ndarray, k: int) -> tuple[float, float, float, float]:
 
 
 def detect_breaks(y: np.ndarray | pd.Series, alpha: float = BREAK_ALPHA, min_segment: int = BREAK_MIN_SEGMENT,
-                  trim: float = BREAK_TRIM, max_breaks: int = BREAK_MAX) -> list[Break]:
+                  trim: float = BREAK_TRIM, max_breaks: int = BREAK_MAX, null: NullDraws = _null_sup_f) -> list[Break]:
     """Breaks in level and slope of a linear trend, by binary segmentation with a sup-F test (pure).
 
     Parameters
@@ -162,6 +169,7 @@ def detect_breaks(y: np.ndarray | pd.Series, alpha: float = BREAK_ALPHA, min_seg
     min_segment, trim : each side of a break has at least max(min_segment, ⌈trim·n⌉) points,
         n being the length of the segment tested.
     max_breaks : at most this many breaks (the most significant segments are split first).
+    null : where the null distribution's draws come from (default: simulated, memoised per process).
 
     Returns the breaks in time order; the slopes and jump are those of separate OLS lines fitted
     on either side within the segment the break was found in.
@@ -175,7 +183,7 @@ def detect_breaks(y: np.ndarray | pd.Series, alpha: float = BREAK_ALPHA, min_seg
         tests = []
         level = alpha / len(pending)  # Bonferroni over the segments of this round
         for lo, hi in pending:
-            r = _sup_f_test(arr[lo:hi], min_segment, trim, level)
+            r = _sup_f_test(arr[lo:hi], min_segment, trim, level, null)
             if r is not None and r[2] <= level:
                 tests.append((r[2], -r[1], lo, hi, r[0]))
         if not tests:
@@ -300,12 +308,61 @@ def _dedupe(points: pd.DataFrame) -> pd.DataFrame:
     return points.loc[keep].reset_index(drop=True)
 
 
-def turning_points(cur: duckdb.DuckDBPyConnection, f: Filters) -> TurningPoints:
+# ------------------------------------------------------------------------ stored null distributions
+NULL_KIND = "wom_null"
+
+
+def null_params(n: int, h: int, draws: int) -> dict[str, Any]:
+    """The inputs a null distribution is stored under (it depends on nothing else: not on the data)."""
+    return {"n": n, "h": h, "draws": draws, "seed": BREAK_SEED,
+            "code": derived.code_version("analytics.word_of_mouth.turning")}
+
+
+_LOADED: dict[tuple[int, int, int], np.ndarray] = {}  # read from a store; the same for every store and data
+_LOADED_MAX = 128
+
+
+def _stored_nulls(cur: duckdb.DuckDBPyConnection) -> NullDraws:
+    """Null draws from the store when :mod:`analytics.precompute` stored them, else simulated."""
+    missing: set[tuple[int, int, int]] = set()
+
+    def null(n: int, h: int, draws: int) -> np.ndarray:
+        key = (n, h, draws)
+        if key in _LOADED:
+            return _LOADED[key]
+        if key not in missing:
+            hit = derived.get(cur, NULL_KIND, null_params(n, h, draws))
+            if isinstance(hit, np.ndarray):
+                if len(_LOADED) < _LOADED_MAX:
+                    _LOADED[key] = hit
+                return hit
+            missing.add(key)
+        return _null_sup_f(n, h, draws)
+    return null
+
+
+def precompute(cur: duckdb.DuckDBPyConnection, f: Filters) -> Iterator[tuple[str, dict[str, Any], Any]]:
+    """What :mod:`analytics.precompute` stores for the filter ``f`` (the app's opening view): the null
+    distributions its turning-point tests draw on (one per series length and trimming)."""
+    used: dict[tuple[int, int, int], np.ndarray] = {}
+
+    def null(n: int, h: int, draws: int) -> np.ndarray:
+        used[(n, h, draws)] = _null_sup_f(n, h, draws)
+        return used[(n, h, draws)]
+
+    turning_points(cur, f, null)
+    for (n, h, draws), values in sorted(used.items()):
+        yield NULL_KIND, null_params(n, h, draws), values
+
+
+def turning_points(cur: duckdb.DuckDBPyConnection, f: Filters, null: NullDraws | None = None) -> TurningPoints:
     """Turning points of weekly praise and complaints in the filter's period (see module docstring).
 
     The series of all the filter's customers and the series of each region are tested (an
     incident in one region can be invisible in the total); each at α = :data:`BREAK_ALPHA`.
+    ``null``: where the tests' null draws come from (default: the store, else simulated).
     """
+    null = null or _stored_nulls(cur)
     fr = resolve(cur, f)
     w = series(cur, fr, "week")
     w = w.loc[~w["partial"]].reset_index(drop=True)
@@ -327,7 +384,7 @@ def turning_points(cur: duckdb.DuckDBPyConnection, f: Filters) -> TurningPoints:
     cube: pd.DataFrame | None = None
     for scope, data in scopes:
         for name in ("complaints", "praise"):
-            breaks = detect_breaks(data[name].to_numpy())
+            breaks = detect_breaks(data[name].to_numpy(), null=null)
             if not breaks:
                 continue
             if cube is None:

@@ -1,0 +1,106 @@
+"""What is computed when the data change, so that nothing expensive happens when a page opens.
+
+:func:`refresh` computes, for the view the app and ``report`` open on (every customer, the last
+twelve whole months: :func:`default_filter`), each result that a page would otherwise compute on
+its first visit, and stores it in the store keyed by the data version
+(:mod:`analytics.store.derived`):
+
+* ``clv_fit`` (:mod:`analytics.clv.value`): the BG/NBD and Gamma-Gamma fits and the per-customer RFM
+  summary behind Customer value, Lifecycle's P(alive), Customer 360 and the Present page;
+* ``clv_backtest`` (:mod:`analytics.clv.backtest`): the Customer value page's backtest;
+* ``wom_curve`` (:mod:`analytics.word_of_mouth.response`): the complaint and praise response curves
+  with their thresholds;
+* ``wom_null`` (:mod:`analytics.word_of_mouth.turning`): the turning-point tests' null distributions.
+
+Each of those modules reads its stored result when one exists for exactly its inputs and the
+current data, and computes as before otherwise (another filter, a refresh not finished yet, an
+older store opened read-only). Who calls :func:`refresh`: the app after each of its writes, in a
+background thread with progress shown (``ui.cache.after_write``); the command line after each
+command that writes (``cli.common.open_store``), before it exits; ``python -m analytics refresh``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from analytics import filters
+from analytics.filters import Filters
+from analytics.store import db, derived
+
+# The modules with a ``precompute(cur, f)`` that yields (kind, params, result), by the kind they
+# store, in the order they run.
+PRODUCERS: dict[str, str] = {
+    "clv_fit": "analytics.clv.value",
+    "clv_backtest": "analytics.clv.backtest",
+    "wom_curve": "analytics.word_of_mouth.response",
+    "wom_null": "analytics.word_of_mouth.turning",
+}
+Progress = Callable[[float, str], None]  # (fraction done, the kind about to be computed, or "done")
+_LOCK = threading.Lock()  # one refresh at a time per process (each prunes what the others wrote)
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    """What a refresh stored: the data version, the results per kind and the seconds each took."""
+
+    data_version: int
+    counts: dict[str, int]
+    seconds: dict[str, float]
+    total_seconds: float
+
+
+def default_filter(cur: duckdb.DuckDBPyConnection) -> Filters | None:
+    """The view the app and ``report`` open on: every customer, the default period; None without data."""
+    bounds = filters.data_bounds(cur)
+    if bounds is None:
+        return None
+    start, end = filters.default_period(bounds)
+    return Filters(date_from=start, date_to=end)
+
+
+def produce(cur: duckdb.DuckDBPyConnection, f: Filters, producer: str) -> Iterator[tuple[str, dict[str, Any], Any, float]]:
+    """The results of one producer for the filter ``f``, each with the seconds it took."""
+    gen = importlib.import_module(producer).precompute(cur, f)
+    while True:
+        t0 = time.perf_counter()
+        try:
+            kind, params, value = next(gen)
+        except StopIteration:
+            return
+        yield kind, params, value, time.perf_counter() - t0
+
+
+def refresh(con: duckdb.DuckDBPyConnection, progress: Progress | None = None) -> Refreshed:
+    """Compute every stored result for the store's current data and store it; drop older ones.
+
+    One transaction that writes nothing but ``derived_results`` (:func:`analytics.store.db.write`
+    with ``data=False``): the results describe one snapshot of the data, and they are stored under
+    that snapshot's data version even when a write committed meanwhile (they then simply never
+    match, and the refresh after that write replaces them). Errors propagate, and nothing is
+    stored then: the pages compute as they would without stored results.
+    """
+    report = progress or (lambda _x, _step: None)
+    t_all = time.perf_counter()
+    counts: dict[str, int] = {}
+    seconds: dict[str, float] = {}
+    with _LOCK, db.write(con, data=False) as cur:
+        version = db.data_version(cur)
+        derived.prune(cur, version)
+        f = default_filter(cur)
+        for i, (step, producer) in enumerate(PRODUCERS.items() if f is not None else ()):
+            report(i / len(PRODUCERS), step)
+            for kind, params, value, took in produce(cur, f, producer):
+                derived.put(cur, kind, params, value, version, took)
+                counts[kind] = counts.get(kind, 0) + 1
+                seconds[kind] = seconds.get(kind, 0.0) + took
+        total = time.perf_counter() - t_all
+        derived.mark_refreshed(cur, version, {"counts": counts, "seconds": seconds, "total_seconds": total})
+    report(1.0, "done")
+    return Refreshed(version, counts, seconds, total)
