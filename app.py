@@ -15,7 +15,7 @@ from analytics import demo
 from analytics import filters as flt
 from analytics.store import audit, db
 from i18n import Translator
-from ui import cache, context, pages, sidebar
+from ui import cache, context, pages, refresh, sidebar
 
 # A file shipped with the app, served by Streamlit itself: a ":material/…:" favicon is fetched from
 # fonts.gstatic.com by every visitor's browser.
@@ -40,6 +40,7 @@ if cache.created_now():
                 summary = demo.generate(con, progress=lambda x, step: bar.progress(x, text=t("app.demo_step", step=step)))
                 with db.write(con) as w:
                     db.set_meta(w, "auto_demo", "1")
+                refresh.after_write()  # the models for the demo data, in the background
                 status.update(label=t("app.demo_done", customers=f"{summary.customers:,}",
                                       transactions=f"{summary.transactions:,}"), state="complete", expanded=False)
 
@@ -50,6 +51,7 @@ with db.cursor(con) as cur:
     as_of = db.get_meta(cur, "data_as_of")
 f = sidebar.filters(options, bounds, t)
 sidebar.write_query_params(lang, f)
+refresh.sidebar_progress(t)
 if as_of:
     st.sidebar.caption(t.md("app.data_as_of", date=as_of))
 context.publish(context.PageContext(lang=lang, t=t, filters=f, data_as_of=as_of, user=audit.current_user()))

@@ -13,7 +13,7 @@ from analytics import concentration as conc
 from analytics import rates
 from charts import concentration as conc_charts
 from i18n.markdown import escape
-from ui import cache, components, context
+from ui import cache, components, context, refresh
 
 PAGE = {"title": "nav.concentration", "icon": ":material/water:", "order": 10, "section": "nav.section.views"}
 
@@ -115,6 +115,7 @@ def rate_editor() -> dict[str, float]:
             st.error(t("conc.rates.refused") + "\n\n" + "\n\n".join(_problem_text(p) for p in exc.problems))
         else:
             st.session_state[FLASH] = t("conc.rates.saved", n=result.changed, months=len(result.months))
+            refresh.after_write()
             _clear_editor()
             st.rerun()
     return {}

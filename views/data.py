@@ -21,7 +21,7 @@ from analytics.ingest import records
 from analytics.ingest.read import DELIMITERS, ENCODINGS
 from analytics.store import schema
 from i18n import markdown
-from ui import cache, components, context, uploads
+from ui import cache, components, context, refresh, uploads
 
 PAGE = {"title": "nav.data", "icon": ":material/upload_file:", "order": 80, "section": "nav.section.data"}
 
@@ -414,6 +414,7 @@ def uploaded_file(table: str, up: Any, data: bytes, sha: str, path: Path) -> Non
             st.error(err_text(exc))
             return
         st.session_state.pop("data_report", None)
+        refresh.after_write()
         msg = t("data.loaded", n=t.num(done.written), table=table_label(table), id=done.load_id,
                 s=f"{done.seconds:.1f}")
         if done.mode != "append":
@@ -512,6 +513,8 @@ def forms_tab() -> None:
                 "- " + md_escape(t("data.form.issue", column=col_label(i.column),
                                    reason=reason_text(i.code, i.column, i.value, i.a, i.b))) for i in res.issues))
             return
+        if action == "add" or res.changes:
+            refresh.after_write()
         if action == "add":
             flash("success", t("data.form.saved_add", table=table_label(table), record=md_escape(res.key)))
         elif res.changes:
@@ -559,6 +562,7 @@ def log_tab() -> None:
                 except ingest.IngestError as exc:
                     st.error(undo_why(exc.code, exc.params) if exc.code == "later_changes" else err_text(exc))
                 else:
+                    refresh.after_write()
                     flash("success", t("data.undo.done", id=res.load_id, removed=t.num(res.removed),
                                        restored=t.num(res.restored)))
                     st.rerun()
@@ -601,3 +605,4 @@ with tab_forms:
     forms_tab()
 with tab_log:
     log_tab()
+    refresh.panel(t)

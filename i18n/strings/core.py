@@ -12,6 +12,33 @@ STRINGS: dict[str, tuple[str, str]] = {
     "app.no_data": ("数据库中还没有交易数据。请在“数据”页面上传文件，或运行 `python -m analytics demo` 生成演示数据。",
                     "The database has no transactions yet. Upload files on the Data page, or run `python -m analytics demo` for demo data."),
     "app.data_as_of": ("数据截至 {date}", "Data as of {date}"),
+    # stored results (analytics.precompute), recomputed in the background after each write
+    "refresh.starting": ("准备中", "starting"),
+    "refresh.running": ("正在为新数据预先计算模型：{step}", "Precomputing the models for the new data: {step}"),
+    "refresh.step.clv_fit": ("BG/NBD 与 Gamma-Gamma 拟合、RFM 汇总", "BG/NBD and Gamma-Gamma fits, RFM summary"),
+    "refresh.step.clv_backtest": ("预测回测", "backtest"),
+    "refresh.step.wom_curve": ("服务质量响应曲线与阈值", "service-quality response curves and thresholds"),
+    "refresh.step.wom_null": ("拐点检验的零分布", "turning-point null distributions"),
+    "refresh.done": ("模型已为新数据预先算好（{s} 秒），各页面打开时直接读取。",
+                     "Models precomputed for the new data ({s} s): pages now read them instead of fitting."),
+    "refresh.failed": ("预先计算失败：{error}。各页面仍会在打开时自行计算，数字不受影响。",
+                       "Precomputing failed: {error}. Pages compute on opening instead; the figures are unaffected."),
+    "refresh.title": ("预先计算的模型", "Precomputed models"),
+    "refresh.panel_running": ("正在为当前数据预先计算模型（见侧边栏进度）。完成前各页面打开时自行计算，数字始终是最新的。",
+                              "Precomputing the models for the current data (progress in the sidebar). Until it ends, "
+                              "pages compute on opening; the figures are always current."),
+    "refresh.current": ("当前数据的模型已预先算好：{n} 项结果，共用 {s} 秒计算。",
+                        "The models for the current data are precomputed: {n} {n:result|results}, {s} s of computing."),
+    "refresh.missing": ("当前数据尚无预先算好的模型：各页面首次打开时自行拟合（较慢）。",
+                        "No precomputed models for the current data: each page fits them on its first visit (slower)."),
+    "refresh.explain": ("每次导入、撤销、录入或更正、修改作业费率后，系统会在后台为默认视图（全部客户、最近 12 个整月）重新拟合 "
+                        "BG/NBD、Gamma-Gamma、回测、响应曲线并计算拐点检验的零分布，按数据版本保存在数据库中。"
+                        "其他筛选条件下的页面照常即时计算。",
+                        "After each load, undo, form save or rate change, the BG/NBD and Gamma-Gamma fits, the backtest, "
+                        "the response curves and the turning-point null distributions are recomputed in the background "
+                        "for the default view (every customer, the last twelve whole months) and stored with the data's "
+                        "version. Pages under other filters compute as before."),
+    "refresh.button": ("立即重新计算", "Recompute now"),
     "nav.section.views": ("分析", "Analysis"),
     "nav.section.data": ("数据与演示", "Data and meetings"),
     "nav.overview": ("概览", "Overview"),

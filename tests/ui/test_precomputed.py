@@ -1,0 +1,110 @@
+"""Pages open on the stored model fits (analytics.precompute) without fitting anything, show the same
+figures as without them, and the app's writes recompute them in the background (ui.refresh)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from analytics import precompute
+from analytics.clv import backtest, models
+from analytics.clv import value as cv
+from analytics.store import db, derived
+from analytics.word_of_mouth import response, turning
+from tests.ui.apptest import assert_ok, metrics, start
+from ui import refresh as ui_refresh
+
+PAGES = ("views/customer_value.py", "views/lifecycle.py", "views/word_of_mouth.py", "views/overview.py")
+
+
+def refresh(path: Path) -> None:
+    con = db.connect(path)
+    try:
+        precompute.refresh(con)
+    finally:
+        con.close()
+
+
+def no_fitting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every model fit the pages' first visit used to pay for raises (and nothing is memoised);
+    the names of the fitters called are listed in the list returned."""
+    calls: list[str] = []
+
+    def fitter(name: str):
+        def boom(*a: object, **k: object) -> None:
+            calls.append(name)
+            raise AssertionError(f"a page called {name} although its result is stored")
+        return boom
+
+    for target, name in ((models, "fit_bgnbd"), (models, "fit_gamma_gamma"), (backtest, "fit_bgnbd"),
+                         (backtest, "fit_gamma_gamma"), (response, "fit_response_curve"), (turning, "_null_sup_f")):
+        monkeypatch.setattr(target, name, fitter(f"{target.__name__}.{name}"))
+    cv._MEMO.clear()
+    turning._LOADED.clear()
+    return calls
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_page_opened_after_the_refresh_does_not_fit(app_db, monkeypatch, page):
+    refresh(app_db)
+    calls = no_fitting(monkeypatch)
+    at = start("en", page=page)
+    assert_ok(at)
+    assert calls == []
+
+
+def test_without_stored_fits_the_same_page_fits(app_db, monkeypatch):
+    """The control of the test above: with nothing stored, opening the page calls the fitters."""
+    calls = no_fitting(monkeypatch)
+    at = start("en", page="views/customer_value.py")
+    assert at.exception and calls and calls[0] == "analytics.clv.models.fit_bgnbd"
+
+
+def test_the_stored_fits_give_the_figures_computed_without_them(app_db, tmp_path, monkeypatch):
+    plain = metrics(start("en", page="views/customer_value.py"))
+    copy = tmp_path / "refreshed.duckdb"
+    copy.write_bytes(app_db.read_bytes())
+    refresh(copy)
+    monkeypatch.setenv(db.ENV_DB, str(copy))
+    calls = no_fitting(monkeypatch)
+    assert metrics(start("en", page="views/customer_value.py")) == plain
+    assert calls == []
+
+
+def test_a_rate_saved_in_the_app_is_followed_by_a_refresh_in_the_background(app_db):
+    at = start("en", page="views/concentration.py")
+    at.radio(key="conc_rate_mode").set_value("save").run()
+    at.session_state["conc_rates"] = {"edited_rows": {3: {"new_cost": 1.5, "new_from": "2026-01-01"}},
+                                      "added_rows": [], "deleted_rows": []}
+    at.run()
+    at.button(key="conc_rates_save").click().run()
+    assert_ok(at)
+    worker = ui_refresh.refresher()
+    worker.join(300)
+    state = worker.state()
+    assert not state.running and state.error is None and state.result is not None
+    con = db.connect(app_db)
+    try:
+        with db.cursor(con) as cur:
+            assert derived.is_current(cur) and state.result.data_version == db.data_version(cur)
+            assert set(derived.entries(cur)["kind"]) == {"clv_fit", "clv_backtest", "wom_curve", "wom_null"}
+    finally:
+        con.close()
+    at.run()  # the sidebar tells of the finished refresh once, then draws nothing more
+    assert_ok(at)
+    assert [t.value for t in at.toast] and "precomputed" in at.toast[0].value
+    at.run()
+    assert not at.toast
+
+
+def test_the_data_page_says_what_is_stored(app_db):
+    at = start("en", page="views/data.py")
+    assert_ok(at)
+    assert any("No precomputed models for the current data" in i.value for i in at.info)
+    at.button(key="refresh_now").click().run()
+    ui_refresh.refresher().join(300)
+    at.run()
+    assert_ok(at)
+    assert any(re.match(r"The models for the current data are precomputed: \d+ results", s.value) for s in at.success)

@@ -1,0 +1,151 @@
+"""The stored results (:mod:`analytics.precompute`), recomputed in the background after each write
+the app makes, and their progress on screen.
+
+After a load, an undo, a form save, a rate save or the first start's demo data, the page that wrote
+calls :func:`after_write`: one thread per process (per store) runs :func:`analytics.precompute.refresh`
+on the process's connection (its own cursor, its own transaction), and runs it again if more
+writes came meanwhile. Until it has finished, every page computes what it needs, exactly as without
+stored results, so the figures are current at every moment; only the first visit is slower.
+:func:`sidebar_progress` shows the progress on every page while it runs and a toast when it ends;
+:func:`panel` says on the Data page what is stored for the current data.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, replace
+
+import duckdb
+import streamlit as st
+
+from analytics import precompute
+from analytics.store import db, derived
+from i18n import Translator
+from ui import cache
+
+_SEEN = "refresh_seen"  # session state: the number of finished refreshes this session has been told of
+
+
+@dataclass(frozen=True)
+class State:
+    """Where the background refresh stands: ``finished`` counts the refreshes ended (done or failed)."""
+
+    running: bool = False
+    fraction: float = 0.0
+    step: str = ""
+    finished: int = 0
+    error: str | None = None
+    result: precompute.Refreshed | None = None
+
+
+class Refresher:
+    """One background refresh at a time on a connection; a request while one runs makes it run again."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self._con = con
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._again = False
+        self._state = State()
+
+    def start(self) -> None:
+        """Refresh now, or once more after the refresh that is running (it may have read older data)."""
+        with self._lock:
+            self._again = True
+            if self._thread is not None and self._thread.is_alive():
+                return
+            self._state = replace(self._state, running=True, fraction=0.0, step="")
+            self._thread = threading.Thread(target=self._loop, name="cvm-refresh", daemon=True)
+            self._thread.start()
+
+    def state(self) -> State:
+        with self._lock:
+            return self._state
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait for the running refresh (tests, and a clean shutdown)."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+
+    def _progress(self, fraction: float, step: str) -> None:
+        with self._lock:
+            self._state = replace(self._state, fraction=fraction, step=step)
+
+    def _loop(self) -> None:
+        while True:
+            with self._lock:
+                if not self._again:
+                    self._state = replace(self._state, running=False)
+                    return
+                self._again = False
+            try:
+                result = precompute.refresh(self._con, self._progress)
+            except Exception as exc:  # shown on screen; the pages compute meanwhile, as without stored results
+                with self._lock:
+                    self._state = replace(self._state, finished=self._state.finished + 1,
+                                          error=f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+            else:
+                with self._lock:
+                    self._state = replace(self._state, finished=self._state.finished + 1, error=None, result=result)
+
+
+@st.cache_resource(show_spinner=False)
+def _refresher(path: str) -> Refresher:
+    return Refresher(cache.connection())
+
+
+def refresher() -> Refresher:
+    """The process's refresher of the app's store."""
+    return _refresher(cache.db_path())
+
+
+def after_write() -> None:
+    """Recompute the stored results for the data just written, in the background."""
+    refresher().start()
+
+
+def sidebar_progress(t: Translator) -> None:
+    """While a refresh runs: its progress in the sidebar, updated every second; a toast when it ends."""
+    s = refresher().state()
+    if _SEEN not in st.session_state:  # a new session: refreshes that ended before it are no news
+        st.session_state[_SEEN] = s.finished
+    if s.running or st.session_state[_SEEN] != s.finished:
+        with st.sidebar:
+            _progress(t)
+
+
+@st.fragment(run_every=1.0)
+def _progress(t: Translator) -> None:
+    s = refresher().state()
+    if s.running:
+        step = t(f"refresh.step.{s.step}") if s.step else t("refresh.starting")
+        st.progress(min(max(s.fraction, 0.0), 1.0), text=t("refresh.running", step=step))
+        return
+    st.session_state[_SEEN] = s.finished
+    if s.error:
+        st.toast(t.md("refresh.failed", error=s.error), icon=":material/error:")
+    elif s.result is not None:
+        st.toast(t("refresh.done", s=f"{s.result.total_seconds:.1f}"), icon=":material/check_circle:")
+    st.rerun()  # the whole page: this polling fragment is not drawn again
+
+
+def panel(t: Translator) -> None:
+    """The Data page's account of the stored results for the current data, with a button to recompute."""
+    st.subheader(t("refresh.title"))
+    s = refresher().state()
+    with db.cursor(cache.connection()) as cur:
+        current = derived.is_current(cur)
+        stored = derived.entries(cur)
+    if s.running:
+        st.info(t("refresh.panel_running"))
+    elif current:
+        st.success(t("refresh.current", n=len(stored), s=f"{float(stored['seconds'].fillna(0).sum()):.1f}"))
+    else:
+        st.info(t("refresh.missing"))
+    if s.error and not s.running:
+        st.error(t.md("refresh.failed", error=s.error))
+    st.caption(t("refresh.explain"))
+    if st.button(t("refresh.button"), key="refresh_now", disabled=s.running):
+        after_write()
+        st.rerun()
