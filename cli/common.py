@@ -20,7 +20,7 @@ from typing import Any
 
 import duckdb
 
-from analytics import filters, report
+from analytics import filters, precompute, report
 from analytics.filters import Filters
 from analytics.metrics import FILTER_DIMENSIONS
 from analytics.store import db
@@ -77,17 +77,36 @@ def open_store(args: argparse.Namespace, *, write: bool = False, create: bool = 
     Read (the default): the file opened read-only, a missing one refused; yields a cursor.
     ``write``: opened for writing (its schema upgraded), a missing file refused unless ``create``;
     yields the connection (writes go through :func:`analytics.store.db.write`). A store created
-    here is removed again when the block fails or writes nothing. ``need_data``: a store without
-    transactions is a user mistake (:data:`NO_DATA`).
+    here is removed again when the block fails or writes nothing. When the block changed the data,
+    the stored model fits are recomputed before the command ends (:func:`refresh_stored`).
+    ``need_data``: a store without transactions is a user mistake (:data:`NO_DATA`).
     """
     with db.session(args.db, read_only=not write, create=create) as con:
         if write:
+            before = db.data_version(con)
             yield con
+            if db.data_version(con) != before:
+                refresh_stored(con)
             return
         with db.cursor(con) as cur:
             if need_data and filters.data_bounds(cur) is None:
                 raise ValueError(NO_DATA)
             yield cur
+
+
+def refresh_stored(con: duckdb.DuckDBPyConnection) -> precompute.Refreshed | None:
+    """Recompute the stored model fits for the data a command just wrote (:func:`analytics.precompute.refresh`),
+    saying so on stderr. A failure is reported, not raised: the write stands, and every read computes
+    what it needs as it would without stored results."""
+    try:
+        done = precompute.refresh(con)
+    except Exception as exc:  # any failure leaves the data and the figures as they are
+        print(f"note: precomputing the model fits failed ({type(exc).__name__}: {exc}); "
+              "reports and pages compute them when asked", file=sys.stderr)
+        return None
+    print(f"precomputed {sum(done.counts.values())} model results for data version {done.data_version} "
+          f"in {done.total_seconds:.1f} s", file=sys.stderr)
+    return done
 
 
 def print_json(obj: Any) -> None:
