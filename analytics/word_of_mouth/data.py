@@ -19,6 +19,8 @@ Definitions
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import duckdb
@@ -27,7 +29,7 @@ import pandas as pd
 
 from analytics import filters
 from analytics.filters import Filters
-from analytics.store import schema
+from analytics.store import db, schema
 
 GRANULARITIES = ("day", "week", "month")
 SERIES = ("praise", "complaints", "other", "nps")
@@ -168,43 +170,88 @@ def exposure(cur: duckdb.DuckDBPyConnection, f: Filters, by: str | None = None) 
     if bounds is None or days.empty:
         empty = pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
         return empty.astype({"day": days.dtype, "customers": "int64", "full_window": bool})
-    lo = f.date_from - dt.timedelta(days=EXPOSURE_DAYS)
-    cust, params = f.customer_sql("c")
-    params.update({"wom_lo": lo, "wom_hi": f.date_to})
-    grp = CUSTOMER_DIMENSIONS[by] if by else "NULL"
-    # Each transaction covers [tx_date, tx_date + 365); cutting a customer's coverage at their next
-    # transaction makes the spans disjoint, so +1/−1 events summed over days count customers once.
-    ev = cur.execute(f"""
-        WITH tx AS (
-            SELECT DISTINCT t.customer_id, t.tx_date, {grp} AS grp
-            FROM {schema.TRANSACTIONS} t JOIN {schema.CUSTOMERS} c USING (customer_id)
-            WHERE t.tx_date > $wom_lo AND t.tx_date <= $wom_hi AND {cust}),
-        spans AS (
-            SELECT grp, tx_date AS s,
-                   least(coalesce(lead(tx_date) OVER (PARTITION BY customer_id ORDER BY tx_date), tx_date + {EXPOSURE_DAYS}),
-                         tx_date + {EXPOSURE_DAYS}) AS e
-            FROM tx)
-        SELECT grp, d AS day, sum(delta) AS delta
-        FROM (SELECT grp, s AS d, 1 AS delta FROM spans UNION ALL SELECT grp, e AS d, -1 AS delta FROM spans) x
-        GROUP BY ALL""", params).df()
-    ev["day"] = pd.to_datetime(ev["day"])
-    # NULL groups (customers without a region) keep a place of their own under a sentinel name.
-    ev["grp"] = ev["grp"].astype(object).where(ev["grp"].notna(), NULL_GROUP) if by else NULL_GROUP
     full_from = pd.Timestamp(bounds[0]) + pd.Timedelta(days=EXPOSURE_DAYS - 1)
-    all_days = pd.date_range(lo + dt.timedelta(days=1), f.date_to, freq="D")
-    wide = (ev.groupby(["day", "grp"])["delta"].sum().unstack("grp", fill_value=0)
-            .reindex(all_days, fill_value=0).cumsum().loc[days])
+    # The unsplit exposure is the sum over regions: one stored split serves both.
+    wide = _cover(cur, f, by or "region", bounds[0]).loc[days]
     if by is None:
         out = pd.DataFrame({"day": days, "customers": wide.sum(axis=1).to_numpy() if wide.shape[1] else 0})
     else:
-        wide.index.name, wide.columns.name = "day", "group"
-        out = wide.stack().rename("customers").reset_index()
+        out = wide.rename_axis(index="day", columns="group").stack().rename("customers").reset_index()
         out["group"] = out["group"].astype(object).where(out["group"] != NULL_GROUP, None)
         out = out.sort_values(["day", "group"], kind="stable", ignore_index=True,
                               key=lambda c: c.astype(str) if c.name == "group" else c)
     out["customers"] = out["customers"].astype("int64")
     out["full_window"] = out["day"] >= full_from
     return out[cols]
+
+
+# Exposure is asked for up to five times per filter by one page (the trend, the turning points
+# overall and by region, the response curve's history, the breakdown), each time over the same
+# customers up to the same end date. It is computed once, from the store's first transaction on,
+# and kept per store file and data version (every write bumps the version), as the CLV fits are.
+_COVER_MEMO: OrderedDict[tuple[object, ...], pd.DataFrame] = OrderedDict()
+_COVER_LOCK = threading.Lock()
+_COVER_SIZE = 16
+
+
+def _content_key(cur: duckdb.DuckDBPyConnection) -> tuple[str, int] | None:
+    """(file, data version) identifying the store's content; None for an in-memory store (not memoised)."""
+    row = cur.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    if not row or not row[0]:
+        return None
+    return str(row[0]), db.data_version(cur)
+
+
+def _cover(cur: duckdb.DuckDBPyConnection, f: Filters, by: str, first: dt.date) -> pd.DataFrame:
+    """Customers at risk on every day from (start − 365 days) + 1 to ``f.date_to``, one int64 column
+    per group of ``by`` (:data:`NULL_GROUP` for customers without one), where start is the earlier
+    of the period's start and ``first`` (the store's first transaction). Do not modify the result.
+
+    A day's count depends only on the transactions of the 365 days up to it, so any earlier start
+    gives the same counts on the period's days: one table serves every period ending on ``f.date_to``.
+    """
+    lo = min(f.date_from, first) - dt.timedelta(days=EXPOSURE_DAYS)
+    content = _content_key(cur)
+    key = None if content is None else (*content, f.with_period(None, None), f.date_to, lo, by)
+    if key is not None:
+        with _COVER_LOCK:
+            hit = _COVER_MEMO.get(key)
+            if hit is not None:
+                _COVER_MEMO.move_to_end(key)
+                return hit
+    cust, params = f.customer_sql("c")
+    params.update({"wom_lo": lo, "wom_hi": f.date_to})
+    # Each purchase covers [tx_date, tx_date + 365). Within a calendar month a customer's purchases
+    # are less than 365 days apart, so their cover is one span, [first, last + 365): grouping by
+    # month first gives the same cover from far fewer rows than one row per purchase day. Cutting
+    # each span at the customer's next one makes the spans disjoint, so +1/−1 events summed over
+    # days count customers once.
+    ev = cur.execute(f"""
+        WITH tx AS (
+            SELECT t.customer_id, {CUSTOMER_DIMENSIONS[by]} AS grp, min(t.tx_date) AS s, max(t.tx_date) AS l
+            FROM {schema.TRANSACTIONS} t JOIN {schema.CUSTOMERS} c USING (customer_id)
+            WHERE t.tx_date > $wom_lo AND t.tx_date <= $wom_hi AND {cust}
+            GROUP BY t.customer_id, {CUSTOMER_DIMENSIONS[by]}, date_trunc('month', t.tx_date)),
+        spans AS (
+            SELECT grp, s,
+                   least(coalesce(lead(s) OVER (PARTITION BY customer_id ORDER BY s), l + {EXPOSURE_DAYS}),
+                         l + {EXPOSURE_DAYS}) AS e
+            FROM tx)
+        SELECT grp, d AS day, sum(delta) AS delta
+        FROM (SELECT grp, s AS d, 1 AS delta FROM spans UNION ALL SELECT grp, e AS d, -1 AS delta FROM spans) x
+        GROUP BY ALL""", params).df()
+    ev["day"] = pd.to_datetime(ev["day"])
+    # NULL groups (customers without a region) keep a place of their own under a sentinel name.
+    ev["grp"] = ev["grp"].astype(object).where(ev["grp"].notna(), NULL_GROUP)
+    all_days = pd.date_range(lo + dt.timedelta(days=1), f.date_to, freq="D")
+    wide = (ev.groupby(["day", "grp"])["delta"].sum().unstack("grp", fill_value=0)
+            .reindex(all_days, fill_value=0).cumsum())
+    if key is not None:
+        with _COVER_LOCK:
+            _COVER_MEMO[key] = wide
+            while len(_COVER_MEMO) > _COVER_SIZE:
+                _COVER_MEMO.popitem(last=False)
+    return wide
 
 
 def quality_daily(cur: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:

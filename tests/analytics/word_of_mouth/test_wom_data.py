@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analytics.filters import Filters
-from analytics.store import db
+from analytics.store import aggregates, db
 from analytics.word_of_mouth import data as wom_data
-from tests.helpers import D, build_store, customer
+from tests.helpers import D, build_store, customer, insert
 
 
 def fb(fid: str, cid: str, day: str, kind: str = "other", score: int | None = None, channel: str = "App",
@@ -120,6 +120,79 @@ def test_exposure_matches_brute_force(purchases):
         d = day.date()
         expected = len({c for c, when in days if d - dt.timedelta(days=365) < when <= d})
         assert got[day] == expected, d
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 800)), min_size=1, max_size=40),
+       st.integers(0, 700), st.integers(0, 120))
+def test_exposure_by_region_matches_brute_force_every_day(purchases, start_day, length):
+    """Several purchases in one month, spans that end inside later months, a customer without a region:
+    every day's count per region equals the customers with a purchase in the 365 days up to it."""
+    start = dt.date(2022, 1, 1)
+    regions = {"A": "North", "B": "South", "C": "North", "D": None}
+    rows = [tx(f"t{i}", "ABCD"[c], (start + dt.timedelta(days=d)).isoformat()) for i, (c, d) in enumerate(purchases)]
+    con = build_store(customers=[customer(c, region=r) for c, r in regions.items()], transactions=rows)
+    lo = start + dt.timedelta(days=start_day)
+    f = Filters(lo, lo + dt.timedelta(days=length))
+    with db.cursor(con) as cur:
+        total = wom_data.exposure(cur, f).set_index("day")["customers"]
+        split = wom_data.exposure(cur, f, "region")
+    con.close()
+    bought = {(c, start + dt.timedelta(days=d)) for c, d in purchases}
+    got = {(r.day.date(), r.group): r.customers for r in split.itertuples()}
+    for day in pd.date_range(f.date_from, f.date_to):
+        d = day.date()
+        at_risk = {c for c, when in bought if d - dt.timedelta(days=365) < when <= d}
+        assert total[day] == len(at_risk), d
+        for region in {r for c, r in regions.items() if any(c == b for b, _ in bought)}:
+            assert got.get((d, region), 0) == len({c for c in at_risk if regions[c] == region}), (d, region)
+
+
+class _Recording:
+    """A cursor that records the SQL it runs (the analytics take any object with ``execute``)."""
+
+    def __init__(self, cur: object) -> None:
+        self._cur, self.sql = cur, []
+
+    def execute(self, sql: str, *args: object) -> object:
+        self.sql.append(sql)
+        return self._cur.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._cur, name)
+
+    def exposure_queries(self) -> int:
+        return sum("lead(" in q and "transactions" in q for q in self.sql)
+
+
+def test_the_page_summary_reads_exposure_once_per_store_version(tmp_path):
+    """The summary asks for exposure four times (trend, turning points overall and by region, the
+    response curve's history): one query answers them, until a write changes the data version."""
+    from analytics.word_of_mouth import headline
+
+    path = tmp_path / "wom.duckdb"
+    con = build_store(path, customers=[customer("A", region="North"), customer("B", region="South")],
+                      transactions=[tx("t1", "A", "2024-01-10"), tx("t2", "B", "2022-12-01")],
+                      feedback=[fb("f1", "A", "2024-01-10", "complaint", 3), fb("f2", "B", "2024-01-15", "praise", 10)])
+    f = Filters("2024-01-01", "2024-03-31")
+    with db.cursor(con) as real:
+        cur = _Recording(real)
+        first = headline.summary(cur, f)
+        assert cur.exposure_queries() == 1
+        before = wom_data.exposure(cur, f, "region")
+        assert headline.summary(cur, f).praise_curve.customers_now == first.praise_curve.customers_now
+        assert cur.exposure_queries() == 1  # the same data version: nothing read again
+    with db.write(con) as w:  # a new purchase bumps the data version
+        insert(w, "transactions", [tx("t3", "B", "2024-02-01")])
+        aggregates.refresh(w)
+    with db.cursor(con) as real:
+        cur = _Recording(real)
+        after = wom_data.exposure(cur, f, "region")
+        assert cur.exposure_queries() == 1
+    con.close()
+    south = (after["group"] == "South") & (after["day"] >= "2024-02-01")
+    assert (after.loc[south, "customers"] == 1).all() and (before.loc[south, "customers"] == 0).all()
+    assert after.loc[~south, "customers"].tolist() == before.loc[~south, "customers"].tolist()
 
 
 def test_series_by_week_and_month(small_store):
