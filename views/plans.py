@@ -26,8 +26,8 @@ from analytics.clv.value import TIERS
 from analytics.ingest import records
 from analytics.scenario.project import check_levers
 from charts import scenario as sc_charts
-from i18n import fmt
 from i18n.markdown import escape
+from presentation import plan as words
 from ui import cache, components, context
 
 PAGE = {"title": "nav.plans", "icon": ":material/trending_up:", "order": 70, "section": "nav.section.views"}
@@ -37,16 +37,8 @@ NAME, DESC, OVERWRITE = "plans_name", "plans_desc", "plans_overwrite"
 SAVE_FLASH, SAVED_FLASH = "plans_save_flash", "plans_saved_flash"
 COMPARE = "plans_compare"
 ROWS = (10, 20, 50, 100)
-MONEY_KEYS = {"revenue", "cogs", "cost_to_serve", "total_profit", "peak_profit", "loss_profit", "bottom30_profit",
-              "breakeven_profit"}
-SHARE_KEYS = {"top20_profit_share", "whale_peak_share", "whale_peak_customer_share", "bottom30_share_of_peak"}
-COUNT_KEYS = {"customers", "loss_customers"}
 CARDS = ("total_profit", "loss_customers", "bottom30_profit", "whale_peak_share", "top20_profit_share", "customers")
-# The projection's figure keys that the metric registry knows under another name (peak_profit it does not know).
-REGISTRY_KEYS = {"cogs": "cost_of_goods", "total_profit": "profit"}
 DELTA_COLORS = {1: "normal", -1: "inverse", 0: "off"}
-MONEY_DETAILS = {"fee_revenue", "small_order_revenue", "revenue_lost", "cost_above_cap", "revenue_repriced"}
-FACTOR_DETAILS = {"volume_factor", "revenue_factor"}
 ATTRIBUTE_OPTIONS = {"segment": "segments", "region": "regions", "channel": "channels", "plan": "plans",
                      "customer_type": "customer_types"}
 
@@ -57,144 +49,58 @@ st.session_state.setdefault(LEVERS, [])
 
 
 # ----------------------------------------------------------------------------- words
-def _pct(v: float) -> str:
-    """A share as a percentage, without decimals when it has none (15 %, 12.5 %)."""
-    return t.pct(v, 0 if math.isclose(v * 100, round(v * 100), abs_tol=1e-9) else 1)
-
-
-def _signed_pct(v: float) -> str:
-    return t.pct(v, 0 if math.isclose(v * 100, round(v * 100), abs_tol=1e-9) else 1, signed=True).replace("-", "−")
-
-
+# A plan in words is shared with the meeting deck (presentation/plan.py); here bound to the reader's language.
 def _unit_money(v: float) -> str:
-    """A unit cost or fee: four significant digits below 100 (a rate of 0.008 per CNY·month is not ¥0)."""
-    return t.money(v) if abs(v) >= 100 else f"{fmt.symbol(t.currency)}{v:,.4g}"
-
-
-def _number(v: float) -> str:
-    return t.num(v, 0 if math.isclose(v, round(v), abs_tol=1e-6) else 1)
+    return words.unit_money(v, t)
 
 
 def activity(name: str) -> str:
-    return t.value("activity", name)
+    return words.activity(name, t)
 
 
 def tier_label(code: str) -> str:
-    r, _, p = code.partition("/")
-    return t("plans.tier", cell=t(f"cv.cell.{r}.{p}"), r=t(f"cv.level.{r}"), p=t(f"cv.level.{p}"))
-
-
-def who_text(sel: sc.Selector) -> str:
-    """The customers a lever reaches, in words (plain text: escape it for Markdown)."""
-    if sel.kind in ("everyone", "loss_makers"):
-        text = t(f"scenario.selector.{sel.kind}")
-    elif sel.kind == "ids":
-        shown = ", ".join(sel.values[:5]) + (" …" if len(sel.values) > 5 else "")
-        text = t("plans.who.ids", n=len(sel.values), ids=shown) if sel.values else t("plans.who.nobody")
-    elif sel.kind == "tier":
-        text = t("plans.who.values", what=t("scenario.selector.tier"), values=", ".join(map(tier_label, sel.values)))
-    else:
-        text = t("plans.who.values", what=t(f"scenario.selector.{sel.kind}"),
-                 values=", ".join(t.value(sel.kind, v) for v in sel.values))
-    if sel.loss_makers_only and sel.kind != "loss_makers":
-        text += t("plans.who.loss_only")
-    return text
+    return words.tier_label(code, t)
 
 
 def scope_text(lever: sc.Lever) -> str:
-    when = t("plans.when.from", date=t.date(lever.effective_from)) if lever.effective_from else t("plans.when.all")
-    return t("plans.scope", who=who_text(lever.customers), when=when)
+    return words.scope_text(lever, t)
 
 
 def lever_text(lever: sc.Lever) -> str:
     """What a lever does, with its parameters, in words (plain text: escape it for Markdown)."""
-    if isinstance(lever, sc.ProcessImprovement):
-        if lever.cut is not None:
-            return t("plans.do.process_cut", activity=activity(lever.activity), cut=_pct(lever.cut))
-        return t("plans.do.process_set", activity=activity(lever.activity), cost=_unit_money(lever.unit_cost or 0.0))
-    if isinstance(lever, sc.ActivityPricing):
-        return t("plans.do.pricing", fee=_unit_money(lever.fee), activity=activity(lever.activity),
-                 allowance=_number(lever.allowance), share=_pct(lever.behaviour_share))
-    if isinstance(lever, sc.ChannelMigration):
-        return t("plans.do.migration", share=_pct(lever.share), source=activity(lever.from_activity),
-                 target=activity(lever.to_activity), units=f"{lever.units_per_unit:g}")
-    if isinstance(lever, sc.MinimumOrder):
-        acts = t("plans.list_sep").join(map(activity, lever.order_activities)) or t("plans.do.none")
-        return t("plans.do.minimum", minimum=_unit_money(lever.minimum), share=_pct(lever.consolidate_share),
-                 activities=acts)
-    if isinstance(lever, sc.DiscountCap):
-        return t("plans.do.cap", activity=activity(lever.activity), share=_pct(lever.cap_share))
-    if isinstance(lever, sc.PriceChange):
-        product = t.value("product", lever.product) if lever.product else t("plans.p.all_products")
-        return t("plans.do.price", product=product, change=_signed_pct(lever.change), elasticity=f"{lever.elasticity:g}",
-                 volume=f"{lever.volume_factor:.3g}", revenue=f"{lever.revenue_factor:.3g}")
-    if isinstance(lever, sc.RelationshipTransition):
-        return t("plans.do.partner", margin=_pct(lever.margin_share)) if lever.mode == "partner" else t("plans.do.let_go")
-    return lever.KIND
+    return words.lever_text(lever, t)
 
 
 def lever_title(i: int, lever: sc.Lever) -> str:
-    return f"{i}. {t(f'scenario.lever.{lever.KIND}')}"
+    return words.lever_title(i, lever, t)
 
 
 def rule_text(key: str) -> str:
-    return t(f"scenario.rule.{key}") if t.has(f"scenario.rule.{key}") else sc.RULE_TEXT.get(key, key)
+    return words.rule_text(key, t)
 
 
 def detail_lines(details: dict[str, Any]) -> list[str]:
-    """A lever's own figures (units removed, fees, word of mouth at risk …), in words."""
-    out = []
-    for key, v in details.items():
-        if key == "word_of_mouth" and isinstance(v, dict):
-            nps = "—" if v.get("nps") is None else f"{v['nps']:.0f}"
-            out.append(t("plans.detail.word_of_mouth", customers=v["customers_with_feedback"], complaints=v["complaints"],
-                         praise=v["praise"], nps=nps, responses=v["nps_responses"]))
-        elif t.has(f"plans.detail.{key}") and isinstance(v, (int, float)):
-            text = (t.money(v) if key in MONEY_DETAILS else f"{v:.3g}" if key in FACTOR_DETAILS else _number(v))
-            out.append(t(f"plans.detail.{key}", v=text))
-    return out
+    return words.detail_lines(details, t)
 
 
-def registry_key(key: str) -> str | None:
-    """The metric registry's key of a projection figure (None when the registry has none)."""
-    rk = REGISTRY_KEYS.get(key, key)
-    return rk if rk in registry.METRICS else None
+registry_key = words.registry_key
 
 
 def figure_label(key: str) -> str:
-    """A projection figure's name: the registry's, where it defines the figure."""
-    rk = registry_key(key)
-    return t.metric(rk) if rk else t(f"scenario.figure.{key}")
+    return words.figure_label(key, t)
 
 
 def fig_text(key: str, v: float | None, compact: bool = False) -> str:
-    if v is None or (isinstance(v, float) and not math.isfinite(v)):
-        return "—"
-    if key in MONEY_KEYS:
-        return t.money(v, compact=compact)
-    if key in SHARE_KEYS:
-        return t.pct(v, 1)
-    if key in COUNT_KEYS:
-        return f"{round(v):,}"
-    return t.num(v, 3)
+    return words.fig_text(key, v, t, compact)
 
 
 def change_text(key: str, d: float | None, compact: bool = False) -> str:
-    if d is None or (isinstance(d, float) and not math.isfinite(d)):
-        return "—"
-    if key in MONEY_KEYS:
-        return t.money(d, compact=compact, signed=True)
-    if key in SHARE_KEYS:
-        return t("common.delta_pts", v=f"{d * 100:+.1f}")
-    if key in COUNT_KEYS:
-        return f"{round(d):+,}"
-    return f"{d:+.3f}"
+    return words.change_text(key, d, t, compact)
 
 
 def plan_summary(levers: list[sc.Lever] | tuple[sc.Lever, ...]) -> str:
     """Every lever in one line (export headers)."""
-    return t("plans.list_sep").join(f"{lever_title(i, lv)} · {lever_text(lv)} ({scope_text(lv)})"
-                                    for i, lv in enumerate(levers, 1)) or t("plans.do.none")
+    return words.plan_summary(levers, t)
 
 
 # ----------------------------------------------------------------------------- state changes (button callbacks)
@@ -489,7 +395,7 @@ def customer_table(frame: pd.DataFrame, key: str) -> None:
     st.dataframe(components.with_customer_links(df, ctx.lang, f), hide_index=True, width="stretch", placeholder="—",
                  key=key, column_config={
                      "customer_id": components.customer_link_config(t("common.customer_id")),
-                     "name": t("common.name"), "segment": t("common.segment"),
+                     "name": t("common.name"), "segment": t.dimension("segment"),
                      "profit_before": _money_col(t("plans.col.profit_before")),
                      "profit_after": _money_col(t("plans.col.profit_after")),
                      "change": _money_col(t("plans.col.change")),
@@ -536,7 +442,7 @@ def winwin_exits(p: sc.Projection) -> None:
     st.dataframe(components.with_customer_links(df, ctx.lang, f), hide_index=True, width="stretch", key="plans_exits",
                  column_config={
                      "customer_id": components.customer_link_config(t("common.customer_id")),
-                     "name": t("common.name"), "segment": t("common.segment"),
+                     "name": t("common.name"), "segment": t.dimension("segment"),
                      "delivered_value": st.column_config.NumberColumn(t("plans.col.delivered_value"), format="%.2f"),
                      "profit_before": _money_col(t("plans.col.profit_before")),
                      "profit_after": _money_col(t("plans.col.profit_after")),
