@@ -245,7 +245,8 @@ def slides(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator, plan: sc.P
         key="plan_levers", title=t("scenario.deck.levers_title", name=plan.name),
         figure=sc_charts.lever_bridge(p.baseline.total_profit, effects, p.scenario.total_profit, t),
         takeaway=t("scenario.deck.levers_takeaway", n=len(p.effects),
-                   change=t.money(p.total_change, compact=True, signed=True)) + " " + t("plans.levers.order_note"),
+                   change=t.money(p.total_change, compact=True, signed=True))
+        + ("" if t.lang == "zh" else " ") + t("plans.levers.order_note"),
         headlines=(total,), appendix=_levers_table(p, plan.name, t), notes=(caveat, *notes), page=PAGE)
     return [first, second]
 

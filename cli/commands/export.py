@@ -6,8 +6,13 @@ brings its steps, theme and filters; explicit filter options replace its filters
 ``svg`` write one image per step into the folder PATH (or the file PATH when there is one step and
 PATH ends in the format's extension).
 
+``--scenario NAME`` (repeatable) adds a saved improvement plan's two slides after the story's
+(:mod:`presentation.plan`), projected over the same filters; without ``--story`` or ``--steps``
+the deck holds only the plans' slides.
+
     python -m analytics export --format pptx|pdf|png|svg|xlsx --out PATH [--story NAME]
-                               [--steps a,b,…] [--lang zh|en] [--theme light|dark] [filters] [--db PATH]
+                               [--steps a,b,…] [--scenario PLAN …] [--lang zh|en] [--theme light|dark]
+                               [filters] [--db PATH]
 """
 
 from __future__ import annotations
@@ -39,6 +44,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--story", metavar="NAME", help="a story saved on the Present page (its steps, theme and filters)")
     p.add_argument("--steps", action="append", metavar="KEY",
                    help="steps instead of the default story (repeat or comma-separate; an unknown one lists them)")
+    p.add_argument("--scenario", action="append", metavar="PLAN",
+                   help="a saved improvement plan: its slides follow the story's (repeatable; "
+                        "without --story or --steps, only the plans' slides)")
     p.add_argument("--lang", default="zh", choices=("zh", "en"), help="language of the texts (default zh)")
     p.add_argument("--theme", choices=("light", "dark"), default=None,
                    help="chart theme (default: the saved story's, else light)")
@@ -46,8 +54,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # Plotly, kaleido and python-pptx load only when this command runs, not for every command.
+    from analytics import scenario
     from i18n import Translator, check_lang
     from presentation import meta, saved, story
+    from presentation import plan as plan_slides
     from presentation.theme import check_theme
 
     lang = check_lang(args.lang)
@@ -65,9 +75,14 @@ def run(args: argparse.Namespace) -> int:
             steps, f, theme = story.default_story(), common.filters_from_args(args, cur), "light"
         if args.steps:
             steps = story.check_steps(filters.parse_list(args.steps))
+        elif args.scenario and not args.story:
+            steps = ()  # a deck of the plans alone
+        plans = [scenario.plans.load(cur, n) for n in dict.fromkeys(args.scenario or [])]
         theme = check_theme(args.theme or theme)
         m = meta.export_meta(cur, f)
-        slides = story.slides(cur, m.filters, t, steps)
+        slides = story.slides(cur, m.filters, t, steps) if steps else []
+        for plan in plans:
+            slides += plan_slides.slides(cur, m.filters, t, plan)
     written = write(args.format, Path(args.out), slides, m, t, name, theme)
     for path in written:
         print(path)

@@ -84,8 +84,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "scenario.status.leaves": ("离开", "Leaves"),
     "scenario.projection": ("预测", "Projection"),
     # ------------------------------------------------------------------ a plan in the meeting deck (presentation/plan.py)
-    "scenario.deck.title": ("改善方案“{name}”（预测）：鲸鱼曲线与关键数字", "Improvement plan “{name}” (projection): whale curve and figures"),
-    "scenario.deck.levers_title": ("改善方案“{name}”（预测）：杠杆与假设", "Improvement plan “{name}” (projection): levers and assumptions"),
+    "scenario.deck.title": ("改善方案“{name}”（预测）：鲸鱼曲线与关键数字", "Plan “{name}” (projection): whale curve and figures"),
+    "scenario.deck.levers_title": ("改善方案“{name}”（预测）：杠杆与假设", "Plan “{name}” (projection): levers and assumptions"),
     "scenario.deck.takeaway": ("预测：总利润由 {before} 变为 {after}（{change}），亏损客户由 {loss_before} 位变为 {loss_after} 位。",
                                "Projection: total profit goes from {before} to {after} ({change}); loss-makers from {loss_before} to {loss_after}."),
     "scenario.deck.levers_takeaway": ("预测：{n} 个杠杆按顺序应用，使总利润变化 {change}。",

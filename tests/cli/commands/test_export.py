@@ -50,3 +50,33 @@ def test_command_xlsx_neutralises_formulas_from_data(tmp_path, capsys):
     assert f"'{FORMULA_NAME}" in [c.value for c in cells] and f"'{AT_NAME}" in [c.value for c in cells]
     assert all(c.data_type != "f" for c in cells)
     assert not [c.value for c in cells if isinstance(c.value, str) and c.value.startswith(("=", "+", "@"))]
+
+
+def test_command_adds_a_plans_slides(tmp_path, capsys):
+    """--scenario NAME: a saved improvement plan's two slides after the story's, or alone (issue 18)."""
+    from analytics import scenario as sc
+
+    path = tmp_path / "store.duckdb"
+    con = make_story_store(str(path))
+    sc.plans.save(con, "自助服务", [sc.ProcessImprovement(activity="support_call", unit_cost=4)], author="ana")
+    con.close()
+    base = ["export", "--db", str(path), "--from", "2024-01-01", "--to", "2024-12-31"]
+    assert cli.main([*base, "--format", "pptx", "--out", str(tmp_path / "plan.pptx"), "--scenario", "自助服务"]) == 0
+    pages = list(Presentation(str(tmp_path / "plan.pptx")).slides)
+    assert len(pages) == 1 + 2 + 2  # title, the plan's two slides, their two appendix tables
+    assert "改善方案“自助服务”（预测）：鲸鱼曲线与关键数字" in texts(pages[1])
+    assert "预测：总利润由 ¥120 变为 ¥162（+¥42），亏损客户由 2 位变为 2 位。" in texts(pages[1])  # 7 calls × 6
+    assert "改善方案“自助服务”（预测）：杠杆与假设" in texts(pages[2])
+    assert cli.main([*base, "--format", "pptx", "--out", str(tmp_path / "both.pptx"), "--steps", "concentration",
+                     "--scenario", "自助服务", "--lang", "en"]) == 0
+    pages = list(Presentation(str(tmp_path / "both.pptx")).slides)
+    assert len(pages) == 1 + 3 + 3
+    assert "Profit concentration" in texts(pages[1]) and "Plan “自助服务” (projection)" in texts(pages[2])
+    assert cli.main([*base, "--format", "xlsx", "--out", str(tmp_path / "plan.xlsx"), "--scenario", "自助服务",
+                     "--lang", "en"]) == 0
+    sheets = load_workbook(tmp_path / "plan.xlsx").sheetnames  # sheet names: the tables' titles, cut to 28
+    assert sheets[0] == "Summary" and len(sheets) == 3 and all(n.startswith("Projection · 自助服务 · ") for n in sheets[1:])
+    capsys.readouterr()
+    assert cli.main([*base, "--format", "pdf", "--out", str(tmp_path / "x.pdf"), "--scenario", "nope"]) == 2
+    assert "no saved plan named 'nope'; saved plans: 自助服务" in capsys.readouterr().err
+    assert not (tmp_path / "x.pdf").exists()
