@@ -202,15 +202,28 @@ def scored_customers(cur: duckdb.DuckDBPyConnection, f: Filters, products: bool 
     """Assessed customers (scored, with P&L and quadrant) and the active customers not assessed."""
     latest = score(latest_assessments(cur, f))
     pnl = profit.customer_pnl(cur, f).customers
-    money = pnl.set_index("customer_id")[["revenue", "profit"]]
-    latest["active"] = latest["customer_id"].isin(money.index)
-    latest["revenue"] = latest["customer_id"].map(money["revenue"]).fillna(0.0).astype(float)
-    latest["profit"] = latest["customer_id"].map(money["profit"]).fillna(0.0).astype(float)
+    # Both tables hold each customer once. Index lookups, not Series.isin: on pandas 3's string
+    # columns isin took a third of this page's time at 100,000 customers (get_indexer: a tenth of it).
+    row = _positions(pnl["customer_id"], latest["customer_id"])
+    found = row >= 0
+    latest["active"] = found
+    for col in ("revenue", "profit"):
+        values = np.full(len(latest), np.nan)
+        values[found] = pnl[col].to_numpy(dtype=float)[row[found]]
+        latest[col] = pd.Series(values, index=latest.index).fillna(0.0)
     latest["quadrant"] = quadrant(latest["delivered_value"], latest["profit"]) if len(latest) else []
     if products:
         prod = main_products(cur, f).set_index("customer_id")["product"] if len(latest) else pd.Series(dtype=object)
         latest["product"] = latest["customer_id"].map(prod)
-    unassessed = pnl.loc[~pnl["customer_id"].isin(latest["customer_id"]),
-                         ["customer_id", "name", "customer_type", "segment", "region", "revenue", "profit"]]
+    assessed = _positions(latest["customer_id"], pnl["customer_id"]) >= 0
+    unassessed = pnl.loc[~assessed, ["customer_id", "name", "customer_type", "segment", "region", "revenue", "profit"]]
     unassessed = unassessed.sort_values(["revenue", "customer_id"], ascending=[False, True], ignore_index=True)
     return latest.reset_index(drop=True), unassessed
+
+
+def _positions(keys: pd.Series, values: pd.Series) -> np.ndarray:
+    """For each of ``values``, its row in ``keys`` (−1 where absent); ``keys`` are unique ids."""
+    index = pd.Index(keys)
+    if not index.is_unique:
+        raise ValueError("customer ids must be unique")
+    return index.get_indexer(values)

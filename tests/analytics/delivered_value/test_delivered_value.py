@@ -149,6 +149,25 @@ def test_customer_figures(result):
     assert pd.isna(c.loc["F", "product"])  # no purchase in the period
 
 
+def test_customers_are_matched_with_index_lookups(store, monkeypatch):
+    """Assessments and the P&L are matched by customer id without Series.isin, which on pandas 3's
+    string columns took a third of the page at 100,000 customers; the figures are the same."""
+    from analytics.delivered_value import scores
+
+    def isin(*args: object, **kwargs: object) -> None:
+        raise AssertionError("Series.isin on customer ids")
+
+    monkeypatch.setattr(pd.Series, "isin", isin)
+    with db.cursor(store) as cur:
+        customers, unassessed = scores.scored_customers(cur, H1)
+    c = _by_id(customers)
+    assert c["active"].to_dict() == {"A": True, "B": True, "C": True, "D": True, "F": False}
+    assert c["revenue"].to_dict() == {"A": 1000, "B": 500, "C": 300, "D": 200, "F": 0}
+    assert c["profit"].to_dict() == {"A": 600, "B": 0, "C": 200, "D": 50, "F": 0}
+    assert c["active"].dtype == bool and c["revenue"].dtype == float and c["profit"].dtype == float
+    assert unassessed["customer_id"].tolist() == ["E"] and unassessed["revenue"].tolist() == [2000]
+
+
 def test_satisfaction_per_customer(result):
     c = _by_id(result.customers)
     assert c.loc["A", ["gap_material", "gap_spiritual", "gap_social"]].tolist() == [1, -2, 0]
