@@ -8,6 +8,7 @@ Pure Python (no Streamlit): the presentation page (``views/present.py``) and the
 * :mod:`presentation.theme`      projector themes (light, dark): a Plotly template each, larger text
 * :mod:`presentation.meta`       what every export states: filters, period, data date, last load
 * :mod:`presentation.saved`      stories saved under a name (table ``saved_views``)
+* :mod:`presentation.plan`       an improvement plan in words (shared with the page) and as two slides
 * :mod:`presentation.export`     PNG/SVG (kaleido), PowerPoint (python-pptx), PDF (Pillow), CSV/Excel
 
 The ``export`` command is :mod:`cli.commands.export`.
