@@ -31,21 +31,22 @@ RFM_COLUMNS = ("customer_id", "frequency", "recency", "T", "monetary_value", "fi
 
 
 # Purchases per customer from a relation ``lines(customer_id, d, amount)`` (d a DATE): a purchase
-# is a day with a line of amount >= 0; its gross spend sums the positive lines.
+# is a day with a line of amount >= 0; its gross spend sums the positive lines. Two GROUP BYs, days
+# then customers, with no window: the first purchase's spend is min_by(gross, d) (days are unique per
+# customer) and the repeat purchases' the rest of the sum, exact in DECIMAL. A row_number() window
+# over every purchase day gave the same figures three times slower (14 of 25 s of the cold CLV fit at
+# 10 million transactions).
 _SUMMARY_SQL = """
 WITH lines AS ({lines}),
 days AS (
     SELECT customer_id, d, sum(CASE WHEN amount > 0 THEN amount ELSE 0 END) AS gross
     FROM lines WHERE amount >= 0 AND d <= $cal_end GROUP BY customer_id, d
-),
-ranked AS (
-    SELECT customer_id, d, gross, row_number() OVER (PARTITION BY customer_id ORDER BY d) AS k FROM days
 )
 SELECT customer_id, min(d) AS first_purchase, max(d) AS last_purchase,
        CAST(count(*) - 1 AS BIGINT) AS frequency,
-       CAST(coalesce(sum(gross) FILTER (WHERE k > 1), 0) AS DOUBLE) AS repeat_gross,
-       CAST(max(gross) FILTER (WHERE k = 1) AS DOUBLE) AS first_spend
-FROM ranked GROUP BY customer_id ORDER BY customer_id
+       CAST(sum(gross) - min_by(gross, d) AS DOUBLE) AS repeat_gross,
+       CAST(min_by(gross, d) AS DOUBLE) AS first_spend
+FROM days GROUP BY customer_id ORDER BY customer_id
 """
 
 
@@ -61,6 +62,8 @@ def store_lines_sql(f: Filters) -> tuple[str, dict[str, Any]]:
 
 def summarize(cur: duckdb.DuckDBPyConnection, lines: str, params: dict[str, Any], cal_end: dt.date,
                time_unit: str) -> pd.DataFrame:
+    """The RFM summary (:data:`RFM_COLUMNS`) of the relation ``lines`` (``customer_id, d, amount``;
+    ``amount`` DECIMAL, so that sums are exact) at ``cal_end``, in ``time_unit``."""
     unit = unit_days(time_unit)
     df = cur.execute(_SUMMARY_SQL.format(lines=lines), {**params, "cal_end": cal_end}).df()
     if df.empty:

@@ -94,6 +94,28 @@ def test_rfm_from_hand_made_history():
     assert months.loc["A", "T"] == pytest.approx(35 / 30.4375)
 
 
+def test_rfm_summary_aggregates_without_a_window():
+    """Purchase days, then customers, by hash aggregation: a row_number() window over every purchase
+    day gave the same summary three times slower at 10 million transactions."""
+    con = rfm.frame_connection(HAND)
+    seen: list[str] = []
+
+    class Recording:
+        def execute(self, sql: str, params: dict[str, object]) -> object:
+            seen.append(sql)
+            plan = con.execute("EXPLAIN " + sql, params).fetchall()
+            seen.append("\n".join(str(r[1]) for r in plan))
+            return con.execute(sql, params)
+
+    try:
+        s = rfm.summarize(Recording(), rfm.FRAME_LINES, {}, D(HAND_END), "weeks")
+    finally:
+        con.close()
+    plan = seen[1].upper()
+    assert "WINDOW" not in plan and plan.count("HASH GROUP BY") == 2
+    assert s.set_index("customer_id")["first_spend"].to_dict() == {"A": 120, "B": 80, "D": 0}
+
+
 def test_rfm_from_the_store_matches_the_frame_and_obeys_filters():
     rows = HAND.assign(revenue=HAND["amount"]).reset_index(drop=True)
     con = build_store(
