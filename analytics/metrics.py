@@ -9,7 +9,9 @@ analytics modules compute the figures. Pure Python (no i18n, no Streamlit): the 
 UI read this registry, never the other way round.
 
 Help texts may name values only the caller knows (``{n}`` customers, a ``{horizon}``); the zh and
-en texts use the same placeholders (``{n:customer|customers}`` picks an English plural).
+en texts use the same placeholders (``{n:customer|customers}`` picks an English plural). A figure shown
+for the whole filter and for one customer (Customer 360) has one label; where its help would read
+wrong for one customer ("the customers made"), ``customer_help`` says it for one.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ UNITS = {
     "dates": "a list of dates",
     "code": "a code such as an ISO currency code",
     "breakdown": "counts by category (a JSON object)",
+    "category": "one category's name, translated by the caller (a lifecycle stage, a value tier)",
 }
 DIRECTIONS = (1, -1, 0)  # +1: a rise is good; -1: a rise is bad; 0: neither
 # The view a figure belongs to (the first page that shows it; its report_section yields its key).
@@ -50,7 +53,9 @@ class Format:
 class Metric:
     """One figure: ``key`` (the registry's), ``label`` and ``help`` as (zh, en), ``unit`` (:data:`UNITS`),
     ``fmt``, ``direction`` (:data:`DIRECTIONS`), ``report_key`` (None when ``report --json`` does not
-    carry it) plus ``report_aliases`` (other keys with the same value), and ``section`` (:data:`SECTIONS`)."""
+    carry it) plus ``report_aliases`` (other keys with the same value), ``section`` (:data:`SECTIONS`),
+    and ``customer_help`` (zh, en): what the figure means for one customer, where ``help`` speaks of
+    many (None: ``help`` reads right for one customer too)."""
 
     key: str
     label: tuple[str, str]
@@ -61,6 +66,7 @@ class Metric:
     direction: int = 0
     report_key: str | None = None
     report_aliases: tuple[str, ...] = ()
+    customer_help: tuple[str, str] | None = None
 
     def __post_init__(self) -> None:
         if self.unit not in UNITS:
@@ -244,27 +250,42 @@ _METRICS: tuple[Metric, ...] = (
     _M("realized_value", ("既成价值", "Realized value"),
        ("客户从数据起点到估值日创造的利润：收入 − 销售成本 − 服务成本（作业成本法）。",
         "Profit the customers made from the start of the data to the valuation date: revenue − cost of goods − cost to serve (activity-based)."),
-       "money", "customer_value", _MONEY, direction=1, report_key="realized_value"),
+       "money", "customer_value", _MONEY, direction=1, report_key="realized_value",
+       customer_help=("该客户从数据起点到估值日创造的利润：收入 − 销售成本 − 服务成本（作业成本法）。",
+                      "Profit this customer made from the start of the data to the valuation date: revenue − cost of goods − "
+                      "cost to serve (activity-based).")),
     _M("potential_value", ("潜在价值", "Potential value"),
-       ("未来 {horizon} 个月预计利润的折现值：BG/NBD 预测的购买次数 × Gamma-Gamma 预测的单次消费 × (毛利率 − 服务成本率)，按年折现率 {rate} 逐月折现。",
-        "Discounted expected profit over the next {horizon} {horizon:month|months}: purchases predicted by BG/NBD × spend per "
+       ("未来 {horizon} 个月预计利润的折现值（客户终身价值 CLV）：BG/NBD 预测的购买次数 × Gamma-Gamma 预测的单次消费 × (毛利率 − 服务成本率)，按年折现率 {rate} 逐月折现。",
+        "Discounted expected profit over the next {horizon} {horizon:month|months} (customer lifetime value, CLV): purchases predicted by BG/NBD × spend per "
         "purchase predicted by Gamma-Gamma × (gross-margin rate − cost-to-serve rate), discounted monthly at {rate} a year."),
        "money", "customer_value", _MONEY, direction=1, report_key="potential_value"),
     _M("influence_value", ("影响价值", "Influence value"),
        ("这些客户推荐来的客户所创造的利润（直接推荐；二级推荐按所选权重计入）。",
         "Profit of the customers these customers referred (direct referrals; second-level ones at the chosen weight)."),
-       "money", "customer_value", _MONEY, direction=1, report_key="influence_value"),
+       "money", "customer_value", _MONEY, direction=1, report_key="influence_value",
+       customer_help=("其直接推荐的 {n} 位客户的既成价值之和。",
+                      "Realized value of the {n} {n:customer|customers} this customer referred directly.")),
     _M("tier_counts", ("各价值层级客户数", "Customers by value tier"),
        ("既成价值 × 潜在价值 3 × 3 层级中每层的客户数。", "Customers in each cell of the 3 × 3 realized × potential value grid."),
        "breakdown", "customer_value", report_key="tier_counts"),
+    _M("total_value", ("总价值", "Total value"), ("既成价值 + 潜在价值 + 影响价值。", "Realized + potential + influence value."),
+       "money", "customer_value", _MONEY, direction=1),
+    _M("p_alive", ("存活概率", "P(alive)"),
+       ("BG/NBD 模型估计的该客户在估值日仍然“存活”（未流失）的概率。",
+        "The probability, estimated by BG/NBD, that this customer is still active (has not left) on the valuation date."),
+       "share", "customer_value", Format(decimals=0), direction=1),
     _M("mean_p_alive", ("平均存活概率", "Mean P(alive)"),
        ("BG/NBD 模型估计的客户在估值日仍然“存活”（未流失）的概率的平均值。",
         "Average of the probability, estimated by BG/NBD, that a customer is still active (has not left) on the valuation date."),
        "share", "customer_value", direction=1),
-    _M("expected_purchases", ("预计购买次数", "Purchases ahead"),
+    _M("expected_purchases", ("预计购买次数", "Expected purchases"),
        ("未来 {horizon} 个月预计的购买次数合计（同一天的多笔交易算一次购买）。",
         "Expected purchases over the next {horizon} {horizon:month|months} in total (several transactions on one day are one purchase)."),
-       "count", "customer_value", Format(compact=True), direction=1),
+       # One decimal: a customer's expectation is a fraction of a purchase (2.4), and so is a small filter's total.
+       "count", "customer_value", Format(decimals=1, compact=True), direction=1,
+       customer_help=("BG/NBD 模型预计该客户未来 {horizon} 个月的购买次数（同一天的多笔交易算一次购买）。",
+                      "Purchases the BG/NBD model expects of this customer over the next {horizon} {horizon:month|months} "
+                      "(several transactions on one day are one purchase).")),
     _M("backtest_mae", ("平均绝对误差", "Mean absolute error"),
        ("每位客户 |预测次数 − 实际次数| 的平均值（单位：次购买）。", "Mean over customers of |predicted − actual purchases| (in purchases)."),
        "ratio", "customer_value", Format(decimals=2), direction=-1),
@@ -298,6 +319,14 @@ _METRICS: tuple[Metric, ...] = (
        ("已满 12 个月的 {n} 位客户中，前 12 个月累计利润仍低于获客成本的比例。",
         "Of the {n} {n:customer|customers} with 12 months observed, the share whose profit over their first 12 months is still below their acquisition cost."),
        "share", "lifecycle", Format(decimals=1), direction=-1),
+    # ------------------------------------------------------------------------ Customer 360 (one customer)
+    _M("transactions", ("交易笔数", "Transactions"),
+       ("期间内的交易行数（含退货）。", "Transaction lines in the period (returns included)."), "count", "customer", direction=1),
+    _M("lifecycle_stage", ("生命周期阶段", "Lifecycle stage"),
+       ("按“生命周期”页的默认规则判断。", "By the Lifecycle page's default rules."), "category", "customer"),
+    _M("value_tier", ("价值分层（既成 / 潜在）", "Value tier (realized / potential)"),
+       ("既成价值与潜在价值各自的高、中、低档（按全体客户三等分）。",
+        "Realized and potential value, each high, mid or low (terciles of all customers)."), "category", "customer"),
 )
 
 METRICS: dict[str, Metric] = {m.key: m for m in _METRICS}

@@ -78,17 +78,17 @@ def profit_bridge(revenue: float, cogs: float, costs: pd.DataFrame, t: Translato
     are summed into one bar so the chart stays legible.
     """
     costs = costs.sort_values("cost", ascending=False)
-    labels = [t("common.revenue"), t("common.cogs")]
+    labels = [t.metric("revenue"), t.metric("cost_of_goods")]
     values = [revenue, -cogs]
     shown = costs.head(max_activities)
     labels += [plain(t.value("activity", a)) for a in shown["activity"]]
     values += [-float(c) for c in shown["cost"]]
     rest = float(costs["cost"].iloc[max_activities:].sum()) if len(costs) > max_activities else 0.0
     if rest:
-        labels.append(t("common.cost_to_serve") + " …")
+        labels.append(t.metric("cost_to_serve") + " …")
         values.append(-rest)
     profit = revenue - cogs - float(costs["cost"].sum())
-    labels.append(t("common.profit"))
+    labels.append(t.metric("profit"))
     values.append(profit)
     # Revenue rises from zero as a "relative" bar: an "absolute" one would take the totals' colour,
     # red when the profit at the end is negative.

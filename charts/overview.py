@@ -16,16 +16,16 @@ def monthly(monthly_pnl: pd.DataFrame, t: Translator, title: str | None = None, 
     m = monthly_pnl.copy()
     months = [t.month_short(d.date()) for d in pd.to_datetime(m["month"])]
     fig = make_subplots(specs=[[{"secondary_y": True}]])
-    fig.add_trace(go.Bar(x=months, y=m["revenue"], name=t("common.revenue"), marker_color="rgba(69,117,180,0.35)",
+    fig.add_trace(go.Bar(x=months, y=m["revenue"], name=t.metric("revenue"), marker_color="rgba(69,117,180,0.35)",
                          hovertemplate="%{x}: %{customdata}<extra></extra>",
                          customdata=[t.money(v, compact=True) for v in m["revenue"]]), secondary_y=False)
-    fig.add_trace(go.Scatter(x=months, y=m["profit"], name=t("common.profit"), mode="lines+markers",
+    fig.add_trace(go.Scatter(x=months, y=m["profit"], name=t.metric("profit"), mode="lines+markers",
                              line={"color": GAIN, "width": 3}, marker={"color": [GAIN if v >= 0 else LOSS for v in m["profit"]]},
                              hovertemplate="%{x}: %{customdata}<extra></extra>",
                              customdata=[t.money(v, compact=True) for v in m["profit"]]), secondary_y=True)
     base_layout(fig, title, height=height)
-    fig.update_yaxes(title_text=t("common.revenue"), secondary_y=False)
-    fig.update_yaxes(title_text=t("common.profit"), secondary_y=True, showgrid=False, rangemode="tozero")
+    fig.update_yaxes(title_text=t.metric("revenue"), secondary_y=False)
+    fig.update_yaxes(title_text=t.metric("profit"), secondary_y=True, showgrid=False, rangemode="tozero")
     money_axis(fig, m["revenue"], t, secondary_y=False)
     money_axis(fig, m["profit"], t, secondary_y=True)
     return fig

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from analytics import metrics as registry
+from analytics.filters import as_date
 from i18n import fmt, markdown, values
 
 LANGS = ("zh", "en")
@@ -39,13 +40,6 @@ def catalog() -> dict[str, tuple[str, str]]:
 
 def _pick(pair: tuple[str, str], lang: str) -> str:
     return pair[0] if lang == "zh" else pair[1]
-
-
-def _as_date(value: object) -> dt.date | None:
-    """A date from a date, a datetime or an ISO string (``report --json`` writes dates as text)."""
-    if value is None or isinstance(value, dt.date):
-        return value.date() if isinstance(value, dt.datetime) else value
-    return dt.date.fromisoformat(str(value)[:10])
 
 
 def check_lang(lang: str) -> str:
@@ -124,9 +118,12 @@ class Translator:
         """The label of figure ``key`` of :mod:`analytics.metrics` (ValueError for an unknown key)."""
         return _pick(registry.metric(key).label, self.lang)
 
-    def metric_help(self, key: str, **kwargs: object) -> str:
-        """What figure ``key`` means, its placeholders filled from ``kwargs`` (plural-aware)."""
-        return _FORMATTER.format(_pick(registry.metric(key).help, self.lang), **kwargs)
+    def metric_help(self, key: str, per_customer: bool = False, **kwargs: object) -> str:
+        """What figure ``key`` means, its placeholders filled from ``kwargs`` (plural-aware); with
+        ``per_customer``, what it means for one customer (its ``customer_help`` where it has one)."""
+        m = registry.metric(key)
+        text = m.customer_help if per_customer and m.customer_help else m.help
+        return _FORMATTER.format(_pick(text, self.lang), **kwargs)
 
     def dimension(self, key: str) -> str:
         """The label of customer attribute ``key`` of :mod:`analytics.metrics` (segment, region …)."""
@@ -146,15 +143,16 @@ class Translator:
         if unit in ("days", "months"):
             n = fmt.number(value, self.lang, digits=f.decimals)  # type: ignore[arg-type]
             return fmt.DASH if n == fmt.DASH else self(f"common.n_{unit}", n=n)
+        # Dates come as dates or, from ``report --json``, as ISO text; a missing one (None, NaT) reads "—".
         if unit == "date":
-            return self.date(_as_date(value))
+            return self.date(as_date(value, key))
         if unit == "dates":
-            return ", ".join(self.date(_as_date(v)) for v in value) if value else fmt.DASH  # type: ignore[attr-defined]
+            return ", ".join(self.date(as_date(v, key)) for v in value) if value else fmt.DASH  # type: ignore[attr-defined]
         if unit == "breakdown":
             if not isinstance(value, dict) or not value:
                 return fmt.DASH
             return " · ".join(f"{k} {fmt.number(v, self.lang)}" for k, v in value.items())
-        return fmt.DASH if value is None else str(value)  # code
+        return fmt.DASH if value is None or value == "" else str(value)  # a code, a category's name
 
     def figure_delta(self, key: str, change: float | None) -> str | None:
         """A change of figure ``key`` as a card shows it: money compact and signed, shares and NPS in

@@ -188,7 +188,7 @@ def _concentration(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator) ->
     ]
     g = concentration.compare(cur, f, "segment")
     appendix = table(t("pres.appendix.segments"), [] if g.empty else [
-        (t("common.segment"), _values(t, "segment", g["group"]), "text"),
+        (t.dimension("segment"), _values(t, "segment", g["group"]), "text"),
         (t.metric("customers"), g["customers"], "int"),
         (t.metric("profit"), g["total_profit"], "money"),
         (t.metric("top20_profit_share"), g["top20_profit_share"], "pct"),
@@ -221,7 +221,7 @@ def _loss_makers(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator) -> S
         (t("pres.col.rank"), c["rank"], "int"),
         (t("common.customer_id"), c["customer_id"].astype(str), "text"),
         (t("common.name"), c["name"], "text"),
-        (t("common.segment"), _values(t, "segment", c["segment"]), "text"),
+        (t.dimension("segment"), _values(t, "segment", c["segment"]), "text"),
         (t.metric("revenue"), c["revenue"], "money"),
         (t.metric("cost_to_serve"), c["cost_to_serve"], "money"),
         (t.metric("profit"), c["profit"], "money"),
@@ -275,7 +275,7 @@ def _delivered_value(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator) 
              Headline(t.metric("winwin_share"), t.pct(s.winwin_share, 0)))
     g = r.groups["segment"]
     appendix = table(t("pres.appendix.dv_segments"), [
-        (t("common.segment"), [dv_charts.group_label("segment", v, t) for v in g["group"]], "text"),
+        (t.dimension("segment"), [dv_charts.group_label("segment", v, t) for v in g["group"]], "text"),
         (t.metric("customers"), g["customers"], "int"),
         *((t.metric(k), g[col], "score") for k, col in (("delivered_value_mean", "delivered_value"),
                                                         ("customer_value_mean", "customer_value"),
@@ -385,7 +385,7 @@ def _lifecycle(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator) -> Sli
     appendix = table(t("pres.appendix.dormant"), [
         (t("common.customer_id"), wake["customer_id"].astype(str), "text"),
         (t("common.name"), wake["name"], "text"),
-        (t("common.segment"), _values(t, "segment", wake["segment"]), "text"),
+        (t.dimension("segment"), _values(t, "segment", wake["segment"]), "text"),
         (t("pres.col.last_purchase"), [t.date(pd.Timestamp(d).date()) if pd.notna(d) else "—"
                                        for d in wake["last_purchase"]], "text"),
         (t("pres.col.recency"), wake["recency_days"], "int"),

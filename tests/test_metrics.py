@@ -56,6 +56,10 @@ def test_every_metric_is_well_formed():
         assert _fields(zh_help) == _fields(en_help) and not _fields(zh) and not _fields(en), key
         assert m.unit in metrics.UNITS and m.direction in (1, -1, 0) and m.section in metrics.SECTIONS, key
         assert m.fmt.decimals >= 0, key
+        if m.customer_help is not None:  # the help for one customer (Customer 360): both languages, same placeholders
+            zh_one, en_one = m.customer_help
+            assert CJK.search(zh_one) and en_one.strip() and not CJK.search(en_one), key
+            assert _fields(zh_one) == _fields(en_one), key
     with pytest.raises(dataclasses.FrozenInstanceError):
         metrics.metric("profit").unit = "count"  # type: ignore[misc]
 
@@ -135,8 +139,19 @@ def test_figures_are_written_by_unit_and_format():
     assert EN.figure("turning_points", ["2026-05-25", "2026-07-06"]) == "2026-05-25, 2026-07-06"
     assert EN.figure("payback_months", 1) == "1 month" and ZH.figure("payback_months", 7) == "7 个月"
     assert EN.figure("currency", "CNY") == "CNY" and EN.figure("stage_counts", {"new": 1200}) == "new 1,200"
-    for key in ("revenue", "top20_profit_share", "customers", "nps", "period_from", "turning_points", "payback_months"):
+    for key in ("revenue", "top20_profit_share", "customers", "nps", "period_from", "turning_points", "payback_months",
+                "lifecycle_stage"):
         assert EN.figure(key, None) == "—", key
+    # Dates are read by analytics.filters.as_date, the one date parser: a missing date (NaT, NaN, "") reads "—".
+    import pandas as pd
+
+    assert EN.figure("period_to", pd.Timestamp("2026-10-31")) == "2026-10-31" and EN.figure("period_to", " 2026-10-31") == "2026-10-31"
+    for missing in (pd.NaT, float("nan"), ""):
+        assert EN.figure("period_from", missing) == "—"
+    with pytest.raises(ValueError, match="period_from: '31/10/2026' is not a date"):
+        EN.figure("period_from", "31/10/2026")
+    assert ZH.figure("lifecycle_stage", "活跃") == "活跃" and EN.figure("value_tier", "") == "—"
+    assert EN.figure("p_alive", 0.873) == "87%" and EN.figure("expected_purchases", 2.345) == "2.3"
     assert EN.figure_delta("top20_profit_share", 0.0123) == "+1.2 pts" and ZH.figure_delta("nps", -1.25) == "-1.2 个百分点"
     assert EN.figure_delta("profit", -1_234_567) == "-¥1.23M" and EN.figure_delta("customers", 12) == "+12"
     assert EN.figure_delta("gini", -0.0123) == "-0.012" and EN.figure_delta("customers", 0) == "0"
@@ -150,7 +165,33 @@ def test_labels_and_help_come_from_the_registry():
     assert EN.metric_help("nps", n="2").endswith("from 2 scored responses.")
     with pytest.raises(KeyError):
         EN.metric_help("nps")  # a placeholder left unfilled is a mistake, not text
+    # For one customer (Customer 360): the figure's own per-customer help where it has one, else its help.
+    assert EN.metric_help("realized_value", per_customer=True).startswith("Profit this customer made")
+    assert EN.metric_help("influence_value", per_customer=True, n="1") == (
+        "Realized value of the 1 customer this customer referred directly.")
+    assert EN.metric_help("profit", per_customer=True) == EN.metric_help("profit")
     assert ZH.dimension("plan") == "套餐 / 合同类型" and EN.dimension("customer_type") == "Customer type"
+
+
+def test_no_view_labels_a_card_outside_the_registry():
+    """A KPI card's label is a figure of the registry (components.kpi, or components.metric with t.metric):
+    no page names a card with an i18n key of its own (``t("c360.kpi.revenue")`` was a second "Revenue")."""
+    own_label = re.compile(r"""components\.metric\(\s*t(?:\.md)?\(\s*f?["'][a-z0-9_]+\.kpi\.""")
+    offenders = [f"{path.name}: {m.group(0)}" for path in sorted((ROOT / "views").glob("*.py"))
+                 for m in own_label.finditer(path.read_text(encoding="utf-8"))]
+    assert not offenders, offenders
+    assert "components.kpi(" in (ROOT / "views" / "customer.py").read_text(encoding="utf-8")
+
+
+def test_dimensions_and_figures_have_no_second_label_in_the_catalog():
+    """One label per customer attribute and per figure: the registry's. No ``common.segment``, ``dv.dim.region``,
+    ``wom.dim.segment`` or ``common.profit`` beside it (those said 细分 and 客户细分, Profit and Customer profit)."""
+    from i18n import catalog
+
+    registered = set(metrics.DIMENSIONS) | set(metrics.METRICS) | {"cogs", "tx_count"}  # the P&L's column names too
+    seconds = sorted(k for k in catalog()
+                     if (k.startswith("common.") or ".dim." in k or ".kpi." in k) and k.rsplit(".", 1)[1] in registered)
+    assert not seconds, seconds
 
 
 def test_dimensions_define_the_filters_and_the_groups():

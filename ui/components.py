@@ -66,15 +66,16 @@ def metric(label: str, value: str, delta: str | None = None, help: str | None = 
 
 
 def kpi(t: Translator, key: str, value: object, change: float | None = None, *, help_args: dict[str, object] | None = None,
-        note: str = "", delta: str | None = None) -> None:
+        note: str = "", delta: str | None = None, per_customer: bool = False) -> None:
     """The metric card of figure ``key`` (:mod:`analytics.metrics`): its label, ``value`` in its format,
     ``change`` as a delta coloured by whether a rise is good, its help (placeholders from ``help_args``)
-    and ``note`` appended. ``delta`` overrides the delta's text (e.g. a change the figure's unit cannot say)."""
+    and ``note`` appended. ``delta`` overrides the delta's text (e.g. a change the figure's unit cannot say);
+    ``per_customer`` takes the help that speaks of one customer (Customer 360)."""
     direction = registered(key).direction
     text = delta if delta is not None else t.figure_delta(key, change)
     color = _DELTA_COLORS[direction] if text is not None and change else "off"
     st.metric(t.metric(key), t.figure(key, value), delta=text, delta_color=color, border=True,
-              help=t.metric_help(key, **(help_args or {})) + note)
+              help=t.metric_help(key, per_customer, **(help_args or {})) + note)
 
 
 def money_format(t: Translator) -> str:

@@ -242,7 +242,7 @@ with right:
     bridge, bridge_label = None, t("conc.bridge.all", n=f"{fig.customers:,}")
     if scope == "segment":
         segs = cache.run(conc.compare, f, "segment", rates=R)["group"].tolist()
-        seg = st.selectbox(t("common.segment"), segs, key="conc_bridge_segment",
+        seg = st.selectbox(t.dimension("segment"), segs, key="conc_bridge_segment",
                            format_func=lambda v: conc_charts.group_label(t, "segment", v))
         if seg is not None:
             bridge = cache.run(conc.bridge, f, rates=R, column="segment", value=seg)
@@ -384,7 +384,7 @@ def customer_table(kind: str) -> None:
         df[column] = [t.value(column, v) for v in df[column]]
     df["main_driver"] = [t.value("activity", v) if v else "—" for v in df["main_driver"]]
     labels = {"rank": t("conc.col.rank"), "customer_id": t("common.customer_id"), "name": t("common.name"),
-              "segment": t("common.segment"), "region": t("common.region"), "channel": t("common.channel"),
+              **{d: t.dimension(d) for d in ("segment", "region", "channel")},
               "revenue": t.metric("revenue"), "cogs": t.metric("cost_of_goods"), "cost_to_serve": t.metric("cost_to_serve"),
               "profit": t.metric("profit"), "main_driver": t("conc.col.main_driver"),
               "main_driver_share": t("conc.col.main_driver_share"),

@@ -70,8 +70,8 @@ def starting_points() -> None:
                 components.with_customer_links(rows, ctx.lang, f), hide_index=True, width="stretch",
                 column_config={
                     "customer_id": components.customer_link_config(t("common.customer_id")),
-                    "name": t("common.name"), "segment": t("common.segment"),
-                    "profit": st.column_config.NumberColumn(t("common.profit"), format=money_format),
+                    "name": t("common.name"), "segment": t.dimension("segment"),
+                    "profit": st.column_config.NumberColumn(t.metric("profit"), format=money_format),
                 })
 
 
@@ -101,50 +101,34 @@ for note in r.notes:
     st.info(t(note))
 
 # ------------------------------------------------------------------ headline figures
+# Each card is a figure of analytics.metrics, with its help for one customer.
 k = r.kpis
-st.markdown(f"**{t('c360.kpi.period', period=t.period(*r.period))}**")
-cols = st.columns(4)
-with cols[0]:
-    components.metric(t("c360.kpi.revenue"), t.money(k["revenue"], compact=True), help=t("c360.kpi.revenue.help"))
-with cols[1]:
-    components.metric(t("c360.kpi.profit"), t.money(k["profit"], compact=True), help=t("c360.kpi.profit.help"))
-with cols[2]:
-    components.metric(t("c360.kpi.cost_to_serve"), t.money(k["cost_to_serve"], compact=True),
-                      help=t("c360.kpi.cost_to_serve.help"))
-with cols[3]:
-    components.metric(t("c360.kpi.tx_count"), t.num(k["tx_count"]), help=t("c360.kpi.tx_count.help"))
-
-st.markdown(f"**{t('c360.kpi.value', date=t.date(r.as_of))}**")
 horizon = customer_value.DEFAULT_HORIZON_MONTHS
-cols = st.columns(4)
-with cols[0]:
-    components.metric(t("c360.kpi.realized"), t.money(k["realized_value"], compact=True), help=t("c360.kpi.realized.help"))
-with cols[1]:
-    components.metric(t("c360.kpi.potential"), t.money(k["potential_value"], compact=True),
-                      help=t("c360.kpi.potential.help", h=horizon, d=t.pct(customer_value.DEFAULT_ANNUAL_DISCOUNT, 0)))
-with cols[2]:
-    components.metric(t("c360.kpi.influence"), t.money(k["influence_value"], compact=True),
-                      help=t("c360.kpi.influence.help", n=t.num(k["referrals"] or 0)))
-with cols[3]:
-    components.metric(t("c360.kpi.total"), t.money(k["total_value"], compact=True), help=t("c360.kpi.total.help"))
-cols = st.columns(4)
-with cols[0]:
-    components.metric(t("c360.kpi.p_alive"), t.pct(k["p_alive"], 0), help=t("c360.kpi.p_alive.help"))
-with cols[1]:
-    components.metric(t("c360.kpi.expected", h=horizon), t.num(k["expected_purchases"], 1),
-                      help=t("c360.kpi.expected.help"))
-with cols[2]:
-    stage = k["stage"]
-    components.metric(t("c360.kpi.stage"), lc_charts.stage_name(t, stage) if stage else "—",
-                      help=t("c360.kpi.stage.help"))
-with cols[3]:
-    tier = k["tier"]
-    if tier:
-        r_level, p_level = str(tier).split("/")
-        tier_text = t("c360.tier", r=t(f"c360.level.{r_level}"), p=t(f"c360.level.{p_level}"))
-    else:
-        tier_text = "—"
-    components.metric(t("c360.kpi.tier"), tier_text, help=t("c360.kpi.tier.help"))
+stage, tier = k["stage"], k["tier"]
+if tier:
+    r_level, p_level = str(tier).split("/")
+    tier_text = t("c360.tier", r=t(f"c360.level.{r_level}"), p=t(f"c360.level.{p_level}"))
+else:
+    tier_text = None
+ROWS = (
+    (t("c360.section.period", period=t.period(*r.period)),
+     (("revenue", k["revenue"]), ("profit", k["profit"]), ("cost_to_serve", k["cost_to_serve"]),
+      ("transactions", k["tx_count"]))),
+    (t("c360.section.value", date=t.date(r.as_of)),
+     (("realized_value", k["realized_value"]), ("potential_value", k["potential_value"]),
+      ("influence_value", k["influence_value"]), ("total_value", k["total_value"]))),
+    (None,
+     (("p_alive", k["p_alive"]), ("expected_purchases", k["expected_purchases"]),
+      ("lifecycle_stage", lc_charts.stage_name(t, stage) if stage else None), ("value_tier", tier_text))),
+)
+help_args = {"potential_value": {"horizon": horizon, "rate": t.pct(customer_value.DEFAULT_ANNUAL_DISCOUNT, 0)},
+             "influence_value": {"n": t.num(k["referrals"] or 0)}, "expected_purchases": {"horizon": horizon}}
+for heading, cards in ROWS:
+    if heading:
+        st.markdown(f"**{heading}**")
+    for col, (key, value) in zip(st.columns(4), cards, strict=True):
+        with col:
+            components.kpi(t, key, value, help_args=help_args.get(key), per_customer=True)
 if k["realized_value"] is None and "c360.note.no_values" not in r.notes:
     st.caption(t("c360.no_value", date=t.date(r.as_of)))
 
@@ -161,12 +145,7 @@ with left:
     rows = [
         (t("common.customer_id"), r.customer_id),
         (t("common.name"), str(prof["name"])),
-        (t("common.customer_type"), t.value("customer_type", prof["customer_type"])),
-        (t("common.segment"), t.value("segment", prof["segment"])),
-        (t("common.region"), t.value("region", prof["region"])),
-        (t("common.industry"), t.value("industry", prof["industry"])),
-        (t("common.channel"), t.value("channel", prof["channel"])),
-        (t("common.plan"), t.value("plan", prof["plan"])),
+        *((t.dimension(d), t.value(d, prof[d])) for d in ("customer_type", "segment", "region", "industry", "channel", "plan")),
         (t("c360.field.acquired_on"), t.date(None if pd.isna(acquired) else pd.Timestamp(acquired).date())),
         (t("c360.field.acquisition_cost"), t.money(None if pd.isna(prof["acquisition_cost"])
                                                    else float(prof["acquisition_cost"]))),
@@ -230,10 +209,10 @@ with tabs[0]:
     _table(r.transactions, {
         "tx_date": st.column_config.DateColumn(t("c360.col.date")),
         "transaction_id": st.column_config.TextColumn(t("c360.col.transaction_id")),
-        "product": st.column_config.TextColumn(t("common.product")),
+        "product": st.column_config.TextColumn(t.dimension("product")),
         "quantity": st.column_config.NumberColumn(t("common.quantity"), format="%g"),
-        "revenue": money(t("common.revenue"), cents=True),
-        "cogs": money(t("common.cogs"), cents=True),
+        "revenue": money(t.metric("revenue"), cents=True),
+        "cogs": money(t.metric("cost_of_goods"), cents=True),
         "gross_profit": money(t("common.gross_profit"), cents=True),
     }, {"product": "product"}, r.counts.get("transactions", 0), "transactions")
 
@@ -258,8 +237,8 @@ with tabs[2]:
         "feedback_date": st.column_config.DateColumn(t("c360.col.date")),
         "kind": st.column_config.TextColumn(t("c360.col.kind")),
         "nps_score": st.column_config.TextColumn(t("c360.col.nps")),
-        "channel": st.column_config.TextColumn(t("common.channel")),
-        "topic": st.column_config.TextColumn(t("c360.col.topic")),
+        "channel": st.column_config.TextColumn(t("wom.dim.feedback_channel")),
+        "topic": st.column_config.TextColumn(t("wom.dim.topic")),
         "text": st.column_config.TextColumn(t("c360.col.text"), width="large"),
         "feedback_id": st.column_config.TextColumn(t("c360.col.feedback_id")),
     }, {"kind": "kind", "channel": "feedback_channel", "topic": "topic"}, texts={"nps_score": lambda v: f"{int(v)}"})
@@ -282,11 +261,11 @@ with tabs[3]:
 with tabs[4]:
     st.markdown(f"**{t('c360.referrer')}**")
     people = {"customer_id": None, "name": st.column_config.TextColumn(t("common.name")),
-              "segment": st.column_config.TextColumn(t("common.segment"))}
+              "segment": st.column_config.TextColumn(t.dimension("segment"))}
     _table(r.referrer, people, {"segment": "segment"}, empty="c360.referrer.none")
     st.markdown(f"**{t('c360.referred')}**")
     _table(r.referrals, {**people, "acquired_on": st.column_config.DateColumn(t("c360.col.acquired_on")),
-                         "realized_value": money(t("c360.col.realized"))},
+                         "realized_value": money(t.metric("realized_value"))},
            {"segment": "segment"}, empty="c360.referred.none")
 
 with tabs[5]:
@@ -304,6 +283,6 @@ with tabs[6]:
         "created_on": st.column_config.DateColumn(t("c360.col.created_on")),
         "closed_on": st.column_config.DateColumn(t("c360.col.closed_on")),
         "amount": money(t("c360.col.amount")),
-        "region": st.column_config.TextColumn(t("common.region")),
-        "channel": st.column_config.TextColumn(t("common.channel")),
+        "region": st.column_config.TextColumn(t.dimension("region")),
+        "channel": st.column_config.TextColumn(t.dimension("channel")),
     }, {"stage": "stage", "region": "region", "channel": "channel"})

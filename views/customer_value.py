@@ -153,9 +153,11 @@ else:
         st.rerun()
     st.caption(t(f"cv.strategy.{r_level}.{p_level}"))
 COLUMNS = {
-    "customer_id": t("common.customer_id"), "name": t("common.name"), "segment": t("common.segment"),
-    "tier": t("cv.col.tier"), **{c: t.metric(c) for c in ("realized_value", "potential_value", "influence_value")}, "total_value": t("cv.col.total"), "p_alive": t("cv.col.p_alive"),
-    "expected_purchases": t("cv.col.expected_purchases"), "profit_per_purchase": t("cv.col.profit_per_purchase"),
+    "customer_id": t("common.customer_id"), "name": t("common.name"), "segment": t.dimension("segment"),
+    "tier": t("cv.col.tier"),
+    **{c: t.metric(c) for c in ("realized_value", "potential_value", "influence_value", "total_value", "p_alive",
+                                "expected_purchases")},
+    "profit_per_purchase": t("cv.col.profit_per_purchase"),
     "frequency": t("cv.col.frequency"), "last_purchase": t("cv.col.last_purchase"), "referrals": t("cv.col.referrals"),
 }
 MONEY = ("realized_value", "potential_value", "influence_value", "total_value", "profit_per_purchase")

@@ -26,6 +26,12 @@ components.page_header(t("dv.title"), t, f, subtitle=t.md("dv.subtitle", period=
 filter_line = components.describe_filters(f, t)
 
 
+def dim_label(d: str) -> str:
+    """A group dimension's name: the registry's for customer attributes; "main product" is this page's own
+    (each customer's product with the most revenue in the period)."""
+    return t("dv.main_product") if d == "product" else t.dimension(d)
+
+
 def customer_table(df: pd.DataFrame, columns: dict[str, str], key: str, name: str) -> None:
     """A table of customers with links to the customer page and downloads (columns: key -> header)."""
     shown = df[list(columns)].copy()
@@ -60,8 +66,9 @@ def customer_table(df: pd.DataFrame, columns: dict[str, str], key: str, name: st
     components.downloads(shown.rename(columns=columns), name, t, header_lines=[filter_line], key=key)
 
 
-COMMON_COLUMNS = {"customer_id": t("common.customer_id"), "name": t("common.name"), "segment": t("common.segment"),
-                  "region": t("common.region")}
+COMMON_COLUMNS = {"customer_id": t("common.customer_id"), "name": t("common.name"), "segment": t.dimension("segment"),
+                  "region": t.dimension("region")}
+MONEY_COLUMNS = {"revenue": t.metric("revenue"), "profit": t.metric("profit")}
 
 if not s.assessed_customers:
     if not s.unassessed_customers:
@@ -69,7 +76,7 @@ if not s.assessed_customers:
         st.stop()
     st.info(t("dv.no_assessments", n=f"{s.unassessed_customers:,}"))
     with st.expander(t("dv.unassessed.list")):
-        customer_table(r.unassessed, {**COMMON_COLUMNS, "revenue": t("common.revenue"), "profit": t("common.profit")},
+        customer_table(r.unassessed, {**COMMON_COLUMNS, **MONEY_COLUMNS},
                        "dv_unassessed", "unassessed_customers")
     st.stop()
 
@@ -99,12 +106,12 @@ st.info(t("dv.takeaway", dv=fmt(s.delivered_value_mean, t), value=fmt(s.customer
 if s.unassessed_customers:
     st.warning(t("dv.unassessed", n=f"{s.unassessed_customers:,}", share=t.pct(s.unassessed_revenue_share)))
     with st.expander(t("dv.unassessed.list")):
-        customer_table(r.unassessed, {**COMMON_COLUMNS, "revenue": t("common.revenue"), "profit": t("common.profit")},
+        customer_table(r.unassessed, {**COMMON_COLUMNS, **MONEY_COLUMNS},
                        "dv_unassessed", "unassessed_customers")
 if s.inactive_assessed_customers:
     st.caption(t("dv.inactive", n=f"{s.inactive_assessed_customers:,}"))
 
-dim = st.selectbox(t("dv.group_by"), dv.DIMENSIONS, format_func=lambda d: t(f"dv.dim.{d}"), key="dv_group_by",
+dim = st.selectbox(t("dv.group_by"), dv.DIMENSIONS, format_func=dim_label, key="dv_group_by",
                    help=t("dv.group_by.help"))
 groups = r.groups[dim]
 group_names = {i: dv_charts.group_label(dim, g, t) for i, g in enumerate(groups["group"])}
@@ -153,10 +160,10 @@ with right:
             t("dv.compare.label", group=group_names[ib], n=f"{n_b:,}"), t,
             title=t("dv.chart.compare", a=group_names[ia], b=group_names[ib]), height=440), "dv_compare")
 
-st.markdown(f"**{t('dv.groups.title', dim=t(f'dv.dim.{dim}'))}**")
+st.markdown(f"**{t('dv.groups.title', dim=dim_label(dim))}**")
 SCORE_COLS = ("delivered_value", "customer_value", "customer_cost", "value_cost_ratio", "gap_overall")
 SHARE_COLS = ("share_below", "winwin_share")
-headers = {"customers": t("common.customers"), "delivered_value": t("dv.col.delivered"),
+headers = {"customers": t.metric("customers"), "delivered_value": t("dv.col.delivered"),
            "customer_value": t("dv.col.value"), "customer_cost": t("dv.col.cost"), "value_cost_ratio": t("dv.col.ratio"),
            "gap_overall": t("dv.col.gap"), "share_below": t("dv.col.below"), "winwin_share": t("dv.col.winwin")}
 table = pd.concat([pd.DataFrame({t("dv.col.group"): [group_names[i] for i in range(len(groups))]}),
@@ -265,7 +272,7 @@ with side:
 st.markdown(f"**{t('dv.quadrants.title')}** · {step_name}")
 qt = pd.DataFrame({
     t("dv.col.quadrant"): [t(f"dv.quadrant.{q}") for q in quadrants["quadrant"]],
-    t("common.customers"): [t.num(v) for v in quadrants["customers"]],
+    t.metric("customers"): [t.num(v) for v in quadrants["customers"]],
     t("dv.col.customer_share"): [t.pct(v) for v in quadrants["customer_share"]],
     t("dv.col.revenue_share"): [t.pct(v) for v in quadrants["revenue_share"]],
     t("dv.col.dv_mean"): [fmt(v, t) for v in quadrants["delivered_value"]],
@@ -284,8 +291,8 @@ for p in chosen:
 picked = dv.selected_customers(points, selected_ids) if len(points) else points
 if len(picked):
     st.markdown(f"**{t('dv.selected.title', n=f'{len(picked):,}')}**")
-    customer_table(picked, {**COMMON_COLUMNS, "delivered_value": t("dv.col.delivered"), "profit": t("common.profit"),
-                            "revenue": t("common.revenue"), "quadrant": t("dv.col.quadrant")},
+    customer_table(picked, {**COMMON_COLUMNS, "delivered_value": t("dv.col.delivered"), "profit": t.metric("profit"),
+                            "revenue": t.metric("revenue"), "quadrant": t("dv.col.quadrant")},
                    "dv_selected", "win_win_selection")
 else:
     st.caption(t("dv.selected.hint"))
@@ -309,9 +316,8 @@ if prev is not None:
 
 with st.expander(t("dv.customers.title")):
     by_revenue = r.customers.sort_values(["revenue", "customer_id"], ascending=[False, True])
-    customer_table(by_revenue, {**COMMON_COLUMNS, "customer_type": t("common.customer_type"),
-                                "product": t("common.product"), "assessed_on": t("dv.col.assessed_on"),
+    customer_table(by_revenue, {**COMMON_COLUMNS, "customer_type": t.dimension("customer_type"),
+                                "product": dim_label("product"), "assessed_on": t("dv.col.assessed_on"),
                                 "customer_value": t("dv.col.value"), "customer_cost": t("dv.col.cost"),
                                 "delivered_value": t("dv.col.delivered"), "gap_overall": t("dv.col.gap"),
-                                "revenue": t("common.revenue"), "profit": t("common.profit"),
-                                "quadrant": t("dv.col.quadrant")}, "dv_customers", "delivered_value_customers")
+                                **MONEY_COLUMNS, "quadrant": t("dv.col.quadrant")}, "dv_customers", "delivered_value_customers")

@@ -131,12 +131,12 @@ else:
         column_config={
             "customer_id": components.customer_link_config(t("common.customer_id")),
             "name": st.column_config.TextColumn(t("common.name")),
-            "segment": st.column_config.TextColumn(t("common.segment")),
+            "segment": st.column_config.TextColumn(t.dimension("segment")),
             "last_purchase": st.column_config.DateColumn(t("lc.col.last_purchase")),
             "recency_days": st.column_config.NumberColumn(t("lc.col.recency"), format="%d"),
-            "p_alive": st.column_config.NumberColumn(t("lc.col.p_alive"), format="%.0f%%"),
-            "potential_value": st.column_config.NumberColumn(t("lc.col.potential"), format=money_format),
-            "realized_value": st.column_config.NumberColumn(t("lc.col.realized"), format=money_format),
+            "p_alive": st.column_config.NumberColumn(t.metric("p_alive"), format="%.0f%%"),
+            "potential_value": st.column_config.NumberColumn(t.metric("potential_value"), format=money_format),
+            "realized_value": st.column_config.NumberColumn(t.metric("realized_value"), format=money_format),
         },
     )
     components.downloads(dormant, "dormant_customers", t, header_lines=[components.describe_filters(f, t)],

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import word_of_mouth as wom
+from analytics.metrics import DIMENSIONS
 from charts import word_of_mouth as charts
 from ui import cache, components, context
 
@@ -21,6 +22,12 @@ if s.praise + s.complaints + s.other == 0:
     st.stop()
 
 comp, praise_curve, tp = s.complaint_curve, s.praise_curve, s.turning_points
+
+
+def dim_label(d: str) -> str:
+    """A breakdown dimension's name: the registry's for customer attributes (region, segment); the feedback's
+    own attributes (channel, topic) are this page's."""
+    return t.dimension(d) if d in DIMENSIONS else t(f"wom.dim.{d}")
 
 
 def pts(v: float | None) -> str:
@@ -146,7 +153,7 @@ with st.container():
                          "name": t("common.name"), "complaints": t("wom.col.complaints"),
                          "praise": t("wom.col.praise"),
                          "last_date": st.column_config.DateColumn(t("wom.col.last"), format="YYYY-MM-DD"),
-                         "topics": t("wom.col.topics"), "region": t("common.region"), "segment": t("common.segment"),
+                         "topics": t("wom.col.topics"), "region": t.dimension("region"), "segment": t.dimension("segment"),
                          "last_text": t("wom.col.text")})
         components.downloads(shown, "complaint_customers", t, header_lines=[components.describe_filters(f, t)],
                              key="wom_customers")
@@ -230,7 +237,7 @@ st.subheader(t("wom.breakdown.title"))
 b1, b2 = st.columns(2)
 with b1:
     dimension = st.segmented_control(t("wom.breakdown.by"), wom.DIMENSIONS, default="topic", key="wom_dimension",
-                                     format_func=lambda d: t(f"wom.dim.{d}")) or "topic"
+                                     format_func=dim_label) or "topic"
 with b2:
     kind = st.segmented_control(t("wom.breakdown.kind"), ("complaints", "praise"), default="complaints", key="wom_kind",
                                 format_func=lambda k: t(f"wom.series.{k}")) or "complaints"
@@ -239,7 +246,7 @@ left, right = st.columns([3, 2])
 with left:
     components.chart(charts.breakdown(by, t, dimension, kind, granularity,
                                       title=t("wom.chart.breakdown", series=t(f"wom.series.{kind}"),
-                                              dim=t(f"wom.dim.{dimension}").lower())), "wom_breakdown")
+                                              dim=dim_label(dimension).lower())), "wom_breakdown")
 with right:
     matrix = cache.run(wom.topic_channel, f, "complaint" if kind == "complaints" else "praise")
     components.chart(charts.heatmap(matrix, t, kind, title=t("wom.chart.heatmap", series=t(f"wom.series.{kind}"))),

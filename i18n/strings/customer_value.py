@@ -113,9 +113,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "cv.cell.more": ("按总价值列出前 {shown} 位（共 {n} 位）；下载文件包含全部客户。",
                      "The top {shown} by total value (of {n}); the downloads hold them all."),
     # Table columns
-    "cv.col.total": ("总价值", "Total value"),
-    "cv.col.p_alive": ("存活概率", "P(alive)"),
-    "cv.col.expected_purchases": ("预计购买次数", "Expected purchases"),
     "cv.col.expected_spend": ("预计单次消费", "Expected spend / purchase"),
     "cv.col.profit_per_purchase": ("预计单次利润", "Expected profit / purchase"),
     "cv.col.frequency": ("重复购买次数", "Repeat purchases"),

@@ -31,10 +31,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "dv.group_by.help": ("客户的主要产品 = 本期收入最高的产品（并列时取名称排序在前的）；本期无购买的客户单独成组。",
                          "A customer's main product = the product with the most revenue in the period (ties: the first by name); "
                          "customers without a purchase in the period form their own group."),
-    "dv.dim.segment": ("客户细分", "Segment"),
-    "dv.dim.product": ("主要产品", "Main product"),
-    "dv.dim.region": ("区域", "Region"),
-    "dv.dim.customer_type": ("客户类型", "Customer type"),
+    "dv.main_product": ("主要产品", "Main product"),
     "dv.group.none": ("本期无购买", "No purchase in period"),
     "dv.groups.title": ("各组平均值（按“{dim}”）", "Averages by {dim}"),
     "dv.groups.caption": ("价值/成本比 = 组内平均价值 ÷ 平均成本；红色标记的组平均感知低于期望。",

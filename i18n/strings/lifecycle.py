@@ -78,9 +78,6 @@ STRINGS: dict[str, tuple[str, str]] = {
                        " {losing} {losing:is|are} expected to cost more to serve than {losing:it brings|they bring} ({loss}); net for all: {net}."),
     "lc.col.last_purchase": ("最近购买", "Last purchase"),
     "lc.col.recency": ("未购买天数", "Days silent"),
-    "lc.col.p_alive": ("存活概率", "P(alive)"),
-    "lc.col.potential": ("潜在价值", "Potential value"),
-    "lc.col.realized": ("既成价值", "Realized value"),
     # Payback
     "lc.payback.title": ("获客成本回收", "Acquisition payback"),
     "lc.payback.caption": (

@@ -161,8 +161,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "wom.breakdown.title": ("按主题和渠道分解", "Breakdown by topic and channel"),
     "wom.breakdown.by": ("分解维度", "Break down by"),
     "wom.breakdown.kind": ("反馈类型", "Feedback"),
-    "wom.dim.region": ("区域", "Region"),
-    "wom.dim.segment": ("客户细分", "Segment"),
     "wom.dim.feedback_channel": ("反馈渠道", "Feedback channel"),
     "wom.dim.topic": ("主题", "Topic"),
     "wom.chart.breakdown": ("{series}：按{dim}", "{series} by {dim}"),

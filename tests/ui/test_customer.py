@@ -14,6 +14,8 @@ from tests.ui.apptest import assert_ok, metrics, plotly_specs, start
 
 PAGE = "views/customer.py"
 CID = "C002194"  # a key account with an opportunity, a long history and assessments
+CARDS = ("revenue", "profit", "cost_to_serve", "transactions", "realized_value", "potential_value", "influence_value",
+         "total_value", "p_alive", "expected_purchases", "lifecycle_stage", "value_tier")
 HOSTILE = "<script>alert('pwned')</script> **not bold** <img src=x onerror=alert(1)> =1+1"
 
 
@@ -33,17 +35,31 @@ def test_link_opens_the_customer(app_db, lang):
     t = Translator(lang)
     r = _report(app_db)
     assert at.title[0].value == r.name
+    # The twelve cards are figures of the metric registry: its labels, formats and its help for one customer.
+    cards = list(at.metric)
+    assert [c.label for c in cards] == [t.metric(key) for key in CARDS]
     m = metrics(at)
-    assert m[t("c360.kpi.revenue")] == t.money(r.kpis["revenue"], compact=True)
-    assert m[t("c360.kpi.profit")] == t.money(r.kpis["profit"], compact=True)
-    assert m[t("c360.kpi.realized")] == t.money(r.kpis["realized_value"], compact=True)
-    assert m[t("c360.kpi.potential")] == t.money(r.kpis["potential_value"], compact=True)
-    assert m[t("c360.kpi.p_alive")] == t.pct(r.kpis["p_alive"], 0)
-    assert m[t("c360.kpi.stage")] == t.value("lifecycle_stage", r.kpis["stage"])
-    # Profile with translated category values.
+    assert m[t.metric("revenue")] == t.money(r.kpis["revenue"], compact=True)
+    assert m[t.metric("profit")] == t.money(r.kpis["profit"], compact=True)
+    assert m[t.metric("transactions")] == t.num(r.kpis["tx_count"])
+    assert m[t.metric("realized_value")] == t.money(r.kpis["realized_value"], compact=True)
+    assert m[t.metric("potential_value")] == t.money(r.kpis["potential_value"], compact=True)
+    assert m[t.metric("p_alive")] == t.pct(r.kpis["p_alive"], 0)
+    assert m[t.metric("expected_purchases")] == t.num(r.kpis["expected_purchases"], 1)
+    assert m[t.metric("lifecycle_stage")] == t.value("lifecycle_stage", r.kpis["stage"])
+    r_level, p_level = r.kpis["tier"].split("/")
+    assert m[t.metric("value_tier")] == t("c360.tier", r=t(f"c360.level.{r_level}"), p=t(f"c360.level.{p_level}"))
+    helps = {c.label: c.help for c in cards}
+    assert helps[t.metric("realized_value")] == t.metric_help("realized_value", per_customer=True)
+    assert helps[t.metric("realized_value")] != t.metric_help("realized_value")  # one customer, not "the customers"
+    assert helps[t.metric("influence_value")] == t.metric_help("influence_value", per_customer=True,
+                                                                n=t.num(r.kpis["referrals"] or 0))
+    assert helps[t.metric("profit")] == t.metric_help("profit")  # the same definition for one customer as for all
+    # Profile with translated category values, named as the registry names the dimensions.
     profile = at.dataframe[0].value
     values = dict(zip(profile.iloc[:, 0], profile.iloc[:, 1], strict=True))
-    assert values[t("common.segment")] == t.value("segment", "Key account")
+    assert values[t.dimension("segment")] == t.value("segment", "Key account")
+    assert values[t.dimension("plan")] == t.value("plan", r.profile["plan"].iloc[0])
     assert values[t("common.customer_id")] == CID
     # Trend, stage strip, cost to serve (and the assessments chart when there are two or more).
     kinds = [s["data"][0]["type"] for s in plotly_specs(at)]

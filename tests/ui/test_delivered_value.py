@@ -125,14 +125,17 @@ def test_no_assessments_gives_a_clear_message(tmp_path, monkeypatch):
 
 
 def test_every_code_the_page_names_has_both_languages():
+    from analytics.metrics import DIMENSIONS
     from i18n import catalog
 
     keys = [*(f"dv.part.{p}" for p in dv.PARTS), *(f"dv.short.{p}" for p in dv.PARTS),
             *(f"dv.level.{lvl}" for lvl in dv.LEVELS), *(f"dv.quadrant.{q}" for q in (*dv.QUADRANTS, "not_assessed")),
-            *(f"dv.move.{m}" for m in dv.MOVES), *(f"dv.dim.{d}" for d in dv.DIMENSIONS),
+            *(f"dv.move.{m}" for m in dv.MOVES), "dv.main_product",
             *(f"dv.freq.{k}" for k in dv.FREQS), "nav.delivered_value"]
     missing = [k for k in keys if k not in catalog()]
     assert not missing, missing
+    # The other group dimensions are customer attributes, named by the registry (one label each).
+    assert set(dv.DIMENSIONS) - {"product"} <= set(DIMENSIONS)
     assert catalog()["nav.delivered_value"] == ("客户让渡价值", "Delivered value")
 
 
