@@ -4,7 +4,8 @@ Plans live in the generic ``saved_views`` table (kind :data:`KIND`), beside the 
 no schema change is needed: ``name`` is the plan's name (unique across every kind of saved view),
 ``payload`` the JSON ``{"version": 1, "levers": [...], "author": ..., "description": ...}`` with
 levers in :meth:`Lever.to_dict` form, ``saved_at`` the time of the last save. Every save and delete
-goes through :func:`analytics.store.db.write` with an audit row (table ``saved_views``), like stories.
+goes through :func:`analytics.store.db.write` with an audit row (table ``saved_views``), like stories;
+the rows themselves are read and written by :mod:`analytics.store.saved`, which owns the table.
 
 Reading takes a cursor; writing takes the connection, because :func:`analytics.store.db.write` opens
 its own transaction. Should plans outgrow ``saved_views`` (say, to query levers in SQL), the
@@ -21,7 +22,8 @@ from dataclasses import dataclass
 import duckdb
 
 from analytics.scenario import levers as lv
-from analytics.store import audit, db, schema
+from analytics.store import audit, db
+from analytics.store import saved as saved_views
 
 KIND = "scenario_plan"
 MAX_NAME = 80
@@ -89,18 +91,8 @@ def save(con: duckdb.DuckDBPyConnection, name: str, levers: Sequence[lv.Lever], 
     who = (author or "").strip() or audit.current_user()
     now = dt.datetime.now().replace(microsecond=0)
     plan = Plan(name, chosen, who, (description or "").strip(), now)
-    payload = plan.payload()
     with db.write(con) as cur:
-        row = cur.execute(f"SELECT kind, payload FROM {schema.SAVED_VIEWS} WHERE name = ?", [name]).fetchone()
-        if row is not None and row[0] != KIND:
-            raise ValueError(f"the name {name!r} is already used by a saved {row[0]}")
-        cur.execute(
-            f"""INSERT INTO {schema.SAVED_VIEWS} (name, kind, payload, saved_at) VALUES (?, ?, ?, ?)
-                ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, payload = excluded.payload,
-                saved_at = excluded.saved_at""",
-            [name, KIND, payload, now])
-        audit.record(cur, schema.SAVED_VIEWS, name, "insert" if row is None else "update",
-                     {"payload": (row[1] if row else None, payload)}, user=who)
+        saved_views.put(cur, name, KIND, plan.payload(), now, user=who)
     return plan
 
 
@@ -125,35 +117,26 @@ def parse(name: str, payload: str, saved_at: dt.datetime | None = None) -> Plan:
 
 def load(cur: duckdb.DuckDBPyConnection, name: str) -> Plan:
     """The saved plan ``name``; ValueError when there is none (the message lists the saved names)."""
-    row = cur.execute(f"SELECT payload, saved_at FROM {schema.SAVED_VIEWS} WHERE name = ? AND kind = ?",
-                      [name, KIND]).fetchone()
+    row = saved_views.get(cur, name, KIND)
     if row is None:
         known = names(cur)
         hint = f"; saved plans: {', '.join(known)}" if known else "; none is saved yet"
         raise ValueError(f"no saved plan named {name!r}{hint}")
-    return parse(name, row[0], row[1])
+    return parse(name, row.payload, row.saved_at)
 
 
 def names(cur: duckdb.DuckDBPyConnection) -> list[str]:
     """Names of the saved plans, most recently saved first."""
-    rows = cur.execute(f"SELECT name FROM {schema.SAVED_VIEWS} WHERE kind = ? ORDER BY saved_at DESC, name",
-                       [KIND]).fetchall()
-    return [r[0] for r in rows]
+    return saved_views.names(cur, KIND)
 
 
 def all_plans(cur: duckdb.DuckDBPyConnection) -> list[Plan]:
     """Every saved plan, most recently saved first (for ``scenario list``)."""
-    rows = cur.execute(f"""SELECT name, payload, saved_at FROM {schema.SAVED_VIEWS} WHERE kind = ?
-                           ORDER BY saved_at DESC, name""", [KIND]).fetchall()
-    return [parse(n, p, s) for n, p, s in rows]
+    return [parse(v.name, v.payload, v.saved_at) for v in saved_views.listed(cur, KIND)]
 
 
 def delete(con: duckdb.DuckDBPyConnection, name: str, user: str | None = None) -> None:
     """Delete the saved plan ``name`` (ValueError if there is none)."""
     with db.write(con) as cur:
-        row = cur.execute(f"SELECT payload FROM {schema.SAVED_VIEWS} WHERE name = ? AND kind = ?",
-                          [name, KIND]).fetchone()
-        if row is None:
+        if not saved_views.remove(cur, name, KIND, user=user):
             raise ValueError(f"no saved plan named {name!r}")
-        cur.execute(f"DELETE FROM {schema.SAVED_VIEWS} WHERE name = ? AND kind = ?", [name, KIND])
-        audit.record(cur, schema.SAVED_VIEWS, name, "delete", {"payload": (row[0], None)}, user=user)

@@ -40,6 +40,13 @@ def names(cur: duckdb.DuckDBPyConnection, kind: str) -> list[str]:
     return [r[0] for r in rows]
 
 
+def listed(cur: duckdb.DuckDBPyConnection, kind: str) -> list[SavedView]:
+    """Every saved view of ``kind`` with its payload, most recently saved first (the order of :func:`names`)."""
+    rows = cur.execute(f"""SELECT name, payload, saved_at FROM {schema.SAVED_VIEWS} WHERE kind = ?
+                           ORDER BY saved_at DESC, name""", [kind]).fetchall()
+    return [SavedView(n, kind, p, s) for n, p, s in rows]
+
+
 def put(cur: duckdb.DuckDBPyConnection, name: str, kind: str, payload: str, saved_at: dt.datetime,
         user: str | None = None) -> None:
     """Save (or replace) ``name`` with an audit row; call inside :func:`analytics.store.db.write`.

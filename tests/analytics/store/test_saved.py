@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
 
 import pytest
 
@@ -42,6 +44,30 @@ def test_a_name_belongs_to_one_kind_and_a_refused_put_writes_nothing():
     with db.cursor(con) as cur:
         assert saved.names(cur, "story") == []
         assert saved.get(cur, "Plan A", "scenario_plan").payload == "{}"
+
+
+def test_listed_gives_every_view_of_a_kind_newest_first():
+    con = build_store(customers=[customer("A")])
+    with db.write(con) as cur:
+        saved.put(cur, "Old", "scenario_plan", '{"levers": []}', NOW)
+        saved.put(cur, "Board", "story", "{}", NOW + dt.timedelta(hours=1))
+        saved.put(cur, "New", "scenario_plan", '{"levers": [1]}', NOW + dt.timedelta(hours=2))
+    with db.cursor(con) as cur:
+        assert saved.listed(cur, "scenario_plan") == [
+            saved.SavedView("New", "scenario_plan", '{"levers": [1]}', NOW + dt.timedelta(hours=2)),
+            saved.SavedView("Old", "scenario_plan", '{"levers": []}', NOW)]
+        assert [v.name for v in saved.listed(cur, "scenario_plan")] == saved.names(cur, "scenario_plan")
+        assert saved.listed(cur, "nothing") == []
+
+
+def test_only_the_store_reads_and_writes_the_saved_views_table():
+    """Stories and plans keep their payloads' meaning; the rows go through analytics.store.saved alone."""
+    root = Path(__file__).resolve().parents[3]
+    sql = re.compile(r"\bschema\.SAVED_VIEWS\b|(?i:\b(?:FROM|INTO|UPDATE|JOIN)\s+saved_views\b)")
+    outside = [str(path.relative_to(root)) for folder in ("analytics", "presentation", "cli", "views", "ui")
+               for path in (root / folder).rglob("*.py")
+               if path.parent.name != "store" and sql.search(path.read_text(encoding="utf-8"))]
+    assert not outside, outside
 
 
 def test_last_loaded_ignores_undone_loads():
