@@ -12,7 +12,9 @@
   own command lines), ``cli`` imported by nothing but ``analytics/__main__.py`` (``python -m
   analytics``), the tests and the benchmarks; ``analytics/`` imports no ``i18n`` (user-facing text is
   written by the layers above); every module of ``cli/commands/`` declares ``NAME``, ``HELP``,
-  ``add_arguments`` and ``run``.
+  ``add_arguments`` and ``run``;
+* tests mirror the layers: the browser tests open every page through one helper,
+  ``tests.browser.driver.open_page`` (go to the page, wait until it is drawn).
 
 A *package* here is a top-level part of the project (``views``, ``ui``, …) or, inside ``analytics``,
 a subpackage (``analytics.ingest``, with everything under it) or a top-level module
@@ -322,3 +324,11 @@ def test_every_command_module_declares_the_contract():
         assert callable(m.add_arguments) and callable(m.run)
     names = [m.NAME for m in modules]
     assert len(names) == len(set(names)), f"a command is defined twice: {names}"
+
+
+def test_browser_tests_open_pages_through_one_helper():
+    """No browser test goes to a URL and waits its own way: ``driver.open_page`` is the one place that does."""
+    own_way = [f"{p.name}:{i}" for p in sorted((ROOT / "tests" / "browser").glob("test_*.py"))
+               for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if ".goto(" in line]
+    assert own_way == [], own_way
+    assert ".goto(" in (ROOT / "tests" / "browser" / "driver.py").read_text(encoding="utf-8")

@@ -109,6 +109,26 @@ def wait_rendered(page: Page, timeout_s: float = 90, quiet_ms: int = 1500) -> No
     raise TimeoutError("the page did not finish rendering")
 
 
+def ready(page: Page, selector: str, count: int = 1, timeout_s: float = 120) -> None:
+    """Wait until ``count`` elements match ``selector`` and the page has settled: the title shows
+    before the page's first (slow, uncached) computation ends, so a quiet page is not yet a done one."""
+    page.wait_for_function("([s, n]) => document.querySelectorAll(s).length >= n", arg=[selector, count],
+                           timeout=timeout_s * 1000)
+    wait_rendered(page, timeout_s)
+
+
+def open_page(page: Page, base: str, name: str, query: str = "", *, until: str | None = None, count: int = 1,
+              timeout_s: float = 120) -> Page:
+    """The one way tests open a page: go to page ``name`` (a views/ file stem) with ``query`` and wait until
+    it is drawn — until ``count`` elements match ``until`` when given, then until it stopped changing."""
+    page.goto(page_url(base, name, query))
+    if until is None:
+        wait_rendered(page, timeout_s)
+    else:
+        ready(page, until, count, timeout_s)
+    return page
+
+
 def exceptions(page: Page) -> list[str]:
     """Texts of Streamlit exception boxes and error alerts on the page."""
     return page.eval_on_selector_all('[data-testid="stException"]', "els => els.map(e => e.innerText)")

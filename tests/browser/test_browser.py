@@ -12,7 +12,6 @@ from tests.browser import driver
 pytestmark = pytest.mark.browser
 SHOTS = driver.SHOTS
 PAGES = sorted(p.stem for p in (driver.ROOT / "views").glob("*.py"))
-page_url = driver.page_url
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -20,8 +19,7 @@ page_url = driver.page_url
 def test_page_in_browser(app_url, browser, page_name, lang):
     page = browser.new_page(viewport={"width": 1500, "height": 2400})
     try:
-        page.goto(page_url(app_url, page_name, f"lang={lang}"))
-        driver.wait_rendered(page)
+        driver.open_page(page, app_url, page_name, f"lang={lang}")
         page.screenshot(path=SHOTS / f"{page_name}_{lang}.png", full_page=True)
         assert driver.exceptions(page) == []
         assert not page.get_by_text("Page not found").count()
@@ -37,11 +35,9 @@ def test_page_in_browser(app_url, browser, page_name, lang):
 def test_filters_follow_the_link_and_the_widgets(app_url, browser):
     page = browser.new_page(viewport={"width": 1500, "height": 1800})
     try:
-        page.goto(page_url(app_url, "overview", "lang=en"))
-        driver.wait_rendered(page)
+        driver.open_page(page, app_url, "overview", "lang=en")
         everyone = page.locator('[data-testid="stMetricValue"]').first.inner_text()
-        page.goto(page_url(app_url, "overview", "lang=en&segment=Corporate&region=East"))
-        driver.wait_rendered(page)
+        driver.open_page(page, app_url, "overview", "lang=en&segment=Corporate&region=East")
         narrowed = page.locator('[data-testid="stMetricValue"]').first.inner_text()
         assert narrowed != everyone
         assert "segment=Corporate" in page.url and "region=East" in page.url

@@ -10,8 +10,7 @@ import pytest
 
 from analytics.store import aggregates, db
 from tests.browser import driver
-from tests.browser.driver import SHOTS, page_url
-from tests.browser.test_lifecycle import ready
+from tests.browser.driver import SHOTS
 from tests.helpers import D, customer, insert
 
 pytestmark = pytest.mark.browser
@@ -44,8 +43,7 @@ def app_url(demo_path: Path, tmp_path_factory: pytest.TempPathFactory):
 def test_names_with_html_are_drawn_as_text_in_charts(app_url, browser):
     page = browser.new_page(viewport={"width": 1500, "height": 2400})
     try:
-        page.goto(page_url(app_url, "concentration", "lang=en"))
-        ready(page, ".js-plotly-plot", 4)
+        driver.open_page(page, app_url, "concentration", "lang=en", until=".js-plotly-plot", count=4)
         # The profit bridge of the customer: its title is "<id> · <name>".
         page.locator('[data-testid="stRadio"]').get_by_text("One customer").click()
         box = page.get_by_role("textbox", name="Search by customer ID or name")

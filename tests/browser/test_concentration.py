@@ -20,8 +20,7 @@ NEW_COST_COLUMN = 4  # name, unit, current cost, valid from, new cost, new valid
 def page(app_url, browser):
     p = browser.new_page(viewport={"width": 1500, "height": 1800})
     p.set_default_timeout(60_000)
-    p.goto(f"{app_url}/concentration?lang=en")
-    driver.wait_rendered(p)
+    driver.open_page(p, app_url, "concentration", "lang=en")
     yield p
     p.close()
 

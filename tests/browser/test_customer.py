@@ -10,8 +10,7 @@ import pytest
 
 from analytics.store import db
 from tests.browser import driver
-from tests.browser.driver import SHOTS, page_url
-from tests.browser.test_lifecycle import ready
+from tests.browser.driver import SHOTS
 from tests.helpers import customer, insert
 from tests.ui.test_customer import add_feedback
 
@@ -46,8 +45,7 @@ def test_link_opens_the_customer_and_text_stays_text(app_url, browser, lang, sta
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     try:
-        page.goto(page_url(app_url, "customer", f"lang={lang}&customer={CID}"))
-        ready(page, '[data-testid="stMetric"]', 12)
+        driver.open_page(page, app_url, "customer", f"lang={lang}&customer={CID}", until='[data-testid="stMetric"]', count=12)
         assert driver.exceptions(page) == []
         assert page.locator("h1").first.inner_text() == "北京恒通医疗器械有限公司"
         assert page.locator('[data-testid="stMetric"]').filter(has_text=stage_label).count() == 1
@@ -68,16 +66,15 @@ def test_link_opens_the_customer_and_text_stays_text(app_url, browser, lang, sta
 def test_search_opens_a_customer(app_url, browser):
     page = browser.new_page(viewport={"width": 1500, "height": 2000})
     try:
-        page.goto(page_url(app_url, "customer", "lang=en"))
-        ready(page, '[data-testid="stTextInput"]')
+        driver.open_page(page, app_url, "customer", "lang=en", until='[data-testid="stTextInput"]')
         assert page.locator("h1").first.inner_text() == "Customer 360"
         box = page.get_by_role("textbox", name="Find a customer (id or name)")
         box.fill("C00219")
         box.press("Enter")
-        ready(page, '[data-testid="stSelectbox"]')
+        driver.ready(page, '[data-testid="stSelectbox"]')
         page.locator('[data-testid="stSelectbox"]').click()
         page.get_by_role("option", name=f"{CID} ·").first.click()
-        ready(page, '[data-testid="stMetric"]', 12)
+        driver.ready(page, '[data-testid="stMetric"]', 12)
         assert f"customer={CID}" in page.url
         assert page.locator("h1").first.inner_text() == "北京恒通医疗器械有限公司"
         assert driver.exceptions(page) == []
@@ -88,8 +85,7 @@ def test_search_opens_a_customer(app_url, browser):
 def test_unknown_id(app_url, browser):
     page = browser.new_page(viewport={"width": 1500, "height": 1200})
     try:
-        page.goto(page_url(app_url, "customer", "lang=zh&customer=NOPE-1"))
-        ready(page, '[data-testid="stAlert"]')
+        driver.open_page(page, app_url, "customer", "lang=zh&customer=NOPE-1", until='[data-testid="stAlert"]')
         assert "找不到客户编号“NOPE-1”" in page.locator('[data-testid="stAlert"]').first.inner_text()
         assert driver.exceptions(page) == []
     finally:
@@ -101,8 +97,7 @@ def test_a_customer_named_with_markdown_makes_no_link_and_fetches_nothing(app_ur
     fetched: list[str] = []
     page.on("request", lambda r: fetched.append(r.url) if "127.0.0.1:9" in r.url or "evil" in r.url else None)
     try:
-        page.goto(page_url(app_url, "customer", f"lang=en&customer={EVIL_ID}"))
-        ready(page, '[data-testid="stMetric"]', 12)
+        driver.open_page(page, app_url, "customer", f"lang=en&customer={EVIL_ID}", until='[data-testid="stMetric"]', count=12)
         assert driver.exceptions(page) == []
         # The title shows exactly the name's characters (a word joiner keeps " -> " from becoming an arrow).
         assert page.locator("h1").first.inner_text().replace("\u2060", "") == EVIL_NAME

@@ -16,8 +16,7 @@ def test_tier_cell_lists_its_customers_in_both_languages(app_url):
     with driver.browser() as b:
         page = b.new_page(viewport={"width": 1500, "height": 2400})
         try:
-            page.goto(f"{app_url}/customer_value?lang=en")
-            driver.wait_rendered(page)
+            driver.open_page(page, app_url, "customer_value", "lang=en")
             assert driver.exceptions(page) == []
             assert page.locator(".js-plotly-plot").count() == 4
             assert page.get_by_text("Click “List customers” in a cell above").count() == 1

@@ -23,11 +23,9 @@ def test_upload_load_and_undo_move_the_overview(app_url, tmp_path):
     with driver.browser() as b:
         page = b.new_page(viewport={"width": 1500, "height": 3000})
         try:
-            page.goto(f"{app_url}/?lang=en")
-            driver.wait_rendered(page)
+            driver.open_page(page, app_url, "overview", "lang=en")
             before = revenue(page)
-            page.goto(f"{app_url}/data?lang=en")
-            driver.wait_rendered(page)
+            driver.open_page(page, app_url, "data", "lang=en")
             page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').first.click()
             page.get_by_role("option", name="Transactions").click()
             driver.wait_rendered(page)
@@ -43,13 +41,11 @@ def test_upload_load_and_undo_move_the_overview(app_url, tmp_path):
             page.screenshot(path=SHOTS / "data_loaded_en.png", full_page=True)
             assert driver.exceptions(page) == []
 
-            page.goto(f"{app_url}/?lang=en")
-            driver.wait_rendered(page)
+            driver.open_page(page, app_url, "overview", "lang=en")
             after = revenue(page)
             assert after != before
 
-            page.goto(f"{app_url}/data?lang=zh")
-            driver.wait_rendered(page)
+            driver.open_page(page, app_url, "data", "lang=zh")
             page.get_by_role("tab", name="导入记录与审计").click()
             driver.wait_rendered(page)
             page.get_by_text("我确认撤销这次导入").click()
@@ -59,8 +55,7 @@ def test_upload_load_and_undo_move_the_overview(app_url, tmp_path):
             assert page.get_by_text("已撤销第 1 次导入").count() == 1
             page.screenshot(path=SHOTS / "data_undone_zh.png", full_page=True)
 
-            page.goto(f"{app_url}/?lang=en")
-            driver.wait_rendered(page)
+            driver.open_page(page, app_url, "overview", "lang=en")
             assert revenue(page) == before
         finally:
             page.close()
@@ -70,8 +65,7 @@ def test_the_uploader_speaks_chinese(app_url, browser):
     """Streamlit draws its uploader's button and size line in English; in Chinese the page replaces them."""
     page = browser.new_page(viewport={"width": 1400, "height": 1200})
     try:
-        page.goto(f"{app_url}/data?lang=zh")
-        driver.wait_rendered(page)
+        driver.open_page(page, app_url, "data", "lang=zh")
         after = """e => getComputedStyle(e, '::after').content"""
         button = page.locator('[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] p').first
         line = page.locator('[data-testid="stFileUploaderDropzoneInstructions"] span').first
@@ -79,8 +73,7 @@ def test_the_uploader_speaks_chinese(app_url, browser):
         assert line.evaluate(after).startswith('"单个文件不超过 2 GB')
         assert button.evaluate("e => getComputedStyle(e).fontSize") == "0px"  # the English is not drawn
         page.locator('[data-testid="stFileUploader"]').first.screenshot(path=SHOTS / "data_uploader_zh.png")
-        page.goto(f"{app_url}/data?lang=en")
-        driver.wait_rendered(page)
+        driver.open_page(page, app_url, "data", "lang=en")
         assert button.evaluate(after) == "none" and button.inner_text() == "Upload"
         assert driver.exceptions(page) == []
     finally:

@@ -11,7 +11,7 @@ import re
 import pytest
 
 from tests.browser import driver
-from tests.browser.driver import SHOTS, page_url
+from tests.browser.driver import SHOTS
 
 pytestmark = pytest.mark.browser
 
@@ -23,8 +23,7 @@ def _map(page, title: str):
 def test_box_selection_lists_the_customers(app_url, browser):
     page = browser.new_page(viewport={"width": 1500, "height": 2400})
     try:
-        page.goto(page_url(app_url, "delivered_value", "lang=en"))
-        driver.wait_rendered(page)
+        driver.open_page(page, app_url, "delivered_value", "lang=en")
         assert driver.exceptions(page) == []
         assert page.locator("h1").first.inner_text() == "Customer delivered value"
         win_map = _map(page, "Win-win map")
@@ -57,8 +56,7 @@ def test_box_selection_lists_the_customers(app_url, browser):
 def test_period_slider_steps_the_map_in_chinese(app_url, browser):
     page = browser.new_page(viewport={"width": 1500, "height": 2400})
     try:
-        page.goto(page_url(app_url, "delivered_value", "lang=zh&segment=Corporate"))
-        driver.wait_rendered(page)
+        driver.open_page(page, app_url, "delivered_value", "lang=zh&segment=Corporate")
         assert page.locator("h1").first.inner_text() == "客户让渡价值"
         title = _map(page, "双赢图").locator(".gtitle")
         assert "2025年11月1日 – 2026年10月31日" in title.text_content()

@@ -6,17 +6,9 @@ from __future__ import annotations
 import pytest
 
 from tests.browser import driver
-from tests.browser.driver import SHOTS, page_url
+from tests.browser.driver import SHOTS
 
 pytestmark = pytest.mark.browser
-
-
-def ready(page, selector: str, count: int = 1, timeout_s: float = 120) -> None:
-    """Wait until ``count`` elements match ``selector`` and the page has settled: the title shows
-    before the page's first (slow, uncached) computation ends, so a quiet page is not yet a done one."""
-    page.wait_for_function("([s, n]) => document.querySelectorAll(s).length >= n", arg=[selector, count],
-                           timeout=timeout_s * 1000)
-    driver.wait_rendered(page)
 
 
 def _metric(page, label: str) -> str:
@@ -27,8 +19,7 @@ def _metric(page, label: str) -> str:
 def test_lifecycle_in_chinese(app_url, browser):
     page = browser.new_page(viewport={"width": 1500, "height": 3600})
     try:
-        page.goto(page_url(app_url, "lifecycle", "lang=zh"))
-        ready(page, ".js-plotly-plot", 3)
+        driver.open_page(page, app_url, "lifecycle", "lang=zh", until=".js-plotly-plot", count=3)
         assert driver.exceptions(page) == []
         assert page.locator("h1").first.inner_text() == "客户生命周期"
         assert page.locator('[data-testid="stMetric"]').count() >= 10  # six stage cards, four payback cards
@@ -43,8 +34,7 @@ def test_lifecycle_in_chinese(app_url, browser):
 def test_lifecycle_link_and_rules_in_english(app_url, browser):
     page = browser.new_page(viewport={"width": 1500, "height": 3600})
     try:
-        page.goto(page_url(app_url, "lifecycle", "lang=en"))
-        ready(page, ".js-plotly-plot", 3)
+        driver.open_page(page, app_url, "lifecycle", "lang=en", until=".js-plotly-plot", count=3)
         assert driver.exceptions(page) == []
         assert page.locator("h1").first.inner_text() == "Customer lifecycle"
         assert page.locator("g.sankey").count() == 1
@@ -59,7 +49,7 @@ def test_lifecycle_link_and_rules_in_english(app_url, browser):
         with page.context.expect_page() as popup:
             page.mouse.click(x, y)
         customer = popup.value
-        ready(customer, '[data-testid="stMetric"]', 12)
+        driver.ready(customer, '[data-testid="stMetric"]', 12)
         assert "/customer?customer=C" in customer.url and "lang=en" in customer.url
         assert driver.exceptions(customer) == []
         name = customer.locator("h1").first.inner_text()

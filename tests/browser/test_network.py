@@ -30,9 +30,7 @@ def test_overview_requests_nothing_from_another_host(app_url, browser):
     page.on("request", lambda request: urls.append(request.url))
     page.on("websocket", lambda ws: urls.append(ws.url))
     try:
-        page.goto(driver.page_url(app_url, "overview", "lang=en"))
-        expect(page.locator('[data-testid="stMetric"]').first).to_be_visible(timeout=90_000)
-        driver.wait_rendered(page)
+        driver.open_page(page, app_url, "overview", "lang=en", until='[data-testid="stMetric"]')
         icon = page.locator('link[rel~="icon"]').first
         expect(icon).to_have_attribute("href", re.compile(rf"^{re.escape(app_url)}/media/\w+\.png$"), timeout=30_000)
         served = page.request.get(icon.get_attribute("href"))

@@ -13,7 +13,7 @@ from analytics import scenario as sc
 from analytics.store import db
 from i18n import Translator
 from tests.browser import driver
-from tests.browser.driver import SHOTS, page_url
+from tests.browser.driver import SHOTS
 
 pytestmark = pytest.mark.browser
 PLANS = {
@@ -49,7 +49,7 @@ def test_open_a_plan_add_a_lever_and_compare(app_url, browser, lang):
     # Streamlit scrolls inside its main block: a full-page screenshot shows only the viewport's height.
     page = browser.new_page(viewport={"width": 1500, "height": 5600})
     try:
-        page.goto(page_url(app_url, "plans", f"lang={lang}"))
+        driver.open_page(page, app_url, "plans", f"lang={lang}")
         expect(page.locator("h1").first).to_have_text(t("plans.title"), timeout=TIMEOUT)
         expect(page.get_by_text(t("plans.levers.none"))).to_be_visible(timeout=TIMEOUT)
         driver.wait_rendered(page)

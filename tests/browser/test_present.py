@@ -22,8 +22,7 @@ def test_keyboard_steps_through_the_story(app_url, browser):
     titles = [zh(story.REGISTRY[k].title) for k in story.default_story()]
     page = browser.new_page(viewport={"width": 1920, "height": 1080})
     try:
-        page.goto(f"{app_url}/present?lang=zh&show=1")
-        driver.wait_rendered(page)
+        driver.open_page(page, app_url, "present", "lang=zh&show=1")
         heading = page.locator("h1").first
         expect(heading).to_have_text(titles[0], timeout=60_000)
         assert not page.locator('[data-testid="stSidebar"]').is_visible()
@@ -46,8 +45,7 @@ def test_dark_theme_and_the_deck_download(app_url, browser, tmp_path):
 
     page = browser.new_page(viewport={"width": 1500, "height": 1600}, accept_downloads=True)
     try:
-        page.goto(f"{app_url}/present?lang=en&theme=dark&show=1")
-        driver.wait_rendered(page)
+        driver.open_page(page, app_url, "present", "lang=en&theme=dark&show=1")
         page.screenshot(path=SHOTS / "present_show_dark_en.png")
         background = page.evaluate("getComputedStyle(document.querySelector('.stApp')).backgroundColor")
         assert background == "rgb(11, 18, 32)"

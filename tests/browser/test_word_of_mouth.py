@@ -13,8 +13,7 @@ CHARTS = 7
 
 
 def _wait_charts(page, n: int = CHARTS) -> None:
-    page.wait_for_function(f"document.querySelectorAll('.js-plotly-plot').length >= {n}", timeout=240_000)
-    driver.wait_rendered(page, timeout_s=240)
+    driver.ready(page, ".js-plotly-plot", n, timeout_s=240)
 
 
 def _points(page, chart: int = 0) -> int:
@@ -26,8 +25,7 @@ def _points(page, chart: int = 0) -> int:
 def page(app_url, browser):
     p = browser.new_page(viewport={"width": 1500, "height": 2400})
     p.set_default_timeout(120_000)
-    p.goto(f"{app_url}/word_of_mouth?lang=en")
-    _wait_charts(p)
+    driver.open_page(p, app_url, "word_of_mouth", "lang=en", until=".js-plotly-plot", count=CHARTS, timeout_s=240)
     yield p
     p.close()
 
