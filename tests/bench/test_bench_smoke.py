@@ -40,6 +40,7 @@ def test_tiny_run_measures_every_section(tmp_path: Path) -> None:
     assert {harness.page_of(r["module"]) for r in pages.values()} == set(harness.pages())
     for name, r in pages.items():
         assert _seconds(r.get("cold_seconds")) and _seconds(r.get("warm_seconds")), (name, r)
+    assert sections["pages"]["stored_fits"] is True  # the generated store got its model fits, as after any write
     charts = sections["charts"]["pages"]
     assert set(charts) == set(harness.pages())
     assert all(r["bytes"] > 0 and r["charts"] for r in charts.values()), charts
@@ -53,4 +54,5 @@ def test_tiny_run_measures_every_section(tmp_path: Path) -> None:
     stem = f"tiny-{report['date']}"
     table = (out / f"{stem}.md").read_text(encoding="utf-8")
     assert "| section | measure | median | × floor | × pandas |" in table and "n/a" in table
+    assert "| refresh | stored model fits for the default view" in table
     assert json.loads((out / f"{stem}.json").read_text(encoding="utf-8"))["sections"].keys() == sections.keys()
