@@ -72,12 +72,13 @@ def store(small_path: Path, tmp_path: Path):
     con.close()
 
 
-def stored_items(con) -> dict[tuple[str, str], Any]:
-    """Every stored result of the current data version, decoded, by (kind, params)."""
+def stored_items(con, version: int | None = None) -> dict[tuple[str, str], Any]:
+    """Every stored result of a data version (default: the current one), decoded, by (kind, params)."""
     types = (value._Fitted, value.ValueModels, BgNbd, GammaGamma, backtest.Backtest, response.ResponseCurve)
     with db.cursor(con) as cur:
+        version = db.data_version(cur) if version is None else version
         rows = cur.execute(f"SELECT kind, params, payload FROM {schema.DERIVED_RESULTS} "
-                           "WHERE data_version = ? AND kind <> ?", [db.data_version(cur), derived.MARKER]).fetchall()
+                           "WHERE data_version = ? AND kind <> ?", [version, derived.MARKER]).fetchall()
     return {(k, p): derived.decode(payload, types) for k, p, payload in rows}
 
 
@@ -218,6 +219,38 @@ def test_what_is_stored_equals_a_recomputation_after_each_kind_of_change(store, 
             assert_same(result, before[key], f"undo: {key[0]}")
     else:
         assert after_figures != before_figures
+
+
+def test_a_write_during_a_refresh_leaves_the_results_of_the_snapshot_it_read(store, small_path, tmp_path):
+    twin = tmp_path / "twin.duckdb"  # the same data, refreshed without the write: what must be stored
+    shutil.copy(small_path, twin)
+    con = db.connect(twin)
+    precompute.refresh(con)
+    expected = stored_items(con)
+    con.close()
+
+    version = db.data_version(store)
+    steps = []
+
+    def write_midway(fraction: float, step: str) -> None:
+        steps.append(step)
+        if step == "clv_fit":  # the refresh has begun reading; every result is computed after this write
+            change_edit(store, tmp_path)
+
+    done = precompute.refresh(store, write_midway)
+    assert "clv_fit" in steps and done.data_version == version and db.data_version(store) == version + 1
+    with db.cursor(store) as cur:
+        assert not derived.is_current(cur)
+    got = stored_items(store, version)
+    assert got.keys() == expected.keys()
+    for key, result in expected.items():
+        assert_same(got[key], result, f"snapshot: {key[0]}")
+    precompute.refresh(store)  # the next refresh stores the new data's results, and only those
+    after = stored_items(store)
+    assert_same(after, recomputed(store), "after")
+    fit = next(v for (k, _), v in after.items() if k == "clv_fit")
+    old = next(v for (k, _), v in expected.items() if k == "clv_fit")
+    assert fit.models.gamma_gamma.p != old.models.gamma_gamma.p  # the write moved the fit: the test can tell
 
 
 def test_reads_use_the_stored_results_and_nothing_is_stored_by_a_read(store, monkeypatch):

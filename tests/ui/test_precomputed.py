@@ -4,6 +4,7 @@ figures as without them, and the app's writes recompute them in the background (
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 
 import pytest
@@ -108,3 +109,35 @@ def test_the_data_page_says_what_is_stored(app_db):
     at.run()
     assert_ok(at)
     assert any(re.match(r"The models for the current data are precomputed: \d+ results", s.value) for s in at.success)
+
+
+def test_the_refresher_runs_again_after_writes_made_while_it_ran_and_reports_a_failure(monkeypatch):
+    calls: list[int] = []
+    entered, gate = threading.Event(), threading.Event()
+
+    def fake_refresh(con: object, progress: precompute.Progress) -> precompute.Refreshed:
+        calls.append(1)
+        progress(0.5, "clv_fit")
+        if len(calls) == 1:
+            entered.set()
+            assert gate.wait(60)
+        if len(calls) == 3:
+            raise RuntimeError("disk full")
+        return precompute.Refreshed(len(calls), {}, {}, 0.0)
+
+    monkeypatch.setattr(precompute, "refresh", fake_refresh)
+    worker = ui_refresh.Refresher(None)  # type: ignore[arg-type]
+    worker.start()
+    assert entered.wait(60)
+    worker.start()  # two writes while the first refresh runs: one more refresh, after it
+    worker.start()
+    state = worker.state()
+    assert state.running and state.step == "clv_fit" and state.fraction == 0.5
+    gate.set()
+    worker.join(60)
+    state = worker.state()
+    assert len(calls) == 2 and not state.running and state.finished == 2 and state.result.data_version == 2
+    worker.start()
+    worker.join(60)
+    state = worker.state()
+    assert len(calls) == 3 and state.finished == 3 and state.error == "RuntimeError: disk full"
