@@ -54,6 +54,7 @@ class Refreshed:
     counts: dict[str, int]
     seconds: dict[str, float]
     total_seconds: float
+    carried_from: int | None = None  # the version whose results were kept: the data had not changed
 
 
 def default_filter(cur: duckdb.DuckDBPyConnection) -> Filters | None:
@@ -85,6 +86,10 @@ def refresh(con: duckdb.DuckDBPyConnection, progress: Progress | None = None) ->
     that snapshot's data version even when a write committed meanwhile (they then simply never
     match, and the refresh after that write replaces them). Errors propagate, and nothing is
     stored then: the pages compute as they would without stored results.
+
+    When the data tables are exactly those of the last refresh (:func:`analytics.store.db.fingerprint`:
+    the version also moves for writes that change no data, such as a saved story), that refresh's
+    results are kept for the new version instead of being computed again.
     """
     report = progress or (lambda _x, _step: None)
     t_all = time.perf_counter()
@@ -92,6 +97,15 @@ def refresh(con: duckdb.DuckDBPyConnection, progress: Progress | None = None) ->
     seconds: dict[str, float] = {}
     with _LOCK, db.write(con, data=False) as cur:
         version = db.data_version(cur)
+        fingerprint = db.fingerprint(cur)
+        last = derived.last_refresh(cur)
+        if last is not None and last[0] != version and last[1].get("fingerprint") == fingerprint:
+            derived.carry(cur, last[0], version)
+            derived.prune(cur, version)
+            derived.mark_refreshed(cur, version, {**last[1], "carried_from": last[0]})
+            report(1.0, "done")
+            return Refreshed(version, dict(last[1].get("counts", {})), dict(last[1].get("seconds", {})),
+                             time.perf_counter() - t_all, carried_from=last[0])
         derived.prune(cur, version)
         f = default_filter(cur)
         for i, (step, producer) in enumerate(PRODUCERS.items() if f is not None else ()):
@@ -101,6 +115,7 @@ def refresh(con: duckdb.DuckDBPyConnection, progress: Progress | None = None) ->
                 counts[kind] = counts.get(kind, 0) + 1
                 seconds[kind] = seconds.get(kind, 0.0) + took
         total = time.perf_counter() - t_all
-        derived.mark_refreshed(cur, version, {"counts": counts, "seconds": seconds, "total_seconds": total})
+        derived.mark_refreshed(cur, version, {"counts": counts, "seconds": seconds, "total_seconds": total,
+                                              "fingerprint": fingerprint})
     report(1.0, "done")
     return Refreshed(version, counts, seconds, total)

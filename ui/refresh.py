@@ -4,7 +4,9 @@ the app makes, and their progress on screen.
 After a load, an undo, a form save, a rate save or the first start's demo data, the page that wrote
 calls :func:`after_write`: one thread per process (per store) runs :func:`analytics.precompute.refresh`
 on the process's connection (its own cursor, its own transaction), and runs it again if more
-writes came meanwhile. Until it has finished, every page computes what it needs, exactly as without
+writes came meanwhile. Other writes move the data version too (a saved story or plan): the frame
+notices, on the next page run, that a store refreshed before is behind, and starts a refresh once
+for that version (which then keeps the results when no data changed). Until it has finished, every page computes what it needs, exactly as without
 stored results, so the figures are current at every moment; only the first visit is slower.
 :func:`sidebar_progress` shows the progress on every page while it runs and a toast when it ends;
 :func:`panel` says on the Data page what is stored for the current data.
@@ -47,6 +49,7 @@ class Refresher:
         self._thread: threading.Thread | None = None
         self._again = False
         self._state = State()
+        self._tried: set[int] = set()  # data versions already refreshed on noticing them (see catch_up)
 
     def start(self) -> None:
         """Refresh now, or once more after the refresh that is running (it may have read older data)."""
@@ -57,6 +60,15 @@ class Refresher:
             self._state = replace(self._state, running=True, fraction=0.0, step="")
             self._thread = threading.Thread(target=self._loop, name="cvm-refresh", daemon=True)
             self._thread.start()
+
+    def catch_up(self, version: int) -> None:
+        """Refresh for ``version`` unless that was tried already (a failing refresh is not retried on
+        every page run; a new write, or the Data page's button, tries again)."""
+        with self._lock:
+            if version in self._tried:
+                return
+            self._tried.add(version)
+        self.start()
 
     def state(self) -> State:
         with self._lock:
@@ -105,9 +117,20 @@ def after_write() -> None:
     refresher().start()
 
 
+def _behind() -> int | None:
+    """The data version when the store was refreshed before but not for its current data, else None."""
+    with db.cursor(cache.connection()) as cur:
+        done, version = derived.refreshed_version(cur), db.data_version(cur)
+    return version if done is not None and done != version else None
+
+
 def sidebar_progress(t: Translator) -> None:
-    """While a refresh runs: its progress in the sidebar, updated every second; a toast when it ends."""
-    s = refresher().state()
+    """While a refresh runs: its progress in the sidebar, updated every second; a toast when it ends.
+    Starts one when a store refreshed before is behind its data (a write other than the data pages')."""
+    worker = refresher()
+    if not worker.state().running and (behind := _behind()) is not None:
+        worker.catch_up(behind)
+    s = worker.state()
     if _SEEN not in st.session_state:  # a new session: refreshes that ended before it are no news
         st.session_state[_SEEN] = s.finished
     if s.running or st.session_state[_SEEN] != s.finished:

@@ -177,6 +177,17 @@ def refreshed_version(cur: duckdb.DuckDBPyConnection) -> int | None:
     return None if row is None or row[0] is None else int(row[0])
 
 
+def last_refresh(cur: duckdb.DuckDBPyConnection) -> tuple[int, dict[str, Any]] | None:
+    """(data version, what it recorded) of the latest finished refresh; None when there was none."""
+    version = refreshed_version(cur)
+    if version is None:
+        return None
+    row = cur.execute(f"SELECT payload FROM {schema.DERIVED_RESULTS} WHERE kind = ? AND data_version = ?",
+                      [MARKER, version]).fetchone()
+    summary = decode(row[0]) if row else {}
+    return version, summary if isinstance(summary, dict) else {}
+
+
 def is_current(cur: duckdb.DuckDBPyConnection) -> bool:
     """True when a refresh finished for the store's current data version."""
     return refreshed_version(cur) == db.data_version(cur)
@@ -205,6 +216,13 @@ def put(cur: duckdb.DuckDBPyConnection, kind: str, params: Mapping[str, Any], va
 def mark_refreshed(cur: duckdb.DuckDBPyConnection, version: int, summary: Mapping[str, Any]) -> None:
     """Record that a refresh finished for ``version`` (even one that had nothing to store)."""
     put(cur, MARKER, {}, dict(summary), version)
+
+
+def carry(cur: duckdb.DuckDBPyConnection, old: int, new: int) -> None:
+    """Move the results of data version ``old`` to ``new``: for a write that changed no data (a saved
+    story bumps the version too), whose results are therefore the same."""
+    cur.execute(f"DELETE FROM {schema.DERIVED_RESULTS} WHERE data_version = ?", [int(new)])
+    cur.execute(f"UPDATE {schema.DERIVED_RESULTS} SET data_version = ? WHERE data_version = ?", [int(new), int(old)])
 
 
 def prune(cur: duckdb.DuckDBPyConnection, keep: int) -> None:

@@ -253,6 +253,31 @@ def test_a_write_during_a_refresh_leaves_the_results_of_the_snapshot_it_read(sto
     assert fit.models.gamma_gamma.p != old.models.gamma_gamma.p  # the write moved the fit: the test can tell
 
 
+def test_a_write_that_changes_no_data_keeps_the_results_without_computing_them(store, monkeypatch):
+    first = precompute.refresh(store)
+    before = stored_items(store)
+    with db.write(store) as cur:  # what saving a story or a plan does to the data version
+        db.set_meta(cur, "note", "a write of bookkeeping only")
+    assert db.data_version(store) == first.data_version + 1
+
+    def boom(*a: object, **k: object) -> None:
+        raise AssertionError("computed although no data changed")
+
+    with monkeypatch.context() as m:
+        m.setattr(precompute, "produce", boom)
+        kept = precompute.refresh(store)
+    assert kept.carried_from == first.data_version and kept.counts == first.counts
+    with db.cursor(store) as cur:
+        assert derived.is_current(cur)
+    after = stored_items(store)
+    assert after.keys() == before.keys()
+    for key, result in before.items():
+        assert_same(after[key], result, f"kept: {key[0]}")
+    assert_same(after, recomputed(store), "kept vs recomputed")
+    change_edit(store, Path())  # a data change is computed again
+    assert precompute.refresh(store).carried_from is None
+
+
 def test_reads_use_the_stored_results_and_nothing_is_stored_by_a_read(store, monkeypatch):
     precompute.refresh(store)
     with db.cursor(store) as cur:

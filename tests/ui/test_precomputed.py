@@ -141,3 +141,26 @@ def test_the_refresher_runs_again_after_writes_made_while_it_ran_and_reports_a_f
     worker.join(60)
     state = worker.state()
     assert len(calls) == 3 and state.finished == 3 and state.error == "RuntimeError: disk full"
+
+
+def test_a_store_behind_its_data_after_another_write_is_refreshed_by_the_next_page_run(app_db):
+    refresh(app_db)
+    at = start("en")
+    assert_ok(at)
+    con = db.connect(app_db)  # a saved story moves the data version without changing the data
+    try:
+        with db.write(con) as cur:
+            db.set_meta(cur, "note", "bookkeeping")
+    finally:
+        con.close()
+    at.run()
+    worker = ui_refresh.refresher()
+    worker.join(300)
+    state = worker.state()
+    assert state.error is None and state.result is not None and state.result.carried_from is not None
+    con = db.connect(app_db)
+    try:
+        with db.cursor(con) as cur:
+            assert derived.is_current(cur)
+    finally:
+        con.close()
