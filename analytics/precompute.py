@@ -15,8 +15,8 @@ its first visit, and stores it in the store keyed by the data version
 Each of those modules reads its stored result when one exists for exactly its inputs and the
 current data, and computes as before otherwise (another filter, a refresh not finished yet, an
 older store opened read-only). Who calls :func:`refresh`: the app after each of its writes, in a
-background thread with progress shown (``ui.cache.after_write``); the command line after each
-command that writes (``cli.common.open_store``), before it exits; ``python -m analytics refresh``.
+background thread with progress shown (``ui.refresh``); the command line after each command that
+writes (``cli.common.open_store``), before it exits; ``python -m analytics refresh``.
 """
 
 from __future__ import annotations
