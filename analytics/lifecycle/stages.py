@@ -73,7 +73,6 @@ PIPELINE_STAGES = ("target", "prospect", "opportunity")
 CUSTOMER_STAGES = ("new", "active", "reactivated", "dormant", "lost")
 STAGES = (*PIPELINE_STAGES, *CUSTOMER_STAGES)
 OUTSIDE = "none"  # not in the lifecycle on that date (not yet known, or left the pipeline)
-_EPOCH = dt.date(1970, 1, 1)
 _EARLIEST = dt.date(1900, 1, 1)
 
 
@@ -149,8 +148,14 @@ def classify(
 # ------------------------------------------------------------------------------ data
 def _days(values: Sequence[object] | pd.Series) -> np.ndarray:
     """Dates as float days since 1970-01-01 (NaN for missing), for vectorised arithmetic."""
-    s = pd.to_datetime(pd.Series(values, dtype=object), errors="coerce")
-    out = (s - pd.Timestamp(_EPOCH)).dt.days.to_numpy(dtype=float, na_value=np.nan)
+    s = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+    if not pd.api.types.is_datetime64_dtype(s.dtype):  # dates as objects or text: a short list
+        s = pd.to_datetime(s.astype(object), errors="coerce")
+    # Integer days straight from datetime64 (the query's dates): going through Timestamp objects
+    # took seconds at 100,000 customers.
+    d = s.to_numpy(dtype="datetime64[D]")
+    out = d.astype("int64").astype(float)
+    out[np.isnat(d)] = np.nan
     return out
 
 
@@ -236,20 +241,27 @@ def stage_grid(
         params,
     ).df()
     prev = [_EARLIEST, *ds[:-1]]
+    # Purchase days are gathered into spans of one customer, one date's bucket and one calendar
+    # month before the gaps between purchases are taken (a window over every purchase day took
+    # twice as long at 10 million transactions). Purchases inside a month are at most 30 days
+    # apart, so only a span's first day can end a silence of dormant_days > 30: its gap runs from
+    # the previous span's last day. With shorter dormant_days the spans are single days.
+    span = "date_trunc('month', days.tx_date)" if rules.dormant_days > 30 else "days.tx_date"
     buckets = cur.execute(
         f"""
         WITH cust AS (SELECT c.customer_id, c.acquired_on FROM {schema.CUSTOMERS} c WHERE {where}),
-        p AS (SELECT DISTINCT t.customer_id, t.tx_date FROM {schema.TRANSACTIONS} t JOIN cust USING (customer_id)
-              WHERE t.revenue >= 0 AND t.tx_date <= $lc_last),
-        g AS (SELECT p.customer_id, p.tx_date,
-                     p.tx_date - coalesce(lag(p.tx_date) OVER (PARTITION BY p.customer_id ORDER BY p.tx_date),
-                                          cust.acquired_on) AS gap
-              FROM p JOIN cust USING (customer_id)),
-        b AS (SELECT unnest($lc_ends) AS d, unnest($lc_prev) AS d_prev)
-        SELECT g.customer_id, b.d AS bucket, min(g.tx_date) AS first_day, max(g.tx_date) AS last_day,
-               max(CASE WHEN g.gap >= $lc_dormant THEN g.tx_date END) AS react_day, count(*) AS purchases
-        FROM g JOIN b ON g.tx_date > b.d_prev AND g.tx_date <= b.d
-        GROUP BY ALL
+        days AS (SELECT t.customer_id, t.tx_date FROM {schema.TRANSACTIONS} t JOIN cust USING (customer_id)
+                 WHERE t.revenue >= 0 AND t.tx_date <= $lc_last GROUP BY t.customer_id, t.tx_date),
+        b AS (SELECT unnest($lc_ends) AS d, unnest($lc_prev) AS d_prev),
+        p AS (SELECT days.customer_id, b.d AS bucket, min(days.tx_date) AS f, max(days.tx_date) AS l, count(*) AS n
+              FROM days JOIN b ON days.tx_date > b.d_prev AND days.tx_date <= b.d
+              GROUP BY days.customer_id, b.d, {span}),
+        g AS (SELECT p.customer_id, p.bucket, p.f, p.l, p.n,
+                     p.f - coalesce(lag(p.l) OVER (PARTITION BY p.customer_id ORDER BY p.f), cust.acquired_on) AS gap
+              FROM p JOIN cust USING (customer_id))
+        SELECT customer_id, bucket, min(f) AS first_day, max(l) AS last_day,
+               max(CASE WHEN gap >= $lc_dormant THEN f END) AS react_day, CAST(sum(n) AS BIGINT) AS purchases
+        FROM g GROUP BY ALL
         """,
         {**params, "lc_last": ds[-1], "lc_ends": ds, "lc_prev": prev,
          "lc_dormant": rules.dormant_days},
@@ -312,7 +324,11 @@ def stage_grid(
 
 
 def _dates(days: np.ndarray) -> pd.Series:
-    return pd.Series([None if np.isnan(x) else _EPOCH + dt.timedelta(days=int(x)) for x in days], dtype=object)
+    """Float days since 1970-01-01 back to ``datetime.date`` objects (None for NaN)."""
+    out = np.full(len(days), None, dtype=object)
+    known = ~np.isnan(days)
+    out[known] = days[known].astype("int64").astype("datetime64[D]").astype(object)
+    return pd.Series(out, dtype=object)
 
 
 def _pipeline(
