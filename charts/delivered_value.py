@@ -236,49 +236,66 @@ def symlog(values: Sequence[float] | np.ndarray, base: float) -> np.ndarray:
 
 
 def winwin_map(points: pd.DataFrame, t: Translator, title: str | None = None, height: int = 600,
-               scale: str = "symlog") -> go.Figure:
+               scale: str = "symlog", everyone: pd.DataFrame | None = None) -> go.Figure:
     """Customers by delivered value (x) and customer profit (y), one WebGL trace per quadrant.
 
     ``points`` has ``customer_id, name, delivered_value, profit, revenue, quadrant`` (see
     :func:`analytics.delivered_value.winwin_points`). Point area grows with revenue; quadrants
-    are shaded and labelled; each point carries its customer_id as customdata for selections.
+    are shaded and labelled; each point carries its customer_id as the first item of its
+    customdata, for selections (the rest is its hover text).
     ``scale="symlog"`` draws profit on a symmetric log axis (a few large accounts otherwise squash
     everyone else onto the zero line); the ticks and hover texts stay in money, and 0 stays 0, so
     every quadrant keeps its place.
+    ``everyone``: every customer of the map when ``points`` is a sample of them
+    (:func:`analytics.delivered_value.map_sample`); a shaded density of all of them is drawn under
+    the points, the axes span all of them and each quadrant's label gives its exact count.
     """
     if scale not in ("symlog", "linear"):
         raise ValueError(f"unknown scale {scale!r}")
+    sampled = everyone is not None and len(everyone) > len(points)
+    every = everyone if sampled else points
     fig = go.Figure()
-    profit = points["profit"].to_numpy(dtype=float) if len(points) else np.zeros(0)
+    profit = every["profit"].to_numpy(dtype=float) if len(every) else np.zeros(0)
     base = symlog_base(profit)
     y_of = (lambda v: symlog(v, base)) if scale == "symlog" else (lambda v: np.asarray(v, dtype=float))
     ys = y_of(profit)
-    x0, x1 = _padded(float(points["delivered_value"].min()) if len(points) else -1.0,
-                     float(points["delivered_value"].max()) if len(points) else 1.0)
+    xs = every["delivered_value"].to_numpy(dtype=float) if len(every) else np.zeros(0)
+    x0, x1 = _padded(float(xs.min()) if xs.size else -1.0, float(xs.max()) if xs.size else 1.0)
     y0, y1 = _padded(float(ys.min()) if ys.size else -1.0, float(ys.max()) if ys.size else 1.0)
+    counts = every["quadrant"].value_counts() if sampled else None
     corners = {"win_win": (0, x1, 0, y1), "customer_only": (0, x1, y0, 0),
                "company_only": (x0, 0, 0, y1), "lose_lose": (x0, 0, y0, 0)}
     for q, (a, b, c, d) in corners.items():
         fig.add_shape(type="rect", x0=a, x1=b, y0=c, y1=d, fillcolor=_SHADE[q], line={"width": 0}, layer="below")
         right, top = a == 0, c == 0
-        fig.add_annotation(x=b if right else a, y=d if top else c, text=f"<b>{t(f'dv.quadrant.{q}')}</b>",
+        label = t(f"dv.quadrant.{q}") if counts is None else t("dv.map.quadrant_n", quadrant=t(f"dv.quadrant.{q}"),
+                                                                 n=f"{int(counts.get(q, 0)):,}")
+        fig.add_annotation(x=b if right else a, y=d if top else c, text=f"<b>{label}</b>",
                            showarrow=False, xanchor="right" if right else "left", yanchor="top" if top else "bottom",
                            font={"color": QUADRANT_COLORS[q], "size": 14}, bgcolor="rgba(255,255,255,0.7)")
+    if sampled:
+        fig.add_trace(_density(xs, ys, (x0, x1), (y0, y1), t))
     rev = points["revenue"].clip(lower=0).to_numpy(dtype=float) if len(points) else np.zeros(0)
     top_rev = float(rev.max()) if rev.size and rev.max() > 0 else 1.0
+    template = t("dv.map.hover", name="%{customdata[1]}", id="%{customdata[2]}", dv="%{customdata[3]}",
+                 profit="%{customdata[4]}", revenue="%{customdata[5]}") + "<extra></extra>"
     for q in QUADRANTS:
         g = points.loc[points["quadrant"] == q]
         if g.empty:
             continue
         size = 5 + 31 * np.sqrt(g["revenue"].clip(lower=0).to_numpy(dtype=float) / top_rev)
-        hover = [t("dv.map.hover", name=plain(n), id=plain(i), dv=score(v, t), profit=t.money(p, compact=True),
-                   revenue=t.money(r, compact=True))
-                 for n, i, v, p, r in zip(g["name"], g["customer_id"], g["delivered_value"], g["profit"], g["revenue"],
-                                          strict=True)]
+        # One hover template for the trace and each point's values in customdata (its id first,
+        # as selections hand it back): the full text per point made the map most of the page's bytes.
+        custom = [[i, plain(n), plain(i), score(v, t), t.money(p, compact=True), t.money(r, compact=True)]
+                  for i, n, v, p, r in zip(g["customer_id"], g["name"], g["delivered_value"], g["profit"],
+                                           g["revenue"], strict=True)]
         fig.add_trace(go.Scattergl(
-            x=g["delivered_value"], y=y_of(g["profit"]), mode="markers", name=t(f"dv.quadrant.{q}"),
-            marker={"size": size, "color": QUADRANT_COLORS[q], "opacity": 0.6, "line": {"width": 0.5, "color": "white"}},
-            customdata=g["customer_id"].to_numpy(), text=hover, hovertemplate="%{text}<extra></extra>",
+            # Single precision is exact to the pixel and halves the coordinates' bytes.
+            x=g["delivered_value"].to_numpy(dtype=np.float32), y=y_of(g["profit"]).astype(np.float32),
+            mode="markers", name=t(f"dv.quadrant.{q}"),
+            marker={"size": size.astype(np.float32), "color": QUADRANT_COLORS[q], "opacity": 0.6,
+                    "line": {"width": 0.5, "color": "white"}},
+            customdata=custom, hovertemplate=template,
         ))
     fig.add_hline(y=0, line={"color": INK, "width": 1.5})
     fig.add_vline(x=0, line={"color": INK, "width": 1.5})
@@ -299,6 +316,31 @@ def winwin_map(points: pd.DataFrame, t: Translator, title: str | None = None, he
         money_axis(fig, [y0, y1], t)
         fig.update_yaxes(range=[y0, y1])
     return fig
+
+
+DENSITY_CELLS = 40  # across each axis of the win-win map's density layer
+
+
+def _edges(lo: float, hi: float) -> np.ndarray:
+    """Cell edges spanning [lo, hi] with one edge at 0, so that no cell straddles a quadrant line."""
+    width = (hi - lo) / DENSITY_CELLS or 1.0
+    return width * np.arange(np.floor(lo / width), np.ceil(hi / width) + 1)
+
+
+def _density(xs: np.ndarray, ys: np.ndarray, x_range: tuple[float, float], y_range: tuple[float, float],
+             t: Translator) -> go.Heatmap:
+    """Customers per cell of the map (every customer, not only those drawn), as a light heatmap."""
+    xe, ye = _edges(*x_range), _edges(*y_range)
+    counts, _, _ = np.histogram2d(xs, ys, bins=[xe, ye])
+    counts = counts.T  # rows are y cells
+    text = [[t.num(c) if c else "" for c in row] for row in counts]
+    return go.Heatmap(
+        x=((xe[:-1] + xe[1:]) / 2).astype(np.float32), y=((ye[:-1] + ye[1:]) / 2).astype(np.float32),
+        z=np.where(counts > 0, np.log1p(counts), np.nan).astype(np.float32), text=text,
+        colorscale=[[0.0, "rgba(80,80,80,0.07)"], [1.0, "rgba(80,80,80,0.40)"]], showscale=False,
+        hoverongaps=False, name=t("dv.map.density"),
+        hovertemplate=t("dv.map.density_hover", n="%{text}") + "<extra></extra>",
+    )
 
 
 def quadrant_steps(steps: pd.DataFrame, labels: Sequence[str], t: Translator, title: str | None = None,

@@ -308,7 +308,7 @@ def _win_win(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator) -> Slide
         (t.metric("profit"), q["profit"], "money"),
     ])
     return Slide(
-        key="win_win", title=t("pres.step.win_win"), figure=dv_charts.winwin_map(dv.map_sample(points), t),
+        key="win_win", title=t("pres.step.win_win"), figure=dv_charts.winwin_map(dv.map_sample(points), t, everyone=points),
         takeaway=takeaways.win_win(q, t), headlines=heads, appendix=appendix, page="delivered_value",
     )
 

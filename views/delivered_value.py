@@ -246,7 +246,8 @@ with map_col:
         scale = st.segmented_control(t("dv.map.scale"), ("symlog", "linear"), default="symlog",
                                      format_func=lambda k: t(f"dv.map.scale.{k}"), key="dv_map_scale",
                                      help=t("dv.map.scale.help")) or "symlog"
-        event = components.chart(dv_charts.winwin_map(shown, t, title=t("dv.chart.map", step=step_name), scale=scale),
+        event = components.chart(dv_charts.winwin_map(shown, t, title=t("dv.chart.map", step=step_name), scale=scale,
+                                                      everyone=points),
                                  f"dv_map_{freq}_{step}", on_select="rerun", selection_mode=("points", "box", "lasso"))
         st.caption(t("dv.map.note"))
         if len(shown) < len(points):

@@ -85,9 +85,12 @@ def winwin_points(cur: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
 
 
 def map_sample(points: pd.DataFrame, max_points: int = MAX_MAP_POINTS, seed: int = 0) -> pd.DataFrame:
-    """At most ``max_points`` rows of a map: the largest revenues (a quarter) and a seeded sample.
+    """At most ``max_points`` rows of a map: the largest revenues (a quarter), each quadrant's
+    extremes and a seeded sample of the rest.
 
-    Keeps the biggest circles, which carry most of the revenue, and a uniform sample of the rest
+    Keeps the biggest circles, which carry most of the revenue; in each quadrant the customers
+    with the highest and lowest delivered value and profit (where ``quadrant``, ``delivered_value``
+    and ``profit`` are given), so that no outlier disappears; and a uniform sample of the others
     so that the density of the cloud stays true. Returns the rows in their original order.
     """
     if max_points < 10:
@@ -95,10 +98,16 @@ def map_sample(points: pd.DataFrame, max_points: int = MAX_MAP_POINTS, seed: int
     if len(points) <= max_points:
         return points
     top = points["revenue"].abs().sort_values(ascending=False, kind="stable").index[: max_points // 4]
-    rest = points.index.difference(top)
+    keep = set(top)
+    if "quadrant" in points.columns:
+        for _, g in points.groupby("quadrant", sort=True):
+            for col in ("delivered_value", "profit"):
+                if col in g.columns and g[col].notna().any():
+                    keep.update((g[col].idxmin(), g[col].idxmax()))
+    rest = points.index.difference(list(keep))
     rng = np.random.default_rng(seed)
-    pick = rng.choice(np.asarray(rest), size=max_points - len(top), replace=False)
-    keep = set(top) | set(pick.tolist())
+    pick = rng.choice(np.asarray(rest), size=max(0, max_points - len(keep)), replace=False)
+    keep.update(pick.tolist())
     return points.loc[[i for i in points.index if i in keep]]
 
 

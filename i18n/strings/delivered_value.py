@@ -160,8 +160,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "dv.map.note": ("点的大小 = 收入。零值不算获益：让渡价值 > 0 且利润 > 0 才属于双赢区。在图上框选或套索选择点可列出客户。",
                     "Point size = revenue. Zero is not a gain: win-win needs delivered value > 0 and profit > 0. Box- or "
                     "lasso-select points to list the customers."),
-    "dv.map.sampled": ("客户较多，图中显示 {shown} / {total} 位（收入最高的客户和随机抽样的客户）。",
-                       "Many customers: the map shows {shown} of {total} (the largest by revenue and a random sample)."),
+    "dv.map.sampled": ("客户较多，图中画出 {shown} / {total} 位：收入最高的四分之一、每个象限让渡价值和利润最高与最低的客户，"
+                       "其余随机抽样；底色深浅表示全部客户的分布，象限名称旁是各象限的准确客户数。",
+                       "Many customers: the map draws {shown} of {total}: the largest quarter by revenue, each "
+                       "quadrant's highest and lowest delivered value and profit, and a random sample of the rest; the "
+                       "shading shows where all of them are, and each quadrant's label gives its exact count."),
+    "dv.map.quadrant_n": ("{quadrant} · {n} 位", "{quadrant} · {n}"),
+    "dv.map.density": ("全部客户的分布", "All customers (density)"),
+    "dv.map.density_hover": ("此格内客户：{n} 位", "Customers in this cell: {n}"),
     "dv.map.empty": ("该期间没有已评估的客户。", "No assessed customers in this period."),
     "dv.chart.steps": ("各期间的象限分布（客户占比）", "Quadrant shares by period (share of customers)"),
     "dv.steps.hover": ("{step} · {quadrant}：{share}（{n} 位客户）", "{step} · {quadrant}: {share} ({n} {n:customer|customers})"),

@@ -72,8 +72,8 @@ def test_page_without_filters_matches_report_and_draws_every_chart(app_db, demo_
     assert len(win_map["layout"]["shapes"]) >= 4  # the four shaded quadrants
     labels = {a["text"] for a in win_map["layout"]["annotations"]}
     assert "<b>Win-win</b>" in labels and "<b>Neither gains</b>" in labels
-    # one point per assessed customer, each carrying its customer_id for selections
-    ids = [c for tr in win_map["data"] for c in tr["customdata"]]
+    # one point per assessed customer, each carrying its customer_id first, for selections
+    ids = [c[0] for tr in win_map["data"] for c in tr["customdata"]]
     assert len(ids) == len(set(ids)) == out["assessed_customers"] and all(i.startswith("C") for i in ids)
     map_proto = at.get("plotly_chart")[4].proto
     assert list(map_proto.selection_mode) == [0, 1, 2]  # points, box, lasso: selecting lists the customers
@@ -164,8 +164,57 @@ def test_charts_from_hand_made_results():
     for scale in ("symlog", "linear"):
         fig = dvc.winwin_map(pts, t, scale=scale)
         assert {tr.type for tr in fig.data} == {"scattergl"} and len(fig.layout.shapes) >= 4
-        assert [list(tr.customdata) for tr in fig.data] == [["a"], ["b"], ["c"]]
+        assert [[row[0] for row in tr.customdata] for tr in fig.data] == [["a"], ["b"], ["c"]]
         sizes = [tr.marker.size[0] for tr in fig.data]
         assert sizes[0] > sizes[1] > sizes[2] == 5  # area grows with revenue; no revenue, smallest point
+        # each point's hover: the trace's template filled from its customdata
+        assert [_hover(tr.hovertemplate, tr.customdata[0]) for tr in fig.data] == [
+            t("dv.map.hover", name=n, id=i, dv=score(v, t), profit=t.money(pr, compact=True),
+              revenue=t.money(r, compact=True))
+            for i, n, v, pr, r in zip(pts["customer_id"], pts["name"], pts["delivered_value"], pts["profit"],
+                                      pts["revenue"], strict=True)]
     with pytest.raises(ValueError):
         dvc.winwin_map(pts, t, scale="log")
+
+
+def _hover(template: str, row: list[str]) -> str:
+    """A hover template as Plotly fills it from a point's customdata."""
+    out = template.removesuffix("<extra></extra>")
+    for k, v in enumerate(row):
+        out = out.replace(f"%{{customdata[{k}]}}", v)
+    return out
+
+
+def test_a_sampled_map_shades_every_customer_and_counts_each_quadrant():
+    """Above the map's point budget the drawn points are a sample; a density layer of every
+    customer lies under them, in cells that never straddle a quadrant line, and the quadrant
+    labels give the exact counts of all customers."""
+    import numpy as np
+    import pandas as pd
+
+    from charts import delivered_value as dvc
+
+    t = Translator("en")
+    rng = np.random.default_rng(3)
+    dv_, profit = rng.normal(2, 3, 400).round(1), rng.normal(100, 400, 400).round(2)
+    dv_[:3], profit[:3] = 0.0, 0.0  # on the lines: not a gain
+    pts = pd.DataFrame({"customer_id": [f"c{i}" for i in range(400)], "name": "n", "delivered_value": dv_,
+                        "profit": profit, "revenue": rng.gamma(2, 100, 400)})
+    pts["quadrant"] = dv.quadrant(pts["delivered_value"], pts["profit"])
+    shown = dv.map_sample(pts, 50)
+    for scale in ("symlog", "linear"):
+        fig = dvc.winwin_map(shown, t, scale=scale, everyone=pts)
+        heat = [tr for tr in fig.data if tr.type == "heatmap"]
+        assert len(heat) == 1 and fig.data[0].type == "heatmap"  # drawn first: under the points
+        counts = [int(c.replace(",", "")) for row in heat[0].text for c in row if c]
+        assert sum(counts) == 400
+        x, y = np.asarray(heat[0].x, dtype=float), np.asarray(heat[0].y, dtype=float)
+        for centres in (x, y):  # an edge at 0: the centres either side of 0 are half a cell from it
+            width = centres[1] - centres[0]
+            assert np.isclose(np.abs(centres).min(), width / 2, rtol=1e-4)
+        n = pts["quadrant"].value_counts()
+        labels = {a.text for a in fig.layout.annotations}
+        assert {f"<b>{t(f'dv.quadrant.{q}')} · {n.get(q, 0):,}</b>" for q in dv.QUADRANTS} == labels
+        drawn = [row[0] for tr in fig.data if tr.type == "scattergl" for row in tr.customdata]
+        assert sorted(drawn) == sorted(shown["customer_id"])
+    assert {tr.type for tr in dvc.winwin_map(pts, t, everyone=pts).data} == {"scattergl"}  # nothing left out

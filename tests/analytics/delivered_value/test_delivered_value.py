@@ -352,6 +352,27 @@ def test_map_sample_keeps_the_biggest_and_is_deterministic():
         dv.map_sample(pts, 3)
 
 
+def test_map_sample_keeps_each_quadrants_extremes():
+    """The sample keeps, in every quadrant, the highest and lowest delivered value and profit: a small
+    customer far out on an axis stays on the map (and so do the axis ranges)."""
+    from analytics.delivered_value.scores import MAX_MAP_POINTS
+
+    rng = np.random.default_rng(5)
+    n = 3000
+    pts = pd.DataFrame({"customer_id": [f"c{i}" for i in range(n)], "delivered_value": rng.normal(2, 3, n),
+                        "profit": rng.normal(50, 500, n), "revenue": rng.gamma(2, 100, n)})
+    pts.loc[17, ["delivered_value", "revenue"]] = [-40.0, 0.0]  # far left, no revenue: never in the top quarter
+    pts["quadrant"] = dv.quadrant(pts["delivered_value"], pts["profit"])
+    shown = dv.map_sample(pts)
+    assert len(shown) == MAX_MAP_POINTS == 2000 and shown.index.is_monotonic_increasing
+    assert shown.equals(dv.map_sample(pts))  # seeded
+    assert 17 in shown.index
+    for _, g in pts.groupby("quadrant"):
+        for col in ("delivered_value", "profit"):
+            assert {g[col].idxmin(), g[col].idxmax()} <= set(shown.index)
+    assert set(pts["revenue"].nlargest(500).index) <= set(shown.index)
+
+
 # ---------------------------------------------------------------------------------- empty cases
 def test_no_assessments_gives_empty_figures_not_errors():
     con = build_store(customers=[customer("A")], transactions=[_tx("1", "A", "2024-01-15", "p", 100, 50)])
