@@ -145,12 +145,14 @@ def _progress(t: Translator) -> None:
         step = t(f"refresh.step.{s.step}") if s.step else t("refresh.starting")
         st.progress(min(max(s.fraction, 0.0), 1.0), text=t("refresh.running", step=step))
         return
+    if st.session_state.get(_SEEN) == s.finished:
+        return  # told already; the page's next run no longer draws this fragment, and its polling stops
     st.session_state[_SEEN] = s.finished
+    # No rerun of the page from here: it would wipe what the page just said (a load's "Loaded …").
     if s.error:
         st.toast(t.md("refresh.failed", error=s.error), icon=":material/error:")
     elif s.result is not None:
         st.toast(t("refresh.done", s=f"{s.result.total_seconds:.1f}"), icon=":material/check_circle:")
-    st.rerun()  # the whole page: this polling fragment is not drawn again
 
 
 def panel(t: Translator) -> None:
