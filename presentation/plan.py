@@ -7,7 +7,7 @@ for Markdown.
 
 **Slides.** A plan goes into a deck as two slides of its own, built from
 :func:`analytics.scenario.project` over the deck's filters (``python -m analytics export --scenario
-NAME``, after the story's slides):
+NAME``, and the Present page, after the story's slides):
 
 * ``plan``: the whale curve now and projected on one money axis (:func:`charts.scenario.whale_curves`),
   total profit, the top-20 % share and the loss-makers projected, each with its value now and its
@@ -36,12 +36,10 @@ from analytics.filters import Filters
 from i18n import Translator, fmt
 from presentation.story import Headline, Slide, Table
 
-MONEY_KEYS = {"revenue", "cogs", "cost_to_serve", "total_profit", "peak_profit", "loss_profit", "bottom30_profit",
+MONEY_KEYS = {"revenue", "cost_of_goods", "cost_to_serve", "total_profit", "loss_profit", "bottom30_profit",
               "breakeven_profit"}
 SHARE_KEYS = {"top20_profit_share", "whale_peak_share", "whale_peak_customer_share", "bottom30_share_of_peak"}
 COUNT_KEYS = {"customers", "loss_customers"}
-# The projection's figure keys that the metric registry knows under another name (peak_profit it does not know).
-REGISTRY_KEYS = {"cogs": "cost_of_goods", "total_profit": "profit"}
 MONEY_DETAILS = {"fee_revenue", "small_order_revenue", "revenue_lost", "cost_above_cap", "revenue_repriced"}
 FACTOR_DETAILS = {"volume_factor", "revenue_factor"}
 # The figures a plan slide shows beside its curves (the appendix holds every figure).
@@ -142,6 +140,11 @@ def rule_text(key: str, t: Translator) -> str:
     return t(f"scenario.rule.{key}") if t.has(f"scenario.rule.{key}") else sc.RULE_TEXT.get(key, key)
 
 
+def rules_text(keys: Sequence[str], t: Translator) -> str:
+    """A lever's rules as one paragraph: Chinese sentences follow each other without a space."""
+    return ("" if t.lang == "zh" else " ").join(rule_text(k, t) for k in keys)
+
+
 def detail_lines(details: dict[str, Any], t: Translator) -> list[str]:
     """A lever's own figures (units removed, fees, word of mouth at risk …), in words."""
     out = []
@@ -156,16 +159,18 @@ def detail_lines(details: dict[str, Any], t: Translator) -> list[str]:
     return out
 
 
-def registry_key(key: str) -> str | None:
-    """The metric registry's key of a projection figure (None when the registry has none)."""
-    rk = REGISTRY_KEYS.get(key, key)
-    return rk if rk in registry.METRICS else None
+def registry_key(key: str) -> str:
+    """The metric registry's key of a projection figure, which is a ``report --json`` key
+    (``total_profit`` is the report's other name of ``profit``); ValueError for another key."""
+    m = registry.report_keys().get(key)
+    if m is None:
+        raise ValueError(f"{key!r} is not a report --json key of analytics/metrics.py")
+    return m.key
 
 
 def figure_label(key: str, t: Translator) -> str:
-    """A projection figure's name: the registry's, where it defines the figure."""
-    rk = registry_key(key)
-    return t.metric(rk) if rk else t(f"scenario.figure.{key}")
+    """A projection figure's name: the registry's."""
+    return t.metric(registry_key(key))
 
 
 def fig_text(key: str, v: float | None, t: Translator, compact: bool = False) -> str:
@@ -206,6 +211,19 @@ def projected(label: str, t: Translator) -> str:
 
 
 # ----------------------------------------------------------------------------- slides
+def titles(name: str, t: Translator) -> tuple[str, str]:
+    """The titles of a plan's two slides (known without projecting it: the Present page lists them)."""
+    return t("scenario.deck.title", name=name), t("scenario.deck.levers_title", name=name)
+
+
+def named_slides(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator, name: str) -> list[Slide]:
+    """The two slides of the saved plan ``name`` (:func:`slides`); ValueError when no plan has that name.
+
+    Keyed by the name, so the Present page can cache them per data version (every save of a plan bumps it).
+    """
+    return slides(cur, f, t, sc.plans.load(cur, name))
+
+
 def slides(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator, plan: sc.Plan) -> list[Slide]:
     """The plan's two slides over the filter ``f`` (its period resolved, as the deck states it).
 
@@ -230,8 +248,9 @@ def slides(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator, plan: sc.P
                  loss_before=fig_text("loss_customers", before["loss_customers"], t),
                  loss_after=fig_text("loss_customers", after["loss_customers"], t))
     figures = Table(t("scenario.deck.figures", name=plan.name), _figures_frame(table, t), ("text",) * 4)
+    title, levers_title = titles(plan.name, t)
     first = Slide(
-        key="plan", title=t("scenario.deck.title", name=plan.name),
+        key="plan", title=title,
         figure=sc_charts.whale_curves([(t("plans.curve.baseline"), curves[curves["which"] == "baseline"]),
                                        (t("plans.curve.scenario"), curves[curves["which"] == "scenario"])], t),
         takeaway=takeaway, headlines=heads, appendix=figures, notes=(caveat, t("plans.curve.note")), page=PAGE)
@@ -242,7 +261,7 @@ def slides(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator, plan: sc.P
                        after=t.money(after["total_profit"], compact=True)))
     notes = tuple(_lever_note(e, t) for e in p.effects) or (t("plans.levers.none"),)
     second = Slide(
-        key="plan_levers", title=t("scenario.deck.levers_title", name=plan.name),
+        key="plan_levers", title=levers_title,
         figure=sc_charts.lever_bridge(p.baseline.total_profit, effects, p.scenario.total_profit, t),
         takeaway=t("scenario.deck.levers_takeaway", n=len(p.effects),
                    change=t.money(p.total_change, compact=True, signed=True))
@@ -272,7 +291,7 @@ def _figures_frame(table: pd.DataFrame, t: Translator) -> pd.DataFrame:
 
 def _lever_note(e: sc.LeverEffect, t: Translator) -> str:
     """One lever on the slide: what it does, whom it reaches, its effect (projected) and its assumptions."""
-    rules = " ".join(rule_text(k, t) for k in e.lever.rules)
+    rules = rules_text(e.lever.rules, t)
     return t("scenario.deck.lever", title=lever_title(e.index, e.lever, t), what=lever_text(e.lever, t),
              who=scope_text(e.lever, t), effect=t.money(e.profit, compact=True, signed=True), rules=rules)
 
@@ -285,7 +304,6 @@ def _levers_table(p: sc.Projection, name: str, t: Translator) -> Table | None:
         t("plans.col.lever"): [f"{t(f'scenario.lever.{e.lever.KIND}')} · {lever_text(e.lever, t)}" for e in p.effects],
         t("plans.add.who"): [scope_text(e.lever, t) for e in p.effects],
         projected(t("plans.col.profit_change"), t): [e.profit for e in p.effects],
-        t("plans.col.assumptions"): [" ".join(rule_text(k, t) for k in e.lever.rules)
-                                     for e in p.effects],
+        t("plans.col.assumptions"): [rules_text(e.lever.rules, t) for e in p.effects],
     })
     return Table(t("scenario.deck.levers", name=name), frame, ("int", "text", "text", "money", "text"))

@@ -364,7 +364,7 @@ def figure_cards(p: sc.Projection) -> None:
     args = {"n": f"{fig.customers:,}", "top": f"{fig.top20_customers:,}", "bottom": f"{fig.bottom30_customers:,}"}
     cols = [c for _ in range(0, len(CARDS), 3) for c in st.columns(3)]  # rows of three: labels say "projected"
     for col, key in zip(cols, CARDS, strict=True):
-        rk = registry_key(key) or key
+        rk = registry_key(key)
         b, a = before[key], after[key]
         change = None if a is None or b is None else a - b
         note = t.md("plans.card.help", before=fig_text(key, b), after=fig_text(key, a), change=change_text(key, change))
@@ -455,7 +455,7 @@ def effects_table(p: sc.Projection) -> None:
     rows = [{"n": e.index, "lever": f"{t(f'scenario.lever.{e.lever.KIND}')} · {lever_text(e.lever)}",
              "who": scope_text(e.lever), "selected": e.selected, "changed": e.changed, "revenue": e.revenue,
              "cogs": e.cogs, "cost_to_serve": e.cost_to_serve, "profit": e.profit,
-             "assumptions": " ".join(rule_text(k) for k in e.lever.rules)} for e in p.effects]
+             "assumptions": words.rules_text(e.lever.rules, t)} for e in p.effects]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="plans_effects", column_config={
         "n": t("plans.col.n"), "lever": st.column_config.TextColumn(t("plans.col.lever"), width="large"),
         "who": st.column_config.TextColumn(t("plans.add.who"), width="medium"),

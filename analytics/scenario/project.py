@@ -40,10 +40,13 @@ from analytics.scenario.apply import apply, per_row
 from analytics.store import schema
 from analytics.word_of_mouth import data as wom_data
 
-MONEY = ("revenue", "cogs", "cost_to_serve")
-FIGURE_KEYS = ("customers", "revenue", "cogs", "cost_to_serve", "total_profit", "top20_profit_share",
-               "whale_peak_share", "whale_peak_customer_share", "peak_profit", "loss_customers", "loss_profit",
+MONEY = ("revenue", "cogs", "cost_to_serve")  # the per-customer columns (profit.customer_pnl's names)
+# The figures before and after, under report --json's keys (one name per figure, analytics/metrics.py's): the
+# peak profit is breakeven_profit there.
+FIGURE_KEYS = ("customers", "revenue", "cost_of_goods", "cost_to_serve", "total_profit", "top20_profit_share",
+               "whale_peak_share", "whale_peak_customer_share", "loss_customers", "loss_profit",
                "bottom30_profit", "bottom30_share_of_peak", "breakeven_profit", "gini")
+REPORT_NAMES = {"cogs": "cost_of_goods"}  # a per-customer column whose figure the report names otherwise
 STATUSES = ("gains", "loses", "unchanged", "leaves")
 _SELECTOR_FIELDS = {"segment": "segments", "region": "regions", "channel": "channels", "plan": "plans",
                     "customer_type": "customer_types"}
@@ -72,7 +75,7 @@ class LeverEffect:
         return {"index": self.index, "kind": self.lever.KIND, "assumptions": self.lever.assumptions(),
                 "rules": [{"key": k, "text": lv.RULE_TEXT[k]} for k in self.lever.rules],
                 "selected_customers": self.selected, "changed_customers": self.changed,
-                "revenue_change": self.revenue, "cogs_change": self.cogs,
+                "revenue_change": self.revenue, "cost_of_goods_change": self.cogs,
                 "cost_to_serve_change": self.cost_to_serve, "profit_change": self.profit, **self.details}
 
 
@@ -130,7 +133,7 @@ class Projection:
         fig = self.baseline if which == "baseline" else self.scenario
         c = self.customers if which == "baseline" else self.customers[self.customers["status"] != "leaves"]
         suffix = "_before" if which == "baseline" else "_after"
-        out: dict[str, Any] = {k: float(c[f"{k}{suffix}"].sum()) for k in MONEY}
+        out: dict[str, Any] = {REPORT_NAMES.get(k, k): float(c[f"{k}{suffix}"].sum()) for k in MONEY}
         out.update(fig.to_dict())
         return {k: out[k] for k in FIGURE_KEYS}
 

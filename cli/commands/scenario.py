@@ -155,7 +155,7 @@ def _run(args: argparse.Namespace) -> int:
         for e in out["levers"]:
             _print_lever(e)
             print(f"     profit {_money(e['profit_change'], signed=True)} (revenue {_money(e['revenue_change'], signed=True)}, "
-                  f"cost of goods {_money(e['cogs_change'], signed=True)}, cost to serve "
+                  f"cost of goods {_money(e['cost_of_goods_change'], signed=True)}, cost to serve "
                   f"{_money(e['cost_to_serve_change'], signed=True)}); {_n(e['selected_customers'], 'customer')} reached, "
                   f"{e['changed_customers']:,} changed")
     exits = "not judged" if out["winwin_exits"] is None else f"{out['winwin_exits']:,}"

@@ -75,9 +75,6 @@ STRINGS: dict[str, tuple[str, str]] = {
                                          "Handed to a partner, the company keeps the margin share of revenue; cost of goods and cost to serve leave."),
     "scenario.rule.transition.word_of_mouth": ("这些客户在期间内的投诉、表扬和 NPS 回答即为面临风险的口碑。",
                                                "The customers' complaints, praise and NPS answers in the period are the word of mouth at risk."),
-    # ------------------------------------------------------------------ figures: those of analytics.scenario.FIGURE_KEYS
-    # that analytics/metrics.py does not define (the page takes the others' names from the registry)
-    "scenario.figure.peak_profit": ("潜在利润（峰值利润）", "Potential profit (peak)"),
     "scenario.status.gains": ("上升", "Gains"),
     "scenario.status.loses": ("下降", "Loses"),
     "scenario.status.unchanged": ("不变", "Unchanged"),
@@ -89,7 +86,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "scenario.deck.takeaway": ("预测：总利润由 {before} 变为 {after}（{change}），亏损客户由 {loss_before} 位变为 {loss_after} 位。",
                                "Projection: total profit goes from {before} to {after} ({change}); loss-makers from {loss_before} to {loss_after}."),
     "scenario.deck.levers_takeaway": ("预测：{n} 个杠杆按顺序应用，使总利润变化 {change}。",
-                                      "Projection: {n} {n:lever|levers} applied in order move total profit by {change}."),
+                                      "Projection: {n} {n:lever|levers}, applied in order, {n:moves|move} total profit by {change}."),
     "scenario.deck.now": ("现状 {before} · 变化 {change}", "Now {before} · change {change}"),
     "scenario.deck.totals": ("现状 {before} → 预测 {after}", "Now {before} → projected {after}"),
     "scenario.deck.lever": ("{title} · {what}（{who}）：利润 {effect}（预测）。假设：{rules}",

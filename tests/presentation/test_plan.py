@@ -78,6 +78,7 @@ def test_the_plan_slides_hold_the_hand_computed_figures(built):
     assert one.startswith("1. 流程改进 · 客服电话：单位成本设为 ¥4（客户：全部客户 · 整个期间）：利润 +¥42（预测）。假设：")
     assert ZH("scenario.rule.process.rate_applies_to_units") in one
     assert "客户：1 个客户编号：P4" in two and ZH("scenario.rule.transition.word_of_mouth") in two
+    assert "。 " not in one + two and "。 " not in "".join(second.appendix.frame["假设"])  # no space between Chinese sentences
 
 
 def test_the_english_slides(built):
@@ -89,7 +90,7 @@ def test_the_english_slides(built):
                                                   "Loss-makers (projected)"]
     assert list(first.appendix.frame.columns) == ["Figure", "Now", "Projected", "Change (projection)"]
     assert second.title == f"Plan “{NAME}” (projection): levers and assumptions"
-    assert second.takeaway.startswith("Projection: 2 levers applied in order move total profit by +¥52. Each lever's")
+    assert second.takeaway.startswith("Projection: 2 levers, applied in order, move total profit by +¥52. Each lever's")
     assert second.notes[2].startswith("2. Relationship transition · Let go: the customers take all their revenue")
     assert "profit +¥10 (projected). Assumptions: " + EN("scenario.rule.scope.effective_from") in second.notes[2]
 

@@ -24,7 +24,6 @@ PLAN_A = (sc.ProcessImprovement(activity="delivery", cut=0.15, customers=sc.Sele
           sc.ActivityPricing(activity="support_call", fee=30, allowance=12, behaviour_share=0.5))
 PLAN_B = (sc.MinimumOrder(minimum=200, consolidate_share=0.3, order_activities=("delivery",)),)
 CARDS = ("total_profit", "whale_peak_share", "top20_profit_share", "loss_customers", "bottom30_profit")
-REGISTRY_KEYS = {"cogs": "cost_of_goods", "total_profit": "profit"}  # the projection's names the registry spells otherwise
 
 
 def _app_connection():
@@ -76,9 +75,8 @@ def _expected(demo_con, levers: tuple[sc.Lever, ...]) -> sc.Projection:
 
 
 def _label(t: Translator, key: str) -> str:
-    """A projection figure's name: the metric registry's, or the page's own for figures it does not define."""
-    rk = REGISTRY_KEYS.get(key, key)
-    return t.metric(rk) if rk in registry.METRICS else t(f"scenario.figure.{key}")
+    """A projection figure's name: the metric registry's, found by its report --json key."""
+    return t.metric(registry.report_keys()[key].key)
 
 
 def _text(t: Translator, key: str, v: float | None, compact: bool = False) -> str:
@@ -101,7 +99,7 @@ def test_every_lever_rule_selection_and_figure_has_both_languages():
               + [f"scenario.selector.{k}" for k in sc.SELECTOR_KINDS])
     missing = [k for k in wanted if k not in keys]
     assert not missing, missing
-    for lang in ("zh", "en"):  # every figure of a projection has a name, the registry's where it has one
+    for lang in ("zh", "en"):  # every figure of a projection has the registry's name
         assert all(_label(Translator(lang), k) for k in sc.FIGURE_KEYS)
     # Every rule a lever can apply is reachable from the levers' own lists.
     rules = {r for cls in sc.LEVER_TYPES.values() for r in cls.RULES} | {"scope.effective_from",
@@ -129,7 +127,7 @@ def test_build_project_save_compare_delete(app_db, demo_con, monkeypatch, lang):
     before, after = p.figures("baseline"), p.figures("scenario")
     shown = metrics(at)
     for key in CARDS:  # the registry's name and format, marked as projected
-        rk = REGISTRY_KEYS.get(key, key)
+        rk = registry.report_keys()[key].key
         assert shown[t("plans.card", figure=t.metric(rk))] == t.figure(rk, after[key]), key
     figures = _table(at, "before")[0]
     assert list(figures["figure"]) == [_label(t, k) for k in sc.FIGURE_KEYS]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from analytics import concentration, filters, profit
+from analytics import concentration, filters, metrics, profit, report
 from analytics import scenario as sc
 from analytics.filters import Filters
 from analytics.store import db
@@ -37,6 +37,22 @@ def test_baseline_is_the_store_pnl_and_figures(abc_store):
     for key in ("total_profit", "top20_profit_share", "whale_peak_share", "loss_customers", "bottom30_profit"):
         assert base[key] == report[key]
     assert p.figures("scenario") == base and p.effects == () and p.total_change == 0
+
+
+def test_figures_have_the_report_names_and_values(abc_store):
+    """One name per figure: every projection figure is a report --json key of the metric registry (cost_of_goods,
+    not cogs; the peak profit is breakeven_profit), and the baseline's value is the report's."""
+    p = run(abc_store, sc.ProcessImprovement(activity="call", cut=0.2))
+    with db.cursor(abc_store) as cur:
+        rep = report.build(cur, Y2024)
+    assert set(sc.FIGURE_KEYS) <= set(metrics.report_keys())
+    base = p.figures("baseline")
+    assert list(base) == list(sc.FIGURE_KEYS)
+    assert {k: base[k] for k in sc.FIGURE_KEYS} == pytest.approx({k: rep[k] for k in sc.FIGURE_KEYS})
+    assert base["cost_of_goods"] == 1150  # A 900 + B 100 + C 150
+    d = p.to_dict()
+    assert list(d["baseline"]) == list(d["scenario"]) == list(sc.FIGURE_KEYS)
+    assert d["levers"][0]["cost_of_goods_change"] == 0 and "cogs_change" not in d["levers"][0]
 
 
 def test_rate_cut_moves_profit_by_quantity_times_the_cut(abc_store):
