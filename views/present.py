@@ -1,5 +1,6 @@
 """Present: run a story of charts on a projector (one per screen, keyboard steps, light or dark),
-save it under a name, reopen it by link (?story=NAME), and hand out a deck, a PDF, images and tables."""
+followed by saved improvement plans (two slides each, marked as projections), save it under a name,
+reopen it by link (?story=NAME), and hand out a deck, a PDF, images and tables."""
 
 from __future__ import annotations
 
@@ -7,21 +8,25 @@ import datetime as dt
 
 import streamlit as st
 
+from analytics import scenario as sc
 from analytics.store import db
 from i18n.markdown import escape, html_text
 from presentation import export, meta, saved, story
+from presentation import plan as plan_slides
 from presentation import theme as ptheme
 from ui import cache, components, context, sidebar
 
 PAGE = {"title": "nav.present", "icon": ":material/slideshow:", "order": 90, "section": "nav.section.data"}
 
 STEPS = "pres_steps"
+PLANS = "pres_plans"  # saved improvement plans: two slides each, after the steps
 THEME = "pres_theme"
 INDEX = "pres_index"
 SHOWING = "pres_showing"
 OPENED = "pres_opened"  # the story a link opened in this session (opened once, then the user is free)
 FLASH = "pres_flash"
 CHART_HEIGHT = 600
+NOTES_BESIDE = 500  # characters of notes above which they go beside the chart
 
 ctx = context.get()
 t, f = ctx.t, ctx.filters
@@ -30,15 +35,18 @@ con = cache.connection()
 
 # ----------------------------------------------------------------------------- state and saved stories
 def _use_story(s: saved.SavedStory) -> None:
-    """Show a saved story: its steps and theme here, its filters in the sidebar (from the next run)."""
+    """Show a saved story: its steps, plans and theme here, its filters in the sidebar (from the next run)."""
     st.session_state[STEPS] = list(s.steps)
+    st.session_state[PLANS] = list(s.plans)
     st.session_state[THEME] = s.theme
     st.session_state[INDEX] = 0
     st.query_params["story"] = s.name
     if s.filters != f:
         sidebar.show_filters(s.filters)
-    if s.dropped:
-        st.session_state[FLASH] = ("warning", t.md("pres.saved.dropped", steps=", ".join(s.dropped)))
+    gone = ([t.md("pres.saved.dropped", steps=", ".join(s.dropped))] if s.dropped else []) + (
+        [t.md("pres.saved.dropped_plans", plans=", ".join(s.dropped_plans))] if s.dropped_plans else [])
+    if gone:
+        st.session_state[FLASH] = ("warning", "\n\n".join(gone))
 
 
 def _open(name: str) -> None:
@@ -74,14 +82,21 @@ if link_name and st.session_state.get(OPENED) != link_name:
         if opened.filters != f:
             st.rerun()  # the sidebar shows the story's filters on the next run
 
+# The saved plans (a plan deleted meanwhile leaves the selection before the widget is drawn).
+plan_names = cache.run(sc.plans.names)
+st.session_state[PLANS] = [n for n in st.session_state.get(PLANS, []) if n in plan_names]
+
 steps = [k for k in st.session_state[STEPS] if k in story.REGISTRY]
+# What is shown, in order: ("step", key, 0) per step, then ("plan", name, 0 | 1) per plan (curve, levers).
+Item = tuple[str, str, int]
+items: list[Item] = [("step", k, 0) for k in steps] + [("plan", n, i) for n in st.session_state[PLANS] for i in (0, 1)]
 theme = st.session_state[THEME]
-index = min(max(int(st.session_state[INDEX]), 0), max(len(steps) - 1, 0))
+index = min(max(int(st.session_state[INDEX]), 0), max(len(items) - 1, 0))
 st.session_state[INDEX] = index
 
 
 def _move(delta: int) -> None:
-    n = len([k for k in st.session_state.get(STEPS, []) if k in story.REGISTRY])
+    n = len([k for k in st.session_state.get(STEPS, []) if k in story.REGISTRY]) + 2 * len(st.session_state.get(PLANS, []))
     st.session_state[INDEX] = min(max(st.session_state.get(INDEX, 0) + delta, 0), max(n - 1, 0))
 
 
@@ -97,11 +112,22 @@ def _title(key: str) -> str:
     return t(story.REGISTRY[key].title)
 
 
-def _slide(key: str) -> story.Slide | None:
+def _item_title(item: Item) -> str:
+    kind, key, part = item
+    return _title(key) if kind == "step" else plan_slides.titles(key, t)[part]
+
+
+def _slides(item: Item, filt=f, tr=t) -> list[story.Slide]:
+    """The item's slides from the result cache: a step's one, a plan's two (the deck's own builders)."""
+    kind, key, _ = item
+    return [cache.run(story.slide, filt, tr, key)] if kind == "step" else cache.run(plan_slides.named_slides, filt, tr, key)
+
+
+def _slide(item: Item) -> story.Slide | None:
     try:
-        return cache.run(story.slide, f, t, key)
-    except ValueError as exc:  # a step that cannot be drawn for these filters: say why, keep the story going
-        st.warning(t.md("pres.step_failed", step=_title(key), error=str(exc)))
+        return _slides(item)[item[2]]
+    except ValueError as exc:  # a slide that cannot be drawn for these filters: say why, keep the story going
+        st.warning(t.md("pres.step_failed", step=_item_title(item), error=str(exc)))
         return None
 
 
@@ -118,7 +144,9 @@ def _style(presenting: bool) -> None:
                  color: {p.accent} !important; font-weight: 500; margin: 0.1rem 0 0.3rem 0; }}""",
              f"{md}.pres-counter {{ text-align: right; font-size: {1.6 if presenting else 1.1}rem !important;"
              " opacity: 0.7; padding-top: 1.2rem; }",
-             f"{md}.pres-foot {{ font-size: 1rem !important; opacity: 0.75; }}"]
+             f"{md}.pres-foot {{ font-size: 1rem !important; opacity: 0.75; }}",
+             f"{md}.pres-note {{ font-size: {1.05 if presenting else 0.9}rem !important; line-height: 1.45;"
+             " opacity: 0.85; margin: 0 0 0.7rem 0; }"]
     if presenting:
         rules += [
             # No sidebar, no top bar: the chart gets the screen. (initial_sidebar_state cannot change per page.)
@@ -156,12 +184,22 @@ def _render(s: story.Slide, presenting: bool) -> None:
             with col:
                 components.metric(h.label, escape(h.value), help=h.note)  # a value may be a name from the data
     st.markdown(f'<p class="pres-takeaway">{html_text(s.takeaway)}</p>', unsafe_allow_html=True)
-    if s.notes:
+    # Many or long notes (a plan's levers with their assumptions) go beside the chart, as on the deck's slide:
+    # above it they made a block of small print that the chart had to give its height to.
+    beside = len(s.notes) > 2 or sum(map(len, s.notes)) > NOTES_BESIDE
+    if s.notes and not beside:
         st.caption(escape(" ".join(s.notes)))
     # Caveats take room: the chart gives it back so that the screen still holds the whole slide.
-    height = CHART_HEIGHT - 36 * len(s.notes) if presenting else 480
+    height = (CHART_HEIGHT - (0 if beside else 36 * len(s.notes))) if presenting else 480
     fig = ptheme.projector(s.figure, theme, scale=ptheme.DEFAULT_SCALE if presenting else 1.15, height=height)
-    components.chart(fig, key=f"pres_chart_{s.key}_{'show' if presenting else 'edit'}", theme=None)
+    chart_key = f"pres_chart_{index}_{s.key}_{'show' if presenting else 'edit'}"
+    if not beside:
+        components.chart(fig, key=chart_key, theme=None)
+        return
+    left, right = st.columns([2.4, 1])
+    with left:
+        components.chart(fig, key=chart_key, theme=None)
+    right.markdown("".join(f'<p class="pres-note">{html_text(n)}</p>' for n in s.notes), unsafe_allow_html=True)
 
 
 def _nav(presenting: bool) -> None:
@@ -169,7 +207,7 @@ def _nav(presenting: bool) -> None:
     cols = st.columns([1, 1, 1, 4] if presenting else [1, 1, 5])
     cols[0].button(t("pres.prev"), key="pres_prev", on_click=_move, args=(-1,), disabled=index <= 0,
                    shortcut="Left", width="stretch", icon=":material/chevron_left:")
-    cols[1].button(t("pres.next"), key="pres_next", on_click=_move, args=(1,), disabled=index >= len(steps) - 1,
+    cols[1].button(t("pres.next"), key="pres_next", on_click=_move, args=(1,), disabled=index >= len(items) - 1,
                    shortcut="Right", width="stretch", icon=":material/chevron_right:")
     if presenting:
         cols[2].button(t("pres.exit"), key="pres_exit", on_click=_show, args=(False,), shortcut="Esc",
@@ -180,13 +218,13 @@ def _nav(presenting: bool) -> None:
         cols[3].button(t("pres.next"), key="pres_page_down", on_click=_move, args=(1,), shortcut="PageDown")
 
 
-if st.session_state[SHOWING] and steps:
+if st.session_state[SHOWING] and items:
     _style(presenting=True)
-    key = steps[index]
+    item = items[index]
     top = st.columns([6, 1])
-    top[0].title(_title(key))
-    top[1].markdown(f'<p class="pres-counter">{index + 1} / {len(steps)}</p>', unsafe_allow_html=True)
-    current = _slide(key)
+    top[0].title(_item_title(item))
+    top[1].markdown(f'<p class="pres-counter">{index + 1} / {len(items)}</p>', unsafe_allow_html=True)
+    current = _slide(item)
     if current is not None:
         _render(current, presenting=True)
     _nav(presenting=True)
@@ -201,20 +239,23 @@ flash = st.session_state.pop(FLASH, None)
 if flash:
     getattr(st, flash[0])(flash[1])
 
-st.multiselect(t("pres.steps"), story.step_keys(), key=STEPS, format_func=_title, help=t("pres.steps_help"),
+s1, s2 = st.columns([3, 2])
+s1.multiselect(t("pres.steps"), story.step_keys(), key=STEPS, format_func=_title, help=t("pres.steps_help"),
                placeholder=t("pres.steps_placeholder"))
+s2.multiselect(t("pres.plans"), plan_names, key=PLANS, help=t("pres.plans_help"), disabled=not plan_names,
+               placeholder=t("pres.plans_placeholder") if plan_names else t("pres.plans_none"))
 c1, c2, c3 = st.columns([4, 1.3, 1.2], vertical_alignment="bottom")
-c1.caption(t("pres.sequence", steps=" → ".join(f"{i}. {_title(k)}" for i, k in enumerate(steps, start=1))))
+c1.caption(t("pres.sequence", steps=" → ".join(f"{i}. {_item_title(it)}" for i, it in enumerate(items, start=1))))
 c2.segmented_control(t("pres.theme"), ptheme.THEMES, key=THEME, format_func=lambda k: t(f"pres.theme.{k}"),
                      selection_mode="single")
-c3.button(t("pres.start"), type="primary", on_click=_show, args=(True,), disabled=not steps, width="stretch",
+c3.button(t("pres.start"), type="primary", on_click=_show, args=(True,), disabled=not items, width="stretch",
           icon=":material/slideshow:", key="pres_start")
 missing = [k for k in story.DEFAULT_STORY if k not in story.REGISTRY]
 if missing:
     st.caption(t("pres.not_yet", steps="、".join(t(f"pres.step.{k}") for k in missing) if ctx.lang == "zh"
                  else ", ".join(t(f"pres.step.{k}") for k in missing)))
 
-if not steps:
+if not items:
     st.info(t("pres.no_steps"))
     st.stop()
 
@@ -229,7 +270,7 @@ with left.container(border=True):
     a, b = st.columns(2)
     if a.button(t("pres.saved.save"), key="pres_save", icon=":material/save:", width="stretch"):
         try:
-            stored = saved.save(con, name, steps, f, theme, user=ctx.user)
+            stored = saved.save(con, name, steps, f, theme, user=ctx.user, plans=st.session_state[PLANS])
         except ValueError as exc:
             st.error(t.md("pres.saved.error", error=str(exc)))
         else:
@@ -253,13 +294,13 @@ story_name = st.query_params.get("story")
 
 def _files(fmt: str):
     """A deferred download: built when clicked, on Streamlit's download thread (not this script run)."""
-    keys, filt, tr, th = tuple(steps), f, t, theme
+    shown, filt, tr, th = [it for it in items if it[2] == 0], f, t, theme
 
     def build() -> bytes:
         with db.cursor(con) as cur:
             m = meta.export_meta(cur, filt)
-        # The slides the presenter has already shown come from the result cache.
-        slides = [cache.run(story.slide, filt, tr, k) for k in keys]
+        # The slides the presenter has already shown come from the result cache; a plan gives both of its own.
+        slides = [s for it in shown for s in _slides(it, filt, tr)]
         if fmt == "pptx":
             return export.pptx_bytes(slides, m, tr, name=story_name, theme=th)
         if fmt == "pdf":
@@ -288,11 +329,11 @@ with right.container(border=True):
 
 # A preview of one step at a time, with its own files.
 st.divider()
-key = steps[index]
+item = items[index]
 head = st.columns([6, 1])
-head[0].subheader(f"{index + 1}. {_title(key)}")
-head[1].markdown(f'<p class="pres-counter">{index + 1} / {len(steps)}</p>', unsafe_allow_html=True)
-current = _slide(key)
+head[0].subheader(f"{index + 1}. {_item_title(item)}")
+head[1].markdown(f'<p class="pres-counter">{index + 1} / {len(items)}</p>', unsafe_allow_html=True)
+current = _slide(item)
 if current is not None:
     _render(current, presenting=False)
     _nav(presenting=False)

@@ -2,13 +2,13 @@
 report job (the files are built by :mod:`presentation.export`).
 
 Without ``--story`` the default story is exported; ``--steps`` picks steps instead. A saved story
-brings its steps, theme and filters; explicit filter options replace its filters. ``png`` and
+brings its steps, theme, filters and improvement plans; explicit filter options replace its filters. ``png`` and
 ``svg`` write one image per step into the folder PATH (or the file PATH when there is one step and
 PATH ends in the format's extension).
 
 ``--scenario NAME`` (repeatable) adds a saved improvement plan's two slides after the story's
-(:mod:`presentation.plan`), projected over the same filters; without ``--story`` or ``--steps``
-the deck holds only the plans' slides.
+(:mod:`presentation.plan`; after the saved story's own plans), projected over the same filters;
+without ``--story`` or ``--steps`` the deck holds only the plans' slides.
 
     python -m analytics export --format pptx|pdf|png|svg|xlsx --out PATH [--story NAME]
                                [--steps a,b,…] [--scenario PLAN …] [--lang zh|en] [--theme light|dark]
@@ -41,7 +41,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", required=True, choices=FORMATS, help="file format")
     p.add_argument("--out", required=True, type=Path,
                    help="output file (png/svg: a folder receiving one image per step)")
-    p.add_argument("--story", metavar="NAME", help="a story saved on the Present page (its steps, theme and filters)")
+    p.add_argument("--story", metavar="NAME",
+                   help="a story saved on the Present page (its steps, theme, filters and plans)")
     p.add_argument("--steps", action="append", metavar="KEY",
                    help="steps instead of the default story (repeat or comma-separate; an unknown one lists them)")
     p.add_argument("--scenario", action="append", metavar="PLAN",
@@ -63,12 +64,14 @@ def run(args: argparse.Namespace) -> int:
     lang = check_lang(args.lang)
     with common.open_store(args, need_data=True) as cur:
         t = Translator(lang, db.currency(cur))
-        name = None
+        name, story_plans = None, ()
         if args.story:
             s = saved.load(cur, args.story)
-            name, steps, f, theme = s.name, s.steps, s.filters, s.theme
+            name, steps, f, theme, story_plans = s.name, s.steps, s.filters, s.theme, s.plans
             if s.dropped:
                 print(f"note: steps no longer available were left out: {', '.join(s.dropped)}", file=sys.stderr)
+            if s.dropped_plans:
+                print(f"note: plans no longer saved were left out: {', '.join(s.dropped_plans)}", file=sys.stderr)
             if common.has_filter_args(args):
                 f = common.filters_from_args(args, cur)
         else:
@@ -77,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
             steps = story.check_steps(filters.parse_list(args.steps))
         elif args.scenario and not args.story:
             steps = ()  # a deck of the plans alone
-        plans = [scenario.plans.load(cur, n) for n in dict.fromkeys(args.scenario or [])]
+        plans = [scenario.plans.load(cur, n) for n in dict.fromkeys([*story_plans, *(args.scenario or [])])]
         theme = check_theme(args.theme or theme)
         m = meta.export_meta(cur, f)
         slides = story.slides(cur, m.filters, t, steps) if steps else []

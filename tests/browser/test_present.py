@@ -1,20 +1,55 @@
 """The Present page in Chromium: no sidebar while presenting, arrow keys (and a remote's Page Up/Down)
-step, Esc exits, the deck downloads.
+step, Esc exits, the deck downloads, a saved story's improvement plans follow its steps.
 
 Screenshots go to artifacts/screenshots/present_*.png.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+from urllib.parse import urlencode
+
 import pytest
 from playwright.sync_api import expect
 
+from analytics import filters
+from analytics import scenario as sc
+from analytics.filters import Filters
+from analytics.store import db
 from i18n import Translator
-from presentation import story
+from presentation import plan as plan_slides
+from presentation import saved, story
 from tests.browser import driver
 
 pytestmark = pytest.mark.browser
 SHOTS = driver.SHOTS
+STORY = "董事会 · plans"
+PLANS = {
+    "Remote support first": (
+        sc.ChannelMigration(from_activity="onsite_support", to_activity="support_call", share=0.4, units_per_unit=3),
+        sc.ActivityPricing(activity="rush_order", fee=200, allowance=3, behaviour_share=0.5,
+                           customers=sc.Selector.loss_makers())),
+    "合作伙伴接手亏损的大众客户": (
+        sc.RelationshipTransition(mode="partner", margin_share=0.1,
+                                  customers=sc.Selector("segment", ("Mass",), loss_makers_only=True)),),
+}
+
+
+def prepare(db_path: Path) -> None:
+    """Two saved plans and a story of one chart followed by both plans."""
+    con = db.connect(db_path)
+    for name, levers in PLANS.items():
+        sc.plans.save(con, name, levers, author="finance")
+    with db.cursor(con) as cur:
+        latest = Filters(*filters.default_period(filters.data_bounds(cur)))
+    saved.save(con, STORY, ["concentration"], latest, plans=list(PLANS))
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def app_url(demo_path: Path, tmp_path_factory: pytest.TempPathFactory):
+    with driver.app_on_copy(demo_path, tmp_path_factory.mktemp("browser_present"), prepare=prepare) as url:
+        yield url
 
 
 def test_keyboard_steps_through_the_story(app_url, browser):
@@ -59,5 +94,48 @@ def test_dark_theme_and_the_deck_download(app_url, browser, tmp_path):
         deck = Presentation(str(path))
         assert len(deck.slides) >= 1 + len(story.default_story())
         assert any(sh.shape_type == 13 for sh in deck.slides[1].shapes)  # the chart picture
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_arrow_keys_step_into_the_plans_slides(app_url, browser, lang):
+    t = Translator(lang, "CNY")
+    first, second = PLANS
+    titles = [t(story.REGISTRY["concentration"].title), *plan_slides.titles(first, t), *plan_slides.titles(second, t)]
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    try:
+        query = urlencode({"lang": lang, "story": STORY, "show": "1"})
+        driver.open_page(page, app_url, "present", query, until=".js-plotly-plot")
+        heading = page.locator("h1").first
+        expect(heading).to_have_text(titles[0], timeout=60_000)
+        for i, shot in ((1, "plan"), (2, "plan_levers")):
+            driver.wait_rendered(page)
+            page.keyboard.press("ArrowRight")
+            expect(heading).to_have_text(titles[i], timeout=120_000)
+            expect(page.get_by_text(f"{i + 1} / 5", exact=True)).to_be_visible(timeout=60_000)
+            expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=120_000)
+            expect(page.get_by_text(t("scenario.deck.note"), exact=False).first).to_be_visible(timeout=60_000)
+            driver.wait_rendered(page)
+            assert not page.locator('[data-testid="stSidebar"]').is_visible()
+            assert page.locator(".js-plotly-plot").count() == 1
+            page.screenshot(path=SHOTS / f"present_{shot}_{lang}.png")
+        # the headline figures say they are projected
+        expect(page.get_by_text(t("plans.card", figure=t("plans.cmp.total_change"))).first).to_be_visible()
+        driver.wait_rendered(page)
+        page.keyboard.press("ArrowRight")
+        expect(heading).to_have_text(titles[3], timeout=120_000)
+        # Setting up again: the plans beside the charts, and the current slide in the preview.
+        driver.wait_rendered(page)
+        page.keyboard.press("Escape")
+        expect(heading).to_have_text(t("pres.title"), timeout=60_000)
+        expect(page.get_by_role("heading", name=f"4. {titles[3]}")).to_be_visible(timeout=120_000)
+        picked = page.locator(".st-key-pres_plans")
+        for name in PLANS:
+            expect(picked.get_by_text(name)).to_be_visible()
+        driver.wait_rendered(page)
+        page.set_viewport_size({"width": 1500, "height": 1500})
+        page.screenshot(path=SHOTS / f"present_plans_setup_{lang}.png")
+        assert driver.exceptions(page) == []
     finally:
         page.close()

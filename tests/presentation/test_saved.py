@@ -91,3 +91,25 @@ def test_delete(story_store):
     assert audit.history(story_store, schema.SAVED_VIEWS).iloc[0]["action"] == "delete"
     with pytest.raises(ValueError, match="no saved story"):
         saved.delete(story_store, "gone")
+
+
+def test_a_story_remembers_its_improvement_plans(story_store):
+    """Saved improvement plans shown after the steps are kept by name; an unknown plan is refused, one deleted
+    since is left out on load (and said); a story without plans keeps the payload it always had."""
+    from analytics import scenario as sc
+
+    for name in ("自助服务", "Let go"):
+        sc.plans.save(story_store, name, [sc.ProcessImprovement(activity="support_call", unit_cost=4)])
+    s = saved.save(story_store, "board", ["concentration"], Y2024, plans=["Let go", "自助服务", "Let go"])
+    assert s.plans == ("Let go", "自助服务")
+    assert json.loads(s.payload())["plans"] == ["Let go", "自助服务"]
+    assert "plans" not in json.loads(saved.save(story_store, "plain", ["concentration"], Y2024).payload())
+    with pytest.raises(ValueError, match="no saved plan named 'nope'"):
+        saved.save(story_store, "board", ["concentration"], Y2024, plans=["nope"])
+    with db.cursor(story_store) as cur:
+        back = saved.load(cur, "board")
+    assert (back.plans, back.dropped_plans) == (("Let go", "自助服务"), ())  # the refused save changed nothing
+    sc.plans.delete(story_store, "Let go")
+    with db.cursor(story_store) as cur:
+        back = saved.load(cur, "board")
+    assert (back.plans, back.dropped_plans, back.steps) == (("自助服务",), ("Let go",), ("concentration",))

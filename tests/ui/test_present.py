@@ -1,20 +1,31 @@
-"""The Present page in AppTest: setting up, presenting step by step, saving and reopening by link."""
+"""The Present page in AppTest: setting up, presenting step by step, saved improvement plans after the
+story (their slides, the deck), saving and reopening by link."""
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
 
 from analytics import filters, report
+from analytics import scenario as sc
 from analytics.filters import Filters
 from analytics.store import audit, db, schema
 from i18n import Translator
 from i18n.markdown import escape, html_text
+from presentation import plan as plan_slides
 from presentation import saved, story
 from tests.ui.apptest import assert_ok, metrics, plotly_specs, start
 
 PAGE = "views/present.py"
+# Two plans as the Improvement plans page saves them (tests/ui/test_plans.py builds the same levers).
+PLANS = {
+    "Cut delivery cost + support fees": (
+        sc.ProcessImprovement(activity="delivery", cut=0.15, customers=sc.Selector.loss_makers()),
+        sc.ActivityPricing(activity="support_call", fee=30, allowance=12, behaviour_share=0.5)),
+    "最低订单 ¥200": (sc.MinimumOrder(minimum=200, consolidate_share=0.3, order_activities=("delivery",)),),
+}
 
 
 def _truth(demo_con, lang: str, key: str, **kw: tuple[str, ...]) -> tuple[dict, story.Slide]:
@@ -144,3 +155,109 @@ def test_without_chromium_the_page_says_so_and_keeps_tables(app_db, monkeypatch)
     buttons = {b.proto.label: b for b in at.get("download_button")}
     assert buttons["PowerPoint"].proto.disabled and buttons["Image PNG"].proto.disabled
     assert not buttons["Excel tables"].proto.disabled
+
+
+def _save_plans() -> list[str]:
+    """The two plans saved in the app's store."""
+    con = _app_connection()
+    for name, levers in PLANS.items():
+        sc.plans.save(con, name, levers, author="finance", description="present test")
+    return list(PLANS)
+
+
+def _deferred_downloads(monkeypatch) -> dict[str, object]:
+    """The page's deferred downloads by file name, kept as the page registers them (AppTest's media manager
+    lives for one run only, and a deferred file is built when its button is clicked in a browser)."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    found: dict[str, object] = {}
+    register = MediaFileManager.add_deferred
+
+    def spy(self, data_callable, mimetype, coordinates, file_name=None, **kw):
+        found[file_name] = data_callable
+        return register(self, data_callable, mimetype, coordinates, file_name=file_name, **kw)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", spy)
+    return found
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_saved_plans_follow_the_story_marked_as_projections(app_db, monkeypatch, lang):
+    first, second = _save_plans()
+    files = _deferred_downloads(monkeypatch)
+    t = Translator(lang, "CNY")
+    at = start(lang, page=PAGE)
+    assert_ok(at)
+    picker = at.multiselect(key="pres_plans")
+    assert sorted(picker.options) == sorted(PLANS) and picker.value == []  # every saved plan, none chosen
+    at.multiselect(key="pres_steps").set_value(["concentration"])
+    picker.set_value([first, second]).run()
+    assert_ok(at)
+    titles = [t(story.REGISTRY["concentration"].title), *plan_slides.titles(first, t), *plan_slides.titles(second, t)]
+    marker = "（预测）" if lang == "zh" else "(projection)"
+    assert all(marker in title for title in titles[1:]) and marker not in titles[0]
+    assert any(t("pres.sequence", steps=" → ".join(f"{i}. {x}" for i, x in enumerate(titles, 1))) in c.value
+               for c in at.caption)
+
+    # The slides the deck builds, on the app's store and filters.
+    con = _app_connection()
+    with db.cursor(con) as cur:
+        f = Filters(*filters.default_period(filters.data_bounds(cur)))
+        expected = {n: plan_slides.named_slides(cur, f, t, n) for n in (first, second)}
+
+    at.button(key="pres_start").click().run()
+    assert_ok(at)
+    assert at.title[0].value == titles[0]
+    for i, name in enumerate((first, first, second, second)):
+        at.button(key="pres_next").click().run()
+        assert_ok(at)
+        slide = expected[name][i % 2]
+        assert at.title[0].value == titles[i + 1] == slide.title
+        assert any(f"{i + 2} / 5" in m.value for m in at.markdown)
+        shown = metrics(at)
+        # every headline figure as the deck writes it, named "(projected)"
+        assert {h.label: escape(h.value) for h in slide.headlines}.items() <= shown.items()
+        assert all(label.endswith(t("plans.card", figure="")) for label in shown)
+        assert any(html_text(slide.takeaway) in m.value for m in at.markdown)
+        # the caveat and each lever with its assumptions on the screen: above the chart, or beside it when long
+        assert slide.notes[0] == t("scenario.deck.note")
+        for note in slide.notes:
+            assert any(escape(note) in c.value for c in at.caption) or any(html_text(note) in m.value for m in at.markdown)
+        assert len(plotly_specs(at)) == 1
+    assert at.button(key="pres_next").disabled
+    at.button(key="pres_prev").click().run()
+    assert at.title[0].value == titles[3]
+    at.button(key="pres_exit").click().run()
+    assert_ok(at)
+
+    # The page's deck holds the story's slide, then each plan's two, then the appendix tables.
+    from pptx import Presentation
+
+    deck = Presentation(io.BytesIO(files[f"{t('pres.file_stem')}.pptx"]()))
+    heads = [next(sh.text_frame.text for sh in page.shapes if sh.has_text_frame) for page in deck.slides]
+    assert heads[1:6] == titles
+    assert t("pres.appendix.title", title=t("scenario.deck.figures", name=second)) in heads
+
+
+def test_a_saved_story_reopens_with_its_plans(app_db):
+    _, second = _save_plans()
+    at = start("zh", page=PAGE)
+    at.multiselect(key="pres_steps").set_value(["concentration"])
+    at.multiselect(key="pres_plans").set_value([second])
+    at.text_input(key="pres_save_name").input("董事会").run()
+    at.button(key="pres_save").click().run()
+    assert_ok(at)
+    with db.cursor(_app_connection()) as cur:
+        assert saved.load(cur, "董事会").plans == (second,)
+
+    again = start("en", page=PAGE, story="董事会")
+    assert_ok(again)
+    assert again.multiselect(key="pres_plans").value == [second]
+    assert any(f"2. {plan_slides.titles(second, Translator('en'))[0]}" in c.value for c in again.caption)
+
+    # A plan deleted since leaves the story, which says so.
+    sc.plans.delete(_app_connection(), second)
+    third = start("en", page=PAGE, story="董事会")
+    assert_ok(third)
+    assert third.multiselect(key="pres_plans").value == []
+    assert any(f"These plans were deleted and were left out: {escape(second)}" in w.value for w in third.warning)

@@ -80,3 +80,31 @@ def test_command_adds_a_plans_slides(tmp_path, capsys):
     assert cli.main([*base, "--format", "pdf", "--out", str(tmp_path / "x.pdf"), "--scenario", "nope"]) == 2
     assert "no saved plan named 'nope'; saved plans: 自助服务" in capsys.readouterr().err
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_a_saved_storys_plans_come_with_it(tmp_path, capsys):
+    """A story saved with improvement plans exports them after its steps (and before --scenario's); a plan
+    deleted since is left out with a note (issue 18)."""
+    from analytics import scenario as sc
+
+    path = tmp_path / "store.duckdb"
+    con = make_story_store(str(path))
+    for name in ("A plan", "B plan", "C plan"):
+        sc.plans.save(con, name, [sc.ProcessImprovement(activity="support_call", unit_cost=4)])
+    saved.save(con, "周报", ["loss_makers"], Y2024, plans=["B plan", "A plan"])
+    con.close()
+    base = ["export", "--db", str(path), "--format", "xlsx", "--lang", "en", "--story", "周报"]
+    assert cli.main([*base, "--out", str(tmp_path / "t.xlsx"), "--scenario", "C plan", "--scenario", "A plan"]) == 0
+    summary = [r[0] for r in load_workbook(tmp_path / "t.xlsx")["Summary"].iter_rows(values_only=True) if r[0]]
+    titles = list(dict.fromkeys(v for v in summary if v.startswith(("Plan “", "Loss-makers"))))  # a row per figure
+    assert titles == ["Loss-makers: gains and losses by segment",
+                      *(f"Plan “{n}” (projection): {part}" for n in ("B plan", "A plan", "C plan")
+                        for part in ("whale curve and figures", "levers and assumptions"))]
+    con = db.connect(path)
+    sc.plans.delete(con, "B plan")
+    con.close()
+    capsys.readouterr()
+    assert cli.main([*base, "--out", str(tmp_path / "u.xlsx")]) == 0
+    assert "note: plans no longer saved were left out: B plan" in capsys.readouterr().err
+    sheets = load_workbook(tmp_path / "u.xlsx").sheetnames
+    assert [n for n in sheets if "B plan" in n] == [] and any("A plan" in n for n in sheets)
