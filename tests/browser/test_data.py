@@ -4,6 +4,7 @@ and see the Overview's figures change; then undo and see them come back."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser import driver
 
@@ -34,10 +35,10 @@ def test_upload_load_and_undo_move_the_overview(app_url, tmp_path):
             assert "GB18030" in page.get_by_text("Detected:").first.inner_text()
             page.get_by_role("button", name="Check the file").click()
             driver.wait_rendered(page)
-            assert page.get_by_text("The only row is valid.").count() == 1
+            expect(page.get_by_text("The only row is valid.")).to_be_visible(timeout=90_000)
             page.get_by_role("button", name="Load 1 row").click()
             driver.wait_rendered(page)
-            assert page.get_by_text("Loaded 1 row into").count() == 1
+            expect(page.get_by_text("Loaded 1 row into")).to_be_visible(timeout=90_000)
             page.screenshot(path=SHOTS / "data_loaded_en.png", full_page=True)
             assert driver.exceptions(page) == []
 
@@ -52,7 +53,7 @@ def test_upload_load_and_undo_move_the_overview(app_url, tmp_path):
             driver.wait_rendered(page)
             page.get_by_role("button", name="撤销导入").click()
             driver.wait_rendered(page)
-            assert page.get_by_text("已撤销第 1 次导入").count() == 1
+            expect(page.get_by_text("已撤销第 1 次导入")).to_be_visible(timeout=90_000)
             page.screenshot(path=SHOTS / "data_undone_zh.png", full_page=True)
 
             driver.open_page(page, app_url, "overview", "lang=en")
