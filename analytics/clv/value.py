@@ -268,14 +268,6 @@ _MEMO_LOCK = threading.Lock()
 _MEMO_SIZE = 16
 
 
-def _database_key(cur: duckdb.DuckDBPyConnection) -> tuple[str, int] | None:
-    """(file, data version) identifying the store's content; None for an in-memory store."""
-    row = cur.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
-    if not row or not row[0]:
-        return None
-    return str(row[0]), db.data_version(cur)
-
-
 def _attributes_only(f: Filters) -> Filters:
     return f.with_period(None, None)
 
@@ -291,7 +283,7 @@ def fit_models(cur: duckdb.DuckDBPyConnection, f: Filters, time_unit: str = DEFA
     store when :mod:`analytics.precompute` stored this fit for the current data (:func:`precompute`),
     else fitted here (and not stored: a read never writes)."""
     when = rfm.valuation_date(cur, f)
-    key_db = _database_key(cur)
+    key_db = db.content_key(cur)
     key = None if key_db is None else (*key_db, _attributes_only(f), when, time_unit)
     if key is not None:
         with _MEMO_LOCK:

@@ -260,6 +260,15 @@ def data_version(con: duckdb.DuckDBPyConnection) -> int:
     return int(get_meta(con, "data_version", "0") or 0)
 
 
+def content_key(cur: duckdb.DuckDBPyConnection) -> tuple[str, int] | None:
+    """(file, data version) identifying the store's content, for in-process memos of derived results;
+    None for an in-memory store (no file to name it by, so not memoised)."""
+    row = cur.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    if not row or not row[0]:
+        return None
+    return str(row[0]), data_version(cur)
+
+
 def currency(con: duckdb.DuckDBPyConnection) -> str:
     """The ISO code of the data's currency (``CNY`` unless the data say otherwise)."""
     return get_meta(con, "currency", "CNY") or "CNY"

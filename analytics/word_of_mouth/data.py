@@ -194,14 +194,6 @@ _COVER_LOCK = threading.Lock()
 _COVER_SIZE = 16
 
 
-def _content_key(cur: duckdb.DuckDBPyConnection) -> tuple[str, int] | None:
-    """(file, data version) identifying the store's content; None for an in-memory store (not memoised)."""
-    row = cur.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
-    if not row or not row[0]:
-        return None
-    return str(row[0]), db.data_version(cur)
-
-
 def _cover(cur: duckdb.DuckDBPyConnection, f: Filters, by: str, first: dt.date) -> pd.DataFrame:
     """Customers at risk on every day from (start − 365 days) + 1 to ``f.date_to``, one int64 column
     per group of ``by`` (:data:`NULL_GROUP` for customers without one), where start is the earlier
@@ -211,7 +203,7 @@ def _cover(cur: duckdb.DuckDBPyConnection, f: Filters, by: str, first: dt.date) 
     gives the same counts on the period's days: one table serves every period ending on ``f.date_to``.
     """
     lo = min(f.date_from, first) - dt.timedelta(days=EXPOSURE_DAYS)
-    content = _content_key(cur)
+    content = db.content_key(cur)
     key = None if content is None else (*content, f.with_period(None, None), f.date_to, lo, by)
     if key is not None:
         with _COVER_LOCK:
