@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
+from analytics import filters
 from analytics.clv.value import TIERS
 
 # ----------------------------------------------------------------------------- selectors
@@ -131,19 +132,6 @@ def _name(lever: str, name: str, value: object) -> str:
     return value.strip()
 
 
-def _date(lever: str, value: object) -> dt.date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValueError(f"{lever}: effective_from {value!r} is not a date (use YYYY-MM-DD)") from None
-
-
 # ----------------------------------------------------------------------------- levers
 RULE_TEXT: dict[str, str] = {
     "scope.effective_from": "only activities and transactions dated on or after effective_from change",
@@ -180,7 +168,7 @@ class Lever:
     def __post_init__(self) -> None:
         if not isinstance(self.customers, Selector):
             raise ValueError(f"{self.KIND}: customers must be a Selector, got {self.customers!r}")
-        object.__setattr__(self, "effective_from", _date(self.KIND, self.effective_from))
+        object.__setattr__(self, "effective_from", filters.as_date(self.effective_from, f"{self.KIND}: effective_from"))
 
     @property
     def rules(self) -> tuple[str, ...]:
