@@ -27,3 +27,19 @@ def as_version_2(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"DROP TABLE {t.name}")
         con.execute(f"ALTER TABLE {old} RENAME TO {t.name}")
     con.execute(f"UPDATE {schema.META} SET value = '2' WHERE key = 'schema_version'")
+
+
+def as_version_4(con: duckdb.DuckDBPyConnection) -> None:
+    """Turn a current store into one written by version 4: ``transactions.cogs`` NOT NULL, no
+    ``'unknown'`` customer type, ``agg_customer_month`` without ``cogs_unknown_revenue``.
+
+    Each statement commits on its own; the tables' rows are kept.
+    """
+    con.execute("ALTER TABLE transactions ALTER COLUMN cogs SET NOT NULL")
+    con.execute("ALTER TABLE agg_customer_month DROP COLUMN cogs_unknown_revenue")
+    old = "customers__old"
+    con.execute(schema.table_ddl(schema.TABLES[schema.CUSTOMERS], old).replace(", 'unknown'", ""))
+    con.execute(f"INSERT INTO {old} SELECT * FROM customers")
+    con.execute("DROP TABLE customers")
+    con.execute(f"ALTER TABLE {old} RENAME TO customers")
+    con.execute(f"UPDATE {schema.META} SET value = '4' WHERE key = 'schema_version'")

@@ -1,7 +1,7 @@
 """Monthly customer aggregates, refreshed on every load, so that views scale to 100M transactions.
 
-``agg_customer_month`` holds revenue, cost of goods, quantity and transaction count per customer
-and calendar month; ``agg_activity_month`` holds activity quantity and its cost (quantity × the
+``agg_customer_month`` holds revenue, cost of goods (the known ones), quantity, transaction count
+and the revenue whose cost of goods is unknown (``cogs_unknown_revenue``) per customer and calendar month; ``agg_activity_month`` holds activity quantity and its cost (quantity × the
 rate valid on the activity's date) per customer, month and activity. A filter of whole months is
 answered from them (a few rows per customer instead of every transaction); any other period reads
 the fact tables directly. Both paths give the same numbers (tested).
@@ -71,8 +71,10 @@ def refresh(cur: duckdb.DuckDBPyConnection, months: Iterable[dt.date] | None = N
         cur.execute(f"DELETE FROM {schema.AGG_ACTIVITY_MONTH} WHERE list_contains($months, month)", params)
     cur.execute(
         f"""INSERT INTO {schema.AGG_CUSTOMER_MONTH}
+            (customer_id, month, revenue, cogs, quantity, tx_count, cogs_unknown_revenue)
         SELECT customer_id, CAST(date_trunc('month', tx_date) AS DATE) AS month,
-               sum(revenue), sum(cogs), sum(quantity), count(*)
+               sum(revenue), sum(cogs), sum(quantity), count(*),
+               coalesce(sum(revenue) FILTER (WHERE cogs IS NULL), 0)
         FROM {schema.TRANSACTIONS} WHERE {tx_where} GROUP BY ALL""",
         params,
     )

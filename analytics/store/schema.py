@@ -18,6 +18,14 @@ Conventions
   form have ``load_id`` NULL.
 * Fact tables (transactions, activities, feedback) have no primary-key index: at 100 million rows
   an ART index costs more memory than the data. Uniqueness of their ids is checked on ingest.
+* Only what the analytics need is required of a file (version 5): a transaction needs a customer,
+  a date and an amount. A column with a ``default`` is still never empty in the store, but a file
+  without that column takes the default (product ``unspecified``, quantity 1, customer type
+  ``unknown``, a customer's name = its id); an empty cell in a column the file does carry is still
+  refused, since there the file itself says the value is missing. Cost of goods is nullable: NULL
+  means "not provided", never zero: sums of cost of goods count only the known ones, and every figure
+  of profit states the share of revenue whose cost of goods is unknown (metric
+  ``cogs_unknown_revenue_share``; ``agg_customer_month.cogs_unknown_revenue`` carries its numerator).
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # Table names.
 CUSTOMERS = "customers"
@@ -51,7 +59,11 @@ AGG_ACTIVITY_MONTH = "agg_activity_month"
 # (see analytics.store.derived and analytics.precompute).
 DERIVED_RESULTS = "derived_results"
 
-CUSTOMER_TYPES = ("enterprise", "individual")
+# 'unknown': a customer created from a transactions file, until a customer file says otherwise (version 5).
+UNKNOWN_TYPE = "unknown"
+CUSTOMER_TYPES = ("enterprise", "individual", UNKNOWN_TYPE)
+# The product of a transaction whose file has no product column (version 5).
+UNSPECIFIED_PRODUCT = "unspecified"
 FEEDBACK_KINDS = ("praise", "complaint", "other")
 OPPORTUNITY_STAGES = ("target", "prospect", "opportunity", "won", "lost")
 VALUE_PARTS = ("product_value", "service_value", "personnel_value", "image_value")
@@ -67,6 +79,12 @@ class Column:
     "integer", "category"); ``sql`` is the DuckDB type. ``choices`` restricts a category;
     ``min``/``max`` bound numbers; ``references`` names ``table.column`` a value must exist in;
     ``synonyms`` help match a file's headers (Chinese and English) to this column.
+
+    ``required``: the store never holds NULL there (``NOT NULL``). ``default`` (a constant) or
+    ``default_from`` (another column of the same row) fills a required column when the file has no
+    column for it; such a column need not be mapped (:attr:`needs_source` is False).
+    ``generated``: an id the engine makes from the row's content when the file has none
+    (see :mod:`analytics.ingest.validate`).
     """
 
     name: str
@@ -78,6 +96,14 @@ class Column:
     max: float | None = None
     references: str | None = None
     synonyms: tuple[str, ...] = ()
+    default: str | None = None
+    default_from: str | None = None
+    generated: bool = False
+
+    @property
+    def needs_source(self) -> bool:
+        """True when a file (or a form) must give this column: required, with no default and not generated."""
+        return self.required and self.default is None and self.default_from is None and not self.generated
 
 
 @dataclass(frozen=True)
@@ -108,7 +134,8 @@ def _money(name: str, *syn: str, required: bool = True, min: float | None = None
 
 _CUSTOMER_ID = Column(
     "customer_id", "VARCHAR", "id", required=True, references=f"{CUSTOMERS}.customer_id",
-    synonyms=("客户编号", "客户ID", "客户id", "客户代码", "客户号", "cust_id", "customer", "customer id", "客户"),
+    synonyms=("客户编号", "客户ID", "客户id", "客户代码", "客户号", "cust_id", "customer", "customer id", "客户",
+              "客户编码", "会员编号", "client id"),
 )
 
 TABLES: dict[str, Table] = {
@@ -117,12 +144,12 @@ TABLES: dict[str, Table] = {
         (
             Column("customer_id", "VARCHAR", "id", required=True,
                    synonyms=("客户编号", "客户ID", "客户id", "客户代码", "客户号", "cust_id", "id")),
-            Column("name", "VARCHAR", "text", required=True,
+            Column("name", "VARCHAR", "text", required=True, default_from="customer_id",
                    synonyms=("客户名称", "名称", "客户名", "姓名", "customer_name", "customer name")),
-            Column("customer_type", "VARCHAR", "category", required=True, choices=CUSTOMER_TYPES,
+            Column("customer_type", "VARCHAR", "category", required=True, choices=CUSTOMER_TYPES, default=UNKNOWN_TYPE,
                    synonyms=("客户类型", "类型", "type")),
             Column("segment", "VARCHAR", "category", synonyms=("细分", "客户细分", "分群", "客户群")),
-            Column("region", "VARCHAR", "category", synonyms=("区域", "地区", "大区")),
+            Column("region", "VARCHAR", "category", synonyms=("区域", "地区", "大区", "country", "国家")),
             Column("industry", "VARCHAR", "category", synonyms=("行业", "所属行业")),
             Column("channel", "VARCHAR", "category", synonyms=("渠道", "获客渠道", "销售渠道")),
             Column("plan", "VARCHAR", "category",
@@ -139,15 +166,22 @@ TABLES: dict[str, Table] = {
     TRANSACTIONS: Table(
         TRANSACTIONS,
         (
-            Column("transaction_id", "VARCHAR", "id", required=True,
-                   synonyms=("交易编号", "订单号", "单号", "订单编号", "order_id", "id")),
+            Column("transaction_id", "VARCHAR", "id", required=True, generated=True,
+                   synonyms=("交易编号", "明细编号", "行编号", "order_id", "line_id", "id")),
             _CUSTOMER_ID,
             Column("tx_date", "DATE", "date", required=True,
-                   synonyms=("交易日期", "日期", "订单日期", "date", "order_date")),
-            Column("product", "VARCHAR", "category", required=True, synonyms=("产品", "商品", "产品名称", "item")),
-            Column("quantity", "DOUBLE", "number", required=True, synonyms=("数量", "qty")),
-            _money("revenue", "收入", "销售额", "金额", "营业收入", "sales", "amount"),
-            _money("cogs", "成本", "销售成本", "商品成本", "cost of goods", "cost", "cost_of_goods"),
+                   synonyms=("交易日期", "日期", "订单日期", "date", "order_date", "invoicedate", "下单时间",
+                             "下单日期", "单据日期", "销售日期", "交易时间", "订单时间", "transaction date")),
+            Column("product", "VARCHAR", "category", required=True, default=UNSPECIFIED_PRODUCT,
+                   synonyms=("产品", "商品", "产品名称", "item", "stockcode", "sku", "物料编码", "商品编码", "存货编码",
+                             "物料名称", "商品名称", "存货名称", "品名", "description")),
+            Column("quantity", "DOUBLE", "number", required=True, default="1",
+                   synonyms=("数量", "qty", "销售数量", "件数")),
+            _money("revenue", "收入", "销售额", "金额", "营业收入", "sales", "amount", "含税金额", "销售金额", "价税合计",
+                   "成交金额", "line total"),
+            # Nullable from version 5: NULL is "not provided" (exports rarely carry a cost), never 0.
+            _money("cogs", "成本", "销售成本", "商品成本", "cost of goods", "cost", "cost_of_goods", "成本金额",
+                   required=False),
         ),
         key=("transaction_id",),
         date_column="tx_date",
@@ -257,7 +291,7 @@ DATA_TABLES = tuple(TABLES)
 
 # Checks that DuckDB enforces on write, in addition to NOT NULL on required columns.
 _CHECKS: dict[str, tuple[str, ...]] = {
-    CUSTOMERS: ("customer_type IN ('enterprise', 'individual')", "acquisition_cost IS NULL OR acquisition_cost >= 0"),
+    CUSTOMERS: ("customer_type IN ('enterprise', 'individual', 'unknown')", "acquisition_cost IS NULL OR acquisition_cost >= 0"),
     ACTIVITY_RATES: ("unit_cost >= 0",),
     FEEDBACK: ("kind IN ('praise', 'complaint', 'other')", "nps_score IS NULL OR nps_score BETWEEN 0 AND 10"),
     SERVICE_QUALITY: ("quality_index BETWEEN 0 AND 100",),
@@ -310,7 +344,8 @@ BOOKKEEPING_DDL: tuple[str, ...] = (
     f"""CREATE TABLE IF NOT EXISTS {SAVED_VIEWS} (
   name VARCHAR PRIMARY KEY, kind VARCHAR, payload VARCHAR, saved_at TIMESTAMP)""",
     f"""CREATE TABLE IF NOT EXISTS {AGG_CUSTOMER_MONTH} (
-  customer_id VARCHAR, month DATE, revenue DECIMAL(38,2), cogs DECIMAL(38,2), quantity DOUBLE, tx_count BIGINT)""",
+  customer_id VARCHAR, month DATE, revenue DECIMAL(38,2), cogs DECIMAL(38,2), quantity DOUBLE, tx_count BIGINT,
+  cogs_unknown_revenue DECIMAL(38,2) DEFAULT 0)""",
     f"""CREATE TABLE IF NOT EXISTS {AGG_ACTIVITY_MONTH} (
   customer_id VARCHAR, month DATE, activity VARCHAR, quantity DOUBLE, cost DOUBLE, unpriced_quantity DOUBLE)""",
 )
@@ -396,7 +431,9 @@ def _finite_upgrade() -> list[str]:
             out.append(f"DELETE FROM {agg} WHERE {touched.format(c=f'{agg}.customer_id', m=f'{agg}.month')}")
             where = f"NOT {bad('a')} AND {touched.format(c='a.customer_id', m=m_a)}"
             if t.name == TRANSACTIONS:
-                out.append(f"""INSERT INTO {agg} SELECT a.customer_id, {m_a} AS month, sum(a.revenue), sum(a.cogs),
+                # Columns named: the table gains one in version 5 (tests build older stores from the current DDL).
+                out.append(f"""INSERT INTO {agg} (customer_id, month, revenue, cogs, quantity, tx_count)
+                               SELECT a.customer_id, {m_a} AS month, sum(a.revenue), sum(a.cogs),
                                       sum(a.quantity), count(*)
                                FROM {t.name} a WHERE {where} GROUP BY ALL""")
             else:
@@ -425,3 +462,34 @@ MIGRATIONS[3] = _finite_upgrade()
 # 4: stored model fits and per-customer summaries (analytics.store.derived); an upgraded store has
 # none until the next refresh, and every page computes them meanwhile, as before.
 MIGRATIONS[4] = [DERIVED_DDL]
+
+
+def _relaxed_upgrade() -> list[str]:
+    """Version 5: only what the analytics need is required (see the module's docstring).
+
+    ``transactions.cogs`` loses its ``NOT NULL`` in place (``ALTER … DROP NOT NULL``: no rebuild of
+    the largest table); ``agg_customer_month`` gains ``cogs_unknown_revenue`` (0 for every existing
+    row: a version 4 store has no unknown cost of goods). ``customers`` gains ``'unknown'`` in the
+    check of ``customer_type``; DuckDB cannot alter a CHECK, so the table is built beside the old one
+    from explicit DDL, filled and renamed over it, as in version 3 (never ``CREATE … AS``: see :func:`shadow_ddl`). The DDL is
+    written out here: an upgrade step describes this version's store, whatever later code does.
+    """
+    new = f"{CUSTOMERS}__v5"
+    cols = ", ".join([*TABLES[CUSTOMERS].column_names, "load_id"])
+    return [
+        f"ALTER TABLE {TRANSACTIONS} ALTER COLUMN cogs DROP NOT NULL",
+        # Revenue of the month's transactions whose cost of goods is unknown: none before version 5.
+        f"ALTER TABLE {AGG_CUSTOMER_MONTH} ADD COLUMN IF NOT EXISTS cogs_unknown_revenue DECIMAL(38,2) DEFAULT 0",
+        f"""CREATE TABLE {new} (
+  customer_id VARCHAR NOT NULL, name VARCHAR NOT NULL, customer_type VARCHAR NOT NULL, segment VARCHAR,
+  region VARCHAR, industry VARCHAR, channel VARCHAR, plan VARCHAR, acquired_on DATE,
+  acquisition_cost DECIMAL(18,2), referred_by VARCHAR, load_id BIGINT, PRIMARY KEY (customer_id),
+  CHECK (customer_type IN ('enterprise', 'individual', 'unknown')),
+  CHECK (acquisition_cost IS NULL OR acquisition_cost >= 0))""",
+        f"INSERT INTO {new} ({cols}) SELECT {cols} FROM {CUSTOMERS}",
+        f"DROP TABLE {CUSTOMERS}",
+        f"ALTER TABLE {new} RENAME TO {CUSTOMERS}",
+    ]
+
+
+MIGRATIONS[5] = _relaxed_upgrade()
