@@ -14,6 +14,7 @@ if str(ROOT) not in sys.path:
 from analytics import demo  # noqa: E402
 from analytics.store import db  # noqa: E402
 from tests.helpers import D, build_store, customer  # noqa: E402
+from tests.postgres import pg_shop, postgres  # noqa: E402, F401  (fixtures: a real PostgreSQL server)
 
 
 @pytest.fixture(scope="session")
