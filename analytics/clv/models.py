@@ -56,14 +56,17 @@ class BgNbd:
     converged: bool = True
     source: str = "filter"
     std_errors: dict[str, float] = field(default_factory=dict)
+    # covariance of (ln r, ln alpha, ln a, ln b), the inverse Hessian; () when singular
+    log_covariance: tuple[tuple[float, ...], ...] = ()
 
     def in_unit(self, unit: str) -> BgNbd:
         """The same model in another unit: ``alpha`` has the dimension of time (the mean purchase
         rate is r / alpha per unit), so it scales with the unit's length. The log-likelihood is
-        left as fitted (it changes by a constant with the unit)."""
+        left as fitted (it changes by a constant with the unit); so is the log-parameters' covariance
+        (ln alpha moves by a constant)."""
         return BgNbd(self.r, self.alpha * unit_days(self.time_unit) / unit_days(unit), self.a, self.b,
                      self.log_likelihood, self.customers, self.repeat_customers, unit, self.converged,
-                     self.source, dict(self.std_errors))
+                     self.source, dict(self.std_errors), self.log_covariance)
 
     def params(self) -> dict[str, float]:
         return {"r": self.r, "alpha": self.alpha, "a": self.a, "b": self.b}
@@ -174,14 +177,37 @@ def _maximise(nll: Any, starts: list[np.ndarray], n_params: int) -> tuple[np.nda
     return best_x, best_f, best_ok
 
 
-def _std_errors(nll: Any, theta: np.ndarray, names: tuple[str, ...]) -> dict[str, float]:
-    """Standard errors of exp(theta) from the numerical Hessian of the negative log-likelihood
-    in log-parameters (statsmodels' approx_hess3), by the delta method; NaN where singular."""
+def _log_covariance(nll: Any, theta: np.ndarray) -> np.ndarray | None:
+    """Asymptotic covariance of the log-parameters: the inverse of the numerical Hessian of the
+    negative log-likelihood in log-parameters (statsmodels' approx_hess3); None where the Hessian
+    is singular or the inverse is not a finite, symmetric positive-definite matrix."""
     from statsmodels.tools.numdiff import approx_hess3
 
     try:
         with np.errstate(all="ignore"):
             cov = np.linalg.inv(approx_hess3(theta, nll))
+        cov = (cov + cov.T) / 2
+        np.linalg.cholesky(cov)  # positive definite, else LinAlgError
+    except (np.linalg.LinAlgError, ValueError):
+        return None
+    return cov if np.all(np.isfinite(cov)) else None
+
+
+def _covariance_tuple(cov: np.ndarray | None) -> tuple[tuple[float, ...], ...]:
+    """A covariance as nested tuples (frozen dataclasses stay hashable); () when there is none."""
+    return () if cov is None else tuple(tuple(float(v) for v in row) for row in cov)
+
+
+def _std_errors(nll: Any, theta: np.ndarray, names: tuple[str, ...],
+                cov: np.ndarray | None = None) -> dict[str, float]:
+    """Standard errors of exp(theta) by the delta method from the log-parameters' covariance
+    (:func:`_log_covariance`, computed here unless given); NaN where singular."""
+    from statsmodels.tools.numdiff import approx_hess3
+
+    try:
+        if cov is None:
+            with np.errstate(all="ignore"):
+                cov = np.linalg.inv(approx_hess3(theta, nll))
         se = np.exp(theta) * np.sqrt(np.clip(np.diag(cov), 0, None))
     except (np.linalg.LinAlgError, ValueError):
         se = np.full(len(names), np.nan)
@@ -227,8 +253,9 @@ def fit_bgnbd(summary: pd.DataFrame, time_unit: str = DEFAULT_UNIT, source: str 
         raise FitError("BG/NBD: no interior maximum of the likelihood (a parameter ran to its bound)")
     r, alpha, a, b = (float(v) for v in np.exp(theta))
     ll = bgnbd_loglik((r, alpha, a, b), x, t_x, T)
-    se = _std_errors(lambda th: nll(th) * total, theta, ("r", "alpha", "a", "b"))
-    return BgNbd(r, alpha, a, b, ll, n, n_rep, time_unit, ok, source, se)
+    cov = _log_covariance(lambda th: nll(th) * total, theta)
+    se = _std_errors(lambda th: nll(th) * total, theta, ("r", "alpha", "a", "b"), cov)
+    return BgNbd(r, alpha, a, b, ll, n, n_rep, time_unit, ok, source, se, _covariance_tuple(cov))
 
 
 def p_alive(m: BgNbd, x: Any, t_x: Any, T: Any) -> np.ndarray:
@@ -291,6 +318,9 @@ class GammaGamma:
     converged: bool = True
     source: str = "filter"
     std_errors: dict[str, float] = field(default_factory=dict)
+    # covariance of (ln p, ln q, ln gamma), the inverse Hessian (ln gamma's variance does not depend
+    # on the currency); () when singular
+    log_covariance: tuple[tuple[float, ...], ...] = ()
 
     @property
     def population_mean_spend(self) -> float:
@@ -390,10 +420,11 @@ def fit_gamma_gamma(summary: pd.DataFrame, source: str = "filter",
     p, q, g = (float(v) for v in np.exp(theta))
     g_money = g * unit
     ll = float(np.sum(gamma_gamma_loglik_terms((p, q, g_money), x, m)))
-    se_scaled = _std_errors(lambda th: nll(th) * total, theta, ("p", "q", "gamma"))
+    cov = _log_covariance(lambda th: nll(th) * total, theta)
+    se_scaled = _std_errors(lambda th: nll(th) * total, theta, ("p", "q", "gamma"), cov)
     se = {**se_scaled, "gamma": se_scaled["gamma"] * unit}
     corr = float(np.corrcoef(x, m)[0, 1]) if n > 2 and np.std(x) > 0 and np.std(m) > 0 else None
-    return GammaGamma(p, q, g_money, ll, n, corr, ok, source, se)
+    return GammaGamma(p, q, g_money, ll, n, corr, ok, source, se, _covariance_tuple(cov))
 
 
 def expected_spend(g: GammaGamma, x: Any, m: Any) -> np.ndarray:

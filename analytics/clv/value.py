@@ -412,8 +412,13 @@ def levels(values: pd.Series, cuts: tuple[float, float]) -> tuple[pd.Series, tup
     if values.empty:
         return pd.Series([], dtype=object, index=values.index), (float("nan"), float("nan"))
     q1, q2 = (float(v) for v in np.quantile(values.to_numpy(dtype=float), cuts))
-    lvl = np.where(values <= q1, "low", np.where(values <= q2, "mid", "high"))
-    return pd.Series(lvl, index=values.index, dtype=object), (q1, q2)
+    return pd.Series(level_of(values, (q1, q2)), index=values.index, dtype=object), (q1, q2)
+
+
+def level_of(values: Any, thresholds: tuple[float, float]) -> np.ndarray:
+    """low / mid / high of each value against the money thresholds (low ≤ q1 < mid ≤ q2 < high)."""
+    q1, q2 = thresholds
+    return np.where(np.asarray(values) <= q1, "low", np.where(np.asarray(values) <= q2, "mid", "high"))
 
 
 def _influence(cur: duckdb.DuckDBPyConnection, profit_all: pd.Series, weight: float) -> tuple[pd.Series, pd.Series]:
