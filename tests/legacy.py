@@ -42,4 +42,12 @@ def as_version_4(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"INSERT INTO {old} SELECT * FROM customers")
     con.execute("DROP TABLE customers")
     con.execute(f"ALTER TABLE {old} RENAME TO customers")
+    as_version_5(con)  # and no contracts
     con.execute(f"UPDATE {schema.META} SET value = '4' WHERE key = 'schema_version'")
+
+
+def as_version_5(con: duckdb.DuckDBPyConnection) -> None:
+    """Turn a current store into one written by version 5: no ``contracts`` table nor its shadow."""
+    con.execute(f"DROP TABLE IF EXISTS {schema.CONTRACTS}")
+    con.execute(f"DROP TABLE IF EXISTS {schema.shadow_name(schema.CONTRACTS)}")
+    con.execute(f"UPDATE {schema.META} SET value = '5' WHERE key = 'schema_version'")

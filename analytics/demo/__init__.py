@@ -20,6 +20,8 @@ the random source, so 10 million transactions take seconds and the same seed giv
 * :mod:`~analytics.demo.customers`: customers and the sales pipeline;
 * :mod:`~analytics.demo.sales`: rates, transactions and activities (inside DuckDB);
 * :mod:`~analytics.demo.feedback`: service quality, praise and complaints, assessments;
+* :mod:`~analytics.demo.contracts`: contract terms of contract and postpaid customers, renewed or
+  cancelled as the plan and the region's service quality make them (their own random stream);
 * this module: :func:`generate`, which writes them all in one transaction.
 """
 
@@ -32,6 +34,7 @@ import duckdb
 import numpy as np
 
 from analytics.demo.business import COMPLAINT_THRESHOLD, END, PRAISE_THRESHOLD, START
+from analytics.demo.contracts import draw_contracts
 from analytics.demo.customers import draw_customers, draw_opportunities
 from analytics.demo.feedback import draw_assessments, draw_feedback, draw_service_quality
 from analytics.demo.sales import insert_activities, insert_rates, insert_transactions
@@ -51,6 +54,7 @@ class DemoSummary:
     assessments: int
     opportunities: int
     seconds: float
+    contracts: int = 0
 
 
 Progress = Callable[[float, str], None]
@@ -122,9 +126,14 @@ def generate(
         opp = draw_opportunities(rng, cust)
         cur.register("gen_opp", opp)
         cur.execute(f"INSERT INTO {schema.OPPORTUNITIES} SELECT *, NULL FROM gen_opp")
+        say(0.85, "contracts")
+        # their own random stream (not rng): every table above stays exactly as without contracts
+        cur.register("gen_contracts", draw_contracts(seed, cust, quality))
+        cur.execute(f"""INSERT INTO {schema.CONTRACTS} SELECT contract_id, customer_id, plan, CAST(start_date AS DATE),
+                        CAST(end_date AS DATE), status, NULL FROM gen_contracts""")
         say(0.88, "aggregates")
         aggregates.refresh(cur)
-        for name in ("gen_cust", "gen_quality", "gen_feedback", "gen_assess", "gen_opp"):
+        for name in ("gen_cust", "gen_quality", "gen_feedback", "gen_assess", "gen_opp", "gen_contracts"):
             cur.unregister(name)
         db.set_meta(cur, "currency", "CNY")
         db.set_meta(cur, "data_as_of", END.isoformat())
@@ -135,5 +144,5 @@ def generate(
         customers=counts[schema.CUSTOMERS], transactions=counts[schema.TRANSACTIONS],
         activities=counts[schema.ACTIVITIES], feedback=counts[schema.FEEDBACK],
         assessments=counts[schema.ASSESSMENTS], opportunities=counts[schema.OPPORTUNITIES],
-        seconds=time.perf_counter() - t0,
+        seconds=time.perf_counter() - t0, contracts=counts[schema.CONTRACTS],
     )

@@ -32,7 +32,8 @@ from analytics.ingest.read.types import Sniff, Staged
 from analytics.ingest.validate import ISSUES, TYPED, reason, validate_staged
 from analytics.store import aggregates, audit, schema
 
-FORM_TABLES = (schema.CUSTOMERS, schema.TRANSACTIONS, schema.ACTIVITIES, schema.ASSESSMENTS, schema.FEEDBACK)
+FORM_TABLES = (schema.CUSTOMERS, schema.TRANSACTIONS, schema.ACTIVITIES, schema.ASSESSMENTS, schema.FEEDBACK,
+               schema.CONTRACTS)
 _STAGE = "form_stage"
 
 
@@ -241,7 +242,8 @@ def next_id(cur: duckdb.DuckDBPyConnection, table: str) -> str:
                    max(length(regexp_extract({kc}, '([0-9]+)$', 1))), count(*) AS n
             FROM {table} WHERE regexp_full_match({kc}, '.*?[0-9]+') GROUP BY p ORDER BY n DESC LIMIT 1""").fetchone()
     if row is None:
-        prefix = {"customers": "C", "transactions": "T", "activities": "A", "assessments": "S", "feedback": "F"}[table]
+        prefix = {"customers": "C", "transactions": "T", "activities": "A", "assessments": "S", "feedback": "F",
+                  "contracts": "K"}[table]
         return f"{prefix}{1:06d}"
     prefix, top, width, _ = row
     return f"{prefix}{int(top) + 1:0{int(width)}d}"

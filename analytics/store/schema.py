@@ -33,7 +33,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # Table names.
 CUSTOMERS = "customers"
@@ -44,6 +44,7 @@ FEEDBACK = "feedback"
 ASSESSMENTS = "assessments"
 SERVICE_QUALITY = "service_quality"
 OPPORTUNITIES = "opportunities"
+CONTRACTS = "contracts"  # version 6
 # Bookkeeping tables.
 META = "meta"
 INGEST_LOG = "ingest_log"
@@ -66,6 +67,8 @@ CUSTOMER_TYPES = ("enterprise", "individual", UNKNOWN_TYPE)
 UNSPECIFIED_PRODUCT = "unspecified"
 FEEDBACK_KINDS = ("praise", "complaint", "other")
 OPPORTUNITY_STAGES = ("target", "prospect", "opportunity", "won", "lost")
+# A contract term: running, ended with a renewal (the next term is another row), ended with a cancellation.
+CONTRACT_STATUSES = ("active", "renewed", "cancelled")
 VALUE_PARTS = ("product_value", "service_value", "personnel_value", "image_value")
 COST_PARTS = ("money_cost", "time_cost", "energy_cost", "psychic_cost")
 SATISFACTION_LEVELS = ("material", "spiritual", "social")
@@ -287,6 +290,30 @@ TABLES: dict[str, Table] = {
     ),
 }
 
+# Contract terms of contract and postpaid customers (version 6): one row per term, so that a
+# customer's renewals are the rows before the running or cancelled one (analytics.contracts).
+# ``end_date`` is when the term ends (for an active contract, when it comes up for renewal: it may
+# lie ahead); empty for an open-ended contract.
+TABLES[CONTRACTS] = Table(
+    CONTRACTS,
+    (
+        Column("contract_id", "VARCHAR", "id", required=True,
+               synonyms=("合同编号", "合同号", "合约编号", "合同ID", "contract id", "contract_no", "id")),
+        _CUSTOMER_ID,
+        Column("plan", "VARCHAR", "category", required=True,
+               synonyms=("套餐", "合同类型", "合约类型", "套餐名称", "plan type", "contract type")),
+        Column("start_date", "DATE", "date", required=True,
+               synonyms=("开始日期", "起始日期", "生效日期", "签约日期", "合同开始日期", "start", "start date")),
+        Column("end_date", "DATE", "date",
+               synonyms=("结束日期", "到期日期", "终止日期", "合同结束日期", "end", "end date", "expiry date")),
+        Column("status", "VARCHAR", "category", required=True, choices=CONTRACT_STATUSES,
+               synonyms=("状态", "合同状态", "contract status")),
+    ),
+    key=("contract_id",),
+    date_column="start_date",
+    primary_key_index=True,
+)
+
 DATA_TABLES = tuple(TABLES)
 
 # Checks that DuckDB enforces on write, in addition to NOT NULL on required columns.
@@ -296,6 +323,7 @@ _CHECKS: dict[str, tuple[str, ...]] = {
     FEEDBACK: ("kind IN ('praise', 'complaint', 'other')", "nps_score IS NULL OR nps_score BETWEEN 0 AND 10"),
     SERVICE_QUALITY: ("quality_index BETWEEN 0 AND 100",),
     OPPORTUNITIES: ("stage IN ('target', 'prospect', 'opportunity', 'won', 'lost')",),
+    CONTRACTS: ("status IN ('active', 'renewed', 'cancelled')",),
 }
 
 
@@ -304,7 +332,8 @@ _CHECKS: dict[str, tuple[str, ...]] = {
 # error such as 2099 for 2019 is refused before it moves every user's default period.
 FUTURE_DAYS = 31
 # Date columns that may lie further ahead: a rate taking effect later, an expected closing date.
-FUTURE_ALLOWED: frozenset[tuple[str, str]] = frozenset({(ACTIVITY_RATES, "valid_from"), (OPPORTUNITIES, "closed_on")})
+FUTURE_ALLOWED: frozenset[tuple[str, str]] = frozenset({(ACTIVITY_RATES, "valid_from"), (OPPORTUNITIES, "closed_on"),
+                                                        (CONTRACTS, "end_date")})
 
 
 def latest_date(today: dt.date | None = None) -> dt.date:
@@ -388,7 +417,7 @@ def create_statements() -> list[str]:
 MIGRATIONS: dict[int, list[str]] = {
     # 2: the undo shadows exist before any load (version 1 created each inside the first
     # replacing load's transaction). A shadow that version 1 already made has this layout.
-    2: [shadow_ddl(t) for t in TABLES.values()],
+    2: [shadow_ddl(t) for t in TABLES.values() if t.name != CONTRACTS],  # contracts came in version 6
 }
 
 
@@ -493,3 +522,6 @@ def _relaxed_upgrade() -> list[str]:
 
 
 MIGRATIONS[5] = _relaxed_upgrade()
+# 6: contracts (analytics.contracts): the table and its undo shadow; an upgraded store has no
+# contracts until a file or the demo brings them.
+MIGRATIONS[6] = [table_ddl(TABLES[CONTRACTS]), shadow_ddl(TABLES[CONTRACTS])]

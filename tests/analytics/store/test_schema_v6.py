@@ -1,0 +1,54 @@
+"""Schema version 6 (issue 17): the ``contracts`` table. A version 5 store gains it, empty, with its
+undo shadow; every other table is kept as it was; the table refuses an unknown status."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from analytics.store import db, schema
+from tests.helpers import D, build_store, customer
+from tests.legacy import as_version_5
+
+
+def _content(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, str]:
+    return con.execute(f"SELECT count(*), coalesce(sum(hash(r)), 0)::VARCHAR FROM (SELECT * FROM {table}) r").fetchone()
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+
+
+def test_a_version_5_store_gains_the_contracts_table(tmp_path):
+    path = tmp_path / "v5.duckdb"
+    con = build_store(path, customers=[customer("A"), customer("B", customer_type="individual")],
+                      transactions=[{"transaction_id": "t1", "customer_id": "A", "tx_date": D("2024-03-01"),
+                                     "product": "P", "quantity": 1, "revenue": 100, "cogs": 40}])
+    as_version_5(con)
+    assert schema.CONTRACTS not in _tables(con)
+    before = {t: _content(con, t) for t in (schema.CUSTOMERS, schema.TRANSACTIONS, schema.AGG_CUSTOMER_MONTH)}
+    con.close()
+
+    con = db.connect(path)  # upgrades 5 -> 6
+    assert db.get_meta(con, "schema_version") == "6" == str(schema.SCHEMA_VERSION)
+    assert {schema.CONTRACTS, schema.shadow_name(schema.CONTRACTS)} <= _tables(con)
+    assert {t: _content(con, t) for t in before} == before
+    assert con.execute("SELECT count(*) FROM contracts").fetchone() == (0,)
+    cols = [r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'contracts' "
+                                      "ORDER BY ordinal_position").fetchall()]
+    assert cols == [*schema.TABLES[schema.CONTRACTS].column_names, "load_id"]
+    with db.write(con) as cur:
+        cur.execute("INSERT INTO contracts VALUES ('K1', 'A', 'Annual contract', DATE '2024-01-01', NULL, 'active', NULL)")
+    with pytest.raises(duckdb.ConstraintException):
+        con.execute("INSERT INTO contracts VALUES ('K2', 'A', 'Annual contract', DATE '2024-01-01', NULL, 'paused', NULL)")
+    with pytest.raises(duckdb.ConstraintException):  # the key is unique
+        con.execute("INSERT INTO contracts VALUES ('K1', 'B', 'Postpaid', DATE '2024-01-01', NULL, 'active', NULL)")
+    con.close()
+
+
+def test_a_new_store_has_contracts_and_its_end_date_may_lie_ahead():
+    con = build_store()
+    assert schema.CONTRACTS in _tables(con)
+    assert (schema.CONTRACTS, "end_date") in schema.FUTURE_ALLOWED
+    assert (schema.CONTRACTS, "start_date") not in schema.FUTURE_ALLOWED
+    con.close()
