@@ -154,6 +154,66 @@ class Filters:
 _PARAM = {str(d.filter_field): str(d.param) for d in FILTER_DIMENSIONS}
 
 
+class OutsideAllowance(ValueError):
+    """A filter or a customer outside what the signed-in user may see; ``allowed`` maps each restricted
+    Filters field (``regions``, ``segments``) to the values allowed."""
+
+    def __init__(self, message: str, allowed: Mapping[str, tuple[str, ...]]) -> None:
+        super().__init__(message)
+        self.allowed = dict(allowed)
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """The customers a user may see: regions and segments (empty = no restriction on that attribute).
+
+    Applied where every filter is built (the app's frame, ``report --as``), so that every query that
+    takes a :class:`Filters` obeys it; :meth:`permits` checks a single customer (Customer 360).
+    """
+
+    regions: tuple[str, ...] = ()
+    segments: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("regions", "segments"):
+            object.__setattr__(self, name, tuple(sorted({str(v) for v in getattr(self, name) if v})))
+
+    @property
+    def restricted(self) -> bool:
+        return bool(self.regions or self.segments)
+
+    def _limits(self) -> dict[str, tuple[str, ...]]:
+        return {name: getattr(self, name) for name in ("regions", "segments") if getattr(self, name)}
+
+    def apply(self, f: Filters) -> Filters:
+        """``f`` within the allowance: an unrestricted attribute becomes the allowed values; a value
+        outside them raises :class:`OutsideAllowance` naming the allowed values."""
+        changes: dict[str, tuple[str, ...]] = {}
+        for name, allowed in self._limits().items():
+            chosen = getattr(f, name)
+            outside = [v for v in chosen if v not in allowed]
+            if outside:
+                raise OutsideAllowance(
+                    f"{_WHAT[name]} {', '.join(outside)} is outside what you may see; allowed: {', '.join(allowed)}",
+                    self._limits())
+            if not chosen:
+                changes[name] = allowed
+        return replace(f, **changes) if changes else f
+
+    def options(self, options: Mapping[str, list[str]]) -> dict[str, list[str]]:
+        """The sidebar's choices (:func:`options`) narrowed to the allowed values."""
+        limits = self._limits()
+        return {k: [v for v in vs if k not in limits or v in limits[k]] for k, vs in options.items()}
+
+    def permits(self, region: object, segment: object) -> bool:
+        """Whether a customer of ``region`` and ``segment`` may be seen."""
+        return ((not self.regions or region in self.regions)
+                and (not self.segments or segment in self.segments))
+
+
+_WHAT = {"regions": "region", "segments": "segment"}
+
+
 def month_end(d: dt.date) -> dt.date:
     return d.replace(day=calendar.monthrange(d.year, d.month)[1])
 

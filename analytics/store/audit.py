@@ -18,7 +18,8 @@ from analytics.store import schema
 
 
 def current_user() -> str:
-    """The acting user until sign-in exists: ``$CVM_USER``, else the operating-system account."""
+    """The acting user when nobody signed in (the command line, the app in single-user mode):
+    ``$CVM_USER``, else the operating-system account. The app passes the signed-in user's name."""
     try:
         return os.environ.get("CVM_USER") or getpass.getuser()
     except (KeyError, OSError):  # no passwd entry in some containers
@@ -46,7 +47,7 @@ def record(
     ``action`` is ``insert``, ``update``, ``delete``, ``load``, ``undo`` …; ``changes`` maps a
     column to ``(old, new)`` (a single row with no column when empty). Returns rows written.
     """
-    if table not in schema.TABLES and table not in (schema.INGEST_LOG, schema.SAVED_VIEWS):
+    if table not in schema.TABLES and table not in (schema.INGEST_LOG, schema.SAVED_VIEWS, schema.USERS):
         raise ValueError(f"unknown table {table!r}")
     who = user or current_user()
     now = dt.datetime.now().replace(microsecond=0)
@@ -58,12 +59,28 @@ def record(
     return len(rows)
 
 
-def history(cur: duckdb.DuckDBPyConnection, table: str | None = None, limit: int = 500) -> pd.DataFrame:
+def history(cur: duckdb.DuckDBPyConnection, table: str | None = None, limit: int | None = 500,
+            user: str | None = None) -> pd.DataFrame:
     """The latest audit rows, newest first: ``changed_at, user_name, table_name, record_key, action,
-    column_name, old_value, new_value``."""
-    where, params = ("WHERE table_name = ?", [table]) if table else ("", [])
+    column_name, old_value, new_value``; of one table and/or one user when given; every row when
+    ``limit`` is None."""
+    parts, params = [], []
+    if table:
+        parts.append("table_name = ?")
+        params.append(table)
+    if user:
+        parts.append("user_name = ?")
+        params.append(user)
+    where = f"WHERE {' AND '.join(parts)}" if parts else ""
+    top = "" if limit is None else f"LIMIT {int(limit)}"
     return cur.execute(
         f"""SELECT changed_at, user_name, table_name, record_key, action, column_name, old_value, new_value
-            FROM {schema.AUDIT_LOG} {where} ORDER BY audit_id DESC LIMIT {int(limit)}""",
+            FROM {schema.AUDIT_LOG} {where} ORDER BY audit_id DESC {top}""",
         params,
     ).df()
+
+
+def user_names(cur: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every user name in the audit log, sorted (the choices of its user filter)."""
+    rows = cur.execute(f"SELECT DISTINCT user_name FROM {schema.AUDIT_LOG} WHERE user_name IS NOT NULL ORDER BY 1")
+    return [r[0] for r in rows.fetchall()]

@@ -51,6 +51,8 @@ INGEST_LOG = "ingest_log"
 AUDIT_LOG = "audit_log"
 COLUMN_MAPS = "column_maps"
 SAVED_VIEWS = "saved_views"
+# Sign-in accounts (analytics.users; created with the bookkeeping tables, no schema version of its own).
+USERS = "users"
 # Rows removed by a replacing load, kept for undo: one table per data table (see shadow_name).
 SHADOW_PREFIX = "ingest_replaced_"
 # Derived aggregates, rebuilt from the facts (see analytics.store.aggregates).
@@ -372,6 +374,12 @@ BOOKKEEPING_DDL: tuple[str, ...] = (
   name VARCHAR, table_name VARCHAR, mapping VARCHAR, saved_at TIMESTAMP, PRIMARY KEY (name, table_name))""",
     f"""CREATE TABLE IF NOT EXISTS {SAVED_VIEWS} (
   name VARCHAR PRIMARY KEY, kind VARCHAR, payload VARCHAR, saved_at TIMESTAMP)""",
+    # A password is stored only as its salted argon2id hash; regions and segments empty = not restricted.
+    f"""CREATE TABLE IF NOT EXISTS {USERS} (
+  name VARCHAR PRIMARY KEY, password_hash VARCHAR NOT NULL, role VARCHAR NOT NULL,
+  regions VARCHAR[] NOT NULL DEFAULT [], segments VARCHAR[] NOT NULL DEFAULT [],
+  failed_attempts INTEGER NOT NULL DEFAULT 0, locked_until TIMESTAMP, last_sign_in TIMESTAMP,
+  created_at TIMESTAMP, created_by VARCHAR, updated_at TIMESTAMP, updated_by VARCHAR)""",
     f"""CREATE TABLE IF NOT EXISTS {AGG_CUSTOMER_MONTH} (
   customer_id VARCHAR, month DATE, revenue DECIMAL(38,2), cogs DECIMAL(38,2), quantity DOUBLE, tx_count BIGINT,
   cogs_unknown_revenue DECIMAL(38,2) DEFAULT 0)""",
