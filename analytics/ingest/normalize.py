@@ -155,6 +155,19 @@ def id_sql(t: str) -> str:
     return f"(CASE WHEN ends_with({t}, '.0') AND regexp_full_match({t}, '[0-9]+\\.0+') THEN split_part({t}, '.', 1) ELSE {h} END)"
 
 
+# ----------------------------------------------------------------------------- invoices
+def invoice_line_sql(inv: str, ord_expr: str) -> str:
+    """A line's id from its invoice number: the number itself when the file has one line of that
+    invoice, otherwise ``number/k`` for its k-th line in file order (the same file gives the same ids)."""
+    return (f"(CASE WHEN count(*) OVER (PARTITION BY {inv}) > 1 THEN {inv} || '/' || "
+            f"CAST(row_number() OVER (PARTITION BY {inv} ORDER BY {ord_expr}) AS VARCHAR) ELSE {inv} END)")
+
+
+def cancelled_sql(inv: str) -> str:
+    """Whether an invoice number marks a cancellation (Online Retail's ``C536379``)."""
+    return f"regexp_full_match({inv}, '[Cc][0-9]+')"
+
+
 # ----------------------------------------------------------------------------- numbers
 def percent_factor(col: schema.Column) -> float:
     """What ``%`` does in this column: ÷100, or nothing on a 0–100 scale."""

@@ -22,7 +22,7 @@ import duckdb
 import pandas as pd
 
 from analytics.ingest import normalize as norm
-from analytics.ingest.mapping import GENERATED_ID, UNIT_PRICE, UNIT_PRICE_SYNONYMS, Mapping, Options, targets
+from analytics.ingest.mapping import GENERATED_ID, INVOICE, UNIT_PRICE, Mapping, Options, column_for, targets
 from analytics.ingest.read.types import LIMITS, IngestError, Progress, Sniff, Staged
 from analytics.store import schema
 
@@ -159,13 +159,16 @@ def _resolve(staged: Staged, opts: Options) -> tuple[list[_Target], dict[str, An
     out: list[_Target] = []
     derived_revenue = (opts.table == schema.TRANSACTIONS and not opts.mapping.source("revenue")
                        and not opts.mapping.constant("revenue") and bool(opts.mapping.source(UNIT_PRICE)))
+    invoice = opts.mapping.source(INVOICE) if opts.table == schema.TRANSACTIONS else None
     for name in targets(opts.table):
-        col = (schema.Column(UNIT_PRICE, "DECIMAL(18,4)", "money", synonyms=UNIT_PRICE_SYNONYMS)
-               if name == UNIT_PRICE else table.column(name))
+        col = column_for(opts.table, name)
         src, const = opts.mapping.source(name), opts.mapping.constant(name)
         if name == UNIT_PRICE and not derived_revenue:
             continue
-        if src == GENERATED_ID:
+        if name == table.key[0] and invoice in index and src is None and const is None:
+            # Lines of an invoice: ids from its number (see mapping.INVOICE and normalize.invoice_line_sql).
+            raw, src = norm.invoice_line_sql(norm.clean_sql(f"s.c{index[invoice]}"), staged.ord_sql("s")), invoice
+        elif src == GENERATED_ID:
             raw = f"(${'line_prefix'} || CAST({staged.line_sql(staged.ord_sql('s'))} AS VARCHAR))"
             params["line_prefix"] = staged.sha256[:8] + "-"
         elif src is not None:
@@ -260,6 +263,11 @@ def validate_staged(cur: duckdb.DuckDBPyConnection, staged: Staged, sniffed: Sni
     if derived:
         cur.execute(f"""UPDATE {TYPED} SET v_revenue = round(CAST(v_quantity AS DECIMAL(38,6)) * v_{UNIT_PRICE}, 2)
                         WHERE v_quantity IS NOT NULL AND v_{UNIT_PRICE} IS NOT NULL""")
+    if INVOICE in by_name and _cancellations(cur):
+        signed = [c for c in ("quantity", "revenue", "cogs") if c in by_name]
+        if signed:
+            cur.execute(f"UPDATE {TYPED} SET {', '.join(f'v_{c} = -abs(v_{c})' for c in signed)} "
+                        f"WHERE {norm.cancelled_sql(f'r_{INVOICE}')}")
     _step(progress, "validate", 2, steps)
     cur.execute(f"DROP TABLE IF EXISTS {ISSUES}")
     cur.execute(f"""CREATE TEMP TABLE {ISSUES} (_ord BIGINT, line BIGINT, col VARCHAR, code VARCHAR, value VARCHAR,
@@ -379,6 +387,15 @@ def _key_checks(cur: duckdb.DuckDBPyConnection, table: schema.Table, by_name: di
           ON {' AND '.join(f't.v_{k} = x.{k}' for k in keys)}""", params or None)
 
 
+def _cancellations(cur: duckdb.DuckDBPyConnection) -> int:
+    """Cancelled lines (``C536379``) when the file's invoice numbers are otherwise plain numbers, else 0:
+    a ``C`` prefix is read as a cancellation only in files that also hold plain-numbered invoices
+    (Online Retail), so that ids such as ``C001`` elsewhere stay ordinary ids."""
+    n, plain = cur.execute(f"SELECT count(*) FILTER (WHERE {norm.cancelled_sql(f'r_{INVOICE}')}), "
+                           f"count(*) FILTER (WHERE regexp_full_match(r_{INVOICE}, '[0-9]+')) FROM {TYPED}").fetchone()
+    return int(n) if plain else 0
+
+
 def update_condition(table: schema.Table) -> str:
     """SQL condition on ``table``'s rows whose key is among the file's valid rows (mode ``update``)."""
     match = " AND ".join(f"t.v_{k} = {table.name}.{k}" for k in table.key)
@@ -491,6 +508,15 @@ def _warnings(cur: duckdb.DuckDBPyConnection, staged: Staged, sniffed: Sniff, op
         out.append(("generated_ids", (("prefix", staged.sha256[:8] + "-"),)))
     if any(t.source == "derived" for t in tgts):
         out.append(("derived_revenue", ()))
+    if INVOICE in {t.name for t in tgts}:
+        lines = cur.execute(f"SELECT count(*) FILTER (WHERE n > 1), coalesce(sum(n) FILTER (WHERE n > 1), 0) FROM "
+                            f"(SELECT count(*) AS n FROM {TYPED} WHERE r_{INVOICE} IS NOT NULL GROUP BY r_{INVOICE})"
+                            ).fetchone()
+        if lines[0] and not opts.mapping.source(schema.TABLES[opts.table].key[0]):
+            out.append(("invoice_lines", (("invoices", int(lines[0])), ("lines", int(lines[1])))))
+        n = _cancellations(cur)
+        if n:
+            out.append(("cancellations", (("n", n),)))
     used = {t.source for t in tgts}
     unused = [c for c in staged.columns if c not in used]
     if unused:

@@ -60,11 +60,12 @@ def detect_kind(name: str, head: bytes) -> str:
 
 def sniff(path: str | os.PathLike[str], file_name: str | None = None, *, encoding: str | None = None,
           delimiter: str | None = None, header_row: int | None = None, sheet: str | None = None,
-          limits: Limits = LIMITS) -> Sniff:
+          header: bool | None = None, limits: Limits = LIMITS) -> Sniff:
     """Detect a file's kind, encoding, delimiter and header; read its first rows for a preview.
 
     Only the first megabyte of a text file is read; an Excel file is checked for bombs first.
-    Given options override detection. Raises :class:`IngestError` for empty, binary or unsafe files.
+    Given options override detection: ``header=False`` reads a text file or sheet as having no
+    header row (columns ``column 1`` …, mapped by position), None detects it. Raises :class:`IngestError` for empty, binary or unsafe files.
     """
     p = Path(path)
     name = file_name or p.name
@@ -76,11 +77,11 @@ def sniff(path: str | os.PathLike[str], file_name: str | None = None, *, encodin
     if kind == "ole":
         raise xlsx.ole_error(p)
     if kind == "xlsx":
-        return xlsx.sniff(p, name, size, sheet, header_row, limits)
+        return xlsx.sniff(p, name, size, sheet, header_row, limits, header)
     if kind == "parquet":
         return parquet.sniff(p, name, size, limits)
     return text.sniff(p, name, size, head, encoding=encoding, delimiter=delimiter, header_row=header_row,
-                      limits=limits)
+                      header=header, limits=limits)
 
 
 def stage(cur: duckdb.DuckDBPyConnection, path: str | os.PathLike[str], sniffed: Sniff, name: str = "ingest_stage",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import threading
 from decimal import Decimal
 from pathlib import Path
@@ -42,6 +43,46 @@ def header_index(rows: list[list[object]]) -> int:
         return 0
     mode = max(sorted(set(filled), reverse=True), key=filled.count)
     return next(i for i, w in enumerate(widths) if w >= mode)
+
+
+_NUMBER = re.compile(r"[+-]?(\d+|\d{1,3}(,\d{3})+)(\.\d+)?")
+_DATE = re.compile(r"(\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})([ T]\d{1,2}:\d{2}(:\d{2})?)?")
+
+
+def _cell_kind(cell: object) -> str:
+    s = "" if cell is None else str(cell).strip()
+    if not s:
+        return "empty"
+    if _NUMBER.fullmatch(s):
+        return "number"
+    if _DATE.fullmatch(s):
+        return "date"
+    return "text"
+
+
+def looks_headerless(rows: list[list[object]], first: int = 0) -> bool:
+    """Whether row ``first`` is data rather than a header: none of its cells is text above a column of
+    numbers or dates, and at least one is a number or date like the rows below it (``00001 19970101
+    1 11.77`` over rows of the same types). A file of text columns only keeps its header (nothing
+    tells them apart)."""
+    below = rows[first + 1: first + 51]
+    if first >= len(rows) or not below:
+        return False
+    typed = 0
+    for i, cell in enumerate(rows[first]):
+        kinds = [_cell_kind(r[i]) for r in below if i < len(r)]
+        kinds = [k for k in kinds if k != "empty"]
+        if not kinds:
+            continue
+        usual = max(set(kinds), key=kinds.count)
+        if kinds.count(usual) < 0.8 * len(kinds):
+            continue
+        own = _cell_kind(cell)
+        if own == "text" and usual in ("number", "date"):
+            return False  # a name over numbers or dates: a header
+        if own == usual and own in ("number", "date"):
+            typed += 1
+    return typed > 0
 
 
 def read_head(path: Path, n: int = SAMPLE_BYTES) -> bytes:

@@ -36,7 +36,13 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from analytics.ingest.read.common import header_index, rowid_base, run_with_progress, unique_names
+from analytics.ingest.read.common import (
+    header_index,
+    looks_headerless,
+    rowid_base,
+    run_with_progress,
+    unique_names,
+)
 from analytics.ingest.read.encoding import EncodingGuess, check_encoding, decode_sample, detect_encoding
 from analytics.ingest.read.types import (
     CHUNK,
@@ -96,10 +102,13 @@ def sniff_delimiter(text: str) -> str:
 
 
 def sniff(p: Path, name: str, size: int, head: bytes, *, encoding: str | None = None,
-          delimiter: str | None = None, header_row: int | None = None, limits: Limits = LIMITS) -> Sniff:
+          delimiter: str | None = None, header_row: int | None = None, header: bool | None = None,
+          limits: Limits = LIMITS) -> Sniff:
     """A text file's encoding, delimiter and header from ``head`` (its first megabyte), with a preview.
 
-    Given options override detection. Raises :class:`IngestError` for an empty or undecodable file.
+    Given options override detection; ``header=False`` reads the file as having no header row
+    (``header_row`` is then the first data row), None detects it (:func:`looks_headerless`).
+    Raises :class:`IngestError` for an empty or undecodable file.
     """
     if encoding:
         enc = check_encoding(encoding)
@@ -123,19 +132,21 @@ def sniff(p: Path, name: str, size: int, head: bytes, *, encoding: str | None = 
     hdr = header_index(rows) if header_row is None else header_row
     if hdr >= len(rows):
         raise IngestError("no_header", f"the file has no line {hdr + 1} to use as the header", line=hdr + 1)
-    columns, dups = unique_names(rows[hdr])
+    detected = header is None
+    has_header = (header_row is not None or not looks_headerless(rows, hdr)) if header is None else header
+    columns, dups = unique_names(rows[hdr] if has_header else [None] * len(rows[hdr]))
     if len(columns) > limits.max_columns:
         raise IngestError("too_many_file_columns", f"the file has {len(columns):,} columns; at most "
                           f"{limits.max_columns:,} are read", columns=len(columns), limit=limits.max_columns)
     body = [r + [""] * (len(columns) - len(r)) if len(r) < len(columns) else r[: len(columns)]
-            for r in rows[hdr + 1: hdr + 1 + PREVIEW_ROWS]]
+            for r in rows[hdr + int(has_header): hdr + int(has_header) + PREVIEW_ROWS]]
     preview = pd.DataFrame(body, columns=list(columns), dtype=object)
     n_lines = text.count("\n")
     est = int(size / max(len(text.encode("utf-8")), 1) * n_lines) if n_lines else None
     return Sniff(kind="csv", file_name=name, size=size, encoding=guess.encoding,
                  encoding_confident=guess.confident, encoding_candidates=guess.candidates, delimiter=delim,
                  header_row=hdr, columns=columns, preview=preview, duplicate_columns=dups, rows_estimate=est,
-                 cr_only=cr_only)
+                 cr_only=cr_only, header=has_header, header_detected=detected)
 
 
 # ----------------------------------------------------------------------------- staging
@@ -480,7 +491,12 @@ def _quick_scan(path: Path, scan: _Scan) -> bool:
 
 
 def _header_lines(src: Path, sniffed: Sniff, delim: str) -> int:
-    """Physical lines up to and including the header record (so DuckDB skips exactly those)."""
+    """Physical lines up to and including the header record (so DuckDB skips exactly those); without
+    a header, the lines before the first data record."""
+    if not sniffed.header:
+        if sniffed.header_row == 0 or sniffed.delimiter == WHITESPACE:
+            return sniffed.header_row
+        return _header_lines(src, replace(sniffed, header=True, header_row=sniffed.header_row - 1), delim)
     if sniffed.delimiter == WHITESPACE:
         return sniffed.header_row + 1
     with open(src, encoding="utf-8-sig", errors="replace", newline="") as fh:

@@ -70,9 +70,11 @@ class Sniff:
     encoding_confident: bool = True
     encoding_candidates: tuple[str, ...] = ()
     delimiter: str | None = None
-    header_row: int = 0  # 0-based index of the header record (CSV) or row (Excel)
+    header_row: int = 0  # 0-based index of the header record (CSV) or row (Excel); the first data row without one
     sheet: str | None = None
     sheets: tuple[str, ...] = ()
+    header: bool = True  # False: the file has no header row; columns are named ``column 1`` … by position
+    header_detected: bool = True  # whether ``header`` was detected (False: the analyst chose it)
     columns: tuple[str, ...] = ()
     preview: pd.DataFrame = field(default_factory=pd.DataFrame)
     duplicate_columns: tuple[str, ...] = ()

@@ -20,7 +20,14 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from analytics.ingest.read.common import cell_text, file_sha256, header_index, rowid_base, unique_names
+from analytics.ingest.read.common import (
+    cell_text,
+    file_sha256,
+    header_index,
+    looks_headerless,
+    rowid_base,
+    unique_names,
+)
 from analytics.ingest.read.types import LIMITS, PREVIEW_ROWS, IngestError, Limits, Progress, Sniff, Staged
 
 _ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
@@ -117,8 +124,10 @@ def _xlsx_rows(ws, limits: Limits) -> Iterator[tuple[object, ...]]:
         yield row
 
 
-def sniff(p: Path, name: str, size: int, sheet: str | None, header_row: int | None, limits: Limits) -> Sniff:
-    """A workbook's sheets, header row, columns and first rows (checked for bombs first)."""
+def sniff(p: Path, name: str, size: int, sheet: str | None, header_row: int | None, limits: Limits,
+          header: bool | None = None) -> Sniff:
+    """A workbook's sheets, header row, columns and first rows (checked for bombs first); ``header``
+    as for text files (None: detected)."""
     check_xlsx(p, limits)
     wb = _open_workbook(p)
     try:
@@ -141,17 +150,21 @@ def sniff(p: Path, name: str, size: int, sheet: str | None, header_row: int | No
     hdr = header_index(rows) if header_row is None else header_row
     if hdr >= len(rows):
         raise IngestError("no_header", f"the sheet has no row {hdr + 1} to use as the header", line=hdr + 1)
-    header = list(rows[hdr])
-    while header and header[-1] in (None, ""):
-        header.pop()
-    columns, dups = unique_names(header)
+    detected = header is None
+    has_header = (header_row is not None or not looks_headerless(rows, hdr)) if header is None else header
+    cells = list(rows[hdr])
+    while cells and cells[-1] in (None, ""):
+        cells.pop()
+    columns, dups = unique_names(cells if has_header else [None] * len(cells))
     if len(columns) > limits.max_columns:
         raise IngestError("too_many_file_columns", f"the sheet has more than {limits.max_columns:,} columns",
                           columns=len(columns), limit=limits.max_columns)
-    body = [(list(r) + [None] * len(columns))[: len(columns)] for r in rows[hdr + 1: hdr + 1 + PREVIEW_ROWS]]
+    first = hdr + int(has_header)
+    body = [(list(r) + [None] * len(columns))[: len(columns)] for r in rows[first: first + PREVIEW_ROWS]]
     preview = pd.DataFrame(body, columns=list(columns), dtype=object)
     return Sniff(kind="xlsx", file_name=name, size=size, header_row=hdr, sheet=chosen, sheets=sheets,
-                 columns=columns, preview=preview, duplicate_columns=dups)
+                 columns=columns, preview=preview, duplicate_columns=dups, header=has_header,
+                 header_detected=detected)
 
 
 def stage(cur: duckdb.DuckDBPyConnection, p: Path, sniffed: Sniff, name: str, progress: Progress | None,
@@ -191,7 +204,7 @@ def stage(cur: duckdb.DuckDBPyConnection, p: Path, sniffed: Sniff, name: str, pr
 
         try:
             for i, row in enumerate(_xlsx_rows(ws, limits)):
-                if i <= sniffed.header_row:
+                if i < sniffed.header_row + int(sniffed.header):
                     continue
                 cells += len(row)
                 if cells > limits.xlsx_max_cells:
@@ -222,5 +235,5 @@ def stage(cur: duckdb.DuckDBPyConnection, p: Path, sniffed: Sniff, name: str, pr
     if progress:
         progress("read", 1.0)
     return Staged(table=name, kind="xlsx", columns=sniffed.columns, records=records, sha256=sha, size=p.stat().st_size,
-                  sheet=sniffed.sheet, header_row=sniffed.header_row, first_line=sniffed.header_row + 2,
+                  sheet=sniffed.sheet, header_row=sniffed.header_row, first_line=sniffed.header_row + 1 + int(sniffed.header),
                   base=rowid_base(cur, name))

@@ -73,7 +73,8 @@ def test_messy_gbk_export_lists_every_bad_row_and_loads_the_rest(store):
     assert (sn.encoding, sn.encoding_confident, sn.delimiter, sn.header_row) == ("gb18030", True, ",", 2)
     assert sn.columns == ("订单编号", "客户编号", "交易日期", "产品名称", "数量", "金额(元)", "销售成本")
     m = ingest.auto_map("transactions", sn.columns, sn.preview)
-    assert dict(m.columns) == {"transaction_id": "订单编号", "customer_id": "客户编号", "tx_date": "交易日期",
+    # An order number names a document (its lines get ids from it: the number itself when it has one line).
+    assert dict(m.columns) == {"invoice": "订单编号", "customer_id": "客户编号", "tx_date": "交易日期",
                                "product": "产品名称", "quantity": "数量", "revenue": "金额(元)", "cogs": "销售成本"}
     rep = run(store, path, "transactions")
     # Lines: 1 title, 2 blank, 3 header, 4–9 orders, 10 the total row.
