@@ -19,15 +19,22 @@ from analytics.ingest import (
     Options,
     Progress,
     Report,
-    auto_map,
     check,
     load,
     save_mapping,
     saved_mapping,
+    saved_mappings,
     sniff,
     targets,
 )
-from analytics.ingest.mapping import check_table
+from analytics.ingest.mapping import (
+    UNIT_PRICE,
+    Recognition,
+    check_table,
+    recognise_file,
+    source_column,
+    source_key,
+)
 from analytics.store import db
 from cli import common
 
@@ -45,7 +52,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--from", dest="date_from", metavar="DATE", help="first day of the period to replace")
     p.add_argument("--to", dest="date_to", metavar="DATE", help="last day of the period to replace")
     p.add_argument("--map", action="append", metavar="SRC=DST",
-                   help="file column SRC fills table column DST (repeat; @line=ID makes ids from line numbers)")
+                   help="file column SRC (a name, or its position counted from 1) fills table column DST "
+                        "(repeat; @line=ID makes ids from line numbers)")
     p.add_argument("--map-only", action="store_true", help="use only the --map pairs (no automatic matching)")
     p.add_argument("--set", action="append", metavar="DST=VALUE", help="fill table column DST with VALUE in every row")
     p.add_argument("--use-map", metavar="NAME", help="start from a saved mapping")
@@ -54,6 +62,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--delimiter", help="the delimiter: a character, or tab, comma, semicolon, pipe, whitespace")
     p.add_argument("--sheet", help="the Excel sheet (default: the first)")
     p.add_argument("--header-line", type=int, metavar="N", help="the header's line or row number (default: detected)")
+    p.add_argument("--no-header", action="store_true",
+                   help="the file has no header row: its columns are mapped by position (--map 1=customer_id); "
+                        "detected when the first row holds numbers or dates like the rows below it")
     p.add_argument("--date-format", metavar="FMT", help="strptime format of the dates, e.g. %%d/%%m/%%Y")
     p.add_argument("--skip-rejected", action="store_true", help="load the valid rows and skip rejected ones")
     p.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
@@ -110,15 +121,26 @@ def run(args: argparse.Namespace) -> int:
         raise IngestError("no_file", f"file {path} does not exist")
     table = args.table
     check_table(table)
+    if args.no_header and args.header_line:
+        raise IngestError("bad_header_options", "--no-header and --header-line exclude each other")
     sn = sniff(path, encoding=args.encoding, delimiter=_delimiter(args.delimiter), header_row=(
-        args.header_line - 1 if args.header_line else None), sheet=args.sheet)
+        args.header_line - 1 if args.header_line else None), sheet=args.sheet, header=False if args.no_header else None)
     # ingest may create the store; one created here is removed again if nothing gets loaded
     with common.open_store(args, write=True, create=True) as con:
+        remember_as = source_key(table, sn.columns, sn.header)
         with db.cursor(con) as cur:
-            base = saved_mapping(cur, table, args.use_map) if args.use_map else auto_map(table, sn.columns, sn.preview)
+            if args.use_map:
+                rec = Recognition(saved_mapping(cur, table, args.use_map))
+            else:
+                rec = recognise_file(table, sn.columns, sn.preview, header=sn.header,
+                                     remembered=saved_mappings(cur, table).get(remember_as))
+        base = rec.mapping
         cols = dict(base.columns)
         consts = dict(base.constants)
+        how = dict(rec.how)
         for src, dst in _parse_pairs(args.map, "--map"):
+            src = source_column(sn.columns, src)
+            how[dst] = "given"
             if dst not in targets(table):
                 raise IngestError("unknown_target", f"{table} has no column {dst!r}", column=dst)
             cols = {t: s for t, s in cols.items() if s != src or t == dst} if args.map_only else cols
@@ -130,7 +152,9 @@ def run(args: argparse.Namespace) -> int:
         for dst, value in _parse_pairs(args.set, "--set"):
             consts[dst] = value
             cols.pop(dst, None)
+            how[dst] = "given"
         mapping = Mapping.of(cols, consts)
+        recognised = _recognised(table, mapping, how, rec.date_times)
         mode = args.mode
         period = None
         if mode == "replace":
@@ -159,16 +183,21 @@ def run(args: argparse.Namespace) -> int:
             rep = exc.report
             code = 1
             if args.json:
-                common.print_json({**rep.to_dict(), "error": str(exc), "error_code": exc.code})
+                common.print_json({**rep.to_dict(), "header": sn.header, "recognised": recognised,
+                                   "error": str(exc), "error_code": exc.code})
             else:
+                _print_recognised(sn.header, recognised)
                 _print_report(rep)
                 print(f"error: {exc}", file=sys.stderr)
             _write_issues(args.issues, rep)
             return code
+        if rep.load_id is not None and not args.use_map:
+            save_mapping(con, remember_as, table, mapping)  # the next file with these columns gets it
     _write_issues(args.issues, rep)
     if args.json:
-        common.print_json(rep.to_dict())
+        common.print_json({**rep.to_dict(), "header": sn.header, "recognised": recognised})
     else:
+        _print_recognised(sn.header, recognised)
         _print_report(rep)
         if rep.load_id is not None:
             print(f"loaded {common.rows(rep.written)} into {table} as load #{rep.load_id}"
@@ -176,6 +205,37 @@ def run(args: argparse.Namespace) -> int:
         elif args.dry_run:
             print("dry run: nothing was written")
     return code
+
+
+_HOW = {"name": "its name", "synonym": "a synonym", "type": "its values look like dates",
+        "position": "its position and the type of its values (no header)", "remembered": "remembered from an "
+        "earlier load of a file with these columns", "given": "given on the command line"}
+
+
+def _recognised(table: str, mapping: Mapping, how: dict[str, str], date_times: tuple[str, ...]) -> list[dict[str, object]]:
+    """Each filled target with its source and how it was recognised (``--json``'s ``recognised``)."""
+    out: list[dict[str, object]] = []
+    for t in targets(table):
+        src, const = mapping.source(t), mapping.constant(t)
+        if src is None and const is None:
+            continue
+        out.append({"target": t, "source": src, "value": const, "how": how.get(t, "given"),
+                    "date_time": t in date_times and how.get(t) != "given"})
+    if mapping.source(UNIT_PRICE) and not mapping.source("revenue") and not mapping.constant("revenue"):
+        out.append({"target": "revenue", "source": None, "value": None, "how": "computed", "date_time": False})
+    return out
+
+
+def _print_recognised(header: bool, recognised: list[dict[str, object]]) -> None:
+    if not header:
+        print("no header row: columns are numbered from 1", file=sys.stdout)
+    for r in recognised:
+        if r["how"] == "computed":
+            print("revenue = unit_price × quantity, rounded to cents", file=sys.stdout)
+            continue
+        what = f"{r['source']} → {r['target']}" if r["source"] else f"{r['target']} = {r['value']}"
+        dt_note = " (recognised as a date-time; the date is kept)" if r["date_time"] else ""
+        print(f"column {what}: {_HOW.get(str(r['how']), r['how'])}{dt_note}", file=sys.stdout)
 
 
 def _write_issues(path: str | None, rep: Report) -> None:
