@@ -35,13 +35,14 @@ def _drop_work(cur: duckdb.DuckDBPyConnection, staged: Staged | None) -> None:
 
 
 def check(con: duckdb.DuckDBPyConnection, path: str | Path, sniffed: Sniff, opts: Options,
-          progress: Progress | None = None, limits: Limits = LIMITS) -> Report:
-    """Read and validate the whole file without writing anything (a dry run)."""
+          progress: Progress | None = None, limits: Limits = LIMITS, *, create_customers: bool = False) -> Report:
+    """Read and validate the whole file without writing anything (a dry run); ``create_customers``
+    as in :func:`load`."""
     with db.cursor(con) as cur:
         staged = None
         try:
             staged = stage(cur, path, sniffed, progress=progress, limits=limits)
-            return validate_staged(cur, staged, sniffed, opts, progress)
+            return validate_staged(cur, staged, sniffed, opts, progress, create_customers=create_customers)
         finally:
             _drop_work(cur, staged)
 
@@ -90,8 +91,17 @@ def _months(cur: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> set
 
 
 def load(con: duckdb.DuckDBPyConnection, path: str | Path, sniffed: Sniff, opts: Options, *,
-         user: str | None = None, progress: Progress | None = None, limits: Limits = LIMITS) -> Report:
+         user: str | None = None, progress: Progress | None = None, limits: Limits = LIMITS,
+         origin: dict[str, Any] | None = None, create_customers: bool = False) -> Report:
     """Read, validate and write the file in one transaction (all valid rows or nothing).
+
+    ``origin`` describes where the file came from (a database query, see
+    :mod:`analytics.ingest.database`); it is kept in the load log's JSON as ``source``.
+
+    ``create_customers``: customers the rows name that the store lacks are created in the same
+    transaction (name = id, type ``unknown``, no segment or region, ``load_id`` this load's) instead
+    of rejecting those rows; the report counts them (``customers_created``) and undoing the load
+    removes them again. A later customer file (mode ``update``) fills in what they lack.
 
     Refuses (:class:`IngestError` carrying the report) when the file was already loaded, a date
     column is ambiguous, no row is valid, or rows were rejected and ``opts.on_reject`` is
@@ -102,7 +112,7 @@ def load(con: duckdb.DuckDBPyConnection, path: str | Path, sniffed: Sniff, opts:
     who = user or audit.current_user()
     with writing(con) as cur:
         staged = stage(cur, path, sniffed, progress=progress, limits=limits)
-        rep = validate_staged(cur, staged, sniffed, opts, progress)
+        rep = validate_staged(cur, staged, sniffed, opts, progress, create_customers=create_customers)
         if rep.already_loaded:
             a = dict(rep.already_loaded)
             raise IngestError("already_loaded", f"this file was already loaded into {opts.table} as load "
@@ -151,11 +161,14 @@ def load(con: duckdb.DuckDBPyConnection, path: str | Path, sniffed: Sniff, opts:
         # Rejected rows are left out (an anti-join only when there are any).
         keep = f"WHERE t._ord NOT IN (SELECT _ord FROM {ISSUES} WHERE _ord IS NOT NULL)" if rep.rejected else ""
         others = [c for c in table.column_names if c not in rep.columns]
-        if opts.mode == "update" and others and replaced:
-            # Updating by key: columns the file does not carry keep the replaced row's values.
+        defaulted = {c for c, _ in rep.assumed}
+        if opts.mode == "update" and (others or defaulted) and replaced:
+            # Updating by key: columns the file does not carry keep the replaced row's values (a default
+            # such as customer type 'unknown' only fills a row that is new).
             on = " AND ".join(f"o.{k} = t.v_{k}" for k in table.key)
+            given = [f"coalesce(o.{c}, t.v_{c})" if c in defaulted else f"t.v_{c}" for c in names]
             insert = (f"INSERT INTO {table.name} ({', '.join(names + others)}, load_id) "
-                      f"SELECT {', '.join([f't.v_{c}' for c in names] + [f'o.{c}' for c in others])}, {int(load_id)} "
+                      f"SELECT {', '.join(given + [f'o.{c}' for c in others])}, {int(load_id)} "
                       f"FROM {TYPED} t LEFT JOIN (SELECT * FROM {_shadow(table.name)} WHERE replaced_by = {int(load_id)}) o "
                       f"ON {on} {keep}")
         else:
@@ -167,6 +180,7 @@ def load(con: duckdb.DuckDBPyConnection, path: str | Path, sniffed: Sniff, opts:
             raise IngestError("constraint", f"the store refused the rows: {str(exc).splitlines()[0]}",
                               report=rep) from None
         written = cur.execute(f"SELECT count(*) FROM {table.name} WHERE load_id = ?", [load_id]).fetchone()[0]
+        created = _create_customers(cur, table, int(load_id), keep) if create_customers and rep.new_customers else 0
         if table.name == schema.CUSTOMERS and opts.mode != "append":
             _check_orphans(cur, rep)
         if table.name in (schema.TRANSACTIONS, schema.ACTIVITIES):
@@ -181,7 +195,9 @@ def load(con: duckdb.DuckDBPyConnection, path: str | Path, sniffed: Sniff, opts:
                 "delimiter": staged.delimiter, "sheet": staged.sheet, "header_line": staged.header_row + 1,
                 "date_formats": {c.column: list(c.formats) for c in rep.dates}, "rejected": rep.rejected,
                 "replaced": replaced, "replaced_hash": str(replaced_hash) if opts.mode != "append" else None,
-                "on_reject": opts.on_reject, "kind": staged.kind}
+                "on_reject": opts.on_reject, "kind": staged.kind, "customers_created": created}
+        if origin:
+            meta["source"] = origin
         p_from, p_to = (opts.period if opts.mode == "replace_period" else rep.period)
         cur.execute(f"INSERT INTO {schema.INGEST_LOG} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
                     [load_id, opts.table, sniffed.file_name, staged.sha256, written, opts.mode, who,
@@ -190,10 +206,29 @@ def load(con: duckdb.DuckDBPyConnection, path: str | Path, sniffed: Sniff, opts:
         audit.record(cur, opts.table, f"load {load_id}", "load",
                      {"rows": (replaced if opts.mode != "append" else None, written), "file": (None, sniffed.file_name)},
                      user=who)
+        if created:
+            audit.record(cur, schema.CUSTOMERS, f"load {load_id}", "load", {"rows": (None, created)}, user=who)
         _drop_work(cur, staged)
     if progress:
         progress("write", 1.0)
-    return replace(rep, load_id=load_id, written=written, seconds=time.perf_counter() - t0)
+    return replace(rep, load_id=load_id, written=written, customers_created=created,
+                   seconds=time.perf_counter() - t0)
+
+
+def _create_customers(cur: duckdb.DuckDBPyConnection, table: schema.Table, load_id: int, keep: str) -> int:
+    """Create the customers that load ``load_id``'s valid rows name and the store lacks: name = id,
+    type ``unknown`` (the contract's defaults), every other attribute unknown. Returns how many."""
+    col = next(c.name for c in table.columns if c.references == f"{schema.CUSTOMERS}.customer_id")
+    where = f"{keep} {'AND' if keep else 'WHERE'} t.v_{col} IS NOT NULL"
+    cust = schema.TABLES[schema.CUSTOMERS]
+    return cur.execute(
+        f"""INSERT INTO {schema.CUSTOMERS} (customer_id, name, customer_type, load_id)
+            SELECT DISTINCT t.v_{col}, t.v_{col}, {_lit(cust.column('customer_type').default)}, {load_id}
+            FROM {TYPED} t {where} AND t.v_{col} NOT IN (SELECT customer_id FROM {schema.CUSTOMERS})""").fetchone()[0]
+
+
+def _lit(value: str | None) -> str:
+    return "NULL" if value is None else "'" + value.replace("'", "''") + "'"
 
 
 def _check_orphans(cur: duckdb.DuckDBPyConnection, rep: Report | None = None) -> None:
@@ -327,17 +362,22 @@ def _undo_check(cur: duckdb.DuckDBPyConnection, rec: dict[str, Any], last: dict[
         later = int(last["load_id"])
         return UndoCheck(lid, False, "later_load", f"load #{later} came after it: undo the later loads first, "
                          "newest first", {"load_id": lid, "later": later})
-    edit = _later_changes(cur, schema.TABLES[rec["table_name"]], lid, rec.get("loaded_at"))
+    edited = rec["table_name"]
+    edit = _later_changes(cur, schema.TABLES[edited], lid, rec.get("loaded_at"))
+    if edit is None and edited != schema.CUSTOMERS and _customers_created(cur, lid):
+        # Customers the load created and a form corrected since: undoing would discard that correction.
+        edited = schema.CUSTOMERS
+        edit = _later_changes(cur, schema.TABLES[edited], lid, rec.get("loaded_at"))
     if edit is not None:
         key, action, when, user, n = edit
         what = {"insert": "added", "update": "corrected", "delete": "deleted", "set_aside": "set aside"}.get(
             action, action)
         more = f" ({n:,} records changed since)" if n > 1 else ""
         return UndoCheck(lid, False, "later_changes",
-                         f"{rec['table_name']} {key} was {what} by {user} on {when}, after load #{lid}{more}; "
+                         f"{edited} {key} was {what} by {user} on {when}, after load #{lid}{more}; "
                          "undoing the load would discard that change, so it can no longer be undone: correct "
                          "the rows by hand or load a corrected file instead",
-                         {"load_id": lid, "table": rec["table_name"], "record": key, "action": action,
+                         {"load_id": lid, "table": edited, "record": key, "action": action,
                           "user": user, "when": str(when), "n": n})
     return UndoCheck(lid, True, None, "can be undone", {"load_id": lid})
 
@@ -376,6 +416,7 @@ class UndoResult:
     file_name: str
     removed: int
     restored: int
+    customers_removed: int = 0  # customers the load had created (create_customers)
 
 
 def undo_last(con: duckdb.DuckDBPyConnection, user: str | None = None) -> UndoResult:
@@ -439,7 +480,8 @@ def undo_last(con: duckdb.DuckDBPyConnection, user: str | None = None) -> UndoRe
                 months |= _months(cur, f"SELECT DISTINCT date_trunc('month', {d}) FROM {_shadow(tname)} "
                                   "WHERE replaced_by = ?", [lid])
             cur.execute(f"DELETE FROM {_shadow(tname)} WHERE replaced_by = ?", [lid])
-        if tname == schema.CUSTOMERS:
+        created = _remove_created_customers(cur, lid, tname)
+        if tname == schema.CUSTOMERS or created:
             _check_orphans(cur)
         if tname in (schema.TRANSACTIONS, schema.ACTIVITIES):
             aggregates.refresh(cur, months)
@@ -448,7 +490,31 @@ def undo_last(con: duckdb.DuckDBPyConnection, user: str | None = None) -> UndoRe
         cur.execute(f"UPDATE {schema.INGEST_LOG} SET undone_at = ? WHERE load_id = ?",
                     [dt.datetime.now().replace(microsecond=0), lid])
         audit.record(cur, tname, f"load {lid}", "undo", {"rows": (removed, restored)}, user=user)
-    return UndoResult(lid, tname, last["file_name"], removed, restored)
+        if created:
+            audit.record(cur, schema.CUSTOMERS, f"load {lid}", "undo", {"rows": (created, 0)}, user=user)
+    return UndoResult(lid, tname, last["file_name"], removed, restored, created)
+
+
+def _customers_created(cur: duckdb.DuckDBPyConnection, lid: int) -> int:
+    """How many customers load ``lid`` created (``create_customers``), from its log entry."""
+    row = cur.execute(f"SELECT mapping FROM {schema.INGEST_LOG} WHERE load_id = ?", [lid]).fetchone()
+    meta = json.loads(row[0]) if row and row[0] else {}
+    return int(meta.get("customers_created") or 0)
+
+
+def _remove_created_customers(cur: duckdb.DuckDBPyConnection, lid: int, tname: str) -> int:
+    """Undo's part for the customers a load of another table created: remove exactly them, or refuse.
+
+    Rows of other loads or forms that still name them are found by the orphan check that follows.
+    """
+    want = _customers_created(cur, lid) if tname != schema.CUSTOMERS else 0
+    if not want:
+        return 0
+    removed = cur.execute(f"DELETE FROM {schema.CUSTOMERS} WHERE load_id = ?", [lid]).fetchone()[0]
+    if removed != want:
+        raise IngestError("undo_unverified", f"load #{lid} created {want:,} customers but {removed:,} are there to "
+                          "remove; nothing was changed", load_id=lid, restored=removed, replaced=want)
+    return int(removed)
 
 
 # ----------------------------------------------------------------------------- saved mappings

@@ -382,3 +382,15 @@ def detect_dates(cur: duckdb.DuckDBPyConnection, table: str, expr: str, column: 
         alt_family = "dmy" if banned == "dmy" else "mdy"
         alternatives = tuple(f.key for k, f in enumerate(FORMATS) if f.family == alt_family and parsed[k])
     return DateChoice(column, formats, counts, ambiguous, alternatives, examples, sampled=len(values))
+
+
+# ----------------------------------------------------------------------------- ids made from a row
+def row_id_sql(cells: list[str], ord_expr: str, source: str, prefix: str) -> str:
+    """An id for a row the file gives none: ``prefix`` and 20 hex digits (80 bits) of the MD5 of
+    ``source`` (SQL: the file's name) and the row's cells as read; the second and later copies of an
+    identical row add their occurrence number, so that the ids of a file are unique and the same file
+    always gives the same ids. Empty cells count as a value of their own (``a,,b`` ≠ ``a,b,``).
+    """
+    content = "concat_ws(chr(31), " + ", ".join([source, *(f"coalesce({c}, chr(30))" for c in cells)]) + ")"
+    nth = f"row_number() OVER (PARTITION BY {content} ORDER BY {ord_expr})"
+    return f"({lit(prefix)} || left(md5({content} || CASE WHEN {nth} > 1 THEN chr(29) || CAST({nth} AS VARCHAR) ELSE '' END), 20))"

@@ -86,6 +86,11 @@ class Report:
     warnings: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
     period: tuple[dt.date | None, dt.date | None] = (None, None)
     replaces: int = 0
+    # What the file did not say (column, value given): defaults, a copied column, generated ids.
+    assumed: tuple[tuple[str, str], ...] = ()
+    # Customers named by the rows but absent from the store; created by a load with create_customers.
+    new_customers: int = 0
+    customers_created: int = 0
     already_loaded: tuple[tuple[str, Any], ...] | None = None
     preview: pd.DataFrame = field(default_factory=pd.DataFrame)
     encoding: str | None = None
@@ -120,6 +125,8 @@ class Report:
                        "examples": list(d.examples)} for d in self.dates],
             "warnings": [{"code": c, **dict(p)} for c, p in self.warnings],
             "period_from": self.period[0], "period_to": self.period[1], "replaces": self.replaces,
+            "assumed": [{"column": c, "value": v} for c, v in self.assumed],
+            "new_customers": self.new_customers, "customers_created": self.customers_created,
             "already_loaded": dict(self.already_loaded) if self.already_loaded else None,
             "load_id": self.load_id, "written": self.written, "seconds": round(self.seconds, 3),
         }
@@ -137,10 +144,19 @@ class _Target:
 # The temporary tables validation fills (the engine and the forms read them afterwards).
 TYPED = "ingest_typed"
 ISSUES = "ingest_issues"
+# ``_Target.source`` of values the file does not give: a column's default, and an id made from the row.
+DEFAULT_SOURCE = "@default"
+ROW_ID_SOURCE = "@row"
+# Prefix of the ids made from a row's content (see normalize.row_id_sql).
+ROW_ID_PREFIX = "tx-"
 
 
-def _resolve(staged: Staged, opts: Options) -> tuple[list[_Target], dict[str, Any], bool]:
-    """The targets to fill and the SQL giving each one's text; parameters for constants."""
+def _resolve(staged: Staged, opts: Options, source_name: str = "") -> tuple[list[_Target], dict[str, Any], bool]:
+    """The targets to fill and the SQL giving each one's text; parameters for constants.
+
+    Required columns the file does not fill take their default (:func:`_assumed_targets`);
+    ``source_name`` (the file's name) is part of the ids made from a row's content.
+    """
     table = schema.TABLES[opts.table]
     valid_targets = set(targets(opts.table))
     index = {c: i for i, c in enumerate(staged.columns)}
@@ -183,11 +199,53 @@ def _resolve(staged: Staged, opts: Options) -> tuple[list[_Target], dict[str, An
         else:
             continue
         out.append(_Target(name, col, raw, src if src is not None else f"={const}"))
+    out += _assumed_targets(staged, table, out, params, source_name)
     missing = [c.name for c in table.columns if c.required and c.name not in {t.name for t in out}]
     if missing:
         raise IngestError("required_unmapped", f"no file column or value for the required column(s) "
                           f"{', '.join(missing)} of {opts.table}", columns=", ".join(missing))
     return out, params, derived_revenue
+
+
+def _assumed_targets(staged: Staged, table: schema.Table, filled: list[_Target], params: dict[str, Any],
+                     source_name: str) -> list[_Target]:
+    """Targets for the required columns that no file column or constant fills but the contract can:
+    a default (product ``unspecified``, quantity 1, customer type ``unknown``), another column of the
+    row (a customer's name = its id), or an id made from the row (transactions without an id).
+
+    A made id is stable: ``tx-`` and 20 hex digits of the MD5 of the source's name and the row's
+    cells, plus the occurrence number for the second and later copies of an identical row (see
+    :func:`analytics.ingest.normalize.row_id_sql`). The same file thus gives the same ids, and a
+    row already loaded from a file of the same name is recognised as a duplicate (or replaced, in
+    ``update`` mode) even when the file around it changed.
+    """
+    by = {t.name: t for t in filled}
+    out: list[_Target] = []
+    for c in table.columns:
+        if c.name in by or not c.required:
+            continue
+        if c.generated and c.name in table.key:
+            params["row_source"] = source_name
+            cells = [f"s.c{i}" for i in range(len(staged.columns))]
+            out.append(_Target(c.name, c, norm.row_id_sql(cells, staged.ord_sql("s"), "$row_source", ROW_ID_PREFIX),
+                               ROW_ID_SOURCE))
+        elif c.default is not None:
+            out.append(_Target(c.name, c, norm.lit(c.default), DEFAULT_SOURCE))
+        elif c.default_from is not None and c.default_from in by:
+            out.append(_Target(c.name, c, by[c.default_from].raw, DEFAULT_SOURCE))
+    return out
+
+
+def _assumed(tgts: list[_Target]) -> tuple[tuple[str, str], ...]:
+    """(column, what it was given) for the targets the file did not fill: a default value, the
+    column it was copied from (``=customer_id``), or ``generated``."""
+    out = []
+    for t in tgts:
+        if t.source == ROW_ID_SOURCE:
+            out.append((t.name, "generated"))
+        elif t.source == DEFAULT_SOURCE:
+            out.append((t.name, t.col.default if t.col.default is not None else f"={t.col.default_from}"))
+    return tuple(out)
 
 
 def _value_sql(t: _Target, dates: dict[str, norm.DateChoice]) -> str:
@@ -235,11 +293,16 @@ def _step(progress: Progress | None, phase: str, i: int, n: int) -> None:
 
 
 def validate_staged(cur: duckdb.DuckDBPyConnection, staged: Staged, sniffed: Sniff, opts: Options,
-                    progress: Progress | None = None, *, key_check: bool = True) -> Report:
-    """Type and check every staged row; fill temp tables ``ingest_typed`` and ``ingest_issues``."""
+                    progress: Progress | None = None, *, key_check: bool = True,
+                    create_customers: bool = False) -> Report:
+    """Type and check every staged row; fill temp tables ``ingest_typed`` and ``ingest_issues``.
+
+    ``create_customers``: a customer id that is not in the store is no issue (the load creates the
+    customer); either way the report counts such customers (``new_customers``).
+    """
     t0 = time.perf_counter()
     table = schema.TABLES[opts.table]
-    tgts, params, derived = _resolve(staged, opts)
+    tgts, params, derived = _resolve(staged, opts, sniffed.file_name)
     steps = 6 + len(tgts)
     _step(progress, "validate", 0, steps)
     dates = _detect_dates(cur, staged, tgts, opts, params)
@@ -278,7 +341,7 @@ def validate_staged(cur: duckdb.DuckDBPyConnection, staged: Staged, sniffed: Sni
         _step(progress, "validate", 3 + i, steps)
     if key_check:
         _key_checks(cur, table, by_name, opts, staged)
-    _reference_checks(cur, table, by_name, opts)
+    new_customers = _reference_checks(cur, table, by_name, opts, create_customers)
     if opts.mode == "replace_period" and table.date_column in by_name and opts.period:
         d = table.date_column
         cur.execute(f"""INSERT INTO {ISSUES} SELECT _ord, NULL, '{d}', 'outside_period', CAST(v_{d} AS VARCHAR), $a, $b
@@ -291,7 +354,7 @@ def validate_staged(cur: duckdb.DuckDBPyConnection, staged: Staged, sniffed: Sni
     cur.execute(f"UPDATE {ISSUES} SET line = {staged.line_sql(f'{ISSUES}._ord')} WHERE _ord IS NOT NULL")
     rep = _summarise(cur, staged, sniffed, opts, tgts, dates)
     _step(progress, "validate", steps, steps)
-    return replace(rep, seconds=time.perf_counter() - t0)
+    return replace(rep, assumed=_assumed(tgts), new_customers=new_customers, seconds=time.perf_counter() - t0)
 
 
 def _split_detail(code: str, detail: str) -> tuple[str | None, str | None]:
@@ -310,7 +373,7 @@ def _column_checks(cur: duckdb.DuckDBPyConnection, t: _Target, dates: dict[str, 
     """List the problems of one column's values; ``latest``: the latest date allowed (None: any)."""
     col, r, v, n = t.col, f"r_{t.name}", f"v_{t.name}", t.name
     cases: list[tuple[str, str, str, str]] = []  # (condition, code, a, b) in order of precedence
-    if col.required and t.source != "derived":
+    if col.required and t.source not in ("derived", DEFAULT_SOURCE, ROW_ID_SOURCE):
         cases.append((f"{r} IS NULL AND {v} IS NULL", "required", "NULL", "NULL"))
     elif t.source == "derived":
         cases.append((f"{v} IS NULL", "required", "NULL", "NULL"))
@@ -404,7 +467,10 @@ def update_condition(table: schema.Table) -> str:
 
 
 def _reference_checks(cur: duckdb.DuckDBPyConnection, table: schema.Table, by_name: dict[str, _Target],
-                      opts: Options) -> None:
+                      opts: Options, create_customers: bool = False) -> int:
+    """List unknown references; returns how many distinct customers the rows name that the store
+    lacks (with ``create_customers`` these are no issue: the load creates them)."""
+    new_customers = 0
     for name, t in by_name.items():
         ref = getattr(t.col, "references", None)
         if not ref:
@@ -414,10 +480,16 @@ def _reference_checks(cur: duckdb.DuckDBPyConnection, table: schema.Table, by_na
         if rtable == table.name:
             key = table.key[0]
             pool = [f"SELECT v_{key} AS k FROM {TYPED}"] + ([] if opts.mode == "replace_table" else pool)
+        elif rtable == schema.CUSTOMERS:
+            new_customers = cur.execute(f"""SELECT count(DISTINCT v_{name}) FROM {TYPED} WHERE v_{name} IS NOT NULL
+                AND v_{name} NOT IN (SELECT customer_id FROM {schema.CUSTOMERS})""").fetchone()[0]
+            if create_customers:
+                continue
         cur.execute(f"""INSERT INTO {ISSUES}
             SELECT t._ord, NULL, '{name}', 'unknown_reference', CAST(t.v_{name} AS VARCHAR), '{rtable}', NULL
             FROM {TYPED} t WHERE t.v_{name} IS NOT NULL
               AND t.v_{name} NOT IN (SELECT k FROM ({' UNION '.join(pool)}) WHERE k IS NOT NULL)""")
+    return new_customers
 
 
 def _summarise(cur: duckdb.DuckDBPyConnection, staged: Staged, sniffed: Sniff, opts: Options,
@@ -508,6 +580,20 @@ def _warnings(cur: duckdb.DuckDBPyConnection, staged: Staged, sniffed: Sniff, op
         out.append(("generated_ids", (("prefix", staged.sha256[:8] + "-"),)))
     if any(t.source == "derived" for t in tgts):
         out.append(("derived_revenue", ()))
+    if any(t.source == ROW_ID_SOURCE for t in tgts):
+        out.append(("row_ids", (("prefix", ROW_ID_PREFIX),)))
+    defaults = [f"{c} = {v}" for c, v in _assumed(tgts) if v != "generated"]
+    if defaults:
+        out.append(("assumed", (("columns", ", ".join(defaults)),)))
+    names = {t.name for t in tgts}
+    if opts.table == schema.TRANSACTIONS and "revenue" in names:
+        # Cost of goods not provided: stored as unknown (NULL), and every profit figure says for how much revenue.
+        unknown = "v_cogs IS NULL" if "cogs" in names else "TRUE"
+        n, part, whole = cur.execute(f"SELECT count(*) FILTER (WHERE {unknown}), sum(v_revenue) FILTER (WHERE {unknown}), "
+                                     f"sum(v_revenue) FROM {TYPED}").fetchone()
+        if n:
+            share = float(part / whole) if part is not None and whole else None
+            out.append(("cogs_unknown", (("n", int(n)), ("share", round(share, 4) if share is not None else None))))
     if INVOICE in {t.name for t in tgts}:
         lines = cur.execute(f"SELECT count(*) FILTER (WHERE n > 1), coalesce(sum(n) FILTER (WHERE n > 1), 0) FROM "
                             f"(SELECT count(*) AS n FROM {TYPED} WHERE r_{INVOICE} IS NOT NULL GROUP BY r_{INVOICE})"
