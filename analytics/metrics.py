@@ -297,6 +297,18 @@ _METRICS: tuple[Metric, ...] = (
        ("模型预测的留出期购买总数。", "Purchases the model predicts over the holdout, in total."), "count", "customer_value"),
     _M("backtest_actual", ("实际购买总数", "Actual purchases"),
        ("留出期实际发生的购买总数。", "Purchases that happened in the holdout, in total."), "count", "customer_value"),
+    _M("contract_customers", ("合同客户", "Contract customers"),
+       ("估值日合同仍在有效期内的客户数：其未来价值按合同续约模型（移位贝塔几何分布 sBG）计算。",
+        "Customers with a contract running on the valuation date: their future value comes from the renewal model "
+        "(shifted-beta-geometric, sBG)."),
+       "count", "customer_value", direction=1, report_key="contract_customers"),
+    _M("contractual_clv", ("合同客户终身价值", "Contractual CLV"),
+       ("合同客户未来续约期利润的折现值之和：每个合同期的利润 × 折现预期剩余合同期数（DERL，按所属套餐拟合的 sBG 模型，年折现率 10%）。",
+        "Discounted profit of the contract terms still to come, summed over the contract customers: margin per term × "
+        "discounted expected residual lifetime (DERL, from the sBG fitted to their plan, 10 % a year)."),
+       "money", "customer_value", _MONEY, direction=1, report_key="contractual_clv",
+       customer_help=("该客户未来续约期利润的折现值：每个合同期的利润 × 折现预期剩余合同期数（DERL）。",
+                      "Discounted profit of this customer's contract terms still to come: margin per term × DERL.")),
     # ------------------------------------------------------------------------ Lifecycle
     _M("stage_counts", ("各生命周期阶段客户数", "Customers by lifecycle stage"),
        ("期末各阶段（目标、潜在、商机、新、活跃、已唤醒、沉寂、流失）的客户数。",

@@ -8,6 +8,8 @@ its first visit, and stores it in the store keyed by the data version
 * ``clv_fit`` (:mod:`analytics.clv.value`): the BG/NBD and Gamma-Gamma fits and the per-customer RFM
   summary behind Customer value, Lifecycle's P(alive), Customer 360 and the Present page;
 * ``clv_backtest`` (:mod:`analytics.clv.backtest`): the Customer value page's backtest;
+* ``contract_fit`` (:mod:`analytics.contracts.retention`): the sBG retention fits per plan and start
+  cohort and the contract customers' contractual CLV;
 * ``wom_curve`` (:mod:`analytics.word_of_mouth.response`): the complaint and praise response curves
   with their thresholds;
 * ``wom_null`` (:mod:`analytics.word_of_mouth.turning`): the turning-point tests' null distributions.
@@ -39,6 +41,7 @@ from analytics.store import db, derived
 PRODUCERS: dict[str, str] = {
     "clv_fit": "analytics.clv.value",
     "clv_backtest": "analytics.clv.backtest",
+    "contract_fit": "analytics.contracts.retention",
     "wom_curve": "analytics.word_of_mouth.response",
     "wom_null": "analytics.word_of_mouth.turning",
 }

@@ -38,6 +38,7 @@ from analytics.clv.models import FitError
 MIN_CUSTOMERS = 20  # fewer customers than this: too few to fit
 MIN_CANCELLED = 3   # fewer cancellations than this: the churn distribution is not identified
 _LOG_BOUND = 12.0   # α, β are searched in exp([-12, 12]); a fit on the bound failed
+HOMOGENEOUS_SCALE = 1e6  # α + β of the homogeneous limit (Beta(θK, (1−θ)K) is θ to within 1e-3·√θ)
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class Sbg:
     periods: int  # the longest history observed, in periods
     converged: bool = True
     std_errors: dict[str, float] = field(default_factory=dict)
+    homogeneous: bool = False  # no heterogeneity found: every customer cancels with α / (α + β)
 
     def params(self) -> dict[str, float]:
         return {"alpha": self.alpha, "beta": self.beta}
@@ -214,6 +216,16 @@ def fit(periods: Any, active: Any, weights: Any = None, min_customers: int = MIN
         if best is None or res.fun < best.fun:
             best = res
     assert best is not None
+    # The homogeneous limit (α, β → ∞, θ = cancellations ÷ renewal decisions: the geometric model).
+    # When it fits at least as well, or α and β ran far up, there is no sign that the customers
+    # likely to cancel leave first, which small or short histories often show; the likelihood then
+    # rises towards the limit without a maximum, and the limit is the answer.
+    theta = float(uw[~ua].sum()) / float(np.dot(uw, ut))
+    a_h, b_h = theta * HOMOGENEOUS_SCALE, (1 - theta) * HOMOGENEOUS_SCALE
+    ll_h = loglik(a_h, b_h, ut, ua, uw)
+    if 0 < theta < 1 and (ll_h >= -best.fun * n - 1e-9 or np.all(best.x > 8.0)):
+        return Sbg(a_h, b_h, ll_h, round(n), round(n_cancel), int(t.max()), True,
+                   {"alpha": float("nan"), "beta": float("nan")}, homogeneous=True)
     if not np.isfinite(best.fun) or best.fun >= 1e12 or np.any(np.abs(best.x) >= _LOG_BOUND - 1e-6):
         raise FitError("sBG: no interior maximum of the likelihood (a parameter ran to its bound)")
     a, b = (float(v) for v in np.exp(best.x))

@@ -17,6 +17,7 @@ from analytics.clv import value as customer_value
 from analytics.clv.backtest import Backtest, backtest, backtest_transactions
 from analytics.clv.rfm import data_end, read_transactions_csv
 from analytics.clv.units import DEFAULT_UNIT, UNITS
+from analytics.contracts import retention
 from analytics.filters import as_date
 from cli import common
 from i18n import Translator
@@ -100,11 +101,14 @@ def run(args: argparse.Namespace) -> int:
             bt = backtest(cur, f, args.calibration_end, args.holdout_end, unit)
             values = customer_value.customer_values(cur, f, horizon_months=args.horizon_months,
                                                     annual_discount=args.annual_discount, time_unit=unit)
+            contract_values = retention.contract_values(cur, f, annual_discount=args.annual_discount)
         t = Translator("en", values.currency)
         out = {"period_from": f.date_from.isoformat() if f.date_from else None,
                "period_to": f.date_to.isoformat() if f.date_to else None,
                **_model_json(bt, _counts(bt)),
                "valuation": values.summary(),
+               # contract customers: sBG per plan (BG/NBD above values the others; see docs/customer_value.md)
+               "contracts": contract_values.summary(),
                "notes": [t(k, **p) for k, p in values.notes]}
     if args.json:
         common.print_json(out)

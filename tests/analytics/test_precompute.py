@@ -19,6 +19,7 @@ import pytest
 from analytics import demo, ingest, precompute, rates
 from analytics.clv import backtest, value
 from analytics.clv.models import BgNbd, GammaGamma
+from analytics.contracts import retention, sbg
 from analytics.ingest import records
 from analytics.lifecycle import headline as lc_headline
 from analytics.store import db, derived, schema
@@ -74,7 +75,8 @@ def store(small_path: Path, tmp_path: Path):
 
 def stored_items(con, version: int | None = None) -> dict[tuple[str, str], Any]:
     """Every stored result of a data version (default: the current one), decoded, by (kind, params)."""
-    types = (value._Fitted, value.ValueModels, BgNbd, GammaGamma, backtest.Backtest, response.ResponseCurve)
+    types = (value._Fitted, value.ValueModels, BgNbd, GammaGamma, backtest.Backtest, response.ResponseCurve,
+             retention.ContractValues, sbg.Sbg)
     with db.cursor(con) as cur:
         version = db.data_version(cur) if version is None else version
         rows = cur.execute(f"SELECT kind, params, payload FROM {schema.DERIVED_RESULTS} "
@@ -188,7 +190,7 @@ def test_what_is_stored_equals_a_recomputation_after_each_kind_of_change(store, 
     precompute.refresh(store)
     before_version = db.data_version(store)
     before = stored_items(store)
-    assert {k for k, _ in before} == {"clv_fit", "clv_backtest", "wom_curve", "wom_null"}
+    assert {k for k, _ in before} == {"clv_fit", "clv_backtest", "contract_fit", "wom_curve", "wom_null"}
     before_figures = figures(store)
 
     CHANGES[change](store, tmp_path)

@@ -66,4 +66,5 @@ def test_sections_keep_the_order_of_their_pages():
     # the pages as before the list was explicit (it was found by page name: concentration, customer_value …)
     assert report.sections() == [
         "analytics.overview", "analytics.concentration.figures", "analytics.clv.value",
-        "analytics.delivered_value.headline", "analytics.lifecycle.headline", "analytics.word_of_mouth.headline"]
+        "analytics.contracts.retention", "analytics.delivered_value.headline", "analytics.lifecycle.headline",
+        "analytics.word_of_mouth.headline"]

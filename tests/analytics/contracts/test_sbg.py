@@ -124,3 +124,17 @@ def test_fit_recovers_simulated_parameters(alpha: float, beta: float, seed: int)
     m = sbg.fit(periods, active)
     assert abs(m.alpha - alpha) < 5 * m.std_errors["alpha"] + 1e-3
     assert abs(m.beta - beta) < 5 * m.std_errors["beta"] + 1e-3
+
+
+def test_a_homogeneous_cohort_gives_the_geometric_limit() -> None:
+    """Every customer cancels with θ = 0.25 per period: the likelihood rises towards α, β → ∞; the
+    fit returns that limit (θ = cancellations ÷ renewal decisions) instead of failing."""
+    survivors = [4096, 3072, 2304, 1728, 1296]  # exactly 3/4 renew each period
+    m = sbg.fit_survivors(survivors)
+    assert m.homogeneous and m.mean_churn == pytest.approx(0.25, abs=1e-9)
+    assert np.allclose(m.survival(np.arange(5)), 0.75 ** np.arange(5), rtol=1e-4)
+    # the geometric log-likelihood: Σ lost_t ln(θ (1−θ)^(t−1)) + last · ln (1−θ)^k
+    lost = -np.diff(survivors)
+    geo = sum(n * (math.log(0.25) + (t - 1) * math.log(0.75)) for t, n in enumerate(lost, 1)) + 1296 * 4 * math.log(0.75)
+    assert m.log_likelihood == pytest.approx(geo, abs=1e-3)
+    assert m.derl(2, 0.1) == pytest.approx(0.75 * 1.1 / (0.1 + 0.25), rel=1e-4)
