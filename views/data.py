@@ -18,6 +18,7 @@ import streamlit as st
 from analytics import ingest
 from analytics.ingest import normalize as norm
 from analytics.ingest import records
+from analytics.ingest.mapping import INVOICE, REMEMBERED_PREFIX, Recognition, recognise_file, source_key
 from analytics.ingest.read import DELIMITERS, ENCODINGS
 from analytics.store import schema
 from i18n import markdown
@@ -86,6 +87,8 @@ def show_flash() -> None:
     msg = st.session_state.pop("data_flash", None)
     if msg:
         getattr(st, msg[0])(msg[1])
+    if st.session_state.pop("data_see_overview", False):  # the walkthrough's last step, after a load
+        st.page_link("views/overview.py", label=t("data.walk.see_overview"), icon=":material/dashboard:")
 
 
 def human_size(n: int) -> str:
@@ -132,7 +135,7 @@ def templates(table: str) -> None:
 
 
 def rules_text(table: str, column: str) -> str:
-    if column == ingest.UNIT_PRICE:
+    if column in (ingest.UNIT_PRICE, INVOICE):
         return ""
     c = schema.TABLES[table].column(column)
     parts = []
@@ -168,10 +171,14 @@ def reading_options(sn_auto: ingest.Sniff, sig: str) -> dict[str, Any]:
     if sn_auto.kind == "xlsx" and len(sn_auto.sheets) > 1:
         opts["sheet"] = c1.selectbox(t("data.sheet"), sn_auto.sheets, key=f"data_sheet_{sig}")
     if sn_auto.kind != "parquet":
-        detected = sn_auto.header_row + 1
-        line = c3.number_input(t("data.header_line"), min_value=1, max_value=1000, value=detected, step=1,
-                               key=f"data_hdr_{sig}", help=t("data.header_line.help"))
-        opts["header_row"] = int(line) - 1 if int(line) != detected else None
+        headerless = c3.checkbox(t("data.no_header"), value=not sn_auto.header, key=f"data_nohdr_{sig}",
+                                 help=t("data.no_header.help"))
+        opts["header"] = None if headerless == (not sn_auto.header) else not headerless
+        if not headerless:
+            detected = sn_auto.header_row + 1
+            line = c3.number_input(t("data.header_line"), min_value=1, max_value=1000, value=detected, step=1,
+                                   key=f"data_hdr_{sig}", help=t("data.header_line.help"))
+            opts["header_row"] = int(line) - 1 if int(line) != detected else None
     return opts
 
 
@@ -189,19 +196,28 @@ def describe(sn: ingest.Sniff) -> str:
         return t("data.detected_xlsx", sheet=md_escape(sn.sheet), line=sn.header_row + 1, columns=len(sn.columns))
     if sn.kind == "parquet":
         return t("data.detected_parquet", rows=t.num(sn.rows_estimate or 0), columns=len(sn.columns))
+    if not sn.header:
+        return t("data.detected_no_header", kind=t("data.kind.csv"), encoding=enc_label(sn.encoding),
+                 delimiter=delim_label(sn.delimiter), columns=len(sn.columns))
     return t("data.detected", kind=t("data.kind.csv"), encoding=enc_label(sn.encoding),
              delimiter=delim_label(sn.delimiter), line=sn.header_row + 1, columns=len(sn.columns))
 
 
-def mapping_widgets(table: str, sn: ingest.Sniff, sig: str) -> ingest.Mapping:
+def recognition(table: str, sn: ingest.Sniff) -> Recognition:
+    """The proposed mapping with how each column was recognised (a remembered one for known columns)."""
+    remembered = cache.run(ingest.saved_mappings, table).get(source_key(table, sn.columns, sn.header))
+    return recognise_file(table, sn.columns, sn.preview, header=sn.header, remembered=remembered)
+
+
+def mapping_widgets(table: str, sn: ingest.Sniff, sig: str, rec: Recognition) -> ingest.Mapping:
     """One selectbox per table column (file column, nothing, line-number id or a constant)."""
     st.markdown(f"**{t('data.mapping')}**")
     st.caption(t("data.mapping.help"))
-    saved = cache.run(ingest.saved_mappings, table)
+    saved = {n: m for n, m in cache.run(ingest.saved_mappings, table).items() if not n.startswith(REMEMBERED_PREFIX)}
     names = ["", *saved]
     choice = st.selectbox(t("data.map.saved"), names, key=f"data_mapname_{table}",
                           format_func=lambda n: t("data.map.saved.none") if n == "" else n)
-    base = saved[choice] if choice else ingest.auto_map(table, sn.columns, sn.preview)
+    base = saved[choice] if choice else rec.mapping
     msig = hashlib.sha1(f"{sig}|{table}|{choice}".encode()).hexdigest()[:10]
     tbl = schema.TABLES[table]
     cols: dict[str, str | None] = {}
@@ -214,6 +230,8 @@ def mapping_widgets(table: str, sn: ingest.Sniff, sig: str) -> ingest.Mapping:
         default = src if src in options else (CONST if const is not None else NONE)
         if target == ingest.UNIT_PRICE:
             label, helptext = t("data.map.unit_price"), None
+        elif target == INVOICE:
+            label, helptext = col_label(target), t("data.walk.assume.invoice_lines")
         else:
             c = tbl.column(target)
             label = col_label(target)
@@ -239,6 +257,77 @@ def mapping_widgets(table: str, sn: ingest.Sniff, sig: str) -> ingest.Mapping:
         except ingest.IngestError as exc:
             st.error(err_text(exc))
     return mapping
+
+
+def walkthrough(table: str, sn: ingest.Sniff, rec: Recognition, mapping: ingest.Mapping,
+                report: ingest.Report | None) -> bool:
+    """What was recognised (each column → field, and how) and what was assumed, for the mapping as it
+    stands; asks whether to create customers the file names that the store lacks. Returns that answer."""
+    st.caption(t("data.walk.steps"))
+    tbl = schema.TABLES[table]
+    rows = []
+    derived = table == schema.TRANSACTIONS and mapping.source(ingest.UNIT_PRICE) and not (
+        mapping.source("revenue") or mapping.constant("revenue"))
+    for target in ingest.targets(table):
+        src, const = mapping.source(target), mapping.constant(target)
+        if src is None and const is None:
+            if target == "revenue" and derived:
+                rows.append((col_label(target), "", t("data.walk.how.computed")))
+            continue
+        if target == ingest.UNIT_PRICE and not derived:
+            continue
+        same = rec.mapping.source(target) == src and rec.mapping.constant(target) == const
+        if src == LINE:
+            how = t("data.walk.how.line")
+        elif const is not None:
+            how = t("data.walk.how.constant", value=const)
+        elif same and rec.way(target):
+            how = t(f"data.walk.how.{rec.way(target)}")
+        else:
+            how = t("data.walk.how.chosen")
+        if src is not None and same and target in rec.date_times:
+            how += t("data.walk.datetime")
+        rows.append((col_label(target), "" if src in (None, LINE) else src, how))
+    st.markdown(f"**{t('data.walk.recognised')}**")
+    if rows:
+        st.dataframe(pd.DataFrame(rows, columns=[t("data.walk.h.field"), t("data.walk.h.source"), t("data.walk.h.how")]),
+                     hide_index=True, width="stretch")
+    else:
+        st.caption(t("data.walk.none"))
+    assumed: list[str] = []
+    if not sn.header:
+        assumed.append(t("data.walk.assume.no_header"))
+    filled = {c for c, _ in mapping.columns} | {c for c, _ in mapping.constants}
+    invoice = table == schema.TRANSACTIONS and mapping.source(INVOICE) is not None
+    for col in tbl.columns:
+        if col.name in filled or not col.required:
+            continue
+        if col.name in tbl.key and invoice:
+            assumed.append(t("data.walk.assume.invoice_lines"))
+        elif col.generated:
+            assumed.append(t("data.walk.assume.generated_ids", field=col_label(col.name)))
+        elif col.default is not None:
+            assumed.append(t("data.walk.assume.default", field=col_label(col.name),
+                             value=t.value(col.name, col.default)))
+        elif col.default_from is not None:
+            assumed.append(t("data.walk.assume.default_from", field=col_label(col.name),
+                             other=col_label(col.default_from)))
+    if invoice:
+        assumed.append(t("data.walk.assume.cancellations"))
+    if table == schema.TRANSACTIONS and "cogs" not in filled:
+        assumed.append(t("data.walk.assume.cogs_unknown"))
+    new = report.new_customers if report is not None else 0
+    if new:
+        assumed.append(t("data.walk.assume.new_customers", n=new))
+    if assumed:
+        st.markdown(f"**{t('data.walk.assumed')}**")
+        st.markdown("\n".join(f"- {md_escape(a)}" for a in assumed))
+    refers = any(c.references == f"{schema.CUSTOMERS}.customer_id" and c.name in filled for c in tbl.columns
+                 if table != schema.CUSTOMERS)
+    if not refers:
+        return False
+    return st.checkbox(t("data.walk.create_customers"), key=f"data_create_{table}",
+                       help=t("data.walk.create_customers.help"))
 
 
 def options_widgets(table: str, mapping: ingest.Mapping, report: ingest.Report | None) -> dict[str, Any]:
@@ -372,7 +461,10 @@ def uploaded_file(table: str, up: Any, data: bytes, sha: str, path: Path) -> Non
         st.warning(t("data.encoding_unsure", encoding=enc_label(sn.encoding), other=enc_label(others[0] if others else "")))
     st.markdown(f"**{t('data.preview')}**")
     st.dataframe(sn.preview, hide_index=True, width="stretch")
-    mapping = mapping_widgets(table, sn, f"{sig}_{sn.header_row}_{sn.sheet}_{sn.delimiter}_{sn.encoding}")
+    rec = recognition(table, sn)
+    walk = st.container(border=True)  # filled below, once the mapping (as fixed by the analyst) is known
+    mapping = mapping_widgets(table, sn, f"{sig}_{sn.header}_{sn.header_row}_{sn.sheet}_{sn.delimiter}_{sn.encoding}",
+                              rec)
     held = st.session_state.get("data_report")
     choices = options_widgets(table, mapping, held["report"] if held else None)
     try:
@@ -380,17 +472,19 @@ def uploaded_file(table: str, up: Any, data: bytes, sha: str, path: Path) -> Non
     except ingest.IngestError as exc:
         st.error(err_text(exc))
         return
-    signature = repr((sha, table, read_opts, opts, cache.data_version()))
+    with walk:
+        create = walkthrough(table, sn, rec, mapping, held["report"] if held and held["report"].sha256 == sha else None)
+    signature = repr((sha, table, read_opts, opts, create, cache.data_version()))
     if st.button(t("data.check"), type="primary", key="data_check"):
         report = progress_bars(("read", "validate"))
         try:
-            rep = ingest.check(cache.connection(), path, sn, opts, progress=report)
+            rep = ingest.check(cache.connection(), path, sn, opts, progress=report, create_customers=create)
         except ingest.IngestError as exc:
             st.session_state.pop("data_report", None)
             st.error(err_text(exc))
             return
         st.session_state["data_report"] = {"sig": signature, "report": rep}
-        held = st.session_state["data_report"]
+        st.rerun()  # the walkthrough above the button states what the check found (customers to create)
     if not held:
         return
     if held["sig"] != signature:
@@ -409,11 +503,15 @@ def uploaded_file(table: str, up: Any, data: bytes, sha: str, path: Path) -> Non
     if st.button(t("data.load", n=t.num(rep.valid)), type="primary", disabled=not ok, key="data_load"):
         report = progress_bars(("read", "validate", "write"))
         try:
-            done = ingest.load(cache.connection(), path, sn, opts, user=ctx.user, progress=report)
+            done = ingest.load(cache.connection(), path, sn, opts, user=ctx.user, progress=report,
+                               create_customers=create)
         except ingest.IngestError as exc:
             st.error(err_text(exc))
             return
         st.session_state.pop("data_report", None)
+        # The next file with these columns starts from this mapping.
+        ingest.save_mapping(cache.connection(), source_key(table, sn.columns, sn.header), table, mapping)
+        st.session_state["data_see_overview"] = True
         refresh.after_write()
         msg = t("data.loaded", n=t.num(done.written), table=table_label(table), id=done.load_id,
                 s=f"{done.seconds:.1f}")
