@@ -57,7 +57,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "wom.col.topic": ("驱动主题", "Driving topic"),
     "wom.col.segment": ("驱动细分", "Driving segment"),
     "wom.col.p": ("p 值", "p-value"),
-    "wom.col.p.help": ("sup-F 检验的 p 值（9,999 次蒙特卡洛模拟的精确零分布）。", "p-value of the sup-F test (exact null distribution from 9,999 Monte Carlo draws)."),
+    "wom.col.p.help": ("sup-F 检验的 p 值（先按估计的周间自相关做预白化，再用 9,999 次蒙特卡洛模拟的精确零分布）。",
+                       "p-value of the sup-F test (after pre-whitening for the estimated week-to-week correlation; exact null distribution from 9,999 Monte Carlo draws)."),
     "wom.customers.title": ("投诉客户（自 {since} 起，投诉最多在前）", "Customers behind the complaints (since {since}, most first)"),
     "wom.customers.none": ("该时段没有投诉。", "No complaints in that span."),
     "wom.col.complaints": ("投诉", "Complaints"),
@@ -172,14 +173,14 @@ STRINGS: dict[str, tuple[str, str]] = {
         "- **NPS** = 推荐者（9–10 分）占比 − 贬损者（0–6 分）占比，单位为百分点；7–8 分只计入分母。\n"
         "- **暴露量（有风险客户）**：某天过去 12 个月（365 天）内至少有一笔交易的筛选客户数；逐日相加为“客户日”，发生率为每 {per} 客户日的条数。数据起始后的第一年窗口不完整，这些天不参与响应曲线。\n"
         "- **趋势**：周、月粒度用 LOWESS（约一个季度的窗口）；日粒度用 STL（周期 7 天，稳健），剔除星期效应。不完整的首尾时段不参与拟合。\n"
-        "- **预测**：指数平滑 ETS（加性误差、阻尼加性趋势），90% 预测区间；条数在 log(1+x) 尺度上建模。日粒度若各星期几的去趋势值差异显著（单因素方差分析 p < 0.01），先用 STL 去除星期效应，预测后再加回。\n"
+        "- **预测**：指数平滑 ETS（加性误差、阻尼加性趋势），90% 预测区间（按参数估计的不确定性放宽：σ² 用 n − 5 个自由度、t 分位数）；条数在 log(1+x) 尺度上建模。日粒度若各星期几的去趋势值差异显著（单因素方差分析 p < 0.01），先用 STL 去除星期效应，预测后再加回。\n"
         "- **响应曲线**：以区域·日为观测，泊松广义线性模型，偏移量为 log(客户日/{per})，在阈值 τ 处分段：投诉在 τ 以下变陡，表扬在 τ 以上变陡。τ 由剖面似然在网格上选出；95% 区间为剖面偏差不超过最小值 + 3.84 × φ 的 τ（φ 为 Pearson 离散系数，至少为 1，相当于准泊松）。是否存在阈值用 Davies（1987）检验，p > 0.05 视为无阈值。\n"
-        "- **拐点**：周度序列上对线性趋势的水平与斜率断点做 sup-F 检验（Andrews 1993），每段至少 15% 且不少于 6 周，p 值来自独立正态误差下 {draws} 次蒙特卡洛模拟的精确零分布；二分法逐段检验，显著性 {alpha}（每轮按段数做 Bonferroni 校正），每个序列最多 5 个拐点。整体序列和各区域序列分别检验。驱动因素为各维度中相对原趋势变化最大的分组。",
+        "- **拐点**：周度序列上对线性趋势的水平与斜率断点做 sup-F 检验（Andrews 1993），每段至少 15% 且不少于 6 周，周间自相关按 AR(1) 估计（断点模型残差，偏差校正并上调 1.5 个标准误）并做 Prais–Winsten 预白化，p 值来自白化后 {draws} 次蒙特卡洛模拟的精确零分布；二分法逐段检验，显著性 {alpha}（每轮按段数做 Bonferroni 校正），每个序列最多 5 个拐点。整体序列和各区域序列分别检验。驱动因素为各维度中相对原趋势变化最大的分组。",
         "- **NPS** = % promoters (9–10) − % detractors (0–6), in points; passives (7–8) count in the denominator only.\n"
         "- **Exposure (customers at risk)**: on each day, the filtered customers with at least one transaction in the trailing 12 months (365 days); summed over days = customer-days; rates are events per {per} customer-days. In the data's first year the window is cut short, so those days stay out of the response curve.\n"
         "- **Trend**: LOWESS over about a quarter for weeks and months; STL (period 7, robust) for days, which removes the weekday pattern. Partial periods at the ends are left out of the fits.\n"
-        "- **Forecast**: exponential smoothing ETS (additive errors, damped additive trend), 90 % prediction interval; counts modelled on the log(1 + x) scale. A daily series whose detrended values differ by weekday (one-way ANOVA, p < 0.01) is forecast without its STL weekday pattern, which is added back.\n"
+        "- **Forecast**: exponential smoothing ETS (additive errors, damped additive trend), 90 % prediction interval (widened for the estimated parameters: σ² on n − 5 degrees of freedom, t quantiles); counts modelled on the log(1 + x) scale. A daily series whose detrended values differ by weekday (one-way ANOVA, p < 0.01) is forecast without its STL weekday pattern, which is added back.\n"
         "- **Response curve**: region-days as observations, a Poisson GLM with offset log(customer-days / {per}) and a hinge at τ: complaints steepen below τ, praise above τ. τ is chosen by profile likelihood on a grid; its 95 % interval is the τ whose profile deviance is within 3.84 × φ of the minimum (φ = Pearson dispersion, at least 1: quasi-Poisson). Whether a threshold exists is tested with Davies (1987); p > 0.05 means none.\n"
-        "- **Turning points**: sup-F test for a break in level and slope of a linear trend (Andrews 1993) on weekly series, each side at least 15 % and 6 weeks, p-values from the exact null under i.i.d. normal errors ({draws} Monte Carlo draws); binary segmentation at {alpha} (Bonferroni over the segments of each round), at most 5 per series; the overall series and each region's are tested. The driver is the group of each dimension that moved most against the former trend.",
+        "- **Turning points**: sup-F test for a break in level and slope of a linear trend (Andrews 1993) on weekly series, each side at least 15 % and 6 weeks, week-to-week correlation estimated as AR(1) (residuals of the break model, bias-corrected and raised by 1.5 standard errors) and removed by Prais–Winsten pre-whitening, p-values from the exact null of the whitened series ({draws} Monte Carlo draws); binary segmentation at {alpha} (Bonferroni over the segments of each round), at most 5 per series; the overall series and each region's are tested. The driver is the group of each dimension that moved most against the former trend.",
     ),
 }

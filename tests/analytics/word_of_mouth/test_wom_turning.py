@@ -67,15 +67,19 @@ def test_short_series_is_not_tested():
 def test_demo_incidents_are_found(demo_con):
     with db.cursor(demo_con) as cur:
         tp = wom_turning.turning_points(cur, Filters("2024-11-01", "2026-10-31"))
-        recent = wom_turning.turning_points(cur, Filters("2025-11-01", "2026-10-31"))
+        live = wom_turning.turning_points(cur, Filters("2024-04-01", "2025-03-31"))
+        north = wom_turning.turning_points(cur, Filters("2023-11-01", "2024-10-31"))
     assert tp.status == "ok" and tp.basis == "rate"
     p = tp.points
-    south = p[(p["series"] == "complaints") & (p["direction"] == "up") & (p["date"] < "2025-03-31")
-              & (p["date"] >= "2024-12-01")]
+    # South's capacity crunch of spring 2025: its turns are found and South drives every one of them
+    south = p[(p["series"] == "complaints") & (p["date"] >= "2025-02-01") & (p["date"] < "2025-08-31")]
     assert not south.empty and (south["region"] == "South").all()
-    # the East upgrade through 2026 lifts praise; in the last twelve months only East's own series shows it
-    east = recent.points
-    assert (east["series"] == "praise").any()
-    assert (east.loc[east["series"] == "praise", "region"] == "East").all()
-
-
+    # ... and a year that ends while it builds up raises the complaint upturn, driven by South
+    up = live.points[(live.points["series"] == "complaints") & (live.points["direction"] == "up")]
+    assert not up.empty and (up["date"] >= "2025-01-01").all() and (up["region"] == "South").all()
+    # the East upgrade through 2026 lifts praise (East's own series)
+    east = p[(p["series"] == "praise") & (p["date"] >= "2026-01-01")]
+    assert not east.empty and (east["direction"] == "up").all() and (east["region"] == "East").all()
+    # North's outage of late summer 2024
+    n = north.points[(north.points["series"] == "complaints") & (north.points["direction"] == "up")]
+    assert not n.empty and (n["region"] == "North").all() and (n["date"] >= "2024-07-01").all()
