@@ -13,7 +13,9 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from playwright.sync_api import Browser, Page, sync_playwright
+from google.protobuf.message import DecodeError
+from playwright.sync_api import Browser, Page, WebSocket, sync_playwright
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "artifacts" / "screenshots"
@@ -49,9 +51,11 @@ def server(db_path: Path, log: Path) -> Iterator[str]:
                             break
                 except OSError:
                     pass
-                if proc.poll() is not None or time.monotonic() > deadline:
+                if time.monotonic() > deadline:
                     raise RuntimeError(f"streamlit did not start; see {log}")
-                time.sleep(0.3)
+                with contextlib.suppress(subprocess.TimeoutExpired):  # the next poll, unless it exits first
+                    proc.wait(timeout=0.3)
+                    raise RuntimeError(f"streamlit exited on start; see {log}")
             yield url
         finally:
             proc.terminate()
@@ -90,37 +94,99 @@ def browser() -> Iterator[Browser]:
             b.close()
 
 
-def wait_rendered(page: Page, timeout_s: float = 90, quiet_ms: int = 1500) -> None:
-    """Wait until the page has a title, no loading skeletons, and its text stopped changing."""
-    page.wait_for_selector("h1", timeout=timeout_s * 1000)
+_DONE = (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR)
+
+
+def _run_finished(payload: str | bytes) -> bool:
+    """Whether a websocket frame from the server is Streamlit's end of a whole script run (not of a
+    fragment's run, not a run cut short for a rerun)."""
+    if isinstance(payload, str):
+        return False
+    msg = ForwardMsg()
+    try:
+        msg.ParseFromString(payload)
+    except DecodeError:
+        return False
+    return msg.WhichOneof("type") == "script_finished" and msg.script_finished in _DONE
+
+
+class _Runs:
+    """The script runs one tab's session has completed, counted from the server's messages."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.socket: WebSocket | None = None
+
+    def attach(self, ws: WebSocket) -> None:
+        self.socket = ws
+        ws.on("framereceived", self.frame)
+
+    def frame(self, payload: str | bytes) -> None:
+        self.count += _run_finished(payload)
+
+
+def track(page: Page) -> _Runs:
+    """Count the runs of ``page`` from now on (and of the tabs it opens). Called before its first
+    navigation by :func:`open_page`."""
+    runs = getattr(page, "_cvm_runs", None)
+    if runs is None:
+        runs = _Runs()
+        page._cvm_runs = runs  # type: ignore[attr-defined]
+        page.on("websocket", runs.attach)
+        page.on("popup", track)
+    return runs
+
+
+def runs(page: Page) -> int:
+    """How many script runs of this tab's session have completed."""
+    return track(page).count
+
+
+def wait_run(page: Page, after: int, timeout_s: float = 180) -> None:
+    """Wait until more than ``after`` runs have completed and no loading skeleton is left."""
+    state = track(page)
     deadline = time.monotonic() + timeout_s
-    last, stable_since = None, time.monotonic()
-    while time.monotonic() < deadline:
-        state = page.evaluate(
-            """() => [document.querySelectorAll('[data-testid="stSkeleton"]').length,
-                      document.querySelectorAll('[data-stale="true"]').length,
-                      document.body.innerText.length,
-                      document.querySelectorAll('.js-plotly-plot, [data-testid="stMetric"]').length]""")
-        if state != last or state[0] or state[1]:
-            last, stable_since = state, time.monotonic()
-        elif (time.monotonic() - stable_since) * 1000 >= quiet_ms:
-            return
-        page.wait_for_timeout(250)
-    raise TimeoutError("the page did not finish rendering")
+    while state.count <= after:
+        left_ms = max(1.0, (deadline - time.monotonic()) * 1000)
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no script run completed after run {after} within {timeout_s} s")
+        if state.socket is None:
+            page.wait_for_event("websocket", timeout=left_ms)
+        else:
+            state.socket.wait_for_event("framereceived", predicate=_run_finished, timeout=left_ms)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stSkeleton\"]')",
+                           timeout=max(1.0, (deadline - time.monotonic()) * 1000))
 
 
-def ready(page: Page, selector: str, count: int = 1, timeout_s: float = 120) -> None:
-    """Wait until ``count`` elements match ``selector`` and the page has settled: the title shows
-    before the page's first (slow, uncached) computation ends, so a quiet page is not yet a done one."""
+def rerun(page: Page, action: Callable[[], object], timeout_s: float = 180) -> None:
+    """Do ``action`` (a click, a key, a typed value: anything that makes the app run again) and wait
+    until the run it caused has completed."""
+    before = runs(page)
+    action()
+    wait_run(page, before, timeout_s)
+
+
+def wait_rendered(page: Page, timeout_s: float = 240) -> None:
+    """After opening a page: wait until its first run has completed (a title, the server's end of the
+    run, no loading skeleton). After an action on an open page, use :func:`rerun` instead."""
+    page.wait_for_selector("h1", timeout=timeout_s * 1000)
+    wait_run(page, 0, timeout_s)
+
+
+def ready(page: Page, selector: str, count: int = 1, timeout_s: float = 240) -> None:
+    """Wait until ``count`` elements match ``selector`` and the page's run has completed: the title
+    shows before the page's first (slow, uncached) computation ends."""
     page.wait_for_function("([s, n]) => document.querySelectorAll(s).length >= n", arg=[selector, count],
                            timeout=timeout_s * 1000)
     wait_rendered(page, timeout_s)
 
 
 def open_page(page: Page, base: str, name: str, query: str = "", *, until: str | None = None, count: int = 1,
-              timeout_s: float = 120) -> Page:
+              timeout_s: float = 240) -> Page:
     """The one way tests open a page: go to page ``name`` (a views/ file stem) with ``query`` and wait until
-    it is drawn — until ``count`` elements match ``until`` when given, then until it stopped changing."""
+    it is drawn — until ``count`` elements match ``until`` when given, and its first run has completed."""
+    state = track(page)
+    state.count, state.socket = 0, None  # a new session on a new socket: count its runs from the start
     page.goto(page_url(base, name, query))
     if until is None:
         wait_rendered(page, timeout_s)

@@ -42,8 +42,7 @@ def test_filters_follow_the_link_and_the_widgets(app_url, browser):
         assert narrowed != everyone
         assert "segment=Corporate" in page.url and "region=East" in page.url
         # The language switch keeps the filters and rewrites the page.
-        page.locator("[data-testid=\"stSidebar\"]").get_by_text("中文", exact=True).click()
-        driver.wait_rendered(page)
+        driver.rerun(page, page.locator("[data-testid=\"stSidebar\"]").get_by_text("中文", exact=True).click)
         assert "lang=zh" in page.url and "segment=Corporate" in page.url
         assert page.locator("h1").first.inner_text() == "客户价值概览"
         assert page.locator('[data-testid="stMetricValue"]').first.inner_text() == narrowed

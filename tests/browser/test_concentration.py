@@ -29,11 +29,12 @@ def _total_profit(page) -> str:
     return page.locator('[data-testid="stMetricValue"]').first.inner_text()
 
 
-def _wait_changed(page, before: str) -> str:
+def _wait_changed(page, before: str, runs: int) -> str:
+    """The total profit card once it differs from ``before`` and the run after ``runs`` has completed."""
     page.wait_for_function(
         "b => { const e = document.querySelector('[data-testid=\"stMetricValue\"]'); return e && e.innerText !== b; }",
         arg=before)
-    driver.wait_rendered(page)
+    driver.wait_run(page, runs)
     return _total_profit(page)
 
 
@@ -58,10 +59,9 @@ def test_selecting_a_range_of_the_curve_narrows_the_tables(page):
     page.mouse.move(box["x"] + box["width"] * 0.10, y)
     page.mouse.down()
     page.mouse.move(box["x"] + box["width"] * 0.30, y + 10, steps=8)
-    page.mouse.up()
+    driver.rerun(page, page.mouse.up)
     note = page.get_by_text("Narrowed to ranks")
-    note.wait_for()
-    driver.wait_rendered(page)
+    expect(note).to_be_visible(timeout=60_000)
     assert "of customers" in note.inner_text()
     assert driver.exceptions(page) == []
 
@@ -69,9 +69,8 @@ def test_selecting_a_range_of_the_curve_narrows_the_tables(page):
 def test_clicking_a_group_bar_focuses_the_group(page):
     bars = page.locator(".js-plotly-plot").nth(2)
     bars.scroll_into_view_if_needed()
-    bars.locator(".bars .point").nth(2).click(force=True)  # third segment from the top: SMB
-    page.get_by_text("Narrowed to Segment: SMB.").wait_for()
-    driver.wait_rendered(page)
+    driver.rerun(page, lambda: bars.locator(".bars .point").nth(2).click(force=True))  # third segment from the top: SMB
+    expect(page.get_by_text("Narrowed to Segment: SMB.")).to_be_visible(timeout=60_000)
     assert page.get_by_text("What drives the losses in SMB", exact=False).count() == 1
 
 
@@ -125,11 +124,13 @@ def test_a_what_if_rate_moves_the_total_profit_card(page):
     grid.scroll_into_view_if_needed()
     _open_rebate_cost_editor(page, grid)
     page.locator("input.gdg-input").fill("0.5")
+    runs = driver.runs(page)
     page.keyboard.press("Enter")
-    after = _wait_changed(page, before)
+    after = _wait_changed(page, before, runs)
     assert after != before
     assert page.get_by_text("What-if (not saved): the whole page is recomputed", exact=False).count() == 1
     page.screenshot(path=SHOTS / "concentration_whatif_en.png", full_page=True)
+    runs = driver.runs(page)
     page.get_by_text("Discard the what-if, back to saved rates").click()
-    assert _wait_changed(page, after) == before
+    assert _wait_changed(page, after, runs) == before
     assert driver.exceptions(page) == []

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from analytics.store import db
 from tests.browser import driver
@@ -50,8 +51,8 @@ def test_link_opens_the_customer_and_text_stays_text(app_url, browser, lang, sta
         assert page.locator("h1").first.inner_text() == "北京恒通医疗器械有限公司"
         assert page.locator('[data-testid="stMetric"]').filter(has_text=stage_label).count() == 1
         assert page.locator(".js-plotly-plot").count() >= 2  # profit trend and stage strip
-        page.get_by_role("tab", name=feedback_tab).click()
-        driver.wait_rendered(page)
+        page.get_by_role("tab", name=feedback_tab).click()  # tabs switch in the browser: no run
+        expect(page.get_by_role("tab", name=feedback_tab)).to_have_attribute("aria-selected", "true")
         page.screenshot(path=SHOTS / f"customer_detail_{lang}.png", full_page=True)
         # The hostile text is in the store and on the page's feedback list, but it made nothing.
         assert page.evaluate("() => window.__pwned") is None
@@ -70,11 +71,10 @@ def test_search_opens_a_customer(app_url, browser):
         assert page.locator("h1").first.inner_text() == "Customer 360"
         box = page.get_by_role("textbox", name="Find a customer (id or name)")
         box.fill("C00219")
-        box.press("Enter")
-        driver.ready(page, '[data-testid="stSelectbox"]')
+        driver.rerun(page, lambda: box.press("Enter"))
         page.locator('[data-testid="stSelectbox"]').click()
-        page.get_by_role("option", name=f"{CID} ·").first.click()
-        driver.ready(page, '[data-testid="stMetric"]', 12)
+        driver.rerun(page, page.get_by_role("option", name=f"{CID} ·").first.click)
+        expect(page.locator('[data-testid="stMetric"]')).to_have_count(12, timeout=120_000)
         assert f"customer={CID}" in page.url
         assert page.locator("h1").first.inner_text() == "北京恒通医疗器械有限公司"
         assert driver.exceptions(page) == []

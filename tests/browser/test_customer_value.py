@@ -20,22 +20,19 @@ def test_tier_cell_lists_its_customers_in_both_languages(app_url):
             assert driver.exceptions(page) == []
             assert page.locator(".js-plotly-plot").count() == 4
             assert page.get_by_text("Click “List customers” in a cell above").count() == 1
-            page.locator(".st-key-cv_cell_high_high button").click()
-            driver.wait_rendered(page)
+            driver.rerun(page, page.locator(".st-key-cv_cell_high_high button").click)
             heading = page.get_by_text(re.compile(r"^Core customers \(realized High · potential High\): [\d,]+ customers$"))
             assert heading.count() == 1
             assert page.locator('[data-testid="stDataFrame"]').count() == 1
             page.screenshot(path=SHOTS / "customer_value_cell_en.png", full_page=True)
             # The language switch keeps the chosen cell and rewrites its strategy in Chinese.
-            page.locator('[data-testid="stSidebar"]').get_by_text("中文", exact=True).click()
-            driver.wait_rendered(page)
+            driver.rerun(page, page.locator('[data-testid="stSidebar"]').get_by_text("中文", exact=True).click)
             assert "lang=zh" in page.url
             assert page.get_by_text(re.compile(r"^核心客户（既成高 · 潜在高）：[\d,]+ 位客户$")).count() == 1
             assert page.get_by_text("专属客户经理、优先服务和最好的产品", exact=False).count() >= 2  # card and list
             page.screenshot(path=SHOTS / "customer_value_cell_zh.png", full_page=True)
             # Back to every customer.
-            page.locator(".st-key-cv_cell_all button").click()
-            driver.wait_rendered(page)
+            driver.rerun(page, page.locator(".st-key-cv_cell_all button").click)
             assert page.get_by_text("点击上方格子里的“查看客户”").count() == 1
             assert driver.exceptions(page) == []
         finally:

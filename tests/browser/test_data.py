@@ -28,16 +28,12 @@ def test_upload_load_and_undo_move_the_overview(app_url, tmp_path):
             before = revenue(page)
             driver.open_page(page, app_url, "data", "lang=en")
             page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').first.click()
-            page.get_by_role("option", name="Transactions").click()
-            driver.wait_rendered(page)
-            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(sale))
-            driver.wait_rendered(page)
+            driver.rerun(page, page.get_by_role("option", name="Transactions").click)
+            driver.rerun(page, lambda: page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(sale)))
             assert "GB18030" in page.get_by_text("Detected:").first.inner_text()
-            page.get_by_role("button", name="Check the file").click()
-            driver.wait_rendered(page)
+            driver.rerun(page, page.get_by_role("button", name="Check the file").click)
             expect(page.get_by_text("The only row is valid.")).to_be_visible(timeout=90_000)
-            page.get_by_role("button", name="Load 1 row").click()
-            driver.wait_rendered(page)
+            driver.rerun(page, page.get_by_role("button", name="Load 1 row").click)
             expect(page.get_by_text("Loaded 1 row into")).to_be_visible(timeout=90_000)
             page.screenshot(path=SHOTS / "data_loaded_en.png", full_page=True)
             assert driver.exceptions(page) == []
@@ -47,12 +43,9 @@ def test_upload_load_and_undo_move_the_overview(app_url, tmp_path):
             assert after != before
 
             driver.open_page(page, app_url, "data", "lang=zh")
-            page.get_by_role("tab", name="导入记录与审计").click()
-            driver.wait_rendered(page)
-            page.get_by_text("我确认撤销这次导入").click()
-            driver.wait_rendered(page)
-            page.get_by_role("button", name="撤销导入").click()
-            driver.wait_rendered(page)
+            page.get_by_role("tab", name="导入记录与审计").click()  # tabs switch in the browser: no run
+            driver.rerun(page, page.get_by_text("我确认撤销这次导入").click)
+            driver.rerun(page, page.get_by_role("button", name="撤销导入").click)
             expect(page.get_by_text("已撤销第 1 次导入")).to_be_visible(timeout=90_000)
             page.screenshot(path=SHOTS / "data_undone_zh.png", full_page=True)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser import driver
 from tests.browser.driver import SHOTS
@@ -40,10 +41,9 @@ def test_box_selection_lists_the_customers(app_url, browser):
         page.mouse.down()
         page.mouse.move((x0 + x1) / 2, (y0 + y1) / 2, steps=5)
         page.mouse.move(x1, y1, steps=5)
-        page.mouse.up()
+        driver.rerun(page, page.mouse.up, timeout_s=240)  # slow when the machine is busy
         heading = page.get_by_text(re.compile(r"^Selected customers \(\d[\d,]*\)$"))
-        heading.wait_for(timeout=180_000)  # a rerun; slow when the machine is busy
-        driver.wait_rendered(page)
+        expect(heading).to_be_visible(timeout=60_000)
         n = int(re.sub(r"\D", "", heading.inner_text()))
         assert n > 0
         assert page.get_by_text("Select points on the win-win map").count() == 0
@@ -61,8 +61,7 @@ def test_period_slider_steps_the_map_in_chinese(app_url, browser):
         title = _map(page, "双赢图").locator(".gtitle")
         assert "2025年11月1日 – 2026年10月31日" in title.text_content()
         page.locator('[data-testid="stSlider"]:has-text("显示期间") input[type=range]').focus()
-        page.keyboard.press("ArrowRight")
-        driver.wait_rendered(page)
+        driver.rerun(page, lambda: page.keyboard.press("ArrowRight"))
         assert "2025年11月1日 – 2025年11月30日" in title.text_content()
         assert driver.exceptions(page) == []
         assert "segment=Corporate" in page.url

@@ -52,24 +52,22 @@ def test_open_a_plan_add_a_lever_and_compare(app_url, browser, lang):
         driver.open_page(page, app_url, "plans", f"lang={lang}")
         expect(page.locator("h1").first).to_have_text(t("plans.title"), timeout=TIMEOUT)
         expect(page.get_by_text(t("plans.levers.none"))).to_be_visible(timeout=TIMEOUT)
-        driver.wait_rendered(page)
 
         # Saved plans: open the first plan in the builder.
         page.get_by_role("tab", name=t("plans.tab.saved")).click()
         pick = page.locator('[data-testid="stSelectbox"]').filter(has_text=t("plans.saved.pick"))
         expect(pick).to_be_visible(timeout=TIMEOUT)
         pick.click()
-        page.get_by_role("option", name=first).click()
-        page.get_by_role("button", name=t("plans.saved.load")).click()
+        driver.rerun(page, page.get_by_role("option", name=first).click)
+        driver.rerun(page, page.get_by_role("button", name=t("plans.saved.load")).click)
         expect(page.get_by_text(t("plans.saved.loaded", name=first))).to_be_visible(timeout=TIMEOUT)
 
         # Build: its two levers, then a third from the builder (its defaults: deliveries 10 % cheaper).
         page.get_by_role("tab", name=t("plans.tab.build")).click()
         expect(page.get_by_text(t("plans.levers.title"))).to_be_visible(timeout=TIMEOUT)
-        page.get_by_role("button", name=t("plans.add.button")).click()
+        driver.rerun(page, page.get_by_role("button", name=t("plans.add.button")).click)
         added = page.get_by_text(t("plans.add.added", n=3, lever="|").split("|")[0], exact=False)
         expect(added.first).to_be_visible(timeout=TIMEOUT)
-        driver.wait_rendered(page)
         panel = page.locator('[data-testid="stTabPanel"]:visible')  # the open tab's content
         expect(panel.locator(".js-plotly-plot").first).to_be_visible(timeout=TIMEOUT)
         assert panel.locator(".js-plotly-plot").count() == 3  # the whale curves, where profit moves, the bridge
@@ -86,13 +84,11 @@ def test_open_a_plan_add_a_lever_and_compare(app_url, browser, lang):
         expect(choose).to_be_visible(timeout=TIMEOUT)
         for name in (first, second):
             choose.click()
-            page.get_by_role("option", name=name).click()
-            driver.wait_rendered(page)
+            driver.rerun(page, page.get_by_role("option", name=name).click)
         panel = page.locator('[data-testid="stTabPanel"]:visible')
         expect(panel.get_by_text(t("plans.cmp.table"))).to_be_visible(timeout=TIMEOUT)
         expect(panel.locator(".js-plotly-plot").first).to_be_visible(timeout=TIMEOUT)
-        page.keyboard.press("Escape")
-        driver.wait_rendered(page)
+        page.keyboard.press("Escape")  # closes the list: no run
         legend = panel.locator(".js-plotly-plot").first.locator(".legendtext").evaluate_all(
             "els => els.map(e => e.textContent)")
         assert legend == [t("plans.curve.baseline"), t("plans.card", figure=first), t("plans.card", figure=second)]

@@ -66,8 +66,8 @@ def test_keyboard_steps_through_the_story(app_url, browser):
         steps = (("ArrowRight", titles[1]), ("ArrowLeft", titles[0]), ("PageDown", titles[1]),  # a presenter remote
                  ("PageUp", titles[0]), ("Escape", zh("pres.title")))
         for key, title in steps:
-            driver.wait_rendered(page)  # a key pressed while the page still runs could be taken for the old one
-            page.keyboard.press(key)
+            # each key waits for the run of the one before: a key pressed during a run could be taken for the old slide
+            driver.rerun(page, lambda key=key: page.keyboard.press(key))
             expect(heading).to_have_text(title, timeout=60_000)
         assert driver.exceptions(page) == []
         expect(page.locator('[data-testid="stSidebar"]')).to_be_visible()
@@ -84,9 +84,8 @@ def test_dark_theme_and_the_deck_download(app_url, browser, tmp_path):
         page.screenshot(path=SHOTS / "present_show_dark_en.png")
         background = page.evaluate("getComputedStyle(document.querySelector('.stApp')).backgroundColor")
         assert background == "rgb(11, 18, 32)"
-        page.keyboard.press("Escape")
+        driver.rerun(page, lambda: page.keyboard.press("Escape"))
         expect(page.locator("h1").first).to_have_text("Present and export", timeout=60_000)
-        driver.wait_rendered(page)
         with page.expect_download(timeout=120_000) as info:
             page.get_by_role("button", name="PowerPoint").click()
         path = tmp_path / "story.pptx"
@@ -110,30 +109,25 @@ def test_arrow_keys_step_into_the_plans_slides(app_url, browser, lang):
         heading = page.locator("h1").first
         expect(heading).to_have_text(titles[0], timeout=60_000)
         for i, shot in ((1, "plan"), (2, "plan_levers")):
-            driver.wait_rendered(page)
-            page.keyboard.press("ArrowRight")
+            driver.rerun(page, lambda: page.keyboard.press("ArrowRight"))
             expect(heading).to_have_text(titles[i], timeout=120_000)
             expect(page.get_by_text(f"{i + 1} / 5", exact=True)).to_be_visible(timeout=60_000)
             expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=120_000)
             expect(page.get_by_text(t("scenario.deck.note"), exact=False).first).to_be_visible(timeout=60_000)
-            driver.wait_rendered(page)
             assert not page.locator('[data-testid="stSidebar"]').is_visible()
             assert page.locator(".js-plotly-plot").count() == 1
             page.screenshot(path=SHOTS / f"present_{shot}_{lang}.png")
         # the headline figures say they are projected
         expect(page.get_by_text(t("plans.card", figure=t("plans.cmp.total_change"))).first).to_be_visible()
-        driver.wait_rendered(page)
-        page.keyboard.press("ArrowRight")
+        driver.rerun(page, lambda: page.keyboard.press("ArrowRight"))
         expect(heading).to_have_text(titles[3], timeout=120_000)
         # Setting up again: the plans beside the charts, and the current slide in the preview.
-        driver.wait_rendered(page)
-        page.keyboard.press("Escape")
+        driver.rerun(page, lambda: page.keyboard.press("Escape"))
         expect(heading).to_have_text(t("pres.title"), timeout=60_000)
         expect(page.get_by_role("heading", name=f"4. {titles[3]}")).to_be_visible(timeout=120_000)
         picked = page.locator(".st-key-pres_plans")
         for name in PLANS:
             expect(picked.get_by_text(name)).to_be_visible()
-        driver.wait_rendered(page)
         page.set_viewport_size({"width": 1500, "height": 1500})
         page.screenshot(path=SHOTS / f"present_plans_setup_{lang}.png")
         assert driver.exceptions(page) == []

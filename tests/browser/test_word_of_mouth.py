@@ -43,18 +43,16 @@ def test_charts_alerts_and_tables_render(page):
 
 
 def test_granularity_switch_redraws_the_volumes(page):
-    page.get_by_text("Month", exact=True).first.click()
+    driver.rerun(page, page.get_by_text("Month", exact=True).first.click, timeout_s=240)
     page.wait_for_function("document.querySelectorAll('.js-plotly-plot')[0].data[0].x.length === 12")
-    driver.wait_rendered(page)
     assert driver.exceptions(page) == []
-    page.get_by_text("Day", exact=True).first.click()
+    driver.rerun(page, page.get_by_text("Day", exact=True).first.click, timeout_s=240)
     page.wait_for_function("document.querySelectorAll('.js-plotly-plot')[0].data[0].x.length === 365")
-    driver.wait_rendered(page)
     assert driver.exceptions(page) == []
 
 
 def test_curve_window_switch_keeps_the_page_whole(page):
-    page.get_by_text("The selected period only", exact=True).click()
+    driver.rerun(page, page.get_by_text("The selected period only", exact=True).click, timeout_s=240)
     page.get_by_text("do not turn steep within the observed quality range").first.wait_for()
     _wait_charts(page)
     assert driver.exceptions(page) == []
@@ -62,7 +60,7 @@ def test_curve_window_switch_keeps_the_page_whole(page):
 
 
 def test_language_switch_keeps_the_page(page):
-    page.locator('[data-testid="stSidebar"]').get_by_text("中文", exact=True).click()
+    driver.rerun(page, page.locator('[data-testid="stSidebar"]').get_by_text("中文", exact=True).click, timeout_s=240)
     page.wait_for_function("document.querySelector('h1') && document.querySelector('h1').innerText.startsWith('口碑曲线')")
     _wait_charts(page)
     assert "lang=zh" in page.url and "/word_of_mouth" in page.url
