@@ -36,14 +36,15 @@ from analytics.ingest.mapping import (
     source_key,
 )
 from analytics.store import db
-from cli import common
+from cli import common, dbsource
 
 NAME = "ingest"
 HELP = "validate and load a CSV, Excel or Parquet file into a table"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", help="the file (CSV/TSV/TXT, .xlsx or .parquet)")
+    p.add_argument("file", metavar="SOURCE", help="the file (CSV/TSV/TXT, .xlsx or .parquet); with --query, a "
+                   "postgresql:// URL or a saved connection's name")
     p.add_argument("--table", required=True, choices=UPLOAD_TABLES, help="the table to load into")
     common.add_db_arg(p)
     p.add_argument("--mode", choices=("append", "update", "replace"), default="append",
@@ -71,6 +72,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--issues", metavar="FILE", help="write every rejected row's line, column and reason to a CSV")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
+    dbsource.add_arguments(p)
 
 
 def _parse_pairs(items: Iterable[str] | None, what: str) -> list[tuple[str, str]]:
@@ -116,14 +118,23 @@ def _print_report(rep: Report, limit: int = 200) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    path = Path(args.file)
+    if args.query is not None:  # a database query instead of a file (cli/dbsource.py)
+        return dbsource.run(args, _ingest)
+    if args.since_last or args.incremental_column or args.password_env or args.password_file:
+        raise IngestError("db_needs_query", "--since-last, --incremental-column, --password-env and --password-file "
+                          "go with --query")
+    return _ingest(args)
+
+
+def _ingest(args: argparse.Namespace, pulled: dbsource.Pulled | None = None) -> int:
+    path = pulled.path if pulled else Path(args.file)
     if not path.exists():
         raise IngestError("no_file", f"file {path} does not exist")
     table = args.table
     check_table(table)
     if args.no_header and args.header_line:
         raise IngestError("bad_header_options", "--no-header and --header-line exclude each other")
-    sn = sniff(path, encoding=args.encoding, delimiter=_delimiter(args.delimiter), header_row=(
+    sn = pulled.sniff if pulled else sniff(path, encoding=args.encoding, delimiter=_delimiter(args.delimiter), header_row=(
         args.header_line - 1 if args.header_line else None), sheet=args.sheet, header=False if args.no_header else None)
     # ingest may create the store; one created here is removed again if nothing gets loaded
     with common.open_store(args, write=True, create=True) as con:
@@ -176,7 +187,7 @@ def run(args: argparse.Namespace) -> int:
                 if rep.rejected or rep.ambiguous or rep.already_loaded:
                     code = 1
             else:
-                rep = load(con, path, sn, opts, progress=progress)
+                rep = load(con, path, sn, opts, progress=progress, origin=pulled.origin if pulled else None)
         except IngestError as exc:
             if exc.report is None:
                 raise
