@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
@@ -22,7 +23,7 @@ from analytics.ingest.mapping import INVOICE, REMEMBERED_PREFIX, Recognition, re
 from analytics.ingest.read import DELIMITERS, ENCODINGS
 from analytics.store import schema
 from i18n import markdown
-from ui import cache, components, context, refresh, uploads
+from ui import cache, components, context, database_source, refresh, uploads
 
 PAGE = {"title": "nav.data", "icon": ":material/upload_file:", "order": 80, "section": "nav.section.data"}
 
@@ -428,6 +429,10 @@ def upload_tab() -> None:
     table = st.selectbox(t("data.table"), ingest.UPLOAD_TABLES, key="data_table", format_func=table_label,
                          help=t("data.table.help"))
     templates(table)
+    if database_source.chosen(t):  # a PostgreSQL query instead of a file: its rows take the file's path below
+        database_source.panel(t, lambda name, data, sha, path: uploaded_file(
+            table, SimpleNamespace(name=name), data, sha, path), user=ctx.user)
+        return
     up = st.file_uploader(t("data.file"), type=FILE_TYPES, key="data_file", help=t("data.file.help"))
     components.uploader_texts(t, FILE_TYPES, int(st.get_option("server.maxUploadSize")))
     if up is None:
