@@ -7,6 +7,9 @@ its first visit, and stores it in the store keyed by the data version
 
 * ``clv_fit`` (:mod:`analytics.clv.value`): the BG/NBD and Gamma-Gamma fits and the per-customer RFM
   summary behind Customer value, Lifecycle's P(alive), Customer 360 and the Present page;
+* ``clv_interval`` (:mod:`analytics.clv.intervals`): the ranges of P(alive), expected purchases and
+  potential value per customer and in sum, with the page's default assumptions (after ``clv_fit``,
+  whose stored fit it reads);
 * ``clv_backtest`` (:mod:`analytics.clv.backtest`): the Customer value page's backtest;
 * ``contract_fit`` (:mod:`analytics.contracts.retention`): the sBG retention fits per plan and start
   cohort and the contract customers' contractual CLV;
@@ -40,6 +43,7 @@ from analytics.store import db, derived
 # store, in the order they run.
 PRODUCERS: dict[str, str] = {
     "clv_fit": "analytics.clv.value",
+    "clv_interval": "analytics.clv.intervals",
     "clv_backtest": "analytics.clv.backtest",
     "contract_fit": "analytics.contracts.retention",
     "wom_curve": "analytics.word_of_mouth.response",

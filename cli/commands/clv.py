@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from analytics.clv import intervals
 from analytics.clv import value as customer_value
 from analytics.clv.backtest import Backtest, backtest, backtest_transactions
 from analytics.clv.rfm import data_end, read_transactions_csv
@@ -45,6 +46,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--horizon-months", type=int, default=12, help="CLV horizon in months (default 12)")
     p.add_argument("--annual-discount", type=float, default=0.10,
                    help="annual discount rate as a fraction (default 0.10)")
+    p.add_argument("--interval-level", type=float, default=intervals.DEFAULT_LEVEL, metavar="LEVEL",
+                   help="coverage of clv_interval, the range of the summed potential value (default 0.9 = 90 %%)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -84,6 +87,7 @@ def _counts(bt: Backtest) -> dict[str, int]:
 
 def run(args: argparse.Namespace) -> int:
     unit = args.time_unit
+    level = intervals.check_level(args.interval_level)  # a bad level is a user mistake before any work
     if args.csv is not None:
         tx = read_transactions_csv(args.csv)
         if tx.empty:
@@ -101,12 +105,15 @@ def run(args: argparse.Namespace) -> int:
             bt = backtest(cur, f, args.calibration_end, args.holdout_end, unit)
             values = customer_value.customer_values(cur, f, horizon_months=args.horizon_months,
                                                     annual_discount=args.annual_discount, time_unit=unit)
+            ranges = intervals.value_intervals(cur, f, level, args.horizon_months, args.annual_discount,
+                                               time_unit=unit)
             contract_values = retention.contract_values(cur, f, annual_discount=args.annual_discount)
         t = Translator("en", values.currency)
         out = {"period_from": f.date_from.isoformat() if f.date_from else None,
                "period_to": f.date_to.isoformat() if f.date_to else None,
                **_model_json(bt, _counts(bt)),
                "valuation": values.summary(),
+               "clv_interval": intervals.interval_summary(ranges),
                # contract customers: sBG per plan (BG/NBD above values the others; see docs/customer_value.md)
                "contracts": contract_values.summary(),
                "notes": [t(k, **p) for k, p in values.notes]}

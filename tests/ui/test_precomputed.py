@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from analytics import precompute
-from analytics.clv import backtest, models
+from analytics.clv import backtest, intervals, models
 from analytics.clv import value as cv
 from analytics.store import db, derived
 from analytics.word_of_mouth import response, turning
@@ -40,7 +40,8 @@ def no_fitting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         return boom
 
     for target, name in ((models, "fit_bgnbd"), (models, "fit_gamma_gamma"), (backtest, "fit_bgnbd"),
-                         (backtest, "fit_gamma_gamma"), (response, "fit_response_curve"), (turning, "_null_sup_f")):
+                         (backtest, "fit_gamma_gamma"), (response, "fit_response_curve"), (turning, "_null_sup_f"),
+                         (intervals, "bootstrap")):
         monkeypatch.setattr(target, name, fitter(f"{target.__name__}.{name}"))
     cv._MEMO.clear()
     turning._LOADED.clear()

@@ -238,3 +238,51 @@ def test_the_aggregate_band_covers_the_true_expectation_about_90_percent_of_the_
 def test_coverage_over_many_replications():
     """The long version (about 2 minutes): 200 replications put the coverage within ±5 points of 90 %."""
     assert 0.85 <= coverage(200, 1000, 300) <= 0.95
+
+
+# ---------------------------------------------------------------------------- on a store: values, tiers, report
+def test_value_ranges_on_the_demo_store_tiers_and_report(demo_path):
+    from analytics import filters
+    from analytics.clv import value as cv
+    from analytics.filters import Filters
+    from analytics.store import db
+
+    con = db.connect(demo_path, read_only=True)
+    try:
+        with db.cursor(con) as cur:
+            f = Filters(*filters.default_period(filters.data_bounds(cur)))
+            v = cv.customer_values(cur, f)
+            iv = intervals.value_intervals(cur, f)
+            section = intervals.report_section(cur, f)
+            old = cv.report_section(cur, f)
+            with pytest.raises(ValueError, match="interval level must be"):
+                intervals.value_intervals(cur, f, level=90)
+    finally:
+        con.close()
+    # the values' own outputs are unchanged: the ranges live beside them
+    assert set(old) == {"realized_value", "potential_value", "influence_value", "tier_counts"}
+    assert list(v.table.columns) == list(cv.TABLE_COLUMNS)
+    c = v.table.merge(iv.customers, on="customer_id", validate="one_to_one")
+    assert len(c) == len(v.table)
+    for name in ("p_alive", "expected_purchases", "potential_value"):
+        has = c[name].notna()
+        assert (c.loc[has, f"{name}_lower"] <= c.loc[has, name]).all() and (c.loc[has, name] <= c.loc[has, f"{name}_upper"]).all()
+    none = c["frequency"].isna()  # customers with activities but no purchase: nothing to vary
+    assert none.any() and c.loc[none, "p_alive_lower"].isna().all() and (c.loc[none, "potential_value_upper"] == 0).all()
+    # a range spans tiers exactly when it crosses a potential-value cut; the point's level lies between its ends'
+    q1, q2 = v.potential_cuts
+    lo, hi = c["potential_value_lower"], c["potential_value_upper"]
+    crosses = ((lo <= q1) & (hi > q1)) | ((lo <= q2) & (hi > q2))
+    assert (c["spans_tiers"] == crosses).all() and crosses.sum() > 0
+    rank = {"low": 0, "mid": 1, "high": 2}
+    point, low_end, high_end = (c[k].map(rank) for k in ("potential_level", "potential_level_lower", "potential_level_upper"))
+    assert ((low_end <= point) & (point <= high_end)).all()
+    counts = intervals.tier_span_counts(v, iv)
+    assert set(counts) == set(cv.TIERS) and sum(counts.values()) == crosses.sum()
+    assert counts["mid/mid"] == int((crosses & (c["tier"] == "mid/mid")).sum())
+    # report --json's clv_interval: the sums' range around the report's own potential value
+    r = section["clv_interval"]
+    assert r["potential_value"] == pytest.approx(old["potential_value"], rel=1e-12)
+    assert r["lower"] < r["potential_value"] < r["upper"] and r["level"] == 0.9
+    assert r["tier_span_customers"] == int(crosses.sum()) and r["draws"] == intervals.DEFAULT_DRAWS
+    assert r["lower"] == iv.aggregate["potential_value"]["lower"] and r["upper"] == iv.aggregate["potential_value"]["upper"]
