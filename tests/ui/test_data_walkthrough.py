@@ -100,7 +100,7 @@ def test_online_retail_walkthrough_en(empty_db):
 def test_cdnow_walkthrough_zh(empty_db):
     at = start("zh", page="views/data.py")
     drop(at, "CDNOW_sample.txt", CDNOW.read_bytes())
-    assert at.checkbox(key=[c.key for c in at.checkbox if c.key.startswith("data_nohdr_")][0]).value is True
+    assert next(c for c in at.checkbox if c.key.startswith("data_nohdr_")).value is True
     rec = recognised(at).set_index("字段")
     assert rec.loc["客户编号", "文件列"] == "column 1" and rec.loc["收入", "文件列"] == "column 5"
     assert set(rec["依据"]) == {"位置与值的类型（无表头）"}
