@@ -120,7 +120,8 @@ def postgres() -> Iterator[PgServer]:
                     "(scripts/test.sh does)")
     pytest.importorskip("psycopg", reason="psycopg is not installed (pip install -r requirements-dev.txt)")
     root = os.geteuid() == 0
-    folder = Path(tempfile.mkdtemp(prefix="cvm_pg_"))
+    # As root the server runs as the postgres user, who must reach the folder: under /tmp, not $TMPDIR.
+    folder = Path(tempfile.mkdtemp(prefix="cvm_pg_", dir="/tmp" if root else None))
     data, log, pwfile = folder / "data", folder / "server.log", folder / "pw"
     pwfile.write_text(SUPERUSER_PASSWORD + "\n")
     if root:
