@@ -21,6 +21,7 @@ SECTIONS: tuple[str, ...] = (
     "analytics.overview",
     "analytics.concentration.figures",
     "analytics.clv.value",  # Customer value
+    "analytics.clv.intervals",  # Customer value: the range of the potential value (clv_interval)
     "analytics.contracts.retention",  # Customer value: contract customers
     "analytics.delivered_value.headline",
     "analytics.lifecycle.headline",

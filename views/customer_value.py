@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from analytics.clv import intervals
 from analytics.clv import value as cv
 from analytics.clv.backtest import backtest
 from charts import customer_value as cv_charts
@@ -55,6 +56,12 @@ except ValueError as exc:
     st.warning(escape(str(exc)))
     st.stop()
 
+# Ranges from the models' parameter uncertainty (stored for the default assumptions, else computed here).
+try:
+    ranges = cache.run(intervals.value_intervals, f, horizon_months=horizon, annual_discount=discount, cuts=tuple(cuts))
+except ValueError:
+    ranges = None
+LEVEL = {"level": t.pct(intervals.DEFAULT_LEVEL, 0)}
 table = values.table
 with header:
     components.page_header(t("cv.title"), t, f, subtitle=t.md(
@@ -88,6 +95,16 @@ with cols[4]:
     components.kpi(t, "mean_p_alive", s["mean_p_alive"])
 with cols[5]:
     components.kpi(t, "expected_purchases", s["expected_purchases"], help_args={"horizon": horizon})
+if ranges is not None:  # the sums' range, in plain words (figures of analytics.metrics)
+    r = intervals.interval_summary(ranges)
+    st.caption(t("cv.range.aggregate", **LEVEL, value=t.figure("potential_value", r["potential_value"]),
+                 lower=t.figure("potential_value_lower", r["lower"]), upper=t.figure("potential_value_upper", r["upper"]),
+                 ep=t.figure("expected_purchases", r["expected_purchases"]),
+                 ep_lower=t.figure("expected_purchases_lower", r["expected_purchases_lower"]),
+                 ep_upper=t.figure("expected_purchases_upper", r["expected_purchases_upper"])),
+               help=t.metric_help("clv_interval", **LEVEL, draws=t.num(r["draws"])))
+else:
+    st.caption(t("cv.range.none"))
 
 # ----------------------------------------------------------------------------- composition by group
 def _lower(label: str) -> str:
@@ -109,6 +126,10 @@ p1, p2 = values.potential_cuts
 st.caption(t("cv.tiers.intro", r1=t.money(r1, compact=True), r2=t.money(r2, compact=True),
              p1=t.money(p1, compact=True), p2=t.money(p2, compact=True), c1=t.pct(cuts[0], 0), c2=t.pct(cuts[1], 0)))
 st.info(t("cv.tiers.principles"), icon=":material/balance:")
+spans = intervals.tier_span_counts(values, ranges) if ranges is not None else {}  # per tier: ranges across a cut
+if sum(spans.values()):
+    st.caption(t("cv.tiers.spans", **LEVEL, n=t.num(sum(spans.values())), p1=t.money(p1, compact=True),
+                 p2=t.money(p2, compact=True)), help=t.metric_help("tier_span_customers", **LEVEL))
 
 if values.tiers["value_share"].isna().all():
     st.caption(t("cv.share_undefined"))
@@ -131,6 +152,8 @@ for r_level in reversed(cv.LEVELS):
             vs = cell["value_share"]
             share = t.pct(vs, 1 if abs(vs) < 0.1 else 0) if pd.notna(vs) else "—"  # "0.4%", not "0%"
             st.caption(t("cv.cell.stats", n=t.num(cell["customers"]), share=share), help=t("cv.value_share.help"))
+            if spans.get(code):
+                st.caption(t("cv.cell.spans", n=t.num(spans[code])))
             st.markdown(f"<small>{t(f'cv.strategy.{r_level}.{p_level}')}</small>", unsafe_allow_html=True)
             if st.button(t("cv.cell.button"), key=f"cv_cell_{r_level}_{p_level}", width="stretch",
                          type="primary" if code == selected else "secondary", disabled=not cell["customers"]):
@@ -152,15 +175,22 @@ else:
         st.session_state[CELL] = ALL
         st.rerun()
     st.caption(t(f"cv.strategy.{r_level}.{p_level}"))
+RANGES = ("potential_value_lower", "potential_value_upper", "p_alive_lower", "p_alive_upper")  # analytics.metrics
+if ranges is not None:
+    listed = listed.merge(ranges.customers[["customer_id", *RANGES, "spans_tiers"]], on="customer_id", how="left")
+else:
+    listed = listed.assign(**{c: float("nan") for c in RANGES}, spans_tiers=False)
 COLUMNS = {
     "customer_id": t("common.customer_id"), "name": t("common.name"), "segment": t.dimension("segment"),
-    "tier": t("cv.col.tier"),
-    **{c: t.metric(c) for c in ("realized_value", "potential_value", "influence_value", "total_value", "p_alive",
+    "tier": t("cv.col.tier"), "spans_tiers": t("cv.col.spans_tiers"),
+    **{c: t.metric(c) for c in ("realized_value", "potential_value", "potential_value_lower", "potential_value_upper",
+                                "influence_value", "total_value", "p_alive", "p_alive_lower", "p_alive_upper",
                                 "expected_purchases")},
     "profit_per_purchase": t("cv.col.profit_per_purchase"),
     "frequency": t("cv.col.frequency"), "last_purchase": t("cv.col.last_purchase"), "referrals": t("cv.col.referrals"),
 }
-MONEY = ("realized_value", "potential_value", "influence_value", "total_value", "profit_per_purchase")
+MONEY = ("realized_value", "potential_value", "potential_value_lower", "potential_value_upper", "influence_value",
+         "total_value", "profit_per_purchase")
 shown = listed[list(COLUMNS)].assign(
     segment=[t.value("segment", v) for v in listed["segment"]],
     tier=[t(f"cv.cell.{c.replace('/', '.')}") for c in listed["tier"]],
@@ -178,7 +208,9 @@ else:
         column_config={
             "customer_id": components.customer_link_config(COLUMNS["customer_id"]),
             **{c: st.column_config.NumberColumn(COLUMNS[c], format=money_format) for c in MONEY},
-            "p_alive": st.column_config.NumberColumn(COLUMNS["p_alive"], format="percent"),
+            **{c: st.column_config.NumberColumn(COLUMNS[c], format="percent")
+               for c in ("p_alive", "p_alive_lower", "p_alive_upper")},
+            "spans_tiers": st.column_config.CheckboxColumn(COLUMNS["spans_tiers"], help=t.metric_help("tier_span_customers", **LEVEL)),
             "expected_purchases": st.column_config.NumberColumn(COLUMNS["expected_purchases"], format="%.1f"),
             "frequency": st.column_config.NumberColumn(COLUMNS["frequency"], format="%d"),
             "last_purchase": st.column_config.DateColumn(COLUMNS["last_purchase"], format="YYYY-MM-DD"),

@@ -65,6 +65,6 @@ def test_sections_keep_the_order_of_their_pages():
     # `report` prints keys in this order: the Overview first (its values stand for shared keys), then
     # the pages as before the list was explicit (it was found by page name: concentration, customer_value …)
     assert report.sections() == [
-        "analytics.overview", "analytics.concentration.figures", "analytics.clv.value",
+        "analytics.overview", "analytics.concentration.figures", "analytics.clv.value", "analytics.clv.intervals",
         "analytics.contracts.retention", "analytics.delivered_value.headline", "analytics.lifecycle.headline",
         "analytics.word_of_mouth.headline"]

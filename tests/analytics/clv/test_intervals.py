@@ -242,7 +242,7 @@ def test_coverage_over_many_replications():
 
 # ---------------------------------------------------------------------------- on a store: values, tiers, report
 def test_value_ranges_on_the_demo_store_tiers_and_report(demo_path):
-    from analytics import filters
+    from analytics import filters, report
     from analytics.clv import value as cv
     from analytics.filters import Filters
     from analytics.store import db
@@ -262,6 +262,7 @@ def test_value_ranges_on_the_demo_store_tiers_and_report(demo_path):
     # the values' own outputs are unchanged: the ranges live beside them
     assert set(old) == {"realized_value", "potential_value", "influence_value", "tier_counts"}
     assert list(v.table.columns) == list(cv.TABLE_COLUMNS)
+    assert report.sections().index("analytics.clv.intervals") == report.sections().index("analytics.clv.value") + 1
     c = v.table.merge(iv.customers, on="customer_id", validate="one_to_one")
     assert len(c) == len(v.table)
     for name in ("p_alive", "expected_purchases", "potential_value"):
