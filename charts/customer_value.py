@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 
 from analytics.clv.backtest import Backtest
 from analytics.clv.value import Histogram, symlog
-from charts.text import plain_all
+from charts.text import plain, plain_all
 from charts.theme import ACCENT, GAIN, LOSS, MUTED, NEUTRAL, PALETTE, base_layout, money_axis
 from i18n import Translator
 
@@ -125,4 +125,45 @@ def backtest(bt: Backtest, t: Translator, title: str | None = None, height: int 
     fig.update_layout(barmode="group", bargap=0.25)
     fig.update_xaxes(title=t("cv.axis.calibration_freq"), type="category")
     fig.update_yaxes(title=t("cv.axis.holdout_purchases"), rangemode="tozero")
+    return fig
+
+
+def contract_retention(curves: pd.DataFrame, t: Translator, title: str | None = None, height: int = 420) -> go.Figure:
+    """The share of each plan's new contract customers still under contract, by months since their
+    first contract: actual (markers, where enough customers had reached that renewal), the sBG fitted
+    (solid) and projected beyond the longest history (dashed). ``curves`` is
+    :attr:`analytics.contracts.retention.ContractValues.curves`."""
+    fig = go.Figure()
+    for i, (plan, c) in enumerate(curves.groupby("plan", sort=True)):
+        color = PALETTE[i % len(PALETTE)]
+        name = plain(t.value("plan", plan))
+        fitted = c[~c["projected"]]
+        ahead = c[c["period"] >= fitted["period"].max()] if len(fitted) else c
+        for part, dash, key in ((fitted, "solid", "cv.contracts.series.fitted"),
+                                (ahead, "dash", "cv.contracts.series.projected")):
+            if part.empty or part["survival_fitted"].isna().all():
+                continue
+            fig.add_trace(go.Scatter(
+                x=part["months"], y=part["survival_fitted"], mode="lines", line={"color": color, "dash": dash, "width": 2},
+                name=plain(t(key, plan=t.value("plan", plan))), legendgroup=name,
+                customdata=[plain(t("cv.contracts.hover.fitted", plan=t.value("plan", plan), months=t.num(m),
+                                    renewals=t.num(k), share=t.pct(s, 0), series=t(key, plan="")))
+                            for m, k, s in zip(part["months"], part["period"], part["survival_fitted"], strict=True)],
+                hovertemplate="%{customdata}<extra></extra>",
+            ))
+        actual = c.dropna(subset=["survival_actual"])
+        fig.add_trace(go.Scatter(
+            x=actual["months"], y=actual["survival_actual"], mode="markers",
+            marker={"color": color, "size": 9, "symbol": "circle-open", "line": {"width": 2}},
+            name=plain(t("cv.contracts.series.actual", plan=t.value("plan", plan))), legendgroup=name,
+            customdata=[plain(t("cv.contracts.hover.actual", plan=t.value("plan", plan), months=t.num(m),
+                                renewals=t.num(k), share=t.pct(s, 0),
+                                n=t.num(0 if pd.isna(n) else n)))
+                        for m, k, s, n in zip(actual["months"], actual["period"], actual["survival_actual"],
+                                              actual["at_risk"], strict=True)],
+            hovertemplate="%{customdata}<extra></extra>",
+        ))
+    base_layout(fig, title, height=height)
+    fig.update_xaxes(title=t("cv.contracts.axis.months"), rangemode="tozero")
+    fig.update_yaxes(title=t("cv.contracts.axis.share"), tickformat=".0%", range=[0, 1.02])
     return fig

@@ -9,6 +9,7 @@ import streamlit as st
 from analytics.clv import intervals
 from analytics.clv import value as cv
 from analytics.clv.backtest import backtest
+from analytics.contracts import retention
 from charts import customer_value as cv_charts
 from i18n.markdown import escape
 from ui import cache, components, context
@@ -264,6 +265,74 @@ elif bt is not None:
         components.metric(t.metric("backtest_actual"), t.figure("backtest_actual", bt.actual_total))
     components.chart(cv_charts.backtest(bt, t, title=t("cv.chart.backtest")), "cv_backtest")
     st.caption(t("cv.backtest.rmse", rmse=t.num(bt.rmse, 2)))
+
+# ----------------------------------------------------------------------------- contract customers
+def contract_customers() -> None:
+    """Contract customers: sBG retention per plan (actual, fitted, projected), the fits in plain
+    words, contractual CLV, and which customers each model values (analytics.contracts.retention)."""
+    st.subheader(t("cv.section.contracts"))
+    k = cache.run(retention.contract_values, f, annual_discount=discount)
+    if k.empty:
+        st.info(t("cv.contracts.none"))
+        return
+    st.caption(t("cv.contracts.intro", date=t.date(k.as_of)))
+    c1, c2 = st.columns(2)
+    with c1:
+        components.kpi(t, "contract_customers", len(k.customers))
+    with c2:
+        components.kpi(t, "contractual_clv", k.total_clv if discount > 0 else None)
+    if discount <= 0:
+        st.warning(t("cv.contracts.no_discount"))
+    components.chart(cv_charts.contract_retention(k.curves, t, title=t("cv.contracts.chart")), "cv_contracts")
+    years = retention.PROJECT_MONTHS // 12
+    for p in k.plans.itertuples(index=False):
+        curve = k.curves[k.curves["plan"] == p.plan].set_index("period")
+        plan = escape(t.value("plan", p.plan))
+        common = {"plan": plan, "term": t.num(p.term_months), "n": t.num(p.customers), "years": years,
+                  "derl": t.num(p.mean_derl, 1) if pd.notna(p.mean_derl) else "—",
+                  "clv": t.money(p.contract_clv, compact=True) if pd.notna(p.contract_clv) else "—"}
+        if p.fit in ("ok", "homogeneous"):
+            s5 = curve.loc[curve["months"] <= retention.PROJECT_MONTHS, "survival_fitted"].iloc[-1]
+            kth = min(6, int(curve.index.max()))
+            common.update(r1=t.pct(p.first_renewal, 0), s5=t.pct(s5, 0), churn=t.pct(p.alpha / (p.alpha + p.beta), 0))
+        if p.fit == "ok":
+            st.markdown(t("cv.contracts.plain", **common, k=kth, rk=t.pct(curve.loc[kth, "retention_fitted"], 0),
+                          alpha=t.num(p.alpha, 2), beta=t.num(p.beta, 2), alpha_se=t.num(p.alpha_se, 2),
+                          beta_se=t.num(p.beta_se, 2)))
+        elif p.fit == "homogeneous":
+            st.markdown(t("cv.contracts.plain.homogeneous", **common))
+        else:
+            st.markdown(t("cv.contracts.plain.nofit", plan=plan, n=t.num(p.customers), cancelled=t.num(p.cancelled)))
+    def text(df: pd.DataFrame, cols: tuple[str, ...]) -> pd.DataFrame:
+        """Fitted figures as text, "—" without a fit (α and β too in the geometric limit, where they are unbounded)."""
+        none = ~df["fit"].isin(["ok"])
+        out = {c: ["—" if pd.isna(v) or (c in ("alpha", "beta") and n) else t.num(v, 3) for v, n in zip(df[c], none, strict=True)]
+               for c in ("alpha", "beta")}
+        for c in cols:
+            out[c] = ["—" if pd.isna(v) else t.pct(v, 1) for v in df[c]]
+        return df.assign(plan=[t.value("plan", v) for v in df["plan"]], fit=[t(f"cv.contracts.fit.{v}") for v in df["fit"]],
+                         **out)
+
+    cols = ("plan", "term_months", "customers", "active", "cancelled", "fit", "alpha", "beta", "log_likelihood",
+            "first_renewal", "mean_derl", "contract_clv")
+    names = {c: t(f"cv.contracts.col.{'term' if c == 'term_months' else c}") for c in cols}
+    plans = text(k.plans, ("first_renewal",))[list(cols)]
+    st.dataframe(plans.rename(columns=names), hide_index=True, width="stretch", key="cv_contract_plans",
+                 column_config={names["contract_clv"]: st.column_config.NumberColumn(format=money_format),
+                                names["log_likelihood"]: st.column_config.NumberColumn(format="%.1f"),
+                                names["mean_derl"]: st.column_config.NumberColumn(format="%.2f")})
+    with st.expander(t("cv.contracts.cohorts"), icon=":material/calendar_month:"):
+        st.caption(t("cv.contracts.cohorts.note"))
+        ccols = ("plan", "cohort", "customers", "cancelled", "first_renewal_actual", "first_renewal", "fit", "alpha",
+                 "beta")
+        cnames = {c: t(f"cv.contracts.col.{c}") for c in ccols}
+        cohorts = text(k.cohorts, ("first_renewal_actual", "first_renewal"))[list(ccols)]
+        st.dataframe(cohorts.rename(columns=cnames), hide_index=True, width="stretch", key="cv_contract_cohorts",
+                     column_config={cnames["cohort"]: st.column_config.NumberColumn(format="%d")})
+    st.caption(t("cv.contracts.coverage", n=t.num(len(k.customers))))
+
+
+contract_customers()
 
 # ----------------------------------------------------------------------------- models and definitions
 with st.expander(t("cv.section.model"), icon=":material/functions:"):

@@ -51,7 +51,8 @@ from analytics.store import db, derived, schema
 
 DEFAULT_ANNUAL_DISCOUNT = 0.10  # as on the rest of the Customer value page
 DEFAULT_TERM_MONTHS = 12
-PROJECT_MONTHS = 60  # curves are drawn to five years from the first contract's start
+PROJECT_MONTHS = 60  # curves are drawn to five years from the first contract's start at least
+PROJECT_AHEAD_MONTHS = 36  # and three years past the longest history observed
 MIN_AT_RISK = 10  # an actual retention point needs this many customers whose term had ended
 MONTH_DAYS = 30.4375
 PLAN_COLUMNS = ("plan", "term_months", "customers", "active", "cancelled", "alpha", "beta", "alpha_se", "beta_se",
@@ -219,7 +220,8 @@ def compute(cur: duckdb.DuckDBPyConnection, f: Filters, annual_discount: float =
             fits[plan] = m
         # the latest renewal decision seen: a renewal, or a cancellation at the end of the next term
         observed = int(max((s["renewals"] + s["cancelled"].astype(int)).max(), 1))
-        horizon = max(observed, int(np.ceil(PROJECT_MONTHS / term)))
+        # projected at least PROJECT_AHEAD_MONTHS past the longest history, and to PROJECT_MONTHS
+        horizon = max(observed + int(np.ceil(PROJECT_AHEAD_MONTHS / term)), int(np.ceil(PROJECT_MONTHS / term)))
         act = actual_retention(s, horizon)
         act.loc[act["period"] > observed, ["retention_actual", "survival_actual"]] = np.nan
         t = np.arange(0, horizon + 1)
@@ -233,7 +235,9 @@ def compute(cur: duckdb.DuckDBPyConnection, f: Filters, annual_discount: float =
         # contractual CLV of the plan's active customers
         live = s[~s["cancelled"]].copy()
         months_in = ((pd.Timestamp(when) - pd.to_datetime(live["start"])).dt.days / MONTH_DAYS).clip(1, 12)
-        live["margin_per_term"] = (live["customer_id"].map(margins).fillna(0.0) / months_in * term).to_numpy()
+        # as floats: with nobody under contract the mapped column is empty text, which does not divide
+        margin = pd.to_numeric(live["customer_id"].map(margins), errors="coerce").fillna(0.0).to_numpy(float)
+        live["margin_per_term"] = margin / months_in.to_numpy(float) * term
         # no discount, no finite DERL (with α ≤ 1 the expected lifetime is infinite): no value then
         disc = sbg.period_discount(annual_discount, term) if annual_discount > 0 else None
         live["derl"] = m.derl(live["renewals"].to_numpy(), disc) if m and disc else np.nan

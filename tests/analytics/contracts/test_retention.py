@@ -206,3 +206,16 @@ def test_no_discount_gives_no_contractual_value(cohort_store):
         v = retention.compute(cur, Filters(), annual_discount=0.0)
     assert v.plans.loc[v.plans["plan"] == "Annual contract", "fit"].item() == "ok"
     assert v.customers["contract_clv"].isna().all()
+
+
+def test_a_plan_whose_customers_all_cancelled_has_no_one_to_value():
+    """Regression: with nobody under contract in a plan (a small filter), computing the margins failed
+    (an empty text column divided by months)."""
+    con = build_store(customers=[customer(c) for c in "AB"],
+                      transactions=[_tx("A", "2024-06-30", 10)],
+                      contracts=[*_chain("A", 2022, 1, "cancelled"), *_chain("B", 2023, 0, "cancelled")])
+    with db.cursor(con) as cur:
+        v = retention.compute(cur, Filters())
+    assert v.customers.empty and v.total_clv == 0.0
+    assert v.plans[["customers", "active", "cancelled", "fit"]].values.tolist() == [[2, 0, 2, "few"]]
+    con.close()
