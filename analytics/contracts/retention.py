@@ -106,7 +106,7 @@ class ContractValues:
                 "retention": [_num(v) for v in fitted["retention_fitted"]],
                 "retention_actual": [_num(v) for v in fitted["retention_actual"]],
                 "contract_clv": _num(row.contract_clv), "mean_derl": _num(row.mean_derl),
-                "cohorts": [{"cohort": int(c.cohort), "customers": int(c.customers), "alpha": _num(c.alpha),
+                "cohorts": [{"cohort": int(c.cohort), "customers": int(c.customers), "fit": c.fit, "alpha": _num(c.alpha),
                              "beta": _num(c.beta), "log_likelihood": _num(c.log_likelihood)}
                             for c in self.cohorts[self.cohorts["plan"] == row.plan].itertuples(index=False)],
             }
