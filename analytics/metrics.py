@@ -145,8 +145,15 @@ _METRICS: tuple[Metric, ...] = (
         "% promoters (9–10) − % detractors (0–6), in points; from {n} scored {n:response|responses}."),
        "points", "overview", Format(decimals=1), direction=1, report_key="nps"),
     _M("nps_responses", ("NPS 评分数", "NPS responses"),
-       ("期间内有 0–10 分推荐评分的反馈条数。", "Feedback with a 0–10 recommendation score in the period."),
+       ("期间内计入 NPS 的 0–10 分推荐评分条数（按 NPS 口径）。",
+        "Feedback with a 0–10 recommendation score in the period that NPS counts (by the NPS population)."),
        "count", "overview", report_key="nps_responses"),
+    # Which scored feedback NPS counts (analytics.word_of_mouth.NPS_POPULATIONS): a setting, stated wherever NPS is.
+    _M("nps_population", ("NPS 口径", "NPS population"),
+       ("NPS 计入哪些评分：survey = 仅调查回答（有评分、既非表扬也非投诉的反馈），all = 所有带评分的反馈（含随表扬、投诉给出的评分）。",
+        "Which scores NPS counts: survey = survey answers only (scored feedback that is neither praise nor a "
+        "complaint), all = every scored response (scores given with praise and complaints too)."),
+       "category", "overview", report_key="nps_population"),
     _M("whale_peak_share", ("鲸鱼曲线峰值", "Whale curve peak"),
        ("按利润从高到低累计，累计利润的最高点 ÷ 总利润。峰值之后的客户都在亏损，曲线回落到 100%。",
         "Highest cumulative profit, customers ranked most profitable first, ÷ total profit. Every customer after the peak loses money; the curve falls back to 100 %."),

@@ -62,12 +62,13 @@ class Overview:
     activities: pd.DataFrame
 
 
-def _headline(cur: duckdb.DuckDBPyConnection, f: Filters) -> tuple[dict[str, float | None], profit.CustomerPnL,
-                                                                    concentration.ConcentrationFigures,
-                                                                    word_of_mouth.NpsResult]:
+def _headline(cur: duckdb.DuckDBPyConnection, f: Filters,
+              nps_population: str = word_of_mouth.DEFAULT_NPS_POPULATION
+              ) -> tuple[dict[str, float | None], profit.CustomerPnL, concentration.ConcentrationFigures,
+                         word_of_mouth.NpsResult]:
     pnl = profit.customer_pnl(cur, f)
     fig = concentration.figures(pnl)
-    score = word_of_mouth.nps(cur, f)
+    score = word_of_mouth.nps(cur, f, nps_population)
     c = pnl.customers
     values: dict[str, float | None] = {
         "customers": float(len(c)),
@@ -80,16 +81,19 @@ def _headline(cur: duckdb.DuckDBPyConnection, f: Filters) -> tuple[dict[str, flo
     return values, pnl, fig, score
 
 
-def overview(cur: duckdb.DuckDBPyConnection, f: Filters) -> Overview:
-    """Everything the Overview page shows for a filter (open period ends are resolved to the data)."""
+def overview(cur: duckdb.DuckDBPyConnection, f: Filters,
+             nps_population: str = word_of_mouth.DEFAULT_NPS_POPULATION) -> Overview:
+    """Everything the Overview page shows for a filter (open period ends are resolved to the data);
+    NPS over ``nps_population`` (:data:`analytics.word_of_mouth.NPS_POPULATIONS`)."""
+    word_of_mouth.check_nps_population(nps_population)
     f = f.resolved(filters.data_bounds(cur))
-    now, pnl, fig, score = _headline(cur, f)
+    now, pnl, fig, score = _headline(cur, f, nps_population)
     prev_f = f.previous()
     prev: dict[str, float | None] = dict.fromkeys(KPI_KEYS)
     if prev_f is not None:
         bounds = filters.data_bounds(cur)
         if bounds is not None and prev_f.date_to >= bounds[0]:
-            prev, *_ = _headline(cur, prev_f)
+            prev, *_ = _headline(cur, prev_f, nps_population)
             if not prev["customers"]:
                 prev = dict.fromkeys(KPI_KEYS)
     c = pnl.customers
@@ -128,6 +132,7 @@ def report_section(cur: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, obje
         "loss_customers": int(o.kpis["loss_customers"].value or 0),
         "nps": o.nps.nps,
         "nps_responses": o.nps.responses,
+        "nps_population": word_of_mouth.DEFAULT_NPS_POPULATION,
     }
     out["previous"] = {k: o.kpis[k].previous for k in KPI_KEYS}
     return out

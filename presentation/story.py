@@ -318,9 +318,10 @@ def _word_of_mouth(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator) ->
     from analytics import word_of_mouth as wom
     from charts import word_of_mouth as wom_charts
 
-    s = wom.summary(cur, f)
+    s = wom.summary(cur, f)  # NPS over the default population, said on the slide
     c = s.complaint_curve
-    heads = (Headline(t.metric("nps"), t.num(s.nps.nps, 1)),
+    heads = (Headline(t.metric("nps"), t.num(s.nps.nps, 1),
+                      t(f"wom.nps_population.stated.{s.nps_population}", n=f"{s.nps.responses:,}")),
              Headline(t.metric("quality_threshold"), t.num(c.threshold, 1),
                       None if c.threshold is not None else t(f"wom.curve.{c.status}.short")),
              Headline(t("pres.head.steep"), t.pct(c.steep_effect, 0) if c.threshold is not None else "—"),

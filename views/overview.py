@@ -7,14 +7,14 @@ import streamlit as st
 from analytics import overview as ov
 from charts import concentration as conc_charts
 from charts import overview as ov_charts
-from ui import cache, components, context
+from ui import cache, components, context, nps
 
 PAGE = {"title": "nav.overview", "icon": ":material/dashboard:", "order": 0, "section": "nav.section.views"}
 
 ctx = context.get()
 t, f = ctx.t, ctx.filters
 
-o = cache.run(ov.overview, f)
+o = cache.run(ov.overview, f, nps.population())  # NPS over the session's population (Word of mouth page)
 components.page_header(t("overview.title"), t, f)
 
 if not o.figures.customers:
@@ -28,12 +28,12 @@ k, fig = o.kpis, o.figures
 help_args = {"customers": {}, "revenue": {}, "profit": {}, "loss_customers": {},
              "top20_profit_share": {"top": f"{fig.top20_customers:,}", "n": f"{fig.customers:,}"},
              "nps": {"n": f"{o.nps.responses:,}"}}
-notes = {"top20_profit_share": "" if k["top20_profit_share"].value is not None else "\n\n" + t("common.undefined_share")}
+notes = {"top20_profit_share": "" if k["top20_profit_share"].value is not None else "\n\n" + t("common.undefined_share"),
+         "nps": " " + nps.note(t)}
 for col, key in zip(st.columns(len(ov.KPI_KEYS)), ov.KPI_KEYS, strict=True):
     with col:
         components.kpi(t, key, k[key].value, k[key].change, help_args=help_args[key], note=notes.get(key, ""))
-if delta_note:
-    st.caption(delta_note)
+st.caption(" · ".join(x for x in (delta_note, nps.stated(t, o.nps.responses)) if x))
 
 if fig.shares_defined:
     st.info(t("overview.takeaway", top20=t.pct(fig.top20_profit_share, 0), loss=f"{fig.loss_customers:,}",

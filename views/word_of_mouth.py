@@ -8,7 +8,7 @@ import streamlit as st
 from analytics import word_of_mouth as wom
 from analytics.metrics import DIMENSIONS
 from charts import word_of_mouth as charts
-from ui import cache, components, context
+from ui import cache, components, context, nps
 
 PAGE = {"title": "nav.word_of_mouth", "icon": ":material/campaign:", "order": 30, "section": "nav.section.views"}
 
@@ -16,7 +16,8 @@ ctx = context.get()
 t, f = ctx.t, ctx.filters
 components.page_header(t("wom.title"), t, f)
 
-s = cache.run(wom.summary, f)
+population = nps.control(t)  # which scored feedback NPS counts; kept for the session (Overview, Present)
+s = cache.run(wom.summary, f, population)
 if s.praise + s.complaints + s.other == 0:
     st.info(t("wom.no_feedback"))
     st.stop()
@@ -44,7 +45,7 @@ def interval(c: wom.ResponseCurve) -> str:
 latest = t.date(tp.dates[-1]) if tp.dates else "—"
 cols = st.columns(6)  # figures of analytics.metrics
 with cols[0]:
-    components.kpi(t, "nps", s.nps.nps, help_args={"n": f"{s.nps.responses:,}"})
+    components.kpi(t, "nps", s.nps.nps, help_args={"n": f"{s.nps.responses:,}"}, note=" " + nps.note(t, population))
 with cols[1]:
     components.kpi(t, "praise", s.praise)
 with cols[2]:
@@ -57,7 +58,8 @@ with cols[4]:
                             else t(f"wom.curve.{comp.status}.short")))
 with cols[5]:  # the report lists the turning points' dates; the card counts them
     components.metric(t.metric("turning_points"), t.num(len(tp.dates)), help=t.metric_help("turning_points", latest=latest))
-st.caption(t("wom.kpi.caption", nps=f"{s.nps.responses:,}", praise_slope=pts(s.praise_trend_slope), latest=latest))
+st.caption(t("wom.kpi.caption", nps=nps.stated(t, s.nps.responses, population), praise_slope=pts(s.praise_trend_slope),
+             latest=latest))
 
 if comp.threshold is not None:
     st.info(t("wom.takeaway", threshold=t.num(comp.threshold, 1), interval=interval(comp),
@@ -162,8 +164,8 @@ with st.container():
 st.subheader(t("wom.time.title"))
 granularity = st.segmented_control(t("wom.granularity"), wom.GRANULARITIES, default="week", key="wom_granularity",
                                    format_func=lambda g: t(f"wom.granularity.{g}")) or "week"
-ser = cache.run(wom.series, f, granularity)
-fits = cache.run(wom.trends, f, granularity)
+ser = cache.run(wom.series, f, granularity, nps_population=population)
+fits = cache.run(wom.trends, f, granularity, nps_population=population)
 
 
 def fit_notes(names: tuple[str, ...]) -> None:

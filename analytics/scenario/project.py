@@ -233,16 +233,20 @@ def select(selector: lv.Selector, base: pd.DataFrame, tiers: pd.Series | None = 
     return pd.Index(c.loc[mask, "customer_id"], name="customer_id")
 
 
-def word_of_mouth(cur: duckdb.DuckDBPyConnection, f: Filters, ids: pd.Index) -> dict[str, Any]:
-    """Feedback of the customers ``ids`` in the period: complaints, praise, NPS answers and NPS."""
+def word_of_mouth(cur: duckdb.DuckDBPyConnection, f: Filters, ids: pd.Index,
+                  nps_population: str = wom_data.DEFAULT_NPS_POPULATION) -> dict[str, Any]:
+    """Feedback of the customers ``ids`` in the period: complaints, praise, NPS answers and NPS (over
+    ``nps_population``, as everywhere NPS is shown)."""
+    rows = wom_data.nps_rows_sql(nps_population)
     counts = (0, 0, 0, 0, 0, 0)
     if len(ids):
         scope, params = wom_data.feedback_scope_sql(f, "fb.customer_id, fb.kind, fb.nps_score")
         params["sc_ids"] = [str(i) for i in ids]
         counts = cur.execute(
             f"""SELECT count(DISTINCT customer_id), count(*) FILTER (WHERE kind = 'complaint'),
-                       count(*) FILTER (WHERE kind = 'praise'), count(*) FILTER (WHERE nps_score >= 9),
-                       count(*) FILTER (WHERE nps_score BETWEEN 7 AND 8), count(*) FILTER (WHERE nps_score <= 6)
+                       count(*) FILTER (WHERE kind = 'praise'), count(*) FILTER (WHERE {rows} AND nps_score >= 9),
+                       count(*) FILTER (WHERE {rows} AND nps_score BETWEEN 7 AND 8),
+                       count(*) FILTER (WHERE {rows} AND nps_score <= 6)
                 FROM ({scope}) s WHERE list_contains($sc_ids, customer_id)""", params).fetchone()
     n = wom_data.nps_from_counts(int(counts[3]), int(counts[4]), int(counts[5]))
     return {"customers_with_feedback": int(counts[0]), "complaints": int(counts[1]), "praise": int(counts[2]),

@@ -15,11 +15,14 @@ everything else is imported from its module.
 """
 
 from analytics.word_of_mouth.data import (
+    DEFAULT_NPS_POPULATION,
     DIMENSIONS,
     GRANULARITIES,
+    NPS_POPULATIONS,
     PER,
     SERIES,
     NpsResult,
+    check_nps_population,
     feedback_customers,
     nps,
     region_days,
@@ -38,7 +41,8 @@ from analytics.word_of_mouth.response import (
 from analytics.word_of_mouth.trend import TrendFit, trends
 from analytics.word_of_mouth.turning import BREAK_ALPHA, BREAK_DRAWS
 
-__all__ = ["BREAK_ALPHA", "BREAK_DRAWS", "CURVE_KINDS", "CURVE_WINDOWS", "DIMENSIONS", "GRANULARITIES",
-           "MIN_CURVE_DAYS", "MIN_CURVE_EVENTS", "NEAR_THRESHOLD", "PER", "SERIES", "NpsResult", "ResponseCurve",
-           "Summary", "TrendFit", "alerts", "build_alerts", "feedback_customers", "nps", "region_days",
+__all__ = ["BREAK_ALPHA", "BREAK_DRAWS", "CURVE_KINDS", "CURVE_WINDOWS", "DEFAULT_NPS_POPULATION", "DIMENSIONS",
+           "GRANULARITIES", "MIN_CURVE_DAYS", "MIN_CURVE_EVENTS", "NEAR_THRESHOLD", "NPS_POPULATIONS", "PER", "SERIES",
+           "NpsResult", "ResponseCurve", "Summary", "TrendFit", "alerts", "build_alerts", "check_nps_population",
+           "feedback_customers", "nps", "region_days",
            "response_curves", "series", "summary", "topic_channel", "trends"]

@@ -6,8 +6,19 @@ The names the pages use are re-exported by :mod:`analytics.word_of_mouth`; the r
 
 Definitions
 -----------
-* **NPS** = % promoters (scores 9–10) − % detractors (scores 0–6), over feedback rows that carry a
-  score; passives (7–8) count in the denominator only. None without responses.
+* **NPS** = % promoters (scores 9–10) − % detractors (scores 0–6), over the feedback rows of the
+  NPS population that carry a score; passives (7–8) count in the denominator only. None without
+  responses.
+* **NPS population** (:data:`NPS_POPULATIONS`, default :data:`DEFAULT_NPS_POPULATION`):
+  ``"survey"`` counts survey answers only — scored feedback of kind ``other``, i.e. neither a
+  praise nor a complaint; ``"all"`` counts every scored feedback row. Why the kind and not the
+  channel: the kind is one of three fixed values the store checks, while the channel is free text
+  (the demo writes "Survey", a file may say 问卷, NPS or nothing). Why survey answers by default: a
+  score given with a complaint or a praise is selected on what the customer came to say (the
+  complaint's score is a detractor's almost by construction), so counting it makes NPS echo the
+  complaint and praise volumes the page already shows, and moves NPS whenever complaint handling
+  starts or stops asking for a score. The recommend question asked of customers who were not
+  selected by a complaint or praise is what NPS means.
 * **Exposure** (customers at risk): on day *d*, the customers of the filter with at least one
   transaction in the trailing 12 months, i.e. in (*d* − 365 days, *d*]. Summed over days it gives
   customer-days; rates are events per 1,000 customer-days. During the store's first 365 days the
@@ -46,6 +57,24 @@ MONTH_DAYS = 30.4375
 
 
 # ----------------------------------------------------------------------------------- NPS
+NPS_POPULATIONS = ("survey", "all")
+DEFAULT_NPS_POPULATION = "survey"
+# The rows each population counts (alias-free: the columns of the feedback table).
+_NPS_ROWS = {"survey": "nps_score IS NOT NULL AND kind = 'other'", "all": "nps_score IS NOT NULL"}
+
+
+def check_nps_population(population: str) -> str:
+    """``population`` when it is one of :data:`NPS_POPULATIONS`, else ValueError."""
+    if population not in NPS_POPULATIONS:
+        raise ValueError(f"unknown NPS population {population!r}; use one of {', '.join(NPS_POPULATIONS)}")
+    return population
+
+
+def nps_rows_sql(population: str = DEFAULT_NPS_POPULATION) -> str:
+    """SQL condition (on the feedback table's columns, unqualified) of the rows NPS counts."""
+    return _NPS_ROWS[check_nps_population(population)]
+
+
 @dataclass(frozen=True)
 class NpsResult:
     """NPS in points (−100 … 100; None without responses) and the counts behind it."""
@@ -77,13 +106,14 @@ def feedback_scope_sql(f: Filters, columns: str = "fb.*") -> tuple[str, dict[str
     return sql, params
 
 
-def nps(cur: duckdb.DuckDBPyConnection, f: Filters) -> NpsResult:
-    """NPS of the feedback in the filter (see module docstring)."""
+def nps(cur: duckdb.DuckDBPyConnection, f: Filters, population: str = DEFAULT_NPS_POPULATION) -> NpsResult:
+    """NPS of the feedback in the filter, over ``population`` (see module docstring)."""
+    rows = nps_rows_sql(population)
     scope, params = feedback_scope_sql(f)
     row = cur.execute(
         f"""SELECT count(*) FILTER (WHERE nps_score >= 9), count(*) FILTER (WHERE nps_score BETWEEN 7 AND 8),
                    count(*) FILTER (WHERE nps_score <= 6)
-            FROM ({scope}) WHERE nps_score IS NOT NULL""",
+            FROM ({scope}) WHERE {rows}""",
         params,
     ).fetchone()
     return nps_from_counts(int(row[0]), int(row[1]), int(row[2]))
@@ -125,13 +155,16 @@ def _days(f: Filters) -> pd.DatetimeIndex:
     return pd.date_range(f.date_from, f.date_to, freq="D", name="day")
 
 
-def feedback_daily(cur: duckdb.DuckDBPyConnection, f: Filters, by: str | None = None) -> pd.DataFrame:
+def feedback_daily(cur: duckdb.DuckDBPyConnection, f: Filters, by: str | None = None,
+                   nps_population: str = DEFAULT_NPS_POPULATION) -> pd.DataFrame:
     """Feedback counts per day (and group) for the filter.
 
     Returns ``day`` (datetime64), ``group`` (only with ``by``), ``praise, complaints, other,
-    promoters, passives, detractors``. Days without feedback are absent.
+    promoters, passives, detractors`` (the last three over ``nps_population``). Days without
+    feedback are absent.
     """
     _check_dimension(by)
+    rows = nps_rows_sql(nps_population)
     expr = {**CUSTOMER_DIMENSIONS, **FEEDBACK_DIMENSIONS}.get(by or "", "NULL")
     scope, params = feedback_scope_sql(f, f"fb.feedback_date, fb.kind, fb.nps_score, {expr} AS grp")
     df = cur.execute(f"""
@@ -139,9 +172,9 @@ def feedback_daily(cur: duckdb.DuckDBPyConnection, f: Filters, by: str | None = 
                count(*) FILTER (WHERE kind = 'praise') AS praise,
                count(*) FILTER (WHERE kind = 'complaint') AS complaints,
                count(*) FILTER (WHERE kind = 'other') AS other,
-               count(*) FILTER (WHERE nps_score >= 9) AS promoters,
-               count(*) FILTER (WHERE nps_score BETWEEN 7 AND 8) AS passives,
-               count(*) FILTER (WHERE nps_score <= 6) AS detractors
+               count(*) FILTER (WHERE {rows} AND nps_score >= 9) AS promoters,
+               count(*) FILTER (WHERE {rows} AND nps_score BETWEEN 7 AND 8) AS passives,
+               count(*) FILTER (WHERE {rows} AND nps_score <= 6) AS detractors
         FROM ({scope}) s GROUP BY ALL ORDER BY 1, 2""", params).df()
     df["day"] = pd.to_datetime(df["day"])
     for col in ("praise", "complaints", "other", "promoters", "passives", "detractors"):
@@ -314,13 +347,15 @@ SERIES_COLUMNS = ("period", "days", "period_days", "partial", "praise", "complai
                   "praise_rate", "complaint_rate", "other_rate")
 
 
-def series(cur: duckdb.DuckDBPyConnection, f: Filters, granularity: str = "week", by: str | None = None) -> pd.DataFrame:
+def series(cur: duckdb.DuckDBPyConnection, f: Filters, granularity: str = "week", by: str | None = None,
+           nps_population: str = DEFAULT_NPS_POPULATION) -> pd.DataFrame:
     """Praise, complaints, other feedback and NPS per day, week (Monday start) or month.
 
     Parameters
     ----------
     granularity : ``"day"``, ``"week"`` or ``"month"``.
     by : None or one of :data:`DIMENSIONS` (``region``, ``segment``, ``feedback_channel``, ``topic``).
+    nps_population : the rows NPS counts (:data:`NPS_POPULATIONS`).
 
     Returns
     -------
@@ -335,10 +370,11 @@ def series(cur: duckdb.DuckDBPyConnection, f: Filters, granularity: str = "week"
     """
     check_granularity(granularity)
     _check_dimension(by)
+    check_nps_population(nps_population)
     f = resolve(cur, f)
     days = _days(f)
     counts = ["praise", "complaints", "other", "promoters", "passives", "detractors"]
-    fb = feedback_daily(cur, f, by)
+    fb = feedback_daily(cur, f, by, nps_population)
     ex_by = by if by in CUSTOMER_DIMENSIONS else None
     ex = exposure(cur, f, ex_by)
     keys = ["day", "group"] if by else ["day"]

@@ -15,7 +15,14 @@ import pandas as pd
 
 from analytics import filters
 from analytics.filters import Filters
-from analytics.word_of_mouth.data import NpsResult, feedback_scope_sql, nps, resolve
+from analytics.word_of_mouth.data import (
+    DEFAULT_NPS_POPULATION,
+    NpsResult,
+    check_nps_population,
+    feedback_scope_sql,
+    nps,
+    resolve,
+)
 from analytics.word_of_mouth.response import ResponseCurve, response_curves
 from analytics.word_of_mouth.trend import trends
 from analytics.word_of_mouth.turning import TurningPoints, turning_points
@@ -36,13 +43,16 @@ class Summary:
     complaint_curve: ResponseCurve
     praise_curve: ResponseCurve
     turning_points: TurningPoints
+    nps_population: str = DEFAULT_NPS_POPULATION
 
 
-def summary(cur: duckdb.DuckDBPyConnection, f: Filters) -> Summary:
-    """Headline figures for the filter: NPS (as on the Overview), counts, trend slopes (per month,
-    from the daily trend over the last three months), the response curves and the turning points."""
+def summary(cur: duckdb.DuckDBPyConnection, f: Filters, nps_population: str = DEFAULT_NPS_POPULATION) -> Summary:
+    """Headline figures for the filter: NPS over ``nps_population`` (as on the Overview), counts,
+    trend slopes (per month, from the daily trend over the last three months), the response curves
+    and the turning points."""
+    check_nps_population(nps_population)
     fr = resolve(cur, f)
-    score = nps(cur, f.resolved(filters.data_bounds(cur)))  # exactly as analytics.overview resolves it
+    score = nps(cur, f.resolved(filters.data_bounds(cur)), nps_population)  # exactly as analytics.overview resolves it
     scope, params = feedback_scope_sql(fr, "fb.kind")
     row = cur.execute(f"""SELECT count(*) FILTER (WHERE kind = 'praise'), count(*) FILTER (WHERE kind = 'complaint'),
                                  count(*) FILTER (WHERE kind = 'other') FROM ({scope}) s""", params).fetchone()
@@ -52,7 +62,7 @@ def summary(cur: duckdb.DuckDBPyConnection, f: Filters) -> Summary:
         period=(fr.date_from, fr.date_to), nps=score, praise=int(row[0]), complaints=int(row[1]), other=int(row[2]),
         complaint_trend_slope=fits["complaints"].slope_per_month, praise_trend_slope=fits["praise"].slope_per_month,
         complaint_curve=curves["complaint"], praise_curve=curves["praise"],
-        turning_points=turning_points(cur, fr),
+        turning_points=turning_points(cur, fr), nps_population=nps_population,
     )
 
 
@@ -121,13 +131,15 @@ def build_alerts(s: Summary) -> pd.DataFrame:
     return out.drop(columns="rank")
 
 
-def report_section(cur: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, object]:
+def report_section(cur: duckdb.DuckDBPyConnection, f: Filters,
+                   nps_population: str = DEFAULT_NPS_POPULATION) -> dict[str, object]:
     """Word-of-mouth keys of ``python -m analytics report`` (docs/word_of_mouth.md)."""
-    s = summary(cur, f)
+    s = summary(cur, f, nps_population)
     c = s.complaint_curve
     return {
         "nps": s.nps.nps,
         "nps_responses": s.nps.responses,
+        "nps_population": s.nps_population,
         "praise": s.praise,
         "complaints": s.complaints,
         "complaint_trend_slope": s.complaint_trend_slope,

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.filters import Filters
-from analytics.word_of_mouth.data import MONTH_DAYS, SERIES, check_granularity, series
+from analytics.word_of_mouth.data import DEFAULT_NPS_POPULATION, MONTH_DAYS, SERIES, check_granularity, series
 
 PERIOD_DAYS = {"day": 1.0, "week": 7.0, "month": MONTH_DAYS}
 # Trend and forecast: minimum complete periods, forecast horizon, LOWESS span in periods.
@@ -239,9 +239,10 @@ def fit_trend(history: pd.DataFrame, granularity: str, name: str = "complaints",
 
 
 def trends(cur: duckdb.DuckDBPyConnection, f: Filters, granularity: str = "week",
-           forecast: bool = True) -> dict[str, TrendFit]:
-    """:func:`fit_trend` of praise, complaints, other feedback and NPS for the filter (keys :data:`SERIES`)."""
-    s = series(cur, f, granularity)
+           forecast: bool = True, nps_population: str = DEFAULT_NPS_POPULATION) -> dict[str, TrendFit]:
+    """:func:`fit_trend` of praise, complaints, other feedback and NPS (over ``nps_population``) for
+    the filter (keys :data:`SERIES`)."""
+    s = series(cur, f, granularity, nps_population=nps_population)
     out: dict[str, TrendFit] = {}
     for name in SERIES:
         hist = pd.DataFrame({"period": s["period"], "value": s[name].astype(float), "partial": s["partial"]})

@@ -17,6 +17,10 @@ HELP = "praise, complaints and NPS against service quality: thresholds, turning 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     common.add_db_arg(p)
     common.add_filter_args(p)
+    p.add_argument("--nps-population", choices=wom.NPS_POPULATIONS, default=wom.DEFAULT_NPS_POPULATION,
+                   help="the feedback NPS counts: 'survey' = survey answers only (scored feedback that is neither "
+                        "praise nor a complaint), 'all' = every scored response "
+                        f"(default {wom.DEFAULT_NPS_POPULATION})")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -29,12 +33,13 @@ def _curve(c: wom.ResponseCurve) -> dict[str, object]:
 
 def run(args: argparse.Namespace) -> int:
     with common.open_store(args) as cur:
-        s = wom.summary(cur, common.filters_from_args(args, cur))
+        s = wom.summary(cur, common.filters_from_args(args, cur), args.nps_population)
         al = wom.build_alerts(s)
     tp = s.turning_points
     out = {
         "period_from": s.period[0], "period_to": s.period[1],
-        "nps": s.nps.nps, "nps_responses": s.nps.responses, "praise": s.praise, "complaints": s.complaints,
+        "nps": s.nps.nps, "nps_responses": s.nps.responses, "nps_population": s.nps_population,
+        "praise": s.praise, "complaints": s.complaints,
         "other": s.other, "complaint_trend_slope": s.complaint_trend_slope, "praise_trend_slope": s.praise_trend_slope,
         "complaint_curve": _curve(s.complaint_curve), "praise_curve": _curve(s.praise_curve),
         "turning_points": [

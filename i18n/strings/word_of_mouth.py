@@ -8,8 +8,24 @@ STRINGS: dict[str, tuple[str, str]] = {
     "wom.unknown": ("未知", "Unknown"),
     "wom.interval": ("{low} 至 {high}", "{low}–{high}"),
     # headline
-    "wom.kpi.caption": ("NPS 基于 {nps} 份评分 · 表扬趋势每月变化 {praise_slope} 条 · 最近拐点 {latest}",
-                        "NPS from {nps} scored {nps:response|responses} · praise trend {praise_slope} a month per month · latest turning point {latest}"),
+    "wom.kpi.caption": ("{nps} · 表扬趋势每月变化 {praise_slope} 条 · 最近拐点 {latest}",
+                        "{nps} · praise trend {praise_slope} a month per month · latest turning point {latest}"),
+    # NPS population: which scored feedback NPS counts (analytics.word_of_mouth.NPS_POPULATIONS)
+    "wom.nps_population.label": ("NPS 口径", "NPS counts"),
+    "wom.nps_population.survey": ("仅调查回答", "Survey answers only"),
+    "wom.nps_population.all": ("所有带评分的反馈", "Every scored response"),
+    "wom.nps_population.help": (
+        "调查回答：有评分、既非表扬也非投诉的反馈（类型为“其他”）。随投诉或表扬给出的评分是因投诉或表扬才被收集的，投诉时的评分几乎必然是贬损者，"
+        "计入它们会让 NPS 跟着投诉和表扬的数量变动，所以默认只统计调查回答。此设置同样用于概览页和演示页的 NPS。",
+        "Survey answers: scored feedback that is neither praise nor a complaint (kind “other”). A score given with a complaint "
+        "or a praise is collected because of it — a complaint's score is a detractor's almost by construction — so counting "
+        "those makes NPS echo the complaint and praise volumes; the default counts survey answers only. The setting also "
+        "applies to NPS on the Overview and the Present page."),
+    "wom.nps_population.stated.survey": ("NPS 仅统计调查回答（{n} 份，默认口径）", "NPS counts survey answers only ({n}; the default)"),
+    "wom.nps_population.stated.all": ("NPS 统计所有带评分的反馈（{n} 份，含随表扬、投诉给出的评分；默认口径为仅调查回答）",
+                                      "NPS counts every scored response ({n}, scores given with praise and complaints too; the default is survey answers only)"),
+    "wom.nps_population.note": ("NPS 口径：{population}（在“口碑曲线”页设置，默认仅调查回答）。",
+                                "NPS counts: {population} (set on the Word of mouth page; the default is survey answers only)."),
     "wom.takeaway": ("服务质量指数低于 {threshold}（95% 区间 {interval}）时投诉曲线陡然上升：在阈值以下，质量每下降 1 分，投诉增加约 {steep}；阈值以上仅变化 {flat}。{praise}",
                      "Complaints turn steep once the service-quality index falls below {threshold} (95 % interval {interval}): below it, each point of quality lost adds about {steep} complaints; above it, {flat}. {praise}"),
     "wom.takeaway.praise": ("质量指数高于 {threshold} 后，每提高 1 分表扬增加约 {effect}。",

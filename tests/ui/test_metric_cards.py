@@ -32,11 +32,13 @@ def test_overview_cards_are_registry_figures(app_db, demo_report, lang):
     cards = list(at.metric)
     assert [c.label for c in cards] == [t.metric(k) for k in overview.KPI_KEYS]
     assert [c.value for c in cards] == [t.figure(k, demo_report[k]) for k in overview.KPI_KEYS]
-    # The help is the registry's definition, with the counts filled in.
+    # The help is the registry's definition, with the counts filled in; NPS's also says which scores it counts.
     n = demo_report["customers"]
     args = {"top20_profit_share": {"top": f"{concentration.top_count(n):,}", "n": f"{n:,}"},
             "nps": {"n": f"{demo_report['nps_responses']:,}"}}
-    assert [c.help for c in cards] == [t.metric_help(k, **args.get(k, {})) for k in overview.KPI_KEYS]
+    assert demo_report["nps_population"] == "survey"
+    notes = {"nps": " " + t("wom.nps_population.note", population=t("wom.nps_population.survey").lower())}
+    assert [c.help for c in cards] == [t.metric_help(k, **args.get(k, {})) + notes.get(k, "") for k in overview.KPI_KEYS]
     # The change's colour says whether it is good by the figure's direction: green for a good change, red for a bad
     # one, grey for neutral figures (the top-20 % share) and no change.
     for card, key in zip(cards, overview.KPI_KEYS, strict=True):

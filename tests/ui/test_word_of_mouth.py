@@ -57,10 +57,41 @@ def test_page_shows_the_report_numbers(app_db, demo_path, capsys, lang):
                and sh.get("x1") == pytest.approx(out["quality_threshold_high"]) for sh in shapes)
     # the planted dip in West at the end of the window is the first alert
     assert at.error and t.value("region", "West") in at.error[0].value
-    # the customers behind the complaints link to their page, keeping the language
-    table = at.dataframe[1].value
+    # the customers behind the complaints link to their page, keeping the language (the turning-point
+    # table comes first when the period has turning points)
+    table = at.dataframe[-1].value
     assert table["customer_id"].str.startswith("customer?customer=").all()
     assert table["customer_id"].str.contains(f"lang={lang}").all()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_nps_population_control(app_db, demo_path, capsys, lang):
+    # Survey answers only by default, said in words under the cards; switching to every scored response
+    # changes the page's NPS to the command's --nps-population all, and the Overview follows the setting.
+    t = Translator(lang)
+    out = report_json(demo_path, capsys)
+    assert cli.main(["word-of-mouth", "--db", str(demo_path), "--json", "--nps-population", "all"]) == 0
+    every = json.loads(capsys.readouterr().out)
+    assert out["nps_population"] == "survey" and every["nps"] != out["nps"]
+    at = start(lang, page=PAGE)
+    assert_ok(at)
+    control = at.button_group(key="wom_nps_population")
+    assert control.value == "survey" and control.label == t("wom.nps_population.label")
+    assert metrics(at)[t.metric("nps")] == t.num(out["nps"], 1)
+    survey_words = t("wom.nps_population.stated.survey", n=f"{out['nps_responses']:,}")
+    assert any(c.value.startswith(survey_words) for c in at.caption)
+    control.set_value("all").run()
+    assert_ok(at)
+    assert metrics(at)[t.metric("nps")] == t.num(every["nps"], 1)
+    every_words = t("wom.nps_population.stated.all", n=f"{every['nps_responses']:,}")
+    assert any(c.value.startswith(every_words) for c in at.caption)
+    at.switch_page("views/overview.py").run()
+    assert_ok(at)
+    assert metrics(at)[t.metric("nps")] == t.num(every["nps"], 1)
+    assert any(every_words in c.value for c in at.caption)
+    at.switch_page(PAGE).run()  # the setting is kept when the page is opened again
+    assert at.button_group(key="wom_nps_population").value == "all"
+    assert metrics(at)[t.metric("nps")] == t.num(every["nps"], 1)
 
 
 def test_page_under_filters_matches_report(app_db, demo_path, capsys):

@@ -7,11 +7,13 @@ abc_store, 2024: A revenue 1500, cogs 900, 2 visits at 100 on 06-30 + 1 visit at
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from analytics import concentration, filters, metrics, profit, report
 from analytics import scenario as sc
 from analytics.filters import Filters
+from analytics.scenario.project import word_of_mouth as feedback_of
 from analytics.store import db
 from tests.analytics.scenario.conftest import Y2024
 
@@ -182,8 +184,13 @@ def test_discount_cap(ops_store):
 def test_word_of_mouth_risk_of_a_transition(ops_store):
     p = run(ops_store, sc.RelationshipTransition(mode="let_go", customers=sc.Selector.ids("Y")))
     wom = p.effects[0].details["word_of_mouth"]
-    assert wom == {"customers_with_feedback": 1, "complaints": 2, "praise": 1, "nps_responses": 3,
-                   "promoters": 1, "detractors": 2, "nps": pytest.approx(-100 / 3)}
+    # NPS over survey answers (the default population): Y's scores all came with complaints or praise
+    assert wom == {"customers_with_feedback": 1, "complaints": 2, "praise": 1, "nps_responses": 0,
+                   "promoters": 0, "detractors": 0, "nps": None}
+    with db.cursor(ops_store) as cur:  # every scored response: 10 (promoter), 5 and 3 (detractors) in the period
+        every = feedback_of(cur, Y2024, pd.Index(["Y"]), "all")
+    assert every == {"customers_with_feedback": 1, "complaints": 2, "praise": 1, "nps_responses": 3,
+                     "promoters": 1, "detractors": 2, "nps": pytest.approx(-100 / 3)}
 
 
 def test_winwin_exits_are_flagged(ops_store):

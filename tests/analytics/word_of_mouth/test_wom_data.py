@@ -51,6 +51,49 @@ def test_nps_boundaries_and_filters():
     assert s2.responses == 1 and s2.nps == -100
 
 
+def _population_store():
+    # Survey answers (kind other): 10, 9, 7, 3 -> 2 promoters, 1 passive, 1 detractor: NPS (2 - 1) / 4 = +25.
+    # Scores given with complaints (2, 5) and a praise (10), and an unscored complaint.
+    # Every scored response: 3 promoters (10, 9, 10), 1 passive (7), 3 detractors (3, 2, 5) of 7: NPS 0.
+    return build_store(customers=[customer("A"), customer("B")], feedback=[
+        fb("s1", "A", "2024-01-02", "other", 10, channel="Survey"), fb("s2", "B", "2024-01-03", "other", 9, channel="问卷"),
+        fb("s3", "A", "2024-01-09", "other", 7), fb("s4", "B", "2024-01-10", "other", 3),
+        fb("c1", "A", "2024-01-04", "complaint", 2), fb("c2", "B", "2024-01-11", "complaint", 5, channel="Survey"),
+        fb("p1", "A", "2024-01-12", "praise", 10), fb("c3", "B", "2024-01-12", "complaint"),
+        fb("o1", "A", "2024-01-13", "other")])
+
+
+def test_nps_populations_hand_computed():
+    con = _population_store()
+    jan = Filters("2024-01-01", "2024-01-31")
+    with db.cursor(con) as cur:
+        survey, every, default = (wom_data.nps(cur, jan, "survey"), wom_data.nps(cur, jan, "all"),
+                                  wom_data.nps(cur, jan))
+        weeks = {p: wom_data.series(cur, jan, "week", nps_population=p) for p in wom_data.NPS_POPULATIONS}
+    assert (survey.promoters, survey.passives, survey.detractors, survey.responses) == (2, 1, 1, 4)
+    assert survey.nps == pytest.approx(25.0)
+    assert (every.promoters, every.passives, every.detractors, every.responses) == (3, 1, 3, 7) and every.nps == 0
+    assert default == survey and wom_data.DEFAULT_NPS_POPULATION == "survey"
+    # By week (Mondays 1, 8 Jan): survey 10, 9 | 7, 3; every response adds 2 | 5, 10.
+    s, a = weeks["survey"].set_index("period"), weeks["all"].set_index("period")
+    assert s.loc["2024-01-01", ["promoters", "passives", "detractors"]].tolist() == [2, 0, 0]
+    assert s.loc["2024-01-08", "nps"] == pytest.approx(-50.0)  # a passive (7) and a detractor (3): (0 - 1) / 2
+    assert a.loc["2024-01-01", "nps"] == pytest.approx(100 * (2 - 1) / 3)
+    assert a.loc["2024-01-08", "nps"] == pytest.approx(100 * (1 - 2) / 4)
+    # counts of feedback do not depend on the population
+    assert (s[["praise", "complaints", "other"]] == a[["praise", "complaints", "other"]]).all().all()
+
+
+def test_nps_population_is_validated():
+    con = _population_store()
+    with db.cursor(con) as cur:
+        for bad in ("surveys", "", "ALL"):
+            with pytest.raises(ValueError, match="unknown NPS population"):
+                wom_data.nps(cur, Filters(), bad)
+        with pytest.raises(ValueError, match="unknown NPS population"):
+            wom_data.series(cur, Filters(), "week", nps_population="every")
+
+
 def test_nps_without_responses():
     con = build_store(customers=[customer("A")],
                       feedback=[fb("1", "A", "2024-01-05", "complaint"), fb("2", "A", "2024-01-06", "praise")])

@@ -40,7 +40,8 @@ def test_empty_and_feedback_only_stores():
     with db.cursor(empty) as cur:
         section = headline.report_section(cur, Filters())
         assert wom.series(cur, Filters(), "week").empty and wom.trends(cur, Filters(), "week")["nps"].status == "no_data"
-    assert section == {"nps": None, "nps_responses": 0, "praise": 0, "complaints": 0, "complaint_trend_slope": None,
+    assert section == {"nps": None, "nps_responses": 0, "nps_population": "survey", "praise": 0, "complaints": 0,
+                       "complaint_trend_slope": None,
                        "quality_threshold": None, "quality_threshold_low": None, "quality_threshold_high": None,
                        "turning_points": []}
     # feedback without transactions: the period comes from the feedback, rates and curves are undefined
@@ -176,9 +177,10 @@ def test_report_section_matches_overview_and_summary(demo_con):
         o = overview.overview(cur, f)
         s = wom.summary(cur, f)
         built = report.build(cur, f)  # the Overview's and this section's nps must agree
-    assert set(section) == {"nps", "nps_responses", "praise", "complaints", "complaint_trend_slope",
+    assert set(section) == {"nps", "nps_responses", "nps_population", "praise", "complaints", "complaint_trend_slope",
                             "quality_threshold", "quality_threshold_low", "quality_threshold_high", "turning_points"}
     assert section["nps"] == o.nps.nps and section["nps_responses"] == o.nps.responses
+    assert section["nps_population"] == built["nps_population"] == "survey"
     assert section["complaints"] == s.complaints and section["praise"] == s.praise
     assert section["quality_threshold"] == s.complaint_curve.threshold
     assert section["turning_points"] == [d.isoformat() for d in s.turning_points.dates]
@@ -195,6 +197,35 @@ def test_cli_word_of_mouth(demo_path, capsys):
     assert cli.main(["word-of-mouth", "--db", str(demo_path), "--from", "2024-13-01"]) == 2
     err = capsys.readouterr().err.strip()
     assert "not a date" in err and len(err.splitlines()) == 1
+
+
+def test_cli_word_of_mouth_nps_population(demo_path, capsys):
+    # The default counts survey answers; --nps-population all counts every scored response, as wom.nps does.
+    assert cli.main(["word-of-mouth", "--db", str(demo_path), "--json"]) == 0
+    survey = json.loads(capsys.readouterr().out)
+    assert cli.main(["word-of-mouth", "--db", str(demo_path), "--json", "--nps-population", "all"]) == 0
+    every = json.loads(capsys.readouterr().out)
+    assert (survey["nps_population"], every["nps_population"]) == ("survey", "all")
+    con = db.connect(demo_path, read_only=True)
+    try:
+        with db.cursor(con) as cur:
+            f = Filters(survey["period_from"], survey["period_to"])
+            expected = {p: wom_data.nps(cur, f, p) for p in ("survey", "all")}
+    finally:
+        con.close()
+    assert survey["nps"] == pytest.approx(expected["survey"].nps) and every["nps"] == pytest.approx(expected["all"].nps)
+    assert survey["nps_responses"] == expected["survey"].responses < every["nps_responses"] == expected["all"].responses
+    assert every["praise"] == survey["praise"] and every["turning_points"] == survey["turning_points"]
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["word-of-mouth", "--db", str(demo_path), "--nps-population", "surveys"])
+    assert exit_.value.code == 2 and "invalid choice: 'surveys'" in capsys.readouterr().err
+
+
+def test_summary_refuses_an_unknown_nps_population(demo_con):
+    with db.cursor(demo_con) as cur, pytest.raises(ValueError, match="unknown NPS population 'every'"):
+        wom.summary(cur, Filters("2025-11-01", "2026-10-31"), "every")
+    with db.cursor(demo_con) as cur, pytest.raises(ValueError, match="unknown NPS population"):
+        overview.overview(cur, Filters("2025-11-01", "2026-10-31"), "every")
 
 
 def test_forecast_band_is_widened_for_the_estimated_parameters():
