@@ -103,6 +103,11 @@ EXTRA_LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "target": ("目标",), "prospect": ("潜客", "线索", "lead"), "opportunity": ("机会", "商机阶段"),
         "won": ("成交", "赢得", "签约", "closed won"), "lost": ("输单", "失败", "closed lost"),
     },
+    "status": {  # contract terms (schema version 6)
+        "active": ("在约", "有效", "生效", "执行中", "履约中", "进行中", "current", "open", "running"),
+        "renewed": ("续约", "已续签", "续签", "renewal", "renew"),
+        "cancelled": ("取消", "解约", "已解约", "终止", "已终止", "退订", "流失", "canceled", "terminated", "churned"),
+    },
 }
 
 

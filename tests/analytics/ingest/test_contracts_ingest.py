@@ -78,3 +78,14 @@ def test_contracts_can_be_entered_in_a_form(store):
                                                 "start_date": "2024-01-01", "end_date": "", "status": "生效中"})
     assert res.ok, res.issues
     assert store.execute("SELECT status, end_date FROM contracts").fetchall() == [("active", None)]
+
+
+@pytest.mark.parametrize(("spelling", "code"), [("在约", "active"), ("续签", "renewed"), ("解约", "cancelled"),
+                                                ("Canceled", "cancelled"), ("已取消", "cancelled"), ("Renewed", "renewed")])
+def test_status_spellings(store, tmp_path, spelling, code):
+    path = tmp_path / "k.csv"
+    path.write_text(f"合同编号,客户编号,套餐,开始日期,结束日期,状态\nK1,C001,Postpaid,2024-01-01,2024-07-01,{spelling}\n",
+                    encoding="utf-8")
+    rep, _ = _run(store, path, write=True)
+    assert rep.written == 1
+    assert store.execute("SELECT status FROM contracts").fetchone() == (code,)
