@@ -287,3 +287,35 @@ def test_value_ranges_on_the_demo_store_tiers_and_report(demo_path):
     assert r["lower"] < r["potential_value"] < r["upper"] and r["level"] == 0.9
     assert r["tier_span_customers"] == int(crosses.sum()) and r["draws"] == intervals.DEFAULT_DRAWS
     assert r["lower"] == iv.aggregate["potential_value"]["lower"] and r["upper"] == iv.aggregate["potential_value"]["upper"]
+
+
+def test_another_purchase_model_plugs_in(cdnow, monkeypatch):
+    """MBG/NBD (analytics.clv.mbg_nbd) through intervals.register: any model with params(), time_unit and
+    the log-parameters' covariance. Unlike BG/NBD it gives one-time buyers P(alive) < 1, with a range."""
+    from analytics.clv import mbg_nbd
+
+    @dataclasses.dataclass(frozen=True)
+    class MbgWithCovariance(mbg_nbd.MbgNbd):
+        log_covariance: tuple[tuple[float, ...], ...] = ()
+
+    m = mbg_nbd.fit(cdnow, "weeks")
+    theta = np.log(list(m.params().values()))
+    x, t_x, T = (cdnow[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
+
+    def nll(th: np.ndarray) -> float:
+        return -mbg_nbd.loglik(tuple(np.exp(th)), x, t_x, T)
+
+    cov = models._log_covariance(nll, theta)
+    assert cov is not None
+    plugged = MbgWithCovariance(**{f.name: getattr(m, f.name) for f in dataclasses.fields(m)},
+                                log_covariance=models._covariance_tuple(cov))
+    # its standard errors are the delta method's from the same covariance
+    assert m.std_errors["b"] == pytest.approx(m.b * np.sqrt(cov[3, 3]), rel=1e-3)
+    monkeypatch.setitem(intervals.FUNCTIONS, MbgWithCovariance,
+                        intervals.PurchaseFunctions(mbg_nbd.p_alive, mbg_nbd.expected_purchases))
+    b = intervals.purchase_bands(plugged, 39, [0, 2], [0, 30.43], [38.86, 38.86], draws=100)
+    assert (b["p_alive_lower"] <= b["p_alive"]).all() and (b["p_alive"] <= b["p_alive_upper"]).all()
+    assert b["p_alive"][0] < 1 and b["p_alive_upper"][0] - b["p_alive_lower"][0] > 0
+    assert b["expected_purchases_lower"][1] < b["expected_purchases"][1] < b["expected_purchases_upper"][1]
+    intervals.register(MbgWithCovariance, mbg_nbd.p_alive, mbg_nbd.expected_purchases)  # the public way
+    assert intervals.FUNCTIONS[MbgWithCovariance].p_alive is mbg_nbd.p_alive
