@@ -37,7 +37,10 @@ def test_charts_alerts_and_tables_render(page):
     assert page.locator('[data-testid="stMetric"]').count() >= 9  # six headline cards, three what-if cards
     assert page.get_by_text("Alerts", exact=True).count() == 1
     assert "West: service quality was under the complaint threshold" in page.locator('[data-testid="stAlertContentError"]').first.inner_text()
-    assert page.locator('[data-testid="stDataFrame"]').count() == 2  # turning points, customers
+    # the customers behind the complaints; the default year has no turning point at 1 % once the test
+    # allows for week-to-week correlation (docs/word_of_mouth.md), so its table is a message instead
+    assert page.locator('[data-testid="stDataFrame"]').count() == 1
+    assert page.get_by_text("No significant turning point", exact=False).count() == 1
     assert _points(page) in (52, 53, 54)  # weeks of the default twelve months
     page.screenshot(path=SHOTS / "word_of_mouth_detail_en.png", full_page=True)
 
