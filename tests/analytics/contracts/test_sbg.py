@@ -138,3 +138,16 @@ def test_a_homogeneous_cohort_gives_the_geometric_limit() -> None:
     geo = sum(n * (math.log(0.25) + (t - 1) * math.log(0.75)) for t, n in enumerate(lost, 1)) + 1296 * 4 * math.log(0.75)
     assert m.log_likelihood == pytest.approx(geo, abs=1e-3)
     assert m.derl(2, 0.1) == pytest.approx(0.75 * 1.1 / (0.1 + 0.25), rel=1e-4)
+
+
+def test_standard_errors_equal_an_independent_numerical_hessian() -> None:
+    """The standard errors (central differences of the analytic gradient) agree with statsmodels'
+    Hessian of the log-likelihood itself, on the published high-end cohort."""
+    from statsmodels.tools.numdiff import approx_hess3
+
+    periods, active, weights = sbg.survivors_to_histories(HIGH_END[:8])
+    m = sbg.fit(periods, active, weights)
+    hess = approx_hess3(np.array([m.alpha, m.beta]), lambda p: -sbg.loglik(p[0], p[1], periods, active, weights))
+    se = np.sqrt(np.diag(np.linalg.inv(hess)))
+    assert m.std_errors["alpha"] == pytest.approx(se[0], rel=1e-4)
+    assert m.std_errors["beta"] == pytest.approx(se[1], rel=1e-4)
