@@ -339,9 +339,9 @@ _METRICS: tuple[Metric, ...] = (
         "(shifted-beta-geometric, sBG)."),
        "count", "customer_value", direction=1, report_key="contract_customers"),
     _M("contractual_clv", ("合同客户终身价值", "Contractual CLV"),
-       ("合同客户未来续约期利润的折现值之和：每个合同期的利润 × 折现预期剩余合同期数（DERL，按所属套餐拟合的 sBG 模型，年折现率 10%）。",
+       ("合同客户未来续约期利润的折现值之和：每个合同期的利润 × 折现预期剩余合同期数（DERL，按所属套餐拟合的 sBG 模型），按年折现率 {rate} 折现。",
         "Discounted profit of the contract terms still to come, summed over the contract customers: margin per term × "
-        "discounted expected residual lifetime (DERL, from the sBG fitted to their plan, 10 % a year)."),
+        "discounted expected residual lifetime (DERL, from the sBG fitted to their plan), discounted at {rate} a year."),
        "money", "customer_value", _MONEY, direction=1, report_key="contractual_clv",
        customer_help=("该客户未来续约期利润的折现值：每个合同期的利润 × 折现预期剩余合同期数（DERL）。",
                       "Discounted profit of this customer's contract terms still to come: margin per term × DERL.")),

@@ -280,7 +280,7 @@ def contract_customers() -> None:
     with c1:
         components.kpi(t, "contract_customers", len(k.customers))
     with c2:
-        components.kpi(t, "contractual_clv", k.total_clv if discount > 0 else None)
+        components.kpi(t, "contractual_clv", k.total_clv if discount > 0 else None, help_args={"rate": t.pct(discount, 0)})
     if discount <= 0:
         st.warning(t("cv.contracts.no_discount"))
     components.chart(cv_charts.contract_retention(k.curves, t, title=t("cv.contracts.chart")), "cv_contracts")
