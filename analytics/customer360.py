@@ -71,6 +71,9 @@ class Customer360:
     opportunities : ``opportunity_id, stage, created_on, closed_on, amount, region, channel``.
     counts : rows per list before capping (``transactions``, ``activities``).
     notes : i18n keys of caveats (lists capped, no valuation, lifecycle model notes).
+    cogs_unknown_share : the share of the period's revenue whose cost of goods is unknown
+        (:func:`analytics.profit.cogs_unknown_share`; transactions list such a cost and its gross
+        profit as empty).
     """
 
     customer_id: str
@@ -93,6 +96,7 @@ class Customer360:
     opportunities: pd.DataFrame
     counts: dict[str, int] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    cogs_unknown_share: float | None = 0.0
 
 
 def search(cur: duckdb.DuckDBPyConnection, query: str, limit: int = SEARCH_LIMIT) -> pd.DataFrame:
@@ -164,6 +168,8 @@ def customer360(cur: duckdb.DuckDBPyConnection, customer_id: str, f: Filters) ->
         notes.append("c360.note.no_values")
     else:
         v = values.table[values.table["customer_id"] == cid]
+    cogs_unknown = profit.cogs_unknown_share(float(kpis["revenue"] or 0.0),
+                                             float(row["cogs_unknown_revenue"].iloc[0]) if len(row) else 0.0)
         if len(v):
             for key in ("realized_value", "potential_value", "influence_value", "total_value", "p_alive",
                         "expected_purchases"):
@@ -251,6 +257,7 @@ def _monthly(cur: duckdb.DuckDBPyConnection, cid: str, p: Filters) -> pd.DataFra
         f"""WITH tx AS ({tx}), act AS ({act}),
         t AS (SELECT month, sum(revenue) AS revenue, sum(cogs) AS cogs FROM tx WHERE customer_id = $cid GROUP BY 1),
         a AS (SELECT month, sum(cost) AS cost_to_serve FROM act WHERE customer_id = $cid GROUP BY 1)
+        cogs_unknown_share=cogs_unknown,
         SELECT month, CAST(coalesce(t.revenue, 0) AS DOUBLE) AS revenue, CAST(coalesce(t.cogs, 0) AS DOUBLE) AS cogs,
                CAST(coalesce(a.cost_to_serve, 0) AS DOUBLE) AS cost_to_serve
         FROM t FULL JOIN a USING (month) ORDER BY month""",

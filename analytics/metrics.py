@@ -132,6 +132,13 @@ _METRICS: tuple[Metric, ...] = (
        ("收入 − 销售成本 − 服务成本。服务成本按作业成本法计算：每项作业数量 × 当日有效费率。",
         "Revenue − cost of goods − cost to serve. Cost to serve is activity-based: each activity's quantity × the rate valid on its date."),
        "money", "overview", _MONEY, direction=1, report_key="profit", report_aliases=("total_profit",)),
+    # Cost of goods may be unknown (schema version 5): profit then counts only the known costs, and every
+    # page and export showing profit states this share (analytics.profit.cogs_unknown_share).
+    _M("cogs_unknown_revenue_share", ("未提供销售成本的收入占比", "Revenue without cost of goods"),
+       ("销售成本未提供（未知，不按零计）的交易收入 ÷ 全部收入。利润只扣除已知的销售成本，因此这部分收入的利润被高估了其未知的销售成本。",
+        "Revenue of the transactions whose cost of goods was not provided (unknown, not zero) ÷ all revenue. Profit "
+        "deducts only the known cost of goods, so on this revenue it is overstated by the unknown cost."),
+       "share", "overview", Format(decimals=1), direction=-1, report_key="cogs_unknown_revenue_share"),
     _M("top20_profit_share", ("前20%利润占比", "Top 20 % share"),
        ("利润最高的前 {top} 位客户（⌈20% × {n}⌉）的利润之和 ÷ 总利润。超过 100% 表示其余客户合计亏损。",
         "Profit of the {top} most profitable {top:customer|customers} (⌈20 % × {n}⌉) ÷ total profit. Above 100 % means the rest lose money in sum."),

@@ -44,7 +44,9 @@ class Overview:
 
     ``monthly`` has ``month, revenue, cogs, cost_to_serve, profit, customers``;
     ``segments`` the concentration figures per segment; ``curve`` the downsampled whale curve;
-    ``activities`` the cost to serve per activity (``activity, quantity, cost``).
+    ``activities`` the cost to serve per activity (``activity, quantity, cost``);
+    ``cogs_unknown_share`` the share of revenue whose cost of goods is unknown (metric
+    ``cogs_unknown_revenue_share``: 0 when every cost is known, None when revenue is not positive).
     """
 
     period: tuple[dt.date | None, dt.date | None]
@@ -60,6 +62,7 @@ class Overview:
     cogs: float
     revenue: float
     activities: pd.DataFrame
+    cogs_unknown_share: float | None = 0.0
 
 
 def _headline(cur: duckdb.DuckDBPyConnection, f: Filters,
@@ -111,6 +114,7 @@ def overview(cur: duckdb.DuckDBPyConnection, f: Filters,
         cogs=float(c["cogs"].sum()),
         revenue=float(c["revenue"].sum()),
         activities=pnl.activity_totals,
+        cogs_unknown_share=profit.pnl_cogs_unknown_share(pnl),
     )
 
 
@@ -128,6 +132,7 @@ def report_section(cur: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, obje
         "cost_of_goods": o.cogs,
         "cost_to_serve": o.cost_to_serve,
         "profit": o.kpis["profit"].value,
+        "cogs_unknown_revenue_share": o.cogs_unknown_share,
         "top20_profit_share": o.kpis["top20_profit_share"].value,
         "loss_customers": int(o.kpis["loss_customers"].value or 0),
         "nps": o.nps.nps,

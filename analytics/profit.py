@@ -3,6 +3,12 @@
     profit = revenue − cost of goods − cost to serve
     cost to serve = Σ over activities (quantity × unit rate valid on the activity's date)
 
+Cost of goods may be unknown (NULL: the file did not provide it, schema version 5). Sums count only
+the known costs, so profit over such transactions is revenue − known cost of goods − cost to
+serve: an upper bound, never a guess. Every P&L carries ``cogs_unknown_revenue`` (the revenue whose
+cost of goods is unknown) and :func:`cogs_unknown_share` turns it into the share of revenue that
+every page and export showing profit states ("cost of goods not provided for N % of revenue").
+
 Every figure of the concentration, value and lifecycle views starts from :func:`customer_pnl`.
 """
 
@@ -20,8 +26,9 @@ from analytics.filters import Filters
 from analytics.store import aggregates, db, schema
 
 CUSTOMER_COLUMNS = ("customer_id", "name", "customer_type", "segment", "region", "industry", "channel", "plan")
-PNL_COLUMNS = (*CUSTOMER_COLUMNS, "revenue", "cogs", "gross_profit", "cost_to_serve", "profit", "tx_count")
-MONEY_COLUMNS = ("revenue", "cogs", "gross_profit", "cost_to_serve", "profit")
+PNL_COLUMNS = (*CUSTOMER_COLUMNS, "revenue", "cogs", "gross_profit", "cost_to_serve", "profit", "tx_count",
+               "cogs_unknown_revenue")
+MONEY_COLUMNS = ("revenue", "cogs", "gross_profit", "cost_to_serve", "profit", "cogs_unknown_revenue")
 MONEY_DECIMALS = 6
 """Money computed in doubles is rounded to this many decimals before anyone compares or ranks it: a
 customer whose revenue, cost of goods and cost to serve cancel is at break-even, not at −2.8e-17
@@ -37,8 +44,9 @@ class CustomerPnL:
     customers : DataFrame
         One row per customer of the filter with any transaction or activity in the period:
         ``customer_id, name, customer_type, segment, region, industry, channel, plan, revenue,
-        cogs, gross_profit, cost_to_serve, profit, tx_count``; sorted by profit descending, then
-        customer_id (a deterministic order for ties).
+        cogs, gross_profit, cost_to_serve, profit, tx_count, cogs_unknown_revenue``; sorted by profit
+        descending, then customer_id (a deterministic order for ties). ``cogs`` sums the known costs
+        of goods; ``cogs_unknown_revenue`` is the revenue whose cost of goods is unknown.
     costs : DataFrame
         Cost to serve in long form: ``customer_id, activity, quantity, cost``.
     unpriced : DataFrame
@@ -77,7 +85,7 @@ SOURCES = ("auto", "aggregates", "facts")
 def fact_sql(cur: duckdb.DuckDBPyConnection, f: Filters, source: str = "auto") -> tuple[str, str, dict[str, object]]:
     """SQL of two monthly relations for the filter, and their parameters.
 
-    ``tx``: customer_id, month, revenue, cogs, quantity, tx_count.
+    ``tx``: customer_id, month, revenue, cogs, quantity, tx_count, cogs_unknown_revenue.
     ``act``: customer_id, month, activity, quantity, cost, unpriced_quantity.
     With ``source="auto"``, whole-month periods read the aggregates when they are current and
     other periods read the facts; ``"facts"`` forces the fact tables (benchmarks, checks).
@@ -102,7 +110,8 @@ def fact_sql(cur: duckdb.DuckDBPyConnection, f: Filters, source: str = "auto") -
     params.update(p2)
     params.update(p3)
     tx = f"""SELECT customer_id, CAST(date_trunc('month', tx_date) AS DATE) AS month, sum(revenue) AS revenue,
-             sum(cogs) AS cogs, sum(quantity) AS quantity, count(*) AS tx_count
+             sum(cogs) AS cogs, sum(quantity) AS quantity, count(*) AS tx_count,
+             coalesce(sum(revenue) FILTER (WHERE cogs IS NULL), 0) AS cogs_unknown_revenue
              FROM {schema.TRANSACTIONS} WHERE {tx_period}{scope} GROUP BY ALL"""
     act = aggregates.activity_cost_sql(f"{act_period}{scope}")
     return tx, act, params
@@ -126,14 +135,16 @@ def pnl_sql(tx: str, act: str, f: Filters) -> tuple[str, str]:
     cust_sql, _ = f.customer_sql("c")
     totals = f"""
         WITH tx AS ({tx}), act AS ({act}),
-        t AS (SELECT customer_id, sum(revenue) AS revenue, sum(cogs) AS cogs, sum(tx_count) AS tx_count
+        t AS (SELECT customer_id, sum(revenue) AS revenue, sum(cogs) AS cogs, sum(tx_count) AS tx_count,
+                     sum(cogs_unknown_revenue) AS cogs_unknown_revenue
               FROM tx GROUP BY 1),
         a AS (SELECT customer_id, sum(cost) AS cost_to_serve FROM act GROUP BY 1)
         SELECT {", ".join(f"c.{col}" for col in CUSTOMER_COLUMNS)},
                CAST(coalesce(t.revenue, 0) AS DOUBLE) AS revenue,
                CAST(coalesce(t.cogs, 0) AS DOUBLE) AS cogs,
                CAST(coalesce(a.cost_to_serve, 0) AS DOUBLE) AS cost_to_serve,
-               CAST(coalesce(t.tx_count, 0) AS BIGINT) AS tx_count
+               CAST(coalesce(t.tx_count, 0) AS BIGINT) AS tx_count,
+               CAST(coalesce(t.cogs_unknown_revenue, 0) AS DOUBLE) AS cogs_unknown_revenue
         FROM {schema.CUSTOMERS} c
         LEFT JOIN t USING (customer_id) LEFT JOIN a USING (customer_id)
         WHERE {cust_sql} AND (t.customer_id IS NOT NULL OR a.customer_id IS NOT NULL)
@@ -199,8 +210,41 @@ def net_profit(revenue: Any, cogs: Any, cost_to_serve: Any) -> Any:
     return settle(revenue - cogs - cost_to_serve)
 
 
+def cogs_unknown_share(revenue: float, unknown_revenue: float) -> float | None:
+    """The share of revenue whose cost of goods is unknown (metric ``cogs_unknown_revenue_share``):
+    0 when every cost is known; None when some is unknown but revenue is not positive (a share of
+    nothing); otherwise ``unknown_revenue ÷ revenue``, capped at 1 (returns can make the net revenue
+    smaller than the part without costs)."""
+    if not unknown_revenue:
+        return 0.0
+    if not revenue or revenue <= 0:
+        return None
+    return float(min(1.0, max(0.0, unknown_revenue / revenue)))
+
+
+def pnl_cogs_unknown_share(pnl: CustomerPnL) -> float | None:
+    """:func:`cogs_unknown_share` over a P&L's customers."""
+    c = pnl.customers
+    return cogs_unknown_share(float(c["revenue"].sum()), float(c["cogs_unknown_revenue"].sum()))
+
+
+def cogs_unknown_for(cur: duckdb.DuckDBPyConnection, f: Filters, customer_id: str | None = None) -> float | None:
+    """:func:`cogs_unknown_share` of the filter's transactions (of one customer's, when given), for the
+    pages that show profit without a P&L of their own at hand."""
+    tx, _, params = fact_sql(cur, f)
+    cust_sql, _ = f.customer_sql("c")
+    one = ""
+    if customer_id is not None:
+        one, params = " AND c.customer_id = $one_customer", {**params, "one_customer": customer_id}
+    row = cur.execute(f"""WITH tx AS ({tx})
+        SELECT CAST(coalesce(sum(tx.revenue), 0) AS DOUBLE), CAST(coalesce(sum(tx.cogs_unknown_revenue), 0) AS DOUBLE)
+        FROM tx JOIN {schema.CUSTOMERS} c USING (customer_id) WHERE {cust_sql}{one}""", params).fetchone()
+    return cogs_unknown_share(float(settle(row[0])), float(settle(row[1])))
+
+
 def monthly_pnl(cur: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
-    """Totals per calendar month: ``month, revenue, cogs, cost_to_serve, profit, customers``.
+    """Totals per calendar month: ``month, revenue, cogs, cost_to_serve, profit, customers,
+    cogs_unknown_revenue``.
 
     ``customers`` counts customers with a transaction in the month. Months with no data are absent.
     """
@@ -209,7 +253,8 @@ def monthly_pnl(cur: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     out = cur.execute(
         f"""
         WITH tx AS ({tx}), act AS ({act}),
-        t AS (SELECT month, sum(revenue) AS revenue, sum(cogs) AS cogs, count(DISTINCT customer_id) AS customers
+        t AS (SELECT month, sum(revenue) AS revenue, sum(cogs) AS cogs, count(DISTINCT customer_id) AS customers,
+                     sum(cogs_unknown_revenue) AS cogs_unknown_revenue
               FROM tx JOIN {schema.CUSTOMERS} c USING (customer_id) WHERE {cust_sql} GROUP BY 1),
         a AS (SELECT month, sum(cost) AS cost_to_serve
               FROM act JOIN {schema.CUSTOMERS} c USING (customer_id) WHERE {cust_sql} GROUP BY 1)
@@ -217,12 +262,13 @@ def monthly_pnl(cur: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
                CAST(coalesce(t.revenue, 0) AS DOUBLE) AS revenue, CAST(coalesce(t.cogs, 0) AS DOUBLE) AS cogs,
                CAST(coalesce(a.cost_to_serve, 0) AS DOUBLE) AS cost_to_serve,
                CAST(coalesce(t.revenue, 0) - coalesce(t.cogs, 0) - coalesce(a.cost_to_serve, 0) AS DOUBLE) AS profit,
-               CAST(coalesce(t.customers, 0) AS BIGINT) AS customers
+               CAST(coalesce(t.customers, 0) AS BIGINT) AS customers,
+               CAST(coalesce(t.cogs_unknown_revenue, 0) AS DOUBLE) AS cogs_unknown_revenue
         FROM t FULL JOIN a USING (month) ORDER BY month
         """,
         params,
     ).df()
-    money = ["revenue", "cogs", "cost_to_serve", "profit"]
+    money = ["revenue", "cogs", "cost_to_serve", "profit", "cogs_unknown_revenue"]
     out[money] = settle(out[money])
     return out
 

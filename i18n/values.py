@@ -19,7 +19,8 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
         "Key account": ("大客户", "Key account"), "Corporate": ("企业客户", "Corporate"),
         "SMB": ("中小企业", "SMB"), "Premium": ("高端个人", "Premium"), "Mass": ("大众个人", "Mass"),
     },
-    "customer_type": {"enterprise": ("企业", "Enterprise"), "individual": ("个人", "Individual")},
+    "customer_type": {"enterprise": ("企业", "Enterprise"), "individual": ("个人", "Individual"),
+                      "unknown": ("未知", "Unknown")},  # created from transactions, until a customer file says otherwise
     "channel": {
         "Direct sales": ("直销", "Direct sales"), "Partner": ("合作伙伴", "Partner"), "Online": ("线上", "Online"),
         "Retail store": ("门店", "Retail store"), "Hotline": ("热线", "Hotline"), "App": ("App", "App"),
@@ -37,6 +38,7 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
         "IT services": ("信息技术服务", "IT services"),
     },
     "product": {
+        "unspecified": ("未指定", "Unspecified"),  # a transactions file without a product column
         "Mobile plan": ("移动套餐", "Mobile plan"), "Broadband": ("宽带", "Broadband"), "Devices": ("终端设备", "Devices"),
         "Value-added services": ("增值业务", "Value-added services"),
         "Enterprise mobile": ("企业移动", "Enterprise mobile"), "Dedicated line": ("专线", "Dedicated line"),

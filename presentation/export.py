@@ -38,7 +38,7 @@ from charts.text import plain
 from i18n import Translator
 from presentation import theme as ptheme
 from presentation.meta import ExportMeta
-from presentation.story import Slide, Table
+from presentation.story import PROFIT_STEPS, Slide, Table
 
 TIMEOUT_S = 60.0  # one image; a hung Chromium gives up after this and the export says so
 IMAGE_SIZE = (1600, 900)  # CSS px of a single exported chart (16:9), drawn at IMAGE_SCALE
@@ -508,6 +508,8 @@ def tables_xlsx(slides: Sequence[Slide], meta: ExportMeta, t: Translator) -> byt
         rows.append({t("pres.col.slide"): s.title, t("pres.col.item"): t("pres.col.takeaway"), t("pres.col.value"): s.takeaway})
         for h in s.headlines:
             rows.append({t("pres.col.slide"): s.title, t("pres.col.item"): h.label, t("pres.col.value"): h.value})
+        for note in (s.notes if s.key in PROFIT_STEPS else ()):  # caveats: cost of goods not provided for …
+            rows.append({t("pres.col.slide"): s.title, t("pres.col.item"): t("pres.col.note"), t("pres.col.value"): note})
     summary = pd.DataFrame(rows, columns=[t("pres.col.slide"), t("pres.col.item"), t("pres.col.value")])
     tables = _appendix_pages(slides)
     names = _sheet_names([t("pres.col.summary"), *(tb.title for tb in tables)])

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import duckdb
 import pandas as pd
@@ -148,10 +148,18 @@ def check_steps(keys: Sequence[str]) -> tuple[str, ...]:
     return keys
 
 
+# Steps whose figures or tables show profit: their first note says where cost of goods was not provided.
+PROFIT_STEPS = frozenset({"concentration", "loss_makers", "loss_drivers", "win_win", "value_tiers", "profit_bridge",
+                          "monthly"})
+
+
 def slide(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator, key: str) -> Slide:
     """The slide of step ``key`` for ``f`` (open period ends resolved to the data, as the views do)."""
     check_steps([key])
-    return REGISTRY[key].build(cur, f.resolved(filters.data_bounds(cur)), t)
+    g = f.resolved(filters.data_bounds(cur))
+    s = REGISTRY[key].build(cur, g, t)
+    note = takeaways.cogs_unknown(profit.cogs_unknown_for(cur, g), t) if key in PROFIT_STEPS else None
+    return replace(s, notes=(note, *s.notes)) if note else s
 
 
 def slides(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator, keys: Sequence[str]) -> list[Slide]:

@@ -24,6 +24,17 @@ def _m(t: Translator, v: float) -> str:
     return t.money(v, compact=True)
 
 
+def cogs_unknown(share: float | None, t: Translator) -> str | None:
+    """The statement every page and export showing profit makes when cost of goods was not provided
+    for part of the revenue (metric ``cogs_unknown_revenue_share``); None when every cost is known."""
+    if share is not None and share <= 0:
+        return None
+    if share is None:
+        return t("common.cogs_unknown_part")
+    shown = t.pct(share, 0 if share >= 0.995 or share == round(share, 2) else 1)
+    return t("common.cogs_unknown", share=shown if share >= 0.0005 else "< " + t.pct(0.001, 1))
+
+
 def concentration(fig: ConcentrationFigures, t: Translator) -> str:
     """The top 20 %'s share of profit and the whale curve's peak.
 

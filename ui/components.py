@@ -13,6 +13,7 @@ from analytics.filters import Filters
 from analytics.metrics import metric as registered
 from i18n import Translator
 from i18n.markdown import escape
+from presentation import takeaways
 from presentation.meta import describe_filters  # one definition for captions, downloads and exports
 
 CUSTOMER_PAGE = "customer"  # views/customer.py: everything about one customer (?customer=ID)
@@ -110,6 +111,15 @@ def downloads(df: pd.DataFrame, name: str, t: Translator, header_lines: Sequence
     c2.download_button(t("common.download_xlsx"), lambda: tabular.xlsx_bytes(frame, name, lines), file_name=f"{name}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key=f"{key or name}_xlsx", width="stretch", on_click="ignore")
+
+
+def cogs_warning(t: Translator, share: float | None) -> str | None:
+    """Say plainly, above the figures, that cost of goods was not provided for part of the revenue
+    (nothing when every cost is known); returns the statement for the page's downloads."""
+    note = takeaways.cogs_unknown(share, t)
+    if note:
+        st.warning(note, icon=":material/warning:")
+    return note
 
 
 def customer_url(customer_id: str, lang: str, f: Filters) -> str:

@@ -179,6 +179,8 @@ if not fig.customers:
     st.stop()
 
 
+with banner:  # cost of goods not provided for part of the revenue: said above every profit figure
+    cogs_note = components.cogs_warning(t, s.cogs_unknown_share)
 def _share(v: float | None, digits: int = 0) -> str:
     return t.pct(v, digits) if v is not None else "—"
 
@@ -310,7 +312,9 @@ with st.expander(t("conc.cmp.table"), icon=":material/table:"):
     st.dataframe(group_table, hide_index=True, width="stretch", placeholder="—", column_config={
         "group": dim_label(dim), **{c: components.figure_column(t, k) for c, k in GROUP_FIGURES.items()}})
     components.downloads(group_table.rename(columns={"group": dim_label(dim), **{c: t.metric(k) for c, k in GROUP_FIGURES.items()}}),
-                         f"concentration_by_{dim}", t, header_lines=[components.describe_filters(f, t)], key="conc_dl_groups")
+                         f"concentration_by_{dim}", t, header_lines=[components.describe_filters(f, t),
+                                                                      *([cogs_note] if cogs_note else [])],
+                         key="conc_dl_groups")
 
 focus = st.selectbox(t("conc.cmp.focus"), options, key=focus_key,
                      format_func=lambda g: t("conc.cmp.focus_all") if g == ALL else conc_charts.group_label(t, dim, g),
@@ -361,7 +365,7 @@ if notes:
 else:
     st.caption(t("conc.tables.hint"))
 n_rows = st.selectbox(t("conc.tables.rows"), ROWS, index=1, key="conc_rows")
-header = [components.describe_filters(f, t), *notes]
+header = [components.describe_filters(f, t), *notes, *([cogs_note] if cogs_note else [])]
 if R:
     header.append(t("conc.whatif.export", changes=t("conc.list_sep").join(
         f"{t.value('activity', a)} {_cost_text(v)}" for a, v in R.items())))

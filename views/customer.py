@@ -105,6 +105,7 @@ for note in r.notes:
 k = r.kpis
 horizon = customer_value.DEFAULT_HORIZON_MONTHS
 stage, tier = k["stage"], k["tier"]
+cogs_note = components.cogs_warning(t, r.cogs_unknown_share)  # cost of goods not provided for part of the revenue
 if tier:
     r_level, p_level = str(tier).split("/")
     tier_text = t("c360.tier", r=t(f"c360.level.{r_level}"), p=t(f"c360.level.{p_level}"))
@@ -163,7 +164,7 @@ if not r.stages.empty:
     components.chart(c360_charts.stage_strip(r.stages, t, t("c360.chart.stages")), "c360_stages")
 
 # ------------------------------------------------------------------ the records
-header = [components.describe_filters(f, t), f"{r.customer_id} {r.name}"]
+header = [components.describe_filters(f, t), f"{r.customer_id} {r.name}", *([cogs_note] if cogs_note else [])]
 tabs = st.tabs([
     t("c360.tab.transactions", n=t.num(r.counts.get("transactions", 0))),
     t("c360.tab.activities", n=t.num(r.counts.get("activities", 0))),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from analytics import profit
 from analytics.clv import intervals
 from analytics.clv import value as cv
 from analytics.clv.backtest import backtest
@@ -73,6 +74,8 @@ with header:
 if table.empty:
     st.warning(t("cv.no_customers"))
     st.stop()
+# Realized and potential value are profit up to the valuation date: say where cost of goods was not provided.
+cogs_note = components.cogs_warning(t, cache.run(profit.cogs_unknown_for, f.with_period(None, values.valuation_date)))
 
 # Fallbacks that weaken the estimate are warnings; the others (pooled parameters, model caveats) notes.
 warn = [t(k, **p) for k, p in values.notes if k.startswith(WARN_NOTES)]
@@ -221,7 +224,7 @@ else:
     components.downloads(shown.rename(columns=COLUMNS), f"{t('cv.download_name')}_{selected.replace('/', '-')}", t,
                          header_lines=[components.describe_filters(f, t),
                                        t("cv.caption", date=t.date(values.valuation_date), horizon=horizon,
-                                         rate=t.pct(discount, 0), filters="")],
+                                         rate=t.pct(discount, 0), filters=""), *([cogs_note] if cogs_note else [])],
                          key="cv_dl")
 
 # ----------------------------------------------------------------------------- distributions

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import delivered_value as dv
+from analytics import profit
 from charts import delivered_value as dv_charts
 from charts.theme import LOSS
 from ui import cache, components, context
@@ -24,6 +25,8 @@ s, prev = r.summary, r.previous
 components.page_header(t("dv.title"), t, f, subtitle=t.md("dv.subtitle", period=components.describe_filters(f, t),
                                                               currency=t.currency))
 filter_line = components.describe_filters(f, t)
+# The customer tables show profit: say where cost of goods was not provided (also in their downloads).
+cogs_note = components.cogs_warning(t, cache.run(profit.cogs_unknown_for, f))
 
 
 def dim_label(d: str) -> str:
@@ -63,7 +66,8 @@ def customer_table(df: pd.DataFrame, columns: dict[str, str], key: str, name: st
                  column_config=config, key=key, height=min(420, 38 + 35 * max(len(on_screen), 1)))
     if len(shown) > MAX_ROWS:
         st.caption(t("dv.rows_shown", shown=f"{MAX_ROWS:,}", total=f"{len(shown):,}"))
-    components.downloads(shown.rename(columns=columns), name, t, header_lines=[filter_line], key=key)
+    components.downloads(shown.rename(columns=columns), name, t, header_lines=[filter_line, *([cogs_note] if cogs_note else [])],
+                         key=key)
 
 
 COMMON_COLUMNS = {"customer_id": t("common.customer_id"), "name": t("common.name"), "segment": t.dimension("segment"),

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import lifecycle as lc
+from analytics import profit
 from charts import lifecycle as lc_charts
 from i18n import fmt
 from ui import cache, components, context
@@ -154,6 +155,8 @@ pb = cache.run(lc.payback, f, grain)
 if pb.cohorts.empty:
     st.info(t("lc.payback.empty"))
     st.stop()
+# Payback is profit after acquisition cost: say where cost of goods was not provided.
+cogs_note = components.cogs_warning(t, cache.run(profit.cogs_unknown_for, f.without_period()))
 column = "net_profit" if measure == "mean" else "median_net_profit"
 payback_col = "months_to_payback" if measure == "mean" else "median_months_to_payback"
 paid = pb.cohorts[payback_col].dropna()
@@ -196,5 +199,6 @@ st.dataframe(
         t("lc.cohort.year_one"): st.column_config.NumberColumn(format="%,d"),
     },
 )
-components.downloads(pb.cohorts, "payback_cohorts", t, header_lines=[components.describe_filters(f, t)],
+components.downloads(pb.cohorts, "payback_cohorts", t, header_lines=[components.describe_filters(f, t),
+                                                                  *([cogs_note] if cogs_note else [])],
                      key="lc_cohorts")

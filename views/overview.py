@@ -20,6 +20,8 @@ components.page_header(t("overview.title"), t, f)
 if not o.figures.customers:
     st.warning(t("common.no_customers"))
     st.stop()
+# Cost of goods not provided for part of the revenue: said before any profit figure.
+components.cogs_warning(t, o.cogs_unknown_share)
 
 prev = o.previous_period
 delta_note = t("common.vs_previous", period=t.period(*prev)) if prev else None

@@ -20,7 +20,7 @@ import streamlit as st
 
 from analytics import filters as flt
 from analytics import metrics as registry
-from analytics import rates
+from analytics import profit, rates
 from analytics import scenario as sc
 from analytics.clv.value import TIERS
 from analytics.ingest import records
@@ -415,7 +415,8 @@ def gainers_and_losers(p: sc.Projection, levers: list[sc.Lever]) -> None:
             st.caption(t(empty))
         else:
             customer_table(frame.head(n), key)
-    header = [components.describe_filters(f, t), t("plans.export_note", levers=plan_summary(levers))]
+    header = [components.describe_filters(f, t), t("plans.export_note", levers=plan_summary(levers)),
+              *([cogs_note] if cogs_note else [])]
     changed = p.customers[p.customers["status"] != "unchanged"]
     export = changed[["customer_id", "name", "segment", "region", "channel", "plan", "revenue_before", "revenue_after",
                       "cogs_before", "cogs_after", "cost_to_serve_before", "cost_to_serve_after", "profit_before",
@@ -678,6 +679,8 @@ saved_names = cache.run(sc.plans.names)
 saved_plans, unreadable = _load_plans(saved_names)
 tab_build, tab_saved, tab_compare = st.tabs([t("plans.tab.build"), t("plans.tab.saved"), t("plans.tab.compare")])
 with tab_build:
+# Profit now and projected: say where cost of goods was not provided (also in the customer download).
+cogs_note = components.cogs_warning(t, cache.run(profit.cogs_unknown_for, f))
     build_tab(saved_names)
 with tab_saved:
     saved_tab(saved_names, saved_plans, unreadable)

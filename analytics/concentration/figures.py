@@ -227,7 +227,9 @@ class Summary:
     ``curve`` is the whale curve downsampled to at most ``max_points`` rows (exact peak kept);
     ``activities`` is ``activity, quantity, cost`` summed over customers, largest cost first;
     ``unpriced`` is ``activity, quantity`` of activities with no valid rate (costed at 0);
-    ``rates_override`` the what-if unit costs applied (empty for the saved rates).
+    ``rates_override`` the what-if unit costs applied (empty for the saved rates);
+    ``cogs_unknown_share`` the share of revenue whose cost of goods is unknown
+    (:func:`analytics.profit.cogs_unknown_share`).
     """
 
     figures: ConcentrationFigures
@@ -239,6 +241,7 @@ class Summary:
     activities: pd.DataFrame
     unpriced: pd.DataFrame
     rates_override: dict[str, float] = field(default_factory=dict)
+    cogs_unknown_share: float | None = 0.0
 
 
 def summary(cur: duckdb.DuckDBPyConnection, f: Filters, rates: RateMap = None, max_points: int = 2000) -> Summary:
@@ -255,6 +258,7 @@ def summary(cur: duckdb.DuckDBPyConnection, f: Filters, rates: RateMap = None, m
         activities=pnl.activity_totals,
         unpriced=pnl.unpriced,
         rates_override=dict(pnl.rates_override),
+        cogs_unknown_share=profit.pnl_cogs_unknown_share(pnl),
     )
 
 

@@ -35,7 +35,7 @@ from analytics.ingest.mapping import (
     source_column,
     source_key,
 )
-from analytics.store import db
+from analytics.store import db, schema
 from cli import common, dbsource
 
 NAME = "ingest"
@@ -68,6 +68,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "detected when the first row holds numbers or dates like the rows below it")
     p.add_argument("--date-format", metavar="FMT", help="strptime format of the dates, e.g. %%d/%%m/%%Y")
     p.add_argument("--skip-rejected", action="store_true", help="load the valid rows and skip rejected ones")
+    p.add_argument("--create-customers", action=argparse.BooleanOptionalAction, default=None,
+                   help="create the customers the rows name that the store lacks (name = id, type, segment and "
+                        "region unknown until a customer file says otherwise); default: yes while the store has no "
+                        "customers, no afterwards (an unknown id is then reported: it may be a typing error)")
     p.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
     p.add_argument("--issues", metavar="FILE", help="write every rejected row's line, column and reason to a CSV")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -97,6 +101,20 @@ def _progress(quiet: bool) -> Progress | None:
             print(f"[{phase:8s} {frac:4.0%}]", file=sys.stderr, flush=True)
 
     return say
+
+
+def _print_assumptions(rep: Report, create: bool) -> None:
+    """What the load assumed, in plain words: created customers, defaults, unknown cost of goods."""
+    if rep.customers_created:
+        print(f"created {rep.customers_created:,} customers named in the file (name = id, type unknown); a customer "
+              "file loaded with --mode update fills them in")
+    elif rep.new_customers and create and rep.load_id is None:
+        print(f"would create {rep.new_customers:,} customers named in the file (name = id, type unknown)")
+    notes = dict(rep.warnings)
+    if "cogs_unknown" in notes:
+        share = dict(notes["cogs_unknown"]).get("share")
+        what = f"{share:.1%} of revenue" if share is not None else "part of the revenue"
+        print(f"cost of goods not provided for {what}: stored as unknown, and profit figures say so")
 
 
 def _print_report(rep: Report, limit: int = 200) -> None:
@@ -180,14 +198,19 @@ def _ingest(args: argparse.Namespace, pulled: dbsource.Pulled | None = None) -> 
         if args.save_map:
             save_mapping(con, args.save_map, table, mapping)
         progress = _progress(args.quiet or args.json)
+        create = args.create_customers
+        if create is None:  # a new store's first transactions bring their customers; later, unknown ids are errors
+            with db.cursor(con) as cur:
+                create = not cur.execute(f"SELECT count(*) FROM {schema.CUSTOMERS}").fetchone()[0]
         code = 0
         try:
             if args.dry_run:
-                rep = check(con, path, sn, opts, progress=progress)
+                rep = check(con, path, sn, opts, progress=progress, create_customers=create)
                 if rep.rejected or rep.ambiguous or rep.already_loaded:
                     code = 1
             else:
-                rep = load(con, path, sn, opts, progress=progress, origin=pulled.origin if pulled else None)
+                rep = load(con, path, sn, opts, progress=progress, origin=pulled.origin if pulled else None,
+                           create_customers=create)
         except IngestError as exc:
             if exc.report is None:
                 raise
@@ -199,6 +222,9 @@ def _ingest(args: argparse.Namespace, pulled: dbsource.Pulled | None = None) -> 
             else:
                 _print_recognised(sn.header, recognised)
                 _print_report(rep)
+                if rep.new_customers and not create:
+                    print(f"{rep.new_customers:,} customer ids are not in the store; "
+                          "--create-customers creates them (name = id, type unknown)", file=sys.stderr)
                 print(f"error: {exc}", file=sys.stderr)
             _write_issues(args.issues, rep)
             return code
@@ -215,6 +241,7 @@ def _ingest(args: argparse.Namespace, pulled: dbsource.Pulled | None = None) -> 
                   + (f" ({common.rows(rep.rejected, 'rejected ')} skipped)" if rep.rejected else ""))
         elif args.dry_run:
             print("dry run: nothing was written")
+        _print_assumptions(rep, create)
     return code
 
 

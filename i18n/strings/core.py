@@ -12,6 +12,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "app.no_data": ("数据库中还没有交易数据。请在“数据”页面上传文件，或运行 `python -m analytics demo` 生成演示数据。",
                     "The database has no transactions yet. Upload files on the Data page, or run `python -m analytics demo` for demo data."),
     "app.data_as_of": ("数据截至 {date}", "Data as of {date}"),
+    # cost of goods not provided (schema version 5): every page and export showing profit says so
+    "common.cogs_unknown": ("{share} 的收入未提供销售成本（按未知处理，不计为零）：这部分收入的利润没有扣除销售成本，因此偏高。",
+                            "Cost of goods not provided for {share} of revenue (unknown, not zero): profit on that revenue "
+                            "deducts no cost of goods and is overstated."),
+    "common.cogs_unknown_part": ("部分收入未提供销售成本（按未知处理，不计为零）：这部分收入的利润没有扣除销售成本，因此偏高。",
+                                 "Cost of goods not provided for part of the revenue (unknown, not zero): profit on it "
+                                 "deducts no cost of goods and is overstated."),
     # stored results (analytics.precompute), recomputed in the background after each write
     "refresh.starting": ("准备中", "starting"),
     "refresh.running": ("正在为新数据预先计算模型：{step}", "Precomputing the models for the new data: {step}"),

@@ -363,6 +363,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "data.warn.derived_revenue": ("文件没有金额列：收入 = 数量 × 单价（四舍五入到分）。", "The file has no amount: revenue = quantity × unit price (rounded to cents)."),
     "data.warn.unused_columns": ("以下列不会导入：{columns}", "These columns are not loaded: {columns}"),
     "data.warn.unpriced": ("{n} 条作业早于其单位成本的生效日期，将不计成本。", "{n} {n:activity is|activities are} dated before their rate's first valid date and will carry no cost."),
+    # only what the analytics need is required (schema version 5)
+    "data.warn.row_ids": ("文件没有交易编号：编号由文件名与该行内容生成（{prefix}…）；同一文件每次生成相同编号，再次导入会被识别。",
+                          "The file has no transaction ids: each is made from the file's name and the row ({prefix}…); the same file always gets the same ids, so loading it again is recognised."),
+    "data.warn.assumed": ("文件没有以下列，按默认值填写：{columns}", "The file has no such columns; filled with defaults: {columns}"),
+    "data.warn.cogs_unknown": ("{n} 行未提供销售成本：按未知保存（不计为零），各页面的利润数字会注明未提供成本的收入占比。",
+                               "{n} {n:row has|rows have} no cost of goods: stored as unknown (not zero); every profit figure states the share of revenue without it."),
     # ---- errors (IngestError codes)
     "data.err.empty": ("文件是空的。", "The file is empty."),
     "data.err.binary": ("这不是文本文件。请上传 CSV、Excel（.xlsx）或 Parquet。", "This is not a text file. Upload CSV, Excel (.xlsx) or Parquet."),

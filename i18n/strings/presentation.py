@@ -156,6 +156,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "pres.col.item": ("项目", "Item"),
     "pres.col.value": ("数值", "Value"),
     "pres.col.takeaway": ("要点", "Takeaway"),
+    "pres.col.note": ("说明", "Note"),
     # Decks and PDFs.
     "pres.deck.title": ("客户价值管理 · 会议材料", "Customer value management · meeting pack"),
     "pres.deck.story": ("演示：{name}", "Story: {name}"),
