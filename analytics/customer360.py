@@ -154,6 +154,8 @@ def customer360(cur: duckdb.DuckDBPyConnection, customer_id: str, f: Filters) ->
     for key in ("revenue", "cogs", "gross_profit", "cost_to_serve", "profit", "tx_count"):
         kpis[key] = float(row[key].iloc[0]) if len(row) else 0.0
     kpis["tx_count"] = int(kpis["tx_count"] or 0)
+    cogs_unknown = profit.cogs_unknown_share(float(kpis["revenue"] or 0.0),
+                                             float(row["cogs_unknown_revenue"].iloc[0]) if len(row) else 0.0)
     act_totals = pnl.costs[pnl.costs["customer_id"] == cid][["activity", "quantity", "cost"]]
     act_totals = act_totals.sort_values(["cost", "activity"], ascending=[False, True], ignore_index=True)
 
@@ -168,8 +170,6 @@ def customer360(cur: duckdb.DuckDBPyConnection, customer_id: str, f: Filters) ->
         notes.append("c360.note.no_values")
     else:
         v = values.table[values.table["customer_id"] == cid]
-    cogs_unknown = profit.cogs_unknown_share(float(kpis["revenue"] or 0.0),
-                                             float(row["cogs_unknown_revenue"].iloc[0]) if len(row) else 0.0)
         if len(v):
             for key in ("realized_value", "potential_value", "influence_value", "total_value", "p_alive",
                         "expected_purchases"):
@@ -243,6 +243,7 @@ def customer360(cur: duckdb.DuckDBPyConnection, customer_id: str, f: Filters) ->
         referrer=referrer, referrals=referrals, stages=stages,
         stage_periods=stage_periods(stages).iloc[::-1].reset_index(drop=True), opportunities=opportunities,
         counts={"transactions": tx_count, "activities": act_count}, notes=tuple(notes),
+        cogs_unknown_share=cogs_unknown,
     )
 
 
@@ -257,7 +258,6 @@ def _monthly(cur: duckdb.DuckDBPyConnection, cid: str, p: Filters) -> pd.DataFra
         f"""WITH tx AS ({tx}), act AS ({act}),
         t AS (SELECT month, sum(revenue) AS revenue, sum(cogs) AS cogs FROM tx WHERE customer_id = $cid GROUP BY 1),
         a AS (SELECT month, sum(cost) AS cost_to_serve FROM act WHERE customer_id = $cid GROUP BY 1)
-        cogs_unknown_share=cogs_unknown,
         SELECT month, CAST(coalesce(t.revenue, 0) AS DOUBLE) AS revenue, CAST(coalesce(t.cogs, 0) AS DOUBLE) AS cogs,
                CAST(coalesce(a.cost_to_serve, 0) AS DOUBLE) AS cost_to_serve
         FROM t FULL JOIN a USING (month) ORDER BY month""",

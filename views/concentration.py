@@ -177,10 +177,10 @@ if not fig.customers:
     with cards:
         st.warning(t("common.no_customers"))
     st.stop()
-
-
 with banner:  # cost of goods not provided for part of the revenue: said above every profit figure
     cogs_note = components.cogs_warning(t, s.cogs_unknown_share)
+
+
 def _share(v: float | None, digits: int = 0) -> str:
     return t.pct(v, digits) if v is not None else "—"
 

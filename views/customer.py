@@ -99,13 +99,13 @@ with st.expander(t("c360.search")):
     search_box()
 for note in r.notes:
     st.info(t(note))
+cogs_note = components.cogs_warning(t, r.cogs_unknown_share)  # cost of goods not provided for part of the revenue
 
 # ------------------------------------------------------------------ headline figures
 # Each card is a figure of analytics.metrics, with its help for one customer.
 k = r.kpis
 horizon = customer_value.DEFAULT_HORIZON_MONTHS
 stage, tier = k["stage"], k["tier"]
-cogs_note = components.cogs_warning(t, r.cogs_unknown_share)  # cost of goods not provided for part of the revenue
 if tier:
     r_level, p_level = str(tier).split("/")
     tier_text = t("c360.tier", r=t(f"c360.level.{r_level}"), p=t(f"c360.level.{p_level}"))

@@ -675,12 +675,12 @@ def compare_tab(plans: dict[str, sc.Plan]) -> None:
 # ----------------------------------------------------------------------------- the page
 components.page_header(t("plans.title"), t, f, subtitle=t.md("plans.subtitle", filters=components.describe_filters(f, t)))
 st.caption(t("plans.never_writes"))
+# Profit now and projected: say where cost of goods was not provided (also in the customer download).
+cogs_note = components.cogs_warning(t, cache.run(profit.cogs_unknown_for, f))
 saved_names = cache.run(sc.plans.names)
 saved_plans, unreadable = _load_plans(saved_names)
 tab_build, tab_saved, tab_compare = st.tabs([t("plans.tab.build"), t("plans.tab.saved"), t("plans.tab.compare")])
 with tab_build:
-# Profit now and projected: say where cost of goods was not provided (also in the customer download).
-cogs_note = components.cogs_warning(t, cache.run(profit.cogs_unknown_for, f))
     build_tab(saved_names)
 with tab_saved:
     saved_tab(saved_names, saved_plans, unreadable)
