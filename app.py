@@ -1,4 +1,4 @@
-"""The frame of the dashboard: page config, language, global filters, navigation.
+"""The frame of the dashboard: page config, language, sign-in, global filters, navigation.
 
 Run with ``streamlit run app.py``. Page scripts live in ``views/`` (not ``pages/``: with
 ``st.navigation``, Streamlit 1.67 treats a ``pages/`` folder beside the main script specially,
@@ -11,11 +11,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from analytics import demo
+from analytics import demo, users
 from analytics import filters as flt
-from analytics.store import audit, db
+from analytics.store import db
 from i18n import Translator
-from ui import cache, context, pages, refresh, sidebar
+from ui import auth, cache, context, pages, refresh, sidebar
 
 # A file shipped with the app, served by Streamlit itself: a ":material/…:" favicon is fetched from
 # fonts.gstatic.com by every visitor's browser.
@@ -44,22 +44,45 @@ if cache.created_now():
                 status.update(label=t("app.demo_done", customers=f"{summary.customers:,}",
                                       transactions=f"{summary.transactions:,}"), state="complete", expanded=False)
 
+# Nobody sees a page, nor the sidebar's filter values, before signing in (when accounts exist).
+ident = auth.identify(con, t)
+auth.sidebar(ident, t)
+auth.show_refusal()
 bounds = cache.run(flt.data_bounds)
-options = cache.run(flt.options)
+options = ident.allowance.options(cache.run(flt.options))  # a restricted user is offered only their values
 with db.cursor(con) as cur:
     t = Translator(lang, db.currency(cur))
     as_of = db.get_meta(cur, "data_as_of")
-f = sidebar.filters(options, bounds, t)
+f = sidebar.filters(options, bounds, t, ident.allowance)
 sidebar.write_query_params(lang, f)
+try:  # row-level restriction: every page's queries, exports and decks take this filter
+    f = ident.allowance.apply(f)
+except flt.OutsideAllowance as exc:
+    st.error(t.md("auth.outside", asked=sidebar.allowed_text(exc.outside, t), allowed=sidebar.allowed_text(exc.allowed, t)))
+    st.stop()
+if ident.allowance.restricted:
+    st.sidebar.caption(t.md("auth.restricted", allowed=sidebar.allowed_text(
+        {k: v for k, v in (("regions", ident.allowance.regions), ("segments", ident.allowance.segments)) if v}, t)))
 refresh.sidebar_progress(t)
 if as_of:
     st.sidebar.caption(t.md("app.data_as_of", date=as_of))
-context.publish(context.PageContext(lang=lang, t=t, filters=f, data_as_of=as_of, user=audit.current_user()))
+context.publish(context.PageContext(lang=lang, t=t, filters=f, data_as_of=as_of, user=ident.name,
+                                    role=ident.role, allowance=ident.allowance))
 
+# A page the user's role may not open is hidden from the navigation, and its URL shows a refusal.
 sections: dict[str, list[st.Page]] = {}
+refused: dict[str, pages.PageSpec] = {}
 for i, spec in enumerate(pages.discover()):
+    allowed = users.can(ident.role, spec.role)
+    if not allowed:
+        refused[spec.url_path] = spec
     sections.setdefault(t(spec.section), []).append(
-        st.Page(spec.script, title=t(spec.title), icon=spec.icon, url_path=spec.url_path, default=i == 0))
+        st.Page(spec.script, title=t(spec.title), icon=spec.icon, url_path=spec.url_path, default=i == 0,
+                visibility="visible" if allowed else "hidden"))
 if bounds is None:
     st.info(t("app.no_data"))
-st.navigation(sections).run()
+page = st.navigation(sections)
+if page.url_path in refused:
+    st.error(t("auth.page_refused", page=page.title, role=t(f"auth.role.{refused[page.url_path].role}")))
+else:
+    page.run()

@@ -27,7 +27,7 @@ import pandas as pd
 
 from analytics import delivered_value, filters, lifecycle, profit
 from analytics.clv import value as customer_value
-from analytics.filters import Filters
+from analytics.filters import Allowance, Filters, OutsideAllowance
 from analytics.store import aggregates, db, schema
 
 MAX_ROWS = 1000
@@ -99,27 +99,36 @@ class Customer360:
     cogs_unknown_share: float | None = 0.0
 
 
-def search(cur: duckdb.DuckDBPyConnection, query: str, limit: int = SEARCH_LIMIT) -> pd.DataFrame:
+def search(cur: duckdb.DuckDBPyConnection, query: str, limit: int = SEARCH_LIMIT,
+           allowance: Allowance | None = None) -> pd.DataFrame:
     """Customers whose id or name contains ``query`` (case-insensitive), best matches first.
 
     Order: exact id, then ids starting with the query, then names starting with it, then other
     matches; within each, by customer_id. Returns ``customer_id, name, segment, region`` (at most
-    ``limit`` rows; empty for a blank query).
+    ``limit`` rows; empty for a blank query). With ``allowance``, only the customers it permits.
     """
     q = (query or "").strip()
     if not q:
         return pd.DataFrame(columns=["customer_id", "name", "segment", "region"])
     if limit < 1:
         raise ValueError(f"limit must be at least 1, got {limit}")
+    allowed, params = _allowed_sql(allowance)
     return cur.execute(
-        f"""SELECT customer_id, name, segment, region FROM {schema.CUSTOMERS}
-            WHERE strpos(lower(customer_id), lower($q)) > 0 OR strpos(lower(name), lower($q)) > 0
+        f"""SELECT customer_id, name, segment, region FROM {schema.CUSTOMERS} c
+            WHERE (strpos(lower(customer_id), lower($q)) > 0 OR strpos(lower(name), lower($q)) > 0) AND {allowed}
             ORDER BY CASE WHEN lower(customer_id) = lower($q) THEN 0
                           WHEN strpos(lower(customer_id), lower($q)) = 1 THEN 1
                           WHEN strpos(lower(name), lower($q)) = 1 THEN 2 ELSE 3 END, customer_id
             LIMIT $n""",
-        {"q": q, "n": int(limit)},
+        {"q": q, "n": int(limit), **params},
     ).df()
+
+
+def _allowed_sql(allowance: Allowance | None) -> tuple[str, dict[str, object]]:
+    """A predicate on ``customers c`` keeping what ``allowance`` permits (the filter's own SQL)."""
+    if allowance is None or not allowance.restricted:
+        return "TRUE", {}
+    return Filters(regions=allowance.regions, segments=allowance.segments).customer_sql("c")
 
 
 def _period(cur: duckdb.DuckDBPyConnection, f: Filters) -> Filters:
@@ -131,8 +140,10 @@ def _one(cur: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) ->
     return cur.execute(sql, params).df()
 
 
-def customer360(cur: duckdb.DuckDBPyConnection, customer_id: str, f: Filters) -> Customer360:
-    """Everything about ``customer_id`` (see :class:`Customer360`); ValueError for an unknown id."""
+def customer360(cur: duckdb.DuckDBPyConnection, customer_id: str, f: Filters,
+                allowance: Allowance | None = None) -> Customer360:
+    """Everything about ``customer_id`` (see :class:`Customer360`); ValueError for an unknown id, and
+    :class:`~analytics.filters.OutsideAllowance` for a customer ``allowance`` does not permit."""
     cid = str(customer_id or "").strip()
     if not cid:
         raise ValueError("no customer id given")
@@ -141,6 +152,9 @@ def customer360(cur: duckdb.DuckDBPyConnection, customer_id: str, f: Filters) ->
                             WHERE c.customer_id = $cid""", {"cid": cid})
     if profile.empty:
         raise ValueError(f"unknown customer id {cid!r}")
+    if allowance is not None and not allowance.permits(profile["region"].iloc[0], profile["segment"].iloc[0]):
+        raise OutsideAllowance(f"customer {cid!r} is outside what you may see",
+                               {k: v for k, v in (("regions", allowance.regions), ("segments", allowance.segments)) if v})
     profile = profile[[*PROFILE_COLUMNS, "referrer_name"]]
     p = _period(cur, f)
     as_of = p.date_to

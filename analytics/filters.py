@@ -156,11 +156,14 @@ _PARAM = {str(d.filter_field): str(d.param) for d in FILTER_DIMENSIONS}
 
 class OutsideAllowance(ValueError):
     """A filter or a customer outside what the signed-in user may see; ``allowed`` maps each restricted
-    Filters field (``regions``, ``segments``) to the values allowed."""
+    Filters field (``regions``, ``segments``) to the values allowed, ``outside`` to the values asked for
+    that are not."""
 
-    def __init__(self, message: str, allowed: Mapping[str, tuple[str, ...]]) -> None:
+    def __init__(self, message: str, allowed: Mapping[str, tuple[str, ...]],
+                 outside: Mapping[str, tuple[str, ...]] | None = None) -> None:
         super().__init__(message)
         self.allowed = dict(allowed)
+        self.outside = dict(outside or {})
 
 
 @dataclass(frozen=True)
@@ -195,7 +198,7 @@ class Allowance:
             if outside:
                 raise OutsideAllowance(
                     f"{_WHAT[name]} {', '.join(outside)} is outside what you may see; allowed: {', '.join(allowed)}",
-                    self._limits())
+                    self._limits(), {name: tuple(outside)})
             if not chosen:
                 changes[name] = allowed
         return replace(f, **changes) if changes else f

@@ -1,4 +1,4 @@
-"""What every page needs from the frame: the language, the translator and the global filter.
+"""What every page needs from the frame: the language, the translator, the global filter and the user.
 
 app.py builds a :class:`PageContext` on every run, before the page script runs, and stores it
 under one session-state key; pages read it with :func:`get` and never write it.
@@ -6,11 +6,11 @@ under one session-state key; pages read it with :func:`get` and never write it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import streamlit as st
 
-from analytics.filters import Filters
+from analytics.filters import Allowance, Filters
 from i18n import Translator
 
 _KEY = "_page_context"
@@ -23,6 +23,9 @@ class PageContext:
     filters: Filters
     data_as_of: str | None
     user: str = "unknown"
+    # The signed-in user's role and the customers they may see (ui.auth); ``filters`` already obeys it.
+    role: str = "admin"
+    allowance: Allowance = field(default_factory=Allowance)
 
 
 def publish(ctx: PageContext) -> None:

@@ -4,7 +4,9 @@
             "section": "nav.section.views"}
 
 ``title`` and ``section`` are i18n keys; ``order`` sorts pages (the lowest is the default page,
-served at the root URL); the URL path is the file name. Adding a page is adding a file.
+served at the root URL); the URL path is the file name; ``role`` (default ``viewer``) is the least
+role that may open the page (:mod:`analytics.users`): the frame hides it from the others' navigation
+and refuses its URL to them. Adding a page is adding a file.
 
 The views are read once per process, when this module is first imported, under a lock: on CPython
 3.11, ``ast.parse`` running in two threads at once can fail with "SystemError: AST constructor
@@ -30,6 +32,7 @@ class PageSpec:
     icon: str
     order: int
     section: str
+    role: str = "viewer"
 
     @property
     def url_path(self) -> str:
@@ -43,7 +46,7 @@ def read_spec(path: Path) -> PageSpec:
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "PAGE" for t in node.targets):
             spec = ast.literal_eval(node.value)
             return PageSpec(script=f"views/{path.name}", title=spec["title"], icon=spec.get("icon", ""),
-                            order=int(spec["order"]), section=spec["section"])
+                            order=int(spec["order"]), section=spec["section"], role=spec.get("role", "viewer"))
     raise ValueError(f"{path} has no PAGE = {{...}} declaration")
 
 

@@ -12,7 +12,7 @@ import datetime as dt
 import streamlit as st
 
 from analytics import filters as flt
-from analytics.filters import ATTRIBUTES, Filters
+from analytics.filters import ATTRIBUTES, Allowance, Filters, OutsideAllowance
 from analytics.metrics import FILTER_DIMENSIONS
 from i18n import LANG_NAMES, LANGS, Translator
 
@@ -57,13 +57,27 @@ def months_between(bounds: tuple[dt.date, dt.date]) -> list[dt.date]:
     return months
 
 
-def _initial_values(options: dict[str, list[str]], months: list[dt.date], t: Translator) -> dict[str, object]:
-    """A session's starting filter: the link's values where valid, else the defaults."""
+def allowed_text(allowed: dict[str, tuple[str, ...]], t: Translator) -> str:
+    """'regions East, North; segments SMB', translated, from :attr:`OutsideAllowance.allowed`."""
+    column = {name: col for name, col in ATTRIBUTES}
+    return "; ".join(t(f"auth.allowed.{name}", values=", ".join(t.value(column[name], v) for v in values))
+                     for name, values in allowed.items())
+
+
+def _initial_values(options: dict[str, list[str]], months: list[dt.date], t: Translator,
+                    allowance: Allowance | None = None) -> dict[str, object]:
+    """A session's starting filter: the link's values where valid, else the defaults. A link asking for
+    customers outside the user's allowance is refused, saying what they may see."""
     try:
         linked = Filters.from_params(dict(st.query_params))
     except ValueError as exc:
         st.sidebar.warning(t.md("sidebar.bad_params", error=str(exc)))  # the link's text: shown as text
         linked = Filters()
+    if allowance is not None:
+        try:
+            allowance.apply(linked)
+        except OutsideAllowance as exc:
+            st.error(t.md("auth.outside", asked=allowed_text(exc.outside, t), allowed=allowed_text(exc.allowed, t)))
     init: dict[str, object] = {name: [v for v in getattr(linked, name) if v in options[name]] for name, _ in ATTRIBUTES}
     init["period"] = None
     if months and (linked.date_from or linked.date_to):
@@ -79,8 +93,12 @@ def _default_period(months: list[dt.date]) -> tuple[dt.date, dt.date]:
     return start, end.replace(day=1)
 
 
-def filters(options: dict[str, list[str]], bounds: tuple[dt.date, dt.date] | None, t: Translator) -> Filters:
+def filters(options: dict[str, list[str]], bounds: tuple[dt.date, dt.date] | None, t: Translator,
+            allowance: Allowance | None = None) -> Filters:
     """Render the filter widgets and return the filter they describe.
+
+    ``options`` are the values offered (for a restricted user, only the allowed ones:
+    :meth:`Allowance.options`); ``allowance`` refuses a link's values outside it, with the allowed ones.
 
     Widgets get their starting values through ``value``/``default`` (fixed for the session), never
     by writing their keys, so Streamlit keeps each widget's identity and state across reruns.
@@ -88,7 +106,7 @@ def filters(options: dict[str, list[str]], bounds: tuple[dt.date, dt.date] | Non
     months = months_between(bounds) if bounds else []
     init = st.session_state.get(_INIT_KEY)
     if init is None:
-        init = st.session_state[_INIT_KEY] = _initial_values(options, months, t)
+        init = st.session_state[_INIT_KEY] = _initial_values(options, months, t, allowance)
     sb = st.sidebar
     sb.subheader(t("sidebar.filters"))
     date_from = date_to = None

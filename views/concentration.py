@@ -13,7 +13,7 @@ from analytics import concentration as conc
 from analytics import rates
 from charts import concentration as conc_charts
 from i18n.markdown import escape
-from ui import cache, components, context, refresh
+from ui import auth, cache, components, context, refresh
 
 PAGE = {"title": "nav.concentration", "icon": ":material/water:", "order": 10, "section": "nav.section.views"}
 
@@ -71,7 +71,8 @@ def rate_editor() -> dict[str, float]:
         return {}
     default_from = f.date_from or dt.date.today().replace(day=1)
     base = _editor_frame(latest, default_from)
-    mode = st.radio(t("conc.rates.mode"), ["whatif", "save"], key=MODE, horizontal=True,
+    modes = ["whatif", "save"] if auth.current().can(auth.ANALYST) else ["whatif"]  # viewers: what-if only
+    mode = st.radio(t("conc.rates.mode"), modes, key=MODE, horizontal=True,
                     format_func=lambda m: t(f"conc.rates.mode.{m}"), help=t("conc.rates.mode_help"))
     st.caption(t("conc.rates.whatif_hint") if mode == "whatif" else t("conc.rates.save_hint"))
     edited = st.data_editor(
@@ -108,7 +109,8 @@ def rate_editor() -> dict[str, float]:
             f"- {escape(t.value('activity', ch['activity']))}: {escape(_cost_text(ch['unit_cost']))} "
             f"{t('conc.rates.from_date', date=t.date(ch['valid_from']) if isinstance(ch['valid_from'], dt.date) else '—')}"
             for ch in changes))
-    if st.button(t("conc.rates.save", n=len(changes)), key="conc_rates_save", type="primary", disabled=not changes):
+    if st.button(t("conc.rates.save", n=len(changes)), key="conc_rates_save", type="primary", disabled=not changes) \
+            and auth.permitted(auth.ANALYST):
         try:
             result = rates.save(cache.connection(), changes, user=ctx.user)
         except rates.RateError as exc:

@@ -10,6 +10,7 @@ import streamlit as st
 from analytics import concentration as conc
 from analytics import customer360 as c360
 from analytics.clv import value as customer_value
+from analytics.filters import OutsideAllowance
 from charts import customer360 as c360_charts
 from charts import lifecycle as lc_charts
 from i18n import fmt
@@ -41,7 +42,7 @@ def search_box() -> None:
     query = st.text_input(t("c360.search"), key="c360_query", placeholder=t("c360.search.placeholder"))
     if not query.strip():
         return
-    matches = cache.run(c360.search, query, c360.SEARCH_LIMIT + 1)
+    matches = cache.run(c360.search, query, c360.SEARCH_LIMIT + 1, ctx.allowance)
     if matches.empty:
         st.info(t.md("c360.no_match", q=query.strip()))
         return
@@ -83,7 +84,12 @@ if not customer_id:
     st.stop()
 
 try:
-    r = cache.run(c360.customer360, customer_id, f)
+    r = cache.run(c360.customer360, customer_id, f, ctx.allowance)
+except OutsideAllowance:  # a restricted user's link to a customer of another region or segment
+    components.page_header(t("c360.title"), t, f, t("c360.intro"))
+    st.error(t.md("auth.customer_refused", id=customer_id))
+    search_box()
+    st.stop()
 except ValueError:
     components.page_header(t("c360.title"), t, f, t("c360.intro"))
     st.error(t.md("c360.unknown", id=customer_id))  # the link's text: shown as text, never as Markdown

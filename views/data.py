@@ -23,9 +23,10 @@ from analytics.ingest.mapping import INVOICE, REMEMBERED_PREFIX, Recognition, re
 from analytics.ingest.read import DELIMITERS, ENCODINGS
 from analytics.store import schema
 from i18n import markdown
-from ui import cache, components, context, database_source, refresh, uploads
+from ui import audit_log, auth, cache, components, context, database_source, refresh, uploads
 
-PAGE = {"title": "nav.data", "icon": ":material/upload_file:", "order": 80, "section": "nav.section.data"}
+PAGE = {"title": "nav.data", "icon": ":material/upload_file:", "order": 80, "section": "nav.section.data",
+        "role": "analyst"}  # viewers may not load, edit or undo: the frame hides and refuses the page
 
 ctx = context.get()
 t = ctx.t
@@ -505,7 +506,8 @@ def uploaded_file(table: str, up: Any, data: bytes, sha: str, path: Path) -> Non
     ok = True
     if rep.rejected:
         ok = st.checkbox(t("data.accept", rejected=t.num(rep.rejected), valid=t.num(rep.valid)), key="data_accept")
-    if st.button(t("data.load", n=t.num(rep.valid)), type="primary", disabled=not ok, key="data_load"):
+    if st.button(t("data.load", n=t.num(rep.valid)), type="primary", disabled=not ok, key="data_load") \
+            and auth.permitted(auth.ANALYST):
         report = progress_bars(("read", "validate", "write"))
         try:
             done = ingest.load(cache.connection(), path, sn, opts, user=ctx.user, progress=report,
@@ -603,7 +605,8 @@ def forms_tab() -> None:
             values[col.name] = None if isinstance(v, str) and not v.strip() else v
     if table == schema.ACTIVITIES:
         activity_cost_note(values)
-    if st.button(t("data.form.save"), type="primary", key=f"data_form_save_{table}_{action}"):
+    if st.button(t("data.form.save"), type="primary", key=f"data_form_save_{table}_{action}") \
+            and auth.permitted(auth.ANALYST):
         con = cache.connection()
         try:
             res = (records.add(con, table, values, user=ctx.user) if action == "add"
@@ -659,7 +662,7 @@ def log_tab() -> None:
             st.error(undo_why(check.code or "undo_unavailable", check.params))
         else:
             sure = st.checkbox(t("data.undo.confirm"), key=f"data_undo_confirm_{last['load_id']}")
-            if st.button(t("data.undo.button"), disabled=not sure, key="data_undo"):
+            if st.button(t("data.undo.button"), disabled=not sure, key="data_undo") and auth.permitted(auth.ANALYST):
                 try:
                     res = ingest.undo_last(cache.connection(), user=ctx.user)
                 except ingest.IngestError as exc:
@@ -686,7 +689,8 @@ def log_tab() -> None:
         })
         st.dataframe(view, hide_index=True, width="stretch")
     st.subheader(t("data.audit"))
-    hist = cache.run(records.history, 500)
+    who = audit_log.user_filter(t)  # one user's changes, or everyone's
+    hist = audit_log.history(who)
     if hist.empty:
         st.caption(t("data.audit.none"))
         return
@@ -700,6 +704,7 @@ def log_tab() -> None:
         t("data.h.old"): hist["old_value"], t("data.h.new"): hist["new_value"],
     })
     st.dataframe(view, hide_index=True, width="stretch")
+    audit_log.export(t, who)  # admins only
 
 
 with tab_upload:

@@ -28,7 +28,7 @@ from analytics.scenario.project import check_levers
 from charts import scenario as sc_charts
 from i18n.markdown import escape
 from presentation import plan as words
-from ui import cache, components, context
+from ui import auth, cache, components, context
 
 PAGE = {"title": "nav.plans", "icon": ":material/trending_up:", "order": 70, "section": "nav.section.views"}
 
@@ -125,6 +125,8 @@ def _clear() -> None:
 
 def _save(names: list[str]) -> None:
     """Save the plan being built (validated here first, so that the reader gets one clear message)."""
+    if not auth.permitted(auth.ANALYST, in_callback=True):
+        return
     levers = list(st.session_state.get(LEVERS, []))
     name = str(st.session_state.get(NAME) or "").strip()
     if not levers:
@@ -158,6 +160,8 @@ def _open(name: str) -> None:
 
 
 def _delete(name: str) -> None:
+    if not auth.permitted(auth.ANALYST, in_callback=True):
+        return
     try:
         sc.plans.delete(cache.connection(), name, user=ctx.user)
     except ValueError:

@@ -14,7 +14,7 @@ from i18n.markdown import escape, html_text
 from presentation import export, meta, saved, story
 from presentation import plan as plan_slides
 from presentation import theme as ptheme
-from ui import cache, components, context, sidebar
+from ui import auth, cache, components, context, sidebar
 
 PAGE = {"title": "nav.present", "icon": ":material/slideshow:", "order": 90, "section": "nav.section.data"}
 
@@ -268,7 +268,8 @@ with left.container(border=True):
     name = st.text_input(t("pres.saved.name"), key="pres_save_name", value=st.query_params.get("story", ""),
                          max_chars=saved.MAX_NAME, placeholder=t("pres.saved.name_placeholder"))
     a, b = st.columns(2)
-    if a.button(t("pres.saved.save"), key="pres_save", icon=":material/save:", width="stretch"):
+    if a.button(t("pres.saved.save"), key="pres_save", icon=":material/save:", width="stretch") \
+            and auth.permitted(auth.ANALYST):
         try:
             stored = saved.save(con, name, steps, f, theme, user=ctx.user, plans=st.session_state[PLANS])
         except ValueError as exc:

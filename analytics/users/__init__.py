@@ -26,7 +26,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from analytics.filters import Allowance, options
-from analytics.store import db
+from analytics.store import audit, db
 from analytics.store import users as store
 
 VIEWER, ANALYST, ADMIN = "viewer", "analyst", "admin"
@@ -150,8 +150,16 @@ def _known(cur: duckdb.DuckDBPyConnection, regions: tuple[str, ...], segments: t
             raise ValueError(f"no customer has {field[:-1]} {unknown[0]!r}; known: {', '.join(known)}")
 
 
+def _scope_fits(role: str, regions: tuple[str, ...], segments: tuple[str, ...]) -> None:
+    """ValueError when an analyst or admin would be restricted: they change and see the whole store
+    (the Data page, its logs, every record), so only viewers can be limited to some customers."""
+    if role != VIEWER and (regions or segments):
+        raise ValueError(f"only viewers can be limited to regions or segments; an {role} works on the whole store")
+
+
 def _by(by: str | None) -> str:
-    return (by or "").strip() or "unknown"
+    """Who makes a change, for the audit log: the caller's user, else the acting user at the terminal."""
+    return (by or "").strip() or audit.current_user()
 
 
 # ---------------------------------------------------------------------------- reading
@@ -176,35 +184,40 @@ def add_user(con: duckdb.DuckDBPyConnection, name: str, password: str, role: str
              regions: Iterable[str] | None = None, segments: Iterable[str] | None = None,
              by: str | None = None) -> User:
     """Create an account. ValueError on an unknown role, an empty or short password, a bad or taken name,
-    or a region or segment no customer has."""
+    a region or segment no customer has, or a restricted analyst or admin (only viewers are restricted)."""
     n, _ = check_name(name), check_role(role)
     hashed = _hasher.hash(check_password(password))
     with db.write(con, data=False) as cur:
         if store.get(cur, n) is not None:
             raise ValueError(f"a user named {n!r} already exists")
         scope = _values(regions, "region"), _values(segments, "segment")
+        _scope_fits(role, *scope)
         _known(cur, *scope)
         store.insert(cur, n, hashed, role, *scope, _by(by))
         return _user(store.get(cur, n))
 
 
 def set_role(con: duckdb.DuckDBPyConnection, name: str, role: str, *, by: str | None = None) -> User:
-    """Give ``name`` another role. ValueError for an unknown user or role, or when it would leave no admin."""
+    """Give ``name`` another role. ValueError for an unknown user or role, when it would leave no admin, or
+    when a restricted viewer would become analyst or admin (lift the restriction first)."""
     check_role(role)
     with db.write(con, data=False) as cur:
         old = _existing(cur, name)
         if old.role == ADMIN and role != ADMIN and store.count(cur, ADMIN) == 1:
             raise ValueError(f"{old.name!r} is the last admin; make another user admin first")
+        _scope_fits(role, old.regions, old.segments)
         store.update(cur, old.name, _by(by), role=role)
         return _user(store.get(cur, old.name))
 
 
 def set_allowance(con: duckdb.DuckDBPyConnection, name: str, *, regions: Iterable[str] | None,
                   segments: Iterable[str] | None, by: str | None = None) -> User:
-    """Restrict ``name`` to regions and segments (empty = all). ValueError for an unknown user."""
+    """Restrict ``name`` to regions and segments (empty = all). ValueError for an unknown user, or for an
+    analyst or admin (only viewers are restricted)."""
     with db.write(con, data=False) as cur:
         old = _existing(cur, name)
         scope = _values(regions, "region"), _values(segments, "segment")
+        _scope_fits(old.role, *scope)
         _known(cur, *scope)
         store.update(cur, old.name, _by(by), regions=scope[0], segments=scope[1])
         return _user(store.get(cur, old.name))

@@ -1,10 +1,11 @@
-"""``report``: every view's headline figures under the sidebar's filters (:func:`analytics.report.build`)."""
+"""``report``: every view's headline figures under the sidebar's filters (:func:`analytics.report.build`);
+``--as USER`` restricts them to what that account may see, as the app does."""
 
 from __future__ import annotations
 
 import argparse
 
-from analytics import report
+from analytics import report, users
 from cli import common
 
 NAME = "report"
@@ -15,11 +16,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     common.add_db_arg(p)
     common.add_filter_args(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--as", dest="as_user", metavar="USER",
+                   help="as this account sees it: only the regions and segments it may see")
 
 
 def run(args: argparse.Namespace) -> int:
     with common.open_store(args, need_data=True) as cur:
-        out = report.build(cur, common.filters_from_args(args, cur))
+        f = common.filters_from_args(args, cur)
+        if args.as_user is not None:  # the row-level restriction the app applies to this user
+            u = users.get_user(cur, args.as_user)
+            if u is None:
+                raise ValueError(f"no user named {args.as_user.strip()!r}")
+            f = u.allowance.apply(f)
+        out = report.build(cur, f)
     if args.json:
         common.print_json(out)
     else:

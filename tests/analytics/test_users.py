@@ -28,8 +28,8 @@ def _log(con: duckdb.DuckDBPyConnection, **kw: str):
 
 def test_add_and_list_never_keep_the_password(con):
     assert not users.has_accounts(con.cursor())
-    u = users.add_user(con, " ana ", PASSWORD, "analyst", regions=["East", "North", "East"], segments=[], by="root")
-    assert (u.name, u.role, u.regions, u.segments, u.created_by, u.updated_by) == ("ana", "analyst", ("East", "North"),
+    u = users.add_user(con, " ana ", PASSWORD, "viewer", regions=["East", "North", "East"], segments=[], by="root")
+    assert (u.name, u.role, u.regions, u.segments, u.created_by, u.updated_by) == ("ana", "viewer", ("East", "North"),
                                                                                    (), "root", "root")
     assert [x.name for x in users.list_users(con.cursor())] == ["ana"]
     stored = con.execute(f"SELECT password_hash FROM {schema.USERS}").fetchone()[0]
@@ -51,6 +51,7 @@ def test_add_and_list_never_keep_the_password(con):
     ({"name": "  "}, "cannot be empty"),
     ({"name": "a\nb"}, "control characters"),
     ({"regions": ["East,West"]}, "cannot contain a comma"),
+    ({"role": "analyst", "segments": ["SMB"]}, "only viewers can be limited to regions or segments; an analyst"),
 ])
 def test_bad_input_is_refused(con, kwargs, message):
     args = {"name": "ana", "password": PASSWORD, "role": "viewer", **kwargs}
@@ -96,7 +97,7 @@ def test_the_last_admin_stays(con):
 
 
 def test_authenticate_and_reset_password(con):
-    users.add_user(con, "ana", PASSWORD, "analyst", regions=["East"])
+    users.add_user(con, "ana", PASSWORD, "viewer", regions=["East"])
     u = users.authenticate(con, "ana", PASSWORD)
     assert u.name == "ana" and u.allowance.regions == ("East",) and u.last_sign_in is not None
     with pytest.raises(users.SignInError) as e:
@@ -137,10 +138,30 @@ def test_failures_lock_the_account_and_are_logged(con):
     assert (failed["action"] == "sign_in_failed").sum() == users.MAX_FAILURES + 1
 
 
-def test_allowance_can_be_changed(con):
+def test_allowance_can_be_changed_for_viewers_only(con):
     users.add_user(con, "ana", PASSWORD, "viewer")
     u = users.set_allowance(con, "ana", regions=["West"], segments=["SMB", "Corporate"], by="root")
     assert u.allowance.regions == ("West",) and u.allowance.segments == ("Corporate", "SMB")
+    with pytest.raises(ValueError, match="only viewers can be limited"):
+        users.set_role(con, "ana", "analyst")
+    users.set_allowance(con, "ana", regions=[], segments=None)
+    assert users.set_role(con, "ana", "analyst").role == "analyst"
+    with pytest.raises(ValueError, match="only viewers can be limited"):
+        users.set_allowance(con, "ana", regions=["West"], segments=None)
+
+
+def test_regions_and_segments_must_exist_in_the_data(demo_path, tmp_path):
+    import shutil
+
+    path = tmp_path / "d.duckdb"
+    shutil.copy(demo_path, path)
+    con = db.connect(path)
+    try:
+        with pytest.raises(ValueError, match="no customer has region 'Eats'; known: "):
+            users.add_user(con, "ana", PASSWORD, "viewer", regions=["Eats"])
+        assert users.add_user(con, "ana", PASSWORD, "viewer", regions=["East"]).regions == ("East",)
+    finally:
+        con.close()
 
 
 def test_a_store_without_the_table_has_no_accounts(tmp_path):

@@ -45,12 +45,16 @@ def test_add_list_set_role_reset_remove(store, capsys, monkeypatch):
     code, out, _ = run(capsys, monkeypatch, "users", "list", *db_)
     assert code == 0 and out.splitlines()[0].split() == ["name", "role", "regions", "segments", "failed", "locked",
                                                          "until", "last", "sign-in"]
-    assert run(capsys, monkeypatch, "users", "set-role", "east", "analyst", *db_)[:2] == (0, "east is now analyst\n")
+    code, _, err = run(capsys, monkeypatch, "users", "set-role", "east", "analyst", *db_)
+    assert code == 2 and "only viewers can be limited to regions or segments" in err
+    assert run(capsys, monkeypatch, "users", "set-role", "boss", "analyst", *db_)[0] == 2  # the last admin
+    run(capsys, monkeypatch, "users", "add", "ann", "--role", "viewer", "--password-stdin", *db_, stdin=PW)
+    assert run(capsys, monkeypatch, "users", "set-role", "ann", "analyst", *db_)[:2] == (0, "ann is now analyst\n")
     assert run(capsys, monkeypatch, "users", "reset-password", "east", "--password-stdin", *db_,
                stdin="another-pass\n")[0] == 0
     con = db.connect(store)
     try:
-        assert users.authenticate(con, "east", "another-pass").role == "analyst"  # the line end is not part of it
+        assert users.authenticate(con, "east", "another-pass").role == "viewer"  # the line end is not part of it
         with db.cursor(con) as cur:
             log = audit.history(cur, schema.USERS)
         assert PW not in log.to_string() and "another-pass" not in log.to_string()
@@ -58,7 +62,7 @@ def test_add_list_set_role_reset_remove(store, capsys, monkeypatch):
         con.close()
     assert run(capsys, monkeypatch, "users", "remove", "east", *db_)[:2] == (0, "removed east\n")
     code, out, _ = run(capsys, monkeypatch, "users", "list", "--json", *db_)
-    assert [u["name"] for u in json.loads(out)] == ["boss"]
+    assert [u["name"] for u in json.loads(out)] == ["ann", "boss"]
 
 
 @pytest.mark.parametrize(("argv", "stdin", "message"), [
