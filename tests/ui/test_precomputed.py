@@ -12,6 +12,7 @@ import pytest
 from analytics import precompute
 from analytics.clv import backtest, intervals, models
 from analytics.clv import value as cv
+from analytics.contracts import retention, sbg
 from analytics.store import db, derived
 from analytics.word_of_mouth import response, turning
 from tests.ui.apptest import assert_ok, metrics, start
@@ -41,9 +42,10 @@ def no_fitting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     for target, name in ((models, "fit_bgnbd"), (models, "fit_gamma_gamma"), (backtest, "fit_bgnbd"),
                          (backtest, "fit_gamma_gamma"), (response, "fit_response_curve"), (turning, "_null_sup_f"),
-                         (intervals, "bootstrap")):
+                         (intervals, "bootstrap"), (sbg, "fit")):
         monkeypatch.setattr(target, name, fitter(f"{target.__name__}.{name}"))
     cv._MEMO.clear()
+    retention._MEMO.clear()
     turning._LOADED.clear()
     return calls
 
