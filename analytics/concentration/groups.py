@@ -65,7 +65,7 @@ def product_sales(cur: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     params.update(p2)
     return cur.execute(
         f"""SELECT t.customer_id, t.product, CAST(sum(t.revenue) AS DOUBLE) AS revenue,
-                   CAST(sum(t.cogs) AS DOUBLE) AS cogs
+                   CAST(coalesce(sum(t.cogs), 0) AS DOUBLE) AS cogs  -- unknown cost of goods counts as none, as in profit
             FROM {schema.TRANSACTIONS} t JOIN {schema.CUSTOMERS} c USING (customer_id)
             WHERE {period} AND {cust_sql}
             GROUP BY ALL ORDER BY 1, 2""",

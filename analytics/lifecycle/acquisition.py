@@ -120,7 +120,8 @@ def payback(cur: duckdb.DuckDBPyConnection, f: Filters, grain: str = "quarter") 
     tx, act, p2 = profit.fact_sql(cur, replace(f, date_from=start.replace(day=1), date_to=as_of))
     monthly = cur.execute(
         f"""WITH tx AS ({tx}), act AS ({act}),
-        t AS (SELECT customer_id, month, sum(revenue) - sum(cogs) AS gp FROM tx GROUP BY ALL),
+        -- unknown cost of goods (NULL) counts as none: a month's revenue never vanishes with its cost
+        t AS (SELECT customer_id, month, sum(revenue) - coalesce(sum(cogs), 0) AS gp FROM tx GROUP BY ALL),
         a AS (SELECT customer_id, month, sum(cost) AS cts FROM act GROUP BY ALL)
         SELECT customer_id, month, CAST(coalesce(t.gp, 0) - coalesce(a.cts, 0) AS DOUBLE) AS profit
         FROM t FULL JOIN a USING (customer_id, month)""",

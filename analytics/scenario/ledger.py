@@ -151,7 +151,7 @@ def load(cur: duckdb.DuckDBPyConnection, f: Filters, effective_dates: Iterable[d
     band = f"CASE WHEN t.revenue <= 0 THEN -1 ELSE {_case_sum('t.revenue', limit_names)} END"
     tx = cur.execute(
         f"""SELECT customer_id, part, product, band, FALSE AS fee, CAST(sum(revenue) AS DOUBLE) AS revenue,
-                   CAST(sum(cogs) AS DOUBLE) AS cogs, CAST(sum(quantity) AS DOUBLE) AS quantity,
+                   CAST(coalesce(sum(cogs), 0) AS DOUBLE) AS cogs, CAST(sum(quantity) AS DOUBLE) AS quantity,
                    CAST(sum(CASE WHEN revenue > 0 THEN 1 ELSE 0 END) AS DOUBLE) AS orders
             FROM (SELECT t.customer_id, {_case_sum('t.tx_date', cut_names)} AS part, t.product, {band} AS band,
                          t.revenue, t.cogs, t.quantity
