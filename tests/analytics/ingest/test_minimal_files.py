@@ -115,6 +115,12 @@ def test_generated_ids_are_stable_so_the_same_rows_are_recognised_again(tmp_path
     assert (upd.written, upd.replaces, upd.customers_created) == (6, 5, 0)
     now = sorted(r[0] for r in empty.execute("SELECT transaction_id FROM transactions").fetchall())
     assert set(ids) < set(now) and len(now) == 6
+    # Update mode (a cumulative export): the known rows replace themselves by their made ids, a new one is added.
+    (tmp_path / "later2").mkdir()
+    more = put(tmp_path / "later2", "sales.csv", MINIMAL + "A3,2024-03-01,40\nA1,2024-03-09,7\n")
+    upd = attempt(empty, more, mode="update", create_customers=True)
+    assert (upd.written, upd.replaces) == (7, 6)
+    assert empty.execute("SELECT count(*), count(DISTINCT transaction_id) FROM transactions").fetchone() == (7, 7)
     # The same content in a fresh store gives the same ids.
     other = build_store()
     attempt(other, path, create_customers=True)
