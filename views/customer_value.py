@@ -286,12 +286,21 @@ def contract_customers() -> None:
         components.kpi(t, "contractual_clv", k.total_clv if discount > 0 else None, help_args={"rate": t.pct(discount, 0)})
     if discount <= 0:
         st.warning(t("cv.contracts.no_discount"))
-    components.chart(cv_charts.contract_retention(k.curves, t, title=t("cv.contracts.chart")), "cv_contracts")
-    years = retention.PROJECT_MONTHS // 12
+    years = sorted(int(y) for y in k.cohort_curves["cohort"].unique()) if len(k.cohort_curves) else []
+    year = st.selectbox(t("cv.contracts.cohort_pick"), [0, *years], key="cv_contract_cohort",
+                        format_func=lambda y: t("cv.contracts.cohort_all") if y == 0 else str(y),
+                        help=t("cv.contracts.cohort_pick.help"))
+    if year:
+        shown_curves = k.cohort_curves[k.cohort_curves["cohort"] == year]
+        title = t("cv.contracts.chart.cohort", year=year)
+    else:
+        shown_curves, title = k.curves, t("cv.contracts.chart")
+    components.chart(cv_charts.contract_retention(shown_curves, t, title=title), "cv_contracts")
+    horizon_years = retention.PROJECT_MONTHS // 12
     for p in k.plans.itertuples(index=False):
         curve = k.curves[k.curves["plan"] == p.plan].set_index("period")
         plan = escape(t.value("plan", p.plan))
-        common = {"plan": plan, "term": t.num(p.term_months), "n": t.num(p.customers), "years": years,
+        common = {"plan": plan, "term": t.num(p.term_months), "n": t.num(p.customers), "years": horizon_years,
                   "derl": t.num(p.mean_derl, 1) if pd.notna(p.mean_derl) else "—",
                   "clv": t.money(p.contract_clv, compact=True) if pd.notna(p.contract_clv) else "—"}
         if p.fit in ("ok", "homogeneous"):

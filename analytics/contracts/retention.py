@@ -76,7 +76,8 @@ class ContractValues:
     values NaN where fewer than :data:`MIN_AT_RISK` customers were at risk or beyond the data,
     ``projected`` past the longest observed history). ``customers``: one row per customer with an
     active contract, largest contractual CLV first (:data:`CUSTOMER_COLUMNS`; NaN CLV where the
-    plan has no fit).
+    plan has no fit). ``cohort_curves``: the same curves per plan and start year (column ``cohort``),
+    each from that cohort's own fit.
     """
 
     as_of: dt.date
@@ -86,6 +87,7 @@ class ContractValues:
     curves: pd.DataFrame
     customers: pd.DataFrame
     fits: dict[str, sbg.Sbg] = field(default_factory=dict)
+    cohort_curves: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def empty(self) -> bool:
@@ -173,6 +175,24 @@ def spells(contracts: pd.DataFrame) -> pd.DataFrame:
     return out[["customer_id", "name", "plan", "start", "cohort", "periods", "renewals", "cancelled"]]
 
 
+def curve(plan: str, s: pd.DataFrame, m: sbg.Sbg | None, term: int) -> pd.DataFrame:
+    """The curve of :data:`CURVE_COLUMNS` for the spells ``s`` (a plan, or one of its start cohorts)
+    and their fit ``m`` (None: fitted columns NaN): to :data:`PROJECT_MONTHS` and at least
+    :data:`PROJECT_AHEAD_MONTHS` past the latest renewal decision seen, projected beyond it."""
+    # the latest renewal decision seen: a renewal, or a cancellation at the end of the next term
+    observed = int(max((s["renewals"] + s["cancelled"].astype(int)).max(), 1))
+    horizon = max(observed + int(np.ceil(PROJECT_AHEAD_MONTHS / term)), int(np.ceil(PROJECT_MONTHS / term)))
+    act = actual_retention(s, horizon)
+    act.loc[act["period"] > observed, ["retention_actual", "survival_actual"]] = np.nan
+    t = np.arange(0, horizon + 1)
+    out = pd.DataFrame({"plan": plan, "period": t, "months": t * term}).merge(act, on="period", how="left")
+    out.loc[out["period"] == 0, ["survival_actual"]] = 1.0
+    out["retention_fitted"] = np.where(t >= 1, m.retention(np.maximum(t, 1)), np.nan) if m else np.nan
+    out["survival_fitted"] = m.survival(t) if m else np.nan
+    out["projected"] = t > observed
+    return out[list(CURVE_COLUMNS)]
+
+
 def _sbg_data(s: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     active = ~s["cancelled"].to_numpy(dtype=bool)
     periods = np.where(active, s["renewals"].to_numpy(), s["periods"].to_numpy())
@@ -210,7 +230,7 @@ def compute(cur: duckdb.DuckDBPyConnection, f: Filters, annual_discount: float =
     contracts = contracts_as_of(cur, f, when)
     terms = term_months(contracts)
     sp = spells(contracts)
-    plans, cohorts, curves, custs, fits = [], [], [], [], {}
+    plans, cohorts, curves, cohort_curves, custs, fits = [], [], [], [], [], {}
     margins = _margins(cur, f, when) if len(sp) else pd.Series(dtype=float)
     for plan, s in sp.groupby("plan", sort=True):
         plan = str(plan)
@@ -218,20 +238,7 @@ def compute(cur: duckdb.DuckDBPyConnection, f: Filters, annual_discount: float =
         m, status = _fit(s)
         if m is not None:
             fits[plan] = m
-        # the latest renewal decision seen: a renewal, or a cancellation at the end of the next term
-        observed = int(max((s["renewals"] + s["cancelled"].astype(int)).max(), 1))
-        # projected at least PROJECT_AHEAD_MONTHS past the longest history, and to PROJECT_MONTHS
-        horizon = max(observed + int(np.ceil(PROJECT_AHEAD_MONTHS / term)), int(np.ceil(PROJECT_MONTHS / term)))
-        act = actual_retention(s, horizon)
-        act.loc[act["period"] > observed, ["retention_actual", "survival_actual"]] = np.nan
-        t = np.arange(0, horizon + 1)
-        curve = pd.DataFrame({"plan": plan, "period": t, "months": t * term})
-        curve = curve.merge(act, on="period", how="left")
-        curve.loc[curve["period"] == 0, ["survival_actual"]] = 1.0
-        curve["retention_fitted"] = np.where(t >= 1, m.retention(np.maximum(t, 1)), np.nan) if m else np.nan
-        curve["survival_fitted"] = m.survival(t) if m else np.nan
-        curve["projected"] = t > observed
-        curves.append(curve[list(CURVE_COLUMNS)])
+        curves.append(curve(plan, s, m, term))
         # contractual CLV of the plan's active customers
         live = s[~s["cancelled"]].copy()
         months_in = ((pd.Timestamp(when) - pd.to_datetime(live["start"])).dt.days / MONTH_DAYS).clip(1, 12)
@@ -257,6 +264,7 @@ def compute(cur: duckdb.DuckDBPyConnection, f: Filters, annual_discount: float =
         })
         for year, c in s.groupby("cohort", sort=True):
             cm, cstatus = _fit(c)
+            cohort_curves.append(curve(plan, c, cm, term).assign(cohort=int(year)))
             first = actual_retention(c, 1)["retention_actual"].iloc[0]
             cohorts.append({"plan": plan, "cohort": int(year), "customers": len(c), "active": int((~c["cancelled"]).sum()),
                             "cancelled": int(c["cancelled"].sum()),
@@ -274,6 +282,8 @@ def compute(cur: duckdb.DuckDBPyConnection, f: Filters, annual_discount: float =
         curves=pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(columns=list(CURVE_COLUMNS)),
         customers=cust[list(CUSTOMER_COLUMNS)].reset_index(drop=True),
         fits=fits,
+        cohort_curves=(pd.concat(cohort_curves, ignore_index=True) if cohort_curves
+                       else pd.DataFrame(columns=[*CURVE_COLUMNS, "cohort"])),
     )
 
 

@@ -21,6 +21,14 @@ STRINGS: dict[str, tuple[str, str]] = {
                            "chance of cancelling per term, and those chances vary across customers as a beta "
                            "distribution. Valued at {date}."),
     "cv.contracts.chart": ("仍在约客户占比：实际、sBG 拟合与预测", "Share of customers still under contract: actual, sBG fitted and projected"),
+    "cv.contracts.chart.cohort": ("{year} 年签约客户仍在约的占比：实际、该年份单独拟合的 sBG 与预测",
+                                  "Share of the customers who signed in {year} still under contract: actual, the sBG fitted "
+                                  "to that year alone, and projected"),
+    "cv.contracts.cohort_pick": ("签约年份", "Start year"),
+    "cv.contracts.cohort_pick.help": ("全部年份：每个套餐的全部客户一起拟合；选择一个年份：只看该年首次签约的客户及其单独拟合的 sBG。",
+                                      "All years: each plan's customers fitted together; one year: only the customers whose "
+                                      "first contract began that year, with the sBG fitted to them alone."),
+    "cv.contracts.cohort_all": ("全部年份", "All years"),
     "cv.contracts.series.actual": ("{plan}：实际", "{plan}: actual"),
     "cv.contracts.series.fitted": ("{plan}：sBG 拟合", "{plan}: sBG fitted"),
     "cv.contracts.series.projected": ("{plan}：sBG 预测", "{plan}: sBG projected"),

@@ -62,6 +62,19 @@ def test_contract_customers_section(app_db, lang):
     assert t("cv.contracts.coverage", n=t.num(len(v.customers))) in [c.value for c in at.caption]
 
 
+def test_a_start_year_shows_that_cohorts_own_curves(app_db):
+    at = start("en", page=PAGE)
+    t = Translator("en")
+    v = _values(app_db)
+    at.selectbox(key="cv_contract_cohort").set_value(2025).run()
+    assert_ok(at)
+    spec = next(s for s in plotly_specs(at) if s["layout"]["title"]["text"] == t("cv.contracts.chart.cohort", year=2025))
+    cc = v.cohort_curves[(v.cohort_curves["cohort"] == 2025) & (v.cohort_curves["plan"] == "Postpaid")]
+    fitted = next(tr for tr in spec["data"] if tr["name"] == t("cv.contracts.series.fitted", plan=t.value("plan", "Postpaid")))
+    n = len(_array(fitted["y"]))
+    assert np.allclose(_array(fitted["y"]), cc["survival_fitted"].to_numpy()[:n])
+
+
 def test_without_contracts_the_section_says_how_to_get_them(app_db):
     con = db.connect(app_db)
     with db.write(con) as cur:

@@ -144,6 +144,15 @@ def test_fits_per_plan_and_contractual_clv(cohort_store):
     # cohorts: 2020 and 2021, each with its own fit or the reason it has none
     cohorts = v.cohorts[v.cohorts["plan"] == "Annual contract"]
     assert cohorts["cohort"].tolist() == [2020, 2021] and cohorts["customers"].sum() == 40
+    # each start year's curve comes from that year's own fit and its own customers
+    for year in (2020, 2021):
+        own = [tr for tr, i in zip(truth, range(40), strict=True) if 2020 + i % 2 == year]
+        p_, a_ = (np.array(x) for x in zip(*own, strict=True))
+        m_year = sbg.fit(p_, a_) if (~a_).sum() >= sbg.MIN_CANCELLED else None
+        cc = v.cohort_curves[(v.cohort_curves["plan"] == "Annual contract") & (v.cohort_curves["cohort"] == year)]
+        assert len(cc) and cc["survival_actual"].iloc[0] == 1.0
+        if m_year is not None:
+            assert np.allclose(cc["survival_fitted"], m_year.survival(cc["period"]), rtol=1e-6)
     s = v.summary()
     assert s["Annual contract"]["alpha"] == pytest.approx(expected.alpha, rel=1e-6)
     assert len(s["Annual contract"]["retention"]) == len(curve) - 1
