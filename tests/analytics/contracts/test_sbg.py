@@ -31,6 +31,12 @@ def test_published_fits_are_reproduced(survivors: list[int], alpha: float, beta:
     assert 0 < m.std_errors["alpha"] < 0.2 * m.alpha and 0 < m.std_errors["beta"] < 0.3 * m.beta
 
 
+def test_the_likelihood_at_the_papers_starting_point() -> None:
+    """The paper's spreadsheet starts the search at α = β = 1, where the high-end cohort's
+    log-likelihood is −2115.5 (−2.115 per customer)."""
+    assert sbg.loglik(1.0, 1.0, *sbg.survivors_to_histories(HIGH_END[:8])) == pytest.approx(-2115.5455, abs=1e-3)
+
+
 def test_projection_tracks_the_holdout_years_8_to_12() -> None:
     """Fitted on seven years, the sBG projects years 8–12 close to what happened (the paper's
     Figure 5): within 2 % for the regular and 4.1 % for the high-end cohort, always slightly low."""
