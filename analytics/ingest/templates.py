@@ -26,16 +26,27 @@ def template_headers(table: str, lang: str) -> list[str]:
 
 
 def columns_table(table: str, lang: str = "en") -> pd.DataFrame:
-    """One row per column of ``table``: header in the template, name, kind, required, allowed values, range."""
+    """One row per column of ``table``: header in the template, name, kind, required (a file must give
+    it), default (what a file without the column gets: a value, ``=column`` for another column of the
+    row, ``generated`` for an id made from the row; empty when none), allowed values, range."""
     tbl = check_table(table)
     heads = template_headers(table, lang)
     return pd.DataFrame({
         "header": heads, "column": list(tbl.column_names), "kind": [c.kind for c in tbl.columns],
-        "required": [c.required for c in tbl.columns],
+        "required": [c.needs_source for c in tbl.columns],
+        "default": [_default_text(c) for c in tbl.columns],
         "choices": [", ".join(c.choices) if c.choices else "" for c in tbl.columns],
         "min": [c.min for c in tbl.columns], "max": [c.max for c in tbl.columns],
         "references": [c.references or "" for c in tbl.columns],
     })
+
+
+def _default_text(c: schema.Column) -> str:
+    if c.generated:
+        return "generated"
+    if c.default_from:
+        return f"={c.default_from}"
+    return c.default or ""
 
 
 @functools.lru_cache(maxsize=64)

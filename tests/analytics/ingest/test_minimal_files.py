@@ -203,3 +203,13 @@ def test_an_empty_cell_in_a_column_the_file_carries_is_still_refused(tmp_path):
     rep = attempt(con, path, write=False)
     assert [(r.column, r.code) for r in rep.issues.itertuples()] == [("product", "required")]
     assert schema.TABLES["transactions"].column("product").default == "unspecified"
+
+
+def test_the_column_reference_says_what_a_file_must_give_and_what_it_may_leave_out():
+    tx = ingest.columns_table("transactions").set_index("column")
+    assert tx.index[tx["required"]].tolist() == ["customer_id", "tx_date", "revenue"]
+    assert tx["default"].to_dict() == {"transaction_id": "generated", "customer_id": "", "tx_date": "",
+                                       "product": "unspecified", "quantity": "1", "revenue": "", "cogs": ""}
+    cu = ingest.columns_table("customers").set_index("column")
+    assert cu.index[cu["required"]].tolist() == ["customer_id"]
+    assert (cu.loc["name", "default"], cu.loc["customer_type", "default"]) == ("=customer_id", "unknown")
