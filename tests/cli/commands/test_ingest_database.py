@@ -228,3 +228,15 @@ def test_password_file_must_be_private(pg_shop, loaded, capsys, tmp_path):
     assert "must belong to you and be readable by you only (chmod 600; it is 644)" in capsys.readouterr().err
     pw.chmod(0o600)
     assert run("ingest", pg_shop.url(password=None), *args, "--password-file", pw) == 0
+
+
+def test_transactions_alone_into_a_new_store_bring_their_customers(pg_shop, tmp_path, capsys):
+    """The issue's "no flags" case: a new store, one command, the rows' customers created (name = id)."""
+    store = tmp_path / "new.duckdb"
+    assert run("ingest", pg_shop.url(), "--query", "select * from transactions", "--table", "transactions",
+               "--db", store) == 0
+    assert "loaded 300 rows into transactions" in capsys.readouterr().out
+    rep = report(store, capsys)
+    revenue, cogs, customers = sums(shop_transactions(1, 300))
+    assert (rep["revenue"], rep["cost_of_goods"]) == pytest.approx((float(revenue), float(cogs)), abs=0.005)
+    assert rep["customers"] == customers == 20
