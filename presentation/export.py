@@ -38,7 +38,7 @@ from charts.text import plain
 from i18n import Translator
 from presentation import theme as ptheme
 from presentation.meta import ExportMeta
-from presentation.story import PROFIT_STEPS, Slide, Table
+from presentation.story import Slide, Table
 
 TIMEOUT_S = 60.0  # one image; a hung Chromium gives up after this and the export says so
 IMAGE_SIZE = (1600, 900)  # CSS px of a single exported chart (16:9), drawn at IMAGE_SCALE
@@ -131,7 +131,8 @@ def render(fig: go.Figure, fmt: str = "png", width: int = IMAGE_SIZE[0], height:
 def slide_figure(slide: Slide, meta: ExportMeta, t: Translator, theme: str = "light") -> go.Figure:
     """The figure of an exported chart image: title, takeaway, and the filters and data date under it."""
     # Takeaways, filters and titles name segments and customers from the data: plain text, not markup.
-    subtitle = f"{plain(slide.takeaway)}<br>{plain(meta.footer(t))}"
+    caveat = f"<br>{plain(slide.caveat)}" if slide.caveat else ""  # cost of goods not provided for …
+    subtitle = f"{plain(slide.takeaway)}{caveat}<br>{plain(meta.footer(t))}"
     return ptheme.projector(slide.figure, theme, scale=FONT_SCALE, height=IMAGE_SIZE[1], title=plain(slide.title),
                             subtitle=subtitle, vector=True)
 
@@ -508,8 +509,8 @@ def tables_xlsx(slides: Sequence[Slide], meta: ExportMeta, t: Translator) -> byt
         rows.append({t("pres.col.slide"): s.title, t("pres.col.item"): t("pres.col.takeaway"), t("pres.col.value"): s.takeaway})
         for h in s.headlines:
             rows.append({t("pres.col.slide"): s.title, t("pres.col.item"): h.label, t("pres.col.value"): h.value})
-        for note in (s.notes if s.key in PROFIT_STEPS else ()):  # caveats: cost of goods not provided for …
-            rows.append({t("pres.col.slide"): s.title, t("pres.col.item"): t("pres.col.note"), t("pres.col.value"): note})
+        if s.caveat:  # cost of goods not provided for part of the revenue
+            rows.append({t("pres.col.slide"): s.title, t("pres.col.item"): t("pres.col.note"), t("pres.col.value"): s.caveat})
     summary = pd.DataFrame(rows, columns=[t("pres.col.slide"), t("pres.col.item"), t("pres.col.value")])
     tables = _appendix_pages(slides)
     names = _sheet_names([t("pres.col.summary"), *(tb.title for tb in tables)])

@@ -96,6 +96,8 @@ class Slide:
     appendix: Table | None = None
     notes: tuple[str, ...] = ()
     page: str | None = None
+    # "Cost of goods not provided for N % of revenue": also the first note; every export of the slide says it.
+    caveat: str | None = None
 
 
 Builder = Callable[[duckdb.DuckDBPyConnection, Filters, Translator], Slide]
@@ -159,7 +161,7 @@ def slide(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator, key: str) -
     g = f.resolved(filters.data_bounds(cur))
     s = REGISTRY[key].build(cur, g, t)
     note = takeaways.cogs_unknown(profit.cogs_unknown_for(cur, g), t) if key in PROFIT_STEPS else None
-    return replace(s, notes=(note, *s.notes)) if note else s
+    return replace(s, notes=(note, *s.notes), caveat=note) if note else s
 
 
 def slides(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator, keys: Sequence[str]) -> list[Slide]:
