@@ -37,7 +37,7 @@ RHOS = (0.0, 0.3, 0.5, 0.7)
 LENGTHS = (52, 104)
 SEED = 17
 KINKS = (0.25, 0.5)  # gradual turns: slope change in standard deviations a week (0.25: 2 σ above the old trend 8 weeks on)
-LEVEL = 2.0  # the real break: a level shift of 2 standard deviations
+LEVELS = (2.0, 4.0)  # real breaks: level shifts in standard deviations
 BAND_REPS = 12
 
 
@@ -181,16 +181,20 @@ def run(reps: int = 1000, seed: int = SEED, demo: bool = True, lengths: tuple[in
                 kink = planted(n, rho, reps, "kink", size, seed)
                 row[f"kink_{size}"] = {"power": kink.power, "median_error": kink.median_error,
                                        "within_2": kink.within_2, "median_lag": kink.median_lag}
-            level = planted(n, rho, reps, "level", LEVEL, seed)
-            row.update({"level_power": level.power, "level_median_error": level.median_error,
-                        "seconds": time.perf_counter() - t0})
+            for size in LEVELS:
+                level = planted(n, rho, reps, "level", size, seed)
+                row[f"level_{size:g}"] = {"power": level.power, "median_error": level.median_error}
+            row["seconds"] = time.perf_counter() - t0
             rows.append(row)
+            print(f"  n={n} rho={rho}: {row}", file=sys.stderr, flush=True)  # progress: runs are long
     bands: dict[str, tuple[float | None, int]] = {}
     for rho in rhos:
         bands[f"simulated weekly counts, ρ {rho}"] = simulated_coverage("counts", rho, band_reps, seed=seed)
         bands[f"simulated weekly NPS, ρ {rho}"] = simulated_coverage("nps", rho, band_reps, seed=seed)
     if demo:
         bands.update(demo_coverage())
+    for k, v in bands.items():
+        print(f"  {k}: {v}", file=sys.stderr, flush=True)
     return {"reps": reps, "seed": seed, "alpha": wom_turning.BREAK_ALPHA, "level": wom_trend.FORECAST_LEVEL,
             "rows": rows, "bands": {k: {"coverage": v[0], "values": v[1]} for k, v in bands.items()}}
 
@@ -205,16 +209,17 @@ def table(result: dict[str, object]) -> str:
              f"{result['seed']}; noise AR(1) with correlation ρ and unit variance; turn = slope change of "
              f"{' or '.join(map(str, KINKS))} standard deviations a week at week n/2 (no jump): found, median "
              "dating error in weeks (median signed lag), share dated within 2 weeks; level = a shift of "
-             f"{LEVEL:g} standard deviations at week n/2.", "",
+             f"{' or '.join(f'{x:g}' for x in LEVELS)} standard deviations at week n/2.", "",
              "| weeks | ρ | false alarms | " + " | ".join(f"turn {k}: found | error (lag) | ≤ 2 weeks" for k in KINKS)
-             + " | level shift found |", "|---:|---:|---:|" + "---:|---:|---:|" * len(KINKS) + "---:|"]
+             + " | " + " | ".join(f"level {x:g} found" for x in LEVELS) + " |",
+             "|---:|---:|---:|" + "---:|---:|---:|" * len(KINKS) + "---:|" * len(LEVELS)]
     for r in result["rows"]:  # type: ignore[union-attr]
         cells = [str(r["n"]), f"{r['rho']:.1f}", _pct(r["false_alarm"])]
         for size in KINKS:
             k = r[f"kink_{size}"]
             err = "–" if k["median_error"] is None else f"{k['median_error']:.0f} ({k['median_lag']:+.0f})"
             cells += [_pct(k["power"]), err, _pct(k["within_2"])]
-        cells.append(_pct(r["level_power"]))
+        cells += [_pct(r[f"level_{x:g}"]["power"]) for x in LEVELS]
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", f"Forecast bands: stated coverage {100 * result['level']:.0f} %.", "",
               "| series | coverage | values compared |", "|---|---:|---:|"]
