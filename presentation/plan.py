@@ -30,10 +30,12 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from analytics import filters, profit
 from analytics import metrics as registry
 from analytics import scenario as sc
 from analytics.filters import Filters
 from i18n import Translator, fmt
+from presentation import takeaways
 from presentation.story import Headline, Slide, Table
 
 MONEY_KEYS = {"revenue", "cost_of_goods", "cost_to_serve", "total_profit", "loss_profit", "bottom30_profit",
@@ -237,6 +239,9 @@ def slides(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator, plan: sc.P
     table = p.figures_table()
     curves = p.curves(max_points=1500)
     caveat = t("scenario.deck.note")
+    # Cost of goods not provided for part of the revenue: said on both slides, first, as on the story's.
+    cogs = takeaways.cogs_unknown(profit.cogs_unknown_for(cur, f.resolved(filters.data_bounds(cur))), t)
+    first_notes = (cogs,) if cogs else ()
 
     heads = tuple(Headline(projected(figure_label(k, t), t), fig_text(k, after[k], t, compact=True),
                            t("scenario.deck.now", before=fig_text(k, before[k], t, compact=True),
@@ -253,7 +258,8 @@ def slides(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator, plan: sc.P
         key="plan", title=title,
         figure=sc_charts.whale_curves([(t("plans.curve.baseline"), curves[curves["which"] == "baseline"]),
                                        (t("plans.curve.scenario"), curves[curves["which"] == "scenario"])], t),
-        takeaway=takeaway, headlines=heads, appendix=figures, notes=(caveat, t("plans.curve.note")), page=PAGE)
+        takeaway=takeaway, headlines=heads, appendix=figures, notes=(*first_notes, caveat, t("plans.curve.note")),
+        page=PAGE, caveat=cogs)
 
     effects = [(lever_title(e.index, e.lever, t), e.profit) for e in p.effects]
     total = Headline(projected(t("plans.cmp.total_change"), t), t.money(p.total_change, compact=True, signed=True),
@@ -266,7 +272,8 @@ def slides(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator, plan: sc.P
         takeaway=t("scenario.deck.levers_takeaway", n=len(p.effects),
                    change=t.money(p.total_change, compact=True, signed=True))
         + ("" if t.lang == "zh" else " ") + t("plans.levers.order_note"),
-        headlines=(total,), appendix=_levers_table(p, plan.name, t), notes=(caveat, *notes), page=PAGE)
+        headlines=(total,), appendix=_levers_table(p, plan.name, t), notes=(*first_notes, caveat, *notes), page=PAGE,
+        caveat=cogs)
     return [first, second]
 
 

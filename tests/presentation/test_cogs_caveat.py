@@ -44,3 +44,14 @@ def test_a_store_with_every_cost_known_has_no_caveat():
     con = build_store(customers=[customer("A")], transactions=[tx("t1", "A", 100, 40)])
     s = story.slide(con, YEAR, EN, "profit_bridge")
     assert s.caveat is None and not any("Cost of goods not provided" in n for n in s.notes)
+
+
+def test_an_improvement_plan_s_slides_state_it_too():
+    from analytics import scenario as sc
+    from presentation import plan
+
+    con = build_store(customers=[customer("A"), customer("B")],
+                      transactions=[tx("t1", "A", 100, 40), tx("t2", "B", 300, None)])
+    first, second = plan.slides(con, YEAR, ZH, sc.Plan("试算", ()))
+    assert first.caveat == second.caveat and first.caveat.startswith("75% 的收入未提供销售成本")
+    assert first.notes[0] == first.caveat and second.notes[0] == second.caveat
