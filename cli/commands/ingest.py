@@ -218,7 +218,7 @@ def _ingest(args: argparse.Namespace, pulled: dbsource.Pulled | None = None) -> 
             code = 1
             if args.json:
                 common.print_json({**rep.to_dict(), "header": sn.header, "recognised": recognised,
-                                   "error": str(exc), "error_code": exc.code})
+                                   **_source_json(pulled), "error": str(exc), "error_code": exc.code})
             else:
                 _print_recognised(sn.header, recognised)
                 _print_report(rep)
@@ -232,7 +232,7 @@ def _ingest(args: argparse.Namespace, pulled: dbsource.Pulled | None = None) -> 
             save_mapping(con, remember_as, table, mapping)  # the next file with these columns gets it
     _write_issues(args.issues, rep)
     if args.json:
-        common.print_json({**rep.to_dict(), "header": sn.header, "recognised": recognised})
+        common.print_json({**rep.to_dict(), "header": sn.header, "recognised": recognised, **_source_json(pulled)})
     else:
         _print_recognised(sn.header, recognised)
         _print_report(rep)
@@ -274,6 +274,12 @@ def _print_recognised(header: bool, recognised: list[dict[str, object]]) -> None
         what = f"{r['source']} → {r['target']}" if r["source"] else f"{r['target']} = {r['value']}"
         dt_note = " (recognised as a date-time; the date is kept)" if r["date_time"] else ""
         print(f"column {what}: {_HOW.get(str(r['how']), r['how'])}{dt_note}", file=sys.stdout)
+
+
+def _source_json(pulled: dbsource.Pulled | None) -> dict[str, object]:
+    """``--json``'s ``source`` for a database query: URL without password, query, rows pulled, the
+    incremental column and its range (``after``, ``high_water``)."""
+    return {"source": pulled.origin} if pulled else {}
 
 
 def _write_issues(path: str | None, rep: Report) -> None:

@@ -129,6 +129,8 @@ def test_since_last_by_date_column(pg_shop, loaded, capsys):
     assert run("ingest", pg_shop.url(), *args, "--json") == 0
     out = json.loads(capsys.readouterr().out)
     assert (out["rows"], out["written"]) == (3, 3)
+    assert (out["source"]["rows"], out["source"]["after"], out["source"]["high_water"]) == (3, "2025-04-13", "2025-06-03")
+    assert out["source"]["url"] == pg_shop.url(password=None)
     con = db.connect(loaded, read_only=True)
     try:
         meta = json.loads(con.execute("SELECT mapping FROM ingest_log ORDER BY load_id DESC LIMIT 1").fetchone()[0])
