@@ -34,7 +34,7 @@ _FILTER_HELP = {
     "region": "region (repeat or comma-separate)",
     "channel": "acquisition channel",
     "plan": "plan or contract type",
-    "customer_type": "enterprise or individual",
+    "customer_type": "enterprise, individual or unknown (customers created from transactions)",
 }
 
 
