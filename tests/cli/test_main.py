@@ -170,10 +170,14 @@ def test_refused_demo_and_ingest_leave_no_new_store(tmp_path, capsys):
     assert cli.main(["demo", "--customers", "3", "--db", str(path)]) == 2
     assert "customers must be" in _one_line_error(capsys)
     assert not (tmp_path / "new").exists()
-    # C1 is no customer: the only row is rejected, nothing is loaded, and the new store goes again
-    assert cli.main([*_args(CREATORS["ingest"], tmp_path), "--db", str(path)]) == 1
+    # C1 is no customer and creating it is declined: the only row is rejected, nothing is loaded, and the new
+    # store goes again (a new store otherwise creates the customers its first transactions name, issue 16)
+    assert cli.main([*_args(CREATORS["ingest"], tmp_path), "--no-create-customers", "--db", str(path)]) == 1
     assert not (tmp_path / "new").exists()
-    assert cli.main([*_args(CREATORS["ingest"], tmp_path), "--dry-run", "--db", str(path)]) == 1
+    assert cli.main([*_args(CREATORS["ingest"], tmp_path), "--no-create-customers", "--dry-run", "--db", str(path)]) == 1
+    assert not (tmp_path / "new").exists()
+    # A dry run that would create the customer writes nothing either: the new store goes again
+    assert cli.main([*_args(CREATORS["ingest"], tmp_path), "--dry-run", "--db", str(path)]) == 0
     assert not (tmp_path / "new").exists()
     capsys.readouterr()
     assert cli.main(["demo", "--customers", "50", "--quiet", "--db", str(path)]) == 0
