@@ -19,7 +19,14 @@ import streamlit as st
 from analytics import ingest
 from analytics.ingest import normalize as norm
 from analytics.ingest import records
-from analytics.ingest.mapping import INVOICE, REMEMBERED_PREFIX, Recognition, recognise_file, source_key
+from analytics.ingest.mapping import (
+    CUSTOMER_ATTRIBUTES,
+    INVOICE,
+    REMEMBERED_PREFIX,
+    Recognition,
+    recognise_file,
+    source_key,
+)
 from analytics.ingest.read import DELIMITERS, ENCODINGS
 from analytics.store import schema
 from i18n import markdown
@@ -137,7 +144,7 @@ def templates(table: str) -> None:
 
 
 def rules_text(table: str, column: str) -> str:
-    if column in (ingest.UNIT_PRICE, INVOICE):
+    if column in (ingest.UNIT_PRICE, INVOICE, *CUSTOMER_ATTRIBUTES):
         return ""
     c = schema.TABLES[table].column(column)
     parts = []
@@ -234,6 +241,8 @@ def mapping_widgets(table: str, sn: ingest.Sniff, sig: str, rec: Recognition) ->
             label, helptext = t("data.map.unit_price"), None
         elif target == INVOICE:
             label, helptext = col_label(target), t("data.walk.assume.invoice_lines")
+        elif target in CUSTOMER_ATTRIBUTES:
+            label, helptext = col_label(target), t("data.map.customer_attribute")
         else:
             c = tbl.column(target)
             label = col_label(target)

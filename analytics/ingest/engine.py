@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from analytics.ingest.mapping import UPLOAD_TABLES, Mapping, Options, check_table
+from analytics.ingest.mapping import CUSTOMER_ATTRIBUTES, UPLOAD_TABLES, Mapping, Options, check_table
 from analytics.ingest.read import LIMITS, IngestError, Limits, Progress, Sniff, Staged, drop, stage
 from analytics.ingest.read.common import run_with_progress
 from analytics.ingest.validate import ISSUES, TYPED, Report, update_condition, validate_staged
@@ -217,14 +217,22 @@ def load(con: duckdb.DuckDBPyConnection, path: str | Path, sniffed: Sniff, opts:
 
 def _create_customers(cur: duckdb.DuckDBPyConnection, table: schema.Table, load_id: int, keep: str) -> int:
     """Create the customers that load ``load_id``'s valid rows name and the store lacks: name = id,
-    type ``unknown`` (the contract's defaults), every other attribute unknown. Returns how many."""
+    type ``unknown`` (the contract's defaults), every other attribute unknown — except the name and
+    region a transactions file gives (``mapping.CUSTOMER_ATTRIBUTES``: 客户名称, Country), the
+    smallest value where a customer's rows differ. Returns how many."""
     col = next(c.name for c in table.columns if c.references == f"{schema.CUSTOMERS}.customer_id")
     where = f"{keep} {'AND' if keep else 'WHERE'} t.v_{col} IS NOT NULL"
     cust = schema.TABLES[schema.CUSTOMERS]
+    typed = {d[0] for d in cur.execute(f"SELECT * FROM {TYPED} LIMIT 0").description}
+    given = {attr: f"min(t.v_{target})" for target, attr in CUSTOMER_ATTRIBUTES.items() if f"v_{target}" in typed}
+    name = f"coalesce({given.pop('name')}, t.v_{col})" if "name" in given else f"t.v_{col}"
+    extra = "".join(f", {attr}" for attr in given)
     return cur.execute(
-        f"""INSERT INTO {schema.CUSTOMERS} (customer_id, name, customer_type, load_id)
-            SELECT DISTINCT t.v_{col}, t.v_{col}, {_lit(cust.column('customer_type').default)}, {load_id}
-            FROM {TYPED} t {where} AND t.v_{col} NOT IN (SELECT customer_id FROM {schema.CUSTOMERS})""").fetchone()[0]
+        f"""INSERT INTO {schema.CUSTOMERS} (customer_id, name, customer_type{extra}, load_id)
+            SELECT t.v_{col}, {name}, {_lit(cust.column('customer_type').default)}{''.join(f', {v}' for v in given.values())},
+                   {load_id}
+            FROM {TYPED} t {where} AND t.v_{col} NOT IN (SELECT customer_id FROM {schema.CUSTOMERS})
+            GROUP BY t.v_{col}""").fetchone()[0]
 
 
 def _lit(value: str | None) -> str:

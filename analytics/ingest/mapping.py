@@ -38,6 +38,12 @@ INVOICE = "invoice"
 INVOICE_SYNONYMS = ("invoice", "invoiceno", "invoice no", "invoice number", "invoice_id", "order no",
                     "order number", "单据编号", "单据号", "发票号", "发票号码", "订单号", "订单编号", "单号",
                     "销售单号", "出库单号", "销售订单号")
+# What a transactions file says about its customers (Online Retail's Country, an ERP's 客户名称): not
+# stored with the transactions, but the customers a load creates take them (name, region) instead of
+# the defaults.
+CUSTOMER_NAME = "customer_name"
+CUSTOMER_REGION = "customer_region"
+CUSTOMER_ATTRIBUTES = {CUSTOMER_NAME: "name", CUSTOMER_REGION: "region"}
 UPLOAD_TABLES = schema.DATA_TABLES
 # Names of the mappings remembered per source (table and file columns) in ``column_maps``.
 REMEMBERED_PREFIX = "@source:"
@@ -97,9 +103,10 @@ def _norm_name(name: str) -> str:
 
 
 def targets(table: str) -> tuple[str, ...]:
-    """The columns a file can fill (the table's, plus ``unit_price`` and ``invoice`` for transactions)."""
+    """The columns a file can fill (the table's; for transactions also ``unit_price``, ``invoice`` and the
+    attributes of customers a load creates)."""
     cols = schema.TABLES[table].column_names
-    return (*cols, UNIT_PRICE, INVOICE) if table == schema.TRANSACTIONS else cols
+    return (*cols, UNIT_PRICE, INVOICE, *CUSTOMER_ATTRIBUTES) if table == schema.TRANSACTIONS else cols
 
 
 def column_for(table: str, target: str) -> schema.Column:
@@ -108,6 +115,13 @@ def column_for(table: str, target: str) -> schema.Column:
         return schema.Column(UNIT_PRICE, "DECIMAL(18,4)", "money", synonyms=UNIT_PRICE_SYNONYMS)
     if target == INVOICE:
         return schema.Column(INVOICE, "VARCHAR", "id", synonyms=INVOICE_SYNONYMS)
+    if target == CUSTOMER_NAME:
+        return schema.Column(CUSTOMER_NAME, "VARCHAR", "text", synonyms=(
+            "客户名称", "客户名", "customer name", "client name", "购买方名称", "买方名称", "会员名称"))
+    if target == CUSTOMER_REGION:
+        # Named "region" so that the region's value rules apply (华东 → East).
+        return schema.Column("region", "VARCHAR", "category", synonyms=(
+            "country", "国家", "region", "区域", "地区", "大区", "销售区域", "客户区域"))
     return schema.TABLES[table].column(target)
 
 

@@ -64,6 +64,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "data.map.unit_price": ("单价（无金额时：收入 = 数量 × 单价）", "Unit price (without an amount: revenue = quantity × unit price)"),
     # ---- upload walkthrough: what was recognised and assumed (issue 16)
     "data.col.invoice": ("单据/订单号（一单多行）", "Invoice / order number (several lines)"),
+    "data.col.customer_name": ("客户名称（用于新建客户）", "Customer name (for new customers)"),
+    "data.col.customer_region": ("客户区域/国家（用于新建客户）", "Customer region / country (for new customers)"),
+    "data.map.customer_attribute": ("不随交易保存；导入时新建的客户取这一列的值（否则名称 = 编号，区域未知）。",
+                                    "Not stored with the transactions: the customers a load creates take this value "
+                                    "(otherwise name = id, region unknown)."),
     "data.no_header": ("第一行就是数据（没有表头）", "The first line is data (no header row)"),
     "data.no_header.help": ("没有表头时各列按位置编号（第 1 列、第 2 列…），并按值的类型推测其含义。",
                             "Without a header the columns are numbered by position (column 1, column 2 …) and their "
@@ -108,9 +113,10 @@ STRINGS: dict[str, tuple[str, str]] = {
                                       "The file has no cost of goods: it is stored as not provided (not as zero), and every "
                                       "profit figure says for how much revenue it is unknown."),
     "data.walk.assume.new_customers": ("文件中有 {n} 个客户尚不在库中。", "{n} {n:customer named in the file is|customers named in the file are} not in the store yet."),
-    "data.walk.create_customers": ("创建库中还没有的客户（名称 = 编号，类型、细分、区域为“未知”，之后可用客户文件更新）",
-                                   "Create the customers the store does not have yet (name = id; type, segment and region "
-                                   "unknown until a customer file says otherwise)"),
+    "data.walk.create_customers": ("创建库中还没有的客户（名称与区域取自文件，没有则名称 = 编号；类型、细分为“未知”，之后可用客户文件更新）",
+                                   "Create the customers the store does not have yet (name and region from the file where "
+                                   "it gives them, else name = id; type and segment unknown until a customer file says "
+                                   "otherwise)"),
     "data.walk.create_customers.help": ("不勾选时，这些客户的交易会被拒绝。", "Unticked, their rows are rejected as unknown customers."),
     "data.walk.see_overview": ("查看概览", "See the Overview"),
     "data.walk.loaded": ("已导入 {n} 行。下一步：查看概览。", "{n} {n:row was|rows were} loaded. Next: see the Overview."),

@@ -48,9 +48,10 @@ def test_online_retail_headers_are_recognised_with_how():
     rec = recognise("transactions", sn.columns, sn.preview, header=sn.header)
     assert sn.header and dict(rec.mapping.columns) == {
         "invoice": "InvoiceNo", "customer_id": "CustomerID", "tx_date": "InvoiceDate", "product": "StockCode",
-        "quantity": "Quantity", "unit_price": "UnitPrice"}
+        "quantity": "Quantity", "unit_price": "UnitPrice", "customer_region": "Country"}
     assert dict(rec.how) == {"invoice": "synonym", "customer_id": "name", "tx_date": "synonym",
-                             "product": "synonym", "quantity": "name", "unit_price": "name"}
+                             "product": "synonym", "quantity": "name", "unit_price": "name",
+                             "customer_region": "synonym"}
     assert rec.date_times == ("tx_date",)  # "12/1/2010 8:26": a date-time, read as its date
 
 
@@ -116,7 +117,8 @@ def test_chinese_erp_export_in_gbk_is_recognised_and_loads():
     assert sn.encoding == "gb18030" and sn.header
     assert dict(rec.mapping.columns) == {
         "invoice": "单据编号", "customer_id": "客户编号", "tx_date": "下单时间", "product": "物料名称",
-        "quantity": "销售数量", "revenue": "含税金额", "cogs": "成本金额", "unit_price": "含税单价"}
+        "quantity": "销售数量", "revenue": "含税金额", "cogs": "成本金额", "unit_price": "含税单价",
+        "customer_name": "客户名称"}
     assert rec.date_times == ("tx_date",)
     assert (rep.valid, rep.rejected) == (5, 0), rep.issues
     got = con.execute("SELECT transaction_id, tx_date, revenue, cogs FROM transactions WHERE load_id = ? "
@@ -218,3 +220,20 @@ def test_a_remembered_mapping_is_used_for_the_same_columns_and_stated():
     assert source_key("transactions", sn.columns) == source_key("transactions", tuple(c.lower() for c in sn.columns))
     assert source_key("transactions", sn.columns) != source_key("customers", sn.columns)
     assert source_key("transactions", ("column 1",), header=False) != source_key("transactions", ("column 1",))
+
+
+# ----------------------------------------------------------------------------- customers the file describes
+def test_created_customers_take_the_name_and_region_the_transactions_give():
+    con = build_store()
+    for path in (ERP, RETAIL):
+        sn = ingest.sniff(path)
+        rec = recognise("transactions", sn.columns, sn.preview)
+        rep = ingest.load(con, path, sn, ingest.Options("transactions", rec.mapping), create_customers=True)
+        assert rep.customers_created == {ERP: 3, RETAIL: 6}[path]
+    got = dict((r[0], r[1:]) for r in con.execute(
+        "SELECT customer_id, name, region, customer_type FROM customers ORDER BY 1").fetchall())
+    assert got["K001"] == ("华联商厦", None, "unknown") and got["K003"] == ("陈小明", None, "unknown")
+    assert got["17850"] == ("17850", "United Kingdom", "unknown")  # no name column: name = id
+    assert len(got) == 9
+    # Not stored with the transactions.
+    assert "customer_name" not in {c[0] for c in con.execute("DESCRIBE transactions").fetchall()}

@@ -75,6 +75,12 @@ def test_chinese_erp_export_in_gbk_loads_as_it_comes(tmp_path, capsys):
     rep = report(capsys, path, "2024-03-01", "2024-04-30")
     assert (Decimal(str(rep["revenue"])), Decimal(str(rep["cost_of_goods"]))) == (revenue, cogs)
     assert (revenue, cogs) == (Decimal("3071.51"), Decimal("1550.25"))
+    con = db.connect(path)
+    try:  # the customers it created are named as the file names them (客户名称)
+        assert con.execute("SELECT customer_id, name FROM customers ORDER BY 1").fetchall() == [
+            ("K001", "华联商厦"), ("K002", "东方明珠"), ("K003", "陈小明")]
+    finally:
+        con.close()
 
 
 def test_cdnow_sample_loads_without_a_header(tmp_path, capsys):
