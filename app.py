@@ -46,6 +46,10 @@ if cache.created_now():
 
 # Nobody sees a page, nor the sidebar's filter values, before signing in (when accounts exist).
 ident = auth.identify(con, t)
+if ident is None:  # the sign-in page is drawn; the URL's page is kept for after it, and none runs
+    st.navigation([st.Page(spec.script, url_path=spec.url_path, default=i == 0)
+                   for i, spec in enumerate(pages.discover())], position="hidden")
+    st.stop()
 auth.sidebar(ident, t)
 auth.show_refusal()
 bounds = cache.run(flt.data_bounds)
@@ -83,6 +87,7 @@ if bounds is None:
     st.info(t("app.no_data"))
 page = st.navigation(sections)
 if page.url_path in refused:
+    st.title(page.title)
     st.error(t("auth.page_refused", page=page.title, role=t(f"auth.role.{refused[page.url_path].role}")))
 else:
     page.run()

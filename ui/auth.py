@@ -90,8 +90,9 @@ def _provider() -> str | None:
     return named[0] if named else None
 
 
-def identify(con: duckdb.DuckDBPyConnection, t: Translator) -> Identity:
-    """This session's identity; when nobody is signed in, draws the sign-in page and ends the run."""
+def identify(con: duckdb.DuckDBPyConnection, t: Translator) -> Identity | None:
+    """This session's identity; None when nobody is signed in, after drawing the sign-in page (the
+    caller then ends the run without a page)."""
     if oidc_configured():
         ident = _oidc(con, t)
     else:
@@ -101,7 +102,8 @@ def identify(con: duckdb.DuckDBPyConnection, t: Translator) -> Identity:
             ident = Identity(audit.current_user(), users.ADMIN, Allowance(), OPEN)
         else:
             ident = _local(con, t)
-    st.session_state[_IDENTITY] = ident
+    if ident is not None:
+        st.session_state[_IDENTITY] = ident
     return ident
 
 
@@ -136,7 +138,7 @@ def _cookie_token() -> str | None:
         return None
 
 
-def _local(con: duckdb.DuckDBPyConnection, t: Translator) -> Identity:
+def _local(con: duckdb.DuckDBPyConnection, t: Translator) -> Identity | None:
     token = st.session_state.get(_STATE, {}).get("token") or _cookie_token()
     found = _session(token)
     if found is not None and found.get("expired"):
@@ -155,8 +157,7 @@ def _local(con: duckdb.DuckDBPyConnection, t: Translator) -> Identity:
         st.session_state[_COOKIE_TODO] = ""
     _write_cookie()
     _sign_in_page(con, t)
-    st.stop()
-    raise AssertionError("unreachable")  # st.stop ends the run
+    return None
 
 
 def _write_cookie() -> None:
@@ -170,12 +171,12 @@ def _write_cookie() -> None:
             unsafe_allow_javascript=True)
 
 
-def _oidc(con: duckdb.DuckDBPyConnection, t: Translator) -> Identity:
+def _oidc(con: duckdb.DuckDBPyConnection, t: Translator) -> Identity | None:
     if not st.user.is_logged_in:
         _heading(t)
         st.button(t("auth.oidc.sign_in"), type="primary", on_click=st.login, args=(_provider(),),
                   key="auth_oidc_login")
-        st.stop()
+        return None
     state = st.session_state.setdefault(_STATE, {"seen": clock()})
     if _expired(state):
         st.session_state.pop(_STATE, None)

@@ -33,6 +33,11 @@ def flash(kind: str, text: str) -> None:
     st.session_state[FLASH] = (kind, text)
 
 
+def when(d: object) -> str:
+    """A date-time as text, empty when there is none (never "None")."""
+    return "" if d is None else str(d)
+
+
 def _error(exc: Exception) -> None:
     st.error(t.md("users.error", error=str(exc)))  # names typed in a form: shown as text
 
@@ -58,11 +63,11 @@ else:
         t("users.h.role"): [role_name(u.role) for u in accounts],
         t("users.h.regions"): [", ".join(t.value("region", v) for v in u.regions) or every for u in accounts],
         t("users.h.segments"): [", ".join(t.value("segment", v) for v in u.segments) or every for u in accounts],
-        t("users.h.last"): [u.last_sign_in for u in accounts],
+        t("users.h.last"): [when(u.last_sign_in) for u in accounts],
         t("users.h.failed"): [u.failed_attempts for u in accounts],
-        t("users.h.locked"): [u.locked_until for u in accounts],
-        t("users.h.created"): [u.created_at for u in accounts],
-        t("users.h.by"): [u.created_by for u in accounts],
+        t("users.h.locked"): [when(u.locked_until) for u in accounts],
+        t("users.h.created"): [when(u.created_at) for u in accounts],
+        t("users.h.by"): [u.created_by or "" for u in accounts],
     }), hide_index=True, width="stretch")
 
 # ---------------------------------------------------------------------------- add
@@ -161,4 +166,10 @@ with db.cursor(con) as cur:
 if log.empty:
     st.caption(t("users.audit.none"))
 else:
-    st.dataframe(log.drop(columns=["table_name"]), hide_index=True, width="stretch")
+    st.dataframe(pd.DataFrame({
+        t("data.h.when"): log["changed_at"], t("data.h.user"): log["user_name"], t("users.h.name"): log["record_key"],
+        t("data.h.action"): [t(f"data.action.{a}") if t.has(f"data.action.{a}") else a for a in log["action"]],
+        t("data.h.field"): [t(f"users.col.{c}") if isinstance(c, str) and t.has(f"users.col.{c}") else (c or "")
+                            for c in log["column_name"]],
+        t("data.h.old"): log["old_value"], t("data.h.new"): log["new_value"],
+    }), hide_index=True, width="stretch")

@@ -75,6 +75,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "users.remove.done": ("已删除用户 {name}。", "Removed {name}."),
     "users.audit": ("用户变更与登录失败记录", "Account changes and failed sign-ins"),
     "users.audit.none": ("暂无记录。", "Nothing recorded yet."),
+    # Account actions in the audit log (the Data page's log and the Users page)
+    "data.action.sign_in_failed": ("登录失败", "Failed sign-in"),
+    "data.action.password_reset": ("重置密码", "Password reset"),
+    "users.col.role": ("角色", "role"),
+    "users.col.regions": ("区域", "regions"),
+    "users.col.segments": ("客户细分", "segments"),
+    "users.col.locked_until": ("锁定至", "locked until"),
     # The audit log's user filter and export (Data page)
     "audit.user": ("按用户筛选", "Filter by user"),
     "audit.export": ("导出审计日志（CSV）", "Export the audit log (CSV)"),
