@@ -9,7 +9,7 @@ import mpmath as mp
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy.special import hyp2f1
 
@@ -124,11 +124,13 @@ def test_pareto_nbd_too_few_is_a_fit_error():
 
 # ----------------------------------------------------------------------------- against mpmath
 @settings(max_examples=150, deadline=None)
-@given(a=st.floats(0.05, 400), extra=st.floats(-0.99, 300), z=st.floats(0, 1 - 1e-9))
+@given(a=st.floats(0.05, 400), extra=st.floats(-0.99, 300), z=st.floats(0, 1 - 1e-8))
+@example(a=300.0, extra=0.0, z=0.99)  # SciPy: NaN after 0.25 ms; the graded quadrature
+@example(a=600.0, extra=-300.0, z=0.9999)
 def test_log_hyp2f1_matches_mpmath(a, extra, z):
     b = max(a + extra, 0.01)  # b up to a + 300: the series' terms are positive in every case
     want = float(mp.log(mp.hyp2f1(a, b, a + 1, z)))
-    assert pnbd.log_hyp2f1_a_a1(a, b, z) == pytest.approx(want, rel=1e-10, abs=1e-10)
+    assert pnbd.log_hyp2f1_a_a1(a, b, z) == pytest.approx(want, rel=1e-9, abs=1e-10)
 
 
 def _mp_loglik(params: tuple[float, ...], x: float, t_x: float, T: float, integral: bool = False) -> mp.mpf:
