@@ -52,7 +52,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import profit
-from analytics.clv import models, rfm
+from analytics.clv import comparison, models, rfm
 from analytics.clv.models import BgNbd, FitError, GammaGamma
 from analytics.clv.units import DEFAULT_UNIT
 from analytics.filters import ATTRIBUTES, Filters
@@ -186,6 +186,7 @@ class CustomerValues:
             "expected_purchases": float(t["expected_purchases"].sum()),
             "mean_p_alive": float(t["p_alive"].mean()) if t["p_alive"].notna().any() else None,
             "purchase_method": m.purchase_method,
+            "purchase_model": self.extra.get("purchase_model", m.purchase_method),
             "spend_method": m.spend_method,
             "time_unit": m.time_unit,
             "bgnbd": None if m.bgnbd is None else {**m.bgnbd.params(), "log_likelihood": m.bgnbd.log_likelihood},
@@ -442,7 +443,7 @@ def _influence(cur: duckdb.DuckDBPyConnection, profit_all: pd.Series, weight: fl
 def customer_values(cur: duckdb.DuckDBPyConnection, f: Filters, horizon_months: int = DEFAULT_HORIZON_MONTHS,
                     annual_discount: float = DEFAULT_ANNUAL_DISCOUNT,
                     cuts: tuple[float, float] = DEFAULT_CUTS, second_level_weight: float = 0.0,
-                    time_unit: str = DEFAULT_UNIT) -> CustomerValues:
+                    time_unit: str = DEFAULT_UNIT, model: str = "bgnbd") -> CustomerValues:
     """Realized, potential and influence value and the tier of every customer of the filter.
 
     Parameters
@@ -456,6 +457,10 @@ def customer_values(cur: duckdb.DuckDBPyConnection, f: Filters, horizon_months: 
         low / mid / high.
     second_level_weight : weight (0–1) of the second referral level in influence value.
     time_unit : the models' unit ("weeks" by default; values do not depend on it).
+    model : the purchase model for expected purchases and P(alive): "bgnbd" (default), "pareto_nbd",
+        "mbg_nbd" or "auto" (the one the holdout comparison chose, :mod:`analytics.clv.comparison`);
+        fitted on the same customers and date; BG/NBD with a note when it cannot be fitted.
+        ``extra["purchase_model"]`` says which model gave the values.
 
     See the module docstring for every definition and the fallbacks; :class:`CustomerValues`
     for the columns.
@@ -489,9 +494,10 @@ def customer_values(cur: duckdb.DuckDBPyConnection, f: Filters, horizon_months: 
     p_alive = np.full(n_sub, np.nan)
     per_month = np.zeros((n_sub, h))
     spend = np.zeros(n_sub)
-    if m.purchase_method in ("bgnbd", "pooled") and m.bgnbd is not None and n_sub:
-        p_alive = models.p_alive(m.bgnbd, sub["frequency"], sub["recency"], sub["T"])
-        per_month = models.monthly_purchases(m.bgnbd, sub, h)
+    purchase, kind, notes = _purchase_model(cur, f, fitted, model, time_unit)
+    if m.purchase_method in ("bgnbd", "pooled") and purchase is not None and n_sub:
+        p_alive = comparison.p_alive(purchase, sub["frequency"], sub["recency"], sub["T"])
+        per_month = comparison.monthly_purchases(purchase, sub, h)
     elif m.purchase_method == "average" and n_sub:
         rate = np.where(sub["T"] > 0, sub["frequency"] / sub["T"].where(sub["T"] > 0, 1.0), 0.0)
         per_month = models.monthly_purchases(None, sub, h, rates=rate)
@@ -529,11 +535,31 @@ def customer_values(cur: duckdb.DuckDBPyConnection, f: Filters, horizon_months: 
     table = c[list(TABLE_COLUMNS)].sort_values(["total_value", "customer_id"], ascending=[False, True],
                                                ignore_index=True)
     return CustomerValues(
-        table=table, tiers=_tier_table(table), notes=fitted.notes, fit=m, valuation_date=when,
+        table=table, tiers=_tier_table(table), notes=notes, fit=m, valuation_date=when,
         horizon_months=h, annual_discount=d, cuts=cuts, realized_cuts=realized_cuts,
         potential_cuts=potential_cuts, second_level_weight=w, currency=pnl.currency,
         pooled_margin_rate=pooled_margin, pooled_cost_to_serve_rate=pooled_cts,
+        extra={"purchase_model": kind, "purchase_fit": purchase},
     )
+
+
+def _purchase_model(cur: duckdb.DuckDBPyConnection, f: Filters, fitted: _Fitted, model: str,
+                    time_unit: str) -> tuple[Any, str, tuple[Note, ...]]:
+    """(the purchase model for the values, its kind, the notes): BG/NBD as fitted, or the named or
+    chosen model fitted on the same summary; BG/NBD with a note when that one cannot be fitted."""
+    m = fitted.models
+    kind = comparison.check_choice(model)
+    if kind == comparison.AUTO:
+        try:
+            kind = comparison.resolve(model, comparison.comparison(cur, f, time_unit=time_unit))
+        except ValueError:  # no backtest possible (no history before the period): BG/NBD
+            kind = "bgnbd"
+    if kind == "bgnbd" or m.bgnbd is None or m.purchase_method != "bgnbd":
+        return m.bgnbd, "bgnbd" if m.bgnbd is not None else m.purchase_method, fitted.notes
+    alt = comparison.value_model(cur, f, kind, fitted.summary, m.valuation_date, time_unit)
+    if alt is None:
+        return m.bgnbd, "bgnbd", (*fitted.notes, ("cv.note.model_unfitted", {"model": kind}))
+    return alt, kind, fitted.notes
 
 
 def _own_mean_spend(sub: pd.DataFrame) -> np.ndarray:
