@@ -108,3 +108,24 @@ def test_customer_360_refuses_a_customer_outside(restricted):
     labels = at.selectbox(key="c360_pick").options
     assert labels and all("C000008" not in x and "C000004" not in x for x in labels)  # West, South
     assert any("C000002" in x for x in labels)
+
+
+def test_the_present_pages_export_holds_only_the_allowed_regions(restricted, monkeypatch):
+    """The Excel tables of the Present page, as a restricted user downloads them: the filter line names the
+    allowed regions, and no cell names another region."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from tests.ui.test_present import _deferred_downloads
+
+    files = _deferred_downloads(monkeypatch)
+    at = sign_in(start("en"), "east")
+    at.switch_page("views/present.py").run()
+    assert_ok(at)
+    book = next(make for name, make in files.items() if str(name).endswith(".xlsx"))
+    cells = {str(c.value) for ws in load_workbook(io.BytesIO(book())).worksheets for row in ws.iter_rows()
+             for c in row if c.value is not None}
+    assert any("East" in c and "North" in c for c in cells)  # the filter, in the sheets' header lines
+    others = {"West", "South", "Central"}
+    assert not [c for c in cells if c in others or any(f"{o}," in c or c.endswith(o) for o in others)]
