@@ -240,3 +240,17 @@ def test_mbg_nbd_gradient_matches_finite_differences(params, seed):
         dn[k] -= h
         numeric = (mbg_nbd.loglik_terms(tuple(up), x, t_x, T) - mbg_nbd.loglik_terms(tuple(dn), x, t_x, T)) / (2 * h)
         assert grad[k] == pytest.approx(numeric, rel=1e-4, abs=1e-6), k
+
+
+def test_pareto_nbd_refuses_data_without_a_spread_of_drop_out_rates():
+    """Everyone alive, buying at Gamma-distributed Poisson rates: the likelihood rises for ever as beta
+    (or s with it) grows; the fit stops at a bound and refuses instead of chasing it."""
+    rng = np.random.default_rng(3)
+    n = 400
+    lam = rng.gamma(2.0, 0.5, n)  # purchases a week
+    T = rng.uniform(20, 52, n)
+    x = rng.poisson(lam * T)
+    t_x = np.where(x > 0, T * rng.beta(np.maximum(x, 1), 1), 0.0)  # the last of x uniform times
+    data = pd.DataFrame({"frequency": x, "recency": t_x, "T": T})
+    with pytest.raises(models.FitError, match=r"Pareto/NBD: (drop-out rates do not differ|no interior maximum)"):
+        pnbd.fit(data, "weeks")
