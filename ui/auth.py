@@ -165,9 +165,10 @@ def _write_cookie() -> None:
     todo = st.session_state.pop(_COOKIE_TODO, None)
     if todo is None:
         return
-    age = int(idle_minutes() * 60) if todo else 0
-    # The token is URL-safe base64: nothing in it can leave the string.
-    st.html(f"<script>document.cookie = '{COOKIE}={todo}; path=/; max-age={age}; SameSite=Strict';</script>",
+    # A browser-session cookie (the server decides idle expiry), or an expired one to clear it. The token is
+    # URL-safe base64: nothing in it can leave the string.
+    expiry = "" if todo else " max-age=0;"
+    st.html(f"<script>document.cookie = '{COOKIE}={todo}; path=/;{expiry} SameSite=Strict';</script>",
             unsafe_allow_javascript=True)
 
 
@@ -218,6 +219,8 @@ def _sign_in_page(con: duckdb.DuckDBPyConnection, t: Translator) -> None:
         return
     token = secrets.token_urlsafe(32)
     with _SESSIONS_LOCK:
+        for old in [k for k, v in _SESSIONS.items() if _expired(v)]:  # sessions left idle, never looked up again
+            del _SESSIONS[old]
         _SESSIONS[token] = {"name": u.name, "seen": clock()}
     st.session_state[_STATE] = {"token": token}
     st.session_state[_COOKIE_TODO] = token
