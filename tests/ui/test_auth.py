@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from analytics import users
 from analytics.store import db
 from i18n import Translator
-from tests.ui.apptest import assert_ok, metrics, start
+from tests.ui.apptest import ROOT, assert_ok, metrics, start
 from ui import auth
 
 PW = "pass-word-1"
@@ -110,3 +110,35 @@ def test_an_analyst_opens_data_but_not_users(app_db):
     assert not at.error and at.get("file_uploader")
     at.switch_page("views/users.py").run()
     assert len(at.error) == 1 and "admin" in at.error[0].value
+
+
+def _oidc_app(user: dict) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.user = user
+    at.query_params["lang"] = "en"
+    at.run()
+    return at
+
+
+def test_oidc_signs_in_with_the_provider_and_takes_the_accounts_role(app_db, monkeypatch):
+    """With an [auth] section in secrets.toml: st.login's button first; the role of the account named by the
+    e-mail, else a viewer."""
+    monkeypatch.setattr(auth, "oidc_configured", lambda: True)
+    monkeypatch.setattr(auth, "_provider", lambda: None)
+    add(app_db, "boss", "admin")
+    add(app_db, "ann@example.com", "analyst")
+    t = Translator("en")
+    at = _oidc_app({"is_logged_in": False})
+    assert_ok(at)
+    assert at.button(key="auth_oidc_login").label == t("auth.oidc.sign_in") and not at.metric
+    at = _oidc_app({"is_logged_in": True, "email": "ann@example.com"})
+    assert_ok(at)
+    assert at.metric and t("auth.signed_in", user="ann@example.com", role=t("auth.role.analyst")) in \
+        [c.value for c in at.sidebar.caption]
+    at.switch_page("views/data.py").run()
+    assert not at.error
+    at = _oidc_app({"is_logged_in": True, "email": "someone@example.com"})
+    assert t("auth.signed_in", user="someone@example.com", role=t("auth.role.viewer")) in \
+        [c.value for c in at.sidebar.caption]
+    at.switch_page("views/data.py").run()
+    assert [e.value for e in at.error] == [t("auth.page_refused", page=t("nav.data"), role=t("auth.role.analyst"))]
