@@ -11,6 +11,10 @@ its first visit, and stores it in the store keyed by the data version
   potential value per customer and in sum, with the page's default assumptions (after ``clv_fit``,
   whose stored fit it reads);
 * ``clv_backtest`` (:mod:`analytics.clv.backtest`): the Customer value page's backtest;
+* ``clv_comparison`` (:mod:`analytics.clv.comparison`): BG/NBD, Pareto/NBD and MBG/NBD on that
+  backtest's split, the model chosen, and that model refitted at the valuation date;
+* ``clv_tracking`` (:mod:`analytics.clv.tracking`): the comparison's tracking plots, conditional
+  expectations and P(alive) matrix;
 * ``contract_fit`` (:mod:`analytics.contracts.retention`): the sBG retention fits per plan and start
   cohort and the contract customers' contractual CLV;
 * ``wom_curve`` (:mod:`analytics.word_of_mouth.response`): the complaint and praise response curves
@@ -45,6 +49,8 @@ PRODUCERS: dict[str, str] = {
     "clv_fit": "analytics.clv.value",
     "clv_interval": "analytics.clv.intervals",
     "clv_backtest": "analytics.clv.backtest",
+    "clv_comparison": "analytics.clv.comparison",
+    "clv_tracking": "analytics.clv.tracking",
     "contract_fit": "analytics.contracts.retention",
     "wom_curve": "analytics.word_of_mouth.response",
     "wom_null": "analytics.word_of_mouth.turning",

@@ -16,8 +16,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +33,7 @@ from analytics.clv.backtest import Backtest
 from analytics.clv.mbg_nbd import MbgNbd
 from analytics.clv.models import BgNbd, FitError
 from analytics.clv.pareto_nbd import ParetoNbd
+from analytics.clv.rfm import rfm, valuation_date
 from analytics.clv.units import DEFAULT_UNIT, convert
 from analytics.filters import Filters
 from analytics.store import db, derived
@@ -116,6 +119,8 @@ class Comparison:
     runner_up: str | None
     customers: pd.DataFrame
     fits: dict[str, Any] = field(default_factory=dict)
+    valuation_date: dt.date | None = None  # the chosen model refitted on the data up to this date
+    valuation_fit: Any = None              # (stored by the refresh when the choice is not BG/NBD)
 
     def model(self, kind: str) -> PurchaseModel | None:
         """The fitted model of that kind, or None."""
@@ -211,27 +216,25 @@ def comparison(cur: duckdb.DuckDBPyConnection, f: Filters, calibration_end: Any 
     return compare(bt_mod.backtest(cur, f, cal_end, hold_end, time_unit))
 
 
-VALUE_KIND = "clv_value_model"
 _VALUE_MEMO: dict[tuple[Any, ...], PurchaseModel | None] = {}
 _VALUE_MEMO_SIZE = 16
-
-
-def value_model_params(f: Filters, when: dt.date, kind: str, time_unit: str = DEFAULT_UNIT) -> dict[str, Any]:
-    """The inputs a valuation-date fit of ``kind`` is stored under."""
-    return {"customers": f.without_period(), "valuation_date": when, "time_unit": time_unit, "kind": kind,
-            "code": derived.code_version(*_CODE, "analytics.clv.models", "analytics.clv.rfm")}
 
 
 def value_model(cur: duckdb.DuckDBPyConnection, f: Filters, kind: str, summary: pd.DataFrame, when: dt.date,
                 time_unit: str = DEFAULT_UNIT) -> PurchaseModel | None:
     """``kind`` fitted on the valuation-date RFM ``summary`` of the filter's customers (None when it
-    cannot be fitted): stored by :mod:`analytics.precompute` for the chosen model of the opening
-    view, memoised per data version otherwise."""
-    params = value_model_params(f, when, kind, time_unit)
-    stored = derived.get(cur, VALUE_KIND, params, STORED_TYPES)
-    if isinstance(stored, (BgNbd, ParetoNbd, MbgNbd)):
-        return stored
-    key = (db.content_key(cur), derived.params_hash(params))
+    cannot be fitted): the stored comparison's ``valuation_fit`` when the refresh made it for this
+    model and date, else fitted here (memoised per data version)."""
+    try:
+        cal_end, hold_end = bt_mod._dates(cur, f, None, None)
+    except ValueError:
+        cal_end = hold_end = None
+    if cal_end is not None:
+        stored = derived.get(cur, COMPARISON_KIND, comparison_params(f, cal_end, hold_end, time_unit), STORED_TYPES)
+        if (isinstance(stored, Comparison) and stored.valuation_date == when and stored.valuation_fit is not None
+                and kind_of(stored.valuation_fit) == kind):
+            return stored.valuation_fit
+    key = (db.content_key(cur), f.without_period(), when, kind, time_unit)
     if key[0] is not None and key in _VALUE_MEMO:
         return _VALUE_MEMO[key]
     try:
@@ -243,3 +246,19 @@ def value_model(cur: duckdb.DuckDBPyConnection, f: Filters, kind: str, summary: 
             _VALUE_MEMO.pop(next(iter(_VALUE_MEMO)))
         _VALUE_MEMO[key] = m
     return m
+
+
+def precompute(cur: duckdb.DuckDBPyConnection, f: Filters) -> Iterator[tuple[str, dict[str, Any], Any]]:
+    """What :mod:`analytics.precompute` stores for the opening view: the comparison on the page's
+    backtest (read from the store: the backtest is refreshed before), with the chosen model refitted
+    at the valuation date when it is not BG/NBD (BG/NBD's is ``clv_fit``)."""
+    cal_end, hold_end = bt_mod._dates(cur, f, None, None)
+    comp = compare(bt_mod.backtest(cur, f, cal_end, hold_end))
+    if comp.chosen not in (None, "bgnbd"):
+        when = valuation_date(cur, f)
+        try:
+            m = fit(comp.chosen, rfm(cur, f, when, DEFAULT_UNIT))
+            comp = dataclasses.replace(comp, valuation_date=when, valuation_fit=m)
+        except FitError:
+            pass
+    yield COMPARISON_KIND, comparison_params(f, cal_end, hold_end), comp

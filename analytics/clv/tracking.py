@@ -29,8 +29,8 @@ import pandas as pd
 from analytics.clv import backtest as bt_mod
 from analytics.clv import comparison as cmp
 from analytics.clv.comparison import Comparison, PurchaseModel
-from analytics.clv.rfm import FRAME_LINES, frame_connection, rfm, store_lines_sql, valuation_date
-from analytics.clv.units import DEFAULT_UNIT, from_days
+from analytics.clv.rfm import FRAME_LINES, frame_connection, store_lines_sql
+from analytics.clv.units import from_days
 from analytics.filters import Filters
 from analytics.store import derived
 
@@ -172,20 +172,13 @@ def tracking(cur: duckdb.DuckDBPyConnection, f: Filters, comp: Comparison) -> Tr
 
 
 def precompute(cur: duckdb.DuckDBPyConnection, f: Filters) -> Iterator[tuple[str, dict[str, Any], Any]]:
-    """What :mod:`analytics.precompute` stores for the opening view: the model comparison on the page's
-    backtest (read from the store: the backtest is refreshed before), its diagnostics, and the chosen
-    model's fit at the valuation date when it is not BG/NBD (BG/NBD's is ``clv_fit``)."""
-    cal_end, hold_end = bt_mod._dates(cur, f, None, None)
-    comp = cmp.compare(bt_mod.backtest(cur, f, cal_end, hold_end))
-    params = cmp.comparison_params(f, cal_end, hold_end)
-    yield cmp.COMPARISON_KIND, params, comp
+    """What :mod:`analytics.precompute` stores for the opening view: the diagnostics of its model
+    comparison (read from the store: the comparison is refreshed before)."""
+    comp = cmp.comparison(cur, f)
     lines, lparams = store_lines_sql(f)
-    yield TRACKING_KIND, params, tracking_of(purchase_days(cur, lines, lparams, cal_end, hold_end), comp)
-    if comp.chosen not in (None, "bgnbd"):
-        when = valuation_date(cur, f)
-        fitted = cmp.value_model(cur, f, comp.chosen, rfm(cur, f, when, DEFAULT_UNIT), when)
-        if fitted is not None:
-            yield cmp.VALUE_KIND, cmp.value_model_params(f, when, comp.chosen), fitted
+    days = purchase_days(cur, lines, lparams, comp.calibration_end, comp.holdout_end)
+    yield (TRACKING_KIND, cmp.comparison_params(f, comp.calibration_end, comp.holdout_end, comp.time_unit),
+           tracking_of(days, comp))
 
 
 def tracking_transactions(tx: pd.DataFrame, comp: Comparison) -> Tracking:

@@ -24,6 +24,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "refresh.running": ("正在为新数据预先计算模型：{step}", "Precomputing the models for the new data: {step}"),
     "refresh.step.clv_fit": ("BG/NBD 与 Gamma-Gamma 拟合、RFM 汇总", "BG/NBD and Gamma-Gamma fits, RFM summary"),
     "refresh.step.clv_backtest": ("预测回测", "backtest"),
+    "refresh.step.clv_comparison": ("购买模型比较（BG/NBD、Pareto/NBD、MBG/NBD）", "purchase model comparison (BG/NBD, Pareto/NBD, MBG/NBD)"),
+    "refresh.step.clv_tracking": ("模型拟合诊断（跟踪图）", "model fit diagnostics (tracking plots)"),
     "refresh.step.clv_interval": ("客户价值的区间", "ranges of customer value"),
     "refresh.step.contract_fit": ("合约客户的留存拟合（sBG）", "contract customers' retention fits (sBG)"),
     "refresh.step.wom_curve": ("服务质量响应曲线与阈值", "service-quality response curves and thresholds"),

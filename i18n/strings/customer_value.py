@@ -86,6 +86,8 @@ STRINGS: dict[str, tuple[str, str]] = {
                               "Spend per purchase differs enormously between customers (Gamma-Gamma q = {q} ≤ 1: the population's mean spend is infinite). Customers with a repeat purchase are predicted as usual; those without one use their first purchase's spend. The model is more reliable within one segment."),
     "cv.note.gg_corr": ("购买频率与单次消费的相关系数为 {corr}：Gamma-Gamma 假设二者独立，消费预测可能有偏。",
                         "Purchase frequency and spend per purchase correlate at {corr}: Gamma-Gamma assumes they are independent, so spend predictions may be biased."),
+    "cv.note.model_unfitted": ("所选购买模型（{model}）在这些客户上无法拟合，改用 BG/NBD。",
+                               "The chosen purchase model ({model}) cannot be fitted on these customers; BG/NBD is used instead."),
     # Ranges (analytics.clv.intervals)
     "cv.range.aggregate": ("潜在价值合计 {value}，{level} 区间 {lower}–{upper}；预计购买 {ep} 次，{level} 区间 {ep_lower}–{ep_upper}。区间反映模型参数估计的不确定性。",
                            "Potential value {value}, {level} range {lower}–{upper}; expected purchases {ep}, {level} range {ep_lower}–{ep_upper}. The ranges show how uncertain the models' fitted parameters are."),

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from analytics import precompute
 from analytics.clv import backtest as clv_backtest
 from analytics.clv import comparison as cmp
 from analytics.clv import mbg_nbd, models, pareto_nbd, rfm, tracking
 from analytics.clv import value as cv
 from analytics.filters import Filters
-from analytics.store import derived
+from analytics.store import db, derived
 
 ROOT = Path(__file__).resolve().parents[3]
 CDNOW = ROOT / "tests" / "fixtures" / "cdnow"
@@ -187,3 +189,33 @@ def test_customer_values_with_a_named_purchase_model(demo_con):
     assert (default.table.set_index("customer_id").loc[s["customer_id"][one_time], "p_alive"] == 1).all()
     assert (t["p_alive"].to_numpy()[one_time] < 1).all()
     assert mbg.table["realized_value"].sum() == pytest.approx(default.table["realized_value"].sum())
+
+
+def test_the_refresh_stores_the_comparison_and_the_diagnostics(demo_path, tmp_path, monkeypatch):
+    """Computed when the data change: after a refresh the page's comparison, diagnostics and the
+    chosen model's valuation fit are read, not fitted."""
+    path = tmp_path / "store.duckdb"
+    shutil.copy(demo_path, path)
+    con = db.connect(path)
+    try:
+        precompute.refresh(con)
+        with db.cursor(con) as cur:
+            f = precompute.default_filter(cur)
+            fresh = cmp.compare(clv_backtest.backtest(cur, f))
+
+            def no_fit(*_a: object, **_k: object) -> None:
+                raise AssertionError("fitted on a page read")
+
+            monkeypatch.setattr(cmp, "compare", no_fit)
+            monkeypatch.setattr(cmp, "fit", no_fit)
+            c = cmp.comparison(cur, f)
+            tr = tracking.tracking(cur, f, c)
+            values = cv.customer_values(cur, f, model="auto")
+    finally:
+        con.close()
+    pd.testing.assert_frame_equal(c.rows, fresh.rows)
+    assert c.chosen == fresh.chosen and c.valuation_date == f.date_to
+    assert values.extra["purchase_model"] == c.chosen
+    if c.chosen != "bgnbd":
+        assert values.extra["purchase_fit"] == c.valuation_fit
+    assert tr.model == c.chosen and len(tr.weeks) > 100
