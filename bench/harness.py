@@ -482,7 +482,7 @@ def sec_pandas(run: Run) -> dict[str, Any]:
 # The analysis pages (views/ file stems), whose figures ``report --json`` computes, in page order.
 PAGES = ("overview", "concentration", "delivered_value", "word_of_mouth", "customer_value", "lifecycle")
 # A report section's page where the module's name is not the page's (modules are moving into packages).
-PAGE_ALIASES = {"clv": "customer_value"}
+PAGE_ALIASES = {"clv": "customer_value", "contracts": "customer_value"}  # contract customers are a section of it
 
 
 def page_of(module: str) -> str:
