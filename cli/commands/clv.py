@@ -13,7 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from analytics.clv import intervals
+from analytics.clv import comparison as model_comparison
+from analytics.clv import intervals, tracking
 from analytics.clv import value as customer_value
 from analytics.clv.backtest import Backtest, backtest, backtest_transactions
 from analytics.clv.rfm import data_end, read_transactions_csv
@@ -48,6 +49,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="annual discount rate as a fraction (default 0.10)")
     p.add_argument("--interval-level", type=float, default=intervals.DEFAULT_LEVEL, metavar="LEVEL",
                    help="coverage of clv_interval, the range of the summed potential value (default 0.9 = 90 %%)")
+    p.add_argument("--model", choices=model_comparison.CHOICES, default="bgnbd",
+                   help="purchase model of the valuation: bgnbd (default), pareto_nbd, mbg_nbd, or auto (the one "
+                        "the holdout comparison chose, model_comparison)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -70,6 +74,26 @@ def _model_json(bt: Backtest, summary_counts: dict[str, int]) -> dict[str, Any]:
                                                "std_errors": _rounded(g.std_errors)},
         "counts": summary_counts,
         "backtest": bt.figures(),
+    }
+
+
+def _comparison_json(comp: model_comparison.Comparison, diagnostics: tracking.Tracking) -> dict[str, Any]:
+    """``pareto_nbd`` and ``mbg_nbd`` (parameters and log-likelihood, fitted on the calibration data as
+    ``bgnbd``), ``model_comparison`` (one row per model), ``chosen_model`` and ``tracking`` (one row
+    per week of calibration and holdout)."""
+    def fitted(kind: str) -> dict[str, Any] | None:
+        m = comp.model(kind)
+        return None if m is None else {**_rounded(m.params()), "log_likelihood": round(m.log_likelihood, 4),
+                                       "source": m.source, "converged": m.converged,
+                                       "std_errors": _rounded(m.std_errors)}
+
+    return {
+        "pareto_nbd": fitted("pareto_nbd"),
+        "mbg_nbd": fitted("mbg_nbd"),
+        "model_comparison": [{**r, "params": None if r["params"] is None else _rounded(r["params"])}
+                             for r in comp.figures()],
+        "chosen_model": comp.chosen,
+        "tracking": diagnostics.rows(),
     }
 
 
@@ -97,14 +121,19 @@ def run(args: argparse.Namespace) -> int:
             lo, hi = pd.to_datetime(tx["date"]).min().date(), pd.to_datetime(tx["date"]).max().date()
             cal = lo + dt.timedelta(days=(hi - lo).days // 2)
         bt = backtest_transactions(tx, cal, args.holdout_end, unit)
-        out = {"source": str(args.csv), **_model_json(bt, _counts(bt))}
+        comp = model_comparison.compare(bt)
+        out = {"source": str(args.csv), **_model_json(bt, _counts(bt)),
+               **_comparison_json(comp, tracking.tracking_transactions(tx, comp))}
     else:
         with common.open_store(args) as cur:
             data_end(cur)
             f = common.filters_from_args(args, cur)
             bt = backtest(cur, f, args.calibration_end, args.holdout_end, unit)
+            comp = model_comparison.comparison(cur, f, args.calibration_end, args.holdout_end, unit)
+            diagnostics = tracking.tracking(cur, f, comp)
             values = customer_value.customer_values(cur, f, horizon_months=args.horizon_months,
-                                                    annual_discount=args.annual_discount, time_unit=unit)
+                                                    annual_discount=args.annual_discount, time_unit=unit,
+                                                    model=args.model)
             ranges = intervals.value_intervals(cur, f, level, args.horizon_months, args.annual_discount,
                                                time_unit=unit)
             contract_values = retention.contract_values(cur, f, annual_discount=args.annual_discount)
@@ -112,6 +141,7 @@ def run(args: argparse.Namespace) -> int:
         out = {"period_from": f.date_from.isoformat() if f.date_from else None,
                "period_to": f.date_to.isoformat() if f.date_to else None,
                **_model_json(bt, _counts(bt)),
+               **_comparison_json(comp, diagnostics),
                "valuation": values.summary(),
                "clv_interval": intervals.interval_summary(ranges),
                # contract customers: sBG per plan (BG/NBD above values the others; see docs/customer_value.md)
