@@ -20,9 +20,10 @@ from analytics.ingest.mapping import CUSTOMER_ATTRIBUTES, UPLOAD_TABLES, Mapping
 from analytics.ingest.read import LIMITS, IngestError, Limits, Progress, Sniff, Staged, drop, stage
 from analytics.ingest.read.common import run_with_progress
 from analytics.ingest.validate import ISSUES, TYPED, Report, update_condition, validate_staged
-from analytics.store import aggregates, audit, db, schema
+from analytics.store import aggregates, audit, backup, db, schema
 
 KEEP_REPLACED_LOADS = 10
+REPLACE_MODES = ("replace_period", "replace_table")
 DATED_TABLES = (schema.TRANSACTIONS, schema.ACTIVITIES, schema.ACTIVITY_RATES)
 
 
@@ -103,6 +104,10 @@ def load(con: duckdb.DuckDBPyConnection, path: str | Path, sniffed: Sniff, opts:
     of rejecting those rows; the report counts them (``customers_created``) and undoing the load
     removes them again. A later customer file (mode ``update``) fills in what they lack.
 
+    A replace-mode load first copies the store into ``backups/`` beside it
+    (:func:`analytics.store.backup.auto_backup`, the latest five kept); when the copy fails the load is
+    refused (``copy_failed``) before anything is written.
+
     Refuses (:class:`IngestError` carrying the report) when the file was already loaded, a date
     column is ambiguous, no row is valid, or rows were rejected and ``opts.on_reject`` is
     ``refuse``. Returns the report with ``load_id`` and ``written`` set.
@@ -110,6 +115,8 @@ def load(con: duckdb.DuckDBPyConnection, path: str | Path, sniffed: Sniff, opts:
     t0 = time.perf_counter()
     table = schema.TABLES[opts.table]
     who = user or audit.current_user()
+    if opts.mode in REPLACE_MODES:
+        _copy_before_replacing(con)
     with writing(con) as cur:
         staged = stage(cur, path, sniffed, progress=progress, limits=limits)
         rep = validate_staged(cur, staged, sniffed, opts, progress, create_customers=create_customers)
@@ -213,6 +220,18 @@ def load(con: duckdb.DuckDBPyConnection, path: str | Path, sniffed: Sniff, opts:
         progress("write", 1.0)
     return replace(rep, load_id=load_id, written=written, customers_created=created,
                    seconds=time.perf_counter() - t0)
+
+
+def _copy_before_replacing(con: duckdb.DuckDBPyConnection) -> None:
+    """The automatic copy before a load that replaces rows; refuses the load when it fails."""
+    try:
+        backup.auto_backup(con)
+    except (db.DatabaseError, OSError) as exc:
+        where = backup.store_path(con)
+        folder = where.parent / backup.BACKUP_DIR if where else backup.BACKUP_DIR
+        raise IngestError("copy_failed", f"the copy of the store taken before a replacing load failed ({exc}); "
+                          "nothing was loaded (free disk space or fix the folder's permissions, then try again)",
+                          folder=str(folder), reason=str(exc)) from exc
 
 
 def _create_customers(cur: duckdb.DuckDBPyConnection, table: schema.Table, load_id: int, keep: str) -> int:

@@ -426,6 +426,9 @@ STRINGS: dict[str, tuple[str, str]] = {
                                  "Undoing load #{load_id} would not give back exactly the rows it replaced ({restored} of {replaced}, or their content differs); nothing was changed."),
     "data.err.backup_failed": ("被替换的 {replaced} 行无法完整备份以供撤销（只备份了 {kept} 行），未导入任何数据。",
                                "The {replaced} {replaced:row|rows} being replaced could not be kept for undo (kept {kept}); nothing was loaded."),
+    "data.err.copy_failed": ("替换数据前对数据库的备份失败（{reason}），未导入任何数据。请释放磁盘空间或检查 {folder} 的权限后重试。",
+                             "The copy of the store taken before replacing data failed ({reason}); nothing was loaded. "
+                             "Free disk space or check the permissions of {folder}, then try again."),
     "data.err.no_map_name": ("请为列对应命名。", "Give the mapping a name."),
     "data.err.no_such_map": ("没有名为“{name}”的列对应。", "There is no mapping named “{name}”."),
     "data.err.bad_mode": ("未知的写入方式。", "Unknown mode."),
