@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import tomllib
@@ -11,6 +12,7 @@ from streamlit import config as st_config
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / ".streamlit" / "config.toml"
+UPLOAD_DOC = ROOT / "docs" / "ingest.md"
 
 
 def _settings() -> dict:
@@ -28,6 +30,13 @@ def test_xsrf_protection_is_on_and_uploads_are_bounded():
     server = _settings()["server"]
     assert server["enableXsrfProtection"] is True
     assert isinstance(server["maxUploadSize"], int) and 0 < server["maxUploadSize"] <= 2048  # MB
+
+
+def test_the_upload_limit_is_the_documented_one():
+    """docs/ingest.md tells analysts the largest file the page takes; the setting must say the same."""
+    found = re.search(r"\*\*(\d+) MB\*\*, `server\.maxUploadSize`", UPLOAD_DOC.read_text(encoding="utf-8"))
+    assert found, "docs/ingest.md no longer states the upload limit"
+    assert _settings()["server"]["maxUploadSize"] == int(found.group(1))
 
 
 def test_streamlit_reads_these_settings():
