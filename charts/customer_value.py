@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analytics.clv.backtest import Backtest
+from analytics.clv.tracking import Tracking
 from analytics.clv.value import Histogram, symlog
 from charts.text import plain, plain_all
 from charts.theme import ACCENT, GAIN, LOSS, MUTED, NEUTRAL, PALETTE, base_layout, money_axis
@@ -166,4 +167,90 @@ def contract_retention(curves: pd.DataFrame, t: Translator, title: str | None = 
     base_layout(fig, title, height=height)
     fig.update_xaxes(title=t("cv.contracts.axis.months"), rangemode="tozero")
     fig.update_yaxes(title=t("cv.contracts.axis.share"), tickformat=".0%", range=[0, 1.02])
+    return fig
+
+
+MODEL_COLORS = {"bgnbd": ACCENT, "pareto_nbd": GAIN, "mbg_nbd": NEUTRAL}
+
+
+def tracking(tr: Tracking, t: Translator, cumulative: bool = False, title: str | None = None,
+             height: int = 380) -> go.Figure:
+    """Weekly repeat purchases of the cohort, actual against each model's expectation (the chosen one
+    bold), incremental or cumulative, with the calibration end marked (Fader, Hardie & Lee's tracking plot)."""
+    w = tr.weeks
+    suffix = "_cumulative" if cumulative else ""
+    fig = go.Figure()
+    x = [d.isoformat() for d in w["week_end"]]
+    actual = w["actual"].cumsum() if cumulative else w["actual"]
+    fig.add_trace(go.Scatter(
+        x=x, y=actual, name=plain(t("cv.series.actual")), mode="lines", line={"color": MUTED, "width": 2},
+        customdata=plain_all(t("cv.hover.tracking", week=int(k), series=t("cv.series.actual"), value=t.num(v, 0))
+                             for k, v in zip(w["week"], actual, strict=True)),
+        hovertemplate="%{customdata}<extra></extra>"))
+    for kind in ("bgnbd", "pareto_nbd", "mbg_nbd"):
+        col = f"expected_{kind}"
+        if col not in w:
+            continue
+        y = w[col].cumsum() if cumulative else w[col]
+        chosen = kind == tr.model
+        name = t(f"cv.model.name.{kind}") + (" · " + t("cv.compare.chosen_tag") if chosen else "")
+        fig.add_trace(go.Scatter(
+            x=x, y=y, name=plain(name), mode="lines",
+            line={"color": MODEL_COLORS[kind], "width": 3 if chosen else 1.5, "dash": "solid" if chosen else "dot"},
+            customdata=plain_all(t("cv.hover.tracking", week=int(k), series=t(f"cv.model.name.{kind}"), value=t.num(v, 1))
+                                 for k, v in zip(w["week"], y, strict=True)),
+            hovertemplate="%{customdata}<extra></extra>"))
+    cal = tr.calibration_end.isoformat()
+    fig.add_vline(x=cal, line={"color": LOSS, "dash": "dash", "width": 1})
+    fig.add_annotation(x=cal, y=1, yref="paper", text=plain(t("cv.tracking.boundary")), showarrow=False,
+                       xanchor="left", yanchor="top", font={"size": 11, "color": LOSS})
+    base_layout(fig, title, height=height)
+    fig.update_xaxes(title=t("cv.axis.week_end"))
+    fig.update_yaxes(title=t("cv.axis.repeat_purchases" + suffix), rangemode="tozero")
+    return fig
+
+
+def conditional(tr: Tracking, t: Translator, title: str | None = None, height: int = 380) -> go.Figure:
+    """Mean holdout purchases per calibration-frequency bucket: actual (bars) and each model (markers)."""
+    by = tr.by_frequency
+    fig = go.Figure()
+    buckets = list(by["bucket"])
+    fig.add_trace(go.Bar(
+        x=buckets, y=by["actual"], name=plain(t("cv.series.actual")), marker_color=MUTED,
+        customdata=plain_all(t("cv.hover.backtest", bucket=b, series=t("cv.series.actual"), value=t.num(v, 2), n=t.num(n))
+                             for b, v, n in zip(buckets, by["actual"], by["customers"], strict=True)),
+        hovertemplate="%{customdata}<extra></extra>"))
+    for kind in ("bgnbd", "pareto_nbd", "mbg_nbd"):
+        col = f"expected_{kind}"
+        if col not in by:
+            continue
+        name = t(f"cv.model.name.{kind}")
+        fig.add_trace(go.Scatter(
+            x=buckets, y=by[col], name=plain(name), mode="lines+markers",
+            line={"color": MODEL_COLORS[kind], "width": 3 if kind == tr.model else 1.5},
+            customdata=plain_all(t("cv.hover.backtest", bucket=b, series=name, value=t.num(v, 2), n=t.num(n))
+                                 for b, v, n in zip(buckets, by[col], by["customers"], strict=True)),
+            hovertemplate="%{customdata}<extra></extra>"))
+    base_layout(fig, title, height=height)
+    fig.update_xaxes(title=t("cv.axis.calibration_freq"), type="category")
+    fig.update_yaxes(title=t("cv.axis.holdout_purchases"), rangemode="tozero")
+    return fig
+
+
+def p_alive_matrix(tr: Tracking, t: Translator, title: str | None = None, height: int = 420) -> go.Figure:
+    """P(alive) of the chosen model by repeat purchases (rows) and recency (columns) at the cohort's
+    longest age: the customers worth a call are the light cells on the right."""
+    m = tr.p_alive
+    unit = t(f"cv.unit.{tr.time_unit}")
+    rec = [float(c) for c in m.columns]
+    z = m.to_numpy()
+    text = [[plain(t("cv.hover.palive_matrix", x=int(x), recency=t.num(r, 1), unit=unit,
+                     p="—" if not np.isfinite(v) else t.pct(v, 0)))
+             for r, v in zip(rec, row, strict=True)] for x, row in zip(m.index, z, strict=True)]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=rec, y=list(m.index), zmin=0, zmax=1, colorscale="Viridis", customdata=text,
+        hovertemplate="%{customdata}<extra></extra>", colorbar={"title": plain("P(alive)"), "tickformat": ".0%"}))
+    base_layout(fig, title, height=height, legend=False)
+    fig.update_xaxes(title=t("cv.axis.recency", unit=unit))
+    fig.update_yaxes(title=t("cv.axis.calibration_freq"))
     return fig

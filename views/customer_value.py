@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import profit
-from analytics.clv import intervals
+from analytics.clv import comparison, intervals, tracking
 from analytics.clv import value as cv
 from analytics.clv.backtest import backtest
 from analytics.contracts import retention
@@ -49,9 +49,11 @@ if cuts[0] == cuts[1]:  # a range slider may be dragged onto one point; keep two
     cuts = (CUT_OPTIONS[max(i - 1, 0)], CUT_OPTIONS[max(i - 1, 0) + 1])
 discount = discount_pct / 100
 
+# The purchase model: chosen in the "Which model" section below (its widget's state is read here first).
+purchase_model = st.session_state.get("cv_model", "bgnbd")
 try:
     values = cache.run(cv.customer_values, f, horizon_months=horizon, annual_discount=discount, cuts=tuple(cuts),
-                       second_level_weight=weight)
+                       second_level_weight=weight, model=purchase_model)
 except ValueError as exc:
     with header:
         components.page_header(t("cv.title"), t, f)
@@ -268,6 +270,71 @@ elif bt is not None:
         components.metric(t.metric("backtest_actual"), t.figure("backtest_actual", bt.actual_total))
     components.chart(cv_charts.backtest(bt, t, title=t("cv.chart.backtest")), "cv_backtest")
     st.caption(t("cv.backtest.rmse", rmse=t.num(bt.rmse, 2)))
+
+# ----------------------------------------------------------------------------- which model
+def which_model() -> None:
+    """BG/NBD, Pareto/NBD and MBG/NBD on the backtest's split, the choice in plain words, the selector
+    of the values' model, and the fit diagnostics (analytics.clv.comparison, analytics.clv.tracking)."""
+    st.subheader(t("cv.section.models"))
+    try:
+        comp, tr = cache.run(tracking.diagnostics, f)
+    except ValueError as exc:
+        st.info(t.md("cv.backtest.error", error=str(exc)))
+        return
+    name = {k: t(f"cv.model.name.{k}") for k in comparison.KINDS}
+    start = comp.calibration_end + pd.Timedelta(days=1)
+    st.caption(t("cv.compare.intro", cal=t.date(comp.calibration_end), start=t.date(start), end=t.date(comp.holdout_end)))
+    rows = comp.rows.set_index("model")
+    if comp.chosen is None:
+        st.info(t("cv.compare.none"))
+        return
+    best = rows.loc[comp.chosen]
+    if comp.runner_up is not None:
+        st.markdown(t.md("cv.compare.chosen", model=name[comp.chosen], pred=t.num(best["predicted"], 0),
+                         actual=t.num(best["actual"]), err=t.pct(best["aggregate_error"], 1, signed=True),
+                         runner=name[comp.runner_up],
+                         err2=t.pct(rows.loc[comp.runner_up, "aggregate_error"], 1, signed=True)))
+    else:
+        st.markdown(t.md("cv.compare.chosen_alone", model=name[comp.chosen], pred=t.num(best["predicted"], 0),
+                         actual=t.num(best["actual"]), err=t.pct(best["aggregate_error"], 1, signed=True)))
+    table = pd.DataFrame({
+        t("cv.compare.col.model"): [name[k] + (" ✓" if k == comp.chosen else "") for k in comp.rows["model"]],
+        t("cv.compare.col.n_params"): comp.rows["n_params"],
+        t("cv.compare.col.log_likelihood"): [t.num(v, 2) if pd.notna(v) else "—" for v in comp.rows["log_likelihood"]],
+        t("cv.compare.col.bic"): [t.num(v, 1) if pd.notna(v) else "—" for v in comp.rows["bic"]],
+        t("cv.compare.col.predicted"): [t.num(v, 0) if pd.notna(v) else "—" for v in comp.rows["predicted"]],
+        t("cv.compare.col.actual"): [t.num(v) for v in comp.rows["actual"]],
+        t("cv.compare.col.aggregate_error"): [t.pct(v, 1, signed=True) if pd.notna(v) else "—"
+                                              for v in comp.rows["aggregate_error"]],
+        t("cv.compare.col.mae"): [t.num(v, 3) if pd.notna(v) else "—" for v in comp.rows["mae"]],
+        t("cv.compare.col.note"): [t("cv.compare.unfitted") if isinstance(r, str) else "" for r in comp.rows["reason"]],
+    })
+    st.dataframe(table, hide_index=True, width="stretch")
+    st.radio(t("cv.model.select"), comparison.CHOICES, key="cv_model", index=comparison.CHOICES.index("bgnbd"),
+             horizontal=True, help=t("cv.model.select.help"),
+             format_func=lambda k: t("cv.model.option.auto", model=name[comp.chosen]) if k == comparison.AUTO else name[k])
+    used = values.extra.get("purchase_model")
+    if used in name:
+        st.caption(t("cv.model.using", model=name[used]))
+    if not tr.weeks.empty:
+        st.caption(t("cv.tracking.caption", cal=t.date(comp.calibration_end), n=t.num(len(comp.customers))))
+        c1, c2 = st.columns(2)
+        with c1:
+            components.chart(cv_charts.tracking(tr, t, title=t("cv.chart.tracking")), "cv_tracking")
+        with c2:
+            components.chart(cv_charts.tracking(tr, t, cumulative=True, title=t("cv.chart.tracking_cum")),
+                             "cv_tracking_cum")
+    c1, c2 = st.columns(2)
+    with c1:
+        components.chart(cv_charts.conditional(tr, t, title=t("cv.chart.conditional")), "cv_conditional")
+    if not tr.p_alive.empty:
+        with c2:
+            components.chart(cv_charts.p_alive_matrix(tr, t, title=t(
+                "cv.chart.palive_matrix", model=name[tr.model], T=t.num(tr.matrix_T, 1),
+                unit=t(f"cv.unit.{tr.time_unit}"))), "cv_palive_matrix")
+
+
+which_model()
 
 # ----------------------------------------------------------------------------- contract customers
 def contract_customers() -> None:

@@ -188,3 +188,10 @@ def tracking_transactions(tx: pd.DataFrame, comp: Comparison) -> Tracking:
         return tracking_of(purchase_days(con, FRAME_LINES, {}, comp.calibration_end, comp.holdout_end), comp)
     finally:
         con.close()
+
+
+def diagnostics(cur: duckdb.DuckDBPyConnection, f: Filters) -> tuple[Comparison, Tracking]:
+    """The filter's model comparison and its diagnostics, with the page's default dates (stored by
+    the refresh for the opening view)."""
+    comp = cmp.comparison(cur, f)
+    return comp, tracking(cur, f, comp)

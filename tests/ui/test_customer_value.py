@@ -31,7 +31,9 @@ def test_page_renders_with_the_reports_figures(app_db, lang):
     t = Translator(lang)
     assert at.title[0].value == t("cv.title")
     specs = plotly_specs(at)
-    assert len(specs) == 5  # composition, P(alive), potential value, backtest, contract retention
+    # composition, P(alive), potential value, backtest, tracking (weekly, cumulative), conditional
+    # expectations, P(alive) matrix, contract retention
+    assert len(specs) == 9
     v = _report(app_db)
     m = metrics(at)
     assert m[t.metric("realized_value")] == t.money(v.summary()["realized_value"], compact=True)

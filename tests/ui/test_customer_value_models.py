@@ -1,0 +1,94 @@
+"""The Customer value page's "Which model" section in AppTest (issue 17): the comparison with the choice
+stated, the tracking plots, conditional expectations and P(alive) matrix with analytics' figures, and
+the selector that changes the values' purchase model."""
+
+from __future__ import annotations
+
+import base64
+
+import numpy as np
+import pytest
+
+from analytics import filters
+from analytics.clv import comparison, tracking
+from analytics.clv import value as cv
+from analytics.filters import Filters
+from analytics.store import db
+from i18n import Translator
+from tests.ui.apptest import assert_ok, metrics, plotly_specs, start
+
+PAGE = "views/customer_value.py"
+
+
+def _array(values: object) -> list[float]:
+    """A Plotly spec's array: a list, or Plotly's typed array ({"dtype", "bdata"}); 2-D as rows."""
+    if isinstance(values, dict) and "bdata" in values:
+        arr = np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
+        shape = [int(n) for n in str(values.get("shape", len(arr))).split(",")]
+        return arr.reshape(shape).tolist()
+    return list(values)
+
+
+def _analytics(path, **kw):
+    con = db.connect(path)
+    try:
+        with con.cursor() as cur:
+            s, e = filters.default_period(filters.data_bounds(cur))
+            f = Filters(s, e)
+            comp, tr = tracking.diagnostics(cur, f)
+            return comp, tr, cv.customer_values(cur, f, **kw)
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_section_shows_analytics_figures(app_db, lang):
+    at = start(lang, page=PAGE)
+    assert_ok(at)
+    t = Translator(lang)
+    comp, tr, _ = _analytics(app_db)
+    assert any(h.value == t("cv.section.models") for h in at.subheader)
+    name = {k: t(f"cv.model.name.{k}") for k in comparison.KINDS}
+    rows = comp.rows.set_index("model")
+    best = rows.loc[comp.chosen]
+    stated = t.md("cv.compare.chosen", model=name[comp.chosen], pred=t.num(best["predicted"], 0),
+               actual=t.num(best["actual"]), err=t.pct(best["aggregate_error"], 1, signed=True),
+               runner=name[comp.runner_up], err2=t.pct(rows.loc[comp.runner_up, "aggregate_error"], 1, signed=True))
+    assert any(md.value == stated for md in at.markdown)
+    table = next(d.value for d in at.dataframe if t("cv.compare.col.bic") in d.value.columns)
+    assert list(table[t("cv.compare.col.model")]) == [name[k] + (" ✓" if k == comp.chosen else "") for k in comparison.KINDS]
+    assert list(table[t("cv.compare.col.actual")]) == [t.num(v) for v in comp.rows["actual"]]
+    assert list(table[t("cv.compare.col.aggregate_error")]) == [
+        t.pct(v, 1, signed=True) if v == v else "—" for v in comp.rows["aggregate_error"]]
+    specs = {s["layout"]["title"]["text"]: s for s in plotly_specs(at)}
+    weekly = specs[t("cv.chart.tracking")]["data"]
+    assert _array(weekly[0]["y"]) == [int(v) for v in tr.weeks["actual"]]
+    chosen = next(d for d in weekly if d["name"] == f"{name[comp.chosen]} · {t('cv.compare.chosen_tag')}")
+    assert _array(chosen["y"]) == pytest.approx(list(tr.weeks["expected"]))
+    cumulative = specs[t("cv.chart.tracking_cum")]["data"]
+    assert _array(cumulative[0]["y"])[-1] == int(tr.weeks["actual_cumulative"].iloc[-1])
+    cond = specs[t("cv.chart.conditional")]["data"]
+    assert _array(cond[0]["x"]) == list(tr.by_frequency["bucket"]) and _array(cond[0]["y"]) == pytest.approx(list(tr.by_frequency["actual"]))
+    matrix_title = t("cv.chart.palive_matrix", model=name[tr.model], T=t.num(tr.matrix_T, 1),
+                     unit=t(f"cv.unit.{tr.time_unit}"))
+    z = _array(specs[matrix_title]["data"][0]["z"])
+    assert z[1][-1] == pytest.approx(tr.p_alive.iloc[1, -1])
+
+
+def test_the_selector_values_customers_with_the_model_chosen(app_db):
+    at = start("en", page=PAGE)
+    assert_ok(at)
+    t = Translator("en")
+    _, _, bg = _analytics(app_db)
+    assert metrics(at)["Potential value"] == t.money(bg.summary()["potential_value"], compact=True)
+    assert any(c.value == t("cv.model.using", model="BG/NBD") for c in at.caption)
+    at.radio(key="cv_model").set_value("mbg_nbd").run()
+    assert_ok(at)
+    _, _, mbg = _analytics(app_db, model="mbg_nbd")
+    assert metrics(at)["Potential value"] == t.money(mbg.summary()["potential_value"], compact=True)
+    assert any(c.value == t("cv.model.using", model="MBG/NBD") for c in at.caption)
+    at.radio(key="cv_model").set_value("auto").run()
+    assert_ok(at)
+    comp, _, auto = _analytics(app_db, model="auto")
+    assert auto.extra["purchase_model"] == comp.chosen
+    assert metrics(at)["Potential value"] == t.money(auto.summary()["potential_value"], compact=True)
