@@ -28,6 +28,9 @@ t = Translator(lang)
 
 try:
     con = cache.connection()
+except db.StoreInUse as exc:  # a second app (or a writing command) on the same file
+    st.error(t.md("app.db_in_use", path=str(exc.path)))
+    st.stop()
 except db.DatabaseError as exc:
     st.error(t.md("app.db_error", error=str(exc)))
     st.stop()

@@ -37,6 +37,14 @@ class DatabaseError(ValueError):
     """A database that cannot be opened or upgraded, with a message meant for a user."""
 
 
+class StoreInUse(DatabaseError):
+    """The store is held by another process (DuckDB's file lock): ``path`` names it, for the app's message."""
+
+    def __init__(self, message: str, path: Path) -> None:
+        super().__init__(message)
+        self.path = path
+
+
 # DuckDB would otherwise download and load extensions by itself: the sqlite scanner when handed a
 # SQLite file, httpfs for a URL. Everything the app uses (CSV, Parquet, JSON, ICU) is built in.
 CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
@@ -75,9 +83,9 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
     except duckdb.IOException as exc:
         msg = str(exc)
         if "lock" in msg.lower():
-            raise DatabaseError(
+            raise StoreInUse(
                 f"database {p} is in use by another process (is the app running on it?); "
-                "stop it or use another file with --db"
+                "stop it or use another file with --db", p
             ) from exc
         raise DatabaseError(f"cannot open database {p}: {msg.splitlines()[0]}") from exc
     except duckdb.Error as exc:

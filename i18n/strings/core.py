@@ -9,6 +9,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "app.demo_step": ("正在生成：{step}", "Generating: {step}"),
     "app.demo_done": ("演示数据已生成：{customers} 位客户，{transactions} 笔交易", "Demo data created: {customers} {customers:customer|customers}, {transactions} {transactions:transaction|transactions}"),
     "app.db_error": ("无法打开数据库：{error}", "Cannot open the database: {error}"),
+    "app.db_in_use": ("数据库 {path} 正被另一个进程占用（另一个运行中的本应用，或正在写入它的命令）。同一时间只能有一个进程打开它："
+                      "请停止另一个进程，或将 CVM_DB 设为另一个文件，然后刷新本页。",
+                      "The store {path} is held by another process (another copy of this app, or a command writing to "
+                      "it). Only one process can open it at a time: stop the other one, or set CVM_DB to another file, "
+                      "then reload this page."),
     "app.no_data": ("数据库中还没有交易数据。请在“数据”页面上传文件，或运行 `python -m analytics demo` 生成演示数据。",
                     "The database has no transactions yet. Upload files on the Data page, or run `python -m analytics demo` for demo data."),
     "app.data_as_of": ("数据截至 {date}", "Data as of {date}"),
