@@ -144,3 +144,51 @@ def test_an_in_memory_store_has_no_automatic_copy():
     assert backup.auto_backup(con) is None
     with pytest.raises(db.DatabaseError, match="in-memory"):
         backup.backup(con, "x")
+
+
+def test_a_store_created_and_filled_in_one_transaction_copies_whole(tmp_path):
+    """DuckDB 2.0.0: a table created and filled with >= 122,880 rows in one transaction counts its rows
+    but a scan in the same process may return none until reopened; the copy must hold every row."""
+    path = tmp_path / "one_tx.duckdb"
+    con = duckdb.connect(str(path), config=db.CONFIG)
+    con.execute("BEGIN")
+    for stmt in schema.create_statements():
+        con.execute(stmt)
+    db.set_meta(con, "schema_version", str(schema.SCHEMA_VERSION))
+    db.set_meta(con, "data_version", "1")
+    con.execute("INSERT INTO customers (customer_id, name, customer_type) SELECT 'C' || i, 'C' || i, 'enterprise' "
+                "FROM range(10) t(i)")
+    con.execute(f"""INSERT INTO transactions (transaction_id, customer_id, tx_date, product, quantity, revenue, cogs)
+                    SELECT 'T' || i, 'C' || (i % 10), DATE '2024-01-01' + CAST(i % 300 AS INTEGER), 'P', 1,
+                           (i % 97) + 0.5, 1 FROM range({BIG}) t(i)""")
+    con.execute("COMMIT")
+    made = backup.backup(con, tmp_path / "b")
+    con.close()
+    scan = duckdb.connect(str(made.path), read_only=True)
+    try:
+        assert scan.execute("SELECT count(*), sum(hash(transaction_id)) IS NOT NULL FROM (SELECT * FROM transactions "
+                            "WHERE revenue > 0) t").fetchone() == (BIG, True)
+    finally:
+        scan.close()
+    assert made.counts[schema.TRANSACTIONS] == BIG
+
+
+def test_restore_refuses_a_store_held_by_another_process(big, tmp_path):
+    import subprocess
+    import sys
+
+    made = backup.backup(big[1], tmp_path / "c")
+    store = tmp_path / "held.duckdb"
+    db.connect(store).close()
+    holder = subprocess.Popen([sys.executable, "-c", f"import duckdb,sys; c=duckdb.connect({str(store)!r}); "
+                               "print('ok', flush=True); sys.stdin.read()"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ok"
+        with pytest.raises(db.StoreInUse):
+            backup.restore(made.path, store)
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    assert not store.with_name("held.duckdb.before-restore").exists()
+    assert _fp(store)[1] == 0  # still the empty store it was
