@@ -289,7 +289,13 @@ def which_model() -> None:
         st.info(t("cv.compare.none"))
         return
     best = rows.loc[comp.chosen]
-    if comp.runner_up is not None:
+    runner = rows.loc[comp.runner_up] if comp.runner_up is not None else None
+    if runner is not None and abs(abs(runner["aggregate_error"]) - abs(best["aggregate_error"])) <= comparison.TIE:
+        st.markdown(t.md("cv.compare.chosen_tie", model=name[comp.chosen], runner=name[comp.runner_up],
+                         err=t.pct(best["aggregate_error"], 1, signed=True),
+                         err2=t.pct(runner["aggregate_error"], 1, signed=True), tie=t.pct(comparison.TIE, 1),
+                         mae=t.num(best["mae"], 3), mae2=t.num(runner["mae"], 3)))
+    elif comp.runner_up is not None:
         st.markdown(t.md("cv.compare.chosen", model=name[comp.chosen], pred=t.num(best["predicted"], 0),
                          actual=t.num(best["actual"]), err=t.pct(best["aggregate_error"], 1, signed=True),
                          runner=name[comp.runner_up],
@@ -310,6 +316,9 @@ def which_model() -> None:
         t("cv.compare.col.note"): [t("cv.compare.unfitted") if isinstance(r, str) else "" for r in comp.rows["reason"]],
     })
     st.dataframe(table, hide_index=True, width="stretch")
+    unfitted = [name[k] for k, r in zip(comp.rows["model"], comp.rows["reason"], strict=True) if isinstance(r, str)]
+    if unfitted:
+        st.caption(t("cv.compare.unfitted_why", models=" · ".join(unfitted)))
     st.radio(t("cv.model.select"), comparison.CHOICES, key="cv_model", index=comparison.CHOICES.index("bgnbd"),
              horizontal=True, help=t("cv.model.select.help"),
              format_func=lambda k: t("cv.model.option.auto", model=name[comp.chosen]) if k == comparison.AUTO else name[k])

@@ -51,9 +51,16 @@ def test_the_section_shows_analytics_figures(app_db, lang):
     name = {k: t(f"cv.model.name.{k}") for k in comparison.KINDS}
     rows = comp.rows.set_index("model")
     best = rows.loc[comp.chosen]
-    stated = t.md("cv.compare.chosen", model=name[comp.chosen], pred=t.num(best["predicted"], 0),
-               actual=t.num(best["actual"]), err=t.pct(best["aggregate_error"], 1, signed=True),
-               runner=name[comp.runner_up], err2=t.pct(rows.loc[comp.runner_up, "aggregate_error"], 1, signed=True))
+    runner = rows.loc[comp.runner_up]
+    if abs(abs(runner["aggregate_error"]) - abs(best["aggregate_error"])) <= comparison.TIE:  # a tie: MAE decides
+        stated = t.md("cv.compare.chosen_tie", model=name[comp.chosen], runner=name[comp.runner_up],
+                      err=t.pct(best["aggregate_error"], 1, signed=True), err2=t.pct(runner["aggregate_error"], 1, signed=True),
+                      tie=t.pct(comparison.TIE, 1), mae=t.num(best["mae"], 3), mae2=t.num(runner["mae"], 3))
+        assert best["mae"] < runner["mae"]
+    else:
+        stated = t.md("cv.compare.chosen", model=name[comp.chosen], pred=t.num(best["predicted"], 0),
+                      actual=t.num(best["actual"]), err=t.pct(best["aggregate_error"], 1, signed=True),
+                      runner=name[comp.runner_up], err2=t.pct(runner["aggregate_error"], 1, signed=True))
     assert any(md.value == stated for md in at.markdown)
     table = next(d.value for d in at.dataframe if t("cv.compare.col.bic") in d.value.columns)
     assert list(table[t("cv.compare.col.model")]) == [name[k] + (" ✓" if k == comp.chosen else "") for k in comparison.KINDS]
