@@ -1,0 +1,43 @@
+"""``python -m bench.load --dry-run``: the load test's argument handling and the accounts it creates
+through the command line, without a server or a browser (the real run is by hand: bench/README.md)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench import load
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_arguments_are_checked() -> None:
+    args = load.parse_args([])
+    assert (args.sessions, args.minutes, args.scale) == (20, 5.0, "S")
+    for bad in (["--sessions", "1"], ["--minutes", "0"]):
+        with pytest.raises(SystemExit) as exc:
+            load.parse_args(bad)
+        assert exc.value.code == 2
+
+
+def test_accounts_cover_every_role_and_restrict_every_second_viewer() -> None:
+    accts = load.accounts(6, ["East", "North", "West"])
+    assert [(a.name, a.role, a.regions) for a in accts] == [
+        ("ann", "analyst", ()), ("boss", "admin", ()), ("viewer00", "viewer", ("East",)),
+        ("viewer01", "viewer", ()), ("viewer02", "viewer", ("North",)), ("viewer03", "viewer", ())]
+
+
+def test_dry_run_creates_the_accounts_on_a_copy(tmp_path: Path) -> None:
+    store = tmp_path / "tiny.duckdb"
+    subprocess.run([sys.executable, "-m", "analytics", "demo", "--db", str(store), "--customers", "200",
+                    "--transactions", "2000", "--quiet"], check=True, cwd=ROOT, capture_output=True)
+    out = load.main(["--db", str(store), "--sessions", "3", "--dry-run", "--out", str(tmp_path / "results")])
+    listed = {a["name"]: (a["role"], a["regions"]) for a in out["accounts"]}
+    assert listed["ann"] == ("analyst", []) and listed["boss"] == ("admin", [])
+    role, regions = listed["viewer00"]
+    assert role == "viewer" and len(regions) == 1
+    assert len(listed) == 3
+    assert load.listed_accounts(store) == []  # the store given is copied, never changed
