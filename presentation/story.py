@@ -379,6 +379,48 @@ def _value_tiers(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator) -> S
     )
 
 
+@step("model_fit", "pres.step.model_fit", page="customer_value")
+def _model_fit(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator) -> Slide:
+    """Which purchase model and how well it tracks: the cumulative tracking plot, the comparison as the
+    appendix (analytics.clv.comparison, analytics.clv.tracking)."""
+    from analytics.clv import comparison, tracking
+    from charts import customer_value as cv_charts
+
+    title = t("pres.step.model_fit")
+    try:
+        comp, tr = tracking.diagnostics(cur, f)
+    except ValueError:
+        comp = tr = None
+    if comp is None or tr is None or comp.chosen is None or tr.weeks.empty:
+        return Slide(key="model_fit", title=title, figure=go.Figure(), takeaway=t("pres.take.no_customers"),
+                     headlines=(), page="customer_value")
+    name = {k: t(f"cv.model.name.{k}") for k in comparison.KINDS}
+    rows = comp.rows.set_index("model")
+    best = rows.loc[comp.chosen]
+    heads = tuple(Headline(name[k], t.pct(rows.loc[k, "aggregate_error"], 1, signed=True) if k in comp.fits
+                           else t("cv.compare.unfitted"), t("pres.head.model_fit_note") if k == comp.chosen else None)
+                  for k in comparison.KINDS)
+    appendix = table(t("pres.appendix.model_fit"), [
+        (t("cv.compare.col.model"), [name[k] for k in comp.rows["model"]], "text"),
+        (t("cv.compare.col.log_likelihood"), comp.rows["log_likelihood"], "num"),
+        (t("cv.compare.col.bic"), comp.rows["bic"], "num"),
+        (t("cv.compare.col.predicted"), comp.rows["predicted"], "num"),
+        (t("cv.compare.col.actual"), comp.rows["actual"], "int"),
+        (t("cv.compare.col.aggregate_error"), comp.rows["aggregate_error"], "pct"),
+        (t("cv.compare.col.mae"), comp.rows["mae"], "num"),
+    ])
+    takeaway = t("pres.take.model_fit", model=name[comp.chosen], pred=t.num(best["predicted"], 0),
+                 actual=t.num(best["actual"]), err=t.pct(best["aggregate_error"], 1, signed=True),
+                 end=t.date(comp.calibration_end))
+    return Slide(
+        key="model_fit", title=title,
+        figure=cv_charts.tracking(tr, t, cumulative=True),
+        takeaway=takeaway, headlines=heads, appendix=appendix,
+        notes=(t("cv.tracking.caption", cal=t.date(comp.calibration_end), n=t.num(len(comp.customers))),),
+        page="customer_value",
+    )
+
+
 @step("lifecycle", "pres.step.lifecycle", page="lifecycle")
 def _lifecycle(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator) -> Slide:
     from analytics import lifecycle as lc
