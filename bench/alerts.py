@@ -93,16 +93,22 @@ def planted(n: int, rho: float, reps: int, kind: str, size: float, seed: int = S
 
 # ------------------------------------------------------------------------ forecast bands
 def band_coverage(values: pd.Series | np.ndarray, granularity: str, name: str, origins: list[int],
-                  level: float = wom_trend.FORECAST_LEVEL) -> tuple[float | None, int]:
+                  level: float = wom_trend.FORECAST_LEVEL,
+                  sampling: pd.Series | np.ndarray | None = None) -> tuple[float | None, int]:
     """Share of held-out values inside the forecast band, over rolling origins (each origin: fit on
-    the values before it, compare the next horizon). Returns (coverage, values compared)."""
+    the values before it, compare the next horizon). ``sampling``: each value's sampling variance
+    (NPS: :func:`analytics.word_of_mouth.trend.nps_sampling_variance`), passed to the fit as the
+    app does. Returns (coverage, values compared)."""
     v = np.asarray(values, dtype=float)
+    sv = None if sampling is None else np.asarray(sampling, dtype=float)
     freq = {"week": "7D", "month": "MS", "day": "D"}[granularity]
     periods = pd.date_range("2020-01-06", periods=len(v), freq=freq)
     inside = total = 0
     for o in origins:
-        fit = wom_trend.fit_trend(pd.DataFrame({"period": periods[:o], "value": v[:o]}), granularity, name,
-                                  level=level)
+        hist = pd.DataFrame({"period": periods[:o], "value": v[:o]})
+        if sv is not None:
+            hist["sampling_var"] = sv[:o]
+        fit = wom_trend.fit_trend(hist, granularity, name, level=level)
         if fit.forecast_status != "ok":
             continue
         actual = v[o:o + fit.horizon]
@@ -119,12 +125,16 @@ def simulated_counts(rng: np.random.Generator, n: int, rho: float) -> np.ndarray
     return rng.poisson(np.exp(log_level)).astype(float)
 
 
-def simulated_nps(rng: np.random.Generator, n: int, rho: float) -> np.ndarray:
-    """Weekly NPS: 60 answers a week around a true score that wanders (AR(1), ±6 points)."""
+def simulated_nps(rng: np.random.Generator, n: int, rho: float,
+                  answers: int | np.ndarray = 60) -> tuple[np.ndarray, np.ndarray]:
+    """Weekly NPS from ``answers`` answers a week (a number or one per week) around a true score
+    that wanders (AR(1), ±6 points): (NPS, its sampling variance as the app computes it)."""
     true = np.clip(15 + 6 * ar1_noise(rng, n, rho, 1)[0], -90, 90)
     p_prom, p_det = np.clip(0.45 + true / 200, 0, 1), np.clip(0.45 - true / 200, 0, 1)
-    answers = rng.multinomial(60, np.column_stack([p_prom, 1 - p_prom - p_det, p_det]))
-    return 100.0 * (answers[:, 0] - answers[:, 2]) / 60
+    m = np.broadcast_to(np.asarray(answers, dtype=int), (n,))
+    counts = np.array([rng.multinomial(k, [a, 1 - a - b, b]) for k, a, b in zip(m, p_prom, p_det, strict=True)])
+    nps = 100.0 * (counts[:, 0] - counts[:, 2]) / m
+    return nps, wom_trend.nps_sampling_variance(counts[:, 0], counts[:, 2], m)
 
 
 def simulated_coverage(kind: str, rho: float, reps: int, n: int = 104, seed: int = SEED) -> tuple[float | None, int]:
@@ -132,8 +142,9 @@ def simulated_coverage(kind: str, rho: float, reps: int, n: int = 104, seed: int
     rng = np.random.default_rng([seed, round(rho * 100), 4 if kind == "counts" else 5])
     inside = total = 0.0
     for _ in range(reps):
-        v = simulated_counts(rng, n, rho) if kind == "counts" else simulated_nps(rng, n, rho)
-        cov, m = band_coverage(v, "week", "complaints" if kind == "counts" else "nps", list(range(52, n - 7, 8)))
+        v, sv = (simulated_counts(rng, n, rho), None) if kind == "counts" else simulated_nps(rng, n, rho)
+        cov, m = band_coverage(v, "week", "complaints" if kind == "counts" else "nps", list(range(52, n - 7, 8)),
+                               sampling=sv)
         if cov is not None:
             inside += cov * m
             total += m
@@ -159,9 +170,11 @@ def demo_coverage(seed: int = 7) -> dict[str, tuple[float | None, int]]:
                 for gran, step, first in (("week", 4, 52), ("month", 1, 12)):
                     s = wom_data.series(cur, Filters(), gran)
                     s = s.loc[~s["partial"]].reset_index(drop=True)
+                    nps_var = wom_trend.nps_sampling_variance(s["promoters"], s["detractors"], s["responses"])
                     for name in ("complaints", "praise", "nps"):
                         out[f"demo {gran} {name}"] = band_coverage(s[name], gran, name,
-                                                                   list(range(first, len(s) - 1, step)))
+                                                                   list(range(first, len(s) - 1, step)),
+                                                                   sampling=nps_var if name == "nps" else None)
         finally:
             con.close()
     return out

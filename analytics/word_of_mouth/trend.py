@@ -12,7 +12,11 @@ Definitions (the page's "method" box and docs/word_of_mouth.md repeat them):
   (statsmodels' interval widened for the estimated parameters: σ² on n − 5 degrees of freedom and
   Student-t quantiles, see :func:`_ets_forecast`). Counts are modelled on
   the log(1 + count) scale and transformed back (the band's centre is then the median), so bands
-  stay positive and exponential growth is followed; NPS on its own scale, clipped to ±100.
+  stay positive and exponential growth is followed; NPS on its own scale, clipped to ±100. NPS
+  carries sampling noise of known variance (:func:`nps_sampling_variance`, from each period's
+  answers): the band's σ² is split into process variance (ETS's σ² minus the history's mean
+  sampling variance) plus the sampling variance of the latest periods, so a growing number of
+  answers narrows the band instead of the early, noisier periods widening it.
 """
 
 from __future__ import annotations
@@ -122,8 +126,13 @@ def _future_periods(last: pd.Timestamp, granularity: str, horizon: int) -> pd.Da
     return pd.date_range(last + pd.offsets.MonthBegin(1), periods=horizon, freq="MS")
 
 
-def _ets_forecast(values: np.ndarray, horizon: int, level: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """ETS(A,Ad,N) point forecast (mean) and prediction interval."""
+def _ets_forecast(values: np.ndarray, horizon: int, level: float,
+                  sampling: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """ETS(A,Ad,N) point forecast (mean) and prediction interval.
+
+    ``sampling``: the known sampling variance of each value (NaN where unknown), e.g. NPS from few
+    answers; the band's variance is then re-split into process and sampling parts (see below).
+    """
     from scipy.stats import norm, t
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
@@ -138,10 +147,36 @@ def _ets_forecast(values: np.ndarray, horizon: int, level: float) -> tuple[np.nd
     # degrees of freedom and Student-t quantiles (bench.alerts measures the coverage).
     n, k = len(values), ETS_PARAMETERS
     widen = t.ppf(0.5 + level / 2, n - k) / norm.ppf(0.5 + level / 2) * np.sqrt(n / (n - k))
+    if sampling is not None and np.isfinite(sampling).any():
+        # A value measured from few answers carries sampling noise of known variance s_t² (NPS: the
+        # multinomial variance over the week's answers). ETS's σ² is the mean one-step error variance
+        # over the history = process variance + the history's mean s_t²; when the number of answers
+        # grows (the demo: 15 → 50 a week) the history's noise overstates the next periods'. The
+        # band's σ² becomes σ² − mean(s_t²) + s_f², s_f² the sampling variance of the last
+        # ``horizon`` periods (what the next ones will carry), the process part kept ≥ 0.
+        sigma2 = float(np.mean(np.asarray(res.resid, dtype=float) ** 2))
+        past = float(np.nanmean(sampling))
+        recent = sampling[-horizon:]
+        future = float(np.nanmean(recent)) if np.isfinite(recent).any() else past
+        if sigma2 > 0:
+            widen = widen * np.sqrt((max(sigma2 - past, 0.0) + future) / sigma2)
     out = (mean, mean - widen * (mean - sf["pi_lower"].to_numpy()), mean + widen * (sf["pi_upper"].to_numpy() - mean))
     if not all(np.isfinite(a).all() for a in out):
         raise ValueError("forecast is not finite")
     return out
+
+
+def nps_sampling_variance(promoters: np.ndarray | pd.Series, detractors: np.ndarray | pd.Series,
+                          responses: np.ndarray | pd.Series) -> np.ndarray:
+    """Sampling variance (points²) of each period's NPS from its answers: NPS is 100 × the mean of
+    scores +1 (promoter), 0, −1 (detractor) over n answers, so its variance is
+    100² × ((p + d) − (p − d)²) / n with shares p and d; estimated unbiasedly, 100² × ((p + d) −
+    (p − d)²) / (n − 1). NaN with fewer than two answers."""
+    pr, de, n = (np.asarray(a, dtype=float) for a in (promoters, detractors, responses))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p, d = pr / n, de / n
+        v = 1e4 * ((p + d) - (p - d) ** 2) / (n - 1)
+    return np.where(n >= 2, v, np.nan)
 
 
 def _slope_per_month(periods: pd.Series, trend: np.ndarray, granularity: str, count: bool) -> float | None:
@@ -164,7 +199,9 @@ def fit_trend(history: pd.DataFrame, granularity: str, name: str = "complaints",
     Parameters
     ----------
     history : ``period`` (first day of each period, consecutive), ``value`` (NaN allowed for NPS:
-        interpolated for the fit), optional ``partial`` (True rows are left out).
+        interpolated for the fit), optional ``partial`` (True rows are left out), optional
+        ``sampling_var`` (each value's sampling variance, NaN where unknown; used for non-count
+        series, see :func:`_ets_forecast`).
     granularity : ``"day"``, ``"week"`` or ``"month"``.
     name : series name, stored in the result.
     count : whether values are counts (log scale, non-negative); default: every name but ``nps``.
@@ -178,7 +215,8 @@ def fit_trend(history: pd.DataFrame, granularity: str, name: str = "complaints",
     h = history.copy()
     if "partial" in h.columns:
         h = h.loc[~h["partial"].astype(bool)]
-    h = h[["period", "value"]].sort_values("period", ignore_index=True)
+    keep_cols = ["period", "value"] + (["sampling_var"] if "sampling_var" in h.columns else [])
+    h = h[keep_cols].sort_values("period", ignore_index=True)
     h["period"] = pd.to_datetime(h["period"])
     # Leading and trailing periods without a value (NPS without responses) cannot be fitted.
     valid = h["value"].notna().to_numpy()
@@ -200,6 +238,7 @@ def fit_trend(history: pd.DataFrame, granularity: str, name: str = "complaints",
         return TrendFit(status="too_short", forecast_status="too_short", history=h, forecast=empty_fc,
                         slope_per_month=None, trend_method="", forecast_method="", **base)
     values = h["value"].astype(float).interpolate(limit_direction="both").to_numpy()
+    sampling = None if count or "sampling_var" not in h.columns else h["sampling_var"].astype(float).to_numpy()
     scaled = np.log1p(np.clip(values, 0, None)) if count else values
     trend_scaled, seasonal, trend_method, window = _trend(scaled, granularity)
     trend = np.expm1(trend_scaled) if count else trend_scaled
@@ -217,7 +256,7 @@ def fit_trend(history: pd.DataFrame, granularity: str, name: str = "complaints",
             seasonal = None
         adjusted = scaled - seasonal if seasonal is not None else scaled
         try:
-            mean, lo, hi = _ets_forecast(adjusted, horizon, level)
+            mean, lo, hi = _ets_forecast(adjusted, horizon, level, sampling)
         except (ValueError, np.linalg.LinAlgError):
             fc_status = "failed"
         else:
@@ -246,5 +285,7 @@ def trends(cur: duckdb.DuckDBPyConnection, f: Filters, granularity: str = "week"
     out: dict[str, TrendFit] = {}
     for name in SERIES:
         hist = pd.DataFrame({"period": s["period"], "value": s[name].astype(float), "partial": s["partial"]})
+        if name == "nps":
+            hist["sampling_var"] = nps_sampling_variance(s["promoters"], s["detractors"], s["responses"])
         out[name] = fit_trend(hist, granularity, name, forecast=forecast)
     return out
