@@ -71,7 +71,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "pres.step.value_tiers": ("客户价值分层：既成、潜在与影响价值", "Customer value tiers: realized, potential and influence value"),
     "pres.step.model_fit": ("购买模型：哪个预测得准，跟踪得怎样", "Purchase model: which one forecasts best, and how it tracks"),
     "pres.take.model_fit": ("{model} 对留出期预测最准：预测 {pred} 次购买，实际 {actual} 次（{err}）；{end} 以后是预测。",
-                            "{model} forecasts the holdout best: {pred} purchases predicted against {actual} actual ({err}); after {end} the lines are a forecast."),
+                            "{model} forecasts the holdout best: {pred} {pred:purchase|purchases} predicted against {actual} actual ({err}); the forecast starts on the day after {end}."),
     "pres.head.model_fit_note": ("所选模型（留出期总量误差）", "chosen (holdout aggregate error)"),
     "pres.appendix.model_fit": ("购买模型比较（校准期拟合，留出期检验）", "Purchase models compared (fitted on calibration, tested on the holdout)"),
     "pres.step.lifecycle": ("客户生命周期：各阶段客户数", "Customer lifecycle: customers by stage"),
