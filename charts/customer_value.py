@@ -173,6 +173,17 @@ def contract_retention(curves: pd.DataFrame, t: Translator, title: str | None = 
 MODEL_COLORS = {"bgnbd": ACCENT, "pareto_nbd": GAIN, "mbg_nbd": NEUTRAL}
 
 
+def _template(t: Translator, key: str, **values: str) -> str:
+    """A hover template from the string ``key``: values that start with ``%{`` stay Plotly placeholders,
+    the others (and the string's own text) go through :func:`plain`; one template per trace instead
+    of a text per point keeps the page's chart JSON small."""
+    marks = {k: f"\x00{i}\x00" for i, k in enumerate(values) if values[k].startswith("%{")}
+    text = plain(t(key, **{k: marks.get(k, v) for k, v in values.items()}))
+    for k, mark in marks.items():
+        text = text.replace(mark, values[k])
+    return text + "<extra></extra>"
+
+
 def tracking(tr: Tracking, t: Translator, cumulative: bool = False, title: str | None = None,
              height: int = 380) -> go.Figure:
     """Weekly repeat purchases of the cohort, actual against each model's expectation (the chosen one
@@ -184,9 +195,8 @@ def tracking(tr: Tracking, t: Translator, cumulative: bool = False, title: str |
     actual = w["actual"].cumsum() if cumulative else w["actual"]
     fig.add_trace(go.Scatter(
         x=x, y=actual, name=plain(t("cv.series.actual")), mode="lines", line={"color": MUTED, "width": 2},
-        customdata=plain_all(t("cv.hover.tracking", week=int(k), series=t("cv.series.actual"), value=t.num(v, 0))
-                             for k, v in zip(w["week"], actual, strict=True)),
-        hovertemplate="%{customdata}<extra></extra>"))
+        customdata=w["week"].to_numpy(), hovertemplate=_template(t, "cv.hover.tracking", series=t("cv.series.actual"),
+                                                                week="%{customdata}", value="%{y:,.0f}")))
     for kind in ("bgnbd", "pareto_nbd", "mbg_nbd"):
         col = f"expected_{kind}"
         if col not in w:
@@ -197,9 +207,9 @@ def tracking(tr: Tracking, t: Translator, cumulative: bool = False, title: str |
         fig.add_trace(go.Scatter(
             x=x, y=y, name=plain(name), mode="lines",
             line={"color": MODEL_COLORS[kind], "width": 3 if chosen else 1.5, "dash": "solid" if chosen else "dot"},
-            customdata=plain_all(t("cv.hover.tracking", week=int(k), series=t(f"cv.model.name.{kind}"), value=t.num(v, 1))
-                                 for k, v in zip(w["week"], y, strict=True)),
-            hovertemplate="%{customdata}<extra></extra>"))
+            customdata=w["week"].to_numpy(),
+            hovertemplate=_template(t, "cv.hover.tracking", series=t(f"cv.model.name.{kind}"), week="%{customdata}",
+                                    value="%{y:,.1f}")))
     cal = tr.calibration_end.isoformat()
     fig.add_vline(x=cal, line={"color": LOSS, "dash": "dash", "width": 1})
     fig.add_annotation(x=cal, y=1, yref="paper", text=plain(t("cv.tracking.boundary")), showarrow=False,
@@ -243,13 +253,10 @@ def p_alive_matrix(tr: Tracking, t: Translator, title: str | None = None, height
     m = tr.p_alive
     unit = t(f"cv.unit.{tr.time_unit}")
     rec = [float(c) for c in m.columns]
-    z = m.to_numpy()
-    text = [[plain(t("cv.hover.palive_matrix", x=int(x), recency=t.num(r, 1), unit=unit,
-                     p="—" if not np.isfinite(v) else t.pct(v, 0)))
-             for r, v in zip(rec, row, strict=True)] for x, row in zip(m.index, z, strict=True)]
     fig = go.Figure(go.Heatmap(
-        z=z, x=rec, y=list(m.index), zmin=0, zmax=1, colorscale="Viridis", customdata=text,
-        hovertemplate="%{customdata}<extra></extra>", colorbar={"title": plain("P(alive)"), "tickformat": ".0%"}))
+        z=m.to_numpy(), x=rec, y=list(m.index), zmin=0, zmax=1, colorscale="Viridis",
+        hovertemplate=_template(t, "cv.hover.palive_matrix", unit=unit, x="%{y}", recency="%{x:.1f}", p="%{z:.0%}"),
+        colorbar={"title": plain("P(alive)"), "tickformat": ".0%"}))
     base_layout(fig, title, height=height, legend=False)
     fig.update_xaxes(title=t("cv.axis.recency", unit=unit))
     fig.update_yaxes(title=t("cv.axis.calibration_freq"))
