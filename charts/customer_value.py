@@ -254,8 +254,9 @@ def p_alive_matrix(tr: Tracking, t: Translator, title: str | None = None, height
     unit = t(f"cv.unit.{tr.time_unit}")
     rec = [float(c) for c in m.columns]
     fig = go.Figure(go.Heatmap(
-        z=m.to_numpy(), x=rec, y=list(m.index), zmin=0, zmax=1, colorscale="Viridis",
-        hovertemplate=_template(t, "cv.hover.palive_matrix", unit=unit, x="%{y}", recency="%{x:.1f}", p="%{z:.0%}"),
+        z=m.to_numpy(), x=rec, y=list(m.index), zmin=0, zmax=1, colorscale="Viridis", customdata=m.to_numpy(),
+        hovertemplate=_template(t, "cv.hover.palive_matrix", unit=unit, x="%{y}", recency="%{x:.1f}",
+                                p="%{customdata:.0%}"),
         colorbar={"title": plain("P(alive)"), "tickformat": ".0%"}))
     base_layout(fig, title, height=height, legend=False)
     fig.update_xaxes(title=t("cv.axis.recency", unit=unit))
