@@ -246,7 +246,8 @@ def mapping_widgets(table: str, sn: ingest.Sniff, sig: str, rec: Recognition) ->
         else:
             c = tbl.column(target)
             label = col_label(target)
-            label = t("data.required_mark", c=label) if c.required else label
+            # marked only when the file must give it: a default or a generated id fills the rest
+            label = t("data.required_mark", c=label) if c.needs_source else label
             helptext = t("data.col_help", kind=t(f"data.kind.{c.kind}"), rules=rules_text(table, target))
         with grid[i % 3]:
             picked = st.selectbox(label, options, index=options.index(default), key=f"data_map_{msig}_{target}",

@@ -116,3 +116,14 @@ def test_cdnow_walkthrough_zh(empty_db):
     lines = [ln.split() for ln in CDNOW.read_text().splitlines()]
     assert db_rows(empty_db, "SELECT count(*), sum(revenue) FROM transactions") == [
         (6919, sum(Decimal(r[4]) for r in lines))]
+
+
+def test_mapping_marks_only_what_the_file_must_give(empty_db):
+    """A transactions file needs a customer, a date and an amount: product, quantity and the id have a
+    default or are made from the row, so their mapping boxes carry no required mark (they did: the page
+    read ``required`` where the contract now says ``needs_source``)."""
+    at = start("en", page="views/data.py")
+    drop(at, "minimal.csv", b"customer_id,date,amount\nC1,2026-01-05,12.50\n")
+    labels = {s.label for s in at.selectbox if s.key and s.key.startswith("data_map_")}
+    marked = {label.removesuffix(" *") for label in labels if label.endswith(" *")}
+    assert marked == {"Customer ID", "Transaction date", "Revenue"}, labels
