@@ -134,12 +134,24 @@ def label_map(column: str) -> dict[str, str]:
     from i18n import values
 
     seen: dict[str, set[str]] = {}
+    english: dict[str, str] = {}
     for raw, (zh, en) in values.all_values().get(column, {}).items():
+        english[raw] = en
         for label in (zh, en):
             if label != raw:
                 seen.setdefault(label, set()).add(raw)
-    codes = set(values.all_values().get(column, {}))
-    return {label: next(iter(raws)) for label, raws in seen.items() if len(raws) == 1 and label not in codes}
+    codes = set(english)
+
+    def code(raws: set[str]) -> str | None:
+        # 后付费 names both "Postpaid" (the demo's code) and "postpaid" (an ERP's): the code that is
+        # its own English name wins; two such codes (门店: "Store", "Retail store") stay ambiguous.
+        if len(raws) == 1:
+            return next(iter(raws))
+        own = [r for r in raws if english[r] == r]
+        return own[0] if len(own) == 1 else None
+
+    picked = {label: code(raws) for label, raws in seen.items() if label not in codes}
+    return {label: c for label, c in picked.items() if c is not None}
 
 
 def category_sql(t: str, col: schema.Column) -> str:
