@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from analytics import demo, ingest, precompute, rates
-from analytics.clv import backtest, intervals, value
+from analytics.clv import backtest, comparison, intervals, tracking, value
 from analytics.clv.models import BgNbd, GammaGamma
 from analytics.contracts import retention, sbg
 from analytics.ingest import records
@@ -76,7 +76,7 @@ def store(small_path: Path, tmp_path: Path):
 def stored_items(con, version: int | None = None) -> dict[tuple[str, str], Any]:
     """Every stored result of a data version (default: the current one), decoded, by (kind, params)."""
     types = (value._Fitted, value.ValueModels, BgNbd, GammaGamma, backtest.Backtest, response.ResponseCurve,
-             intervals.Intervals, retention.ContractValues, sbg.Sbg)
+             intervals.Intervals, retention.ContractValues, sbg.Sbg, *comparison.STORED_TYPES, tracking.Tracking)
     with db.cursor(con) as cur:
         version = db.data_version(cur) if version is None else version
         rows = cur.execute(f"SELECT kind, params, payload FROM {schema.DERIVED_RESULTS} "
@@ -190,8 +190,8 @@ def test_what_is_stored_equals_a_recomputation_after_each_kind_of_change(store, 
     precompute.refresh(store)
     before_version = db.data_version(store)
     before = stored_items(store)
-    assert {k for k, _ in before} == {"clv_fit", "clv_interval", "clv_backtest", "contract_fit", "wom_curve",
-                                         "wom_null"}
+    assert {k for k, _ in before} == {"clv_fit", "clv_interval", "clv_backtest", "clv_comparison", "clv_tracking",
+                                         "contract_fit", "wom_curve", "wom_null"}
     before_figures = figures(store)
 
     CHANGES[change](store, tmp_path)
