@@ -273,7 +273,9 @@ def _print_recognised(header: bool, recognised: list[dict[str, object]]) -> None
             continue
         what = f"{r['source']} → {r['target']}" if r["source"] else f"{r['target']} = {r['value']}"
         dt_note = " (recognised as a date-time; the date is kept)" if r["date_time"] else ""
-        print(f"column {what}: {_HOW.get(str(r['how']), r['how'])}{dt_note}", file=sys.stdout)
+        # without a header the file's columns are already named "column N"
+        prefix = "" if str(r["source"] or "").startswith("column ") else "column "
+        print(f"{prefix}{what}: {_HOW.get(str(r['how']), r['how'])}{dt_note}", file=sys.stdout)
 
 
 def _source_json(pulled: dbsource.Pulled | None) -> dict[str, object]:

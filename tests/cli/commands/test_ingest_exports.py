@@ -129,3 +129,11 @@ def test_a_mapping_is_remembered_for_files_with_the_same_columns(tmp_path, capsy
     assert code == 0 and out["written"] == 1
     assert {r["target"]: r["how"] for r in out["recognised"]} == {
         "customer_id": "remembered", "name": "remembered", "customer_type": "remembered"}
+
+
+def test_the_recognition_lines_name_a_headerless_column_once(tmp_path, capsys):
+    """Without a header the columns are called "column N": the line reads "column 1 → customer_id",
+    not "column column 1 → customer_id"."""
+    assert cli.main(["ingest", str(CDNOW), "--table", "transactions", "--db", str(tmp_path / "s.duckdb"), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "column 1 → customer_id: " in out and "column column" not in out
