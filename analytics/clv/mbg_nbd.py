@@ -32,8 +32,8 @@ from analytics.clv.models import (
     _maximise,
     _nll_and_grad,
     _std_errors,
+    fit_inputs,
 )
-from analytics.clv.pareto_nbd import _columns
 from analytics.clv.units import DEFAULT_UNIT, unit_days
 
 PARAMS = ("r", "alpha", "a", "b")
@@ -110,10 +110,8 @@ def fit(summary: pd.DataFrame, time_unit: str = DEFAULT_UNIT, source: str = "fil
 
     Raises :class:`~analytics.clv.models.FitError` as :func:`~analytics.clv.models.fit_bgnbd` does.
     """
-    x, t_x, T = _columns(summary)
+    x, t_x, T = fit_inputs(summary, "MBG/NBD", min_customers, min_repeat)
     n, n_rep = len(x), int((x > 0).sum())
-    if n < min_customers or n_rep < min_repeat:
-        raise FitError(f"too few customers to fit MBG/NBD ({n} customers, {n_rep} with a repeat purchase)", "few")
     (ux, ut, uT), w = _compress(x, t_x, T)
     total = w.sum()
     fun = _nll_and_grad(loglik_grad, w, total, ux, ut, uT)

@@ -218,6 +218,22 @@ MIN_CUSTOMERS = 30        # fewer customers than this: too few to fit (use poole
 MIN_REPEAT_CUSTOMERS = 10  # fewer customers with a repeat purchase than this: too few
 
 
+def fit_inputs(summary: pd.DataFrame, model: str, min_customers: int = MIN_CUSTOMERS,
+               min_repeat: int = MIN_REPEAT_CUSTOMERS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(x, t_x, T) of an RFM summary, checked for every purchase model's fit: ValueError on missing
+    columns or impossible values, :class:`FitError` ("few") when too few customers to fit ``model``."""
+    for col in ("frequency", "recency", "T"):
+        if col not in summary.columns:
+            raise ValueError(f"RFM summary lacks column {col!r}")
+    x, t_x, T = (summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
+    if (x < 0).any() or (t_x < 0).any() or (t_x - T > 1e-9).any():
+        raise ValueError("RFM summary must have frequency ≥ 0 and 0 ≤ recency ≤ T")
+    n, n_rep = len(x), int((x > 0).sum())
+    if n < min_customers or n_rep < min_repeat:
+        raise FitError(f"too few customers to fit {model} ({n} customers, {n_rep} with a repeat purchase)", "few")
+    return x, t_x, T
+
+
 def fit_bgnbd(summary: pd.DataFrame, time_unit: str = DEFAULT_UNIT, source: str = "filter",
               min_customers: int = MIN_CUSTOMERS, min_repeat: int = MIN_REPEAT_CUSTOMERS) -> BgNbd:
     """Maximum-likelihood BG/NBD on an RFM summary (``frequency, recency, T`` in ``time_unit``).
@@ -227,17 +243,8 @@ def fit_bgnbd(summary: pd.DataFrame, time_unit: str = DEFAULT_UNIT, source: str 
     (a parameter runs to the search bound, or the likelihood is not finite).
     """
     unit_days(time_unit)
-    for col in ("frequency", "recency", "T"):
-        if col not in summary.columns:
-            raise ValueError(f"RFM summary lacks column {col!r}")
-    x = summary["frequency"].to_numpy(dtype=float)
-    t_x = summary["recency"].to_numpy(dtype=float)
-    T = summary["T"].to_numpy(dtype=float)
-    if (x < 0).any() or (t_x < 0).any() or (t_x - T > 1e-9).any():
-        raise ValueError("RFM summary must have frequency ≥ 0 and 0 ≤ recency ≤ T")
+    x, t_x, T = fit_inputs(summary, "BG/NBD", min_customers, min_repeat)
     n, n_rep = len(x), int((x > 0).sum())
-    if n < min_customers or n_rep < min_repeat:
-        raise FitError(f"too few customers to fit BG/NBD ({n} customers, {n_rep} with a repeat purchase)", "few")
     (ux, ut, uT), w = _compress(x, t_x, T)
     total = w.sum()
 

@@ -47,6 +47,7 @@ from analytics.clv.models import (
     _compress,
     _nll_and_grad,
     _std_errors,
+    fit_inputs,
 )
 from analytics.clv.units import DEFAULT_UNIT, unit_days
 
@@ -183,10 +184,8 @@ def fit(summary: pd.DataFrame, time_unit: str = DEFAULT_UNIT, source: str = "fil
 
     Raises :class:`~analytics.clv.models.FitError` as :func:`~analytics.clv.models.fit_bgnbd` does.
     """
-    x, t_x, T = _columns(summary)
+    x, t_x, T = fit_inputs(summary, "Pareto/NBD", min_customers, min_repeat)
     n, n_rep = len(x), int((x > 0).sum())
-    if n < min_customers or n_rep < min_repeat:
-        raise FitError(f"too few customers to fit Pareto/NBD ({n} customers, {n_rep} with a repeat purchase)", "few")
     (ux, ut, uT), w = _compress(x, t_x, T)
     total = w.sum()
     fun = _nll_and_grad(loglik_grad, w, total, ux, ut, uT)
@@ -227,17 +226,6 @@ def _maximise_capped(fun: Any, starts: list[np.ndarray]) -> tuple[np.ndarray, fl
     if best is None:
         raise FitError("the likelihood could not be evaluated")
     return best
-
-
-def _columns(summary: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(x, t_x, T) of an RFM summary, checked."""
-    for col in ("frequency", "recency", "T"):
-        if col not in summary.columns:
-            raise ValueError(f"RFM summary lacks column {col!r}")
-    x, t_x, T = (summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
-    if (x < 0).any() or (t_x < 0).any() or (t_x - T > 1e-9).any():
-        raise ValueError("RFM summary must have frequency ≥ 0 and 0 ≤ recency ≤ T")
-    return x, t_x, T
 
 
 def p_alive(m: ParetoNbd, x: Any, t_x: Any, T: Any) -> np.ndarray:
