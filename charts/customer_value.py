@@ -189,6 +189,8 @@ def tracking(tr: Tracking, t: Translator, cumulative: bool = False, title: str |
     """Weekly repeat purchases of the cohort, actual against each model's expectation (the chosen one
     bold), incremental or cumulative, with the calibration end marked (Fader, Hardie & Lee's tracking plot)."""
     w = tr.weeks
+    if not cumulative and len(w) > 1 and (w["week_end"].iloc[-1] - w["week_end"].iloc[-2]).days < 7:
+        w = w.iloc[:-1]  # a last week of a few days would read as a collapse of purchases
     suffix = "_cumulative" if cumulative else ""
     fig = go.Figure()
     x = [d.isoformat() for d in w["week_end"]]

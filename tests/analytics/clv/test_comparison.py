@@ -219,3 +219,23 @@ def test_the_refresh_stores_the_comparison_and_the_diagnostics(demo_path, tmp_pa
     if c.chosen != "bgnbd":
         assert values.extra["purchase_fit"] == c.valuation_fit
     assert tr.model == c.chosen and len(tr.weeks) > 100
+
+
+def test_the_weekly_tracking_plot_leaves_out_a_partial_last_week():
+    """The hand case's last week has 2 days (to 2024-01-24): the incremental plot stops at the last whole
+    week (a 2-day week read as a collapse of purchases); the cumulative plot keeps every day."""
+    from charts import customer_value as charts
+    from i18n import Translator
+
+    m = models.BgNbd(0.5, 2.0, 0.8, 2.5, 0, 0, 0, "weeks")
+    con = rfm.frame_connection(HAND)
+    try:
+        days = tracking.purchase_days(con, rfm.FRAME_LINES, {}, dt.date(2024, 1, 14), dt.date(2024, 1, 24))
+    finally:
+        con.close()
+    weeks, start, cal_weeks = tracking.weekly(days, dt.date(2024, 1, 14), dt.date(2024, 1, 24), {"bgnbd": m}, "bgnbd")
+    tr = tracking.Tracking("bgnbd", start, dt.date(2024, 1, 14), dt.date(2024, 1, 24), cal_weeks, weeks,
+                           *[None] * (len(tracking.Tracking.__dataclass_fields__) - 6))
+    t = Translator("en")
+    assert list(charts.tracking(tr, t).data[0].x)[-1] == "2024-01-22"
+    assert list(charts.tracking(tr, t, cumulative=True).data[0].x)[-1] == "2024-01-24"
