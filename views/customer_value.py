@@ -323,7 +323,9 @@ def which_model() -> None:
              horizontal=True, help=t("cv.model.select.help"),
              format_func=lambda k: t("cv.model.option.auto", model=name[comp.chosen]) if k == comparison.AUTO else name[k])
     used = values.extra.get("purchase_model")
-    if used in name:
+    if used in name and comp.chosen in name and used != comp.chosen:
+        st.caption(t("cv.model.using_other", model=name[used], chosen=name[comp.chosen]))
+    elif used in name:
         st.caption(t("cv.model.using", model=name[used]))
     if not tr.weeks.empty:
         st.caption(t("cv.tracking.caption", cal=t.date(comp.calibration_end), n=t.num(len(comp.customers))))

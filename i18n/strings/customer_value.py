@@ -177,6 +177,9 @@ STRINGS: dict[str, tuple[str, str]] = {
                              "Expected purchases and P(alive) come from the model chosen here; \"chosen by the holdout\" is the one the table picks. BG/NBD is the default, as on Lifecycle, Customer 360 and in the value ranges."),
     "cv.model.option.auto": ("按留出期选择（{model}）", "Chosen by the holdout ({model})"),
     "cv.model.using": ("本页价值使用 {model}。", "Values on this page use {model}."),
+    "cv.model.using_other": ("本页价值使用 {model}：价值区间、生命周期阶段与客户 360 都基于它；留出期检验更支持 {chosen}，可在上方改选。",
+                             "Values on this page use {model}, the model behind the value ranges, the lifecycle stages "
+                             "and Customer 360; the holdout favours {chosen}, which you can choose above."),
     "cv.chart.tracking": ("每周重复购买：实际与各模型的预期", "Weekly repeat purchases: actual and each model's expectation"),
     "cv.chart.tracking_cum": ("累计重复购买：实际与各模型的预期", "Cumulative repeat purchases: actual and each model's expectation"),
     "cv.tracking.caption": ("客户群为 {cal} 及以前首次购买的 {n} 位客户；虚线左侧是模型拟合所用的校准期，右侧是预测。",
