@@ -442,7 +442,7 @@ def upload_tab() -> None:
     templates(table)
     if database_source.chosen(t):  # a PostgreSQL query instead of a file: its rows take the file's path below
         database_source.panel(t, lambda name, data, sha, path: uploaded_file(
-            table, SimpleNamespace(name=name), data, sha, path), user=ctx.user)
+            table, SimpleNamespace(name=name, query=True), data, sha, path), user=ctx.user)
         return
     up = st.file_uploader(t("data.file"), type=FILE_TYPES, key="data_file", help=t("data.file.help"))
     components.uploader_texts(t, FILE_TYPES, int(st.get_option("server.maxUploadSize")))
@@ -471,7 +471,10 @@ def uploaded_file(table: str, up: Any, data: bytes, sha: str, path: Path) -> Non
     except ingest.IngestError as exc:
         st.error(err_text(exc))
         return
-    st.caption(describe(sn))
+    if getattr(up, "query", False):  # a database query's rows travel as Parquet: say what they are
+        st.caption(t("data.detected_query", rows=t.num(sn.rows_estimate or 0), columns=len(sn.columns)))
+    else:
+        st.caption(describe(sn))
     if sn.kind == "csv" and not sn.encoding_confident:
         others = [e for e in sn.encoding_candidates if e != sn.encoding]
         st.warning(t("data.encoding_unsure", encoding=enc_label(sn.encoding), other=enc_label(others[0] if others else "")))

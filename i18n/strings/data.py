@@ -43,6 +43,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                       "Detected: {kind}, encoding {encoding}, delimiter {delimiter}, header on line {line}, {columns} {columns:column|columns}."),
     "data.detected_xlsx": ("识别结果：Excel 工作簿，工作表“{sheet}”，表头在第 {line} 行，共 {columns} 列。",
                            "Detected: Excel workbook, sheet “{sheet}”, header on row {line}, {columns} {columns:column|columns}."),
+    "data.detected_query": ("识别结果：数据库查询结果，{rows} 行，{columns} 列。", "Detected: the query's result, {rows} {rows:row|rows}, {columns} {columns:column|columns}."),
     "data.detected_parquet": ("识别结果：Parquet 文件，约 {rows} 行，{columns} 列。", "Detected: Parquet file, about {rows} {rows:row|rows}, {columns} {columns:column|columns}."),
     "data.kind.csv": ("文本文件", "text file"),
     "data.encoding_unsure": ("编码无法确定（{encoding} 或 {other}）。请对照下方预览确认中文显示正常，否则改选编码。",

@@ -58,6 +58,9 @@ def test_pull_check_and_load_customers_from_postgresql(app_db, pg_shop: Shop, mo
     at.button(key="data_db_pull_btn").click().run()
     assert_ok(at)
     assert any("Read 20 rows from the database" in s.value for s in at.success)
+    # the rows travel as Parquet, but the page says what they are: the query's result
+    assert any(c.value.startswith("Detected: the query's result, 20 rows") for c in at.caption)
+    assert not any("Parquet" in c.value for c in at.caption)
     at.button(key="data_check").click().run()
     assert_ok(at)
     assert (metrics(at)["Data rows"], metrics(at)["Valid rows"]) == ("20", "20")
