@@ -18,12 +18,13 @@ def test_tier_cell_lists_its_customers_in_both_languages(app_url):
         try:
             driver.open_page(page, app_url, "customer_value", "lang=en")
             assert driver.exceptions(page) == []
-            assert page.locator(".js-plotly-plot").count() == 4
+            assert page.locator(".js-plotly-plot").count() == 9  # as tests/ui/test_customer_value.py counts them
             assert page.get_by_text("Click “List customers” in a cell above").count() == 1
+            tables = page.locator('[data-testid="stDataFrame"]').count()  # every customer, the model comparison, contracts …
             driver.rerun(page, page.locator(".st-key-cv_cell_high_high button").click)
             heading = page.get_by_text(re.compile(r"^Core customers \(realized High · potential High\): [\d,]+ customers$"))
             assert heading.count() == 1
-            assert page.locator('[data-testid="stDataFrame"]').count() == 1
+            assert page.locator('[data-testid="stDataFrame"]').count() == tables  # the cell's customers replace every customer
             page.screenshot(path=SHOTS / "customer_value_cell_en.png", full_page=True)
             # The language switch keeps the chosen cell and rewrites its strategy in Chinese.
             driver.rerun(page, page.locator('[data-testid="stSidebar"]').get_by_text("中文", exact=True).click)

@@ -249,8 +249,12 @@ def test_series_by_week_and_month(small_store):
     assert w["partial"].tolist() == [False, False, False, False, True] and w["days"].iloc[-1] == 3
     assert w["complaints"].tolist() == [0, 2, 0, 0, 0] and w["praise"].tolist() == [0, 0, 1, 0, 0]
     row = m.iloc[0]
-    assert (row["praise"], row["complaints"], row["other"], row["responses"]) == (1, 2, 1, 3)
-    assert row["nps"] == pytest.approx(0.0)  # 1 promoter (10), 1 passive (8), 1 detractor (3)
+    # NPS counts survey answers by default: f4 (kind other, 8) is the month's only one, a passive
+    assert (row["praise"], row["complaints"], row["other"], row["responses"]) == (1, 2, 1, 1)
+    assert row["nps"] == pytest.approx(0.0)
+    with db.cursor(small_store) as cur:
+        every = wom_data.series(cur, Filters("2024-01-01", "2024-01-31"), "month", nps_population="all").iloc[0]
+    assert every["responses"] == 3 and every["nps"] == pytest.approx(0.0)  # 1 promoter (10), 1 passive (8), 1 detractor (3)
     assert row["customer_days"] == 53 and row["complaint_rate"] == pytest.approx(2000 / 53)
     assert dict(zip(by_topic["group"], by_topic["complaints"], strict=True)) == {
         "Billing": 1, "Network": 1, "Service": 0, "Survey": 0}
