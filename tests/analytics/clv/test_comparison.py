@@ -107,7 +107,8 @@ HAND = pd.DataFrame([
 ], columns=["customer_id", "date", "amount"]).assign(date=lambda d: pd.to_datetime(d["date"]))
 
 
-def test_tracking_by_hand():
+def _hand_tracking() -> tuple[models.BgNbd, pd.DataFrame, dt.date, float]:
+    """The hand case's weekly table: calibration to 2024-01-14, holdout to 2024-01-24, a BG/NBD."""
     m = models.BgNbd(0.5, 2.0, 0.8, 2.5, 0, 0, 0, "weeks")
     con = rfm.frame_connection(HAND)
     try:
@@ -115,6 +116,11 @@ def test_tracking_by_hand():
     finally:
         con.close()
     weeks, start, cal_weeks = tracking.weekly(days, dt.date(2024, 1, 14), dt.date(2024, 1, 24), {"bgnbd": m}, "bgnbd")
+    return m, weeks, start, cal_weeks
+
+
+def test_tracking_by_hand():
+    m, weeks, start, cal_weeks = _hand_tracking()
     assert start == dt.date(2024, 1, 1) and cal_weeks == pytest.approx(13 / 7)
     assert list(weeks["week"]) == [1, 2, 3, 4]
     assert list(weeks["week_end"]) == [dt.date(2024, 1, 8), dt.date(2024, 1, 15), dt.date(2024, 1, 22), dt.date(2024, 1, 24)]
@@ -227,13 +233,7 @@ def test_the_weekly_tracking_plot_leaves_out_a_partial_last_week():
     from charts import customer_value as charts
     from i18n import Translator
 
-    m = models.BgNbd(0.5, 2.0, 0.8, 2.5, 0, 0, 0, "weeks")
-    con = rfm.frame_connection(HAND)
-    try:
-        days = tracking.purchase_days(con, rfm.FRAME_LINES, {}, dt.date(2024, 1, 14), dt.date(2024, 1, 24))
-    finally:
-        con.close()
-    weeks, start, cal_weeks = tracking.weekly(days, dt.date(2024, 1, 14), dt.date(2024, 1, 24), {"bgnbd": m}, "bgnbd")
+    _, weeks, start, cal_weeks = _hand_tracking()
     tr = tracking.Tracking("bgnbd", start, dt.date(2024, 1, 14), dt.date(2024, 1, 24), cal_weeks, weeks,
                            *[None] * (len(tracking.Tracking.__dataclass_fields__) - 6))
     t = Translator("en")
