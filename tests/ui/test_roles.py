@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from streamlit.testing.v1 import AppTest
+
 from analytics import users
 from analytics.store import audit, db
 from i18n import Translator
@@ -59,8 +61,8 @@ def test_a_viewer_cannot_save_by_replaying_widgets(app_db):
         con.close()
 
 
-def test_changes_carry_the_signed_in_user(app_db, monkeypatch):
-    monkeypatch.setenv("CVM_USER", "os.account")
+def _analyst_saves_a_rate(app_db) -> AppTest:
+    """An admin and the analyst ann exist; ann signs in and saves one new activity rate on Concentration."""
     add(app_db, "boss", "admin")
     add(app_db, "ann", "analyst")
     at = sign_in(start("en"), "ann")
@@ -70,6 +72,12 @@ def test_changes_carry_the_signed_in_user(app_db, monkeypatch):
                                       "added_rows": [], "deleted_rows": []}
     at.run()
     at.button(key="conc_rates_save").click().run()
+    return at
+
+
+def test_changes_carry_the_signed_in_user(app_db, monkeypatch):
+    monkeypatch.setenv("CVM_USER", "os.account")
+    at = _analyst_saves_a_rate(app_db)
     assert_ok(at)
     assert any(s.value.startswith("Saved 1 rate change(s)") for s in at.success)
     con = db.connect(app_db)
@@ -98,15 +106,7 @@ def test_a_demoted_analyst_is_refused_at_the_next_write(app_db):
 def test_the_audit_log_filters_by_user_and_admins_export_it(app_db, monkeypatch):
     monkeypatch.setenv("CVM_USER", "os.account")
     monkeypatch.setattr(refresh, "after_write", lambda: None)  # the model refresh is not what this test is about
-    add(app_db, "boss", "admin")
-    add(app_db, "ann", "analyst")
-    at = sign_in(start("en"), "ann")
-    at.switch_page("views/concentration.py").run()
-    at.radio(key="conc_rate_mode").set_value("save").run()
-    at.session_state["conc_rates"] = {"edited_rows": {3: {"new_cost": 1.5, "new_from": "2026-01-01"}},
-                                      "added_rows": [], "deleted_rows": []}
-    at.run()
-    at.button(key="conc_rates_save").click().run()
+    at = _analyst_saves_a_rate(app_db)
     at.switch_page("views/data.py").run()
     assert_ok(at)
     assert "ann" in at.selectbox(key="audit_user").options
