@@ -28,9 +28,8 @@ from analytics.clv.models import (
     MIN_CUSTOMERS,
     MIN_REPEAT_CUSTOMERS,
     FitError,
-    _compress,
     _maximise,
-    _nll_and_grad,
+    _objective,
     _std_errors,
     fit_inputs,
 )
@@ -112,9 +111,7 @@ def fit(summary: pd.DataFrame, time_unit: str = DEFAULT_UNIT, source: str = "fil
     """
     x, t_x, T = fit_inputs(summary, "MBG/NBD", min_customers, min_repeat)
     n, n_rep = len(x), int((x > 0).sum())
-    (ux, ut, uT), w = _compress(x, t_x, T)
-    total = w.sum()
-    fun = _nll_and_grad(loglik_grad, w, total, ux, ut, uT)
+    fun, total = _objective(loglik_grad, x, t_x, T)
     scale = max(float(np.mean(T)), 1e-6)
     starts = [np.log([1.0, scale, 1.0, 1.0]), np.log([0.5, scale / 5, 0.8, 2.5]), np.log([1.0, 1.0, 1.0, 1.0])]
     theta, f, ok = _maximise(fun, starts, 4)

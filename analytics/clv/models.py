@@ -372,6 +372,15 @@ def gamma_gamma_loglik_grad(params: tuple[float, float, float], x: np.ndarray, m
     return ll, grad
 
 
+def _objective(terms_grad: Callable[..., tuple[np.ndarray, np.ndarray]], *cols: np.ndarray
+               ) -> tuple[Callable[[np.ndarray], tuple[float, np.ndarray]], float]:
+    """:func:`_nll_and_grad` over the distinct rows of ``cols`` (:func:`_compress`), and the number of
+    customers it averages over."""
+    data, w = _compress(*cols)
+    total = float(w.sum())
+    return _nll_and_grad(terms_grad, w, total, *data), total
+
+
 def _nll_and_grad(terms_grad: Callable[..., tuple[np.ndarray, np.ndarray]], w: np.ndarray, total: float,
                   *data: np.ndarray) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
     """Mean negative log-likelihood over weighted customers and its gradient in log-parameters
