@@ -96,6 +96,12 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
             if version is None:
                 raise DatabaseError(f"{p} is an empty DuckDB file, not a store; "
                                     f"run `python -m analytics demo --db {p}` or ingest to fill it")
+            if version < schema.SCHEMA_VERSION and not memory:
+                # A store written by an older version: every query assumes today's schema, so bring
+                # it up to date once (each step its own transaction) before reading it.
+                con.close()
+                _upgrade_file(p, version)
+                con = duckdb.connect(str(p), read_only=True, config=CONFIG)
         else:
             ensure_schema(con)
     except BaseException:
@@ -104,6 +110,22 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
             discard(p, created)
         raise
     return con
+
+
+def _upgrade_file(p: Path, version: int) -> None:
+    """Upgrade an older store that a read-only command opened; refused clearly while it is in use."""
+    try:
+        rw = duckdb.connect(str(p), config=CONFIG)
+    except duckdb.Error as exc:
+        raise DatabaseError(
+            f"{p} has schema version {version}, older than this program's {schema.SCHEMA_VERSION}, and "
+            f"cannot be upgraded now ({str(exc).splitlines()[0]}); stop the program using it, then run "
+            f"`python -m analytics refresh --db {p}` once"
+        ) from exc
+    try:
+        ensure_schema(rw)
+    finally:
+        rw.close()
 
 
 @contextmanager

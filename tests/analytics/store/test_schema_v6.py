@@ -52,3 +52,38 @@ def test_a_new_store_has_contracts_and_its_end_date_may_lie_ahead():
     assert (schema.CONTRACTS, "end_date") in schema.FUTURE_ALLOWED
     assert (schema.CONTRACTS, "start_date") not in schema.FUTURE_ALLOWED
     con.close()
+
+
+def test_a_read_only_command_upgrades_an_older_store_before_reading_it(tmp_path):
+    """`report` opens read-only; a version 4 store used to fail with a binder error on a column that
+    version 5 added. Now it is upgraded once (when no one else holds it) and then read."""
+    path = tmp_path / "v4.duckdb"
+    con = build_store(path, customers=[customer("A")],
+                      transactions=[{"transaction_id": "t1", "customer_id": "A", "tx_date": D("2024-03-01"),
+                                     "product": "P", "quantity": 1, "revenue": 100, "cogs": 40}])
+    from tests.legacy import as_version_4
+    as_version_4(con)
+    con.close()
+    from analytics import profit
+    from analytics.filters import Filters
+    with db.session(path, read_only=True) as ro:
+        assert db.get_meta(ro, "schema_version") == str(schema.SCHEMA_VERSION)
+        pnl = profit.customer_pnl(ro.cursor(), Filters())
+        assert pnl.customers["revenue"].tolist() == [100.0]
+
+
+def test_an_older_store_in_use_is_refused_with_what_to_do(tmp_path, monkeypatch):
+    path = tmp_path / "v5.duckdb"
+    con = build_store(path, customers=[customer("A")])
+    as_version_5(con)
+    con.close()
+    real = duckdb.connect
+
+    def held_elsewhere(database, read_only=False, **kw):  # another process holds the write lock
+        if not read_only:
+            raise duckdb.IOException('Could not set lock on file "v5.duckdb": Conflicting lock is held')
+        return real(database, read_only=read_only, **kw)
+
+    monkeypatch.setattr(db.duckdb, "connect", held_elsewhere)
+    with pytest.raises(db.DatabaseError, match="older than this program's .* refresh --db"):
+        db.connect(path, read_only=True)
