@@ -85,5 +85,5 @@ def test_an_older_store_in_use_is_refused_with_what_to_do(tmp_path, monkeypatch)
         return real(database, read_only=read_only, **kw)
 
     monkeypatch.setattr(db.duckdb, "connect", held_elsewhere)
-    with pytest.raises(db.DatabaseError, match="older than this program's .* refresh --db"):
+    with pytest.raises(db.DatabaseError, match=r"older than this program's .* refresh --db"):
         db.connect(path, read_only=True)
