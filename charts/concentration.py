@@ -9,7 +9,7 @@ from plotly.subplots import make_subplots
 
 from analytics.concentration import BOTTOM_SHARE, NO_GROUP, TOP_SHARE, ConcentrationFigures, LossDrivers
 from charts.text import plain, plain_all
-from charts.theme import ACCENT, GAIN, INK, LOSS, MUTED, NEUTRAL, base_layout, money_axis
+from charts.theme import ACCENT, GAIN, INK, LOSS, MUTED, NEUTRAL, base_layout, money_axis, money_title
 from i18n import Translator, fmt
 
 
@@ -102,7 +102,7 @@ def profit_bridge(revenue: float, cogs: float, costs: pd.DataFrame, t: Translato
         hovertemplate="%{x}: %{text}<extra></extra>",
     ))
     base_layout(fig, title, height=height, legend=False)
-    fig.update_yaxes(title=t.currency)
+    fig.update_yaxes(title=money_title(t))
     running = np.cumsum([v for v in values[:-1]])
     money_axis(fig, [*running, profit, revenue * 1.08], t)
     return fig

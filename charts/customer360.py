@@ -10,7 +10,7 @@ from plotly.subplots import make_subplots
 
 from charts.lifecycle import STAGE_COLORS, stage_name
 from charts.text import plain, plain_all
-from charts.theme import ACCENT, GAIN, LOSS, NEUTRAL, base_layout, money_axis, sign_colors
+from charts.theme import ACCENT, GAIN, LOSS, NEUTRAL, base_layout, money_axis, money_title, sign_colors
 from i18n import Translator
 
 
@@ -78,7 +78,7 @@ def activity_cost(totals: pd.DataFrame, t: Translator, title: str | None = None,
         hovertemplate="%{y}: %{text}<extra></extra>",
     ))
     base_layout(fig, title, height=height, legend=False)
-    fig.update_xaxes(title=t.currency)
+    fig.update_xaxes(title=money_title(t))
     money_axis(fig, d["cost"], t, axis="x")
     return fig
 

@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from charts.text import plain
-from charts.theme import ACCENT, GAIN, LOSS, MUTED, NEUTRAL, PALETTE, base_layout, money_axis
+from charts.theme import ACCENT, GAIN, LOSS, MUTED, NEUTRAL, PALETTE, base_layout, money_axis, money_title
 from i18n import Translator
 
 # The first curve is the store's (today): grey and dashed; plans take the house colours after it.
@@ -113,5 +113,5 @@ def lever_bridge(baseline_total: float, effects: Sequence[tuple[str, float]], sc
     pad = max(hi - lo, abs(hi) * 0.01, 1.0)
     low, high = lo - pad * 0.8, hi + pad * 0.5
     money_axis(fig, [low, high], t, include_zero=False)
-    fig.update_yaxes(title=t.currency, range=[low, high])
+    fig.update_yaxes(title=money_title(t), range=[low, high])
     return fig

@@ -48,6 +48,13 @@ def sign_colors(values: list[float]) -> list[str]:
     return [GAIN if v >= 0 else LOSS for v in values]
 
 
+def money_title(t: Translator, label: str | None = None) -> str:
+    """A money axis's title in the reader's language: ``金额（元）`` / ``Amount (¥)``, or ``利润（单位：元）`` /
+    ``Profit (¥)`` with ``label`` — never the ISO code (CNY) a Chinese reader does not say."""
+    unit = fmt.unit(t.currency, t.lang)
+    return t("chart.money_axis_of", label=label, unit=unit) if label else t("chart.money_axis", unit=unit)
+
+
 def money_axis(fig: go.Figure, values: Iterable[float], t: Translator, axis: str = "y",
                secondary_y: bool | None = None, include_zero: bool = True) -> go.Figure:
     """Money ticks in the reader's units (¥4513万 / ¥45.1M) instead of Plotly's SI suffixes."""

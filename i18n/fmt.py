@@ -29,6 +29,19 @@ def symbol(currency: str) -> str:
     return SYMBOLS.get(currency.upper(), f"{currency.upper()} ")
 
 
+# What a Chinese reader calls each currency's unit (an axis reads 金额（元）, not CNY).
+ZH_UNITS = {"CNY": "元", "RMB": "元", "USD": "美元", "EUR": "欧元", "GBP": "英镑", "JPY": "日元", "HKD": "港元", "TWD": "新台币"}
+
+
+def unit(currency: str, lang: str = "en") -> str:
+    """The money unit for an axis or a column title: ``元`` in Chinese for CNY, the symbol (``¥``) in English;
+    the ISO code only for a currency with neither."""
+    code = currency.upper()
+    if lang == "zh" and code in ZH_UNITS:
+        return ZH_UNITS[code]
+    return symbol(code).strip()
+
+
 def _compact(a: float, lang: str) -> tuple[float, str]:
     if lang == "zh":
         for size, unit in ((1e8, "亿"), (1e4, "万")):

@@ -23,9 +23,14 @@ if not o.figures.customers:
 # Cost of goods not provided for part of the revenue: said before any profit figure.
 components.cogs_warning(t, o.cogs_unknown_share)
 
+fig = o.figures
+# The page leads with the 20/80/30 rule in words and its numbers (a share above 100 % explained in place):
+# an executive reads it before any card or chart.
+(st.info if fig.shares_defined else st.warning)(ov_charts.lead(fig, t), icon=":material/lightbulb:")
+
 prev = o.previous_period
 delta_note = t("common.vs_previous", period=t.period(*prev)) if prev else None
-k, fig = o.kpis, o.figures
+k = o.kpis
 # Each card is a figure of analytics.metrics: its label, format, help and whether a rise is good.
 help_args = {"customers": {}, "revenue": {}, "profit": {}, "loss_customers": {},
              "top20_profit_share": {"top": f"{fig.top20_customers:,}", "n": f"{fig.customers:,}"},
@@ -36,13 +41,6 @@ for col, key in zip(st.columns(len(ov.KPI_KEYS)), ov.KPI_KEYS, strict=True):
     with col:
         components.kpi(t, key, k[key].value, k[key].change, help_args=help_args[key], note=notes.get(key, ""))
 st.caption(" · ".join(x for x in (delta_note, nps.stated(t, o.nps.responses)) if x))
-
-if fig.shares_defined:
-    st.info(t("overview.takeaway", top20=t.pct(fig.top20_profit_share, 0), loss=f"{fig.loss_customers:,}",
-              lossprofit=t.money(-fig.loss_profit, compact=True)))
-else:
-    st.warning(t("overview.takeaway_undefined", loss=f"{fig.loss_customers:,}",
-                 lossprofit=t.money(-fig.loss_profit, compact=True)))
 
 left, right = st.columns(2)
 with left:

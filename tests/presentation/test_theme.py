@@ -71,4 +71,4 @@ def test_real_chart_restyles():
     m = pd.DataFrame({"month": pd.to_datetime(["2024-01-01", "2024-02-01"]), "revenue": [10.0, 12.0],
                       "profit": [2.0, -1.0]})
     out = theme.projector(overview.monthly(m, Translator("zh")), "dark")
-    assert out.layout.yaxis2.tickfont.color == theme.PALETTES["dark"].ink
+    assert out.layout.yaxis.tickfont.color == theme.PALETTES["dark"].ink  # one money axis (charts.overview.monthly)

@@ -1,0 +1,41 @@
+"""The Overview leads with the 20/80/30 rule in words (issue 19: the executive's five seconds)."""
+
+from __future__ import annotations
+
+import pytest
+
+from analytics import concentration, filters, profit
+from analytics.filters import Filters
+from analytics.store import db
+from charts import overview as ov_charts
+from i18n import Translator
+from tests.ui.apptest import assert_ok, plotly_specs, start
+
+
+def _walk(node: object) -> list[str]:
+    """The page's element types in the order they are drawn (depth first)."""
+    children = getattr(node, "children", None)
+    if not children:
+        return [node.type]
+    return [k for _, child in sorted(children.items()) for k in _walk(child)]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_overview_leads_with_the_rule_in_words(app_db, lang):
+    at = start(lang)
+    assert_ok(at)
+    con = db.connect(app_db)  # the app holds it read-write in this process; a second handle must match
+    try:
+        with con.cursor() as cur:
+            fig = concentration.figures(profit.customer_pnl(cur, Filters(*filters.latest_period(cur))))
+    finally:
+        con.close()
+    t = Translator(lang, "CNY")
+    assert fig.top20_profit_share > 1  # the demo's top 20 % make more than the total: the sentence says why
+    assert at.info[0].value == ov_charts.lead(fig, t)
+    assert t("overview.lead.over").strip(" —") in at.info[0].value
+    # Above every card: the sentence is the first thing read.
+    kinds = _walk(at.main)
+    assert kinds.index("info") < kinds.index("metric")
+    monthly = next(s for s in plotly_specs(at) if s["data"][0]["type"] == "bar" and s["data"][1]["type"] == "scatter")
+    assert "yaxis2" not in monthly["layout"] and "CNY" not in monthly["layout"]["yaxis"]["title"]["text"]
