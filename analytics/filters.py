@@ -13,8 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-import duckdb
-
+from analytics import query
 from analytics.metrics import FILTER_DIMENSIONS
 from analytics.store import schema
 
@@ -228,7 +227,7 @@ def add_months(d: dt.date, months: int) -> dt.date:
     return dt.date(y, m + 1, min(d.day, calendar.monthrange(y, m + 1)[1]))
 
 
-def data_bounds(cur: duckdb.DuckDBPyConnection, today: dt.date | None = None) -> tuple[dt.date, dt.date] | None:
+def data_bounds(cur: Any, today: dt.date | None = None) -> tuple[dt.date, dt.date] | None:
     """First and last transaction dates, or None when there are no transactions.
 
     Dates later than :func:`schema.latest_date` (today + ``schema.FUTURE_DAYS``) are left out:
@@ -236,26 +235,30 @@ def data_bounds(cur: duckdb.DuckDBPyConnection, today: dt.date | None = None) ->
     user's default period and every open-ended one. When every transaction lies beyond that date
     (a clock set wrong), the bounds are those of all transactions rather than none.
     """
-    row = cur.execute(f"SELECT min(tx_date), max(tx_date) FROM {schema.TRANSACTIONS}").fetchone()
+    t = query.table(schema.TRANSACTIONS)
+    row = query.row(cur, t.aggregate(lo=t.tx_date.min(), hi=t.tx_date.max()))
     if row is None or row[0] is None:
         return None
     latest = schema.latest_date(today)
-    if row[1] > latest:  # rare: only then pay for a filtered scan
-        capped = cur.execute(f"SELECT min(tx_date), max(tx_date) FROM {schema.TRANSACTIONS} WHERE tx_date <= ?",
-                             [latest]).fetchone()
-        if capped is not None and capped[0] is not None:
-            return capped[0], capped[1]
-    return row[0], row[1]
+    if _day(row[1]) > latest:  # rare: only then pay for a filtered scan
+        capped = t.filter(t.tx_date <= latest)
+        got = query.row(cur, capped.aggregate(lo=capped.tx_date.min(), hi=capped.tx_date.max()))
+        if got is not None and got[0] is not None:
+            return _day(got[0]), _day(got[1])
+    return _day(row[0]), _day(row[1])
 
 
-def options(cur: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+def _day(value: Any) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def options(cur: Any) -> dict[str, list[str]]:
     """The values each attribute filter can take, from the customers table (sorted)."""
     out: dict[str, list[str]] = {}
+    c = query.table(schema.CUSTOMERS)
     for name, column in ATTRIBUTES:
-        rows = cur.execute(
-            f"SELECT DISTINCT {column} FROM {schema.CUSTOMERS} WHERE {column} IS NOT NULL ORDER BY 1"
-        ).fetchall()
-        out[name] = [r[0] for r in rows]
+        values = c.filter(c[column].notnull()).select(column).distinct().order_by(column)
+        out[name] = [str(v) for v in query.df(cur, values)[column].tolist()]
     return out
 
 

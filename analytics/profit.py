@@ -19,10 +19,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
+import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from analytics import query
 from analytics.filters import Filters
+from analytics.query import relations
 from analytics.store import aggregates, db, schema
 
 CUSTOMER_COLUMNS = ("customer_id", "name", "customer_type", "segment", "region", "industry", "channel", "plan")
@@ -117,6 +120,40 @@ def fact_sql(cur: duckdb.DuckDBPyConnection, f: Filters, source: str = "auto") -
     return tx, act, params
 
 
+def facts(cur: Any, f: Filters, source: str = "auto") -> tuple[ir.Table, ir.Table]:
+    """The two monthly relations for the filter as read-layer expressions (:mod:`analytics.query`):
+    ``tx`` (customer_id, month, revenue, cogs, quantity, tx_count, cogs_unknown_revenue) and ``act``
+    (customer_id, month, activity, quantity, cost, unpriced_quantity). With ``source="auto"``,
+    whole-month periods read the aggregates when they are current and other periods read the facts;
+    ``"facts"`` forces the fact tables (benchmarks, checks)."""
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {', '.join(SOURCES)}")
+    use_agg = f.month_aligned and aggregates.is_fresh(cur)
+    if source == "aggregates" and not use_agg:
+        raise ValueError("the aggregates cannot answer this filter (period not whole months, or not refreshed)")
+    return relations.monthly_facts(f, source != "facts" and use_agg)
+
+
+def pnl_relations(tx: ir.Table, act: ir.Table, f: Filters) -> tuple[ir.Table, ir.Table]:
+    """The two relations behind :func:`customer_pnl`: per-customer totals and per-activity costs."""
+    c = relations.customers(f)
+    t = tx.group_by(t_cid=tx.customer_id).aggregate(
+        revenue=tx.revenue.sum(), cogs=tx.cogs.sum(), tx_count=tx.tx_count.sum(),
+        cogs_unknown_revenue=tx.cogs_unknown_revenue.sum())
+    a = act.group_by(a_cid=act.customer_id).aggregate(cost_to_serve=act.cost.sum())
+    j = c.left_join(t, c.customer_id == t.t_cid).left_join(a, c.customer_id == a.a_cid)
+    totals = j.filter(j.t_cid.notnull() | j.a_cid.notnull()).select(
+        *CUSTOMER_COLUMNS,
+        revenue=relations.money(j.revenue), cogs=relations.money(j.cogs),
+        cost_to_serve=relations.money(j.cost_to_serve), tx_count=j.tx_count.fill_null(0).cast("int64"),
+        cogs_unknown_revenue=relations.money(j.cogs_unknown_revenue))
+    ac = act.filter(act.customer_id.isin(c.customer_id))
+    costs = ac.group_by("customer_id", "activity").aggregate(
+        quantity=ac.quantity.sum(), cost=ac.cost.sum().cast("float64"),
+        unpriced_quantity=ac.unpriced_quantity.sum()).order_by("customer_id", "activity")
+    return totals, costs
+
+
 def _validate_rates(rates: Mapping[str, float] | None) -> dict[str, float]:
     out: dict[str, float] = {}
     for activity, rate in (rates or {}).items():
@@ -158,13 +195,13 @@ def pnl_sql(tx: str, act: str, f: Filters) -> tuple[str, str]:
 
 
 def customer_pnl(
-    cur: duckdb.DuckDBPyConnection, f: Filters, rates: Mapping[str, float] | None = None, source: str = "auto"
+    cur: Any, f: Filters, rates: Mapping[str, float] | None = None, source: str = "auto"
 ) -> CustomerPnL:
     """Profit and loss of every customer in the filter (see :class:`CustomerPnL`).
 
     Parameters
     ----------
-    cur : a DuckDB cursor on the store.
+    cur : a DuckDB cursor on the store, or a read-layer engine (:mod:`analytics.query`).
     f : the filter; customers must match its attributes and have a transaction or an activity
         in its period.
     rates : optional what-if unit costs ``{activity: cost}`` that replace the saved rates for
@@ -172,10 +209,9 @@ def customer_pnl(
     source : where the monthly figures come from (see :func:`fact_sql`).
     """
     override = _validate_rates(rates)
-    tx, act, params = fact_sql(cur, f, source)
-    totals_q, costs_q = pnl_sql(tx, act, f)
-    totals = cur.execute(totals_q, params).df()
-    costs = cur.execute(costs_q, params).df()
+    totals_q, costs_q = pnl_relations(*facts(cur, f, source), f)
+    totals = query.df(cur, totals_q)
+    costs = query.df(cur, costs_q)
     if override:
         hit = costs["activity"].isin(list(override))
         costs.loc[hit, "cost"] = costs.loc[hit, "quantity"] * costs.loc[hit, "activity"].map(override)
@@ -228,58 +264,50 @@ def pnl_cogs_unknown_share(pnl: CustomerPnL) -> float | None:
     return cogs_unknown_share(float(c["revenue"].sum()), float(c["cogs_unknown_revenue"].sum()))
 
 
-def cogs_unknown_for(cur: duckdb.DuckDBPyConnection, f: Filters, customer_id: str | None = None) -> float | None:
+def cogs_unknown_for(cur: Any, f: Filters, customer_id: str | None = None) -> float | None:
     """:func:`cogs_unknown_share` of the filter's transactions (of one customer's, when given), for the
     pages that show profit without a P&L of their own at hand."""
-    tx, _, params = fact_sql(cur, f)
-    cust_sql, _ = f.customer_sql("c")
-    one = ""
+    tx, _ = facts(cur, f)
+    tx = tx.filter(tx.customer_id.isin(relations.customers(f).customer_id))
     if customer_id is not None:
-        one, params = " AND c.customer_id = $one_customer", {**params, "one_customer": customer_id}
-    row = cur.execute(f"""WITH tx AS ({tx})
-        SELECT CAST(coalesce(sum(tx.revenue), 0) AS DOUBLE), CAST(coalesce(sum(tx.cogs_unknown_revenue), 0) AS DOUBLE)
-        FROM tx JOIN {schema.CUSTOMERS} c USING (customer_id) WHERE {cust_sql}{one}""", params).fetchone()
-    return cogs_unknown_share(float(settle(row[0])), float(settle(row[1])))
+        tx = tx.filter(tx.customer_id == customer_id)
+    got = query.row(cur, tx.aggregate(revenue=relations.money(tx.revenue.sum()),
+                                      unknown=relations.money(tx.cogs_unknown_revenue.sum())))
+    revenue, unknown = (got or (0.0, 0.0))
+    return cogs_unknown_share(float(settle(revenue or 0.0)), float(settle(unknown or 0.0)))
 
 
-def monthly_pnl(cur: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+def monthly_pnl(cur: Any, f: Filters) -> pd.DataFrame:
     """Totals per calendar month: ``month, revenue, cogs, cost_to_serve, profit, customers,
     cogs_unknown_revenue``.
 
     ``customers`` counts customers with a transaction in the month. Months with no data are absent.
     """
-    tx, act, params = fact_sql(cur, f)
-    cust_sql, _ = f.customer_sql("c")
-    out = cur.execute(
-        f"""
-        WITH tx AS ({tx}), act AS ({act}),
-        t AS (SELECT month, sum(revenue) AS revenue, sum(cogs) AS cogs, count(DISTINCT customer_id) AS customers,
-                     sum(cogs_unknown_revenue) AS cogs_unknown_revenue
-              FROM tx JOIN {schema.CUSTOMERS} c USING (customer_id) WHERE {cust_sql} GROUP BY 1),
-        a AS (SELECT month, sum(cost) AS cost_to_serve
-              FROM act JOIN {schema.CUSTOMERS} c USING (customer_id) WHERE {cust_sql} GROUP BY 1)
-        SELECT month,
-               CAST(coalesce(t.revenue, 0) AS DOUBLE) AS revenue, CAST(coalesce(t.cogs, 0) AS DOUBLE) AS cogs,
-               CAST(coalesce(a.cost_to_serve, 0) AS DOUBLE) AS cost_to_serve,
-               CAST(coalesce(t.revenue, 0) - coalesce(t.cogs, 0) - coalesce(a.cost_to_serve, 0) AS DOUBLE) AS profit,
-               CAST(coalesce(t.customers, 0) AS BIGINT) AS customers,
-               CAST(coalesce(t.cogs_unknown_revenue, 0) AS DOUBLE) AS cogs_unknown_revenue
-        FROM t FULL JOIN a USING (month) ORDER BY month
-        """,
-        params,
-    ).df()
+    tx, act = facts(cur, f)
+    scope = relations.customers(f).customer_id
+    tx, act = tx.filter(tx.customer_id.isin(scope)), act.filter(act.customer_id.isin(scope))
+    t = tx.group_by(t_month=tx.month).aggregate(
+        revenue=tx.revenue.sum(), cogs=tx.cogs.sum(), customers=tx.customer_id.nunique(),
+        cogs_unknown_revenue=tx.cogs_unknown_revenue.sum())
+    a = act.group_by(a_month=act.month).aggregate(cost_to_serve=act.cost.sum())
+    j = t.outer_join(a, t.t_month == a.a_month)
+    revenue, cogs, cts = (relations.money(j.revenue), relations.money(j.cogs), relations.money(j.cost_to_serve))
+    out = query.df(cur, j.select(
+        month=j.t_month.fill_null(j.a_month), revenue=revenue, cogs=cogs, cost_to_serve=cts,
+        profit=revenue - cogs - cts, customers=j.customers.fill_null(0).cast("int64"),
+        cogs_unknown_revenue=relations.money(j.cogs_unknown_revenue)).order_by("month"))
     money = ["revenue", "cogs", "cost_to_serve", "profit", "cogs_unknown_revenue"]
     out[money] = settle(out[money])
     return out
 
 
-def rates(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def rates(cur: Any) -> pd.DataFrame:
     """The activity rate table: ``activity, unit_cost, valid_from, valid_to, unit`` (valid_to exclusive)."""
-    return cur.execute(
-        f"""SELECT r.activity, CAST(r.unit_cost AS DOUBLE) AS unit_cost, r.valid_from,
-                   lead(r.valid_from) OVER (PARTITION BY r.activity ORDER BY r.valid_from) AS valid_to, r.unit
-            FROM {schema.ACTIVITY_RATES} r ORDER BY r.activity, r.valid_from"""
-    ).df()
+    r = query.table(schema.ACTIVITY_RATES)
+    p = relations.rate_periods()
+    j = p.join(r, [p.activity == r.activity, p.valid_from == r.valid_from])
+    return query.df(cur, j.select(p.activity, p.unit_cost, p.valid_from, p.valid_to, r.unit)
+                    .order_by("activity", "valid_from"))
 
 
 def current_rates(cur: duckdb.DuckDBPyConnection) -> dict[str, float]:
