@@ -137,7 +137,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "pres.appendix.tiers": ("九个价值层级", "The nine value tiers"),
     "pres.appendix.dormant": ("最值得唤醒的沉寂客户", "Dormant customers most worth waking up"),
     "pres.appendix.curve": ("各质量区间的投诉率", "Complaint rate by quality band"),
-    "pres.appendix.more_rows": ("另有 {n} 行，见 Excel 导出", "{n} more {n:row|rows} in the Excel export"),
+    "pres.appendix.part": ("{title}（第 {n}/{total} 部分）", "{title} ({n} of {total})"),
     "pres.col.rank": ("排名", "Rank"),
     "pres.col.main_driver": ("主要成本驱动", "Main cost driver"),
     "pres.col.loss_cost": ("亏损客户的成本", "Cost of loss-makers"),
@@ -168,4 +168,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "pres.deck.contents": ("本材料包括", "Contents"),
     "pres.deck.page": ("第 {n} / {total} 页", "Page {n} of {total}"),
     "pres.deck.headlines": ("关键数字", "Key figures"),
+    # Series of a waterfall drawn as a native chart (stacked columns on a transparent base).
+    "pres.chart.base": ("基准（透明）", "Base (transparent)"),
+    "pres.chart.above_zero": ("零以上部分", "Part above zero"),
+    "pres.chart.below_zero": ("零以下部分", "Part below zero"),
 }

@@ -18,7 +18,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 from openpyxl import load_workbook
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 from pptx import Presentation
 
 from analytics.store import db
@@ -78,7 +78,7 @@ def test_chinese_title_renders_as_glyphs():
     # The same text drawn by Pillow with the Noto Sans CJK SC file: the ink of each glyph must match.
     path, index = export.font_file()
     ref = Image.new("L", (900, 120), 255)
-    ImageDraw.Draw(ref).text((10, 10), TITLE, font=export.ImageFont.truetype(path, 60, index=index), fill=0)
+    ImageDraw.Draw(ref).text((10, 10), TITLE, font=ImageFont.truetype(path, 60, index=index), fill=0)
     expected = cell_ink(ref, len(TITLE))
     assert np.corrcoef(rendered, expected)[0, 1] > 0.9
 
@@ -132,12 +132,20 @@ def test_deck_has_title_charts_and_appendix(pack):
     assert "筛选：2024年1月1日 – 2024年12月31日 · 全部客户" in first and "数据截至 2024年3月15日" in first
     for page, s in zip(pages[1:3], slides, strict=True):
         body = texts(page)
-        assert s.title in body and s.takeaway in body
+        assert page.shapes.title.text == s.title and s.takeaway in body  # the title in the title placeholder
         assert all(h.value in body and h.label in body for h in s.headlines)
         assert "2024年1月1日 – 2024年12月31日" in body  # the footer on every slide
-        pics = [sh for sh in page.shapes if sh.shape_type == 13]
-        assert len(pics) == 1 and pics[0].width > pics[0].height
+        charts = [sh for sh in page.shapes if sh.has_chart]  # native and editable, not a picture
+        assert len(charts) == 1 and charts[0].width > charts[0].height
+        assert not [sh for sh in page.shapes if sh.shape_type == 13]
         assert page.notes_slide.notes_text_frame.text == s.takeaway
+    whale = next(sh for sh in pages[1].shapes if sh.has_chart).chart
+    assert [se.name for se in whale.plots[0].series] == ["鲸鱼曲线", "峰值 142%（前 60% 客户）"]
+    assert max(whale.plots[0].series[0].values) == pytest.approx(141.67, abs=0.01)  # 170 of 120, in %
+    segments = next(sh for sh in pages[2].shapes if sh.has_chart).chart
+    assert list(segments.plots[0].categories) == ["S2", "S1"]
+    assert [list(se.values) for se in segments.plots[0].series] == [[20, 150], [-50, 0]]  # gains, losses
+    assert list(segments.plots[1].series[0].values) == [-30, 150]  # net profit, as markers
     table = next(sh for sh in pages[4].shapes if sh.has_table).table
     assert "附录：亏损最多的客户" in texts(pages[4])
     assert [table.cell(r, 1).text for r in range(3)] == ["客户编号", "P5", "P4"]
