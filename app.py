@@ -15,7 +15,7 @@ from analytics import demo, users
 from analytics import filters as flt
 from analytics.store import db
 from i18n import Translator
-from ui import auth, cache, context, pages, refresh, sidebar
+from ui import auth, cache, context, drill, links, pages, refresh, sidebar
 
 # A file shipped with the app, served by Streamlit itself: a ":material/…:" favicon is fetched from
 # fonts.gstatic.com by every visitor's browser.
@@ -89,8 +89,13 @@ for i, spec in enumerate(pages.discover()):
 if bounds is None:
     st.info(t("app.no_data"))
 page = st.navigation(sections)
+# The link's invalid values (found by the sidebar above, and by the page's choices) are named at the top.
+current = page.url_path or pages.discover()[0].url_path  # the default page's url_path is ""
+drill.set_current_page(current)
+links.begin(current, t("links.dismiss"))
 if page.url_path in refused:
     st.title(page.title)
     st.error(t("auth.page_refused", page=page.title, role=t(f"auth.role.{refused[page.url_path].role}")))
 else:
+    drill.back_link()  # opened by a drill-through: the way back to the page it came from
     page.run()

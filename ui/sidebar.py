@@ -31,6 +31,10 @@ def initial_language() -> str:
     lang = st.query_params.get(LANG_KEY)
     if lang in LANGS:
         return lang
+    if lang:  # named once the page is drawn (ui.links)
+        from ui import links
+
+        links.notice(Translator("en").md("links.bad_lang", value=lang) + " · " + Translator("zh").md("links.bad_lang", value=lang))
     locale = (getattr(st.context, "locale", None) or "").lower()
     if locale.startswith("en"):
         return "en"
@@ -68,10 +72,12 @@ def _initial_values(options: dict[str, list[str]], months: list[dt.date], t: Tra
                     allowance: Allowance | None = None) -> dict[str, object]:
     """A session's starting filter: the link's values where valid, else the defaults. A link asking for
     customers outside the user's allowance is refused, saying what they may see."""
+    from ui import links  # the link's invalid values are named at the top of the page
+
     try:
         linked = Filters.from_params(dict(st.query_params))
     except ValueError as exc:
-        st.sidebar.warning(t.md("sidebar.bad_params", error=str(exc)))  # the link's text: shown as text
+        links.notice(t.md("sidebar.bad_params", error=str(exc)))  # the link's text: shown as text
         linked = Filters()
     if allowance is not None:
         try:
@@ -79,12 +85,19 @@ def _initial_values(options: dict[str, list[str]], months: list[dt.date], t: Tra
         except OutsideAllowance as exc:
             st.error(t.md("auth.outside", asked=allowed_text(exc.outside, t), allowed=allowed_text(exc.allowed, t)))
     init: dict[str, object] = {name: [v for v in getattr(linked, name) if v in options[name]] for name, _ in ATTRIBUTES}
+    for name, column in ATTRIBUTES:
+        unknown = [v for v in getattr(linked, name) if v not in options[name]]
+        if unknown:
+            links.notice(t.md("links.unknown_values", dimension=t.dimension(column), values=", ".join(unknown)))
     init["period"] = None
     if months and (linked.date_from or linked.date_to):
         start = max((linked.date_from or months[0]).replace(day=1), months[0])
         end = min((linked.date_to or months[-1]).replace(day=1), months[-1])
         if start <= end:
             init["period"] = (start, end)
+        if (linked.date_from and linked.date_from < months[0]) or (linked.date_to and linked.date_to > flt.month_end(months[-1])):
+            links.notice(t.md("links.period_clamped", asked=f"{linked.date_from or '…'} – {linked.date_to or '…'}",
+                              first=t.month(months[0]), last=t.month(months[-1])))
     return init
 
 

@@ -13,7 +13,7 @@ from analytics import concentration as conc
 from analytics import rates
 from charts import concentration as conc_charts
 from i18n.markdown import escape
-from ui import auth, cache, components, context, refresh
+from ui import auth, cache, components, context, drill, links, refresh
 
 PAGE = {"title": "nav.concentration", "icon": ":material/water:", "order": 10, "section": "nav.section.views"}
 
@@ -241,12 +241,12 @@ with left:
     st.caption(t("conc.curve.hint"))
 with right:
     st.subheader(t("conc.bridge.title"))
-    scope = st.radio(t("conc.bridge.scope"), ["all", "segment", "customer"], key="conc_bridge_scope", horizontal=True,
+    scope = links.choice(st.radio, t("conc.bridge.scope"), ["all", "segment", "customer"], key="conc_bridge_scope", param="bridge", horizontal=True,
                      format_func=lambda v: t(f"conc.bridge.scope.{v}"))
     bridge, bridge_label = None, t("conc.bridge.all", n=f"{fig.customers:,}")
     if scope == "segment":
         segs = cache.run(conc.compare, f, "segment", rates=R)["group"].tolist()
-        seg = st.selectbox(t.dimension("segment"), segs, key="conc_bridge_segment",
+        seg = links.choice(st.selectbox, t.dimension("segment"), segs, key="conc_bridge_segment", param="bridge_segment",
                            format_func=lambda v: conc_charts.group_label(t, "segment", v))
         if seg is not None:
             bridge = cache.run(conc.bridge, f, rates=R, column="segment", value=seg)
@@ -264,7 +264,7 @@ with right:
             if cid is not None:
                 bridge = cache.run(conc.bridge, f, rates=R, customer_id=cid)
                 bridge_label = labels[cid]
-                st.markdown(f"[{t('conc.open_customer')}]({components.customer_url(cid, ctx.lang, f)})")
+                drill.customer_link(cid, t("conc.open_customer"))
     if scope == "all":
         bridge = cache.run(conc.bridge, f, rates=R)
     if bridge is not None:
@@ -282,12 +282,12 @@ st.divider()
 st.subheader(t("conc.cmp.title"))
 c1, c2 = st.columns([3, 1])
 with c1:
-    dim = st.segmented_control(t("conc.cmp.by"), list(conc.DIMENSIONS), key="conc_dim", default="segment",
+    dim = links.choice(st.segmented_control, t("conc.cmp.by"), list(conc.DIMENSIONS), key="conc_dim", param="compare_by", default="segment",
                                format_func=dim_label, required=True) or "segment"
 with c2:
     unit = "quarter"
     if dim == "period":
-        unit = st.segmented_control(t("conc.cmp.unit"), list(conc.PERIOD_UNITS), key="conc_unit", default="quarter",
+        unit = links.choice(st.segmented_control, t("conc.cmp.unit"), list(conc.PERIOD_UNITS), key="conc_unit", param="unit", default="quarter",
                                     format_func=lambda u: t(f"conc.unit.{u}"), required=True) or "quarter"
 groups = cache.run(conc.compare, f, dim, rates=R, period_unit=unit)
 if dim == "product":
@@ -318,7 +318,7 @@ with st.expander(t("conc.cmp.table"), icon=":material/table:"):
                                                                       *([cogs_note] if cogs_note else [])],
                          key="conc_dl_groups")
 
-focus = st.selectbox(t("conc.cmp.focus"), options, key=focus_key,
+focus = links.choice(st.selectbox, t("conc.cmp.focus"), options, key=focus_key, param="group",
                      format_func=lambda g: t("conc.cmp.focus_all") if g == ALL else conc_charts.group_label(t, dim, g),
                      help=t("conc.cmp.focus_help"))
 group = None if focus in (None, ALL) else focus
@@ -366,7 +366,7 @@ if notes:
     st.info(escape(" ".join(notes)), icon=":material/filter_alt:")  # a group's name comes from the data
 else:
     st.caption(t("conc.tables.hint"))
-n_rows = st.selectbox(t("conc.tables.rows"), ROWS, index=1, key="conc_rows")
+n_rows = links.choice(st.selectbox, t("conc.tables.rows"), ROWS, index=1, key="conc_rows", param="rows")
 header = [components.describe_filters(f, t), *notes, *([cogs_note] if cogs_note else [])]
 if R:
     header.append(t("conc.whatif.export", changes=t("conc.list_sep").join(
@@ -404,7 +404,7 @@ def customer_table(kind: str) -> None:
         "main_driver": st.column_config.TextColumn(labels["main_driver"], help=t("conc.col.main_driver_help"), width="medium"),
         "main_driver_share": st.column_config.NumberColumn(labels["main_driver_share"], format="percent"),
     })
-    st.dataframe(components.with_customer_links(df, ctx.lang, f), hide_index=True, width="stretch", placeholder="—",
+    drill.customer_table(df, hide_index=True, width="stretch", placeholder="—",
                  column_order=[c for c in df.columns if c not in OFF_SCREEN], column_config=config,
                  height=min(35 * (len(df) + 1) + 3, 738), key=f"conc_table_{kind}")
     components.downloads(df.rename(columns=labels), f"concentration_{kind}_customers", t, header_lines=header,

@@ -15,7 +15,7 @@ from charts import customer360 as c360_charts
 from charts import lifecycle as lc_charts
 from i18n import fmt
 from i18n.markdown import escape
-from ui import cache, components, context
+from ui import cache, components, context, drill
 
 PAGE = {"title": "nav.customer", "icon": ":material/person_search:", "order": 60, "section": "nav.section.views"}
 PARAM = "customer"
@@ -67,8 +67,8 @@ def starting_points() -> None:
                 continue
             rows = tab.frame[["customer_id", "name", "segment", "profit"]].assign(
                 segment=lambda d: [t.value("segment", v) for v in d["segment"]])
-            st.dataframe(
-                components.with_customer_links(rows, ctx.lang, f), hide_index=True, width="stretch",
+            drill.customer_table(
+                rows, key=f"c360_start_{kind}", hide_index=True, width="stretch",
                 column_config={
                     "customer_id": components.customer_link_config(t("common.customer_id")),
                     "name": t("common.name"), "segment": t.dimension("segment"),
@@ -186,8 +186,8 @@ def _table(df: pd.DataFrame, config: dict[str, object], categories: dict[str, st
            total: int | None = None, download: str | None = None, empty: str = "c360.none",
            texts: dict[str, Callable[[object], str]] | None = None) -> None:
     """One list of records: stored category codes translated, shown in ``config``'s column order
-    (plain text cells: uploaded text is never rendered as Markdown or HTML), customer ids as links
-    to their own page, a note when the list is capped, optional downloads (of the stored values).
+    (plain text cells: uploaded text is never rendered as Markdown or HTML), a customer id clicked
+    opens their own page here, a note when the list is capped, optional downloads (of the stored values).
     ``texts`` turns columns with missing numbers into text for display ("—" where missing)."""
     if df.empty:
         st.caption(t(empty))
@@ -196,13 +196,14 @@ def _table(df: pd.DataFrame, config: dict[str, object], categories: dict[str, st
         st.caption(t("c360.capped", total=t.num(total), shown=t.num(len(df))))
     shown = df.assign(**{col: [t.value(kind, v) for v in df[col]] for col, kind in (categories or {}).items()},
                       **{col: [("—" if pd.isna(v) else fn(v)) for v in df[col]] for col, fn in (texts or {}).items()})
-    if "customer_id" in config:
-        shown = components.with_customer_links(shown, ctx.lang, f)
-        config = {**config, "customer_id": components.customer_link_config(t("common.customer_id"))}
     # Missing text reads "—" in either language (Streamlit would print "None").
     text = [c for c in shown.columns if shown[c].dtype == object or pd.api.types.is_string_dtype(shown[c])]
     shown[text] = shown[text].fillna("—")
-    st.dataframe(shown, hide_index=True, width="stretch", column_order=list(config), column_config=config)
+    if "customer_id" in config:  # referrer, referrals: a click opens that customer here
+        drill.customer_table(shown, key=f"c360_{download or empty}", hide_index=True, width="stretch",
+                             column_order=list(config), column_config=config)
+    else:
+        st.dataframe(shown, hide_index=True, width="stretch", column_order=list(config), column_config=config)
     if download:
         components.downloads(df, f"{download}_{r.customer_id}", t, header_lines=header, key=f"c360_{download}")
 

@@ -13,7 +13,7 @@ from analytics.clv.backtest import backtest
 from analytics.contracts import retention
 from charts import customer_value as cv_charts
 from i18n.markdown import escape
-from ui import cache, components, context
+from ui import cache, components, context, drill, links
 
 PAGE = {"title": "nav.customer_value", "icon": ":material/diamond:", "order": 40, "section": "nav.section.views"}
 
@@ -119,7 +119,7 @@ def _lower(label: str) -> str:
 
 
 st.subheader(t("cv.section.composition"))
-by = st.segmented_control(t("cv.group_by"), list(cv.GROUP_COLUMNS), default="segment", key="cv_group",
+by = links.choice(st.segmented_control, t("cv.group_by"), list(cv.GROUP_COLUMNS), default="segment", key="cv_group", param="value_by",
                           format_func=t.dimension, required=True) or "segment"
 components.chart(cv_charts.composition(values.by_group(by), by, t, title=t("cv.chart.composition", group=_lower(t.dimension(by)))),
                  "cv_composition")
@@ -208,8 +208,8 @@ if len(shown) > SHOWN:
 if shown.empty:
     st.info(t("cv.cell.empty"))
 else:
-    st.dataframe(
-        components.with_customer_links(shown.head(SHOWN), ctx.lang, f), hide_index=True, width="stretch",
+    drill.customer_table(
+        shown.head(SHOWN), hide_index=True, width="stretch",
         key="cv_customers",
         column_config={
             "customer_id": components.customer_link_config(COLUMNS["customer_id"]),
@@ -319,7 +319,7 @@ def which_model() -> None:
     unfitted = [name[k] for k, r in zip(comp.rows["model"], comp.rows["reason"], strict=True) if isinstance(r, str)]
     if unfitted:
         st.caption(t("cv.compare.unfitted_why", models=" · ".join(unfitted)))
-    st.radio(t("cv.model.select"), comparison.CHOICES, key="cv_model", index=comparison.CHOICES.index("bgnbd"),
+    links.choice(st.radio, t("cv.model.select"), comparison.CHOICES, key="cv_model", param="model", index=comparison.CHOICES.index("bgnbd"),
              horizontal=True, help=t("cv.model.select.help"),
              format_func=lambda k: t("cv.model.option.auto", model=name[comp.chosen]) if k == comparison.AUTO else name[k])
     used = values.extra.get("purchase_model")
@@ -365,7 +365,7 @@ def contract_customers() -> None:
     if discount <= 0:
         st.warning(t("cv.contracts.no_discount"))
     years = sorted(int(y) for y in k.cohort_curves["cohort"].unique()) if len(k.cohort_curves) else []
-    year = st.selectbox(t("cv.contracts.cohort_pick"), [0, *years], key="cv_contract_cohort",
+    year = links.choice(st.selectbox, t("cv.contracts.cohort_pick"), [0, *years], key="cv_contract_cohort", param="cohort",
                         format_func=lambda y: t("cv.contracts.cohort_all") if y == 0 else str(y),
                         help=t("cv.contracts.cohort_pick.help"))
     if year:

@@ -10,7 +10,7 @@ from analytics import delivered_value as dv
 from analytics import profit
 from charts import delivered_value as dv_charts
 from charts.theme import LOSS
-from ui import cache, components, context
+from ui import cache, components, context, drill, links
 
 PAGE = {"title": "nav.delivered_value", "icon": ":material/volunteer_activism:", "order": 20,
         "section": "nav.section.views"}
@@ -62,7 +62,7 @@ def customer_table(df: pd.DataFrame, columns: dict[str, str], key: str, name: st
             config[col] = st.column_config.NumberColumn(columns[col], format="localized")
     # A browser table of tens of thousands of linked rows slows every rerun; the downloads keep them all.
     on_screen = shown.head(MAX_ROWS)
-    st.dataframe(components.with_customer_links(on_screen, ctx.lang, f), hide_index=True, width="stretch",
+    drill.customer_table(on_screen, hide_index=True, width="stretch",
                  column_config=config, key=key, height=min(420, 38 + 35 * max(len(on_screen), 1)))
     if len(shown) > MAX_ROWS:
         st.caption(t("dv.rows_shown", shown=f"{MAX_ROWS:,}", total=f"{len(shown):,}"))
@@ -115,7 +115,7 @@ if s.unassessed_customers:
 if s.inactive_assessed_customers:
     st.caption(t("dv.inactive", n=f"{s.inactive_assessed_customers:,}"))
 
-dim = st.selectbox(t("dv.group_by"), dv.DIMENSIONS, format_func=dim_label, key="dv_group_by",
+dim = links.choice(st.selectbox, t("dv.group_by"), dv.DIMENSIONS, format_func=dim_label, key="dv_group_by", param="compare_by",
                    help=t("dv.group_by.help"))
 groups = r.groups[dim]
 group_names = {i: dv_charts.group_label(dim, g, t) for i, g in enumerate(groups["group"])}
@@ -129,8 +129,8 @@ def group_parts(i: int) -> dict[str, float | None]:
 st.subheader(t("dv.section.waterfall"))
 left, right = st.columns(2)
 with left:
-    scope = st.segmented_control(t("dv.scope"), ("selection", "group", "customer"), default="selection",
-                                 format_func=lambda k: t(f"dv.scope.{k}"), key="dv_scope") or "selection"
+    scope = links.choice(st.segmented_control, t("dv.scope"), ("selection", "group", "customer"), default="selection",
+                                 format_func=lambda k: t(f"dv.scope.{k}"), key="dv_scope", param="scope") or "selection"
     if scope == "group" and len(groups):
         gi = st.selectbox(t("dv.scope.pick_group"), list(group_names), format_func=group_names.get,
                           key=f"dv_scope_group_{dim}")
@@ -190,8 +190,8 @@ components.downloads(table, f"delivered_value_by_{dim}", t, header_lines=[filter
 
 # ------------------------------------------------------------------------------------ trend
 st.subheader(t("dv.section.trend"))
-freq = st.segmented_control(t("dv.freq"), dv.FREQS, default="month", format_func=lambda k: t(f"dv.freq.{k}"),
-                            key="dv_freq", help=t("dv.freq.help")) or "month"
+freq = links.choice(st.segmented_control, t("dv.freq"), dv.FREQS, default="month", format_func=lambda k: t(f"dv.freq.{k}"),
+                            key="dv_freq", param="freq", help=t("dv.freq.help")) or "month"
 tr = cache.run(dv.trend, f, freq)
 if tr.table.empty:
     st.caption(t("dv.map.empty"))
@@ -229,8 +229,8 @@ else:
 st.subheader(t("dv.section.winwin"))
 steps = dv.buckets(f.with_period(*r.period), freq)
 step_labels = [t("dv.winwin.whole")] + [dv_charts.bucket_label(a, freq, t) for a, _ in steps]
-step = st.select_slider(t("dv.winwin.step"), options=list(range(len(step_labels))), value=0,
-                        format_func=lambda i: step_labels[i], key=f"dv_step_{freq}", help=t("dv.winwin.step.help"))
+step = links.choice(st.select_slider, t("dv.winwin.step"), options=list(range(len(step_labels))), value=0,
+                        format_func=lambda i: step_labels[i], key=f"dv_step_{freq}", param="step", help=t("dv.winwin.step.help"))
 if step == 0:
     points = r.customers
     step_name = t.period(*r.period)
@@ -247,8 +247,8 @@ with map_col:
         st.caption(t("dv.map.empty"))
         event = None
     else:
-        scale = st.segmented_control(t("dv.map.scale"), ("symlog", "linear"), default="symlog",
-                                     format_func=lambda k: t(f"dv.map.scale.{k}"), key="dv_map_scale",
+        scale = links.choice(st.segmented_control, t("dv.map.scale"), ("symlog", "linear"), default="symlog",
+                                     format_func=lambda k: t(f"dv.map.scale.{k}"), key="dv_map_scale", param="scale",
                                      help=t("dv.map.scale.help")) or "symlog"
         event = components.chart(dv_charts.winwin_map(shown, t, title=t("dv.chart.map", step=step_name), scale=scale,
                                                       everyone=points),

@@ -12,7 +12,7 @@ from analytics import lifecycle as lc
 from analytics import profit
 from charts import lifecycle as lc_charts
 from i18n import fmt
-from ui import cache, components, context
+from ui import cache, components, context, drill, links
 
 PAGE = {"title": "nav.lifecycle", "icon": ":material/autorenew:", "order": 50, "section": "nav.section.views"}
 WAKE_ROWS = 50
@@ -39,7 +39,7 @@ with st.expander(t("lc.rules.title")):
                                  key="lc_reactivated_days", help=t("lc.rules.reactivated_days.help"))
     p_lost = c5.number_input(t("lc.rules.p_alive"), 0.0, 1.0, defaults.p_alive_lost, step=0.01, format="%.2f",
                              key="lc_p_alive", help=t("lc.rules.p_alive.help"))
-    use_p_alive = st.toggle(t("lc.rules.use_p_alive"), value=True, key="lc_use_p_alive")
+    use_p_alive = links.choice(st.toggle, t("lc.rules.use_p_alive"), value=True, key="lc_use_p_alive", param="p_alive")
     st.caption(t("lc.rules.why"))
 try:
     rules = lc.Rules(int(new_days), int(dormant_days), int(lost_days), int(react_days), float(p_lost))
@@ -73,7 +73,7 @@ for col, stage in zip(cols[1:], lc.CUSTOMER_STAGES, strict=True):
                           help=t(f"lc.kpi.help.{stage}", n=days[stage]) + "\n\n" + t("lc.kpi.share", share=t.pct(share)))
 
 # ------------------------------------------------------------------ stages over time
-show_lost = st.toggle(t("lc.show_lost"), value=False, key="lc_show_lost")
+show_lost = links.choice(st.toggle, t("lc.show_lost"), value=False, key="lc_show_lost", param="show_lost")
 components.chart(lc_charts.stage_history(s.history, t, t("lc.chart.history"), include_lost=show_lost), "lc_history")
 if s.model_date is not None:
     st.caption(t("lc.note.p_alive_history", date=t.date(s.model_date)))
@@ -86,8 +86,8 @@ if len(months) >= 2:
     end_default = s.as_of if s.as_of in months else months[-1]
     if start_default >= end_default:
         start_default = months[0]
-    a, b = st.select_slider(t("lc.sankey.dates"), options=months, value=(start_default, end_default),
-                            format_func=t.month, key="lc_sankey", help=t("lc.sankey.dates.help"))
+    a, b = links.choice(st.select_slider, t("lc.sankey.dates"), options=months, value=(start_default, end_default),
+                            format_func=t.month, key="lc_sankey", param="sankey", help=t("lc.sankey.dates.help"))
     if a == b:
         st.info(t("lc.sankey.same"))
     else:
@@ -127,8 +127,8 @@ else:
         st.caption(text)
     table = shown.assign(segment=[t.value("segment", v) for v in shown["segment"]],
                          p_alive=shown["p_alive"] * 100)
-    st.dataframe(
-        components.with_customer_links(table, ctx.lang, f), hide_index=True, width="stretch",
+    drill.customer_table(
+        table, key="lc_dormant_customers", hide_index=True, width="stretch",
         column_config={
             "customer_id": components.customer_link_config(t("common.customer_id")),
             "name": st.column_config.TextColumn(t("common.name")),

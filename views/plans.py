@@ -28,7 +28,7 @@ from analytics.scenario.project import check_levers
 from charts import scenario as sc_charts
 from i18n.markdown import escape
 from presentation import plan as words
-from ui import auth, cache, components, context
+from ui import auth, cache, components, context, drill
 
 PAGE = {"title": "nav.plans", "icon": ":material/trending_up:", "order": 70, "section": "nav.section.views"}
 
@@ -396,7 +396,7 @@ def customer_table(frame: pd.DataFrame, key: str) -> None:
     df = frame[["customer_id", "name", "segment", "profit_before", "profit_after", "change", "status"]].copy()
     df["segment"] = [t.value("segment", v) for v in df["segment"]]
     df["status"] = [t(f"scenario.status.{s}") for s in df["status"]]
-    st.dataframe(components.with_customer_links(df, ctx.lang, f), hide_index=True, width="stretch", placeholder="—",
+    drill.customer_table(df, hide_index=True, width="stretch", placeholder="—",
                  key=key, column_config={
                      "customer_id": components.customer_link_config(t("common.customer_id")),
                      "name": t("common.name"), "segment": t.dimension("segment"),
@@ -444,7 +444,7 @@ def winwin_exits(p: sc.Projection) -> None:
     df = exits[["customer_id", "name", "segment", "delivered_value", "profit_before", "profit_after", "quadrant_after"]].copy()
     df["segment"] = [t.value("segment", v) for v in df["segment"]]
     df["quadrant_after"] = [t(f"dv.quadrant.{q}") for q in df["quadrant_after"]]
-    st.dataframe(components.with_customer_links(df, ctx.lang, f), hide_index=True, width="stretch", key="plans_exits",
+    drill.customer_table(df, hide_index=True, width="stretch", key="plans_exits",
                  column_config={
                      "customer_id": components.customer_link_config(t("common.customer_id")),
                      "name": t("common.name"), "segment": t.dimension("segment"),

@@ -8,7 +8,7 @@ import streamlit as st
 from analytics import word_of_mouth as wom
 from analytics.metrics import DIMENSIONS
 from charts import word_of_mouth as charts
-from ui import cache, components, context, nps
+from ui import cache, components, context, drill, links, nps
 
 PAGE = {"title": "nav.word_of_mouth", "icon": ":material/campaign:", "order": 30, "section": "nav.section.views"}
 
@@ -147,7 +147,7 @@ with st.container():
             segment=[t.value("segment", v) for v in people["segment"]],
             region=[t.value("region", v) for v in people["region"]],
             topics=[", ".join(t.value("topic", x) for x in str(v).split(", ")) if v else "" for v in people["topics"]])
-        st.dataframe(components.with_customer_links(shown, ctx.lang, f), hide_index=True, width="stretch",
+        drill.customer_table(shown, key="wom_people", hide_index=True, width="stretch",
                      column_order=["customer_id", "name", "complaints", "praise", "last_date", "topics", "region",
                                    "segment", "last_text"],
                      column_config={
@@ -162,7 +162,7 @@ with st.container():
 
 # ----------------------------------------------------------------------------- over time
 st.subheader(t("wom.time.title"))
-granularity = st.segmented_control(t("wom.granularity"), wom.GRANULARITIES, default="week", key="wom_granularity",
+granularity = links.choice(st.segmented_control, t("wom.granularity"), wom.GRANULARITIES, default="week", key="wom_granularity", param="granularity",
                                    format_func=lambda g: t(f"wom.granularity.{g}")) or "week"
 ser = cache.run(wom.series, f, granularity, nps_population=population)
 fits = cache.run(wom.trends, f, granularity, nps_population=population)
@@ -193,7 +193,7 @@ if method.status == "ok":
 
 # ------------------------------------------------------------------------ response curve
 st.subheader(t("wom.curve.title"))
-window = st.segmented_control(t("wom.curve.window"), wom.CURVE_WINDOWS, default="history", key="wom_curve_window",
+window = links.choice(st.segmented_control, t("wom.curve.window"), wom.CURVE_WINDOWS, default="history", key="wom_curve_window", param="window",
                               format_func=lambda w: t(f"wom.curve.window.{w}"), help=t("wom.curve.window.help")) or "history"
 curves = ({"complaint": comp, "praise": praise_curve} if window == "history"  # the summary's own fits
           else cache.run(wom.response_curves, f, window))
@@ -238,10 +238,10 @@ components.chart(charts.quality(rd, t, curves["complaint"].threshold, curves["pr
 st.subheader(t("wom.breakdown.title"))
 b1, b2 = st.columns(2)
 with b1:
-    dimension = st.segmented_control(t("wom.breakdown.by"), wom.DIMENSIONS, default="topic", key="wom_dimension",
+    dimension = links.choice(st.segmented_control, t("wom.breakdown.by"), wom.DIMENSIONS, default="topic", key="wom_dimension", param="breakdown",
                                      format_func=dim_label) or "topic"
 with b2:
-    kind = st.segmented_control(t("wom.breakdown.kind"), ("complaints", "praise"), default="complaints", key="wom_kind",
+    kind = links.choice(st.segmented_control, t("wom.breakdown.kind"), ("complaints", "praise"), default="complaints", key="wom_kind", param="kind",
                                 format_func=lambda k: t(f"wom.series.{k}")) or "complaints"
 by = cache.run(wom.series, f, granularity, dimension)
 left, right = st.columns([3, 2])

@@ -4,6 +4,7 @@ stages, and a dormant customer's id opens its Customer 360 page."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser import driver
 from tests.browser.driver import SHOTS
@@ -40,23 +41,25 @@ def test_lifecycle_link_and_rules_in_english(app_url, browser):
         assert page.locator("g.sankey").count() == 1
         page.screenshot(path=SHOTS / "lifecycle_detail_en.png", full_page=True)
 
-        # A dormant customer's id in the table opens its Customer 360 page (in a new tab).
+        # A dormant customer's id in the table opens its Customer 360 page in this tab, with a way back.
         grid = page.locator('[data-testid="stDataFrame"]').first
         grid.scroll_into_view_if_needed()
         box = grid.bounding_box()
-        x, y = box["x"] + 30, box["y"] + 35 + 17  # the first row's customer id (the header is 35 px)
+        x, y = box["x"] + 70, box["y"] + 35 + 17  # the first row's customer id, after the row marker
         page.mouse.move(x, y)
-        with page.context.expect_page() as popup:
-            page.mouse.click(x, y)
-        customer = popup.value
-        driver.ready(customer, '[data-testid="stMetric"]', 12)
-        assert "/customer?customer=C" in customer.url and "lang=en" in customer.url
-        assert driver.exceptions(customer) == []
-        name = customer.locator("h1").first.inner_text()
+        page.mouse.click(x, y)
+        back = page.get_by_role("link", name="Back to Lifecycle")
+        expect(back).to_be_visible(timeout=120_000)
+        driver.ready(page, '[data-testid="stMetric"]', 12)
+        assert "/customer?customer=C" in page.url and "lang=en" in page.url
+        assert len(page.context.pages) == 1
+        assert driver.exceptions(page) == []
+        name = page.locator("h1").first.inner_text()
         assert name and name != "Customer 360"
-        assert _metric(customer, "Lifecycle stage") == "Dormant"
-        customer.screenshot(path=SHOTS / "customer_from_lifecycle_en.png", full_page=True)
-        customer.close()
+        assert _metric(page, "Lifecycle stage") == "Dormant"
+        page.screenshot(path=SHOTS / "customer_from_lifecycle_en.png", full_page=True)
+        back.click()
+        driver.ready(page, "g.sankey")
 
         # A rule changes the stages.
         before = _metric(page, "Dormant")

@@ -1,0 +1,55 @@
+"""Drill-through in place, in Chromium: a customer clicked in a table opens Customer 360 in the same tab
+and session (no new tab), and its back link returns to the page with the same filter and choices."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser import driver
+from tests.browser.driver import SHOTS
+
+pytestmark = pytest.mark.browser
+
+TABLE = ".st-key-conc_table_top"
+ID_X, FIRST_ROW_Y = 125, 35 + 17  # the customer-id column (after the row marker and the rank); below the header
+
+
+@pytest.mark.parametrize("lang,back", [("en", "Back to Profit concentration"), ("zh", "返回利润集中度")])
+def test_customer_opens_in_the_same_tab_and_back_keeps_the_filter(app_url, browser, lang, back):
+    context = browser.new_context(viewport={"width": 1500, "height": 1400})
+    try:
+        page = context.new_page()
+        driver.open_page(page, app_url, "concentration", f"lang={lang}&region=East&compare_by=region", until=TABLE)
+        assert driver.exceptions(page) == []
+        grid = page.locator(TABLE)
+        grid.scroll_into_view_if_needed()
+        box = grid.bounding_box()
+        page.mouse.move(box["x"] + ID_X, box["y"] + FIRST_ROW_Y)
+        page.mouse.click(box["x"] + ID_X, box["y"] + FIRST_ROW_Y)
+
+        # Customer 360 in this tab: no popup, the customer, filter and way back in its address.
+        link = page.get_by_role("link", name=back)
+        expect(link).to_be_visible(timeout=120_000)
+        expect(page.locator('[data-testid="stMetric"]').first).to_be_visible(timeout=120_000)
+        assert len(context.pages) == 1
+        assert re.search(r"/customer\?customer=C\d+", page.url), page.url
+        assert "region=East" in page.url and "back=concentration" in page.url
+        assert driver.exceptions(page) == []
+        page.screenshot(path=SHOTS / f"drill_customer_{lang}.png")
+
+        # Back: the page of origin with the same filter and its own choice, still in this tab.
+        link.click()
+        expect(page.locator(TABLE)).to_be_visible(timeout=120_000)
+        assert len(context.pages) == 1
+        assert "/concentration?" in page.url and "region=East" in page.url and "compare_by=region" in page.url
+        tags = page.locator('[data-testid="stSidebar"] [data-tag]')
+        expect(tags).to_have_count(1)  # the filter: East, and nothing else
+        expect(tags.first).to_contain_text("East" if lang == "en" else "华东")
+        chosen = page.locator('.st-key-conc_dim button[aria-checked="true"]')  # "Compare by": still Region
+        expect(chosen).to_have_text("Region" if lang == "en" else "区域")
+        page.screenshot(path=SHOTS / f"drill_back_{lang}.png")
+    finally:
+        context.close()

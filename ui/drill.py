@@ -1,0 +1,135 @@
+"""Drill-through in place: a customer clicked in any table opens Customer 360 in this tab and session,
+with a link back to the page (its filter and its own choices) it was opened from.
+
+A link column (``st.column_config.LinkColumn``) always opens a new browser tab, which is a new
+Streamlit session (10–12 s on the demo). Customer tables therefore show the id as text and select
+the clicked cell or row (``on_select="rerun"``); the selection switches page with
+:func:`st.switch_page`, whose query string keeps the customer, the language, the filter and
+``back`` = the page of origin with its own parameters (``concentration?conc_dim=region``), so that a
+copied link reopens the same customer with the same way back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import parse_qsl, urlencode
+
+import pandas as pd
+import streamlit as st
+
+from ui import context, pages, sidebar
+
+CUSTOMER_PAGE = "customer"
+CUSTOMER_SCRIPT = f"views/{CUSTOMER_PAGE}.py"
+CUSTOMER_PARAM = "customer"
+BACK_PARAM = "back"
+_PAGE_KEY = "_drill_current_page"  # the url_path of the page this run shows (set by app.py)
+_FRAME_PARAMS = frozenset({sidebar.LANG_KEY, *sidebar.FILTER_PARAMS})  # written by the frame on every run
+
+
+def set_current_page(url_path: str) -> None:
+    """Called by app.py before the page runs: the page a drill-through starts from."""
+    st.session_state[_PAGE_KEY] = url_path
+
+
+def current_page() -> str:
+    return st.session_state.get(_PAGE_KEY, "")
+
+
+def page_params(params: Mapping[str, str]) -> dict[str, str]:
+    """The page's own parameters of a query string: everything but the language and the filter."""
+    return {k: v for k, v in params.items() if k not in _FRAME_PARAMS}
+
+
+def frame_params(params: Mapping[str, str]) -> dict[str, str]:
+    """The language and the filter of a query string."""
+    return {k: v for k, v in params.items() if k in _FRAME_PARAMS}
+
+
+def back_value(page: str, params: Mapping[str, str]) -> str:
+    """The ``back`` parameter for a drill from ``page`` whose own parameters are ``params``."""
+    own = {k: v for k, v in page_params(params).items() if k != BACK_PARAM}
+    return f"{page}?{urlencode(own)}" if own else page
+
+
+def parse_back(value: str) -> tuple[pages.PageSpec, dict[str, str]]:
+    """The page and its own parameters named by a ``back`` value; ValueError naming the value when it
+    names no page of the app."""
+    path, _, query = value.partition("?")
+    specs = {s.url_path: s for s in pages.discover()}
+    if path not in specs or path == CUSTOMER_PAGE:
+        raise ValueError(f"unknown page {path!r}")
+    return specs[path], page_params(dict(parse_qsl(query)))
+
+
+def customer_params(customer_id: str, params: Mapping[str, str], origin: str) -> dict[str, str]:
+    """The query string of Customer 360 opened on ``customer_id`` from page ``origin`` whose query
+    string is ``params``: the customer, the language and filter, and the way back."""
+    out = {CUSTOMER_PARAM: customer_id, **frame_params(params)}
+    if origin and origin != CUSTOMER_PAGE:
+        out[BACK_PARAM] = back_value(origin, params)
+    elif params.get(BACK_PARAM):  # from one customer to another: the way back stays the first page's
+        out[BACK_PARAM] = params[BACK_PARAM]
+    return out
+
+
+def open_customer(customer_id: str) -> None:
+    """Open Customer 360 on ``customer_id`` in this tab (ends this run)."""
+    st.switch_page(CUSTOMER_SCRIPT, query_params=customer_params(
+        customer_id, {k: st.query_params.get(k) for k in st.query_params}, current_page()))
+
+
+def selected_customer(selection: Mapping[str, object], df: pd.DataFrame, column: str = "customer_id") -> str | None:
+    """The customer of a table's selection: the selected row's, or that of the clicked id or name cell."""
+    rows = list(selection.get("rows") or [])
+    # A click on the customer's id or name opens it; one on a figure only selects that cell.
+    cells = [c for c in selection.get("cells") or [] if c[1] in (column, "name")]
+    if not rows and cells:
+        rows = [cells[0][0]]
+    if not rows or not 0 <= int(rows[0]) < len(df):
+        return None
+    value = df[column].iloc[int(rows[0])]
+    return None if pd.isna(value) else str(value)
+
+
+def customer_table(df: pd.DataFrame, *, key: str, column: str = "customer_id", **kwargs: object) -> None:
+    """``st.dataframe(df, **kwargs)`` whose rows open their customer's Customer 360 in this tab when a
+    cell or the row is clicked. ``df[column]`` holds plain customer ids (not links); a link config
+    given for it in ``column_config`` is replaced by a text column with the same label."""
+    t = context.get().t
+    config = dict(kwargs.pop("column_config", None) or {})
+    given = config.get(column)
+    label = given.get("label") if isinstance(given, Mapping) else given if isinstance(given, str) else None
+    config[column] = st.column_config.TextColumn(label or t("common.customer_id"), help=t("drill.hint"))
+    event = st.dataframe(df, key=key, on_select="rerun", selection_mode=["single-row", "single-cell"],
+                         column_config=config, **kwargs)
+    st.caption(t("drill.hint"))
+    chosen = selected_customer(event.selection, df, column) if event is not None else None
+    if chosen:
+        open_customer(chosen)
+
+
+def customer_link(customer_id: str, label: str) -> None:
+    """A link that opens Customer 360 on ``customer_id`` in this tab, with the way back to this page."""
+    st.page_link(CUSTOMER_SCRIPT, label=label, icon=":material/person_search:", query_params=customer_params(
+        customer_id, {k: st.query_params.get(k) for k in st.query_params}, current_page()))
+
+
+def back_link() -> None:
+    """On a page opened by drill-through (``back`` in the link): a link back to the page of origin with
+    the session's language and filter and that page's own choices. A ``back`` naming no page is said
+    in the link notices (:mod:`ui.links`)."""
+    raw = st.query_params.get(BACK_PARAM)
+    if not raw:
+        return
+    t = context.get().t
+    try:
+        spec, own = parse_back(raw)
+    except ValueError:
+        from ui import links  # the notices module draws at the top of the page
+
+        links.notice(t("links.bad_back", value=raw))
+        return
+    params = {**frame_params({k: st.query_params.get(k) for k in st.query_params}), **own}
+    st.page_link(spec.script, label=t("drill.back", page=t(spec.title)), icon=":material/arrow_back:",
+                 query_params=params)
