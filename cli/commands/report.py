@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from analytics import report, users
-from cli import common
+from cli import backend, common
 
 NAME = "report"
 HELP = "the Overview's figures under the given filters"
@@ -18,16 +18,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--as", dest="as_user", metavar="USER",
                    help="as this account sees it: only the regions and segments it may see")
+    backend.add_backend_args(p)
 
 
 def run(args: argparse.Namespace) -> int:
-    with common.open_store(args, need_data=True) as cur:
-        f = common.filters_from_args(args, cur)
-        if args.as_user is not None:  # the row-level restriction the app applies to this user
+    allowance = None
+    if args.as_user is not None:  # the row-level restriction the app applies to this user
+        with common.open_store(args) as cur:  # accounts live in the store, never in an export
             u = users.get_user(cur, args.as_user)
-            if u is None:
-                raise ValueError(f"no user named {args.as_user.strip()!r}")
-            f = u.allowance.apply(f)
+        if u is None:
+            raise ValueError(f"no user named {args.as_user.strip()!r}")
+        allowance = u.allowance
+    with backend.open_reader(args) as cur:
+        f = common.filters_from_args(args, cur)
+        if allowance is not None:
+            f = allowance.apply(f)
         out = report.build(cur, f)
     if args.json:
         common.print_json(out)
