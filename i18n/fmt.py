@@ -75,6 +75,18 @@ def money(v: float | None, currency: str = "CNY", lang: str = "en", compact: boo
     return f"{sign}{sym}{a:,.0f}"
 
 
+def unit_cost(v: float | None, currency: str = "CNY", lang: str = "en") -> str:
+    """A unit rate: as :func:`money` from 100 up, to four significant digits below (``¥0.0375``, ``¥12.5``),
+    the minus before the symbol as everywhere."""
+    if _bad(v) or abs(float(v)) >= 100:  # type: ignore[arg-type]
+        return money(v, currency, lang)
+    a = abs(float(v))  # type: ignore[arg-type]
+    decimals = 0 if a == 0 else max(0, 3 - math.floor(math.log10(a)))  # four significant digits, never 1e-05
+    text = f"{a:.{decimals}f}"
+    text = text.rstrip("0").rstrip(".") if "." in text else text
+    return f"{MINUS if v < 0 else ''}{symbol(currency)}{text}"  # type: ignore[operator]
+
+
 def number(v: float | None, lang: str = "en", digits: int = 0, compact: bool = False, signed: bool = False) -> str:
     """``1,234`` (``digits`` decimals), ``1.23万`` / ``12.3K`` when ``compact``; ``signed`` puts + before a rise."""
     if _bad(v):

@@ -15,15 +15,13 @@ from charts import customer360 as c360_charts
 from charts import lifecycle as lc_charts
 from i18n import fmt
 from i18n.markdown import escape
-from ui import cache, components, context, drill
+from ui import cache, columns, components, context, drill
 
 PAGE = {"title": "nav.customer", "icon": ":material/person_search:", "order": 60, "section": "nav.section.views"}
 PARAM = "customer"
 
 ctx = context.get()
 t, f = ctx.t, ctx.filters
-money_format = f"{fmt.symbol(t.currency)}%,.0f"
-money_format_cents = f"{fmt.symbol(t.currency)}%,.2f"
 
 
 def _open(customer_id: str) -> None:
@@ -72,7 +70,7 @@ def starting_points() -> None:
                 column_config={
                     "customer_id": components.customer_link_config(t("common.customer_id")),
                     "name": t("common.name"), "segment": t.dimension("segment"),
-                    "profit": st.column_config.NumberColumn(t.metric("profit"), format=money_format),
+                    "profit": columns.money(t, t.metric("profit")),
                 })
 
 
@@ -209,8 +207,8 @@ def _table(df: pd.DataFrame, config: dict[str, object], categories: dict[str, st
 
 
 def money(label: str, cents: bool = False) -> object:
-    """A money column in the data's currency, with thousands separators."""
-    return st.column_config.NumberColumn(label, format=money_format_cents if cents else money_format)
+    """A money column in the data's currency, written as every other money figure (``-¥5,739,947``)."""
+    return columns.money(t, label, cents)
 
 
 with tabs[0]:
@@ -236,7 +234,7 @@ with tabs[1]:
         "unit_cost": st.column_config.TextColumn(t("c360.col.unit_cost")),
         "cost": money(t("common.cost"), cents=True),
     }, {"activity": "activity", "unit": "unit"}, r.counts.get("activities", 0), "activities",
-        texts={"unit_cost": lambda v: f"{fmt.symbol(t.currency)}{v:,.4g}"})
+        texts={"unit_cost": lambda v: fmt.unit_cost(v, t.currency, t.lang)})
 
 with tabs[2]:
     if not r.feedback.empty:

@@ -108,3 +108,40 @@ def test_a_customer_named_with_markdown_makes_no_link_and_fetches_nothing(app_ur
         assert fetched == []
     finally:
         page.close()
+
+
+# What Streamlit's own number formatter (the one its tables draw cells with) writes for a column spec.
+_STREAMLIT_FORMAT = """async ([values, format, decimals]) => {
+    const url = performance.getEntriesByType('resource').map(e => e.name).find(n => n.includes('/formatNumber.'));
+    const m = await import(url);
+    return values.map(v => m.n(v, format, decimals));
+}"""
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+def test_table_cells_write_money_and_shares_as_the_cards_do(app_url, browser, locale):
+    """The starting tables' money cells, drawn by Streamlit in the browser from :mod:`ui.columns`' specs,
+    read exactly as :mod:`i18n.fmt` writes the same values on cards and in sentences (a printf format
+    wrote ¥-5,739,947; the percent preset 67.33% beside 75.7%)."""
+    from i18n import fmt
+    from ui import columns
+
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale=locale)
+    page = context.new_page()
+    try:
+        driver.open_page(page, app_url, "customer", "lang=zh", until='[data-testid="stDataFrame"]', count=2)
+        amounts = [-5_739_946.6, -984_912.2, 7_012_345.5, 0.0]
+        for cents in (False, True):
+            spec = columns.money_spec("CNY", cents)
+            decimals = 2 if cents else 0
+            cells = page.evaluate(_STREAMLIT_FORMAT, [amounts, spec["format"], decimals])
+            expected = [f"{'-' if v < 0 else ''}¥{abs(v):,.{decimals}f}" for v in amounts]
+            assert cells == expected
+            if not cents:
+                assert cells == [fmt.money(v, "CNY") for v in amounts]  # "-¥5,739,947", as the cards
+        shares = [0.757, 0.67333, 1.79, -0.4502]
+        spec = columns.share_spec()
+        cells = page.evaluate(_STREAMLIT_FORMAT, [shares, spec["format"], 3])  # decimals of the step 0.001
+        assert cells == [fmt.percent(v) for v in shares] == ["75.7%", "67.3%", "179.0%", "-45.0%"]
+    finally:
+        context.close()

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from analytics import concentration, filters, profit
+from analytics import concentration, profit
 from analytics.filters import Filters
 from analytics.store import db
 from charts import overview as ov_charts
 from i18n import Translator
 from tests.ui.apptest import assert_ok, plotly_specs, start
+
+
+def page_filter(at) -> Filters:
+    """The period the page showed: the app mirrors its filter into the URL (``from``, ``to``)."""
+    def one(key: str) -> str:
+        value = at.query_params[key]
+        return value[0] if isinstance(value, list) else value
+    return Filters(one("from"), one("to"))
 
 
 def _walk(node: object) -> list[str]:
@@ -27,7 +35,7 @@ def test_overview_leads_with_the_rule_in_words(app_db, lang):
     con = db.connect(app_db)  # the app holds it read-write in this process; a second handle must match
     try:
         with con.cursor() as cur:
-            fig = concentration.figures(profit.customer_pnl(cur, Filters(*filters.latest_period(cur))))
+            fig = concentration.figures(profit.customer_pnl(cur, page_filter(at)))
     finally:
         con.close()
     t = Translator(lang, "CNY")
