@@ -354,8 +354,9 @@ _METRICS: tuple[Metric, ...] = (
                       "Discounted profit of this customer's contract terms still to come: margin per term × DERL.")),
     # ------------------------------------------------------------------------ Lifecycle
     _M("stage_counts", ("各生命周期阶段客户数", "Customers by lifecycle stage"),
-       ("期末各阶段（目标、潜在、商机、新、活跃、已唤醒、沉寂、流失）的客户数。",
-        "Customers in each stage (target, prospect, opportunity, new, active, reactivated, dormant, lost) at the period's end."),
+       ("期末各阶段（目标、潜在、商机、新、活跃、已唤醒、沉寂、流失、尚未购买）的客户数。",
+        "Customers in each stage (target, prospect, opportunity, new, active, reactivated, dormant, lost, no purchase yet) "
+        "at the period's end."),
        "breakdown", "lifecycle", report_key="stage_counts"),
     _M("pipeline", ("销售漏斗", "Pipeline"),
        ("目标客户 {target} · 潜在客户 {prospect} · 商机 {opportunity}（尚未成为客户、商机未关闭）。",

@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics.lifecycle import OUTSIDE, STAGES
+from analytics.lifecycle import NO_PURCHASE, OUTSIDE, STAGES
 from charts.text import plain
 from charts.theme import ACCENT, GAIN, INK, LOSS, MUTED, NEUTRAL, PALETTE, base_layout, money_axis
 from i18n import Translator
@@ -22,6 +22,7 @@ STAGE_COLORS = {
     "reactivated": NEUTRAL,
     "dormant": PALETTE[4],
     "lost": LOSS,
+    NO_PURCHASE: "#dfe3e8",  # never bought: pale, neither healthy nor in trouble
     OUTSIDE: MUTED,
 }
 
@@ -51,7 +52,8 @@ def stage_history(history: pd.DataFrame, t: Translator, title: str | None = None
                   height: int = 420) -> go.Figure:
     """Stacked bars: entities per stage at each month's end (``analytics.lifecycle.stage_history``)."""
     fig = go.Figure()
-    stages = [s for s in STAGES if include_lost or s != "lost"]
+    # Customers who never bought swamp the chart as the lost do (a constant block): shown with them.
+    stages = [s for s in STAGES if include_lost or s not in ("lost", NO_PURCHASE)]
     for stage in stages:
         rows = history[history["stage"] == stage]
         if rows.empty or not rows["count"].any():

@@ -72,6 +72,9 @@ for col, stage in zip(cols[1:], lc.CUSTOMER_STAGES, strict=True):
         components.metric(lc_charts.stage_name(t, stage), t.num(s.counts[stage]),
                           help=t(f"lc.kpi.help.{stage}", n=days[stage]) + "\n\n" + t("lc.kpi.share", share=t.pct(share)))
 
+if s.counts.get(lc.NO_PURCHASE):  # customers who never bought: apart from the cards' stages, never as lost
+    st.caption(t("lc.no_purchase_note", n=t.num(s.counts[lc.NO_PURCHASE])))
+
 # ------------------------------------------------------------------ stages over time
 show_lost = links.choice(st.toggle, t("lc.show_lost"), value=False, key="lc_show_lost", param="show_lost")
 components.chart(lc_charts.stage_history(s.history, t, t("lc.chart.history"), include_lost=show_lost), "lc_history")

@@ -15,6 +15,7 @@ from analytics.lifecycle.headline import Lifecycle, summary
 from analytics.lifecycle.history import count_stages, stage_counts, stage_history, stages_at, transitions
 from analytics.lifecycle.stages import (
     CUSTOMER_STAGES,
+    NO_PURCHASE,
     OUTSIDE,
     PIPELINE_STAGES,
     STAGES,
@@ -28,7 +29,7 @@ from analytics.lifecycle.stages import (
     stage_grid,
 )
 
-__all__ = ["CUSTOMER_STAGES", "GRAINS", "OUTSIDE", "PIPELINE_STAGES", "STAGES", "WAKE_COLUMNS", "AliveModel",
+__all__ = ["CUSTOMER_STAGES", "GRAINS", "NO_PURCHASE", "OUTSIDE", "PIPELINE_STAGES", "STAGES", "WAKE_COLUMNS", "AliveModel",
            "DormantValue", "Lifecycle", "Payback", "Rules", "StageGrid", "alive_model", "as_of_date", "classify",
            "count_stages", "dormant_value", "month_ends", "payback", "rank_dormant", "stage_counts", "stage_grid",
            "stage_history", "stages_at", "summary", "transitions"]

@@ -18,10 +18,12 @@ Every customer and every prospect of the sales pipeline has one stage on any dat
   the acquisition date (a customer acquired long ago with no recorded purchase is silent since
   then). In this order of precedence:
 
+  - **no_purchase** (no purchase yet): past the new window without any purchase — a customer
+    who never bought is neither dormant nor lost (it never bought to stop), and says so;
   - **lost**: recency ≥ ``lost_days`` (default 365), or recency ≥ ``dormant_days`` and the
     BG/NBD probability of being alive, where known, is below ``p_alive_lost`` (default 0.05);
   - **dormant**: recency ≥ ``dormant_days`` (default 90) — silent, but neither the time nor
-    P(alive) says the customer is gone; also a customer past the new window who has never bought;
+    P(alive) says the customer is gone;
   - **new**: ``d − start < new_days`` (default 90);
   - **reactivated**: within ``reactivated_days`` (default 90) of a purchase that ended a silence of
     at least ``dormant_days`` (a dormant or lost spell), counted from the previous purchase or,
@@ -71,7 +73,10 @@ from analytics.store import schema
 
 PIPELINE_STAGES = ("target", "prospect", "opportunity")
 CUSTOMER_STAGES = ("new", "active", "reactivated", "dormant", "lost")
-STAGES = (*PIPELINE_STAGES, *CUSTOMER_STAGES)
+# A customer past the new window who has never bought: apart from the purchase stages above (whose
+# shares and cards are about customers who buy), so that it is never counted or shown as lost.
+NO_PURCHASE = "no_purchase"
+STAGES = (*PIPELINE_STAGES, *CUSTOMER_STAGES, NO_PURCHASE)
 OUTSIDE = "none"  # not in the lifecycle on that date (not yet known, or left the pipeline)
 _EARLIEST = dt.date(1900, 1, 1)
 
@@ -123,8 +128,8 @@ def classify(
     days since the last purchase that ended a silence of ``dormant_days`` or more (NaN if none);
     ``p_alive``: NaN where unknown; ``pipeline``: the open-opportunity stage or None, used when
     the relationship has not started; ``bought``: whether the customer has purchased by then
-    (default: all have) — a customer who has not, and is no longer new, is at least dormant, never
-    active. Returns an object array of stage codes (``none`` outside).
+    (default: all have) — a customer who has not, and is no longer new, is :data:`NO_PURCHASE`
+    (never active, dormant or lost). Returns an object array of stage codes (``none`` outside).
     """
     rec = np.asarray(recency_days, dtype=float)
     since_start = np.asarray(days_since_start, dtype=float)
@@ -136,8 +141,8 @@ def classify(
         gone = (rec >= rules.lost_days) | (silent & (alive < rules.p_alive_lost))
         is_new = since_start < rules.new_days
         stage = np.select(
-            [gone, silent | (never & ~is_new), is_new, since_react < rules.reactivated_days],
-            ["lost", "dormant", "new", "reactivated"],
+            [never & ~is_new, gone, silent, is_new, since_react < rules.reactivated_days],
+            [NO_PURCHASE, "lost", "dormant", "new", "reactivated"],
             default="active",
         ).astype(object)
     pipe = np.full(rec.shape, None, dtype=object) if pipeline is None else np.asarray(pipeline, dtype=object)

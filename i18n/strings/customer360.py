@@ -96,3 +96,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "c360.start.loss": ("本期亏损最多的客户", "Customers losing most this period"),
     "c360.start.none": ("当前筛选下没有此类客户。", "No such customers under these filters."),
 }
+
+# analytics.lifecycle.NO_PURCHASE: a customer past the new window who never bought (Customer 360, Lifecycle).
+STRINGS["lc.no_purchase_note"] = (
+    "另有 {n} 位客户已建档但从未购买（尚未购买）：不计入上面的各阶段，也不算流失；图中与流失客户一起显示。",
+    "{n} more {n:customer has|customers have} an account but never bought (no purchase yet): counted apart from the "
+    "stages above, never as lost; the chart shows them with the lost.")
+VALUES: dict[str, dict[str, tuple[str, str]]] = {
+    "lifecycle_stage": {"no_purchase": ("尚未购买", "No purchase yet")},
+}

@@ -185,7 +185,7 @@ def test_a_customer_without_business_still_has_influence(store):
     k = z.kpis
     assert k["revenue"] == 0 and k["tx_count"] == 0 and k["realized_value"] is None and k["p_alive"] is None
     assert k["influence_value"] == pytest.approx(50) and k["referrals"] == 1  # Ypsilon: 80 − 30
-    assert k["stage"] == "lost"  # acquired 2023-01-01, never bought: silent for more than 365 days
+    assert k["stage"] == "no_purchase"  # acquired 2023-01-01, never bought: no purchase yet (was shown as lost)
     assert z.monthly.empty and z.transactions.empty and z.assessments.empty and z.feedback.empty
 
 

@@ -94,9 +94,10 @@ def stage_of(con, entity: str, day: str, rules: Rules = R, model=None, f: Filter
     # LOS: 2023-06-01 + 179 / 180 days; a purchase on 2024-03-01 after 274 days ends the lost spell.
     ("LOS", "2023-11-27", "dormant"), ("LOS", "2023-11-28", "lost"), ("LOS", "2024-02-29", "lost"),
     ("LOS", "2024-03-01", "reactivated"), ("LOS", "2024-03-31", "active"),
-    # ACQ: acquired 2024-03-01, never bought: new, then dormant (not active), lost after 180 days.
-    ("ACQ", "2024-03-15", "new"), ("ACQ", "2024-03-31", "dormant"), ("ACQ", "2024-08-27", "dormant"),
-    ("ACQ", "2024-08-28", "lost"),
+    # ACQ: acquired 2024-03-01, never bought: new, then "no purchase yet" — never active, dormant or lost
+    # (it was shown as lost after 180 days: a customer who never bought cannot have stopped).
+    ("ACQ", "2024-03-15", "new"), ("ACQ", "2024-03-31", "no_purchase"), ("ACQ", "2024-08-27", "no_purchase"),
+    ("ACQ", "2024-08-28", "no_purchase"), ("ACQ", "2024-12-31", "no_purchase"),
     # RET: a return (negative revenue) is not a purchase: 74 days after the only purchase.
     ("RET", "2024-03-15", "dormant"), ("RET", "2024-06-30", "lost"),
     # W: won opportunity open 2024-05-01 … 2024-07-01, plus an open prospect-stage one from 06-15.
@@ -134,6 +135,18 @@ def test_classify_p_alive_boundaries():
     assert out.tolist() == ["lost", "dormant", "dormant", "active", "lost"]
 
 
+def test_a_customer_who_never_bought_is_no_purchase_yet_never_lost():
+    # Acquired 400, 200, 100 and 30 days ago, never bought: "no purchase yet" past the new window (it was
+    # lost, dormant, dormant), new within it; one who bought, silent as long, stays lost / dormant.
+    out = lifecycle.classify(
+        started=np.array([True] * 6), recency_days=np.array([400, 200, 100, 30, 400, 200]),
+        days_since_start=np.array([400, 200, 100, 30, 800, 800]), days_since_reactivation=np.full(6, np.nan),
+        rules=Rules(), p_alive=np.array([np.nan] * 4 + [0.5, 0.5]),
+        bought=np.array([False, False, False, False, True, True]))
+    assert out.tolist() == ["no_purchase", "no_purchase", "no_purchase", "new", "lost", "dormant"]
+    assert lifecycle.NO_PURCHASE in lifecycle.STAGES and lifecycle.NO_PURCHASE not in lifecycle.CUSTOMER_STAGES
+
+
 def test_p_alive_from_a_model(life):
     # BG/NBD in days, r = 1, alpha = 10, a = 1, b = 1. On 2024-06-30:
     # DOR: x = 1, t_x = 50, T = 181 → P(alive) = 1 / (1 + (191/60)^2) = 0.0898 < 0.1 → lost.
@@ -164,13 +177,14 @@ def test_counts_and_transitions(life):
         counts = lifecycle.count_stages(at["stage"])
         trans = lifecycle.transitions(cur, Filters(), D("2024-03-31"), D("2024-06-30"), R, use_p_alive=False)
     assert counts == {"target": 1, "prospect": 1, "opportunity": 1, "new": 1, "active": 1, "reactivated": 0,
-                      "dormant": 4, "lost": 1}
+                      "dormant": 3, "lost": 1, "no_purchase": 1}
     got = {(a, b): n for a, b, n in trans.itertuples(index=False)}
-    # On 2024-03-31: ACT, DOR, LOS active; REA, ACQ, RET dormant; OL opportunity; others not yet known.
+    # On 2024-03-31: ACT, DOR, LOS active; REA, RET dormant; ACQ no purchase yet; OL opportunity; others not
+    # yet known.
     assert got == {
         ("none", "target"): 1, ("none", "prospect"): 1, ("none", "opportunity"): 1, ("none", "new"): 1,
         ("opportunity", "none"): 1, ("active", "active"): 1, ("active", "dormant"): 2,
-        ("dormant", "dormant"): 2, ("dormant", "lost"): 1,
+        ("dormant", "dormant"): 1, ("dormant", "lost"): 1, ("no_purchase", "no_purchase"): 1,
     }
     with pytest.raises(ValueError, match="first date before"), db.cursor(life) as cur:
         lifecycle.transitions(cur, Filters(), D("2024-06-30"), D("2024-03-31"), R)
@@ -184,13 +198,13 @@ def test_history_and_filters(life):
         south = lifecycle.stages_at(cur, Filters(regions=("South",)), D("2024-06-30"), R, use_p_alive=False)
     assert sorted(set(hist["date"])) == [D("2024-04-30"), D("2024-05-31"), D("2024-06-30")]
     june = hist[hist["date"] == D("2024-06-30")].set_index("stage")["count"]
-    assert june["dormant"] == 4 and june["target"] == 1 and june.sum() == 10
+    assert june["dormant"] == 3 and june["no_purchase"] == 1 and june["target"] == 1 and june.sum() == 10
     # 2024-05-31: NEW not yet; ACT active (11 days); DOR dormant (101); REA active (51, past its 30
-    # reactivated days); LOS dormant (91 since 2024-03-01); ACQ dormant; RET dormant (151);
+    # reactivated days); LOS dormant (91 since 2024-03-01); ACQ no purchase yet; RET dormant (151);
     # W opportunity; OT target; OL none (closed 05-15); OP none (created 06-01).
     may = hist[hist["date"] == D("2024-05-31")].set_index("stage")["count"].to_dict()
     assert may == {"target": 1, "prospect": 0, "opportunity": 1, "new": 0, "active": 2, "reactivated": 0,
-                   "dormant": 4, "lost": 0}
+                   "dormant": 3, "lost": 0, "no_purchase": 1}
     # A segment filter keeps its customers and drops prospects (they have no segment).
     assert seg["entity_id"].tolist() == ["LOS"]
     # A region filter keeps the prospects of that region.
