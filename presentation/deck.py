@@ -162,7 +162,7 @@ def pptx_bytes(slides: Sequence[Slide], meta: ExportMeta, t: Translator, name: s
     layout = prs.slide_layouts[TITLE_ONLY]
 
     first = prs.slides.add_slide(layout)
-    _title(first, t("pres.deck.title"), fit_pt(t("pres.deck.title"), 12.3, 36), y=1.2, h=1.0)
+    _title(first, t("pres.deck.title"), fit_pt(t("pres.deck.title"), 12.3, 32), y=1.2, h=1.0)
     if name:
         _textbox(first, 0.8, 2.2, 11.7, 0.6, [t("pres.deck.story", name=name)], 22, color=ACCENT_RGB)
     _textbox(first, 0.8, 3.0, 11.7, 1.4, meta.header_lines(t), 16, color=SOFT_RGB, spacing=6)
@@ -171,7 +171,7 @@ def pptx_bytes(slides: Sequence[Slide], meta: ExportMeta, t: Translator, name: s
         contents.append(f"{len(slides) + 1}. {t('pres.appendix')}")
     _textbox(first, 0.8, 4.4, 11.7, 0.35, [t("pres.deck.contents")], 14, bold=True)
     for c, column in enumerate(contents_columns(contents)):  # two columns when the story is long
-        _textbox(first, 0.8 + 6.0 * c, 4.8, 5.7 if len(contents) > 7 else 11.7, 2.1, column, 13, spacing=3)
+        _textbox(first, 0.8 + 6.0 * c, 4.8, 5.7 if len(contents) > 7 else 11.7, 2.1, column, 12, spacing=2)
     _footer(first, meta, t, 1, total)
 
     for i, (s, png) in enumerate(zip(slides, pictures, strict=True), start=2):

@@ -471,7 +471,8 @@ def _axis_title(axis, text: str | None, size: float) -> None:
 def add_chart(slide, spec: Native, x: float, y: float, w: float, h: float, font_pt: float = 12):
     """Draw ``spec`` on ``slide`` at (x, y) inches, ``w`` × ``h``; returns the graphic frame."""
     from pptx.chart.data import CategoryChartData, XyChartData
-    from pptx.enum.chart import XL_AXIS_CROSSES, XL_CHART_TYPE, XL_LEGEND_POSITION
+    from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
+    from pptx.oxml.ns import qn
     from pptx.util import Inches, Pt
 
     if spec.kind == "xy":
@@ -502,8 +503,9 @@ def add_chart(slide, spec: Native, x: float, y: float, w: float, h: float, font_
         if spec.stacked:
             plot.overlap = 100
         if spec.horizontal:  # top to bottom as in the figure (PowerPoint draws the first category at the bottom),
-            chart.category_axis.reverse_order = True  # with the value axis kept at the bottom
-            chart.category_axis.crosses = XL_AXIS_CROSSES.MAXIMUM
+            chart.category_axis.reverse_order = True  # with the value axis kept at the bottom: it crosses
+            # the category axis at its last category (python-pptx sets only the other direction)
+            chart._chartSpace.find(".//" + qn("c:valAx")).find(qn("c:crosses")).set("val", "max")
         lines = {s.name for s in spec.series if s.kind != "bar"}
         if lines:
             _to_line_plot(chart, lines)

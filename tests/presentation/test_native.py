@@ -148,7 +148,10 @@ def test_chart_kinds_follow_the_figures(decks):
     slides, pages = decks["en"]
     kinds = {s.key: chart_of(p).chart_type.name for s, p in zip(slides, pages[1:], strict=False) if s.figure.data}
     assert kinds["concentration"].startswith("XY_SCATTER")  # the whale curve over a numeric share
-    assert kinds["loss_drivers"] == "BAR_CLUSTERED"  # horizontal, grouped
+    assert kinds["loss_drivers"] == "BAR_CLUSTERED"  # horizontal, grouped, read top to bottom as in the figure
+    drivers = chart_of(dict(zip([s.key for s in slides], pages[1:], strict=False))["loss_drivers"])
+    assert drivers.category_axis.reverse_order
+    assert drivers._chartSpace.find(".//" + qn("c:valAx")).find(qn("c:crosses")).get("val") == "max"  # axis below
     assert kinds["value_tiers"] == kinds["lifecycle"] == "COLUMN_STACKED"
     assert kinds["delivered_value"] == kinds["profit_bridge"] == "COLUMN_STACKED"  # waterfalls on a transparent base
     by_key = dict(zip([s.key for s in slides], pages[1:], strict=False))
