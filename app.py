@@ -59,8 +59,8 @@ bounds = cache.run(flt.data_bounds)
 options = ident.allowance.options(cache.run(flt.options))  # a restricted user is offered only their values
 with db.cursor(con) as cur:
     t = Translator(lang, db.currency(cur))
-    as_of = db.get_meta(cur, "data_as_of")
-f = sidebar.filters(options, bounds, t, ident.allowance)
+as_of = cache.run(flt.data_as_of)  # the data's last date (or the date they are stated complete through)
+f = sidebar.filters(options, bounds, t, ident.allowance, as_of)
 sidebar.write_query_params(lang, f)
 try:  # row-level restriction: every page's queries, exports and decks take this filter
     f = ident.allowance.apply(f)
@@ -72,9 +72,10 @@ if ident.allowance.restricted:
         {k: v for k, v in (("regions", ident.allowance.regions), ("segments", ident.allowance.segments)) if v}, t)))
 refresh.sidebar_progress(t)
 if as_of:
-    st.sidebar.caption(t.md("app.data_as_of", date=as_of))
+    st.sidebar.caption(t.md("app.data_as_of", date=t.date(as_of)))
 context.publish(context.PageContext(lang=lang, t=t, filters=f, data_as_of=as_of, user=ident.name,
-                                    role=ident.role, allowance=ident.allowance))
+                                    role=ident.role, allowance=ident.allowance,
+                                    partial_month=flt.partial_month(f, as_of)))
 
 # A page the user's role may not open is hidden from the navigation, and its URL shows a refusal.
 sections: dict[str, list[st.Page]] = {}

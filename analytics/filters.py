@@ -13,9 +13,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+import duckdb
+
 from analytics import query
 from analytics.metrics import FILTER_DIMENSIONS
-from analytics.store import schema
+from analytics.store import db, schema
 
 # Customer attributes a filter can restrict, in sidebar order: (Filters field, customers column), from the
 # dimension registry (analytics.metrics), which also names them and gives their URL parameters.
@@ -265,18 +267,78 @@ def options(cur: Any) -> dict[str, list[str]]:
 DEFAULT_MONTHS = 12
 
 
-def default_period(bounds: tuple[dt.date, dt.date] | None, months: int = DEFAULT_MONTHS) -> tuple[dt.date | None, dt.date | None]:
-    """The period a view opens on: the last ``months`` whole months of data (all data if shorter),
-    from :func:`data_bounds` (which ignores dates later than today + ``schema.FUTURE_DAYS``).
+def as_of(bounds: tuple[dt.date, dt.date] | None, stated: dt.date | str | None = None) -> dt.date | None:
+    """The date the data are complete through ("Data as of"): the last transaction date of ``bounds``
+    (:func:`data_bounds`), or the store's stated date (meta ``data_as_of``, set by the demo) when that lies
+    on or after it within the same month — a business that sold nothing on 31 October still states a
+    whole October. A stated date in another month described other data (since extended, replaced or
+    undone) and is left out. None without transactions."""
+    if bounds is None:
+        return None
+    last = bounds[1]
+    try:
+        said = as_date(stated, "data as of")
+    except ValueError:  # a hand-edited meta value: the data speak for themselves
+        said = None
+    if said is not None and last <= said <= month_end(last):
+        return said
+    return last
 
-    The app and ``python -m analytics report`` both use it, so that they show the same figures.
+
+def data_as_of(cur: duckdb.DuckDBPyConnection, today: dt.date | None = None) -> dt.date | None:
+    """:func:`as_of` of the store: its transactions' last date and its stated ``data_as_of``."""
+    return as_of(data_bounds(cur, today), db.get_meta(cur, "data_as_of"))
+
+
+def complete_through(as_of_date: dt.date) -> dt.date:
+    """The last day of the last complete month of data complete through ``as_of_date``.
+
+    A month is complete when the data reach its last day (:func:`as_of`); a month the data reach only
+    part of (a weekly load a week into November) is partial, and its days are not yet all in.
+    """
+    if as_of_date == month_end(as_of_date):
+        return as_of_date
+    return as_of_date.replace(day=1) - dt.timedelta(days=1)
+
+
+def default_period(bounds: tuple[dt.date, dt.date] | None, months: int = DEFAULT_MONTHS,
+                   as_of_date: dt.date | None = None) -> tuple[dt.date | None, dt.date | None]:
+    """The period a view opens on: the last ``months`` complete months of data (all data if shorter),
+    from :func:`data_bounds` (which ignores dates later than today + ``schema.FUTURE_DAYS``) and the date
+    the data are complete through (:func:`as_of`; the last transaction date when not given).
+
+    A partial last month is left out (it would read as a collapse on every monthly chart and distort
+    every comparison with the previous period); users include it by choosing it, and it is then marked
+    (:func:`partial_month`). Data that cover only one partial month open on that month.
+    The app and ``python -m analytics report`` both use it (:func:`latest_period`), so that they show the
+    same figures.
     """
     if bounds is None:
         return None, None
-    end = month_end(bounds[1])
-    start = add_months(end.replace(day=1), -(months - 1))
     first = bounds[0].replace(day=1)
+    end = complete_through(as_of_date or bounds[1])
+    if end < first:  # not one complete month yet: the partial one, rather than nothing
+        end = month_end(bounds[1])
+    start = add_months(end.replace(day=1), -(months - 1))
     return max(start, first), end
+
+
+def latest_period(cur: duckdb.DuckDBPyConnection, months: int = DEFAULT_MONTHS,
+                  today: dt.date | None = None) -> tuple[dt.date | None, dt.date | None]:
+    """The store's :func:`default_period`: the period the app and the command line open on."""
+    bounds = data_bounds(cur, today)
+    return default_period(bounds, months, as_of(bounds, db.get_meta(cur, "data_as_of")))
+
+
+def partial_month(f: Filters, as_of_date: dt.date | None) -> dt.date | None:
+    """The first day of the month in ``f``'s period that the data reach only part of (they are complete
+    through ``as_of_date``, before its month's end), or None when every month of the period is complete."""
+    if as_of_date is None or as_of_date == month_end(as_of_date):
+        return None
+    month = as_of_date.replace(day=1)
+    if (f.date_to is None or f.date_to >= month) and (f.date_from is None or f.date_from <= as_of_date):
+        return month
+    return None
 
 
 def parse_list(values: Sequence[str] | None) -> tuple[str, ...]:

@@ -64,7 +64,7 @@ def filters_from_args(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) 
     f = Filters(date_from=args.date_from, date_to=args.date_to,
                 **{str(d.filter_field): filters.parse_list(getattr(args, d.key)) for d in FILTER_DIMENSIONS})
     if f.date_from is None and f.date_to is None:
-        start, end = filters.default_period(filters.data_bounds(cur))
+        start, end = filters.latest_period(cur)
         f = f.with_period(start, end)
     return f
 

@@ -73,7 +73,7 @@ def check_name(name: str) -> str:
 
 def is_latest_period(cur: duckdb.DuckDBPyConnection, f: Filters) -> bool:
     """Whether ``f``'s period is the app's default period for the data now in the store."""
-    return (f.date_from, f.date_to) == filters.default_period(filters.data_bounds(cur))
+    return (f.date_from, f.date_to) == filters.latest_period(cur)
 
 
 def save(con: duckdb.DuckDBPyConnection, name: str, steps: tuple[str, ...] | list[str], f: Filters,
@@ -110,7 +110,7 @@ def _parse(cur: duckdb.DuckDBPyConnection, name: str, payload: str, saved_at: dt
         raise ValueError(f"the saved story {name!r} cannot be read: {exc}") from None
     latest = data.get("period") == "latest"
     if latest:
-        f = f.with_period(*filters.default_period(filters.data_bounds(cur)))
+        f = f.with_period(*filters.latest_period(cur))
     steps = tuple(k for k in raw_steps if k in story.REGISTRY)
     dropped = tuple(k for k in raw_steps if k not in story.REGISTRY)
     known = set(sc.plans.names(cur)) if raw_plans else set()

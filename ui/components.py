@@ -11,10 +11,12 @@ import streamlit as st
 from analytics import tabular
 from analytics.filters import Filters
 from analytics.metrics import metric as registered
+from charts import partial
 from i18n import Translator
 from i18n.markdown import escape
 from presentation import takeaways
 from presentation.meta import describe_filters  # one definition for captions, downloads and exports
+from ui import context
 
 CUSTOMER_PAGE = "customer"  # views/customer.py: everything about one customer (?customer=ID)
 CHART_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
@@ -50,10 +52,18 @@ def page_header(title: str, t: Translator, f: Filters, subtitle: str | None = No
     through :func:`i18n.markdown.escape` or ``t.md``."""
     st.title(title)
     st.caption(subtitle or escape(describe_filters(f, t)))
+    ctx = context.current()
+    if ctx is not None and ctx.partial_month is not None:  # chosen by the user: say what it does to figures
+        st.warning(t("app.partial_note", month=t.month(ctx.partial_month), date=t.date(ctx.data_as_of)),
+                   icon=":material/hourglass_bottom:")
 
 
 def chart(fig: go.Figure, key: str, **kwargs: object) -> object:
-    """Render a Plotly figure full width with the house config; returns the selection event if any."""
+    """Render a Plotly figure full width with the house config; returns the selection event if any.
+    A partial month in the period (:attr:`ui.context.PageContext.partial_month`) is marked on it."""
+    ctx = context.current()
+    if ctx is not None and ctx.partial_month is not None:
+        fig = partial.mark(fig, ctx.partial_month, ctx.data_as_of, ctx.t)
     return st.plotly_chart(fig, key=key, width="stretch", config=CHART_CONFIG, **kwargs)
 
 

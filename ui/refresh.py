@@ -6,7 +6,8 @@ calls :func:`after_write`: one thread per process (per store) runs :func:`analyt
 on the process's connection (its own cursor, its own transaction), and runs it again if more
 writes came meanwhile. Other writes move the data version too (a saved story or plan): the frame
 notices, on the next page run, that a store refreshed before is behind, and starts a refresh once
-for that version (which then keeps the results when no data changed). Until it has finished, every page computes what it needs, exactly as without
+for that version (which then keeps the results when no data changed). Every open session polls the data version
+(:func:`_watch`) and runs again when another session wrote. Until it has finished, every page computes what it needs, exactly as without
 stored results, so the figures are current at every moment; only the first visit is slower.
 :func:`sidebar_progress` shows the progress on every page while it runs and a toast when it ends;
 :func:`panel` says on the Data page what is stored for the current data.
@@ -26,6 +27,8 @@ from i18n import Translator
 from ui import cache
 
 _SEEN = "refresh_seen"  # session state: the number of finished refreshes this session has been told of
+_VERSION = "refresh_data_version"  # session state: the data version this session's last full run showed
+WATCH_SECONDS = 5.0  # how often an open session looks for a write made elsewhere (one meta read)
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,18 @@ def sidebar_progress(t: Translator) -> None:
     if s.running or st.session_state[_SEEN] != s.finished:
         with st.sidebar:
             _progress(t)
+    st.session_state[_VERSION] = cache.data_version()
+    with st.sidebar:
+        _watch()
+
+
+@st.fragment(run_every=WATCH_SECONDS)
+def _watch() -> None:
+    """Run the whole page again when the data changed since this session last drew it: a load, an undo or
+    an edit in another session (or another tab) shows here without a click — figures, the default
+    period and "Data as of" alike (results are cached by data version, so each is computed once)."""
+    if cache.data_version() != st.session_state.get(_VERSION):
+        st.rerun(scope="app")
 
 
 @st.fragment(run_every=1.0)

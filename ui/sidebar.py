@@ -19,6 +19,7 @@ from i18n import LANG_NAMES, LANGS, Translator
 LANG_KEY = "lang"
 PERIOD_KEY = "flt_period"
 _INIT_KEY = "_sidebar_initialised"
+_DEFAULT_SEEN_KEY = "_flt_default_period"  # the default period when the slider was last drawn
 FILTER_PARAMS = ("from", "to", *(d.param for d in FILTER_DIMENSIONS))
 
 
@@ -101,20 +102,26 @@ def _initial_values(options: dict[str, list[str]], months: list[dt.date], t: Tra
     return init
 
 
-def _default_period(months: list[dt.date]) -> tuple[dt.date, dt.date]:
-    start, end = flt.default_period((months[0], flt.month_end(months[-1])))
+def _default_period(bounds: tuple[dt.date, dt.date], as_of: dt.date | None) -> tuple[dt.date, dt.date]:
+    """The default period (:func:`analytics.filters.default_period`) as the slider's (first, last) months."""
+    start, end = flt.default_period(bounds, as_of_date=as_of)
+    if start is None or end is None:  # not with bounds given; for the type checker
+        raise ValueError("no default period without data")
     return start, end.replace(day=1)
 
 
 def filters(options: dict[str, list[str]], bounds: tuple[dt.date, dt.date] | None, t: Translator,
-            allowance: Allowance | None = None) -> Filters:
+            allowance: Allowance | None = None, as_of: dt.date | None = None) -> Filters:
     """Render the filter widgets and return the filter they describe.
 
     ``options`` are the values offered (for a restricted user, only the allowed ones:
-    :meth:`Allowance.options`); ``allowance`` refuses a link's values outside it, with the allowed ones.
+    :meth:`Allowance.options`); ``allowance`` refuses a link's values outside it, with the allowed ones;
+    ``as_of`` is the date the data are complete through (:func:`analytics.filters.data_as_of`): a last
+    month it does not complete is left out of the default period and marked partial in the slider.
 
     Widgets get their starting values through ``value``/``default`` (fixed for the session), never
-    by writing their keys, so Streamlit keeps each widget's identity and state across reruns.
+    by writing their keys, so Streamlit keeps each widget's identity and state across reruns. A session
+    still on the default period follows the default when a write moves it (a load completing a month).
     """
     months = months_between(bounds) if bounds else []
     init = st.session_state.get(_INIT_KEY)
@@ -123,20 +130,33 @@ def filters(options: dict[str, list[str]], bounds: tuple[dt.date, dt.date] | Non
     sb = st.sidebar
     sb.subheader(t("sidebar.filters"))
     date_from = date_to = None
-    if months:
+    if months and bounds:
+        default = _default_period(bounds, as_of)
         period = init.get("period")
         if not period or period[0] not in months or period[1] not in months:
-            period = _default_period(months)
+            period = default
         current = st.session_state.get(PERIOD_KEY)
+        seen = st.session_state.get(_DEFAULT_SEEN_KEY)
         if current is not None and not (isinstance(current, (tuple, list)) and len(current) == 2
                                         and all(m in months for m in current)):
             del st.session_state[PERIOD_KEY]  # the data changed under the widget: start again
+        elif current is not None and seen is not None and seen != default and tuple(current) == seen:
+            # Still on the default the data had when it was drawn, not a choice: follow the new default.
+            del st.session_state[PERIOD_KEY]
+            period = default
+            init["period"] = None
+        st.session_state[_DEFAULT_SEEN_KEY] = default
+        partial = flt.partial_month(Filters(), as_of)  # the data's last month when they do not complete it
         if len(months) > 1:
-            start, end = sb.select_slider(t("sidebar.period"), options=months, value=tuple(period), key=PERIOD_KEY,
-                                          format_func=t.month, help=t("sidebar.period_help"))
+            start, end = sb.select_slider(
+                t("sidebar.period"), options=months, value=tuple(period), key=PERIOD_KEY,
+                format_func=lambda m: t("sidebar.partial_option", month=t.month(m)) if m == partial else t.month(m),
+                help=t("sidebar.period_help"))
         else:
             start = end = months[0]
         date_from, date_to = start, flt.month_end(end)
+        if partial is not None and as_of is not None and end < partial:
+            sb.caption(t("sidebar.partial_left_out", month=t.month(partial), date=t.date(as_of)))
     chosen: dict[str, tuple[str, ...]] = {}
     for name, column in ATTRIBUTES:
         key = _widget_key(name)

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from analytics import filters as flt
 from analytics import ingest
 from analytics.ingest import normalize as norm
 from analytics.ingest import records
@@ -30,7 +31,7 @@ from analytics.ingest.mapping import (
 from analytics.ingest.read import DELIMITERS, ENCODINGS
 from analytics.store import schema
 from i18n import markdown
-from ui import audit_log, auth, cache, components, context, database_source, refresh, uploads
+from ui import audit_log, auth, cache, columns, components, context, database_source, refresh, uploads
 
 PAGE = {"title": "nav.data", "icon": ":material/upload_file:", "order": 80, "section": "nav.section.data",
         "role": "analyst"}  # viewers may not load, edit or undo: the frame hides and refuses the page
@@ -537,8 +538,22 @@ def uploaded_file(table: str, up: Any, data: bytes, sha: str, path: Path) -> Non
                 s=f"{done.seconds:.1f}")
         if done.mode != "append":
             msg += " " + t("data.loaded_replaced", n=t.num(done.replaces))
-        flash("success", msg)
+        flash("success", msg + after_load_text())
         st.rerun()
+
+
+def after_load_text() -> str:
+    """What a write did to what pages show (issue 19: no claim that is not so): how far the data now reach,
+    the default period, and a partial last month left out of it."""
+    as_of = cache.run(flt.data_as_of)
+    if as_of is None:
+        return ""
+    start, end = cache.run(flt.latest_period)
+    text = " " + t("data.loaded_as_of", date=t.date(as_of), period=t.period(start, end))
+    partial = flt.partial_month(flt.Filters(), as_of)
+    if partial is not None and end is not None and end < partial:
+        text += " " + t("data.loaded_partial", month=t.month(partial))
+    return text
 
 
 # ============================================================================ forms
@@ -700,7 +715,7 @@ def log_tab() -> None:
                                    for ok, code, ingest_params in zip(df["undoable"], df["undo_code"],
                                                                       df["undo_params"], strict=True)],
         })
-        st.dataframe(view, hide_index=True, width="stretch")
+        st.dataframe(columns.dashed(view), hide_index=True, width="stretch")  # "—", never "None"
     st.subheader(t("data.audit"))
     who = audit_log.user_filter(t)  # one user's changes, or everyone's
     hist = audit_log.history(who)
@@ -716,7 +731,7 @@ def log_tab() -> None:
         t("data.h.field"): [col_label(c) if isinstance(c, str) else "" for c in hist["column_name"]],
         t("data.h.old"): hist["old_value"], t("data.h.new"): hist["new_value"],
     })
-    st.dataframe(view, hide_index=True, width="stretch")
+    st.dataframe(columns.dashed(view), hide_index=True, width="stretch")
     audit_log.export(t, who)  # admins only
 
 

@@ -17,6 +17,18 @@ STRINGS: dict[str, tuple[str, str]] = {
     "app.no_data": ("数据库中还没有交易数据。请在“数据”页面上传文件，或运行 `python -m analytics demo` 生成演示数据。",
                     "The database has no transactions yet. Upload files on the Data page, or run `python -m analytics demo` for demo data."),
     "app.data_as_of": ("数据截至 {date}", "Data as of {date}"),
+    # Issue 19: a month the data reach only in part, when the user chose a period that includes it
+    "app.partial_note": ("所选期间包含不完整的月份：{month}的数据只到 {date}。该月的数字、图表中的该月，以及与上一期间的比较，"
+                         "都只涵盖已有的天数，并非整月。",
+                         "The period includes a partial month: {month} has data only through {date}. That month's "
+                         "figures, its place on the charts and every comparison with the previous period cover only "
+                         "those days, not the whole month."),
+    "chart.partial_month": ("不完整月份（截至 {date}）", "partial month (through {date})"),
+    "chart.partial_month_plain": ("不完整月份", "partial month"),
+    "sidebar.partial_option": ("{month}（不完整）", "{month} (partial)"),
+    "sidebar.partial_left_out": ("{month}尚不完整（数据截至 {date}），默认期间不含该月；在上方期间中选到该月即可纳入，届时各页会标明它不完整。",
+                                 "{month} is not complete yet (data through {date}), so the default period leaves it "
+                                 "out; move the period above to it to include it, and every page then marks it partial."),
     # cost of goods not provided (schema version 5): every page and export showing profit says so
     "common.cogs_unknown": ("{share} 的收入未提供销售成本（按未知处理，不计为零）：这部分收入的利润没有扣除销售成本，因此偏高。",
                             "Cost of goods not provided for {share} of revenue (unknown, not zero): profit on that revenue "

@@ -184,8 +184,14 @@ STRINGS: dict[str, tuple[str, str]] = {
                          "{n} {n:row was|rows were} rejected; with “load nothing” selected, nothing will be written. Fix the file, or choose “load the valid rows”."),
     "data.accept": ("我已查看被拒绝的 {rejected} 行，只导入其余 {valid} 行有效数据", "I have reviewed the {rejected} rejected {rejected:row|rows}; load the other {valid} valid {valid:row|rows}"),
     "data.load": ("确认导入 {n} 行", "Load {n} {n:row|rows}"),
-    "data.loaded": ("已导入 {n} 行到“{table}”（第 {id} 次导入，用时 {s} 秒）。所有图表已按新数据刷新。",
-                    "Loaded {n} {n:row|rows} into “{table}” (load #{id}, {s} s). Every chart now shows the new data."),
+    "data.loaded": ("已导入 {n} 行到“{table}”（第 {id} 次导入，用时 {s} 秒）。",
+                    "Loaded {n} {n:row|rows} into “{table}” (load #{id}, {s} s)."),
+    # Issue 19: only what is true after a load: how far the data now reach and the period pages open on
+    "data.loaded_as_of": ("数据现截至 {date}；默认期间为 {period}。",
+                          "The data now run to {date}; the default period is {period}."),
+    "data.loaded_partial": ("{month}尚不完整，默认期间不含该月；需要时在侧边栏的期间中选到该月即可纳入（各页会标明它不完整）。",
+                            "{month} is not complete, so the default period leaves it out; move the sidebar's period "
+                            "to it to include it (every page then marks it partial)."),
     "data.loaded_replaced": ("替换了 {n} 行原有数据（可撤销）。", "{n} existing {n:row was|rows were} replaced (can be undone)."),
     "data.stale": ("读取方式、列对应或选项已更改，请重新检查。", "The reading options, mapping or choices changed; check the file again."),
     # ---- templates

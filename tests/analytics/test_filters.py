@@ -55,10 +55,65 @@ def test_month_alignment_and_previous_period():
     assert Filters().previous() is None
 
 
-def test_default_period_is_last_twelve_months():
+def test_default_period_is_last_twelve_complete_months():
     assert filters.default_period((D("2023-11-01"), D("2026-10-31"))) == (D("2025-11-01"), D("2026-10-31"))
-    assert filters.default_period((D("2026-03-15"), D("2026-10-02"))) == (D("2026-03-01"), D("2026-10-31"))
+    # Issue 19: data two days into October end the period in September (October is partial), where it
+    # used to end on 31 October and show October as a collapse.
+    assert filters.default_period((D("2026-03-15"), D("2026-10-02"))) == (D("2026-03-01"), D("2026-09-30"))
     assert filters.default_period(None) == (None, None)
+
+
+def test_a_week_into_the_next_month_leaves_that_month_out_of_the_default():
+    """Issue 19: a weekly load of 1–7 November must not make every new session open on a November of one week."""
+    bounds = (D("2023-11-01"), D("2026-11-07"))
+    assert filters.default_period(bounds) == (D("2025-11-01"), D("2026-10-31"))
+    assert filters.default_period(bounds, as_of_date=filters.as_of(bounds, "2026-10-31")) == (D("2025-11-01"), D("2026-10-31"))
+    # The data complete through 30 November (a stated date past the last sale) open on November.
+    assert filters.default_period((D("2023-11-01"), D("2026-11-28")), as_of_date=D("2026-11-30")) == (
+        D("2025-12-01"), D("2026-11-30"))
+    # Data within one partial month open on it (rather than on nothing).
+    assert filters.default_period((D("2026-11-02"), D("2026-11-07"))) == (D("2026-11-01"), D("2026-11-30"))
+
+
+def test_as_of_is_the_last_transaction_or_a_stated_date_in_its_month():
+    bounds = (D("2023-11-01"), D("2026-10-30"))
+    assert filters.as_of(bounds) == D("2026-10-30")
+    assert filters.as_of(bounds, "2026-10-31") == D("2026-10-31")  # the demo states a whole October
+    assert filters.as_of(bounds, D("2026-10-29")) == D("2026-10-30")  # a stated date never hides a sale
+    assert filters.as_of(bounds, "2026-12-31") == D("2026-10-30")  # another month's statement: other data
+    assert filters.as_of((D("2023-11-01"), D("2026-11-07")), "2026-10-31") == D("2026-11-07")  # a load moved on
+    assert filters.as_of(bounds, "last Tuesday") == D("2026-10-30")  # a hand-edited meta value
+    assert filters.as_of(None, "2026-10-31") is None
+    assert filters.complete_through(D("2026-11-07")) == D("2026-10-31")
+    assert filters.complete_through(D("2026-11-30")) == D("2026-11-30")
+
+
+def test_partial_month_is_named_only_when_the_period_reaches_it():
+    as_of = D("2026-11-07")
+    assert filters.partial_month(Filters("2025-12-01", "2026-11-30"), as_of) == D("2026-11-01")
+    assert filters.partial_month(Filters("2025-11-01", "2026-10-31"), as_of) is None
+    assert filters.partial_month(Filters(), as_of) == D("2026-11-01")  # unbounded: up to the data's end
+    assert filters.partial_month(Filters("2025-12-01", "2026-11-30"), D("2026-11-30")) is None
+    assert filters.partial_month(Filters("2025-12-01", "2026-11-30"), None) is None
+
+
+def test_latest_period_reads_the_store_as_the_app_and_the_report_do():
+    con = build_store(customers=[customer("A")], transactions=[_tx("t1", "2025-01-15"), _tx("t2", "2026-10-30")])
+    today = D("2026-11-08")
+    with db.cursor(con) as cur:
+        assert filters.data_as_of(cur, today) == D("2026-10-30")
+        assert filters.latest_period(cur, today=today) == (D("2025-10-01"), D("2026-09-30"))
+    with db.write(con) as cur:
+        db.set_meta(cur, "data_as_of", "2026-10-31")  # the data are complete through October
+    with db.cursor(con) as cur:
+        assert filters.data_as_of(cur, today) == D("2026-10-31")
+        assert filters.latest_period(cur, today=today) == (D("2025-11-01"), D("2026-10-31"))
+    with db.write(con) as cur:  # a week of November loaded
+        cur.execute("INSERT INTO transactions VALUES ('t3', 'A', DATE '2026-11-07', 'P', 1, 1, 0, NULL)")
+    with db.cursor(con) as cur:
+        assert filters.data_as_of(cur, today) == D("2026-11-07")
+        assert filters.latest_period(cur, today=today) == (D("2025-11-01"), D("2026-10-31"))
+    con.close()
 
 
 @given(st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2050, 1, 1)), st.integers(-600, 600))
@@ -109,7 +164,8 @@ def test_one_far_future_transaction_does_not_move_the_default_period():
     # A date within the tolerance is data (a post-dated invoice), and moves the period as it should.
     with db.write(con) as cur:
         cur.execute("INSERT INTO transactions VALUES ('t4', 'A', DATE '2027-01-07', 'P', 1, 1, 0, NULL)")
-    assert filters.default_period(filters.data_bounds(con, today=today)) == (D("2026-02-01"), D("2027-01-31"))
+    # (issue 19: January 2027 is partial, so the default ends with December)
+    assert filters.default_period(filters.data_bounds(con, today=today)) == (D("2026-01-01"), D("2026-12-31"))
     con.close()
 
 

@@ -41,7 +41,7 @@ def prepare(db_path: Path) -> None:
     for name, levers in PLANS.items():
         sc.plans.save(con, name, levers, author="finance")
     with db.cursor(con) as cur:
-        latest = Filters(*filters.default_period(filters.data_bounds(cur)))
+        latest = Filters(*filters.latest_period(cur))
     saved.save(con, STORY, ["concentration"], latest, plans=list(PLANS))
     con.close()
 

@@ -93,7 +93,7 @@ def test_english_plurals():
         "1 of the 341 dormant customers has a positive potential value, ¥5 in total.")
     assert en("lc.wake.losing", losing="1", loss="-¥2", net="¥3") == (
         " 1 is expected to cost more to serve than it brings (-¥2); net for all: ¥3.")
-    assert zh("data.loaded", n="1", table="T", id=3, s="0.2") == "已导入 1 行到“T”（第 3 次导入，用时 0.2 秒）。所有图表已按新数据刷新。"
+    assert zh("data.loaded", n="1", table="T", id=3, s="0.2") == "已导入 1 行到“T”（第 3 次导入，用时 0.2 秒）。"
     assert en("common.vs_previous", period="a|b") == "vs previous period (a|b)"  # a "|" in a value is text
 
 

@@ -38,7 +38,7 @@ def test_save_load_replace_and_audit(story_store, monkeypatch):
 
 def test_default_period_is_saved_as_the_latest(story_store):
     with db.cursor(story_store) as cur:
-        latest = Filters(*filters.default_period(filters.data_bounds(cur)))
+        latest = Filters(*filters.latest_period(cur))
     s = saved.save(story_store, "weekly", ["concentration"], latest)
     assert s.latest_period and "from" not in json.loads(s.payload())["filters"]
     with db.cursor(story_store) as cur:

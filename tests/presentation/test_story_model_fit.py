@@ -25,7 +25,7 @@ def _array(values: object) -> list[float]:
 def test_the_model_slide_shows_the_tracking_and_the_comparison(demo_con):
     t = Translator("en", db.currency(demo_con))
     with db.cursor(demo_con) as cur:
-        f = Filters(*filters.default_period(filters.data_bounds(cur)))
+        f = Filters(*filters.latest_period(cur))
         s = story.slide(cur, f, t, "model_fit")
         comp, tr = tracking.diagnostics(cur, f)
     assert "model_fit" in story.step_keys() and s.page == "customer_value"

@@ -155,7 +155,7 @@ def _store(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def _default_filter(cur) -> Filters:
-    start_, end = filters.default_period(filters.data_bounds(cur))
+    start_, end = filters.latest_period(cur)
     return Filters(start_, end)
 
 

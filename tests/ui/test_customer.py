@@ -23,7 +23,7 @@ def _report(path, cid: str = CID) -> customer360.Customer360:
     con = db.connect(path)  # the app holds it read-write in this process; a second handle must match
     try:
         with con.cursor() as cur:
-            return customer360.customer360(cur, cid, Filters(*filters.default_period(filters.data_bounds(cur))))
+            return customer360.customer360(cur, cid, Filters(*filters.latest_period(cur)))
     finally:
         con.close()
 

@@ -18,7 +18,7 @@ def _report(path, **kw) -> cv.CustomerValues:
     con = db.connect(path)  # the app holds it read-write in this process; a second handle must match
     try:
         with con.cursor() as cur:
-            start_d, end_d = filters.default_period(filters.data_bounds(cur))
+            start_d, end_d = filters.latest_period(cur)
             return cv.customer_values(cur, Filters(start_d, end_d, **kw))
     finally:
         con.close()
@@ -76,7 +76,7 @@ def test_controls_change_the_values(app_db):
     con = db.connect(app_db)
     try:
         with con.cursor() as cur:
-            s, e = filters.default_period(filters.data_bounds(cur))
+            s, e = filters.latest_period(cur)
             expected = cv.customer_values(cur, Filters(s, e), horizon_months=36, annual_discount=0.0,
                                           cuts=(0.5, 0.9))
     finally:

@@ -29,7 +29,7 @@ def _values(path) -> retention.ContractValues:
     con = db.connect(path)
     try:
         with con.cursor() as cur:
-            return retention.contract_values(cur, Filters(*filters.default_period(filters.data_bounds(cur))))
+            return retention.contract_values(cur, Filters(*filters.latest_period(cur)))
     finally:
         con.close()
 

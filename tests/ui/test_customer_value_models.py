@@ -33,7 +33,7 @@ def _analytics(path, **kw):
     con = db.connect(path)
     try:
         with con.cursor() as cur:
-            s, e = filters.default_period(filters.data_bounds(cur))
+            s, e = filters.latest_period(cur)
             f = Filters(s, e)
             comp, tr = tracking.diagnostics(cur, f)
             return comp, tr, cv.customer_values(cur, f, **kw)

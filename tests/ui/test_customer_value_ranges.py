@@ -22,7 +22,7 @@ def _analytics(path) -> tuple[cv.CustomerValues, intervals.Intervals]:
     con = db.connect(path)  # the app holds it read-write in this process; a second handle must match
     try:
         with con.cursor() as cur:
-            f = Filters(*filters.default_period(filters.data_bounds(cur)))
+            f = Filters(*filters.latest_period(cur))
             return cv.customer_values(cur, f), intervals.value_intervals(cur, f)
     finally:
         con.close()

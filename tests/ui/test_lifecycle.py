@@ -15,7 +15,7 @@ PAGE = "views/lifecycle.py"
 
 
 def _default_filter(cur) -> Filters:
-    return Filters(*filters.default_period(filters.data_bounds(cur)))
+    return Filters(*filters.latest_period(cur))
 
 
 def _figures(path, rules: lifecycle.Rules | None = None) -> tuple[dict[str, int], lifecycle.Lifecycle]:

@@ -19,7 +19,7 @@ def demo_report(demo_path) -> dict:
     con = db.connect(demo_path, read_only=True)
     try:
         with db.cursor(con) as cur:
-            return report.build(cur, Filters(*filters.default_period(filters.data_bounds(cur))))
+            return report.build(cur, Filters(*filters.latest_period(cur)))
     finally:
         con.close()
 

@@ -71,7 +71,7 @@ def _table(at, column: str) -> list[pd.DataFrame]:
 def _expected(demo_con, levers: tuple[sc.Lever, ...]) -> sc.Projection:
     """The projection on the demo store (app_db is a copy of it) for the app's default period."""
     with db.cursor(demo_con) as cur:
-        return sc.project(cur, Filters(*filters.default_period(filters.data_bounds(cur))), levers)
+        return sc.project(cur, Filters(*filters.latest_period(cur)), levers)
 
 
 def _label(t: Translator, key: str) -> str:

@@ -32,7 +32,7 @@ def _truth(demo_con, lang: str, key: str, **kw: tuple[str, ...]) -> tuple[dict, 
     """``report --json`` figures and the step's slide on the demo store (app_db is a copy of it) for
     the app's default period and filters ``kw``."""
     with db.cursor(demo_con) as cur:
-        f = Filters(*filters.default_period(filters.data_bounds(cur)), **kw)
+        f = Filters(*filters.latest_period(cur), **kw)
         return report.build(cur, f), story.slide(cur, f, Translator(lang, db.currency(cur)), key)
 
 
@@ -202,7 +202,7 @@ def test_saved_plans_follow_the_story_marked_as_projections(app_db, monkeypatch,
     # The slides the deck builds, on the app's store and filters.
     con = _app_connection()
     with db.cursor(con) as cur:
-        f = Filters(*filters.default_period(filters.data_bounds(cur)))
+        f = Filters(*filters.latest_period(cur))
         expected = {n: plan_slides.named_slides(cur, f, t, n) for n in (first, second)}
 
     at.button(key="pres_start").click().run()

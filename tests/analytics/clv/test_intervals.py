@@ -250,7 +250,7 @@ def test_value_ranges_on_the_demo_store_tiers_and_report(demo_path):
     con = db.connect(demo_path, read_only=True)
     try:
         with db.cursor(con) as cur:
-            f = Filters(*filters.default_period(filters.data_bounds(cur)))
+            f = Filters(*filters.latest_period(cur))
             v = cv.customer_values(cur, f)
             iv = intervals.value_intervals(cur, f)
             section = intervals.report_section(cur, f)

@@ -292,7 +292,7 @@ def test_attribute_filter_and_partial_month_period(abc_store):
 
 def test_demo_plan_baseline_matches_report_and_effects_add_up(demo_con):
     with db.cursor(demo_con) as cur:
-        f = Filters(*filters.default_period(filters.data_bounds(cur)))
+        f = Filters(*filters.latest_period(cur))
         report = concentration.report_section(cur, f)
         p = sc.project(cur, f, [
             sc.ChannelMigration(from_activity="support_call", to_activity="delivery", share=0.5, units_per_unit=0.2),
