@@ -9,7 +9,10 @@ Pure Python (no Streamlit): the presentation page (``views/present.py``) and the
 * :mod:`presentation.meta`       what every export states: filters, period, data date, last load
 * :mod:`presentation.saved`      stories saved under a name (table ``saved_views``)
 * :mod:`presentation.plan`       an improvement plan in words (shared with the page) and as two slides
-* :mod:`presentation.export`     PNG/SVG (kaleido), PowerPoint (python-pptx), PDF (Pillow), CSV/Excel
+* :mod:`presentation.export`     PNG/SVG (kaleido), CSV/Excel, and the deck and PDF from the two below
+* :mod:`presentation.deck`       the PowerPoint deck (python-pptx): title placeholders, full appendix tables
+* :mod:`presentation.native`     a slide's Plotly figure as a native, editable PowerPoint chart
+* :mod:`presentation.pdf`        the PDF with real, searchable text (fpdf2, Noto CJK embedded)
 
 The ``export`` command is :mod:`cli.commands.export`.
 """
