@@ -30,8 +30,8 @@ from analytics.ingest.mapping import (
 )
 from analytics.ingest.read import DELIMITERS, ENCODINGS
 from analytics.store import schema
-from i18n import markdown
-from ui import audit_log, auth, cache, columns, components, context, database_source, refresh, uploads
+from i18n import fmt, markdown
+from ui import audit_log, auth, cache, components, context, database_source, refresh, uploads
 
 PAGE = {"title": "nav.data", "icon": ":material/upload_file:", "order": 80, "section": "nav.section.data",
         "role": "analyst"}  # viewers may not load, edit or undo: the frame hides and refuses the page
@@ -715,7 +715,7 @@ def log_tab() -> None:
                                    for ok, code, ingest_params in zip(df["undoable"], df["undo_code"],
                                                                       df["undo_params"], strict=True)],
         })
-        st.dataframe(columns.dashed(view), hide_index=True, width="stretch")  # "—", never "None"
+        st.dataframe(view, hide_index=True, width="stretch", placeholder=fmt.DASH)  # a missing value: "—", never "None"
     st.subheader(t("data.audit"))
     who = audit_log.user_filter(t)  # one user's changes, or everyone's
     hist = audit_log.history(who)
@@ -731,7 +731,7 @@ def log_tab() -> None:
         t("data.h.field"): [col_label(c) if isinstance(c, str) else "" for c in hist["column_name"]],
         t("data.h.old"): hist["old_value"], t("data.h.new"): hist["new_value"],
     })
-    st.dataframe(columns.dashed(view), hide_index=True, width="stretch")
+    st.dataframe(view, hide_index=True, width="stretch", placeholder=fmt.DASH)
     audit_log.export(t, who)  # admins only
 
 

@@ -14,6 +14,7 @@ import streamlit as st
 from analytics import filters as flt
 from analytics import users
 from analytics.store import audit, db, schema
+from i18n import fmt
 from ui import auth, cache, context
 
 PAGE = {"title": "nav.users", "icon": ":material/group:", "order": 95, "section": "nav.section.data",
@@ -172,4 +173,4 @@ else:
         t("data.h.field"): [t(f"users.col.{c}") if isinstance(c, str) and t.has(f"users.col.{c}") else (c or "")
                             for c in log["column_name"]],
         t("data.h.old"): log["old_value"], t("data.h.new"): log["new_value"],
-    }), hide_index=True, width="stretch")
+    }), hide_index=True, width="stretch", placeholder=fmt.DASH)  # a missing old or new value: "—", never "None"
