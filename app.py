@@ -15,7 +15,7 @@ from analytics import demo, users
 from analytics import filters as flt
 from analytics.store import db
 from i18n import Translator
-from ui import auth, cache, context, drill, links, pages, refresh, sidebar
+from ui import auth, cache, context, drill, links, pages, refresh, saved_views, sidebar
 
 # A file shipped with the app, served by Streamlit itself: a ":material/…:" favicon is fetched from
 # fonts.gstatic.com by every visitor's browser.
@@ -23,6 +23,7 @@ ICON = Path(__file__).resolve().parent / "ui" / "assets" / "icon.png"
 st.set_page_config(page_title="CVM · 客户价值管理", page_icon=ICON, layout="wide",
                    initial_sidebar_state="expanded")
 
+links.new_run()
 lang = sidebar.language()
 t = Translator(lang)
 
@@ -94,6 +95,8 @@ page = st.navigation(sections)
 current = page.url_path or pages.discover()[0].url_path  # the default page's url_path is ""
 drill.set_current_page(current)
 links.begin(current, t("links.dismiss"))
+if current in saved_views.analysis_pages():
+    saved_views.sidebar_panel(current)
 if page.url_path in refused:
     st.title(page.title)
     st.error(t("auth.page_refused", page=page.title, role=t(f"auth.role.{refused[page.url_path].role}")))

@@ -38,8 +38,14 @@ def notice(text: str) -> None:
         return
     items.append((getattr(_RUN, "page", None), text))
     slot = getattr(_RUN, "slot", None)
-    if slot is not None:
+    if slot is not None:  # found while the page runs: joins the others above the page, with the button
         slot.warning(text, icon=":material/link_off:")
+        _dismiss_button()
+
+
+def new_run() -> None:
+    """Called first by app.py on every run: no notice container yet (a script thread serves several runs)."""
+    _RUN.page = _RUN.slot = _RUN.button = None
 
 
 def begin(page: str, dismiss_label: str) -> None:
@@ -47,11 +53,19 @@ def begin(page: str, dismiss_label: str) -> None:
     known belong to it), drawn in a container that later ones of this run join."""
     items = [(p or page, text) for p, text in st.session_state.get(_NOTICES, []) if p in (None, page)]
     st.session_state[_NOTICES] = items
-    _RUN.page, _RUN.slot = page, st.container()
+    box = st.container()
+    _RUN.page, _RUN.slot, _RUN.button, _RUN.label = page, box.container(), box.empty(), dismiss_label
     for _, text in items:
         _RUN.slot.warning(text, icon=":material/link_off:")
     if items:
-        _RUN.slot.button(dismiss_label, key="links_dismiss", on_click=_dismiss, icon=":material/close:")
+        _dismiss_button()
+
+
+def _dismiss_button() -> None:
+    """One button under the notices (drawn once per run, in the place kept for it)."""
+    if getattr(_RUN, "button", None) is not None:
+        _RUN.button.button(_RUN.label, key="links_dismiss", on_click=_dismiss, icon=":material/close:")
+        _RUN.button = None
 
 
 def _dismiss() -> None:
@@ -127,7 +141,7 @@ def choice(widget: Callable[..., Any], label: str, options: Sequence[Any] | None
 
             t = context.get().t
             notice(t.md("links.bad_choice", label=label, value=raw)
-                   + (" " + t.md("links.bad_choice_default", default=_shown(default, kwargs)) if default is not None
+                   + (("" if t.lang == "zh" else " ") + t.md("links.bad_choice_default", default=_shown(default, kwargs)) if default is not None
                       else ""))
         else:
             if kind in _INDEXED:
