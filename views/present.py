@@ -138,9 +138,11 @@ footer = f"{meta.describe_filters(f, t)} · {meta.describe_data_date(data_date, 
 # ----------------------------------------------------------------------------- one slide on the screen
 def _style(presenting: bool) -> None:
     """Page CSS: on this page only (st.html style blocks are removed when the page changes)."""
+    components.house_style(t)  # the loading state (presenting draws no page header, which brings it elsewhere)
     p = ptheme.PALETTES[theme]
     md = '[data-testid="stMarkdownContainer"] p'
-    rules = [f"""{md}.pres-takeaway {{ font-size: {1.75 if presenting else 1.2}rem !important; line-height: 1.35;
+    takeaway = "clamp(1.2rem, 3.1vh, 1.75rem)" if presenting else "1.2rem"
+    rules = [f"""{md}.pres-takeaway {{ font-size: {takeaway} !important; line-height: 1.35;
                  color: {p.accent} !important; font-weight: 500; margin: 0.1rem 0 0.3rem 0; }}""",
              f"{md}.pres-counter {{ text-align: right; font-size: {1.6 if presenting else 1.1}rem !important;"
              " opacity: 0.7; padding-top: 1.2rem; }",
@@ -155,9 +157,24 @@ def _style(presenting: bool) -> None:
             " { display: none !important; }",
             '[data-testid="stMainBlockContainer"], .block-container'
             " { padding-top: 1.2rem !important; padding-bottom: 0.5rem !important; max-width: 100% !important; }",
-            "h1 { font-size: 2.9rem !important; }",
+            # The slide fits the screen without scrolling (1280x720 to 1920x1080): the page is one column of the
+            # screen's height, and the chart's box (pres_body) takes what title, cards, takeaway, buttons and footer
+            # leave; type scales with the screen's height.
+            '[data-testid="stMainBlockContainer"] { height: 100vh; box-sizing: border-box; }',
+            '[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"] { height: 100%; gap: 0.55rem; }',
+            '[data-testid="stLayoutWrapper"]:has(> .st-key-pres_body)'
+            " { flex: 1 1 0 !important; height: auto !important; min-height: 11rem; }",
+            ".st-key-pres_body { height: 100% !important; overflow: hidden !important; }",
+            '.st-key-pres_body [data-testid="stLayoutWrapper"]:has(> [data-testid="stHorizontalBlock"]),'
+            ' .st-key-pres_body [data-testid="stHorizontalBlock"], .st-key-pres_body [data-testid="stColumn"]'
+            " { height: 100% !important; }",
+            '[data-testid="stElementToolbar"] { display: none !important; }',  # no fullscreen button on a slide
+            # While the next slide computes: a small badge in the corner, not a block that would squeeze the chart.
+            '.stApp[data-test-script-state="running"] [data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"]::after'
+            " { position: fixed; right: 1rem; bottom: 1rem; min-height: 0; padding: 0.4rem 0.9rem; z-index: 10; }",
+            "h1 { font-size: clamp(2rem, 5.2vh, 2.9rem) !important; padding: 0.2rem 0 !important; }",
             ".st-key-pres_page_up, .st-key-pres_page_down { display: none !important; }",
-            '[data-testid="stMetricValue"] { font-size: 2.6rem !important; }',
+            '[data-testid="stMetricValue"] { font-size: clamp(1.8rem, 4.6vh, 2.6rem) !important; }',
             '[data-testid="stMetricLabel"] p { font-size: 1.15rem !important; }',
         ]
         if theme == "dark":
@@ -172,7 +189,7 @@ def _style(presenting: bool) -> None:
         # The headline figure: the first card, larger and in the accent colour (after the theme's ink).
         rules.append('[data-testid="stColumn"]:first-child [data-testid="stMetricValue"],'
                      ' [data-testid="stColumn"]:first-child [data-testid="stMetricValue"] *'
-                     f" {{ font-size: 3.4rem !important; color: {p.accent} !important; }}")
+                     f" {{ font-size: clamp(2.3rem, 6vh, 3.4rem) !important; color: {p.accent} !important; }}")
     st.html("<style>" + "\n".join(rules) + "</style>")
 
 
@@ -189,17 +206,26 @@ def _render(s: story.Slide, presenting: bool) -> None:
     beside = len(s.notes) > 2 or sum(map(len, s.notes)) > NOTES_BESIDE
     if s.notes and not beside:
         st.caption(escape(" ".join(s.notes)))
-    # Caveats take room: the chart gives it back so that the screen still holds the whole slide.
-    height = (CHART_HEIGHT - (0 if beside else 36 * len(s.notes))) if presenting else 480
-    fig = ptheme.projector(s.figure, theme, scale=ptheme.DEFAULT_SCALE if presenting else 1.15, height=height)
+    fig = ptheme.projector(s.figure, theme, scale=ptheme.DEFAULT_SCALE if presenting else 1.15, height=480)
     chart_key = f"pres_chart_{index}_{s.key}_{'show' if presenting else 'edit'}"
-    if not beside:
-        components.chart(fig, key=chart_key, theme=None)
-        return
-    left, right = st.columns([2.4, 1])
-    with left:
-        components.chart(fig, key=chart_key, theme=None)
-    right.markdown("".join(f'<p class="pres-note">{html_text(n)}</p>' for n in s.notes), unsafe_allow_html=True)
+    # Presenting, the chart fills the box the page's CSS sizes to what the screen leaves (pres_body); no toolbar.
+    box = st.container(key="pres_body", height=CHART_HEIGHT, border=False) if presenting else st.container()
+    size = {"height": "stretch"} if presenting else {}
+    if presenting:
+        fig.update_layout(height=None)
+        legend_y = fig.layout.legend.y
+        if legend_y is not None and legend_y < 0 and fig.layout.legend.yref in (None, "paper"):
+            # A legend under the plot was placed for a known height; the screen decides the height now, so it sits
+            # at the figure's foot instead (Plotly keeps the room for it).
+            fig.update_layout(legend={"yref": "container", "y": 0.0, "yanchor": "bottom"})
+    with box:
+        if not beside:
+            components.chart(fig, key=chart_key, theme=None, toolbar=False, **size)
+            return
+        left, right = st.columns([2.4, 1])
+        with left:
+            components.chart(fig, key=chart_key, theme=None, toolbar=False, **size)
+        right.markdown("".join(f'<p class="pres-note">{html_text(n)}</p>' for n in s.notes), unsafe_allow_html=True)
 
 
 def _nav(presenting: bool) -> None:

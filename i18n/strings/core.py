@@ -85,6 +85,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "common.n_days": ("{n} 天", "{n} {n:day|days}"),
     "common.n_months": ("{n} 个月", "{n} {n:month|months}"),
     "common.vs_previous": ("较上期（{period}）", "vs previous period ({period})"),
+    "common.computing": ("正在计算……", "Computing…"),
+    "common.exact_value": ("精确值：{value}", "Exact value: {value}"),
     "common.no_previous": ("上期无数据", "no data for the previous period"),
     "common.download_csv": ("下载 CSV", "Download CSV"),
     "common.download_xlsx": ("下载 Excel", "Download Excel"),

@@ -11,6 +11,7 @@ from analytics.store import db
 from i18n import Translator
 from tests.helpers import D, insert
 from tests.ui.apptest import assert_ok, metrics, plotly_specs, start
+from ui import components
 
 PAGE = "views/customer.py"
 CID = "C002194"  # a key account with an opportunity, a long history and assessments
@@ -50,11 +51,14 @@ def test_link_opens_the_customer(app_db, lang):
     r_level, p_level = r.kpis["tier"].split("/")
     assert m[t.metric("value_tier")] == t("c360.tier", r=t(f"c360.level.{r_level}"), p=t(f"c360.level.{p_level}"))
     helps = {c.label: c.help for c in cards}
-    assert helps[t.metric("realized_value")] == t.metric_help("realized_value", per_customer=True)
+    # Each help ends with the exact value where the card shows compact units (¥1.23M; issue 19).
+    exact = {k: components.exact_note(t, k, r.kpis[k]) for k in ("profit", "realized_value", "influence_value")}
+    assert exact["profit"]  # this customer's profit is shown rounded
+    assert helps[t.metric("realized_value")] == t.metric_help("realized_value", per_customer=True) + exact["realized_value"]
     assert helps[t.metric("realized_value")] != t.metric_help("realized_value")  # one customer, not "the customers"
     assert helps[t.metric("influence_value")] == t.metric_help("influence_value", per_customer=True,
-                                                                n=t.num(r.kpis["referrals"] or 0))
-    assert helps[t.metric("profit")] == t.metric_help("profit")  # the same definition for one customer as for all
+                                                                n=t.num(r.kpis["referrals"] or 0)) + exact["influence_value"]
+    assert helps[t.metric("profit")] == t.metric_help("profit") + exact["profit"]  # one definition for one customer and all
     # Profile with translated category values, named as the registry names the dimensions.
     profile = at.dataframe[0].value
     values = dict(zip(profile.iloc[:, 0], profile.iloc[:, 1], strict=True))
@@ -116,7 +120,8 @@ def test_hostile_feedback_is_shown_as_text(app_db):
     # Nothing renders it as Markdown or HTML.
     for el in (*at.markdown, *at.caption, *at.info, *at.warning, *at.error):
         assert "<script>" not in el.value and "pwned" not in el.value
-    assert not at.get("html")
+    # The only raw HTML is the house style sheet (a <style> block), which carries nothing from the data.
+    assert all(h.proto.body.startswith("<style>") and "pwned" not in h.proto.body for h in at.get("html"))
 
 
 def test_customer_links_from_the_lifecycle_page_open_here(app_db):

@@ -10,7 +10,9 @@ from analytics import concentration, filters, metrics, overview, report
 from analytics.filters import Filters
 from analytics.store import db
 from i18n import Translator
+from i18n.markdown import escape
 from tests.ui.apptest import assert_ok, start
+from ui import components
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +40,11 @@ def test_overview_cards_are_registry_figures(app_db, demo_report, lang):
             "nps": {"n": f"{demo_report['nps_responses']:,}"}}
     assert demo_report["nps_population"] == "survey"
     notes = {"nps": " " + t("wom.nps_population.note", population=t("wom.nps_population.survey").lower())}
+    # A figure shown in compact units (¥45.1M, ¥4513万) gives its exact value in the help (issue 19).
+    notes.update({k: notes.get(k, "") + components.exact_note(t, k, demo_report[k]) for k in overview.KPI_KEYS})
     assert [c.help for c in cards] == [t.metric_help(k, **args.get(k, {})) + notes.get(k, "") for k in overview.KPI_KEYS]
+    exact = t("common.exact_value", value=escape(t.money(demo_report["profit"])))
+    assert cards[overview.KPI_KEYS.index("profit")].help.endswith("\n\n" + exact)
     # The change's colour says whether it is good by the figure's direction: green for a good change, red for a bad
     # one, grey for neutral figures (the top-20 % share) and no change.
     for card, key in zip(cards, overview.KPI_KEYS, strict=True):

@@ -1,0 +1,163 @@
+"""Laptops and projectors (issue 19, "responsive and alive"), in Chromium in both languages:
+
+- no KPI card cuts off its figure, label or change (``scrollWidth <= clientWidth``) on any analysis page at
+  1280x720, nor on the Overview at 1280x720, 1366x768 and 1920x1080;
+- the Overview's first chart starts above the fold at each of those sizes;
+- a page shows that it is computing (a placeholder where the next element will appear) instead of sitting blank
+  under its title;
+- Present fits 1280x720 and 1920x1080: title, chart and step buttons on screen without scrolling, every slide,
+  and no Plotly toolbar.
+
+Screenshots go to artifacts/screenshots/responsive_*.png.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from analytics import scenario as sc
+from analytics.filters import Filters
+from analytics.store import db
+from i18n import Translator
+from presentation import saved, story
+from tests.browser import driver
+
+pytestmark = pytest.mark.browser
+SHOTS = driver.SHOTS
+CID = "C002194"  # a customer of the demo store (Customer 360's cards)
+STORY = "laptop"
+PLAN = "Remote support first"
+LAPTOP, SMALL_LAPTOP, DESKTOP = (1366, 768), (1280, 720), (1920, 1080)
+# The analysis pages with KPI cards (views/ stem, query): all at the smallest laptop size in each language.
+PAGES = [("overview", ""), ("concentration", ""), ("delivered_value", ""), ("word_of_mouth", ""),
+         ("customer_value", ""), ("lifecycle", ""), ("customer", f"customer={CID}")]
+
+# Every part of every KPI card in the main area that is wider than its box (cut off, or drawn past the card).
+CUT_OFF = """() => {
+  const out = [];
+  for (const card of document.querySelectorAll('[data-testid="stMain"] [data-testid="stMetric"]')) {
+    const box = card.getBoundingClientRect();
+    const parts = card.querySelectorAll('[data-testid="stMetricValue"], [data-testid="stMetricValue"] *,'
+      + ' [data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"],'
+      + ' [data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"] *,'
+      + ' [data-testid="stMetricDelta"] [data-testid="stMarkdownContainer"]');
+    for (const el of parts) {
+      const r = el.getBoundingClientRect();
+      if (el.scrollWidth > el.clientWidth || r.right > box.right + 0.5)
+        out.push(`${card.innerText.replace(/\\n/g, ' | ')}: ${el.tagName} ${el.scrollWidth} > ${el.clientWidth}`);
+    }
+  }
+  return out;
+}"""
+CARDS = '[data-testid="stMain"] [data-testid="stMetric"]'
+
+
+def prepare(db_path: Path) -> None:
+    """A saved plan, and a story of two charts followed by it (a plan's levers slide puts notes beside the chart)."""
+    con = db.connect(db_path)
+    sc.plans.save(con, PLAN, (sc.ChannelMigration(from_activity="onsite_support", to_activity="support_call",
+                                                  share=0.4, units_per_unit=3),), author="finance")
+    saved.save(con, STORY, list(story.default_story()[:2]), Filters(), plans=[PLAN])
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def app_url(demo_path: Path, tmp_path_factory: pytest.TempPathFactory):
+    with driver.app_on_copy(demo_path, tmp_path_factory.mktemp("browser_responsive"), prepare=prepare) as url:
+        yield url
+
+
+def cut_off(page: Page) -> list[str]:
+    return page.evaluate(CUT_OFF)
+
+
+def test_a_page_says_it_is_computing_instead_of_sitting_blank(app_url, browser):
+    """While the script runs, a placeholder saying so sits on screen below what is drawn so far; it goes when done."""
+    t = Translator("zh")
+    page = browser.new_page(viewport={"width": SMALL_LAPTOP[0], "height": SMALL_LAPTOP[1]})
+    try:
+        driver.track(page)  # count the runs from the start (wait_rendered below)
+        page.goto(driver.page_url(app_url, "word_of_mouth", "lang=zh"))  # its first, uncached run takes seconds
+        # One check in the page, at one moment: the run is going on and the placeholder is drawn, on screen.
+        page.wait_for_function("""(text) => {
+          const app = document.querySelector('.stApp');
+          const block = document.querySelector('[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"]');
+          if (!app || !block || app.getAttribute('data-test-script-state') !== 'running') return false;
+          const after = getComputedStyle(block, '::after');
+          return after.content.includes(text) && after.display !== 'none' && block.getBoundingClientRect().bottom <= innerHeight;
+        }""", arg=t("common.computing"), timeout=120_000)
+        page.screenshot(path=SHOTS / "responsive_computing_zh.png")
+        driver.wait_rendered(page)
+        block = '[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"]'
+        assert page.eval_on_selector(block, "b => getComputedStyle(b, '::after').content") == "none"
+        assert driver.exceptions(page) == []
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize(("name", "query"), PAGES, ids=[p for p, _ in PAGES])
+def test_no_kpi_card_is_cut_off_on_a_small_laptop(app_url, browser, name, query, lang):
+    page = browser.new_page(viewport={"width": SMALL_LAPTOP[0], "height": SMALL_LAPTOP[1]})
+    try:
+        driver.open_page(page, app_url, name, f"lang={lang}" + (f"&{query}" if query else ""), until=CARDS)
+        assert page.locator(CARDS).count() >= 1
+        assert cut_off(page) == []
+        if name in ("overview", "concentration"):
+            page.screenshot(path=SHOTS / f"responsive_{name}_{lang}_1280.png")
+        assert driver.exceptions(page) == []
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_overview_fits_every_screen_with_its_key_chart_above_the_fold(app_url, browser, lang):
+    t = Translator(lang, "CNY")
+    for width, height in (SMALL_LAPTOP, LAPTOP, DESKTOP):
+        page = browser.new_page(viewport={"width": width, "height": height})
+        try:
+            driver.open_page(page, app_url, "overview", f"lang={lang}", until=".js-plotly-plot")
+            expect(page.get_by_role("heading", name=t("overview.title"))).to_be_visible()
+            assert page.locator(CARDS).count() == 6
+            assert cut_off(page) == [], (width, height)
+            first = page.locator('[data-testid="stPlotlyChart"]').first.bounding_box()
+            assert first is not None and first["y"] < height, (width, height, first)
+            page.screenshot(path=SHOTS / f"responsive_overview_{lang}_{width}.png")
+        finally:
+            page.close()
+
+
+def _slide_fits(page: Page, shot: str) -> None:
+    """The slide's title, chart and step buttons are on screen whole, with no Plotly toolbar."""
+    for where in ("h1", ".js-plotly-plot", ".st-key-pres_prev button", ".st-key-pres_next button",
+                  ".st-key-pres_exit button"):
+        expect(page.locator(where).first).to_be_in_viewport(ratio=1, timeout=60_000)
+    assert page.locator(".js-plotly-plot").count() == 1
+    assert page.locator(".modebar-btn").count() == 0
+    assert cut_off(page) == []
+    page.screenshot(path=SHOTS / f"responsive_present_{shot}.png")
+
+
+@pytest.mark.parametrize(("lang", "size"), [("en", SMALL_LAPTOP), ("zh", SMALL_LAPTOP), ("zh", DESKTOP)],
+                         ids=["en-1280", "zh-1280", "zh-1920"])
+def test_present_fits_the_screen_on_every_slide(app_url, browser, lang, size):
+    t = Translator(lang, "CNY")
+    titles = [t(story.REGISTRY[k].title) for k in story.default_story()[:2]]
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    try:
+        driver.open_page(page, app_url, "present", urlencode({"lang": lang, "story": STORY, "show": "1"}),
+                         until=".js-plotly-plot")
+        heading = page.locator("h1").first
+        expect(heading).to_have_text(titles[0], timeout=60_000)
+        _slide_fits(page, f"{lang}_{size[0]}_1")
+        for i in range(2, 5):  # the second chart, then the plan's curve and its levers (notes beside the chart)
+            driver.rerun(page, lambda: page.keyboard.press("ArrowRight"))
+            expect(page.get_by_text(f"{i} / 4", exact=True)).to_be_visible(timeout=120_000)
+            _slide_fits(page, f"{lang}_{size[0]}_{i}")
+        assert driver.exceptions(page) == []
+    finally:
+        page.close()
