@@ -28,7 +28,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sidebar.partial_option": ("{month}（不完整）", "{month} (partial)"),
     "sidebar.partial_left_out": ("{month}尚不完整（数据截至 {date}），默认期间不含该月；在上方期间中选到该月即可纳入，届时各页会标明它不完整。",
                                  "{month} is not complete yet (data through {date}), so the default period leaves it "
-                                 "out; move the period above to it to include it, and every page then marks it partial."),
+                                 "out; choose it in the period above to include it, and every page then marks it partial."),
     # cost of goods not provided (schema version 5): every page and export showing profit says so
     "common.cogs_unknown": ("{share} 的收入未提供销售成本（按未知处理，不计为零）：这部分收入的利润没有扣除销售成本，因此偏高。",
                             "Cost of goods not provided for {share} of revenue (unknown, not zero): profit on that revenue "

@@ -190,8 +190,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "data.loaded_as_of": ("数据现截至 {date}；默认期间为 {period}。",
                           "The data now run to {date}; the default period is {period}."),
     "data.loaded_partial": ("{month}尚不完整，默认期间不含该月；需要时在侧边栏的期间中选到该月即可纳入（各页会标明它不完整）。",
-                            "{month} is not complete, so the default period leaves it out; move the sidebar's period "
-                            "to it to include it (every page then marks it partial)."),
+                            "{month} is not complete, so the default period leaves it out; choose it in the sidebar's "
+                            "period to include it (every page then marks it partial)."),
     "data.loaded_replaced": ("替换了 {n} 行原有数据（可撤销）。", "{n} existing {n:row was|rows were} replaced (can be undone)."),
     "data.stale": ("读取方式、列对应或选项已更改，请重新检查。", "The reading options, mapping or choices changed; check the file again."),
     # ---- templates
