@@ -13,16 +13,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import filters, profit
+from analytics import filters, profit, query
 from analytics.concentration.figures import NO_GROUP, RateMap, by_group
 from analytics.filters import Filters
 from analytics.metrics import GROUP_DIMENSIONS
 from analytics.profit import CustomerPnL
+from analytics.query import relations
 from analytics.store import schema
 
 DIMENSIONS = ("segment", "region", "channel", "customer_type", "plan", "product", "period")
@@ -58,19 +60,15 @@ def customer_units(pnl: CustomerPnL, column: str | None) -> Units:
                  costs[["group", "customer_id", "activity", "cost"]].reset_index(drop=True))
 
 
-def product_sales(cur: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+def product_sales(cur: Any, f: Filters) -> pd.DataFrame:
     """Revenue and cost of goods per customer and product in the filter: ``customer_id, product, revenue, cogs``."""
-    period, params = f.period_sql("t.tx_date")
-    cust_sql, p2 = f.customer_sql("c")
-    params.update(p2)
-    return cur.execute(
-        f"""SELECT t.customer_id, t.product, CAST(sum(t.revenue) AS DOUBLE) AS revenue,
-                   CAST(coalesce(sum(t.cogs), 0) AS DOUBLE) AS cogs  -- unknown cost of goods counts as none, as in profit
-            FROM {schema.TRANSACTIONS} t JOIN {schema.CUSTOMERS} c USING (customer_id)
-            WHERE {period} AND {cust_sql}
-            GROUP BY ALL ORDER BY 1, 2""",
-        params,
-    ).df()
+    t = query.table(schema.TRANSACTIONS)
+    preds = relations.period_predicates(t.tx_date, f)
+    t = relations.in_scope(t.filter(*preds) if preds else t, f)
+    return query.df(cur, t.group_by("customer_id", "product").aggregate(
+        revenue=t.revenue.sum().cast("float64"),
+        cogs=relations.money(t.cogs.sum()),  # unknown cost of goods counts as none, as in profit
+    ).order_by("customer_id", "product"))
 
 
 def allocate_to_products(pnl: CustomerPnL, sales: pd.DataFrame) -> Units:
@@ -145,13 +143,14 @@ def allocate_to_products(pnl: CustomerPnL, sales: pd.DataFrame) -> Units:
     return Units("product", u, costs)
 
 
-def data_span(cur: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date] | None:
+def data_span(cur: Any) -> tuple[dt.date, dt.date] | None:
     """First and last date of any transaction or activity (None for an empty store)."""
-    row = cur.execute(
-        f"""SELECT min(d), max(d) FROM (SELECT tx_date AS d FROM {schema.TRANSACTIONS}
-            UNION ALL SELECT activity_date FROM {schema.ACTIVITIES})"""
-    ).fetchone()
-    return None if row is None or row[0] is None else (row[0], row[1])
+    t, a = query.table(schema.TRANSACTIONS), query.table(schema.ACTIVITIES)
+    d = t.select(d=t.tx_date).union(a.select(d=a.activity_date), distinct=False)
+    row = query.row(cur, d.aggregate(lo=d.d.min(), hi=d.d.max()))
+    if row is None or row[0] is None:
+        return None
+    return relations.date_value(row[0]), relations.date_value(row[1])
 
 
 def periods(f: Filters, span: tuple[dt.date, dt.date] | None, unit: str = "quarter") -> list[tuple[str, dt.date, dt.date]]:

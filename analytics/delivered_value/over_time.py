@@ -14,10 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import duckdb
+import ibis
 import numpy as np
 import pandas as pd
 
-from analytics import filters
+from analytics import filters, query
 from analytics.delivered_value.groups import quadrant_table
 from analytics.delivered_value.scores import (
     COST_PARTS,
@@ -28,6 +29,7 @@ from analytics.delivered_value.scores import (
     scored_customers,
 )
 from analytics.filters import Filters
+from analytics.query import relations
 from analytics.store import schema
 
 
@@ -98,24 +100,15 @@ def trend(cur: duckdb.DuckDBPyConnection, f: Filters, freq: str = "month") -> Tr
     if freq not in FREQS:
         raise ValueError(f"unknown frequency {freq!r}; use one of {', '.join(FREQS)}")
     f = f.resolved(filters.data_bounds(cur))
-    period, params = f.period_sql("a.assessed_on")
-    cust, p2 = f.customer_sql("c")
-    params.update(p2)
-    params["freq"] = freq
-    means = ", ".join(f"avg(CAST({p} AS DOUBLE)) AS {p}" for p in PARTS)
-    parts = ", ".join(f"a.{p}" for p in PARTS)
-    table = cur.execute(
-        f"""
-        SELECT bucket, count(*) AS customers, {means} FROM (
-          SELECT CAST(date_trunc($freq, a.assessed_on) AS DATE) AS bucket, {parts},
-                 row_number() OVER (PARTITION BY a.customer_id, date_trunc($freq, a.assessed_on)
-                                    ORDER BY a.assessed_on DESC, a.assessment_id DESC) AS rn
-          FROM {schema.ASSESSMENTS} a JOIN {schema.CUSTOMERS} c ON c.customer_id = a.customer_id
-          WHERE {period} AND {cust}
-        ) b WHERE rn = 1 GROUP BY bucket ORDER BY bucket
-        """,
-        params,
-    ).df()
+    a = query.table(schema.ASSESSMENTS)
+    preds = relations.period_predicates(a.assessed_on, f)
+    a = relations.in_scope(a.filter(*preds) if preds else a, f)
+    a = a.mutate(bucket=a.assessed_on.truncate("Q" if freq == "quarter" else "M"))
+    w = ibis.window(group_by=[a.customer_id, a.bucket], order_by=[a.assessed_on.desc(), a.assessment_id.desc()])
+    latest = a.mutate(rn=ibis.row_number().over(w))
+    latest = latest.filter(latest.rn == 0)
+    table = query.df(cur, latest.group_by("bucket").aggregate(
+        customers=latest.count(), **{p: latest[p].cast("float64").mean() for p in PARTS}).order_by("bucket"))
     table["bucket"] = pd.to_datetime(table["bucket"]).dt.date
     table["customers"] = table["customers"].astype(int)
     table["customer_value"] = table[list(VALUE_PARTS)].sum(axis=1)

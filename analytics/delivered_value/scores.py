@@ -50,11 +50,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import duckdb
+import ibis
 import numpy as np
 import pandas as pd
 
-from analytics import profit
+from analytics import profit, query
 from analytics.filters import Filters
+from analytics.query import relations
 from analytics.store import schema
 
 VALUE_PARTS: tuple[str, ...] = schema.VALUE_PARTS
@@ -88,24 +90,17 @@ def latest_assessments(cur: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFra
         assessed_on`` (date), the eight parts (:data:`PARTS`) and the six expectation/perception
         scores (:data:`SCORE_COLUMNS`, NaN where missing); sorted by customer_id.
     """
-    period, params = f.period_sql("a.assessed_on")
-    cust, p2 = f.customer_sql("c")
-    params.update(p2)
-    scores = ", ".join(f"CAST(a.{col} AS DOUBLE) AS {col}" for col in (*PARTS, *SCORE_COLUMNS))
-    attrs = ", ".join(f"c.{col}" for col in CUSTOMER_ATTRIBUTES)
-    # row_number in a subquery (not QUALIFY) keeps the SQL portable to warehouse engines.
-    df = cur.execute(
-        f"""
-        SELECT * EXCLUDE (rn) FROM (
-          SELECT a.customer_id, {attrs}, a.assessment_id, a.assessed_on, {scores},
-                 row_number() OVER (PARTITION BY a.customer_id
-                                    ORDER BY a.assessed_on DESC, a.assessment_id DESC) AS rn
-          FROM {schema.ASSESSMENTS} a JOIN {schema.CUSTOMERS} c ON c.customer_id = a.customer_id
-          WHERE {period} AND {cust}
-        ) latest WHERE rn = 1 ORDER BY customer_id
-        """,
-        params,
-    ).df()
+    a = query.table(schema.ASSESSMENTS)
+    preds = relations.period_predicates(a.assessed_on, f)
+    a = a.filter(*preds) if preds else a
+    c = relations.customers(f)
+    # row_number over a window (not QUALIFY) keeps it portable to warehouse engines.
+    w = ibis.window(group_by=a.customer_id, order_by=[a.assessed_on.desc(), a.assessment_id.desc()])
+    ranked = a.mutate(rn=ibis.row_number().over(w)).filter(lambda r: r.rn == 0)
+    j = ranked.join(c, ranked.customer_id == c.customer_id)
+    df = query.df(cur, j.select(
+        ranked.customer_id, *(c[col] for col in CUSTOMER_ATTRIBUTES), ranked.assessment_id, ranked.assessed_on,
+        **{col: ranked[col].cast("float64") for col in (*PARTS, *SCORE_COLUMNS)}).order_by("customer_id"))
     if not df.empty:
         df["assessed_on"] = pd.to_datetime(df["assessed_on"]).dt.date
     return df
@@ -122,24 +117,16 @@ def main_products(cur: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     DataFrame
         ``customer_id, product`` for customers with a transaction in the period.
     """
-    tx_period, params = f.period_sql("t.tx_date")
-    a_period, p2 = f.period_sql("a.assessed_on")
-    cust, p3 = f.customer_sql("c")
-    params.update(p2)
-    params.update(p3)
-    return cur.execute(
-        f"""
-        SELECT customer_id, product FROM (
-          SELECT t.customer_id, t.product,
-                 row_number() OVER (PARTITION BY t.customer_id ORDER BY sum(t.revenue) DESC, t.product) AS rn
-          FROM {schema.TRANSACTIONS} t JOIN {schema.CUSTOMERS} c ON c.customer_id = t.customer_id
-          WHERE {tx_period} AND {cust}
-            AND t.customer_id IN (SELECT a.customer_id FROM {schema.ASSESSMENTS} a WHERE {a_period})
-          GROUP BY t.customer_id, t.product
-        ) ranked WHERE rn = 1 ORDER BY customer_id
-        """,
-        params,
-    ).df()
+    t = query.table(schema.TRANSACTIONS)
+    a = query.table(schema.ASSESSMENTS)
+    a_preds = relations.period_predicates(a.assessed_on, f)
+    t_preds = relations.period_predicates(t.tx_date, f)
+    t = relations.in_scope(t.filter(*t_preds) if t_preds else t, f)
+    t = t.filter(t.customer_id.isin((a.filter(*a_preds) if a_preds else a).customer_id))
+    sums = t.group_by("customer_id", "product").aggregate(revenue=t.revenue.sum())
+    w = ibis.window(group_by=sums.customer_id, order_by=[sums.revenue.desc(), sums.product])
+    ranked = sums.mutate(rn=ibis.row_number().over(w))
+    return query.df(cur, ranked.filter(ranked.rn == 0).select("customer_id", "product").order_by("customer_id"))
 
 
 # ------------------------------------------------------------------------------ per customer
