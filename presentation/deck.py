@@ -13,6 +13,8 @@ import io
 import math
 from collections.abc import Sequence
 
+import pandas as pd
+
 from i18n import Translator
 from presentation import native
 from presentation.meta import ExportMeta
@@ -23,7 +25,8 @@ TEMPLATE_W_IN = 10.0  # python-pptx's default template is 4:3; its layouts are w
 LATIN_FONT, EA_FONT = native.LATIN_FONT, native.EA_FONT
 INK_RGB, SOFT_RGB, ACCENT_RGB = (0x11, 0x18, 0x27), (0x4B, 0x55, 0x63), (0x1F, 0x4E, 0x8C)
 TITLE_ONLY = 5  # the default template's "Title Only" layout
-APPENDIX_ROWS = 15  # data rows per appendix slide (11 pt rows of 0.36 in between the title and the footer)
+TABLE_PT, TABLE_TOP_IN, TABLE_BOTTOM_IN = 11, 1.2, 6.8  # appendix tables: 11 pt, between the title and the footer
+CELL_PAD_IN, LINE_IN = 0.1, 11 * 1.2 / 72  # a cell's margins (left + right, top + bottom) and one line of text
 NOTE_PT, NOTE_RGB, NOTES_BOTTOM_IN = 9, (0xB9, 0x1C, 0x1C), 6.9
 CHART_BOX = (0.5, 1.75, 9.0, 5.1)  # x, y, w, h in inches: left of the headline figures
 
@@ -38,6 +41,52 @@ def pages(table: Table, rows: int) -> int:
     return max(1, math.ceil(len(table.frame) / rows))
 
 
+def _ems(text: str) -> float:
+    """Width of ``text`` in ems (CJK characters a full em, others ~0.6)."""
+    return sum(1.0 if "\u2e80" <= ch <= "\uffef" else 0.6 for ch in text)
+
+
+def column_widths(shown: pd.DataFrame, total: float = 12.3) -> list[float]:
+    """Column widths (inches) in proportion to their longest cell (header included), filling ``total``;
+    no column narrower than 0.7 in, no column wider than 40 % of the table."""
+    natural = [min(max(_ems(str(v)) for v in [c, *shown[c]]), 40) * TABLE_PT / 72 + CELL_PAD_IN for c in shown.columns]
+    natural = [max(0.7, w) for w in natural]
+    widths = [w * total / sum(natural) for w in natural]
+    cap = 0.4 * total
+    if len(widths) > 2 and max(widths) > cap:  # one long column (names, assumptions) would squeeze the rest
+        extra = sum(w - cap for w in widths if w > cap)
+        small = sum(w for w in widths if w <= cap)
+        widths = [cap if w > cap else w + extra * w / small for w in widths]
+    return widths
+
+
+def row_heights(shown: pd.DataFrame, widths: Sequence[float]) -> list[float]:
+    """Each row's height (inches) once its cells wrap in their columns; the header row first."""
+    rows = [[str(c) for c in shown.columns], *([str(v) for v in row] for row in shown.itertuples(index=False))]
+    out = []
+    for cells in rows:
+        lines = max(math.ceil(_ems(v) * TABLE_PT / 72 / max(w - CELL_PAD_IN, 0.1)) or 1
+                    for v, w in zip(cells, widths, strict=True))
+        out.append(lines * LINE_IN + CELL_PAD_IN)
+    return out
+
+
+def table_parts(table: Table, t: Translator) -> list[tuple[int, int]]:
+    """The rows (start, end) of each appendix slide of ``table``: as many as fit above the footer,
+    every slide repeating the header row."""
+    shown = table.display(t)
+    heights = row_heights(shown, column_widths(shown))
+    room = TABLE_BOTTOM_IN - TABLE_TOP_IN - heights[0]
+    parts, start, used = [], 0, 0.0
+    for i, h in enumerate(heights[1:]):
+        if used + h > room and i > start:
+            parts.append((start, i))
+            start, used = i, 0.0
+        used += h
+    parts.append((start, len(shown)))
+    return parts
+
+
 def part_title(table: Table, n: int, total: int, t: Translator) -> str:
     """The appendix page's title: "Appendix: X", with "(n of total)" when the table takes several."""
     title = t("pres.appendix.title", title=table.title)
@@ -47,7 +96,7 @@ def part_title(table: Table, n: int, total: int, t: Translator) -> str:
 def _text_height(text: str, width_in: float, pt: float) -> float:
     """Inches a wrapped paragraph takes in a text box (CJK characters a full em wide, others ~0.6: bold
     Arial, or a wider face where Arial is missing)."""
-    ems = sum(1.0 if "\u2e80" <= ch <= "\uffef" else 0.6 for ch in text)
+    ems = _ems(text)
     lines = max(1, math.ceil(ems * pt / 72 / width_in))
     return lines * pt * 1.25 / 72
 
@@ -155,7 +204,8 @@ def pptx_bytes(slides: Sequence[Slide], meta: ExportMeta, t: Translator, name: s
 
     pictures = list(pictures) if pictures is not None else [None] * len(slides)
     tables = appendix_tables(slides)
-    total = 1 + len(slides) + sum(pages(tb, APPENDIX_ROWS) for tb in tables)
+    parts = [table_parts(tb, t) for tb in tables]
+    total = 1 + len(slides) + sum(len(p) for p in parts)
     prs = Presentation()
     prs.slide_width, prs.slide_height = Inches(SLIDE_W_IN), Inches(SLIDE_H_IN)
     _widen(prs)
@@ -184,13 +234,12 @@ def pptx_bytes(slides: Sequence[Slide], meta: ExportMeta, t: Translator, name: s
         _footer(page, meta, t, i, total)
 
     n = 2 + len(slides)
-    for table in tables:
-        count = pages(table, APPENDIX_ROWS)
-        for part in range(count):
+    for table, ranges in zip(tables, parts, strict=True):
+        for part, (start, end) in enumerate(ranges):
             page = prs.slides.add_slide(layout)
-            head = part_title(table, part + 1, count, t)
+            head = part_title(table, part + 1, len(ranges), t)
             _title(page, head, fit_pt(head, 12.3, 24))
-            _table(page, table, t, part * APPENDIX_ROWS)
+            _table(page, table, t, start, end)
             _footer(page, meta, t, n, total)
             n += 1
 
@@ -228,15 +277,24 @@ def _headlines(page, s: Slide) -> None:
         y += height + 0.08
 
 
-def _table(page, table: Table, t: Translator, start: int) -> None:
-    """Rows ``start`` … ``start + APPENDIX_ROWS`` of ``table`` under its header row."""
+def _table(page, table: Table, t: Translator, start: int, end: int) -> None:
+    """Rows ``start`` … ``end`` of ``table`` under its header row, columns as wide as their text needs."""
     from pptx.dml.color import RGBColor
     from pptx.enum.text import PP_ALIGN
     from pptx.util import Inches, Pt
 
-    shown = table.display(t).iloc[start:start + APPENDIX_ROWS]
+    full = table.display(t)
+    widths = column_widths(full)  # from the whole table: every slide of it lines up
+    shown = full.iloc[start:end]
+    heights = row_heights(shown, widths)
     rows, cols = len(shown) + 1, len(shown.columns)
-    grid = page.shapes.add_table(rows, cols, Inches(0.5), Inches(1.2), Inches(12.3), Inches(0.36 * rows)).table
+    shape = page.shapes.add_table(rows, cols, Inches(0.5), Inches(TABLE_TOP_IN), Inches(sum(widths)),
+                                  Inches(sum(heights)))
+    grid = shape.table
+    for c, w in enumerate(widths):
+        grid.columns[c].width = Inches(w)
+    for r, h in enumerate(heights):
+        grid.rows[r].height = Inches(h)
     for c, (col, kind) in enumerate(zip(shown.columns, table.formats, strict=True)):
         for r, value in enumerate([str(col), *shown[col].tolist()]):
             cell = grid.cell(r, c)
@@ -244,9 +302,10 @@ def _table(page, table: Table, t: Translator, start: int) -> None:
             p = cell.text_frame.paragraphs[0]
             p.alignment = PP_ALIGN.LEFT if kind == "text" else PP_ALIGN.RIGHT
             run = p.add_run()
-            _set_font(run, 11, bold=r == 0, color=(0xFF, 0xFF, 0xFF) if r == 0 else INK_RGB)
+            _set_font(run, TABLE_PT, bold=r == 0, color=(0xFF, 0xFF, 0xFF) if r == 0 else INK_RGB)
             run.text = value
-            cell.margin_top = cell.margin_bottom = Pt(2)
+            cell.margin_top = cell.margin_bottom = Pt(CELL_PAD_IN * 72 / 2)
+            cell.margin_left = cell.margin_right = Pt(CELL_PAD_IN * 72 / 2)
             if r == 0:
                 cell.fill.solid()
                 cell.fill.fore_color.rgb = RGBColor(*ACCENT_RGB)

@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 import pytest
 from pptx import Presentation
 from pptx.oxml.ns import qn
+from pptx.util import Inches
 
 from analytics.store import db
 from i18n import Translator
@@ -247,17 +248,43 @@ def _meta() -> meta.ExportMeta:
 
 
 # ------------------------------------------------------------------------------ full appendix tables
+def appendix_rows(pages) -> list[list[str]]:
+    """The rows under the header of every appendix slide's table, slide by slide."""
+    out = []
+    for p in pages:
+        table = next(sh for sh in p.shapes if sh.has_table).table
+        out.append([[table.cell(r, c).text for c in range(len(table.columns))] for r in range(1, len(table.rows))])
+    return out
+
+
 def test_a_long_appendix_table_continues_over_several_slides():
-    rows = 2 * deck.APPENDIX_ROWS + 5
+    rows = 50
     slides = [_slide("long", go.Figure(go.Bar(x=["a"], y=[1])), rows=rows)]
     pages = list(Presentation(io.BytesIO(deck.pptx_bytes(slides, _meta(), EN))).slides)
     appendix = pages[2:]
-    assert len(appendix) == 3
-    assert [p.shapes.title.text for p in appendix] == [f"Appendix: Table long ({n} of 3)" for n in (1, 2, 3)]
-    ids = []
+    n = len(appendix)
+    assert n >= 2 and n == len(deck.table_parts(slides[0].appendix, EN))
+    assert [p.shapes.title.text for p in appendix] == [f"Appendix: Table long ({k} of {n})" for k in range(1, n + 1)]
     for p in appendix:
-        table = next(sh for sh in p.shapes if sh.has_table).table
-        assert table.cell(0, 0).text == "id"  # the header on every page
-        ids += [table.cell(r, 0).text for r in range(1, len(table.rows))]
+        assert next(sh for sh in p.shapes if sh.has_table).table.cell(0, 0).text == "id"  # the header on every slide
+    ids = [row[0] for part in appendix_rows(appendix) for row in part]
     assert ids == [f"C{i:03d}" for i in range(rows)]  # every row, once, in order
-    assert "Page 5 of 5" in "\n".join(sh.text_frame.text for sh in pages[-1].shapes if sh.has_text_frame)
+    assert f"Page {2 + n} of {2 + n}" in "\n".join(sh.text_frame.text for sh in pages[-1].shapes if sh.has_text_frame)
+
+
+def test_rows_that_wrap_still_end_above_the_footer():
+    """Long names wrap to two or three lines: a slide takes fewer rows, none runs into the footer."""
+    frame = pd.DataFrame({"id": [f"C{i:03d}" for i in range(30)],
+                          "name": ["南京嘉禾商贸有限公司医疗器械分公司华东大区" * (1 + i % 3) for i in range(30)],
+                          "profit": [float(-i) for i in range(30)]})
+    slide = Slide(key="names", title="Names", figure=go.Figure(go.Bar(x=["a"], y=[1])), takeaway="-",
+                  headlines=(), appendix=Table("Loss-makers", frame, ("text", "text", "money")))
+    pages = list(Presentation(io.BytesIO(deck.pptx_bytes([slide], _meta(), ZH))).slides)[2:]
+    assert [row[0] for part in appendix_rows(pages) for row in part] == list(frame["id"])
+    for p in pages:
+        shape = next(sh for sh in p.shapes if sh.has_table)
+        bottom = shape.top + sum(r.height for r in shape.table.rows)
+        assert bottom <= Inches(deck.TABLE_BOTTOM_IN) < next(
+            sh.top for sh in p.shapes if sh.has_text_frame and "第" in sh.text_frame.text and "页" in sh.text_frame.text)
+        widths = [c.width for c in shape.table.columns]
+        assert widths[1] > widths[0] and widths[1] > widths[2]  # the names get the room
