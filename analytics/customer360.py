@@ -22,13 +22,16 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import duckdb
+import ibis
+import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from analytics import delivered_value, filters, lifecycle, profit
+from analytics import delivered_value, filters, lifecycle, profit, query
 from analytics.clv import value as customer_value
 from analytics.filters import Allowance, Filters, OutsideAllowance
-from analytics.store import aggregates, db, schema
+from analytics.query import relations
+from analytics.store import db, schema
 
 MAX_ROWS = 1000
 SEARCH_LIMIT = 20
@@ -112,23 +115,23 @@ def search(cur: duckdb.DuckDBPyConnection, query: str, limit: int = SEARCH_LIMIT
         return pd.DataFrame(columns=["customer_id", "name", "segment", "region"])
     if limit < 1:
         raise ValueError(f"limit must be at least 1, got {limit}")
-    allowed, params = _allowed_sql(allowance)
-    return cur.execute(
-        f"""SELECT customer_id, name, segment, region FROM {schema.CUSTOMERS} c
-            WHERE (strpos(lower(customer_id), lower($q)) > 0 OR strpos(lower(name), lower($q)) > 0) AND {allowed}
-            ORDER BY CASE WHEN lower(customer_id) = lower($q) THEN 0
-                          WHEN strpos(lower(customer_id), lower($q)) = 1 THEN 1
-                          WHEN strpos(lower(name), lower($q)) = 1 THEN 2 ELSE 3 END, customer_id
-            LIMIT $n""",
-        {"q": q, "n": int(limit), **params},
-    ).df()
+    c = _allowed(allowance)
+    ql = q.lower()
+    cid, name = c.customer_id.lower(), c.name.lower()
+    rank = ibis.cases((cid == ql, 0), (cid.startswith(ql), 1), (name.startswith(ql), 2), else_=3)
+    hits = c.filter(cid.contains(ql) | name.contains(ql))
+    return _read(cur, hits.select("customer_id", "name", "segment", "region", rank=rank)
+                    .order_by("rank", "customer_id").limit(int(limit)).drop("rank"))
 
 
-def _allowed_sql(allowance: Allowance | None) -> tuple[str, dict[str, object]]:
-    """A predicate on ``customers c`` keeping what ``allowance`` permits (the filter's own SQL)."""
+_read = query.df  # search() takes a parameter named query
+
+
+def _allowed(allowance: Allowance | None) -> ir.Table:
+    """The customers ``allowance`` permits (every customer without one)."""
     if allowance is None or not allowance.restricted:
-        return "TRUE", {}
-    return Filters(regions=allowance.regions, segments=allowance.segments).customer_sql("c")
+        return query.table(schema.CUSTOMERS)
+    return relations.customers(Filters(regions=allowance.regions, segments=allowance.segments))
 
 
 def _period(cur: duckdb.DuckDBPyConnection, f: Filters) -> Filters:
@@ -136,8 +139,11 @@ def _period(cur: duckdb.DuckDBPyConnection, f: Filters) -> Filters:
     return Filters(f.date_from, f.date_to).resolved(filters.data_bounds(cur))
 
 
-def _one(cur: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> pd.DataFrame:
-    return cur.execute(sql, params).df()
+def _of(name: str, cid: str, as_of: dt.date | None = None, date_column: str | None = None) -> ir.Table:
+    """The rows of table ``name`` about customer ``cid`` (dated up to ``as_of`` in ``date_column``)."""
+    t = query.table(name)
+    t = t.filter(t.customer_id == cid)
+    return t.filter(t[date_column] <= as_of) if as_of is not None and date_column else t
 
 
 def customer360(cur: duckdb.DuckDBPyConnection, customer_id: str, f: Filters,
@@ -147,9 +153,10 @@ def customer360(cur: duckdb.DuckDBPyConnection, customer_id: str, f: Filters,
     cid = str(customer_id or "").strip()
     if not cid:
         raise ValueError("no customer id given")
-    profile = _one(cur, f"""SELECT c.*, r.name AS referrer_name FROM {schema.CUSTOMERS} c
-                            LEFT JOIN {schema.CUSTOMERS} r ON r.customer_id = c.referred_by
-                            WHERE c.customer_id = $cid""", {"cid": cid})
+    c = query.table(schema.CUSTOMERS)
+    r = c.view().select(r_id="customer_id", referrer_name="name")
+    one = c.filter(c.customer_id == cid)
+    profile = query.df(cur, one.left_join(r, one.referred_by == r.r_id).drop("r_id"))
     if profile.empty:
         raise ValueError(f"unknown customer id {cid!r}")
     if allowance is not None and not allowance.permits(profile["region"].iloc[0], profile["segment"].iloc[0]):
@@ -158,7 +165,7 @@ def customer360(cur: duckdb.DuckDBPyConnection, customer_id: str, f: Filters,
     profile = profile[[*PROFILE_COLUMNS, "referrer_name"]]
     p = _period(cur, f)
     as_of = p.date_to
-    p_params = {"cid": cid, "as_of": as_of or dt.date.max}
+    upto = as_of or dt.date.max
     notes: list[str] = []
 
     # The period's P&L, from the one P&L every page uses.
@@ -192,36 +199,33 @@ def customer360(cur: duckdb.DuckDBPyConnection, customer_id: str, f: Filters,
             kpis["tier"] = str(v["tier"].iloc[0])
             kpis["referrals"] = int(v["referrals"].iloc[0])
 
-    tx_count = int(cur.execute(f"SELECT count(*) FROM {schema.TRANSACTIONS} WHERE customer_id = $cid "
-                               "AND tx_date <= $as_of", p_params).fetchone()[0])
-    transactions = _one(cur, f"""
-        SELECT transaction_id, tx_date, product, quantity, CAST(revenue AS DOUBLE) AS revenue,
-               CAST(cogs AS DOUBLE) AS cogs, CAST(revenue - cogs AS DOUBLE) AS gross_profit
-        FROM {schema.TRANSACTIONS} WHERE customer_id = $cid AND tx_date <= $as_of
-        ORDER BY tx_date DESC, transaction_id DESC LIMIT {MAX_ROWS}""", p_params)
-    act_count = int(cur.execute(f"SELECT count(*) FROM {schema.ACTIVITIES} WHERE customer_id = $cid "
-                                "AND activity_date <= $as_of", p_params).fetchone()[0])
-    activities = _one(cur, f"""
-        WITH rate_periods AS ({aggregates.RATE_PERIODS_SQL})
-        SELECT a.activity_id, a.activity_date, a.activity, a.quantity, r.unit_cost,
-               coalesce(a.quantity * r.unit_cost, 0) AS cost, u.unit
-        FROM {schema.ACTIVITIES} a
-        LEFT JOIN rate_periods r ON a.activity = r.activity AND a.activity_date >= r.valid_from
-             AND (r.valid_to IS NULL OR a.activity_date < r.valid_to)
-        LEFT JOIN (SELECT activity, max(unit) AS unit FROM {schema.ACTIVITY_RATES} GROUP BY 1) u
-             ON u.activity = a.activity
-        WHERE a.customer_id = $cid AND a.activity_date <= $as_of
-        ORDER BY a.activity_date DESC, a.activity_id DESC LIMIT {MAX_ROWS}""", p_params)
+    t = _of(schema.TRANSACTIONS, cid, upto, "tx_date")
+    tx_count = int(query.scalar(cur, t.count()) or 0)
+    transactions = query.df(cur, t.select(
+        "transaction_id", "tx_date", "product", "quantity", revenue=t.revenue.cast("float64"),
+        cogs=t.cogs.cast("float64"), gross_profit=(t.revenue - t.cogs).cast("float64"),
+    ).order_by([ibis.desc("tx_date"), ibis.desc("transaction_id")]).limit(MAX_ROWS))
+    a = _of(schema.ACTIVITIES, cid, upto, "activity_date")
+    act_count = int(query.scalar(cur, a.count()) or 0)
+    rp = relations.rate_periods().rename(r_activity="activity")
+    rt = query.table(schema.ACTIVITY_RATES)
+    units = rt.group_by(u_activity=rt.activity).aggregate(unit=rt.unit.max())
+    j = a.left_join(rp, [a.activity == rp.r_activity, a.activity_date >= rp.valid_from,
+                         rp.valid_to.isnull() | (a.activity_date < rp.valid_to)])
+    j = j.left_join(units, j.activity == units.u_activity)
+    activities = query.df(cur, j.select(
+        "activity_id", "activity_date", "activity", "quantity", "unit_cost",
+        cost=(j.quantity * j.unit_cost).fill_null(0.0), unit=j.unit,
+    ).order_by([ibis.desc("activity_date"), ibis.desc("activity_id")]).limit(MAX_ROWS))
     if tx_count > MAX_ROWS or act_count > MAX_ROWS:
         notes.append("c360.note.capped")
 
     monthly = _monthly(cur, cid, p)
-    feedback = _one(cur, f"""SELECT feedback_id, feedback_date, kind, nps_score, channel, topic, text
-                             FROM {schema.FEEDBACK} WHERE customer_id = $cid AND feedback_date <= $as_of
-                             ORDER BY feedback_date DESC, feedback_id DESC""", p_params)
-    assessments = _one(cur, f"""SELECT * EXCLUDE (load_id) FROM {schema.ASSESSMENTS}
-                                WHERE customer_id = $cid AND assessed_on <= $as_of
-                                ORDER BY assessed_on DESC, assessment_id DESC""", p_params)
+    feedback = query.df(cur, _of(schema.FEEDBACK, cid, upto, "feedback_date").select(
+        "feedback_id", "feedback_date", "kind", "nps_score", "channel", "topic", "text",
+    ).order_by([ibis.desc("feedback_date"), ibis.desc("feedback_id")]))
+    assessments = query.df(cur, _of(schema.ASSESSMENTS, cid, upto, "assessed_on").drop("load_id")
+                           .order_by([ibis.desc("assessed_on"), ibis.desc("assessment_id")]))
     if len(assessments):
         assessments = delivered_value.score(assessments)
     else:
@@ -229,11 +233,10 @@ def customer360(cur: duckdb.DuckDBPyConnection, customer_id: str, f: Filters,
     assessments = assessments[["assessment_id", "assessed_on", *schema.VALUE_PARTS, *schema.COST_PARTS,
                                "customer_value", "customer_cost", "delivered_value", "gap_overall"]]
 
-    referrer = _one(cur, f"""SELECT r.customer_id, r.name, r.segment FROM {schema.CUSTOMERS} c
-                             JOIN {schema.CUSTOMERS} r ON r.customer_id = c.referred_by
-                             WHERE c.customer_id = $cid""", {"cid": cid})
-    referrals = _one(cur, f"""SELECT customer_id, name, segment, acquired_on FROM {schema.CUSTOMERS}
-                              WHERE referred_by = $cid ORDER BY acquired_on, customer_id""", {"cid": cid})
+    by = c.view()
+    referrer = query.df(cur, by.filter(by.customer_id.isin(one.referred_by)).select("customer_id", "name", "segment"))
+    referrals = query.df(cur, c.filter(c.referred_by == cid).select("customer_id", "name", "segment", "acquired_on")
+                         .order_by("acquired_on", "customer_id"))
     realized = (values.table.set_index("customer_id")["realized_value"] if values is not None
                 else pd.Series(dtype=float))
     referrals["realized_value"] = referrals["customer_id"].map(realized).astype(float)
@@ -243,10 +246,10 @@ def customer360(cur: duckdb.DuckDBPyConnection, customer_id: str, f: Filters,
         kpis["influence_value"] = float(referrals["realized_value"].fillna(0.0).sum())
         kpis["referrals"] = len(referrals)
 
-    opportunities = _one(cur, f"""SELECT opportunity_id, stage, created_on, closed_on,
-                                         CAST(amount AS DOUBLE) AS amount, region, channel
-                                  FROM {schema.OPPORTUNITIES} WHERE customer_id = $cid
-                                  ORDER BY created_on DESC, opportunity_id DESC""", {"cid": cid})
+    o = _of(schema.OPPORTUNITIES, cid)
+    opportunities = query.df(cur, o.select(
+        "opportunity_id", "stage", "created_on", "closed_on", "region", "channel", amount=o.amount.cast("float64"),
+    ).relocate("amount", after="closed_on").order_by([ibis.desc("created_on"), ibis.desc("opportunity_id")]))
     stages, stage_notes = _stages(cur, cid, profile, p)
     notes.extend(stage_notes)
     kpis["stage"] = stages["stage"].iloc[-1] if len(stages) else None
@@ -266,17 +269,14 @@ def _monthly(cur: duckdb.DuckDBPyConnection, cid: str, p: Filters) -> pd.DataFra
     cols = ["month", "revenue", "cogs", "cost_to_serve", "profit", "cumulative_profit"]
     if p.date_to is None:
         return pd.DataFrame(columns=cols)
-    history = Filters(date_to=p.date_to)
-    tx, act, params = profit.fact_sql(cur, history)
-    df = cur.execute(
-        f"""WITH tx AS ({tx}), act AS ({act}),
-        t AS (SELECT month, sum(revenue) AS revenue, sum(cogs) AS cogs FROM tx WHERE customer_id = $cid GROUP BY 1),
-        a AS (SELECT month, sum(cost) AS cost_to_serve FROM act WHERE customer_id = $cid GROUP BY 1)
-        SELECT month, CAST(coalesce(t.revenue, 0) AS DOUBLE) AS revenue, CAST(coalesce(t.cogs, 0) AS DOUBLE) AS cogs,
-               CAST(coalesce(a.cost_to_serve, 0) AS DOUBLE) AS cost_to_serve
-        FROM t FULL JOIN a USING (month) ORDER BY month""",
-        {**params, "cid": cid},
-    ).df()
+    tx, act = profit.facts(cur, Filters(date_to=p.date_to))
+    tx, act = tx.filter(tx.customer_id == cid), act.filter(act.customer_id == cid)
+    t = tx.group_by(t_month=tx.month).aggregate(revenue=tx.revenue.sum(), cogs=tx.cogs.sum())
+    a = act.group_by(a_month=act.month).aggregate(cost_to_serve=act.cost.sum())
+    j = t.outer_join(a, t.t_month == a.a_month)
+    df = query.df(cur, j.select(
+        month=j.t_month.fill_null(j.a_month), revenue=relations.money(j.revenue), cogs=relations.money(j.cogs),
+        cost_to_serve=relations.money(j.cost_to_serve)).order_by("month"))
     if df.empty:
         return pd.DataFrame(columns=cols)
     first = pd.Timestamp(df["month"].min()).date()
@@ -295,11 +295,9 @@ def _stages(cur: duckdb.DuckDBPyConnection, cid: str, profile: pd.DataFrame,
     bounds = filters.data_bounds(cur)
     if bounds is None or p.date_to is None:
         return pd.DataFrame({"date": [], "stage": []}), []
-    first = cur.execute(
-        f"""SELECT least((SELECT min(tx_date) FROM {schema.TRANSACTIONS} WHERE customer_id = $cid),
-                         (SELECT min(created_on) FROM {schema.OPPORTUNITIES} WHERE customer_id = $cid))""",
-        {"cid": cid},
-    ).fetchone()[0]
+    firsts = [relations.date_value(query.scalar(cur, _of(schema.TRANSACTIONS, cid).tx_date.min())),
+              relations.date_value(query.scalar(cur, _of(schema.OPPORTUNITIES, cid).created_on.min()))]
+    first = min((d for d in firsts if d is not None), default=None)
     acquired = profile["acquired_on"].iloc[0]
     candidates = [d for d in (first, None if pd.isna(acquired) else pd.Timestamp(acquired).date()) if d is not None]
     start = max(min(candidates), bounds[0]) if candidates else bounds[0]
