@@ -15,8 +15,9 @@ from typing import Any
 import streamlit as st
 
 from i18n import Translator
-from ui.components import MONEY_FORMATS
 
+# Streamlit's currency presets by the data's currency (minus before the symbol); others are plain localized numbers.
+MONEY_FORMATS = {"CNY": "yen", "RMB": "yen", "JPY": "yen", "USD": "dollar", "EUR": "euro"}
 SHARE_DIGITS = 1  # i18n.fmt.percent's default: 75.7%
 
 

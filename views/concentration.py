@@ -13,7 +13,7 @@ from analytics import concentration as conc
 from analytics import rates
 from charts import concentration as conc_charts
 from i18n.markdown import escape
-from ui import auth, cache, components, context, drill, links, refresh
+from ui import auth, cache, columns, components, context, drill, links, refresh
 
 PAGE = {"title": "nav.concentration", "icon": ":material/water:", "order": 10, "section": "nav.section.views"}
 
@@ -337,13 +337,13 @@ if drivers.loss_customers:
             "activity": t("common.activity"),
             "loss_cost": st.column_config.NumberColumn(t("conc.drivers.col.loss_cost"), format=money_format,
                                                        help=t("conc.drivers.col.loss_cost_help")),
-            "loss_cost_share": st.column_config.NumberColumn(t("conc.drivers.col.share"), format="percent",
+            "loss_cost_share": st.column_config.NumberColumn(t("conc.drivers.col.share"), **columns.share_spec(),
                                                              help=t("conc.drivers.col.share_help")),
             "loss_cost_per_customer": st.column_config.NumberColumn(t("conc.drivers.loss"), format=money_format),
             "other_cost_per_customer": st.column_config.NumberColumn(t("conc.drivers.other"), format=money_format),
-            "loss_cost_per_revenue": st.column_config.NumberColumn(t("conc.drivers.col.loss_rev"), format="percent",
+            "loss_cost_per_revenue": st.column_config.NumberColumn(t("conc.drivers.col.loss_rev"), **columns.share_spec(),
                                                                    help=t("conc.drivers.col.rev_help")),
-            "other_cost_per_revenue": st.column_config.NumberColumn(t("conc.drivers.col.other_rev"), format="percent",
+            "other_cost_per_revenue": st.column_config.NumberColumn(t("conc.drivers.col.other_rev"), **columns.share_spec(),
                                                                     help=t("conc.drivers.col.rev_help")),
         })
 else:
@@ -402,7 +402,7 @@ def customer_table(kind: str) -> None:
         "customer_id": components.customer_link_config(labels["customer_id"]),
         "name": labels["name"], "segment": labels["segment"], "region": labels["region"], "channel": labels["channel"],
         "main_driver": st.column_config.TextColumn(labels["main_driver"], help=t("conc.col.main_driver_help"), width="medium"),
-        "main_driver_share": st.column_config.NumberColumn(labels["main_driver_share"], format="percent"),
+        "main_driver_share": columns.share(labels["main_driver_share"]),
     })
     drill.customer_table(df, hide_index=True, width="stretch", placeholder="—",
                  column_order=[c for c in df.columns if c not in OFF_SCREEN], column_config=config,

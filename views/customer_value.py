@@ -13,7 +13,7 @@ from analytics.clv.backtest import backtest
 from analytics.contracts import retention
 from charts import customer_value as cv_charts
 from i18n.markdown import escape
-from ui import cache, components, context, drill, links
+from ui import cache, columns, components, context, drill, links
 
 PAGE = {"title": "nav.customer_value", "icon": ":material/diamond:", "order": 40, "section": "nav.section.views"}
 
@@ -214,7 +214,7 @@ else:
         column_config={
             "customer_id": components.customer_link_config(COLUMNS["customer_id"]),
             **{c: st.column_config.NumberColumn(COLUMNS[c], format=money_format) for c in MONEY},
-            **{c: st.column_config.NumberColumn(COLUMNS[c], format="percent")
+            **{c: columns.share(COLUMNS[c])
                for c in ("p_alive", "p_alive_lower", "p_alive_upper")},
             "spans_tiers": st.column_config.CheckboxColumn(COLUMNS["spans_tiers"], help=t.metric_help("tier_span_customers", **LEVEL)),
             "expected_purchases": st.column_config.NumberColumn(COLUMNS["expected_purchases"], format="%.1f"),

@@ -11,7 +11,6 @@ import streamlit as st
 from analytics import lifecycle as lc
 from analytics import profit
 from charts import lifecycle as lc_charts
-from i18n import fmt
 from ui import cache, components, context, drill, links
 
 PAGE = {"title": "nav.lifecycle", "icon": ":material/autorenew:", "order": 50, "section": "nav.section.views"}
@@ -20,7 +19,7 @@ WAKE_ROWS = 50
 ctx = context.get()
 t, f = ctx.t, ctx.filters
 defaults = lc.Rules()
-money_format = f"{fmt.symbol(t.currency)}%,.0f"
+money_format = components.money_format(t)  # -¥5,739,947 as everywhere (a printf format wrote ¥-5,739,947)
 
 as_of = cache.run(lc.as_of_date, f)
 components.page_header(t("lc.title"), t, f, t.md("lc.subtitle", filters=components.describe_filters(f, t),

@@ -70,3 +70,20 @@ def test_customer_360_money_columns_use_the_one_money_format(app_db, lang):
     # The customer's profit card reads as the Overview's cards write money: minus first, compact units.
     assert metrics(at)[t.metric("profit")] == t.money(worst, compact=True)
     assert metrics(at)[t.metric("profit")].startswith("-¥")
+
+
+@pytest.mark.parametrize("page", ["views/concentration.py", "views/customer_value.py", "views/lifecycle.py"])
+def test_every_table_writes_money_and_shares_one_way(app_db, page):
+    """No printf money format (¥-5,739,947) and no share at the percent preset's two decimals (67.33%)
+    in any table of the analysis pages: money and shares as ui.columns (and i18n.fmt) write them."""
+    at = start("zh", page=page)
+    assert_ok(at)
+    configs = [c["type_config"] for frame in at.dataframe for c in json.loads(frame.proto.columns).values()
+               if c.get("type_config", {}).get("type") == "number"]
+    assert configs, page
+    formats = [str(c.get("format", "")) for c in configs]
+    assert not [f for f in formats if "¥" in f or "$" in f], page
+    shares = [c for c in configs if c.get("format") == "percent"]
+    assert all(c.get("step") == columns.share_spec()["step"] for c in shares), (page, shares)
+    if page != "views/lifecycle.py":
+        assert shares, page  # the pages' share columns exist and are checked
