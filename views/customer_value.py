@@ -90,7 +90,8 @@ for texts, box in ((warn, st.warning), (info, st.info)):
 s = values.summary()
 cols = st.columns(6)  # figures of analytics.metrics
 with cols[0]:
-    components.metric(t.metric("customers"), t.figure("customers", s["customers"]))
+    # Everyone who has bought up to the valuation date: named apart from Overview's customers of the period.
+    components.kpi(t, "valued_customers", s["customers"], help_args={"date": t.date(values.valuation_date)})
 with cols[1]:
     components.kpi(t, "realized_value", s["realized_value"])
 with cols[2]:

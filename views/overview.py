@@ -35,7 +35,8 @@ k = o.kpis
 help_args = {"customers": {}, "revenue": {}, "profit": {}, "loss_customers": {},
              "top20_profit_share": {"top": f"{fig.top20_customers:,}", "n": f"{fig.customers:,}"},
              "nps": {"n": f"{o.nps.responses:,}"}}
-notes = {"top20_profit_share": "" if k["top20_profit_share"].value is not None else "\n\n" + t("common.undefined_share"),
+notes = {"customers": "\n\n" + t("overview.customers_note"),
+         "top20_profit_share": "" if k["top20_profit_share"].value is not None else "\n\n" + t("common.undefined_share"),
          "nps": " " + nps.note(t)}
 for col, key in zip(st.columns(len(ov.KPI_KEYS)), ov.KPI_KEYS, strict=True):
     with col:
