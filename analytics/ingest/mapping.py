@@ -29,7 +29,8 @@ ON_REJECT = ("refuse", "skip")
 GENERATED_ID = "@line"
 UNIT_PRICE = "unit_price"
 UNIT_PRICE_SYNONYMS = ("unit_price", "unit price", "unitprice", "price", "单价", "销售单价", "含税单价", "不含税单价",
-                       "成交单价", "unit cost price", "sales price", "selling price")
+                       "成交单价", "unit cost price", "sales price", "selling price", "无税单价", "本币含税单价",
+                       "本币无税单价")
 # An invoice (order, voucher) number names a document that may hold several lines: a file column
 # mapped here gives each line an id (the number itself when it has one line in the file, otherwise
 # ``number/k`` for its k-th line in file order), and Online Retail's ``C``-prefixed numbers are
@@ -37,7 +38,7 @@ UNIT_PRICE_SYNONYMS = ("unit_price", "unit price", "unitprice", "price", "单价
 INVOICE = "invoice"
 INVOICE_SYNONYMS = ("invoice", "invoiceno", "invoice no", "invoice number", "invoice_id", "order no",
                     "order number", "单据编号", "单据号", "发票号", "发票号码", "订单号", "订单编号", "单号",
-                    "销售单号", "出库单号", "销售订单号")
+                    "销售单号", "出库单号", "销售订单号", "销售出库单号", "出库单编号", "发货单号", "单据号码")
 # What a transactions file says about its customers (Online Retail's Country, an ERP's 客户名称): not
 # stored with the transactions, but the customers a load creates take them (name, region) instead of
 # the defaults.
@@ -117,7 +118,8 @@ def column_for(table: str, target: str) -> schema.Column:
         return schema.Column(INVOICE, "VARCHAR", "id", synonyms=INVOICE_SYNONYMS)
     if target == CUSTOMER_NAME:
         return schema.Column(CUSTOMER_NAME, "VARCHAR", "text", synonyms=(
-            "客户名称", "客户名", "customer name", "client name", "购买方名称", "买方名称", "会员名称"))
+            "客户名称", "客户名", "customer name", "client name", "购买方名称", "买方名称", "会员名称", "往来单位",
+            "往来单位名称", "购货单位"))
     if target == CUSTOMER_REGION:
         # Named "region" so that the region's value rules apply (华东 → East).
         return schema.Column("region", "VARCHAR", "category", synonyms=(
