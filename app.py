@@ -15,7 +15,7 @@ from analytics import demo, users
 from analytics import filters as flt
 from analytics.store import db
 from i18n import Translator
-from ui import auth, cache, context, drill, links, pages, refresh, saved_views, sidebar
+from ui import auth, cache, components, context, drill, links, pages, refresh, saved_views, sidebar
 
 # A file shipped with the app, served by Streamlit itself: a ":material/…:" favicon is fetched from
 # fonts.gstatic.com by every visitor's browser.
@@ -26,6 +26,8 @@ st.set_page_config(page_title="CVM · 客户价值管理", page_icon=ICON, layou
 links.new_run()
 lang = sidebar.language()
 t = Translator(lang)
+# The house style first: while this frame and then the page compute, its placeholder says so (issue 19).
+components.house_style(t)
 
 try:
     con = cache.connection()

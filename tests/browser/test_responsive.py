@@ -75,22 +75,26 @@ def cut_off(page: Page) -> list[str]:
     return page.evaluate(CUT_OFF)
 
 
-def test_a_page_says_it_is_computing_instead_of_sitting_blank(app_url, browser):
-    """While the script runs, a placeholder saying so sits on screen below what is drawn so far; it goes when done."""
-    t = Translator("zh")
+@pytest.mark.parametrize(("name", "lang", "before_title"), [("word_of_mouth", "zh", False), ("overview", "en", True)],
+                         ids=["under-the-title", "before-the-title"])
+def test_a_page_says_it_is_computing_instead_of_sitting_blank(app_url, browser, name, lang, before_title):
+    """While the script runs, a placeholder saying so sits on screen below what is drawn so far; it goes when done.
+    The Overview computes its figures before drawing its title: the placeholder shows before the title does."""
+    t = Translator(lang)
     page = browser.new_page(viewport={"width": SMALL_LAPTOP[0], "height": SMALL_LAPTOP[1]})
     try:
         driver.track(page)  # count the runs from the start (wait_rendered below)
-        page.goto(driver.page_url(app_url, "word_of_mouth", "lang=zh"))  # its first, uncached run takes seconds
+        page.goto(driver.page_url(app_url, name, f"lang={lang}"))  # its first, uncached run takes seconds
         # One check in the page, at one moment: the run is going on and the placeholder is drawn, on screen.
-        page.wait_for_function("""(text) => {
+        page.wait_for_function("""([text, beforeTitle]) => {
           const app = document.querySelector('.stApp');
           const block = document.querySelector('[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"]');
           if (!app || !block || app.getAttribute('data-test-script-state') !== 'running') return false;
+          if (beforeTitle && block.querySelector('h1')) return false;
           const after = getComputedStyle(block, '::after');
           return after.content.includes(text) && after.display !== 'none' && block.getBoundingClientRect().bottom <= innerHeight;
-        }""", arg=t("common.computing"), timeout=120_000)
-        page.screenshot(path=SHOTS / "responsive_computing_zh.png")
+        }""", arg=[t("common.computing"), before_title], timeout=120_000)
+        page.screenshot(path=SHOTS / f"responsive_computing_{name}_{lang}.png")
         driver.wait_rendered(page)
         block = '[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"]'
         assert page.eval_on_selector(block, "b => getComputedStyle(b, '::after').content") == "none"
