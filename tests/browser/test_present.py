@@ -6,6 +6,7 @@ Screenshots go to artifacts/screenshots/present_*.png.
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -92,7 +93,20 @@ def test_dark_theme_and_the_deck_download(app_url, browser, tmp_path):
         info.value.save_as(path)
         deck = Presentation(str(path))
         assert len(deck.slides) >= 1 + len(story.default_story())
-        assert any(sh.shape_type == 13 for sh in deck.slides[1].shapes)  # the chart picture
+        en = Translator("en")
+        first = deck.slides[1]
+        assert first.shapes.title.text == en(story.REGISTRY[story.default_story()[0]].title)  # the title placeholder
+        chart = next(sh for sh in first.shapes if sh.has_chart).chart  # native, editable (issue 19)
+        series = chart.plots[0].series  # carrying the data: the whale curve's points
+        assert series[0].name and len(list(series[0].values)) > 1
+        with page.expect_download(timeout=120_000) as info:
+            page.get_by_role("button", name="PDF").click()
+        pdf = tmp_path / "story.pdf"
+        info.value.save_as(pdf)
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True, timeout=60).stdout
+        flat = " ".join(text.split())
+        for k in story.default_story():  # the PDF's text holds every slide title (real text, not pictures)
+            assert en(story.REGISTRY[k].title) in flat
     finally:
         page.close()
 
