@@ -57,6 +57,7 @@ class Series:
     point_colors: tuple[str | None, ...] | None = None
     labels: tuple[str, ...] | None = None
     hidden: bool = False
+    in_legend: bool = True
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,8 @@ class Native:
     y_format: str = "General"
     x_format: str = "General"
     legend: bool = True
+    y_range: tuple[float, float] | None = None  # the figure's own axis range, where it sets one
+    x_range: tuple[float, float] | None = None
 
 
 # ------------------------------------------------------------------------------ reading the figure
@@ -211,6 +214,19 @@ def money_format(t: Translator, top: float) -> str:
     return signed("#,##0")
 
 
+def _range(axis: object) -> tuple[float, float] | None:
+    """An axis's fixed range (a bridge that does not start at zero, a share axis ending at 100 %)."""
+    lo_hi = [_number(v) for v in array(getattr(axis, "range", None))]
+    if len(lo_hi) != 2 or None in lo_hi or getattr(axis, "type", None) in ("log", "date", "category"):
+        return None
+    lo, hi = lo_hi
+    return (lo, hi) if lo < hi else None  # type: ignore[return-value]
+
+
+def _in_legend(tr: go.basedatatypes.BaseTraceType) -> bool:
+    return tr.showlegend is not False and bool(text(tr.name or ""))
+
+
 def _visible(fig: go.Figure) -> list:
     """The traces drawn, less confidence bands (see the module docstring)."""
     out = []
@@ -257,7 +273,7 @@ def _bars(fig: go.Figure, traces: list, t: Translator) -> Native | None:
                 categories.append(c)
         rows.append((tr, dict(zip(cats, vals, strict=True))))
     series = tuple(Series(text(tr.name or ""), tuple(by.get(c) for c in categories), _kind(tr), color=_trace_color(tr),
-                          point_colors=_point_colors(tr) if tr.type in BAR_TYPES else None)
+                          point_colors=_point_colors(tr) if tr.type in BAR_TYPES else None, in_legend=_in_legend(tr))
                    for tr, by in rows)
     layout = fig.layout
     # A horizontal bar chart cannot hold a line series in PowerPoint: the combo is drawn as columns.
@@ -271,7 +287,8 @@ def _bars(fig: go.Figure, traces: list, t: Translator) -> Native | None:
                   stacked=(layout.barmode or "group") in ("stack", "relative"),
                   x_title=cat_title, y_title=val_title,
                   y_format=_number_format(layout.xaxis if val_axis == "x" else layout.yaxis, values, t),
-                  legend=len(series) > 1)
+                  legend=sum(s.in_legend for s in series) > 1,
+                  y_range=_range(layout.xaxis if val_axis == "x" else layout.yaxis))
 
 
 def _stack_extremes(series: Sequence[Series]) -> list[float | None]:
@@ -288,7 +305,8 @@ def _xy_series(tr: go.basedatatypes.BaseTraceType, x: list, y: list[float | None
     labels = _point_labels(tr)
     keep = [i for i, v in enumerate(y) if v is not None]
     return Series(text(tr.name or ""), tuple(y[i] for i in keep), _kind(tr), x=tuple(float(x[i]) for i in keep),
-                  color=_trace_color(tr), labels=tuple(labels[i] for i in keep) if labels else None)
+                  color=_trace_color(tr), labels=tuple(labels[i] if i < len(labels) else "" for i in keep) if labels else None,
+                  in_legend=_in_legend(tr))
 
 
 def _lines(fig: go.Figure, traces: list, t: Translator) -> Native | None:
@@ -304,17 +322,20 @@ def _lines(fig: go.Figure, traces: list, t: Translator) -> Native | None:
         all_x = [float(v) for x in xs for v in x]
         return Native("xy", series, x_title=_title(layout.xaxis), y_title=_title(layout.yaxis),
                       y_format=_number_format(layout.yaxis, all_y, t), x_format=_number_format(layout.xaxis, all_x, t),
-                      legend=len(series) > 1)
+                      legend=sum(s.in_legend for s in series) > 1, y_range=_range(layout.yaxis),
+                      x_range=_range(layout.xaxis))
     categories: list[str] = []
     for x in xs:
         for c in (_label(v) for v in x):
             if c not in categories:
                 categories.append(c)
     series = tuple(Series(text(tr.name or ""), tuple(dict(zip((_label(v) for v in x), y, strict=True)).get(c)
-                                                      for c in categories), _kind(tr), color=_trace_color(tr))
+                                                      for c in categories), _kind(tr), color=_trace_color(tr),
+                          in_legend=_in_legend(tr))
                    for tr, x, y in zip(traces, xs, ys, strict=True))
     return Native("line", series, tuple(categories), x_title=_title(layout.xaxis), y_title=_title(layout.yaxis),
-                  y_format=_number_format(layout.yaxis, all_y, t), legend=len(series) > 1)
+                  y_format=_number_format(layout.yaxis, all_y, t), legend=sum(s.in_legend for s in series) > 1,
+                  y_range=_range(layout.yaxis))
 
 
 def _waterfall(fig: go.Figure, tr: go.Waterfall, t: Translator) -> Native | None:
@@ -356,7 +377,8 @@ def _waterfall(fig: go.Figure, tr: go.Waterfall, t: Translator) -> Native | None
     layout = fig.layout
     ends = [b + a for b, a in zip(base, above, strict=True)] + [b + w for b, w in zip(base, below, strict=True)]
     return Native("waterfall", series, tuple(cats), stacked=True, x_title=_title(layout.xaxis),
-                  y_title=_title(layout.yaxis), y_format=_number_format(layout.yaxis, ends, t), legend=False)
+                  y_title=_title(layout.yaxis), y_format=_number_format(layout.yaxis, ends, t), legend=False,
+                  y_range=_range(layout.yaxis))
 
 
 # ------------------------------------------------------------------------------ drawing it
@@ -404,6 +426,20 @@ def _to_line_plot(chart, names: set[str]) -> None:
     for ax in bar.findall(qn("c:axId")):
         etree.SubElement(line, qn("c:axId")).set("val", ax.get("val"))
     bar.addnext(line)
+
+
+def _hide_legend_entries(chart, indices: Sequence[int]) -> None:
+    """No legend entry for the series at ``indices`` (a peak marker, a band edge: hidden in the figure's legend)."""
+    from lxml import etree
+    from pptx.oxml.ns import qn
+
+    legend = chart._chartSpace.find(".//" + qn("c:legend"))
+    pos = legend.find(qn("c:legendPos"))
+    for i in reversed(indices):  # legendEntry elements follow legendPos, in the schema's order
+        entry = etree.Element(qn("c:legendEntry"))
+        etree.SubElement(entry, qn("c:idx")).set("val", str(i))
+        etree.SubElement(entry, qn("c:delete")).set("val", "1")
+        pos.addnext(entry)
 
 
 def _style_series(series, spec: Series) -> None:
@@ -520,19 +556,24 @@ def add_chart(slide, spec: Native, x: float, y: float, w: float, h: float, font_
         chart.legend.position = XL_LEGEND_POSITION.BOTTOM
         chart.legend.include_in_layout = False
         chart.legend.font.size = Pt(font_pt)
+        _hide_legend_entries(chart, [i for i, s in enumerate(spec.series) if not s.in_legend])
     value_axis = chart.value_axis
     value_axis.tick_labels.number_format = spec.y_format
     value_axis.tick_labels.number_format_is_linked = False
     value_axis.has_major_gridlines = True
     value_axis.major_gridlines.format.line.color.rgb = _rgb(GRID)
     _axis_title(value_axis, spec.y_title, font_pt)
+    if spec.y_range:
+        value_axis.minimum_scale, value_axis.maximum_scale = spec.y_range
     category_axis = chart.category_axis
     if spec.kind == "xy":
         category_axis.tick_labels.number_format = spec.x_format
         category_axis.tick_labels.number_format_is_linked = False
         category_axis.has_major_gridlines = False
         xs = [v for ser in spec.series for v in ser.x or ()]
-        if xs and min(xs) < max(xs):  # the data's range, not PowerPoint's rounded-up one (a share ends at 100 %)
+        if spec.x_range:
+            category_axis.minimum_scale, category_axis.maximum_scale = spec.x_range
+        elif xs and min(xs) < max(xs):  # the data's range, not PowerPoint's rounded-up one
             category_axis.minimum_scale, category_axis.maximum_scale = min(xs), max(xs)
     _axis_title(category_axis, spec.x_title, font_pt)
     return frame

@@ -159,6 +159,7 @@ def test_chart_kinds_follow_the_figures(decks):
     loss = chart_of(by_key["loss_makers"])  # bars and the net-profit markers: a combo, drawn as columns
     assert [type(p).__name__ for p in loss.plots] == ["BarPlot", "LinePlot"]
     assert [s.name for s in loss.plots[1].series] == ["Net profit"]
+    assert not chart_of(by_key["concentration"]).has_legend  # one curve; the peak marker has no legend entry
     monthly = chart_of(by_key["monthly"])
     assert [type(p).__name__ for p in monthly.plots] == ["BarPlot", "LinePlot"]
 
@@ -183,6 +184,27 @@ def test_a_waterfall_crossing_zero_keeps_every_step():
     # Start 0…10; Cut 10 → -15 crosses zero; Rise -15 → -10 below zero; End 0 → -10.
     assert base.values == (0, 0, -10, 0) and above.values == (10, 10, 0, 0) and below.values == (0, -15, -5, -10)
     assert above.labels == ("10", "-25", "", "") and below.labels == ("", "", "+5", "-10")  # each step's once
+
+
+def test_the_figures_axis_range_and_hidden_legend_entries_carry_over():
+    """A bridge whose axis does not start at zero keeps its range; a trace hidden from the figure's
+    legend (a peak marker, an unnamed helper) has no legend entry in the deck either."""
+    bridge = go.Figure(go.Waterfall(x=["Now", "Lever", "After"], y=[100, 5, 0], measure=["absolute", "relative", "total"]))
+    bridge.update_yaxes(range=[80, 110])
+    lines = go.Figure([go.Scatter(x=[0, 50, 100], y=[0, 80, 60], name="Now"),
+                       go.Scatter(x=[0, 50, 100], y=[0, 90, 70], name="Plan"),
+                       go.Scatter(x=[50], y=[90], mode="markers", name="Peak", showlegend=False),
+                       go.Scatter(x=[40], y=[70], mode="markers")])
+    lines.update_xaxes(range=[0, 100])
+    slides = [_slide("bridge", bridge), _slide("lines", lines)]
+    pages = list(Presentation(io.BytesIO(deck.pptx_bytes(slides, _meta(), EN))).slides)
+    axis = chart_of(pages[1]).value_axis
+    assert (axis.minimum_scale, axis.maximum_scale) == (80, 110)
+    chart = chart_of(pages[2])
+    assert (chart.category_axis.minimum_scale, chart.category_axis.maximum_scale) == (0, 100)
+    entries = chart._chartSpace.findall(".//" + qn("c:legendEntry"))
+    assert sorted(int(e.find(qn("c:idx")).get("val")) for e in entries) == [2, 3]
+    assert all(e.find(qn("c:delete")).get("val") == "1" for e in entries)
 
 
 def test_heatmaps_and_empty_figures_have_no_native_chart():
