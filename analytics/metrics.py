@@ -261,6 +261,13 @@ _METRICS: tuple[Metric, ...] = (
         "Dates with a turning point in the period (weekly praise and complaints, overall and per region); the latest on {latest}. See Alerts below."),
        "dates", "word_of_mouth", report_key="turning_points"),
     # ------------------------------------------------------------------------ Customer value
+    # Not "customers": the valuation counts everyone who has bought, whatever the period (4,034 on the demo
+    # beside the Overview's 3,309 of the same filter); the label and help say which is which.
+    _M("valued_customers", ("估值客户数", "Customers valued"),
+       ("截至估值日 {date} 有过购买的全部客户，不限于所选期间；概览的“客户数”只计期间内有交易或服务作业的客户，因此两者不同。",
+        "Every customer who has bought up to the valuation date {date}, whatever the period; Overview's Customers "
+        "counts only those with a transaction or a service activity in the period, so the two differ."),
+       "count", "customer_value"),
     _M("realized_value", ("既成价值", "Realized value"),
        ("客户从数据起点到估值日创造的利润：收入 − 销售成本 − 服务成本（作业成本法）。",
         "Profit the customers made from the start of the data to the valuation date: revenue − cost of goods − cost to serve (activity-based)."),

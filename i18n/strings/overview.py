@@ -20,6 +20,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "overview.lead.bottom_gain": ("合计仍盈利 {money}", "still make {money} together"),
     "overview.lead.no_loss": ("前 {top} 的客户创造了总利润的 {top20}；没有亏损的客户。",
                               "The top {top} of customers make {top20} of total profit; no customer loses money."),
+    # After the Customers card's help: why Customer value counts more customers for the same filter.
+    "overview.customers_note": ("客户价值页面的“估值客户数”计入截至估值日有过购买的全部客户（不限于期间），因此更多。",
+                                "Customer value's 'Customers valued' counts every customer who has bought up to its "
+                                "valuation date, whatever the period, so it is larger."),
     "overview.go_concentration": ("查看利润集中度详情 →", "See profit concentration in detail →"),
 }
 STRINGS.update({

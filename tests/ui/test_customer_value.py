@@ -39,7 +39,7 @@ def test_page_renders_with_the_reports_figures(app_db, lang):
     assert m[t.metric("realized_value")] == t.money(v.summary()["realized_value"], compact=True)
     assert m[t.metric("potential_value")] == t.money(v.summary()["potential_value"], compact=True)
     assert m[t.metric("influence_value")] == t.money(v.summary()["influence_value"], compact=True)
-    assert m[t.metric("customers")] == t.num(len(v.table))
+    assert m[t.metric("valued_customers")] == t.num(len(v.table))  # not "Customers": everyone who has bought
     # every tier cell shows its count, the same as the report's tier_counts
     captions = " ".join(c.value for c in at.caption)
     for cell in v.tiers.itertuples():

@@ -47,3 +47,19 @@ def test_overview_leads_with_the_rule_in_words(app_db, lang):
     assert kinds.index("info") < kinds.index("metric")
     monthly = next(s for s in plotly_specs(at) if s["data"][0]["type"] == "bar" and s["data"][1]["type"] == "scatter")
     assert "yaxis2" not in monthly["layout"] and "CNY" not in monthly["layout"]["yaxis"]["title"]["text"]
+
+
+def test_customer_counts_of_one_filter_say_why_they_differ(app_db):
+    """Overview counts the customers active in the period (3,309 on the demo), Customer value everyone who has
+    bought up to its valuation date (4,034): each card is named and explained so, not both "Customers"."""
+    t = Translator("en")
+    ov = start("en")
+    assert_ok(ov)
+    ov_card = next(c for c in ov.metric if c.label == t.metric("customers"))
+    assert ov_card.help.endswith(t("overview.customers_note"))
+    cv = start("en", page="views/customer_value.py")
+    assert_ok(cv)
+    assert t.metric("customers") not in {c.label for c in cv.metric}
+    cv_card = next(c for c in cv.metric if c.label == t.metric("valued_customers"))
+    assert "Overview's Customers counts only those with a transaction or a service activity" in cv_card.help
+    assert int(cv_card.value.replace(",", "")) > int(ov_card.value.replace(",", ""))  # 4,034 > 3,309

@@ -75,7 +75,7 @@ def test_every_page_shows_the_restricted_figures(restricted, capsys, lang):
     m = metrics(at)
     for key in ("realized_value", "potential_value", "influence_value"):
         assert m[t.metric(key)] == t.money(rep[key], compact=True), key
-    assert m[t.metric("customers")] == t.num(sum(rep["tier_counts"].values()))
+    assert m[t.metric("valued_customers")] == t.num(sum(rep["tier_counts"].values()))
 
 
 def test_a_link_outside_the_allowance_is_refused(restricted, capsys):
