@@ -55,11 +55,25 @@ def table_label(table: str) -> str:
     return t(f"data.table.{table}") if t.has(f"data.table.{table}") else table
 
 
+# Error parameters that name the table's columns by their internal names (customer_id, tx_date): shown by
+# the names the page shows them by (客户编号, 交易日期), as in the mapping above.
+COLUMN_PARAMS = {"required_unmapped": "columns", "update_needs_key": "columns", "ambiguous_dates": "columns",
+                 "unknown_target": "column"}
+
+
+def columns_text(names: str) -> str:
+    """Comma-separated internal column names as the page names them, joined the language's way."""
+    return ("、" if t.lang == "zh" else ", ").join(col_label(n.strip()) for n in names.split(",") if n.strip())
+
+
 def err_text(exc: Exception) -> str:
     code = getattr(exc, "code", None)
     if code and t.has(f"data.err.{code}"):
         try:
-            params = {k: md_escape(v) if isinstance(v, str) else v for k, v in getattr(exc, "params", {}).items()}
+            raw = dict(getattr(exc, "params", {}))
+            if code in COLUMN_PARAMS and isinstance(raw.get(COLUMN_PARAMS[code]), str):
+                raw[COLUMN_PARAMS[code]] = columns_text(raw[COLUMN_PARAMS[code]])
+            params = {k: md_escape(v) if isinstance(v, str) else v for k, v in raw.items()}
             return t(f"data.err.{code}", **params)
         except (KeyError, IndexError):
             pass
@@ -94,11 +108,15 @@ def flash(kind: str, text: str) -> None:
 
 
 def show_flash() -> None:
+    """The last action's message, in a container drawn on every run: the tabs below keep their place in the
+    page, so the browser keeps the tab the analyst was on (a message inserted above them made a new tab
+    set, which opened on the first tab: a saved form jumped to Upload)."""
+    box = st.container()
     msg = st.session_state.pop("data_flash", None)
     if msg:
-        getattr(st, msg[0])(msg[1])
+        getattr(box, msg[0])(msg[1])
     if st.session_state.pop("data_see_overview", False):  # the walkthrough's last step, after a load
-        st.page_link("views/overview.py", label=t("data.walk.see_overview"), icon=":material/dashboard:")
+        box.page_link("views/overview.py", label=t("data.walk.see_overview"), icon=":material/dashboard:")
 
 
 def human_size(n: int) -> str:
@@ -557,11 +575,33 @@ def after_load_text() -> str:
 
 
 # ============================================================================ forms
+CUSTOMER_LIST_MAX = 5000  # more customers than this: a search box narrows the picker's list first
+
+
+def customer_picker(label: str, current: Any, key: str, helptext: str | None = None) -> str | None:
+    """A customer picked by search among "id — name" (typing in the box filters the list), never typed blind;
+    in a store of more than :data:`CUSTOMER_LIST_MAX` customers a search box narrows the list first."""
+    query = None
+    if cache.run(records.customer_count) > CUSTOMER_LIST_MAX:
+        query = st.text_input(t("data.form.customer_search", label=label), key=f"{key}_search",
+                              placeholder=t("data.form.customer_search_hint"))
+    found = cache.run(records.customers_matching, query or None, CUSTOMER_LIST_MAX)
+    names = dict(found)
+    ids = [i for i, _ in found]
+    if current is not None and str(current) not in names:
+        ids = [str(current), *ids]  # the record's own customer, even when the search does not find it
+    idx = ids.index(str(current)) if current is not None else None
+    return st.selectbox(label, ids, index=idx, key=key, help=helptext, placeholder=t("data.form.customer_pick"),
+                        format_func=lambda i: f"{i} — {names[i]}" if names.get(i) and names[i] != i else i)
+
+
 def field_widget(table: str, col: schema.Column, current: Any, wkey: str, adding: bool) -> Any:
     label = col_label(col.name)
     label = t("data.required_mark", c=label) if col.required else label
     helptext = t("data.col_help", kind=t(f"data.kind.{col.kind}"), rules=rules_text(table, col.name))
     key = f"{wkey}_{col.name}"
+    if col.references == f"{schema.CUSTOMERS}.customer_id":
+        return customer_picker(label, current, key, helptext)
     if col.kind == "date":
         default = current if current is not None else (dt.date.today() if col.required and adding else None)
         return st.date_input(label, value=default, key=key, help=helptext, min_value=norm.DATE_MIN,
@@ -608,7 +648,11 @@ def forms_tab() -> None:
     current: dict[str, Any] = {}
     key_value: str | None = None
     if action == "correct":
-        key_value = st.text_input(t("data.form.key", column=col_label(kc)), key=f"data_form_key_{table}").strip()
+        label = t("data.form.key", column=col_label(kc))
+        if table == schema.CUSTOMERS:  # picked by search, like every customer field of the forms
+            key_value = customer_picker(label, None, f"data_form_key_{table}") or ""
+        else:
+            key_value = st.text_input(label, key=f"data_form_key_{table}").strip()
         if not key_value:
             st.info(t("data.form.enter_key"))
             return

@@ -258,6 +258,25 @@ def distinct_values(cur: duckdb.DuckDBPyConnection, table: str, column: str, lim
     ).fetchall()]
 
 
+def customer_count(cur: duckdb.DuckDBPyConnection) -> int:
+    """How many customers the store holds (whether a form can offer them all in one list)."""
+    return int(cur.execute(f"SELECT count(*) FROM {schema.CUSTOMERS}").fetchone()[0])
+
+
+def customers_matching(cur: duckdb.DuckDBPyConnection, text: str | None = None, limit: int = 5000) -> list[tuple[str, str]]:
+    """Customers as (id, name) for a form's customer picker, in id order: all (up to ``limit``), or those whose
+    id or name contains ``text`` (case-insensitive; ``%`` and ``_`` in it are plain characters)."""
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, not {limit}")
+    where, params = "TRUE", []
+    if text and text.strip():
+        where = "(contains(lower(customer_id), ?) OR contains(lower(name), ?))"
+        params = [text.strip().lower()] * 2
+    rows = cur.execute(f"SELECT customer_id, name FROM {schema.CUSTOMERS} WHERE {where} ORDER BY customer_id "
+                       f"LIMIT {int(limit)}", params).fetchall()
+    return [(str(i), "" if n is None else str(n)) for i, n in rows]
+
+
 def activities_with_rates(cur: duckdb.DuckDBPyConnection) -> list[str]:
     return [r[0] for r in cur.execute(
         f"SELECT DISTINCT activity FROM {schema.ACTIVITY_RATES} ORDER BY activity").fetchall()]

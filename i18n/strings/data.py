@@ -214,6 +214,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "data.form.add": ("新增", "Add"),
     "data.form.correct": ("更正已有记录", "Correct an existing record"),
     "data.form.key": ("要更正的{column}", "{column} of the record to correct"),
+    # Issue 19: a customer picked by search in forms, not typed blind
+    "data.form.customer_pick": ("输入编号或名称搜索客户", "Type an ID or name to find the customer"),
+    "data.form.customer_search": ("搜索{label}", "Search {label}"),
+    "data.form.customer_search_hint": ("编号或名称的一部分", "part of the ID or name"),
     "data.form.key_missing": ("“{table}”中没有编号为 {record} 的记录。", "“{table}” has no record {record}."),
     "data.form.enter_key": ("请输入要更正的记录编号。", "Enter the key of the record to correct."),
     "data.form.save": ("保存", "Save"),

@@ -136,7 +136,11 @@ def test_html_in_uploaded_names_is_shown_as_text(app_db):
 def test_enter_an_activity_with_its_cost_and_correct_a_transaction(app_db):
     at = start("en", page="views/data.py")
     at.selectbox(key="data_form_table").set_value("activities").run()
-    widget(at, "text_input", "data_f_activities_add_", "_customer_id").input("C000001").run()
+    # Issue 19: the customer is picked by search among "id — name", not typed blind.
+    picker = widget(at, "selectbox", "data_f_activities_add_", "_customer_id")
+    name = db_rows(app_db, "SELECT name FROM customers WHERE customer_id = 'C000001'")[0][0]
+    assert picker.value is None and f"C000001 — {name}" in picker.options
+    picker.set_value("C000001").run()
     widget(at, "selectbox", "data_f_activities_add_", "_activity").set_value("sales_visit").run()
     widget(at, "date_input", "data_f_activities_add_", "_activity_date").set_value(
         dt.date(2026, 3, 2)).run()
@@ -154,11 +158,15 @@ def test_enter_an_activity_with_its_cost_and_correct_a_transaction(app_db):
     at.radio(key="data_form_action").set_value("correct").run()
     at.text_input(key="data_form_key_transactions").input("T0000000001").run()
     old_cogs = widget(at, "number_input", "data_f_transactions_correct_", "_cogs").value
-    widget(at, "text_input", "data_f_transactions_correct_", "_customer_id").input("NOPE").run()
+    # The record's customer is preselected in the picker (no unknown id can be typed any more: issue 19).
+    own = db_rows(app_db, "SELECT customer_id FROM transactions WHERE transaction_id = 'T0000000001'")[0][0]
+    assert widget(at, "selectbox", "data_f_transactions_correct_", "_customer_id").value == own
+    day = widget(at, "date_input", "data_f_transactions_correct_", "_tx_date")
+    good_day = day.value
+    day.set_value(dt.date(2099, 1, 1)).run()
     at.button(key="data_form_save_transactions_correct").click().run()
-    assert any(escape("'NOPE' is not in Customers") in e.value for e in at.error)
-    widget(at, "text_input", "data_f_transactions_correct_", "_customer_id").input(
-        db_rows(app_db, "SELECT customer_id FROM transactions WHERE transaction_id = 'T0000000001'")[0][0]).run()
+    assert at.error  # validated the same way as an upload (a date in the future is refused)
+    widget(at, "date_input", "data_f_transactions_correct_", "_tx_date").set_value(good_day).run()
     widget(at, "number_input", "data_f_transactions_correct_", "_cogs").set_value(old_cogs + 10).run()
     at.button(key="data_form_save_transactions_correct").click().run()
     assert any("1 fields" in s.value for s in at.success)
