@@ -104,4 +104,5 @@ if page.url_path in refused:
     st.error(t("auth.page_refused", page=page.title, role=t(f"auth.role.{refused[page.url_path].role}")))
 else:
     drill.back_link()  # opened by a drill-through: the way back to the page it came from
+    drill.filter_chip()  # a chart click's filter, and how to clear it
     page.run()

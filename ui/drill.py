@@ -11,12 +11,15 @@ copied link reopens the same customer with the same way back.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Iterable, Mapping
 from urllib.parse import parse_qsl, urlencode
 
 import pandas as pd
 import streamlit as st
 
+from analytics.filters import ATTRIBUTES, Filters
+from charts.text import plain
 from ui import context, pages, sidebar
 
 CUSTOMER_PAGE = "customer"
@@ -133,3 +136,88 @@ def back_link() -> None:
     params = {**frame_params({k: st.query_params.get(k) for k in st.query_params}), **own}
     st.page_link(spec.script, label=t("drill.back", page=t(spec.title)), icon=":material/arrow_back:",
                  query_params=params)
+
+
+# ------------------------------------------------------------------------- charts that filter the view
+_CHIP = "_drill_chip"  # session: the filter a chart click set, and what it replaced (for "clear")
+
+
+def _field(column: str) -> str:
+    """The Filters field of a customer attribute column ("segment" -> "segments")."""
+    return dict((col, name) for name, col in ATTRIBUTES)[column]
+
+
+def picked_value(points: list[Mapping[str, object]], labels: Mapping[str, str]) -> str | None:
+    """The stored value of the first selected point whose category (y for horizontal bars, x else)
+    is one of ``labels`` (label drawn -> stored value)."""
+    for p in points:
+        for axis in ("y", "x"):
+            label = p.get(axis)
+            if isinstance(label, str) and label in labels:
+                return labels[label]
+    return None
+
+
+def chart_filter(key: str, column: str, values: Iterable[object], hint: bool = True) -> dict[str, object]:
+    """``st.plotly_chart`` options (``components.chart(fig, key, **chart_filter(...))``) by which a click
+    on a bar of customer attribute ``column`` (one of its stored ``values``, drawn as ``t.value``) filters every page by it:
+    the sidebar's filter takes that value, and a chip above the page says so and clears it. ``hint``
+    draws a caption saying so (above the chart: this runs before it)."""
+    t = context.get().t
+    labels = {plain(t.value(column, v)): str(v) for v in values}
+    if hint:
+        st.caption(t("drill.chart_hint", dimension=t.dimension(column).lower() if t.lang == "en" else t.dimension(column)))
+
+    def picked() -> None:
+        event = st.session_state.get(key) or {}
+        value = picked_value(list((event.get("selection") or {}).get("points") or []), labels)
+        if value is None:
+            return
+        current, field = _current_filter(), _field(column)
+        st.session_state[_CHIP] = {"column": column, "value": value, "before": list(getattr(current, field))}
+        show_filter(dataclasses.replace(current, **{field: (value,)}))
+
+    return {"on_select": picked, "selection_mode": "points"}
+
+
+def show_filter(f: Filters) -> None:
+    """Make the sidebar show ``f`` from the next run on (call it from a widget callback).
+
+    :func:`ui.sidebar.show_filters` forgets the widgets' values so that they restart from ``f``; in the
+    browser, Streamlit 1.67 keys a multiselect's and a select slider's identity by their key alone, so
+    the widget kept showing its old selection while the filter had changed. The values are set here.
+    """
+    sidebar.show_filters(f)
+    for name, _ in ATTRIBUTES:
+        st.session_state[sidebar._widget_key(name)] = list(getattr(f, name))
+    if f.date_from and f.date_to:
+        st.session_state[sidebar.PERIOD_KEY] = (f.date_from.replace(day=1), f.date_to.replace(day=1))
+
+
+def _current_filter() -> Filters:
+    """The sidebar's filter, as the frame wrote it into the link this run (before any restriction)."""
+    return Filters.from_params(frame_params({k: st.query_params.get(k) for k in st.query_params}))
+
+
+def _clear_chip() -> None:
+    chip = st.session_state.pop(_CHIP, None)
+    if chip:
+        show_filter(dataclasses.replace(_current_filter(), **{_field(chip["column"]): tuple(chip["before"])}))
+
+
+def filter_chip() -> None:
+    """Above the page: "Filtered by Segment: SMB — Clear", while the filter a chart click set holds
+    (a filter changed in the sidebar since ends it)."""
+    chip = st.session_state.get(_CHIP)
+    if not chip:
+        return
+    f = context.get().filters
+    if tuple(getattr(f, _field(chip["column"]))) != (chip["value"],):
+        st.session_state.pop(_CHIP, None)
+        return
+    t = context.get().t
+    left, right = st.columns([5, 1], vertical_alignment="center")
+    left.info(t.md("drill.chip", dimension=t.dimension(chip["column"]), value=t.value(chip["column"], chip["value"])),
+              icon=":material/filter_alt:")
+    right.button(t("drill.chip_clear"), key="drill_chip_clear", on_click=_clear_chip, icon=":material/close:",
+                 width="stretch")

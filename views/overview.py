@@ -7,7 +7,7 @@ import streamlit as st
 from analytics import overview as ov
 from charts import concentration as conc_charts
 from charts import overview as ov_charts
-from ui import cache, components, context, nps
+from ui import cache, components, context, drill, nps
 
 PAGE = {"title": "nav.overview", "icon": ":material/dashboard:", "order": 0, "section": "nav.section.views"}
 
@@ -47,7 +47,8 @@ left, right = st.columns(2)
 with left:
     components.chart(conc_charts.whale_curve(o.curve, fig, t, title=t("overview.chart.whale"), height=400), "ov_whale")
 with right:
-    components.chart(ov_charts.segment_profit(o.segments, t, title=t("overview.chart.segments")), "ov_segments")
+    components.chart(ov_charts.segment_profit(o.segments, t, title=t("overview.chart.segments")), "ov_segments",
+                     **drill.chart_filter("ov_segments", "segment", o.segments["group"]))  # a bar filters by it
 left, right = st.columns(2)
 with left:
     components.chart(ov_charts.monthly(o.monthly, t, title=t("overview.chart.monthly")), "ov_monthly")

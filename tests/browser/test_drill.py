@@ -53,3 +53,33 @@ def test_customer_opens_in_the_same_tab_and_back_keeps_the_filter(app_url, brows
         page.screenshot(path=SHOTS / f"drill_back_{lang}.png")
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("lang,chip,clear", [("en", "Filtered by Segment:", "Clear"), ("zh", "已按客户细分", "清除")])
+def test_a_bar_on_overview_filters_every_page_until_cleared(app_url, browser, lang, chip, clear):
+    context = browser.new_context(viewport={"width": 1500, "height": 1400})
+    try:
+        page = context.new_page()
+        driver.open_page(page, app_url, "overview", f"lang={lang}", until=".st-key-ov_segments .js-plotly-plot")
+        bar = page.locator(".st-key-ov_segments g.barlayer g.point path").last  # the most profitable segment
+        bar.scroll_into_view_if_needed()
+        box = bar.bounding_box()  # Plotly's drag layer lies over the bars: click where the bar is drawn
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        driver.rerun(page, lambda: page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2))
+        notice = page.get_by_text(chip)
+        expect(notice).to_be_visible(timeout=120_000)
+        assert "segment=" in page.url
+        page.screenshot(path=SHOTS / f"drill_chart_filter_{lang}.png")
+        tags = page.locator('[data-testid="stSidebar"] [data-tag]')
+        expect(tags).to_have_count(1)  # the sidebar's filter says it too
+        # The filter holds on another page, with its chip; Clear there undoes it.
+        page.locator('[data-testid="stSidebarNav"] a[href*="concentration"]').click()
+        expect(page.get_by_text(chip)).to_be_visible(timeout=120_000)
+        button = page.locator(".st-key-drill_chip_clear button")
+        expect(button).to_contain_text(clear)
+        button.click()
+        expect(page.get_by_text(chip)).to_have_count(0, timeout=120_000)
+        expect(tags).to_have_count(0)
+        assert "segment=" not in page.url
+    finally:
+        context.close()

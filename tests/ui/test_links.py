@@ -110,3 +110,10 @@ def test_choice_values_encode_and_decode():
     assert links.decode(links.encode(tuple(months)), months, pair=True) == tuple(months)
     assert links.decode("50", [25, 50]) == 50
     assert links.decode("1", None, boolean=True) is True
+
+
+def test_a_chart_point_names_its_stored_value():
+    labels = {"Key account": "Key account", "中小企业": "SMB"}
+    assert drill.picked_value([{"y": "中小企业", "x": -3.2}], labels) == "SMB"  # horizontal bars: y
+    assert drill.picked_value([{"x": "Key account", "y": 5}], labels) == "Key account"
+    assert drill.picked_value([{"x": 0.5, "y": 0.7}], labels) is None  # not a bar of the dimension
