@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-import duckdb
 import pandas as pd
 
 from analytics import concentration, filters, profit, word_of_mouth
@@ -65,7 +65,7 @@ class Overview:
     cogs_unknown_share: float | None = 0.0
 
 
-def _headline(cur: duckdb.DuckDBPyConnection, f: Filters,
+def _headline(cur: Any, f: Filters,
               nps_population: str = word_of_mouth.DEFAULT_NPS_POPULATION
               ) -> tuple[dict[str, float | None], profit.CustomerPnL, concentration.ConcentrationFigures,
                          word_of_mouth.NpsResult]:
@@ -84,7 +84,7 @@ def _headline(cur: duckdb.DuckDBPyConnection, f: Filters,
     return values, pnl, fig, score
 
 
-def overview(cur: duckdb.DuckDBPyConnection, f: Filters,
+def overview(cur: Any, f: Filters,
              nps_population: str = word_of_mouth.DEFAULT_NPS_POPULATION) -> Overview:
     """Everything the Overview page shows for a filter (open period ends are resolved to the data);
     NPS over ``nps_population`` (:data:`analytics.word_of_mouth.NPS_POPULATIONS`)."""
@@ -118,7 +118,7 @@ def overview(cur: duckdb.DuckDBPyConnection, f: Filters,
     )
 
 
-def report_section(cur: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, object]:
+def report_section(cur: Any, f: Filters) -> dict[str, object]:
     """The Overview's figures for ``python -m analytics report`` (see README for the keys)."""
     o = overview(cur, f)
     out: dict[str, object] = {

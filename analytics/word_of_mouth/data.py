@@ -33,21 +33,25 @@ import datetime as dt
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any
 
-import duckdb
+import ibis
+import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from analytics import filters
+from analytics import filters, query
 from analytics.filters import Filters
+from analytics.query import relations
 from analytics.store import db, schema
 
 GRANULARITIES = ("day", "week", "month")
 SERIES = ("praise", "complaints", "other", "nps")
 COUNT_SERIES = ("praise", "complaints", "other")
-# Dimensions of the breakdowns: customer attributes (exposure can be split by them) and feedback attributes.
-CUSTOMER_DIMENSIONS = {"region": "c.region", "segment": "c.segment"}
-FEEDBACK_DIMENSIONS = {"feedback_channel": "fb.channel", "topic": "fb.topic"}
+# Dimensions of the breakdowns: customer attributes (exposure can be split by them) and feedback
+# attributes, each with its column in :func:`feedback_scope` (region and segment also in customers).
+CUSTOMER_DIMENSIONS = {"region": "region", "segment": "segment"}
+FEEDBACK_DIMENSIONS = {"feedback_channel": "channel", "topic": "topic"}
 DIMENSIONS = (*CUSTOMER_DIMENSIONS, *FEEDBACK_DIMENSIONS)
 
 EXPOSURE_DAYS = 365
@@ -73,6 +77,27 @@ def check_nps_population(population: str) -> str:
 def nps_rows_sql(population: str = DEFAULT_NPS_POPULATION) -> str:
     """SQL condition (on the feedback table's columns, unqualified) of the rows NPS counts."""
     return _NPS_ROWS[check_nps_population(population)]
+
+
+def nps_rows(fb: ir.Table, population: str = DEFAULT_NPS_POPULATION) -> ir.BooleanValue:
+    """The rows NPS counts, as a predicate on a feedback relation ``fb`` (see :func:`nps_rows_sql`)."""
+    scored = fb.nps_score.notnull()
+    return scored & (fb.kind == "other") if check_nps_population(population) == "survey" else scored
+
+
+def nps_counts(fb: ir.Table, population: str = DEFAULT_NPS_POPULATION) -> dict[str, ir.IntegerScalar]:
+    """``promoters, passives, detractors`` of a feedback relation as aggregates (for
+    ``aggregate``/``group_by``) over ``population``."""
+    rows = nps_rows(fb, population)
+    return {"promoters": fb.count(where=rows & (fb.nps_score >= 9)),
+            "passives": fb.count(where=rows & fb.nps_score.between(7, 8)),
+            "detractors": fb.count(where=rows & (fb.nps_score <= 6))}
+
+
+def kind_counts(fb: ir.Table) -> dict[str, ir.IntegerScalar]:
+    """``praise, complaints, other``: the feedback rows of each kind, as aggregates."""
+    return {"praise": fb.count(where=fb.kind == "praise"), "complaints": fb.count(where=fb.kind == "complaint"),
+            "other": fb.count(where=fb.kind == "other")}
 
 
 @dataclass(frozen=True)
@@ -106,17 +131,32 @@ def feedback_scope_sql(f: Filters, columns: str = "fb.*") -> tuple[str, dict[str
     return sql, params
 
 
-def nps(cur: duckdb.DuckDBPyConnection, f: Filters, population: str = DEFAULT_NPS_POPULATION) -> NpsResult:
+def feedback_scope(f: Filters) -> ir.Table:
+    """Feedback rows of the filter's customers and period (read layer; the relation of
+    :func:`feedback_scope_sql`): every feedback column and the customer's ``name, segment, region``.
+
+    Always joined to the customers, as the SQL is: feedback naming no known customer is out of scope.
+    """
+    fb = query.table(schema.FEEDBACK)
+    preds = relations.period_predicates(fb.feedback_date, f)
+    if preds:
+        fb = fb.filter(*preds)
+    c = relations.customers(f)
+    c = c.select(c_id=c.customer_id, name=c.name, segment=c.segment, region=c.region)
+    j = fb.join(c, fb.customer_id == c.c_id)
+    return j.drop("c_id")
+
+
+def _count(value: Any) -> int:
+    # Spark sums a predicate for a filtered count: NULL, not 0, over no rows.
+    return 0 if value is None or value != value else int(value)
+
+
+def nps(cur: Any, f: Filters, population: str = DEFAULT_NPS_POPULATION) -> NpsResult:
     """NPS of the feedback in the filter, over ``population`` (see module docstring)."""
-    rows = nps_rows_sql(population)
-    scope, params = feedback_scope_sql(f)
-    row = cur.execute(
-        f"""SELECT count(*) FILTER (WHERE nps_score >= 9), count(*) FILTER (WHERE nps_score BETWEEN 7 AND 8),
-                   count(*) FILTER (WHERE nps_score <= 6)
-            FROM ({scope}) WHERE {rows}""",
-        params,
-    ).fetchone()
-    return nps_from_counts(int(row[0]), int(row[1]), int(row[2]))
+    s = feedback_scope(f)
+    row = query.row(cur, s.aggregate(**nps_counts(s, population))) or (0, 0, 0)
+    return nps_from_counts(_count(row[0]), _count(row[1]), _count(row[2]))
 
 
 def nps_values(promoters: np.ndarray | pd.Series, detractors: np.ndarray | pd.Series,
@@ -128,13 +168,14 @@ def nps_values(promoters: np.ndarray | pd.Series, detractors: np.ndarray | pd.Se
 
 
 # ------------------------------------------------------------------------- daily data
-def resolve(cur: duckdb.DuckDBPyConnection, f: Filters) -> Filters:
+def resolve(cur: Any, f: Filters) -> Filters:
     """The filter with open period ends set to the data's first and last transaction dates (as the
     Overview does), or to the feedback's dates when there are no transactions."""
     bounds = filters.data_bounds(cur)
     if bounds is None:
-        row = cur.execute(f"SELECT min(feedback_date), max(feedback_date) FROM {schema.FEEDBACK}").fetchone()
-        bounds = None if row[0] is None else (row[0], row[1])
+        fb = query.table(schema.FEEDBACK)
+        row = query.row(cur, fb.aggregate(lo=fb.feedback_date.min(), hi=fb.feedback_date.max()))
+        bounds = None if row is None or row[0] is None else (relations.date_value(row[0]), relations.date_value(row[1]))
     return f.resolved(bounds)
 
 
@@ -155,7 +196,7 @@ def _days(f: Filters) -> pd.DatetimeIndex:
     return pd.date_range(f.date_from, f.date_to, freq="D", name="day")
 
 
-def feedback_daily(cur: duckdb.DuckDBPyConnection, f: Filters, by: str | None = None,
+def feedback_daily(cur: Any, f: Filters, by: str | None = None,
                    nps_population: str = DEFAULT_NPS_POPULATION) -> pd.DataFrame:
     """Feedback counts per day (and group) for the filter.
 
@@ -164,27 +205,19 @@ def feedback_daily(cur: duckdb.DuckDBPyConnection, f: Filters, by: str | None = 
     feedback are absent.
     """
     _check_dimension(by)
-    rows = nps_rows_sql(nps_population)
-    expr = {**CUSTOMER_DIMENSIONS, **FEEDBACK_DIMENSIONS}.get(by or "", "NULL")
-    scope, params = feedback_scope_sql(f, f"fb.feedback_date, fb.kind, fb.nps_score, {expr} AS grp")
-    df = cur.execute(f"""
-        SELECT feedback_date AS day, grp,
-               count(*) FILTER (WHERE kind = 'praise') AS praise,
-               count(*) FILTER (WHERE kind = 'complaint') AS complaints,
-               count(*) FILTER (WHERE kind = 'other') AS other,
-               count(*) FILTER (WHERE {rows} AND nps_score >= 9) AS promoters,
-               count(*) FILTER (WHERE {rows} AND nps_score BETWEEN 7 AND 8) AS passives,
-               count(*) FILTER (WHERE {rows} AND nps_score <= 6) AS detractors
-        FROM ({scope}) s GROUP BY ALL ORDER BY 1, 2""", params).df()
+    s = feedback_scope(f)
+    keys: dict[str, ir.Value] = {"day": s.feedback_date}
+    if by is not None:
+        keys["group"] = s[{**CUSTOMER_DIMENSIONS, **FEEDBACK_DIMENSIONS}[by]]
+    g = s.group_by(**keys).aggregate(**kind_counts(s), **nps_counts(s, nps_population))
+    df = query.df(cur, g.order_by(*keys))
     df["day"] = pd.to_datetime(df["day"])
     for col in ("praise", "complaints", "other", "promoters", "passives", "detractors"):
         df[col] = df[col].astype("int64")
-    if by is None:
-        return df.drop(columns="grp")
-    return df.rename(columns={"grp": "group"})
+    return df
 
 
-def exposure(cur: duckdb.DuckDBPyConnection, f: Filters, by: str | None = None) -> pd.DataFrame:
+def exposure(cur: Any, f: Filters, by: str | None = None) -> pd.DataFrame:
     """Customers at risk per day of the (resolved) period: a transaction in the trailing 365 days.
 
     Parameters
@@ -227,7 +260,7 @@ _COVER_LOCK = threading.Lock()
 _COVER_SIZE = 16
 
 
-def _cover(cur: duckdb.DuckDBPyConnection, f: Filters, by: str, first: dt.date) -> pd.DataFrame:
+def _cover(cur: Any, f: Filters, by: str, first: dt.date) -> pd.DataFrame:
     """Customers at risk on every day from (start − 365 days) + 1 to ``f.date_to``, one int64 column
     per group of ``by`` (:data:`NULL_GROUP` for customers without one), where start is the earlier
     of the period's start and ``first`` (the store's first transaction). Do not modify the result.
@@ -244,28 +277,8 @@ def _cover(cur: duckdb.DuckDBPyConnection, f: Filters, by: str, first: dt.date) 
             if hit is not None:
                 _COVER_MEMO.move_to_end(key)
                 return hit
-    cust, params = f.customer_sql("c")
-    params.update({"wom_lo": lo, "wom_hi": f.date_to})
-    # Each purchase covers [tx_date, tx_date + 365). Within a calendar month a customer's purchases
-    # are less than 365 days apart, so their cover is one span, [first, last + 365): grouping by
-    # month first gives the same cover from far fewer rows than one row per purchase day. Cutting
-    # each span at the customer's next one makes the spans disjoint, so +1/−1 events summed over
-    # days count customers once.
-    ev = cur.execute(f"""
-        WITH tx AS (
-            SELECT t.customer_id, {CUSTOMER_DIMENSIONS[by]} AS grp, min(t.tx_date) AS s, max(t.tx_date) AS l
-            FROM {schema.TRANSACTIONS} t JOIN {schema.CUSTOMERS} c USING (customer_id)
-            WHERE t.tx_date > $wom_lo AND t.tx_date <= $wom_hi AND {cust}
-            GROUP BY t.customer_id, {CUSTOMER_DIMENSIONS[by]}, date_trunc('month', t.tx_date)),
-        spans AS (
-            SELECT grp, s,
-                   least(coalesce(lead(s) OVER (PARTITION BY customer_id ORDER BY s), l + {EXPOSURE_DAYS}),
-                         l + {EXPOSURE_DAYS}) AS e
-            FROM tx)
-        SELECT grp, d AS day, sum(delta) AS delta
-        FROM (SELECT grp, s AS d, 1 AS delta FROM spans UNION ALL SELECT grp, e AS d, -1 AS delta FROM spans) x
-        GROUP BY ALL""", params).df()
-    ev["day"] = pd.to_datetime(ev["day"])
+    ev = query.df(cur, cover_events(f, by, lo))
+    ev["day"] = pd.to_datetime(ev.pop("epoch_day"), unit="D")
     # NULL groups (customers without a region) keep a place of their own under a sentinel name.
     ev["grp"] = ev["grp"].astype(object).where(ev["grp"].notna(), NULL_GROUP)
     all_days = pd.date_range(lo + dt.timedelta(days=1), f.date_to, freq="D")
@@ -279,24 +292,47 @@ def _cover(cur: duckdb.DuckDBPyConnection, f: Filters, by: str, first: dt.date) 
     return wide
 
 
-def quality_daily(cur: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+def cover_events(f: Filters, by: str, lo: dt.date) -> ir.Table:
+    """The +1/−1 events of :func:`_cover`: ``grp, epoch_day, delta`` — the change in customers at
+    risk of group ``grp`` (the customers' ``by`` column) on that day (days since 1970-01-01), from
+    the filter's customers' transactions in (``lo``, ``f.date_to``].
+
+    Each purchase covers [tx_date, tx_date + 365). Within a calendar month a customer's purchases
+    are less than 365 days apart, so their cover is one span, [first, last + 365): grouping by month
+    first gives the same cover from far fewer rows than one row per purchase day. Cutting each span
+    at the customer's next one makes the spans disjoint, so +1/−1 events summed over days count
+    customers once. Days are whole numbers (epoch days) so that ``+ 365`` is the same day arithmetic
+    on every engine (a DATE plus an INTERVAL is a TIMESTAMP in DuckDB).
+    """
+    t = query.table(schema.TRANSACTIONS)
+    t = t.filter(t.tx_date > lo, t.tx_date <= f.date_to)
+    c = relations.customers(f)
+    c = c.select(c_id=c.customer_id, grp=c[CUSTOMER_DIMENSIONS[by]])
+    j = t.join(c, t.customer_id == c.c_id)
+    m = j.group_by(customer_id=j.customer_id, grp=j.grp, month=relations.month_of(j.tx_date)).aggregate(
+        s=j.tx_date.min().epoch_days(), last=j.tx_date.max().epoch_days())
+    end = m.last + EXPOSURE_DAYS
+    spans = m.select(grp=m.grp, s=m.s, e=ibis.least(
+        m.s.lead().over(ibis.window(group_by=m.customer_id, order_by=m.s)).fill_null(end), end))
+    starts = spans.select(grp=spans.grp, epoch_day=spans.s, delta=ibis.literal(1, "int64"))
+    ends = spans.select(grp=spans.grp, epoch_day=spans.e, delta=ibis.literal(-1, "int64"))
+    ev = starts.union(ends, distinct=False)
+    return ev.group_by("grp", "epoch_day").aggregate(delta=ev.delta.sum())
+
+
+def quality_daily(cur: Any, f: Filters) -> pd.DataFrame:
     """Service-quality index per region and day of the period: ``day, region, quality``.
 
     Only regions of the filter's customers (and, with a region filter, those regions).
     """
-    period, params = f.period_sql("q.quality_date")
-    cust, p2 = f.customer_sql("c")
-    params.update(p2)
-    df = cur.execute(f"""
-        SELECT q.quality_date AS day, q.region, q.quality_index AS quality
-        FROM {schema.SERVICE_QUALITY} q
-        WHERE {period} AND q.region IN (SELECT DISTINCT c.region FROM {schema.CUSTOMERS} c WHERE {cust})
-        ORDER BY 1, 2""", params).df()
+    q = query.table(schema.SERVICE_QUALITY)
+    q = q.filter(*relations.period_predicates(q.quality_date, f), q.region.isin(relations.customers(f).region))
+    df = query.df(cur, q.select(day=q.quality_date, region=q.region, quality=q.quality_index).order_by("day", "region"))
     df["day"] = pd.to_datetime(df["day"])
     return df
 
 
-def region_days(cur: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+def region_days(cur: Any, f: Filters) -> pd.DataFrame:
     """One row per region and day of the resolved period: feedback counts, exposure and quality.
 
     Returns ``day, region, praise, complaints, other, promoters, passives, detractors, customers,
@@ -347,7 +383,7 @@ SERIES_COLUMNS = ("period", "days", "period_days", "partial", "praise", "complai
                   "praise_rate", "complaint_rate", "other_rate")
 
 
-def series(cur: duckdb.DuckDBPyConnection, f: Filters, granularity: str = "week", by: str | None = None,
+def series(cur: Any, f: Filters, granularity: str = "week", by: str | None = None,
            nps_population: str = DEFAULT_NPS_POPULATION) -> pd.DataFrame:
     """Praise, complaints, other feedback and NPS per day, week (Monday start) or month.
 
@@ -416,7 +452,7 @@ CUSTOMER_COLUMNS = ("customer_id", "name", "segment", "region", "complaints", "p
                     "topics", "last_text")
 
 
-def feedback_customers(cur: duckdb.DuckDBPyConnection, f: Filters, since: dt.date | None = None,
+def feedback_customers(cur: Any, f: Filters, since: dt.date | None = None,
                        kind: str = "complaint", limit: int = 200) -> pd.DataFrame:
     """The customers behind the complaints (or praise) from ``since`` to the end of the period.
 
@@ -431,41 +467,48 @@ def feedback_customers(cur: duckdb.DuckDBPyConnection, f: Filters, since: dt.dat
     fr = resolve(cur, f)
     if since is not None:
         fr = fr.with_period(max(since, fr.date_from) if fr.date_from else since, fr.date_to)
-    scope, params = feedback_scope_sql(fr, "fb.*, c.name, c.segment, c.region")
-    params.update({"wom_kind": kind, "wom_limit": int(limit)})
-    df = cur.execute(f"""
-        WITH s AS ({scope}),
-        k AS (SELECT * FROM s WHERE kind = $wom_kind),
-        topics AS (SELECT customer_id, string_agg(topic, ', ' ORDER BY n DESC, topic) AS topics
-                   FROM (SELECT customer_id, topic, count(*) AS n FROM k WHERE topic IS NOT NULL GROUP BY ALL) t
-                   GROUP BY 1),
-        latest AS (SELECT customer_id, text AS last_text,
-                          row_number() OVER (PARTITION BY customer_id ORDER BY feedback_date DESC, feedback_id DESC) AS rn
-                   FROM k)
-        SELECT s.customer_id, any_value(s.name) AS name, any_value(s.segment) AS segment, any_value(s.region) AS region,
-               count(*) FILTER (WHERE s.kind = 'complaint') AS complaints,
-               count(*) FILTER (WHERE s.kind = 'praise') AS praise,
-               min(s.feedback_date) FILTER (WHERE s.kind = $wom_kind) AS first_date,
-               max(s.feedback_date) FILTER (WHERE s.kind = $wom_kind) AS last_date,
-               any_value(topics.topics) AS topics, any_value(latest.last_text) AS last_text
-        FROM s JOIN (SELECT DISTINCT customer_id FROM k) kc USING (customer_id)
-        LEFT JOIN topics USING (customer_id) LEFT JOIN latest ON latest.customer_id = s.customer_id AND latest.rn = 1
-        GROUP BY s.customer_id
-        ORDER BY (CASE WHEN $wom_kind = 'complaint' THEN complaints ELSE praise END) DESC, last_date DESC, s.customer_id
-        LIMIT $wom_limit""", params).df()
+    s = feedback_scope(fr)
+    k = s.filter(s.kind == kind)
+    # The customers with a feedback of the kind, most of them first: name, segment and region are
+    # the customer's own (one per id), so grouping by them too keeps one row per customer.
+    mine = s.filter(s.customer_id.isin(k.customer_id))
+    per = mine.group_by("customer_id", "name", "segment", "region").aggregate(
+        complaints=mine.count(where=mine.kind == "complaint"), praise=mine.count(where=mine.kind == "praise"),
+        first_date=mine.feedback_date.min(where=mine.kind == kind),
+        last_date=mine.feedback_date.max(where=mine.kind == kind))
+    most = per.complaints if kind == "complaint" else per.praise
+    top = per.order_by(most.desc(), per.last_date.desc(), per.customer_id).limit(int(limit))
+    df = query.df(cur, top)
     for c in ("complaints", "praise"):
         df[c] = df[c].astype("int64")
+    # Their topics (most frequent first, then by name) and latest text, put together in pandas (an
+    # ordered string_agg has no form on every engine): one row per customer and topic, the latest
+    # feedback's text on the row of its topic.
+    kk = k.filter(k.customer_id.isin(top.customer_id))
+    w = ibis.window(group_by=kk.customer_id, order_by=[kk.feedback_date.desc(), kk.feedback_id.desc()])
+    kk = kk.mutate(rn=ibis.row_number().over(w))
+    detail = query.df(cur, kk.group_by("customer_id", "topic").aggregate(
+        n=kk.count(), last_text=kk.text.max(where=kk.rn == 0))) if len(df) else None
+    topics = pd.Series(dtype=object)
+    latest = pd.Series(dtype=object)
+    if detail is not None and len(detail):
+        named = detail.loc[detail["topic"].notna()].sort_values(
+            ["customer_id", "n", "topic"], ascending=[True, False, True], kind="stable")
+        topics = named.groupby("customer_id", sort=False)["topic"].agg(", ".join)
+        latest = detail.dropna(subset=["last_text"]).groupby("customer_id")["last_text"].first()
+    df["topics"] = df["customer_id"].map(topics).astype("str")  # the engine's string type, NaN where none
+    df["last_text"] = df["customer_id"].map(latest).astype("str")
     return df[list(CUSTOMER_COLUMNS)]
 
 
-def topic_channel(cur: duckdb.DuckDBPyConnection, f: Filters, kind: str = "complaint") -> pd.DataFrame:
+def topic_channel(cur: Any, f: Filters, kind: str = "complaint") -> pd.DataFrame:
     """Feedback of one kind per topic and feedback channel in the period: ``topic, feedback_channel, count``."""
     if kind not in ("complaint", "praise", "other"):
         raise ValueError(f"kind must be complaint, praise or other, got {kind!r}")
     fr = resolve(cur, f)
-    scope, params = feedback_scope_sql(fr, "fb.kind, fb.topic, fb.channel")
-    params["wom_kind"] = kind
-    df = cur.execute(f"""SELECT topic, channel AS feedback_channel, count(*) AS count FROM ({scope}) s
-                         WHERE kind = $wom_kind GROUP BY ALL ORDER BY 3 DESC, 1, 2""", params).df()
+    s = feedback_scope(fr)
+    s = s.filter(s.kind == kind)
+    g = s.group_by(topic=s.topic, feedback_channel=s.channel).aggregate(count=s.count())
+    df = query.df(cur, g.order_by(g["count"].desc(), g.topic, g.feedback_channel))
     df["count"] = df["count"].astype("int64")
     return df

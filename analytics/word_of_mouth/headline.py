@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-import duckdb
 import pandas as pd
 
-from analytics import filters
+from analytics import filters, query
 from analytics.filters import Filters
 from analytics.word_of_mouth.data import (
     DEFAULT_NPS_POPULATION,
     NpsResult,
     check_nps_population,
-    feedback_scope_sql,
+    feedback_scope,
+    kind_counts,
     nps,
     resolve,
 )
@@ -46,16 +47,15 @@ class Summary:
     nps_population: str = DEFAULT_NPS_POPULATION
 
 
-def summary(cur: duckdb.DuckDBPyConnection, f: Filters, nps_population: str = DEFAULT_NPS_POPULATION) -> Summary:
+def summary(cur: Any, f: Filters, nps_population: str = DEFAULT_NPS_POPULATION) -> Summary:
     """Headline figures for the filter: NPS over ``nps_population`` (as on the Overview), counts,
     trend slopes (per month, from the daily trend over the last three months), the response curves
     and the turning points."""
     check_nps_population(nps_population)
     fr = resolve(cur, f)
     score = nps(cur, f.resolved(filters.data_bounds(cur)), nps_population)  # exactly as analytics.overview resolves it
-    scope, params = feedback_scope_sql(fr, "fb.kind")
-    row = cur.execute(f"""SELECT count(*) FILTER (WHERE kind = 'praise'), count(*) FILTER (WHERE kind = 'complaint'),
-                                 count(*) FILTER (WHERE kind = 'other') FROM ({scope}) s""", params).fetchone()
+    s = feedback_scope(fr)
+    row = [0 if v is None else v for v in (query.row(cur, s.aggregate(**kind_counts(s))) or (0, 0, 0))]
     fits = trends(cur, fr, "day", forecast=False)
     curves = response_curves(cur, fr)
     return Summary(
@@ -75,7 +75,7 @@ ALERT_COLUMNS = ("severity", "kind", "date", "series", "direction", "scope", "re
 SEVERITY_ORDER = {"high": 0, "medium": 1, "info": 2}
 
 
-def alerts(cur: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+def alerts(cur: Any, f: Filters) -> pd.DataFrame:
     """What the page warns about for a filter: :func:`build_alerts` of :func:`summary`."""
     return build_alerts(summary(cur, f))
 
@@ -131,7 +131,7 @@ def build_alerts(s: Summary) -> pd.DataFrame:
     return out.drop(columns="rank")
 
 
-def report_section(cur: duckdb.DuckDBPyConnection, f: Filters,
+def report_section(cur: Any, f: Filters,
                    nps_population: str = DEFAULT_NPS_POPULATION) -> dict[str, object]:
     """Word-of-mouth keys of ``python -m analytics report`` (docs/word_of_mouth.md)."""
     s = summary(cur, f, nps_population)

@@ -28,7 +28,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import duckdb
 import numpy as np
 import pandas as pd
 
@@ -316,7 +315,7 @@ def fit_response_curve(obs: pd.DataFrame, kind: str = "complaint", window: tuple
         profile=prof[["threshold", "deviance", "lr"]], **stats)
 
 
-def response_curves(cur: duckdb.DuckDBPyConnection, f: Filters, window: str = "history") -> dict[str, ResponseCurve]:
+def response_curves(cur: Any, f: Filters, window: str = "history") -> dict[str, ResponseCurve]:
     """:func:`response_curve` of complaints and praise (keys :data:`CURVE_KINDS`), reading the data once."""
     if window not in CURVE_WINDOWS:
         raise ValueError(f"window must be one of {', '.join(CURVE_WINDOWS)}, got {window!r}")
@@ -336,13 +335,13 @@ def curve_params(scope: Filters, kind: str) -> dict[str, Any]:
     return {"scope": scope, "kind": kind, "code": derived.code_version(*_CODE)}
 
 
-def _stored(cur: duckdb.DuckDBPyConnection, scope: Filters, kind: str) -> ResponseCurve | None:
+def _stored(cur: Any, scope: Filters, kind: str) -> ResponseCurve | None:
     """The fit :mod:`analytics.precompute` stored for these observations and the current data, if any."""
     hit = derived.get(cur, CURVE_KIND, curve_params(scope, kind), (ResponseCurve,))
     return hit if isinstance(hit, ResponseCurve) else None
 
 
-def precompute(cur: duckdb.DuckDBPyConnection, f: Filters) -> Iterator[tuple[str, dict[str, Any], Any]]:
+def precompute(cur: Any, f: Filters) -> Iterator[tuple[str, dict[str, Any], Any]]:
     """What :mod:`analytics.precompute` stores for the filter ``f`` (the app's opening view): the
     complaint and praise curves fitted on its history window (the page's default), computed afresh;
     the recent quality and calibration are not stored (they are read with the observations)."""
@@ -353,7 +352,7 @@ def precompute(cur: duckdb.DuckDBPyConnection, f: Filters) -> Iterator[tuple[str
                                                                         (scope.date_from, scope.date_to))
 
 
-def _scope(cur: duckdb.DuckDBPyConnection, f: Filters, window: str) -> Filters:
+def _scope(cur: Any, f: Filters, window: str) -> Filters:
     """The filter whose region-days a curve is fitted on: the period, or the history up to its end."""
     fr = resolve(cur, f)
     return fr if window == "period" else resolve(cur, fr.with_period(None, fr.date_to))
@@ -374,7 +373,7 @@ def _curve_from(rd: pd.DataFrame, kind: str, scope: Filters, stored: ResponseCur
     return _with(curve, recent=recent, customers_now=now, calibration=_calibration(curve, rd, col))
 
 
-def response_curve(cur: duckdb.DuckDBPyConnection, f: Filters, kind: str = "complaint",
+def response_curve(cur: Any, f: Filters, kind: str = "complaint",
                    window: str = "history") -> ResponseCurve:
     """The response curve of complaints or praise for the filter's customers.
 

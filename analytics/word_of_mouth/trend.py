@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
-import duckdb
 import numpy as np
 import pandas as pd
 
@@ -277,7 +277,7 @@ def fit_trend(history: pd.DataFrame, granularity: str, name: str = "complaints",
                     trend_method=trend_method, trend_window=window, forecast_method=fc_method, **base)
 
 
-def trends(cur: duckdb.DuckDBPyConnection, f: Filters, granularity: str = "week",
+def trends(cur: Any, f: Filters, granularity: str = "week",
            forecast: bool = True, nps_population: str = DEFAULT_NPS_POPULATION) -> dict[str, TrendFit]:
     """:func:`fit_trend` of praise, complaints, other feedback and NPS (over ``nps_population``) for
     the filter (keys :data:`SERIES`)."""

@@ -28,13 +28,21 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import duckdb
 import numpy as np
 import pandas as pd
 
+from analytics import query
 from analytics.filters import Filters
 from analytics.store import derived
-from analytics.word_of_mouth.data import DIMENSIONS, NULL_GROUP, feedback_scope_sql, resolve, series
+from analytics.word_of_mouth.data import (
+    CUSTOMER_DIMENSIONS,
+    DIMENSIONS,
+    FEEDBACK_DIMENSIONS,
+    NULL_GROUP,
+    feedback_scope,
+    resolve,
+    series,
+)
 
 # Turning points.
 BREAK_ALPHA = 0.01
@@ -359,15 +367,16 @@ POINT_COLUMNS = ("scope", "series", "date", "direction", "f_stat", "p_value", "s
                  "change", *(c for d in DIMENSIONS for c in (d, f"{d}_change", f"{d}_share")))
 
 
-def _feedback_cube(cur: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+def _feedback_cube(cur: Any, f: Filters) -> pd.DataFrame:
     """Praise and complaints per week (Monday) and region, segment, feedback channel and topic."""
-    scope, params = feedback_scope_sql(f, "fb.feedback_date, fb.kind, fb.channel, fb.topic, c.region, c.segment")
-    df = cur.execute(f"""
-        SELECT CAST(date_trunc('week', feedback_date) AS DATE) AS period, region, segment,
-               channel AS feedback_channel, topic,
-               count(*) FILTER (WHERE kind = 'praise') AS praise, count(*) FILTER (WHERE kind = 'complaint') AS complaints
-        FROM ({scope}) s WHERE kind IN ('praise', 'complaint') GROUP BY ALL""", params).df()
-    df["period"] = pd.to_datetime(df["period"])
+    s = feedback_scope(f)
+    s = s.filter(s.kind.isin(["praise", "complaint"]))
+    dims = {d: s[c] for d, c in {**CUSTOMER_DIMENSIONS, **FEEDBACK_DIMENSIONS}.items()}
+    g = s.group_by(period=s.feedback_date.truncate("W"), **dims).aggregate(
+        praise=s.count(where=s.kind == "praise"), complaints=s.count(where=s.kind == "complaint"))
+    df = query.df(cur, g)
+    # Spark's week is a timestamp at midnight, DuckDB's a date: the same Monday either way.
+    df["period"] = pd.to_datetime(df["period"]).dt.normalize()
     for dim in DIMENSIONS:
         df[dim] = df[dim].astype(object).where(df[dim].notna(), NULL_GROUP)
     return df
@@ -445,7 +454,7 @@ _LOADED: dict[tuple[int, int, int, int], np.ndarray] = {}  # read from a store; 
 _LOADED_MAX = 128
 
 
-def _stored_nulls(cur: duckdb.DuckDBPyConnection) -> NullDraws:
+def _stored_nulls(cur: Any) -> NullDraws:
     """Null draws from the store when :mod:`analytics.precompute` stored them, else simulated."""
     missing: set[tuple[int, int, int, int]] = set()
 
@@ -464,7 +473,7 @@ def _stored_nulls(cur: duckdb.DuckDBPyConnection) -> NullDraws:
     return null
 
 
-def precompute(cur: duckdb.DuckDBPyConnection, f: Filters) -> Iterator[tuple[str, dict[str, Any], Any]]:
+def precompute(cur: Any, f: Filters) -> Iterator[tuple[str, dict[str, Any], Any]]:
     """What :mod:`analytics.precompute` stores for the filter ``f`` (the app's opening view): the null
     distributions its turning-point tests draw on (one per series length and trimming)."""
     used: dict[tuple[int, int, int, int], np.ndarray] = {}
@@ -478,7 +487,7 @@ def precompute(cur: duckdb.DuckDBPyConnection, f: Filters) -> Iterator[tuple[str
         yield NULL_KIND, null_params(n, h, ar, draws), values
 
 
-def turning_points(cur: duckdb.DuckDBPyConnection, f: Filters, null: NullDraws | None = None) -> TurningPoints:
+def turning_points(cur: Any, f: Filters, null: NullDraws | None = None) -> TurningPoints:
     """Turning points of weekly praise and complaints in the filter's period (see module docstring).
 
     The series of all the filter's customers and the series of each region are tested (an

@@ -191,24 +191,20 @@ def test_exposure_by_region_matches_brute_force_every_day(purchases, start_day, 
             assert got.get((d, region), 0) == len({c for c in at_risk if regions[c] == region}), (d, region)
 
 
-class _Recording:
-    """A cursor that records the SQL it runs (the analytics take any object with ``execute``)."""
+def _count_exposure_reads(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """A list that gets one entry per exposure query run (the read layer's cover events)."""
+    runs: list[object] = []
+    real = wom_data.cover_events
 
-    def __init__(self, cur: object) -> None:
-        self._cur, self.sql = cur, []
+    def counting(*args: object, **kwargs: object) -> object:
+        runs.append(args)
+        return real(*args, **kwargs)
 
-    def execute(self, sql: str, *args: object) -> object:
-        self.sql.append(sql)
-        return self._cur.execute(sql, *args)
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._cur, name)
-
-    def exposure_queries(self) -> int:
-        return sum("lead(" in q and "transactions" in q for q in self.sql)
+    monkeypatch.setattr(wom_data, "cover_events", counting)
+    return runs
 
 
-def test_the_page_summary_reads_exposure_once_per_store_version(tmp_path):
+def test_the_page_summary_reads_exposure_once_per_store_version(tmp_path, monkeypatch):
     """The summary asks for exposure four times (trend, turning points overall and by region, the
     response curve's history): one query answers them, until a write changes the data version."""
     from analytics.word_of_mouth import headline
@@ -218,20 +214,19 @@ def test_the_page_summary_reads_exposure_once_per_store_version(tmp_path):
                       transactions=[tx("t1", "A", "2024-01-10"), tx("t2", "B", "2022-12-01")],
                       feedback=[fb("f1", "A", "2024-01-10", "complaint", 3), fb("f2", "B", "2024-01-15", "praise", 10)])
     f = Filters("2024-01-01", "2024-03-31")
-    with db.cursor(con) as real:
-        cur = _Recording(real)
+    runs = _count_exposure_reads(monkeypatch)
+    with db.cursor(con) as cur:
         first = headline.summary(cur, f)
-        assert cur.exposure_queries() == 1
+        assert len(runs) == 1
         before = wom_data.exposure(cur, f, "region")
         assert headline.summary(cur, f).praise_curve.customers_now == first.praise_curve.customers_now
-        assert cur.exposure_queries() == 1  # the same data version: nothing read again
+        assert len(runs) == 1  # the same data version: nothing read again
     with db.write(con) as w:  # a new purchase bumps the data version
         insert(w, "transactions", [tx("t3", "B", "2024-02-01")])
         aggregates.refresh(w)
-    with db.cursor(con) as real:
-        cur = _Recording(real)
+    with db.cursor(con) as cur:
         after = wom_data.exposure(cur, f, "region")
-        assert cur.exposure_queries() == 1
+        assert len(runs) == 2
     con.close()
     south = (after["group"] == "South") & (after["day"] >= "2024-02-01")
     assert (after.loc[south, "customers"] == 1).all() and (before.loc[south, "customers"] == 0).all()
