@@ -40,6 +40,7 @@ _HOUSE_CSS = """
 [data-testid="stMainBlockContainer"] { padding-top: 3rem; }
 @media (max-width: 1600px) {
   [data-testid="stMainBlockContainer"] { padding-left: 2.5rem; padding-right: 2.5rem; }
+  [data-testid="stMain"] h1 { font-size: 2.2rem; padding-top: 0.5rem; }
 }
 [data-testid="stMetric"] { container-type: inline-size; }
 [data-testid="stMetric"] .stMarkdownEllipsis, [data-testid="stMetric"] [data-testid="stMarkdownContainer"],
