@@ -20,29 +20,32 @@ def _thin_ticks(fig: go.Figure, labels: list[str], most: int = 12) -> None:
     fig.update_xaxes(tickmode="array", tickvals=labels[::step], ticktext=labels[::step], tickangle=0)
 
 
-def profit_trend(monthly: pd.DataFrame, t: Translator, title: str | None = None, height: int = 380) -> go.Figure:
-    """Profit per month (bars, green/red by sign) and cumulative profit (line, right axis).
+def profit_trend(monthly: pd.DataFrame, t: Translator, title: str | None = None, height: int = 420) -> go.Figure:
+    """Profit per month (bars, green/red by sign, upper panel) and cumulative profit (line, lower panel),
+    one month axis.
 
+    Two panels, each with its own scale in plain sight: on two overlaid y-axes the cumulative line, many
+    times a month's profit, was drawn across the monthly bars as if of one size.
     ``monthly`` is ``analytics.customer360.Customer360.monthly``.
     """
     months = [t.month_short(pd.Timestamp(d).date()) for d in monthly["month"]]
     long = [t.month(pd.Timestamp(d).date()) for d in monthly["month"]]
-    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.55, 0.45], vertical_spacing=0.08)
     fig.add_trace(go.Bar(x=months, y=monthly["profit"], name=t("c360.legend.profit"),
                          marker_color=sign_colors(monthly["profit"].tolist()),
                          customdata=[[m, t.money(v)] for m, v in zip(long, monthly["profit"], strict=True)],
                          hovertemplate=t("c360.hover.month", m="%{customdata[0]}", v="%{customdata[1]}")
-                         + "<extra></extra>"), secondary_y=False)
+                         + "<extra></extra>"), row=1, col=1)
     fig.add_trace(go.Scatter(x=months, y=monthly["cumulative_profit"], name=t("c360.legend.cumulative"),
                              mode="lines", line={"color": NEUTRAL, "width": 3},
                              customdata=[[m, t.money(v)] for m, v in zip(long, monthly["cumulative_profit"], strict=True)],
                              hovertemplate=t("c360.hover.month", m="%{customdata[0]}", v="%{customdata[1]}")
-                             + "<extra></extra>"), secondary_y=True)
+                             + "<extra></extra>"), row=2, col=1)
     base_layout(fig, title, height=height)
-    fig.update_yaxes(title_text=t("c360.legend.profit"), secondary_y=False)
-    fig.update_yaxes(title_text=t("c360.legend.cumulative"), secondary_y=True, showgrid=False)
-    money_axis(fig, monthly["profit"], t, secondary_y=False)
-    money_axis(fig, monthly["cumulative_profit"], t, secondary_y=True)
+    fig.update_yaxes(title_text=t("c360.legend.profit"), row=1, col=1)
+    fig.update_yaxes(title_text=t("c360.legend.cumulative"), row=2, col=1)
+    money_axis(fig, monthly["profit"], t, row=1)
+    money_axis(fig, monthly["cumulative_profit"], t, row=2)
     _thin_ticks(fig, months, most=8)
     return fig
 

@@ -56,8 +56,9 @@ def money_title(t: Translator, label: str | None = None) -> str:
 
 
 def money_axis(fig: go.Figure, values: Iterable[float], t: Translator, axis: str = "y",
-               secondary_y: bool | None = None, include_zero: bool = True) -> go.Figure:
-    """Money ticks in the reader's units (¥4513万 / ¥45.1M) instead of Plotly's SI suffixes."""
+               secondary_y: bool | None = None, include_zero: bool = True, row: int | None = None) -> go.Figure:
+    """Money ticks in the reader's units (¥4513万 / ¥45.1M) instead of Plotly's SI suffixes; ``row``: the
+    y-axis of that panel of a one-column subplot grid."""
     arr = np.asarray([v for v in values if v is not None], dtype=float)
     arr = arr[np.isfinite(arr)]
     if arr.size == 0:
@@ -68,7 +69,9 @@ def money_axis(fig: go.Figure, values: Iterable[float], t: Translator, axis: str
     ticks = fmt.nice_ticks(lo, hi)
     spec = {"tickvals": ticks, "ticktext": [t.money(v, compact=True) for v in ticks]}
     if axis == "y":
-        if secondary_y is None:
+        if row is not None:
+            fig.update_yaxes(row=row, col=1, **spec)
+        elif secondary_y is None:
             fig.update_yaxes(**spec)
         else:
             fig.update_yaxes(secondary_y=secondary_y, **spec)
