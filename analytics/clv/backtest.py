@@ -13,22 +13,23 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import duckdb
+import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from analytics import filters
+from analytics import filters, query
 from analytics.clv.models import BgNbd, FitError, GammaGamma, expected_purchases, fit_bgnbd, fit_gamma_gamma
-from analytics.clv.rfm import FRAME_LINES, frame_connection, store_lines_sql, summarize, valuation_date
+from analytics.clv.rfm import FRAME_LINES, frame_connection, store_lines, summarize, valuation_date
 from analytics.clv.units import DEFAULT_UNIT, from_days
 from analytics.filters import Filters, as_date
+from analytics.query import relations
 from analytics.store import derived
 
-_HOLDOUT_SQL = """
-WITH lines AS ({lines})
-SELECT customer_id, CAST(count(DISTINCT d) AS BIGINT) AS holdout_purchases
-FROM lines WHERE amount >= 0 AND d > $cal_end AND d <= $hold_end GROUP BY customer_id
-"""
+
+def holdout_relation(lines: ir.Table, cal_end: dt.date, hold_end: dt.date) -> ir.Table:
+    """``customer_id, holdout_purchases``: purchase days in (``cal_end``, ``hold_end``] per customer."""
+    kept = lines.filter(lines.amount >= 0, lines.d > cal_end, lines.d <= hold_end)
+    return kept.group_by("customer_id").aggregate(holdout_purchases=kept.d.nunique().cast("int64"))
 
 
 FREQUENCY_BUCKETS = 7  # calibration frequencies 0 … 6 and "7+"
@@ -96,14 +97,14 @@ def _fit_or(fit: Callable[[pd.DataFrame], Any], summary: pd.DataFrame,
         return None, str(exc)
 
 
-def _backtest(cur: duckdb.DuckDBPyConnection, lines: str, params: dict[str, Any], cal_end: dt.date,
-              hold_end: dt.date, time_unit: str, everyone: Callable[[], pd.DataFrame] | None = None) -> Backtest:
+def _backtest(cur: Any, lines: ir.Table, cal_end: dt.date, hold_end: dt.date, time_unit: str,
+              everyone: Callable[[], pd.DataFrame] | None = None) -> Backtest:
     if hold_end <= cal_end:
         raise ValueError(f"the holdout must end after the calibration end ({hold_end} ≤ {cal_end})")
-    summary = summarize(cur, lines, params, cal_end, time_unit)
+    summary = summarize(cur, lines, cal_end, time_unit)
     if summary.empty:
         raise ValueError(f"no purchases on or before the calibration end {cal_end}")
-    hold = cur.execute(_HOLDOUT_SQL.format(lines=lines), {**params, "cal_end": cal_end, "hold_end": hold_end}).df()
+    hold = query.df(cur, holdout_relation(lines, cal_end, hold_end))
     actual = summary["customer_id"].map(dict(zip(hold["customer_id"].astype(str), hold["holdout_purchases"],
                                                  strict=True))).fillna(0).astype("int64")
     length = from_days(float((hold_end - cal_end).days), time_unit)
@@ -155,11 +156,11 @@ _CODE = ("analytics.clv.backtest", "analytics.clv.models", "analytics.clv.rfm", 
          "analytics.filters")
 
 
-def _dates(cur: duckdb.DuckDBPyConnection, f: Filters, calibration_end: Any, holdout_end: Any) -> tuple[dt.date, dt.date]:
+def _dates(cur: Any, f: Filters, calibration_end: Any, holdout_end: Any) -> tuple[dt.date, dt.date]:
     """(calibration end, holdout end) of a backtest (see :func:`backtest`)."""
     hold_end = as_date(holdout_end, "holdout end") or valuation_date(cur, f)
-    lines, params = store_lines_sql(f)
-    first = cur.execute(f"WITH lines AS ({lines}) SELECT min(d) FROM lines WHERE amount >= 0", params).fetchone()[0]
+    lines = store_lines(f)
+    first = relations.date_value(query.scalar(cur, lines.filter(lines.amount >= 0).d.min()))
     if first is None:
         raise ValueError("no purchases for these filters")
     return as_date(calibration_end, "calibration end") or default_calibration_end(first, f, hold_end), hold_end
@@ -171,7 +172,7 @@ def backtest_params(f: Filters, cal_end: dt.date, hold_end: dt.date, time_unit: 
             "time_unit": time_unit, "code": derived.code_version(*_CODE)}
 
 
-def backtest(cur: duckdb.DuckDBPyConnection, f: Filters, calibration_end: Any = None, holdout_end: Any = None,
+def backtest(cur: Any, f: Filters, calibration_end: Any = None, holdout_end: Any = None,
              time_unit: str = DEFAULT_UNIT) -> Backtest:
     """Fit BG/NBD on the filter's purchases up to ``calibration_end`` and test it on the holdout.
 
@@ -189,27 +190,25 @@ def backtest(cur: duckdb.DuckDBPyConnection, f: Filters, calibration_end: Any = 
     return _compute(cur, f, cal_end, hold_end, time_unit)
 
 
-def precompute(cur: duckdb.DuckDBPyConnection, f: Filters) -> Iterator[tuple[str, dict[str, Any], Any]]:
+def precompute(cur: Any, f: Filters) -> Iterator[tuple[str, dict[str, Any], Any]]:
     """What :mod:`analytics.precompute` stores for the filter ``f`` (the app's opening view): the
     page's backtest with its default dates, computed afresh."""
     cal_end, hold_end = _dates(cur, f, None, None)
     yield BACKTEST_KIND, backtest_params(f, cal_end, hold_end), _compute(cur, f, cal_end, hold_end, DEFAULT_UNIT)
 
 
-def _compute(cur: duckdb.DuckDBPyConnection, f: Filters, cal_end: dt.date, hold_end: dt.date,
+def _compute(cur: Any, f: Filters, cal_end: dt.date, hold_end: dt.date,
              time_unit: str) -> Backtest:
-    lines, params = store_lines_sql(f)
     everyone = None
     if any(getattr(f, n) for n, _ in filters.ATTRIBUTES):  # too few in the filter: every customer's fit
-        all_lines, all_params = store_lines_sql(Filters())
         cache: list[pd.DataFrame] = []
 
         def everyone() -> pd.DataFrame:
             if not cache:
-                cache.append(summarize(cur, all_lines, all_params, cal_end, time_unit))
+                cache.append(summarize(cur, store_lines(Filters()), cal_end, time_unit))
             return cache[0]
 
-    return _backtest(cur, lines, params, cal_end, hold_end, time_unit, everyone)
+    return _backtest(cur, store_lines(f), cal_end, hold_end, time_unit, everyone)
 
 
 def backtest_transactions(tx: pd.DataFrame, calibration_end: Any, holdout_end: Any = None,
@@ -221,6 +220,6 @@ def backtest_transactions(tx: pd.DataFrame, calibration_end: Any, holdout_end: A
         if cal_end is None:
             raise ValueError("a calibration end date is needed")
         hold_end = as_date(holdout_end, "holdout end") or pd.to_datetime(tx["date"]).max().date()
-        return _backtest(con, FRAME_LINES, {}, cal_end, hold_end, time_unit)
+        return _backtest(con, FRAME_LINES, cal_end, hold_end, time_unit)
     finally:
         con.close()

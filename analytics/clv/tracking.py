@@ -22,26 +22,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import duckdb
+import ibis
+import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from analytics import query
 from analytics.clv import backtest as bt_mod
 from analytics.clv import comparison as cmp
 from analytics.clv.comparison import Comparison, PurchaseModel
-from analytics.clv.rfm import FRAME_LINES, frame_connection, store_lines_sql
+from analytics.clv.rfm import FRAME_LINES, frame_connection, store_lines
 from analytics.clv.units import from_days
 from analytics.filters import Filters
 from analytics.store import derived
 
-_DAYS_SQL = """
-WITH lines AS ({lines}),
-days AS (SELECT customer_id, d FROM lines WHERE amount >= 0 AND d <= $hold_end GROUP BY customer_id, d),
-firsts AS (SELECT customer_id, min(d) AS f FROM days GROUP BY customer_id HAVING min(d) <= $cal_end)
-SELECT d, CAST(sum(CASE WHEN d > f THEN 1 ELSE 0 END) AS BIGINT) AS repeats,
-       CAST(sum(CASE WHEN d = f THEN 1 ELSE 0 END) AS BIGINT) AS firsts
-FROM days JOIN firsts USING (customer_id) GROUP BY d ORDER BY d
-"""
 MATRIX_MAX_FREQUENCY = 20
 MATRIX_COLUMNS = 27  # recency columns from 0 to T
 
@@ -151,32 +145,41 @@ def tracking_of(days: pd.DataFrame, comp: Comparison) -> Tracking:
                     by_frequency(comp), matrix, T, comp.time_unit)
 
 
-def purchase_days(cur: duckdb.DuckDBPyConnection, lines: str, params: dict[str, Any], cal_end: dt.date,
-                  hold_end: dt.date) -> pd.DataFrame:
+def days_relation(lines: ir.Table, cal_end: dt.date, hold_end: dt.date) -> ir.Table:
+    """Per day up to ``hold_end``: the repeat and first purchases (``d, repeats, firsts``) of the
+    cohort, the customers whose first purchase is on or before ``cal_end``."""
+    kept = lines.filter(lines.amount >= 0, lines.d <= hold_end)
+    days = kept.select("customer_id", "d").distinct()
+    firsts = days.group_by(f_cid=days.customer_id).aggregate(f=days.d.min())
+    firsts = firsts.filter(firsts.f <= cal_end)
+    j = days.join(firsts, days.customer_id == firsts.f_cid)
+    return j.group_by("d").aggregate(repeats=ibis.ifelse(j.d > j.f, 1, 0).sum().cast("int64"),
+                                     firsts=ibis.ifelse(j.d == j.f, 1, 0).sum().cast("int64")).order_by("d")
+
+
+def purchase_days(cur: Any, lines: ir.Table, cal_end: dt.date, hold_end: dt.date) -> pd.DataFrame:
     """Per day up to ``hold_end``: the cohort's repeat purchases and first purchases (``d, repeats, firsts``)."""
-    return cur.execute(_DAYS_SQL.format(lines=lines), {**params, "cal_end": cal_end, "hold_end": hold_end}).df()
+    return query.df(cur, days_relation(lines, cal_end, hold_end))
 
 
 TRACKING_KIND = "clv_tracking"
 
 
-def tracking(cur: duckdb.DuckDBPyConnection, f: Filters, comp: Comparison) -> Tracking:
+def tracking(cur: Any, f: Filters, comp: Comparison) -> Tracking:
     """The diagnostics of the filter's comparison; the stored ones when :mod:`analytics.precompute`
     made them for these inputs and data."""
     params = cmp.comparison_params(f, comp.calibration_end, comp.holdout_end, comp.time_unit)
     stored = derived.get(cur, TRACKING_KIND, params, (Tracking,))
     if isinstance(stored, Tracking) and stored.model == comp.chosen:
         return stored
-    lines, lparams = store_lines_sql(f)
-    return tracking_of(purchase_days(cur, lines, lparams, comp.calibration_end, comp.holdout_end), comp)
+    return tracking_of(purchase_days(cur, store_lines(f), comp.calibration_end, comp.holdout_end), comp)
 
 
-def precompute(cur: duckdb.DuckDBPyConnection, f: Filters) -> Iterator[tuple[str, dict[str, Any], Any]]:
+def precompute(cur: Any, f: Filters) -> Iterator[tuple[str, dict[str, Any], Any]]:
     """What :mod:`analytics.precompute` stores for the opening view: the diagnostics of its model
     comparison (read from the store: the comparison is refreshed before)."""
     comp = cmp.comparison(cur, f)
-    lines, lparams = store_lines_sql(f)
-    days = purchase_days(cur, lines, lparams, comp.calibration_end, comp.holdout_end)
+    days = purchase_days(cur, store_lines(f), comp.calibration_end, comp.holdout_end)
     yield (TRACKING_KIND, cmp.comparison_params(f, comp.calibration_end, comp.holdout_end, comp.time_unit),
            tracking_of(days, comp))
 
@@ -185,12 +188,12 @@ def tracking_transactions(tx: pd.DataFrame, comp: Comparison) -> Tracking:
     """:func:`tracking` for a transaction table ``customer_id, date, amount`` (the ``clv --csv`` path)."""
     con = frame_connection(tx)
     try:
-        return tracking_of(purchase_days(con, FRAME_LINES, {}, comp.calibration_end, comp.holdout_end), comp)
+        return tracking_of(purchase_days(con, FRAME_LINES, comp.calibration_end, comp.holdout_end), comp)
     finally:
         con.close()
 
 
-def diagnostics(cur: duckdb.DuckDBPyConnection, f: Filters) -> tuple[Comparison, Tracking]:
+def diagnostics(cur: Any, f: Filters) -> tuple[Comparison, Tracking]:
     """The filter's model comparison and its diagnostics, with the page's default dates (stored by
     the refresh for the opening view)."""
     comp = cmp.comparison(cur, f)

@@ -51,7 +51,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import profit
+from analytics import profit, query
 from analytics.clv import comparison, models, rfm
 from analytics.clv.models import BgNbd, FitError, GammaGamma
 from analytics.clv.units import DEFAULT_UNIT
@@ -277,7 +277,7 @@ def _has_attributes(f: Filters) -> bool:
     return any(getattr(f, name) for name, _ in ATTRIBUTES)
 
 
-def fit_models(cur: duckdb.DuckDBPyConnection, f: Filters, time_unit: str = DEFAULT_UNIT) -> _Fitted:
+def fit_models(cur: Any, f: Filters, time_unit: str = DEFAULT_UNIT) -> _Fitted:
     """BG/NBD and Gamma-Gamma for the filter's customers at the valuation date, with the stated
     fallbacks. Memoised per store file, data version, customer attributes, valuation date and
     unit, so that changing the horizon, discount rate or tier cuts never refits; read from the
@@ -342,7 +342,7 @@ def _fit_or_pool(fit: Callable[[pd.DataFrame, str], Any], summary: pd.DataFrame,
         return None, "", exc.kind
 
 
-def _fit(cur: duckdb.DuckDBPyConnection, f: Filters, when: dt.date, time_unit: str) -> _Fitted:
+def _fit(cur: Any, f: Filters, when: dt.date, time_unit: str) -> _Fitted:
     summary = rfm.rfm(cur, f, when, time_unit)
     notes: list[Note] = []
     n, n_rep = len(summary), int((summary["frequency"] > 0).sum()) if len(summary) else 0
@@ -422,11 +422,11 @@ def level_of(values: Any, thresholds: tuple[float, float]) -> np.ndarray:
     return np.where(np.asarray(values) <= q1, "low", np.where(np.asarray(values) <= q2, "mid", "high"))
 
 
-def _influence(cur: duckdb.DuckDBPyConnection, profit_all: pd.Series, weight: float) -> tuple[pd.Series, pd.Series]:
+def _influence(cur: Any, profit_all: pd.Series, weight: float) -> tuple[pd.Series, pd.Series]:
     """Influence value and number of direct referrals per referrer (see module docstring)."""
-    refs = cur.execute(
-        f"SELECT customer_id, referred_by FROM {schema.CUSTOMERS} WHERE referred_by IS NOT NULL"
-    ).df()
+    c = query.table(schema.CUSTOMERS)
+    # in customer order: the same sums, in the same order, on every engine
+    refs = query.df(cur, c.filter(c.referred_by.notnull()).select("customer_id", "referred_by").order_by("customer_id"))
     if refs.empty:
         return pd.Series(dtype=float), pd.Series(dtype="int64")
     refs["profit"] = refs["customer_id"].map(profit_all).fillna(0.0)
@@ -440,7 +440,7 @@ def _influence(cur: duckdb.DuckDBPyConnection, profit_all: pd.Series, weight: fl
     return direct, count
 
 
-def customer_values(cur: duckdb.DuckDBPyConnection, f: Filters, horizon_months: int = DEFAULT_HORIZON_MONTHS,
+def customer_values(cur: Any, f: Filters, horizon_months: int = DEFAULT_HORIZON_MONTHS,
                     annual_discount: float = DEFAULT_ANNUAL_DISCOUNT,
                     cuts: tuple[float, float] = DEFAULT_CUTS, second_level_weight: float = 0.0,
                     time_unit: str = DEFAULT_UNIT, model: str = "bgnbd") -> CustomerValues:
@@ -448,7 +448,7 @@ def customer_values(cur: duckdb.DuckDBPyConnection, f: Filters, horizon_months: 
 
     Parameters
     ----------
-    cur : a cursor on the store.
+    cur : a cursor on the store, or a read-layer engine (:mod:`analytics.query`).
     f : the filter: customer attributes select the customers; the period's end is the
         valuation date (its start is not used).
     horizon_months : months of future profit in potential value (1–240).
@@ -543,7 +543,7 @@ def customer_values(cur: duckdb.DuckDBPyConnection, f: Filters, horizon_months: 
     )
 
 
-def _purchase_model(cur: duckdb.DuckDBPyConnection, f: Filters, fitted: _Fitted, model: str,
+def _purchase_model(cur: Any, f: Filters, fitted: _Fitted, model: str,
                     time_unit: str) -> tuple[Any, str, tuple[Note, ...]]:
     """(the purchase model for the values, its kind, the notes): BG/NBD as fitted, or the named or
     chosen model fitted on the same summary; BG/NBD with a note when that one cannot be fitted."""
@@ -594,7 +594,7 @@ def _tier_table(table: pd.DataFrame) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------- report
-def report_section(cur: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, object]:
+def report_section(cur: Any, f: Filters) -> dict[str, object]:
     """Customer value for ``python -m analytics report`` with the page's default assumptions
     (12 months, 10 % a year, tercile tiers, direct referrals): sums over the filter's customers."""
     v = customer_values(cur, f)

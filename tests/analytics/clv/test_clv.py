@@ -101,14 +101,14 @@ def test_rfm_summary_aggregates_without_a_window():
     seen: list[str] = []
 
     class Recording:
-        def execute(self, sql: str, params: dict[str, object]) -> object:
+        def execute(self, sql: str) -> object:
             seen.append(sql)
-            plan = con.execute("EXPLAIN " + sql, params).fetchall()
+            plan = con.execute("EXPLAIN " + sql).fetchall()
             seen.append("\n".join(str(r[1]) for r in plan))
-            return con.execute(sql, params)
+            return con.execute(sql)
 
     try:
-        s = rfm.summarize(Recording(), rfm.FRAME_LINES, {}, D(HAND_END), "weeks")
+        s = rfm.summarize(Recording(), rfm.FRAME_LINES, D(HAND_END), "weeks")
     finally:
         con.close()
     plan = seen[1].upper()

@@ -112,7 +112,7 @@ def _hand_tracking() -> tuple[models.BgNbd, pd.DataFrame, dt.date, float]:
     m = models.BgNbd(0.5, 2.0, 0.8, 2.5, 0, 0, 0, "weeks")
     con = rfm.frame_connection(HAND)
     try:
-        days = tracking.purchase_days(con, rfm.FRAME_LINES, {}, dt.date(2024, 1, 14), dt.date(2024, 1, 24))
+        days = tracking.purchase_days(con, rfm.FRAME_LINES, dt.date(2024, 1, 14), dt.date(2024, 1, 24))
     finally:
         con.close()
     weeks, start, cal_weeks = tracking.weekly(days, dt.date(2024, 1, 14), dt.date(2024, 1, 24), {"bgnbd": m}, "bgnbd")
