@@ -38,15 +38,17 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import duckdb
+import ibis
 import numpy as np
 import pandas as pd
 
 from analytics import filters as flt
-from analytics import profit
+from analytics import profit, query
 from analytics.clv import rfm
 from analytics.clv.models import FitError
 from analytics.contracts import sbg
 from analytics.filters import Filters
+from analytics.query import relations
 from analytics.store import db, derived, schema
 
 DEFAULT_ANNUAL_DISCOUNT = 0.10  # as on the rest of the Customer value page
@@ -124,22 +126,31 @@ def _num(v: Any) -> float | None:
 
 
 # ---------------------------------------------------------------------------- histories
-def contracts_as_of(cur: duckdb.DuckDBPyConnection, f: Filters, when: dt.date) -> pd.DataFrame:
+def contracts_as_of(cur: Any, f: Filters, when: dt.date) -> pd.DataFrame:
     """The filter's customers' contracts started by ``when`` with their status at ``when``
     (``effective``), in order of customer and start."""
-    where, params = f.customer_sql("c")
-    if not cur.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-                       [schema.CONTRACTS]).fetchone()[0]:
+    if not _has_contracts(cur):
         return pd.DataFrame(columns=["contract_id", "customer_id", "name", "plan", "start_date", "end_date", "status",
                                      "effective"])
-    df = cur.execute(f"""
-        SELECT k.contract_id, k.customer_id, c.name, k.plan, k.start_date, k.end_date, k.status,
-               CASE WHEN k.end_date IS NOT NULL AND k.end_date <= $when AND k.status <> 'active'
-                    THEN k.status ELSE 'active' END AS effective
-        FROM {schema.CONTRACTS} k JOIN {schema.CUSTOMERS} c ON c.customer_id = k.customer_id
-        WHERE {where} AND k.start_date <= $when
-        ORDER BY k.customer_id, k.start_date, k.contract_id""", {**params, "when": when}).df()
-    return df
+    k = query.table(schema.CONTRACTS)
+    k = k.filter(k.start_date <= when)
+    c = relations.customers(f)
+    c = c.select(c_cid=c.customer_id, name=c.name)
+    j = k.join(c, k.customer_id == c.c_cid)
+    ended = j.end_date.notnull() & (j.end_date <= when) & (j.status != "active")
+    return query.df(cur, j.select(
+        "contract_id", "customer_id", "name", "plan", "start_date", "end_date", "status",
+        effective=ibis.ifelse(ended, j.status, "active"),
+    ).order_by("customer_id", "start_date", "contract_id"))
+
+
+def _has_contracts(cur: Any) -> bool:
+    """False for a store opened read-only before its upgrade to schema version 6 (no contracts table);
+    an engine's export always has one."""
+    if isinstance(cur, query.Engine):
+        return True
+    return bool(cur.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                            [schema.CONTRACTS]).fetchone()[0])
 
 
 def term_months(contracts: pd.DataFrame) -> dict[str, int]:
@@ -224,7 +235,7 @@ def actual_retention(s: pd.DataFrame, periods: int) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------- values
-def compute(cur: duckdb.DuckDBPyConnection, f: Filters, annual_discount: float = DEFAULT_ANNUAL_DISCOUNT) -> ContractValues:
+def compute(cur: Any, f: Filters, annual_discount: float = DEFAULT_ANNUAL_DISCOUNT) -> ContractValues:
     """Fits, curves and contractual CLV for the filter's contract customers (see the module's docstring)."""
     when = rfm.valuation_date(cur, f)
     contracts = contracts_as_of(cur, f, when)
@@ -287,7 +298,7 @@ def compute(cur: duckdb.DuckDBPyConnection, f: Filters, annual_discount: float =
     )
 
 
-def _margins(cur: duckdb.DuckDBPyConnection, f: Filters, when: dt.date) -> pd.Series:
+def _margins(cur: Any, f: Filters, when: dt.date) -> pd.Series:
     """Each customer's profit after cost to serve over the twelve months to ``when``."""
     start = flt.add_months(when, -12) + dt.timedelta(days=1)
     pnl = profit.customer_pnl(cur, replace(f, date_from=start, date_to=when)).customers
@@ -308,7 +319,7 @@ def fit_params(f: Filters, when: dt.date, annual_discount: float) -> dict[str, A
             "code": derived.code_version(*_CODE)}
 
 
-def contract_values(cur: duckdb.DuckDBPyConnection, f: Filters,
+def contract_values(cur: Any, f: Filters,
                     annual_discount: float = DEFAULT_ANNUAL_DISCOUNT) -> ContractValues:
     """:func:`compute`, memoised per store file and data version, read from the store when
     :mod:`analytics.precompute` stored it for the current data."""
@@ -337,7 +348,7 @@ def precompute(cur: duckdb.DuckDBPyConnection, f: Filters) -> Iterator[tuple[str
     yield FIT_KIND, fit_params(f, when, DEFAULT_ANNUAL_DISCOUNT), compute(cur, f, DEFAULT_ANNUAL_DISCOUNT)
 
 
-def report_section(cur: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, object]:
+def report_section(cur: Any, f: Filters) -> dict[str, object]:
     """``report --json``: customers with an active contract and their summed contractual CLV."""
     v = contract_values(cur, f)
     return {"contract_customers": len(v.customers), "contractual_clv": v.total_clv if len(v.customers) else None}
