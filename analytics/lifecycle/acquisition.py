@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
+from typing import Any
 
-import duckdb
+import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from analytics import filters, profit
+from analytics import filters, profit, query
 from analytics.filters import Filters
+from analytics.query import relations
 from analytics.store import schema
 
 YEAR_ONE_MONTHS = 12
@@ -76,13 +78,13 @@ def _months_between(a: pd.Series, b: dt.date) -> np.ndarray:
     return ((b.year - s.dt.year) * 12 + (b.month - s.dt.month)).to_numpy()
 
 
-def payback(cur: duckdb.DuckDBPyConnection, f: Filters, grain: str = "quarter") -> Payback:
+def payback(cur: Any, f: Filters, grain: str = "quarter") -> Payback:
     """Payback curves of acquisition cohorts, up to the period's end (see :class:`Payback`).
 
     Cohorts: customers of the filter's attributes acquired from the first day of data up to the
     as-of date (``f.date_to``, else the last transaction date); the period's start is not used,
     so that cohorts have a history to show. Profit per customer and month comes from
-    :func:`analytics.profit.fact_sql` (the same relations as :func:`analytics.profit.customer_pnl`).
+    :func:`analytics.profit.facts` (the same relations as :func:`analytics.profit.customer_pnl`).
     """
     if grain not in GRAINS:
         raise ValueError(f"cohort grain must be one of {', '.join(GRAINS)}, got {grain!r}")
@@ -102,31 +104,10 @@ def payback(cur: duckdb.DuckDBPyConnection, f: Filters, grain: str = "quarter") 
     start = bounds[0]
     if as_of < start:
         return replace(empty, as_of=as_of)
-    cust_sql, params = f.customer_sql("c")
-    cust = cur.execute(
-        f"""
-        WITH first_tx AS (SELECT customer_id, min(tx_date) AS first_tx FROM {schema.TRANSACTIONS}
-                          WHERE revenue >= 0 AND tx_date <= $lc_as_of GROUP BY 1)
-        SELECT c.customer_id, coalesce(c.acquired_on, first_tx.first_tx) AS acquired_on,
-               CAST(c.acquisition_cost AS DOUBLE) AS acquisition_cost
-        FROM {schema.CUSTOMERS} c LEFT JOIN first_tx USING (customer_id)
-        WHERE {cust_sql} AND coalesce(c.acquired_on, first_tx.first_tx) BETWEEN $lc_start AND $lc_as_of
-        ORDER BY c.customer_id
-        """,
-        {**params, "lc_as_of": as_of, "lc_start": start},
-    ).df()
+    cust = query.df(cur, _cohort_customers(f, start, as_of))
     if cust.empty:
         return replace(empty, as_of=as_of)
-    tx, act, p2 = profit.fact_sql(cur, replace(f, date_from=start.replace(day=1), date_to=as_of))
-    monthly = cur.execute(
-        f"""WITH tx AS ({tx}), act AS ({act}),
-        -- unknown cost of goods (NULL) counts as none: a month's revenue never vanishes with its cost
-        t AS (SELECT customer_id, month, sum(revenue) - coalesce(sum(cogs), 0) AS gp FROM tx GROUP BY ALL),
-        a AS (SELECT customer_id, month, sum(cost) AS cts FROM act GROUP BY ALL)
-        SELECT customer_id, month, CAST(coalesce(t.gp, 0) - coalesce(a.cts, 0) AS DOUBLE) AS profit
-        FROM t FULL JOIN a USING (customer_id, month)""",
-        p2,
-    ).df()
+    monthly = query.df(cur, _monthly_profit(*profit.facts(cur, replace(f, date_from=start.replace(day=1), date_to=as_of))))
     ids = pd.Index(cust["customer_id"].astype(str))
     observed = _months_between(cust["acquired_on"], as_of) + 1  # months 1..observed
     horizon = int(observed.max())
@@ -182,6 +163,29 @@ def payback(cur: duckdb.DuckDBPyConnection, f: Filters, grain: str = "quarter") 
         unprofitable_after_year_one=float((all_y1 < 0).mean()) if all_y1.size else None,
         year_one_customers=int(all_y1.size),
     )
+
+
+def _cohort_customers(f: Filters, start: dt.date, as_of: dt.date) -> ir.Table:
+    """``customer_id, acquired_on`` (else the first purchase), ``acquisition_cost`` of the filter's
+    customers acquired from ``start`` to ``as_of``, by customer_id."""
+    t = query.table(schema.TRANSACTIONS)
+    t = t.filter(t.revenue >= 0, t.tx_date <= as_of)
+    first = t.group_by(t_cid=t.customer_id).aggregate(first_tx=t.tx_date.min())
+    c = relations.customers(f)
+    j = c.left_join(first, c.customer_id == first.t_cid)
+    acquired = j.acquired_on.fill_null(j.first_tx)
+    return j.filter(acquired.between(start, as_of)).select(
+        "customer_id", acquired_on=acquired, acquisition_cost=j.acquisition_cost.cast("float64")).order_by("customer_id")
+
+
+def _monthly_profit(tx: ir.Table, act: ir.Table) -> ir.Table:
+    """``customer_id, month, profit`` (revenue − cost of goods − cost to serve) from the monthly relations."""
+    # unknown cost of goods (NULL) counts as none: a month's revenue never vanishes with its cost
+    t = tx.group_by(t_cid=tx.customer_id, t_month=tx.month).aggregate(gp=tx.revenue.sum() - tx.cogs.sum().fill_null(0))
+    a = act.group_by(a_cid=act.customer_id, a_month=act.month).aggregate(cts=act.cost.sum())
+    j = t.outer_join(a, [t.t_cid == a.a_cid, t.t_month == a.a_month])
+    return j.select(customer_id=j.t_cid.fill_null(j.a_cid), month=j.t_month.fill_null(j.a_month),
+                    profit=(j.gp.fill_null(0) - j.cts.fill_null(0)).cast("float64"))
 
 
 def _cohort_start(acquired: pd.Series, grain: str) -> pd.Series:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-import duckdb
 import pandas as pd
 
 from analytics import filters
@@ -42,7 +42,7 @@ class Lifecycle:
     model_date: dt.date | None = None
 
 
-def _values(cur: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame | None:
+def _values(cur: Any, f: Filters) -> pd.DataFrame | None:
     """Realized and potential value per customer (None when the valuation cannot be made)."""
     try:
         return customer_value.customer_values(cur, f).table
@@ -50,7 +50,7 @@ def _values(cur: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame | None:
         return None
 
 
-def summary(cur: duckdb.DuckDBPyConnection, f: Filters, rules: Rules | None = None,
+def summary(cur: Any, f: Filters, rules: Rules | None = None,
             use_p_alive: bool = True) -> Lifecycle:
     """Stages over the period, the counts on its last day, and the dormant customers to wake up."""
     rules = rules or Rules()
@@ -74,7 +74,7 @@ def summary(cur: duckdb.DuckDBPyConnection, f: Filters, rules: Rules | None = No
                      alive.as_of if alive.model is not None else None)
 
 
-def report_section(cur: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, object]:
+def report_section(cur: Any, f: Filters) -> dict[str, object]:
     """``stage_counts``: customers and prospects per lifecycle stage on the period's last day
     (default rules, with P(alive))."""
     if filters.data_bounds(cur) is None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
-import duckdb
 import pandas as pd
 
 from analytics import filters
@@ -31,7 +31,7 @@ def count_stages(stages: pd.Series) -> dict[str, int]:
 
 
 def stage_history(
-    cur: duckdb.DuckDBPyConnection, f: Filters, rules: Rules | None = None, use_p_alive: bool = True,
+    cur: Any, f: Filters, rules: Rules | None = None, use_p_alive: bool = True,
     customer_ids: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Entities per stage at the end of every month of the period (the last point is the as-of date).
@@ -52,7 +52,7 @@ def stage_history(
 
 
 def transitions(
-    cur: duckdb.DuckDBPyConnection, f: Filters, date_from: dt.date, date_to: dt.date, rules: Rules | None = None,
+    cur: Any, f: Filters, date_from: dt.date, date_to: dt.date, rules: Rules | None = None,
     use_p_alive: bool = True,
 ) -> pd.DataFrame:
     """How many entities moved from each stage on ``date_from`` to each stage on ``date_to``.
@@ -74,7 +74,7 @@ def transitions(
 
 
 def stages_at(
-    cur: duckdb.DuckDBPyConnection, f: Filters, on: dt.date | None = None, rules: Rules | None = None,
+    cur: Any, f: Filters, on: dt.date | None = None, rules: Rules | None = None,
     use_p_alive: bool = True,
 ) -> pd.DataFrame:
     """Every entity in the lifecycle on ``on`` (default: the as-of date) with its stage.
@@ -102,7 +102,7 @@ def rows_at(grid: StageGrid, on: dt.date) -> pd.DataFrame:
     return out[list(AT_COLUMNS)]
 
 
-def stage_counts(cur: duckdb.DuckDBPyConnection, f: Filters, rules: Rules | None = None,
+def stage_counts(cur: Any, f: Filters, rules: Rules | None = None,
                  use_p_alive: bool = True) -> dict[str, int]:
     """Entities per stage on the as-of date (every stage of :data:`STAGES`, zeros included)."""
     return count_stages(stages_at(cur, f, None, rules, use_p_alive)["stage"])

@@ -57,18 +57,23 @@ them, and left out when the filter restricts segments, plans or customer types.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-import duckdb
+import ibis
+import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from analytics import filters
+from analytics import filters, query
 from analytics.clv import value as customer_value
 from analytics.clv.models import BgNbd, p_alive
 from analytics.clv.units import from_days
 from analytics.filters import Filters, as_date
+from analytics.query import relations
 from analytics.store import schema
 
 PIPELINE_STAGES = ("target", "prospect", "opportunity")
@@ -164,7 +169,7 @@ def _days(values: Sequence[object] | pd.Series) -> np.ndarray:
     return out
 
 
-def as_of_date(cur: duckdb.DuckDBPyConnection, f: Filters) -> dt.date | None:
+def as_of_date(cur: Any, f: Filters) -> dt.date | None:
     """The date stages are reported on: the period's end, else the last transaction date."""
     bounds = filters.data_bounds(cur)
     if bounds is None:
@@ -183,19 +188,46 @@ def month_ends(start: dt.date, end: dt.date) -> list[dt.date]:
     return out
 
 
-def _prospect_sql(f: Filters) -> tuple[str, dict[str, object]]:
-    """Predicate on opportunities without a customer (alias ``o``), per the module's filter rule."""
+def _prospect_predicate(o: ir.Table, f: Filters) -> ir.BooleanValue:
+    """Predicate on opportunities without a customer (``o``), per the module's filter rule."""
     if f.segments or f.plans or f.customer_types:
-        return "FALSE", {}
-    return Filters(regions=f.regions, channels=f.channels).customer_sql("o")
+        return ibis.literal(False)
+    preds = relations.customer_predicates(o, Filters(regions=f.regions, channels=f.channels))
+    return functools.reduce(operator.and_, preds, ibis.literal(True))
 
 
-def _customer_scope(f: Filters, customer_ids: Sequence[str] | None) -> tuple[str, dict[str, object]]:
-    where, params = f.customer_sql("c")
-    if customer_ids is not None:
-        where += " AND list_contains($lc_ids, c.customer_id)"
-        params["lc_ids"] = [str(c) for c in customer_ids]
-    return where, params
+def _customer_scope(f: Filters, customer_ids: Sequence[str] | None) -> ir.Table:
+    """The filter's customers, restricted to ``customer_ids`` when given."""
+    c = relations.customers(f)
+    return c if customer_ids is None else c.filter(c.customer_id.isin([str(i) for i in customer_ids]))
+
+
+def _bucket(day: ir.DateValue, ds: Sequence[dt.date]) -> ir.DateValue:
+    """The first of the sorted dates ``ds`` on or after ``day`` (``day`` ≤ the last of them): a
+    balanced tree of comparisons, log2(len(ds)) per row, on any engine."""
+    if len(ds) == 1:
+        return ibis.literal(ds[0], type="date")
+    mid = len(ds) // 2
+    return ibis.ifelse(day <= ds[mid - 1], _bucket(day, ds[:mid]), _bucket(day, ds[mid:]))
+
+
+def _buckets(scope: ir.Table, ds: Sequence[dt.date], dormant_days: int) -> ir.Table:
+    """Per customer of ``scope`` and date of ``ds`` with purchases since the previous date:
+    ``customer_id, bucket, first_day, last_day, react_day, purchases`` (see :func:`stage_grid`)."""
+    t = query.table(schema.TRANSACTIONS)
+    t = t.filter(t.revenue >= 0, t.tx_date > _EARLIEST, t.tx_date <= ds[-1], t.customer_id.isin(scope.customer_id))
+    days = t.select("customer_id", "tx_date").distinct()
+    days = days.mutate(bucket=_bucket(days.tx_date, ds))
+    span = relations.month_of(days.tx_date) if dormant_days > 30 else days.tx_date
+    p = days.group_by("customer_id", "bucket", span=span).aggregate(
+        f=days.tx_date.min(), l=days.tx_date.max(), n=days.count())
+    acq = scope.select(a_cid=scope.customer_id, acquired_on=scope.acquired_on)
+    g = p.join(acq, p.customer_id == acq.a_cid)
+    prev = g.l.lag().over(ibis.window(group_by=g.customer_id, order_by=g.f))
+    g = g.mutate(gap=g.f.delta(prev.fill_null(g.acquired_on), unit="day"))
+    return g.group_by("customer_id", "bucket").aggregate(
+        first_day=g.f.min(), last_day=g.l.max(), react_day=g.f.max(where=g.gap >= dormant_days),
+        purchases=g.n.sum().cast("int64"))
 
 
 @dataclass(frozen=True)
@@ -216,7 +248,7 @@ class StageGrid:
 
 
 def stage_grid(
-    cur: duckdb.DuckDBPyConnection,
+    cur: Any,
     f: Filters,
     dates: Sequence[dt.date],
     rules: Rules | None = None,
@@ -239,38 +271,14 @@ def stage_grid(
     ds = sorted({as_date(d, "date") for d in dates})
     if not ds:
         raise ValueError("at least one date is needed")
-    where, params = _customer_scope(f, customer_ids)
-    cust = cur.execute(
-        f"SELECT c.customer_id, c.name, c.segment, c.acquired_on FROM {schema.CUSTOMERS} c WHERE {where} "
-        "ORDER BY c.customer_id",
-        params,
-    ).df()
-    prev = [_EARLIEST, *ds[:-1]]
+    scope = _customer_scope(f, customer_ids)
+    cust = query.df(cur, scope.select("customer_id", "name", "segment", "acquired_on").order_by("customer_id"))
     # Purchase days are gathered into spans of one customer, one date's bucket and one calendar
     # month before the gaps between purchases are taken (a window over every purchase day took
     # twice as long at 10 million transactions). Purchases inside a month are at most 30 days
     # apart, so only a span's first day can end a silence of dormant_days > 30: its gap runs from
     # the previous span's last day. With shorter dormant_days the spans are single days.
-    span = "date_trunc('month', days.tx_date)" if rules.dormant_days > 30 else "days.tx_date"
-    buckets = cur.execute(
-        f"""
-        WITH cust AS (SELECT c.customer_id, c.acquired_on FROM {schema.CUSTOMERS} c WHERE {where}),
-        days AS (SELECT t.customer_id, t.tx_date FROM {schema.TRANSACTIONS} t JOIN cust USING (customer_id)
-                 WHERE t.revenue >= 0 AND t.tx_date <= $lc_last GROUP BY t.customer_id, t.tx_date),
-        b AS (SELECT unnest($lc_ends) AS d, unnest($lc_prev) AS d_prev),
-        p AS (SELECT days.customer_id, b.d AS bucket, min(days.tx_date) AS f, max(days.tx_date) AS l, count(*) AS n
-              FROM days JOIN b ON days.tx_date > b.d_prev AND days.tx_date <= b.d
-              GROUP BY days.customer_id, b.d, {span}),
-        g AS (SELECT p.customer_id, p.bucket, p.f, p.l, p.n,
-                     p.f - coalesce(lag(p.l) OVER (PARTITION BY p.customer_id ORDER BY p.f), cust.acquired_on) AS gap
-              FROM p JOIN cust USING (customer_id))
-        SELECT customer_id, bucket, min(f) AS first_day, max(l) AS last_day,
-               max(CASE WHEN gap >= $lc_dormant THEN f END) AS react_day, CAST(sum(n) AS BIGINT) AS purchases
-        FROM g GROUP BY ALL
-        """,
-        {**params, "lc_last": ds[-1], "lc_ends": ds, "lc_prev": prev,
-         "lc_dormant": rules.dormant_days},
-    ).df()
+    buckets = query.df(cur, _buckets(scope, ds, rules.dormant_days))
     n, m = len(cust), len(ds)
     row = pd.Index(cust["customer_id"].astype(str)).get_indexer(buckets["customer_id"].astype(str))
     col = pd.Index(_days(ds)).get_indexer(_days(buckets["bucket"]))
@@ -337,25 +345,18 @@ def _dates(days: np.ndarray) -> pd.Series:
 
 
 def _pipeline(
-    cur: duckdb.DuckDBPyConnection, f: Filters, ds: list[dt.date], customer_ids: Sequence[str] | None
+    cur: Any, f: Filters, ds: list[dt.date], customer_ids: Sequence[str] | None
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Open-opportunity stages per date: for customers (indexed by customer_id) and for prospects.
 
     Returns (customer stages with one column per date, prospect entities, prospect stages).
     """
-    where, params = _customer_scope(f, customer_ids)
-    if customer_ids is None:
-        p_where, p_params = _prospect_sql(f)
-    else:
-        p_where, p_params = "FALSE", {}
-    opp = cur.execute(
-        f"""SELECT o.opportunity_id, o.customer_id, o.prospect_name, o.stage, o.created_on, o.closed_on
-            FROM {schema.OPPORTUNITIES} o LEFT JOIN {schema.CUSTOMERS} c USING (customer_id)
-            WHERE (o.customer_id IS NOT NULL AND c.customer_id IS NOT NULL AND {where})
-               OR (o.customer_id IS NULL AND {p_where})
-            ORDER BY o.opportunity_id""",
-        {**params, **p_params},
-    ).df()
+    o = query.table(schema.OPPORTUNITIES)
+    scope = _customer_scope(f, customer_ids)
+    prospects_kept = _prospect_predicate(o, f) if customer_ids is None else ibis.literal(False)
+    kept = (o.customer_id.notnull() & o.customer_id.isin(scope.customer_id)) | (o.customer_id.isnull() & prospects_kept)
+    opp = query.df(cur, o.filter(kept).select("opportunity_id", "customer_id", "prospect_name", "stage", "created_on",
+                                              "closed_on").order_by("opportunity_id"))
     empty = pd.DataFrame(columns=[d.isoformat() for d in ds])
     no_entities = pd.DataFrame(columns=["entity_id", "customer_id", "name", "segment", "kind"])
     if opp.empty:
@@ -395,7 +396,7 @@ class AliveModel:
     note: str | None = None
 
 
-def alive_model(cur: duckdb.DuckDBPyConnection, f: Filters) -> AliveModel:
+def alive_model(cur: Any, f: Filters) -> AliveModel:
     """The BG/NBD model of the customer valuation (:func:`analytics.clv.value.fit_models`):
     fitted on the filter's customers' purchases up to the as-of date, or on every customer's when
     the filter's are too few (note ``lc.note.pooled``). Without a BG/NBD model the day thresholds
@@ -411,6 +412,6 @@ def alive_model(cur: duckdb.DuckDBPyConnection, f: Filters) -> AliveModel:
     return AliveModel(models.bgnbd, as_of, "lc.note.pooled" if models.purchase_method == "pooled" else None)
 
 
-def p_alive_model(cur: duckdb.DuckDBPyConnection, f: Filters, use_p_alive: bool) -> BgNbd | None:
+def p_alive_model(cur: Any, f: Filters, use_p_alive: bool) -> BgNbd | None:
     """:func:`alive_model`'s model when the P(alive) rule applies, else None (day thresholds alone)."""
     return alive_model(cur, f).model if use_p_alive else None

@@ -417,7 +417,7 @@ def test_purchase_gaps_are_taken_per_month_not_per_purchase_day():
 
     with db.cursor(con) as cur:
         grid = lifecycle.stage_grid(Recording(cur), Filters(), [D("2024-06-30"), D("2024-09-30")], R)
-        sql, params = next((q, p) for q, p in seen if "lag(" in q)
+        sql, params = next((q, p) for q, p in seen if "lag(" in q.lower())
         plan = "\n".join(str(r[1]) for r in cur.execute("EXPLAIN ANALYZE " + sql, params).fetchall())
     con.close()
     assert _window_rows(plan) == 2

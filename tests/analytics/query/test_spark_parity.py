@@ -21,7 +21,9 @@ FILTERS = {
 
 # The report sections whose every query runs through the read layer (analytics.query); the others
 # still read the store with DuckDB SQL of their own and cannot run on Spark yet.
-PORTED: tuple[str, ...] = ("analytics.concentration.figures", "analytics.delivered_value.headline")
+PORTED: tuple[str, ...] = ("analytics.concentration.figures", "analytics.delivered_value.headline",
+                           "analytics.clv.value", "analytics.clv.intervals", "analytics.contracts.retention",
+                           "analytics.lifecycle.headline")
 
 
 def same_frames(a: pd.DataFrame, b: pd.DataFrame, key: list[str] | None = None) -> None:
