@@ -14,7 +14,7 @@ import duckdb
 
 from analytics import filters
 from analytics.filters import ATTRIBUTES, Filters
-from analytics.store import db, load_log
+from analytics.store import load_log
 from i18n import Translator
 
 
@@ -22,9 +22,10 @@ from i18n import Translator
 class DataDate:
     """When the data were current and last loaded.
 
-    ``as_of`` is the store's ``meta.data_as_of`` (the date the data describe, set by loads and the
-    demo) or, failing that, the last transaction date; ``last_loaded`` the latest upload in
-    ``ingest_log`` that was not undone (None when nothing was uploaded, e.g. demo data).
+    ``as_of`` is the date the data are complete through, as the app's sidebar says it
+    (:func:`analytics.filters.data_as_of`: the last transaction date, or the store's stated
+    ``meta.data_as_of`` within that month); ``last_loaded`` the latest upload in ``ingest_log`` that
+    was not undone (None when nothing was uploaded, e.g. demo data).
     """
 
     as_of: dt.date | None
@@ -32,17 +33,8 @@ class DataDate:
 
 
 def data_date(cur: duckdb.DuckDBPyConnection) -> DataDate:
-    """The store's :class:`DataDate`."""
-    raw = db.get_meta(cur, "data_as_of")
-    as_of: dt.date | None
-    try:
-        as_of = dt.date.fromisoformat(raw[:10]) if raw else None
-    except ValueError:  # a hand-edited meta value: fall back to the data themselves
-        as_of = None
-    if as_of is None:
-        bounds = filters.data_bounds(cur)
-        as_of = bounds[1] if bounds else None
-    return DataDate(as_of=as_of, last_loaded=load_log.last_loaded(cur))
+    """The store's :class:`DataDate` (one "Data as of" for the app and every export: issue 19)."""
+    return DataDate(as_of=filters.data_as_of(cur), last_loaded=load_log.last_loaded(cur))
 
 
 def filter_parts(f: Filters, t: Translator) -> list[str]:

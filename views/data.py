@@ -555,9 +555,12 @@ def uploaded_file(table: str, up: Any, data: bytes, sha: str, path: Path) -> Non
         msg = t("data.loaded", n=t.num(done.written), table=table_label(table), id=done.load_id,
                 s=f"{done.seconds:.1f}")
         if done.mode != "append":
-            msg += " " + t("data.loaded_replaced", n=t.num(done.replaces))
+            msg += SENTENCE_GAP[t.lang] + t("data.loaded_replaced", n=t.num(done.replaces))
         flash("success", msg + after_load_text())
         st.rerun()
+
+
+SENTENCE_GAP = {"zh": "", "en": " "}  # between sentences: Chinese ends each with 。 and no space
 
 
 def after_load_text() -> str:
@@ -567,10 +570,10 @@ def after_load_text() -> str:
     if as_of is None:
         return ""
     start, end = cache.run(flt.latest_period)
-    text = " " + t("data.loaded_as_of", date=t.date(as_of), period=t.period(start, end))
+    text = SENTENCE_GAP[t.lang] + t("data.loaded_as_of", date=t.date(as_of), period=t.period(start, end))
     partial = flt.partial_month(flt.Filters(), as_of)
     if partial is not None and end is not None and end < partial:
-        text += " " + t("data.loaded_partial", month=t.month(partial))
+        text += SENTENCE_GAP[t.lang] + t("data.loaded_partial", month=t.month(partial))
     return text
 
 

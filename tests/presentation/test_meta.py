@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from analytics import filters
 from analytics.filters import Filters
 from analytics.store import db, schema
 from i18n import Translator
@@ -29,19 +30,24 @@ def test_data_date_from_meta_and_the_last_load_not_undone(story_store):
         d = meta.data_date(cur)
     assert d == meta.DataDate(as_of=dt.date(2024, 3, 15), last_loaded=None)  # no meta: the last transaction
     with db.write(story_store) as cur:
-        db.set_meta(cur, "data_as_of", "2024-04-30")
+        db.set_meta(cur, "data_as_of", "2024-03-31")  # the data are complete through March
         _load(cur, 1, dt.datetime(2024, 5, 2, 9, 30))
         _load(cur, 2, dt.datetime(2024, 5, 3, 8, 0), undone=dt.datetime(2024, 5, 3, 9, 0))
     with db.cursor(story_store) as cur:
         d = meta.data_date(cur)
         m = meta.export_meta(cur, Filters(), now=dt.datetime(2024, 5, 6, 10, 11, 12, 999))
-    assert d == meta.DataDate(as_of=dt.date(2024, 4, 30), last_loaded=dt.datetime(2024, 5, 2, 9, 30))
-    assert meta.describe_data_date(d, ZH) == "数据截至 2024年4月30日 · 最近一次加载 2024-05-02 09:30"
+    assert d == meta.DataDate(as_of=dt.date(2024, 3, 31), last_loaded=dt.datetime(2024, 5, 2, 9, 30))
+    assert meta.describe_data_date(d, ZH) == "数据截至 2024年3月31日 · 最近一次加载 2024-05-02 09:30"
     # open period ends are resolved to the data, so a file never says "all time" without dates
     assert (m.filters.date_from, m.filters.date_to) == (dt.date(2024, 3, 15), dt.date(2024, 3, 15))
     assert m.header_lines(EN) == ["Filters: 2024-03-15 – 2024-03-15 · All customers",
-                                  "Data as of 2024-04-30 · last loaded 2024-05-02 09:30", "Created 2024-05-06 10:11"]
-    assert m.footer(EN) == "2024-03-15 – 2024-03-15 · All customers · Data as of 2024-04-30 · last loaded 2024-05-02 09:30"
+                                  "Data as of 2024-03-31 · last loaded 2024-05-02 09:30", "Created 2024-05-06 10:11"]
+    assert m.footer(EN) == "2024-03-15 – 2024-03-15 · All customers · Data as of 2024-03-31 · last loaded 2024-05-02 09:30"
+    # Issue 19: the app's one "Data as of": a date stated for another month described other data
+    with db.write(story_store) as cur:
+        db.set_meta(cur, "data_as_of", "2024-04-30")
+    with db.cursor(story_store) as cur:
+        assert meta.data_date(cur).as_of == dt.date(2024, 3, 15) == filters.data_as_of(cur)
 
 
 def test_bad_meta_date_falls_back_to_the_data(story_store):
