@@ -23,7 +23,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import duckdb
 import numpy as np
 import pandas as pd
 
@@ -205,7 +204,7 @@ def comparison_params(f: Filters, cal_end: dt.date, hold_end: dt.date, time_unit
     return {**bt_mod.backtest_params(f, cal_end, hold_end, time_unit), "comparison_code": derived.code_version(*_CODE)}
 
 
-def comparison(cur: duckdb.DuckDBPyConnection, f: Filters, calibration_end: Any = None, holdout_end: Any = None,
+def comparison(cur: Any, f: Filters, calibration_end: Any = None, holdout_end: Any = None,
                time_unit: str = DEFAULT_UNIT) -> Comparison:
     """The comparison on the backtest of the filter (same dates and defaults as
     :func:`analytics.clv.backtest.backtest`); the stored one when :mod:`analytics.precompute` made it."""
@@ -220,7 +219,7 @@ _VALUE_MEMO: dict[tuple[Any, ...], PurchaseModel | None] = {}
 _VALUE_MEMO_SIZE = 16
 
 
-def value_model(cur: duckdb.DuckDBPyConnection, f: Filters, kind: str, summary: pd.DataFrame, when: dt.date,
+def value_model(cur: Any, f: Filters, kind: str, summary: pd.DataFrame, when: dt.date,
                 time_unit: str = DEFAULT_UNIT) -> PurchaseModel | None:
     """``kind`` fitted on the valuation-date RFM ``summary`` of the filter's customers (None when it
     cannot be fitted): the stored comparison's ``valuation_fit`` when the refresh made it for this
@@ -248,7 +247,7 @@ def value_model(cur: duckdb.DuckDBPyConnection, f: Filters, kind: str, summary: 
     return m
 
 
-def precompute(cur: duckdb.DuckDBPyConnection, f: Filters) -> Iterator[tuple[str, dict[str, Any], Any]]:
+def precompute(cur: Any, f: Filters) -> Iterator[tuple[str, dict[str, Any], Any]]:
     """What :mod:`analytics.precompute` stores for the opening view: the comparison on the page's
     backtest (read from the store: the backtest is refreshed before), with the chosen model refitted
     at the valuation date when it is not BG/NBD (BG/NBD's is ``clv_fit``)."""

@@ -48,7 +48,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import duckdb
 import numpy as np
 import pandas as pd
 
@@ -307,7 +306,7 @@ def bootstrap(purchase: Any, spend: GammaGamma | None, customers: pd.DataFrame, 
 INTERVAL_KIND = "clv_interval"
 
 
-def precompute(cur: duckdb.DuckDBPyConnection, f: Filters) -> Iterator[tuple[str, dict[str, Any], Any]]:
+def precompute(cur: Any, f: Filters) -> Iterator[tuple[str, dict[str, Any], Any]]:
     """What :mod:`analytics.precompute` stores for the app's opening view ``f``: the ranges with the
     page's default assumptions (12 months, 10 % a year, terciles, 90 %), from the fit stored just before
     (``clv_fit`` runs first)."""
@@ -316,7 +315,7 @@ def precompute(cur: duckdb.DuckDBPyConnection, f: Filters) -> Iterator[tuple[str
         cur, f, DEFAULT_LEVEL, cv.DEFAULT_HORIZON_MONTHS, cv.DEFAULT_ANNUAL_DISCOUNT, cv.DEFAULT_CUTS, cv.DEFAULT_UNIT)
 
 
-def report_section(cur: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, object]:
+def report_section(cur: Any, f: Filters) -> dict[str, object]:
     """``report --json``'s ``clv_interval`` (Customer value, with the page's default assumptions)."""
     return {"clv_interval": interval_summary(value_intervals(cur, f))}
 
@@ -331,7 +330,7 @@ def interval_params(f: Filters, when: dt.date, level: float = DEFAULT_LEVEL,
                                                                          "analytics.profit")}
 
 
-def value_intervals(cur: duckdb.DuckDBPyConnection, f: Filters, level: float = DEFAULT_LEVEL,
+def value_intervals(cur: Any, f: Filters, level: float = DEFAULT_LEVEL,
                     horizon_months: int = cv.DEFAULT_HORIZON_MONTHS, annual_discount: float = cv.DEFAULT_ANNUAL_DISCOUNT,
                     cuts: tuple[float, float] = cv.DEFAULT_CUTS, time_unit: str = cv.DEFAULT_UNIT) -> Intervals | None:
     """Ranges at ``level`` on each customer's P(alive), expected purchases and potential value of
@@ -346,7 +345,7 @@ def value_intervals(cur: duckdb.DuckDBPyConnection, f: Filters, level: float = D
     return stored if isinstance(stored, Intervals) else _intervals(cur, f, level, h, d, cuts, time_unit)
 
 
-def _intervals(cur: duckdb.DuckDBPyConnection, f: Filters, level: float, h: int, d: float,
+def _intervals(cur: Any, f: Filters, level: float, h: int, d: float,
                cuts: tuple[float, float], time_unit: str) -> Intervals | None:
     values = cv.customer_values(cur, f, h, d, cuts, time_unit=time_unit)
     m = values.fit
