@@ -39,7 +39,8 @@ def test_overview_cards_are_registry_figures(app_db, demo_report, lang):
     args = {"top20_profit_share": {"top": f"{concentration.top_count(n):,}", "n": f"{n:,}"},
             "nps": {"n": f"{demo_report['nps_responses']:,}"}}
     assert demo_report["nps_population"] == "survey"
-    notes = {"nps": " " + t("wom.nps_population.note", population=t("wom.nps_population.survey").lower())}
+    notes = {"nps": " " + t("wom.nps_population.note", population=t("wom.nps_population.survey").lower()),
+             "customers": "\n\n" + t("overview.customers_note")}  # why Customer value counts more (issue 19)
     # A figure shown in compact units (¥45.1M, ¥4513万) gives its exact value in the help (issue 19).
     notes.update({k: notes.get(k, "") + components.exact_note(t, k, demo_report[k]) for k in overview.KPI_KEYS})
     assert [c.help for c in cards] == [t.metric_help(k, **args.get(k, {})) + notes.get(k, "") for k in overview.KPI_KEYS]
