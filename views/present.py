@@ -360,7 +360,8 @@ item = items[index]
 head = st.columns([6, 1])
 head[0].subheader(f"{index + 1}. {_item_title(item)}")
 head[1].markdown(f'<p class="pres-counter">{index + 1} / {len(items)}</p>', unsafe_allow_html=True)
-current = _slide(item)
+with components.loading(t, height=480):  # the preview's place says it computes (a cold slide takes seconds)
+    current = _slide(item)
 if current is not None:
     _render(current, presenting=False)
     _nav(presenting=False)
