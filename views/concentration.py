@@ -235,7 +235,7 @@ left, right = st.columns([3, 2], gap="medium")
 with left:
     st.subheader(t("conc.curve.title"))
     curve_event = components.chart(
-        conc_charts.whale_curve(s.curve, fig, t, height=470, selectable=True), "conc_curve",
+        cache.figure(conc_charts.whale_curve, s.curve, fig, t, height=470, selectable=True), "conc_curve",
         on_select="rerun", selection_mode=("box", "points"))
     share_range = _share_range(curve_event)
     st.caption(t("conc.curve.hint"))
@@ -268,7 +268,7 @@ with right:
     if scope == "all":
         bridge = cache.run(conc.bridge, f, rates=R)
     if bridge is not None:
-        components.chart(conc_charts.profit_bridge(bridge.revenue, bridge.cogs, bridge.costs, t, title=bridge_label,
+        components.chart(cache.figure(conc_charts.profit_bridge, bridge.revenue, bridge.cogs, bridge.costs, t, title=bridge_label,
                                                    height=400), "conc_bridge")
 
 
@@ -294,7 +294,7 @@ if dim == "product":
     st.caption(t("conc.cmp.product_note"))
 elif dim == "period":
     st.caption(t("conc.cmp.period_note"))
-group_event = components.chart(conc_charts.group_comparison(groups, t, dim, title=t("conc.cmp.chart", dim=dim_label(dim))),
+group_event = components.chart(cache.figure(conc_charts.group_comparison, groups, t, dim, title=t("conc.cmp.chart", dim=dim_label(dim))),
                                "conc_groups", on_select="rerun", selection_mode=("points", "box"))
 options = [ALL, *groups["group"].tolist()]
 points = (group_event.get("selection", {}) if hasattr(group_event, "get") else {}).get("points") or []
@@ -328,7 +328,7 @@ st.subheader(t.md("conc.drivers.title", group=group_name))
 if drivers.loss_customers:
     st.caption(t("conc.drivers.summary", n=f"{drivers.loss_customers:,}", total=f"{drivers.customers:,}",
                  loss=t.money(-drivers.loss_profit, compact=True), cts=t.money(drivers.loss_cost_to_serve, compact=True)))
-    components.chart(conc_charts.loss_drivers(drivers, t), "conc_drivers")
+    components.chart(cache.figure(conc_charts.loss_drivers, drivers, t), "conc_drivers")
     a = drivers.activities
     st.dataframe(a.assign(activity=[t.value("activity", x) for x in a["activity"]])[
         ["activity", "loss_cost", "loss_cost_share", "loss_cost_per_customer", "other_cost_per_customer",

@@ -76,7 +76,7 @@ if s.counts.get(lc.NO_PURCHASE):  # customers who never bought: apart from the c
 
 # ------------------------------------------------------------------ stages over time
 show_lost = links.choice(st.toggle, t("lc.show_lost"), value=False, key="lc_show_lost", param="show_lost")
-components.chart(lc_charts.stage_history(s.history, t, t("lc.chart.history"), include_lost=show_lost), "lc_history")
+components.chart(cache.figure(lc_charts.stage_history, s.history, t, t("lc.chart.history"), include_lost=show_lost), "lc_history")
 if s.model_date is not None:
     st.caption(t("lc.note.p_alive_history", date=t.date(s.model_date)))
 
@@ -108,7 +108,7 @@ if len(months) >= 2:
             st.info(t("lc.sankey.takeaway", a=t.date(a), b=t.date(b), react=t.num(moved("reactivated")),
                       to_dormant=t.num(moved("dormant")), to_lost=t.num(moved("lost")),
                       won=t.num(moved("new", (lc.OUTSIDE, *lc.PIPELINE_STAGES)))))
-            components.chart(lc_charts.transitions_sankey(trans, t, t("lc.chart.sankey", a=t.date(a), b=t.date(b))),
+            components.chart(cache.figure(lc_charts.transitions_sankey, trans, t, t("lc.chart.sankey", a=t.date(a), b=t.date(b))),
                              "lc_sankey_chart")
 
 # ------------------------------------------------------------------ dormant customers worth waking up
@@ -175,7 +175,7 @@ with cols[3]:
                    help_args={"n": t.num(pb.year_one_customers)})
 if pb.missing_cost:
     st.caption(t("lc.note.missing_cost", n=t.num(pb.missing_cost)))
-components.chart(lc_charts.payback_curves(pb.curves, pb.grain, t, column, t("lc.payback.chart")), "lc_payback")
+components.chart(cache.figure(lc_charts.payback_curves, pb.curves, pb.grain, t, column, t("lc.payback.chart")), "lc_payback")
 
 label = (lambda d: lc_charts.quarter_label(d, t)) if pb.grain == "quarter" else t.month
 c = pb.cohorts
