@@ -60,8 +60,9 @@ def signed_pct(v: float, t: Translator) -> str:
 
 
 def unit_money(v: float, t: Translator) -> str:
-    """A unit cost or fee: four significant digits below 100 (a rate of 0.008 per CNY·month is not ¥0)."""
-    return t.money(v) if abs(v) >= 100 else f"{fmt.symbol(t.currency)}{v:,.4g}"
+    """A unit cost or fee: four significant digits below 100 (a rate of 0.008 per CNY·month is not ¥0), written
+    by the one formatter (i18n.fmt.unit_cost: the minus before the symbol, never 1e-05)."""
+    return fmt.unit_cost(v, t.currency, t.lang)
 
 
 def number(v: float, t: Translator) -> str:

@@ -40,3 +40,11 @@ def test_unit_costs_keep_four_significant_digits_and_the_minus_first():
     assert fmt.unit_cost(0.0375) == "¥0.0375" and fmt.unit_cost(12.5) == "¥12.5" and fmt.unit_cost(3.0) == "¥3"
     assert fmt.unit_cost(0.00001) == "¥0.00001"  # not ¥1e-05
     assert fmt.unit_cost(-0.5) == "-¥0.5" and fmt.unit_cost(1234.5) == "¥1,234" and fmt.unit_cost(None) == "—"
+
+
+def test_the_plans_unit_money_is_the_one_unit_cost_format():
+    from presentation.plan import unit_money
+
+    t = Translator("zh", "CNY")
+    assert unit_money(0.00001, t) == "¥0.00001" and unit_money(-0.5, t) == "-¥0.5"  # was ¥1e-05 and ¥-0.5
+    assert unit_money(0.008, t) == "¥0.008" and unit_money(1234.5, t) == fmt.money(1234.5, "CNY", "zh")
