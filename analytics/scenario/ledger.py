@@ -19,11 +19,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import duckdb
+import ibis
+import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from analytics import profit
+from analytics import profit, query
 from analytics.filters import Filters
+from analytics.query import relations
 from analytics.store import schema
 
 TX_COLUMNS = ("customer_id", "part", "product", "band", "fee", "revenue", "cogs", "quantity", "orders")
@@ -106,9 +109,12 @@ def _cuts(f: Filters, days: Iterable[dt.date]) -> list[dt.date]:
                    if (f.date_from is None or d > f.date_from) and (f.date_to is None or d <= f.date_to)})
 
 
-def _case_sum(column: str, names: Sequence[str], op: str = ">=") -> str:
-    """``(0 + CASE WHEN col op $n1 THEN 1 ELSE 0 END + …)``: how many bounds the value reaches."""
-    return "(0" + "".join(f" + CASE WHEN {column} {op} ${n} THEN 1 ELSE 0 END" for n in names) + ")"
+def _reached(value: ir.Value, bounds: Sequence[object]) -> ir.IntegerValue:
+    """How many of ``bounds`` the value reaches (``value >= bound``): a span or band number."""
+    out: ir.IntegerValue = ibis.literal(0)
+    for bound in bounds:
+        out = out + ibis.ifelse(value >= bound, 1, 0)
+    return out
 
 
 def span_rates(rate_table: pd.DataFrame, starts: Sequence[dt.date | None]) -> dict[tuple[str, int], float]:
@@ -139,35 +145,23 @@ def load(cur: duckdb.DuckDBPyConnection, f: Filters, effective_dates: Iterable[d
     cuts = _cuts(f, [d for d in effective_dates if d is not None] + rate_days)
     starts: tuple[dt.date | None, ...] = (f.date_from, *cuts)
     limits = tuple(sorted({float(t) for t in thresholds}))
-    cust_sql, common = f.customer_sql("c")
-    cut_names = [f"sc_cut{i}" for i in range(len(cuts))]
-    common.update(dict(zip(cut_names, cuts, strict=True)))
-    limit_names = [f"sc_min{i}" for i in range(len(limits))]
-    tx_period, tx_params = f.period_sql("t.tx_date")
-    tx_params.update(common)
-    tx_params.update(dict(zip(limit_names, limits, strict=True)))
-    act_period, act_params = f.period_sql("a.activity_date")
-    act_params.update(common)
-    band = f"CASE WHEN t.revenue <= 0 THEN -1 ELSE {_case_sum('t.revenue', limit_names)} END"
-    tx = cur.execute(
-        f"""SELECT customer_id, part, product, band, FALSE AS fee, CAST(sum(revenue) AS DOUBLE) AS revenue,
-                   CAST(coalesce(sum(cogs), 0) AS DOUBLE) AS cogs, CAST(sum(quantity) AS DOUBLE) AS quantity,
-                   CAST(sum(CASE WHEN revenue > 0 THEN 1 ELSE 0 END) AS DOUBLE) AS orders
-            FROM (SELECT t.customer_id, {_case_sum('t.tx_date', cut_names)} AS part, t.product, {band} AS band,
-                         t.revenue, t.cogs, t.quantity
-                  FROM {schema.TRANSACTIONS} t JOIN {schema.CUSTOMERS} c ON c.customer_id = t.customer_id
-                  WHERE {tx_period} AND {cust_sql}) x
-            GROUP BY customer_id, part, product, band ORDER BY customer_id, part, product, band""",
-        tx_params,
-    ).df()
-    act = cur.execute(
-        f"""SELECT customer_id, part, activity, CAST(sum(quantity) AS DOUBLE) AS quantity
-            FROM (SELECT a.customer_id, {_case_sum('a.activity_date', cut_names)} AS part, a.activity, a.quantity
-                  FROM {schema.ACTIVITIES} a JOIN {schema.CUSTOMERS} c ON c.customer_id = a.customer_id
-                  WHERE {act_period} AND {cust_sql}) x
-            GROUP BY customer_id, part, activity ORDER BY customer_id, part, activity""",
-        act_params,
-    ).df()
+    t = query.table(schema.TRANSACTIONS)
+    preds = relations.period_predicates(t.tx_date, f)
+    t = relations.in_scope(t.filter(*preds) if preds else t, f)
+    band = ibis.ifelse(t.revenue <= 0, -1, _reached(t.revenue, limits))
+    x = t.select("customer_id", "product", "revenue", "cogs", "quantity",
+                 part=_reached(t.tx_date, cuts), band=band)
+    tx = query.df(cur, x.group_by("customer_id", "part", "product", "band").aggregate(
+        revenue=x.revenue.sum().cast("float64"), cogs=relations.money(x.cogs.sum()),
+        quantity=x.quantity.sum().cast("float64"),
+        orders=ibis.ifelse(x.revenue > 0, 1, 0).sum().cast("float64"),
+    ).mutate(fee=ibis.literal(False)).order_by("customer_id", "part", "product", "band"))
+    a = query.table(schema.ACTIVITIES)
+    preds = relations.period_predicates(a.activity_date, f)
+    a = relations.in_scope(a.filter(*preds) if preds else a, f)
+    y = a.select("customer_id", "activity", "quantity", part=_reached(a.activity_date, cuts))
+    act = query.df(cur, y.group_by("customer_id", "part", "activity").aggregate(
+        quantity=y.quantity.sum().cast("float64")).order_by("customer_id", "part", "activity"))
     for df in (tx, act):
         df["part"] = df["part"].astype(int)
     tx["band"] = tx["band"].astype(int)

@@ -30,7 +30,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import concentration, delivered_value, filters, profit, rates
+from analytics import concentration, delivered_value, filters, profit, query, rates
 from analytics.clv import value as customer_value
 from analytics.concentration import ConcentrationFigures
 from analytics.filters import Filters
@@ -182,7 +182,8 @@ def check_levers(cur: duckdb.DuckDBPyConnection, levers: Sequence[lv.Lever]) -> 
         return out
     known = set(rates.known_activities(cur))
     priced = set(profit.rates(cur)["activity"])
-    products = {r[0] for r in cur.execute(f"SELECT DISTINCT product FROM {schema.TRANSACTIONS}").fetchall()}
+    t = query.table(schema.TRANSACTIONS)
+    products = set(query.df(cur, t.select("product").distinct())["product"])
     options = filters.options(cur)
     for i, lever in enumerate(out, 1):
         if not isinstance(lever, lv.Lever):
@@ -203,9 +204,8 @@ def check_levers(cur: duckdb.DuckDBPyConnection, levers: Sequence[lv.Lever]) -> 
             if bad:
                 raise ValueError(f"{where}: unknown {sel.kind} {bad[0]!r}; known: {', '.join(sorted(allowed))}")
         elif sel.kind == "ids" and sel.values:
-            found = {r[0] for r in cur.execute(
-                f"SELECT customer_id FROM {schema.CUSTOMERS} WHERE list_contains($ids, customer_id)",
-                {"ids": list(sel.values)}).fetchall()}
+            c = query.table(schema.CUSTOMERS)
+            found = set(query.df(cur, c.filter(c.customer_id.isin(list(sel.values))).select("customer_id"))["customer_id"])
             missing = [v for v in sel.values if v not in found]
             if missing:
                 raise ValueError(f"{where}: unknown customer id(s) {', '.join(missing[:5])}")
@@ -237,17 +237,14 @@ def word_of_mouth(cur: duckdb.DuckDBPyConnection, f: Filters, ids: pd.Index,
                   nps_population: str = wom_data.DEFAULT_NPS_POPULATION) -> dict[str, Any]:
     """Feedback of the customers ``ids`` in the period: complaints, praise, NPS answers and NPS (over
     ``nps_population``, as everywhere NPS is shown)."""
-    rows = wom_data.nps_rows_sql(nps_population)
     counts = (0, 0, 0, 0, 0, 0)
     if len(ids):
-        scope, params = wom_data.feedback_scope_sql(f, "fb.customer_id, fb.kind, fb.nps_score")
-        params["sc_ids"] = [str(i) for i in ids]
-        counts = cur.execute(
-            f"""SELECT count(DISTINCT customer_id), count(*) FILTER (WHERE kind = 'complaint'),
-                       count(*) FILTER (WHERE kind = 'praise'), count(*) FILTER (WHERE {rows} AND nps_score >= 9),
-                       count(*) FILTER (WHERE {rows} AND nps_score BETWEEN 7 AND 8),
-                       count(*) FILTER (WHERE {rows} AND nps_score <= 6)
-                FROM ({scope}) s WHERE list_contains($sc_ids, customer_id)""", params).fetchone()
+        fb = wom_data.feedback_scope(f)
+        fb = fb.filter(fb.customer_id.isin([str(i) for i in ids]))
+        kinds, nps = wom_data.kind_counts(fb), wom_data.nps_counts(fb, nps_population)
+        counts = query.row(cur, fb.aggregate(
+            customers=fb.customer_id.nunique(), complaints=kinds["complaints"], praise=kinds["praise"], **nps))
+        counts = tuple(int(v or 0) for v in counts)
     n = wom_data.nps_from_counts(int(counts[3]), int(counts[4]), int(counts[5]))
     return {"customers_with_feedback": int(counts[0]), "complaints": int(counts[1]), "praise": int(counts[2]),
             "nps_responses": n.responses, "promoters": n.promoters, "detractors": n.detractors, "nps": n.nps}
