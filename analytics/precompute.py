@@ -72,10 +72,9 @@ class Refreshed:
 
 def default_filter(cur: duckdb.DuckDBPyConnection) -> Filters | None:
     """The view the app and ``report`` open on: every customer, the default period; None without data."""
-    bounds = filters.data_bounds(cur)
-    if bounds is None:
+    start, end = filters.latest_period(cur)  # the same call as the app's sidebar and the command line
+    if start is None:
         return None
-    start, end = filters.default_period(bounds)
     return Filters(date_from=start, date_to=end)
 
 

@@ -74,11 +74,11 @@ def apply_settings(memory_limit: str | None, threads: int | None) -> None:
 
 
 def default_filter(cur: Any) -> Any:
-    """The period the app and ``report`` open on (the last twelve whole months of data)."""
+    """The period the app and ``report`` open on (the last twelve complete months of data)."""
     from analytics import filters
     from analytics.filters import Filters
 
-    start, end = filters.default_period(filters.data_bounds(cur))
+    start, end = filters.latest_period(cur)
     return Filters(date_from=start, date_to=end)
 
 
