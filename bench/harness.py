@@ -52,7 +52,7 @@ SCALES = {
 SECTIONS = ("generation", "ingest", "floor", "pandas", "pages", "report", "charts", "browser", "spark")
 PEAK_FILE_ENV = "BENCH_PEAK_RSS_FILE"  # bench.child writes its peak RSS there
 CHART_BUDGET_BYTES = 300_000  # issue 13: no page sends more than 300 KB of chart JSON
-SPARK_NOTE = "n/a until the Ibis/Spark layer (issue 13) exists"
+SPARK_NOTE = ("the spark section's time against DuckDB's report in the same run (`report --json --backend pyspark`, local mode, 2 threads); n/a for measures that have no Spark counterpart")
 
 
 # ----------------------------------------------------------------------------- measuring
@@ -162,6 +162,7 @@ class Run:
     rows: list[Row] = field(default_factory=list)
     period: tuple[str, str] | None = None
     browser: bool = False
+    spark: bool = False
     floor_pnl: Any = None  # the floor's profit per customer, which the pandas section compares with
     floor_rows: dict[str, Row] = field(default_factory=dict)  # their × pandas is known after the pandas section
 
@@ -585,7 +586,7 @@ def sec_report(run: Run) -> dict[str, Any]:
         matches = math.isclose(profits[-1], floor_total, rel_tol=1e-9, abs_tol=1e-4)
     out = {"status": "ok" if matches is not False else "error", "seconds": med, "runs": walls,
            "peak_rss_bytes": peak(rss), "json_bytes": sizes[-1], "profit": profits[-1],
-           "profit_matches_floor": matches}
+           "profit_matches_floor": matches, "_stdout": child.stdout}
     if matches is False:
         out["error"] = f"report profit {profits[-1]} differs from the floor's total {floor_total}"
     xf, xp = run.ratios(med, "fresh_process_seconds")
@@ -653,10 +654,47 @@ def sec_browser(run: Run) -> dict[str, Any]:
     return out
 
 
+def _differences(a: Any, b: Any, where: str = "") -> list[str]:
+    """Where two reports differ: numbers beyond 1e-6 relative, anything else when unequal."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        if a.keys() != b.keys():
+            return [f"{where}: keys {sorted(set(a) ^ set(b))}"]
+        return [d for k in a for d in _differences(a[k], b[k], f"{where}.{k}")]
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return [f"{where}: {len(a)} against {len(b)} items"]
+        return [d for i, (x, y) in enumerate(zip(a, b, strict=True)) for d in _differences(x, y, f"{where}[{i}]")]
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return [] if math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-9) else [f"{where}: {a} against {b}"]
+    return [] if a == b else [f"{where}: {a!r} against {b!r}"]
+
+
 def sec_spark(run: Run) -> dict[str, Any]:
-    run.rows.append(Row("spark", "Spark local mode vs DuckDB (report --json --backend pyspark)", spark="n/a",
-                        note=SPARK_NOTE))
-    return {"status": "n/a", "reason": SPARK_NOTE}
+    """``report --json --backend pyspark`` in a fresh process (Spark local mode, 2 threads, over the
+    store's Parquet export), against DuckDB's report of the same run: time and equality of every key."""
+    if not run.spark:
+        run.rows.append(Row("spark", "Spark local mode vs DuckDB (report --json --backend pyspark)",
+                            note="skipped: pass --spark"))
+        return {"status": "skipped", "reason": "pass --spark"}
+    ensure_store(run)
+    duck = run.sections.get("report", {})
+    if "_stdout" not in duck:
+        child = run_child("cli", [], run, rest=["report", "--json", "--db", str(run.store)])
+        duck = {"seconds": child.wall_s, "_stdout": child.stdout}
+    with tempfile.TemporaryDirectory(prefix="cvm_bench_spark_") as tmp:
+        copy = Path(tmp) / "store.duckdb"  # the export is written beside the store: never beside the cached one
+        shutil.copy(run.store, copy)
+        child = run_child("cli", [], run, rest=["report", "--json", "--backend", "pyspark", "--db", str(copy)])
+    diffs = _differences(json.loads(child.stdout), json.loads(duck["_stdout"]))
+    ratio = child.wall_s / duck["seconds"] if duck.get("seconds") else None
+    out = {"status": "ok" if not diffs else "error", "seconds": child.wall_s, "duckdb_seconds": duck.get("seconds"),
+           "ratio": ratio, "peak_rss_bytes": child.peak_rss_bytes, "differences": diffs[:20]}
+    note = ("every key equal to DuckDB's (1e-6 relative)" if not diffs
+            else f"{len(diffs)} keys DIFFER, e.g. {diffs[0]}")
+    run.rows.append(Row("spark", "python -m analytics report --json --backend pyspark, fresh process (wall; "
+                                 "export to Parquet and Spark start included)", child.wall_s,
+                        peak_rss_bytes=child.peak_rss_bytes, spark=fmt_ratio(ratio), note=note))
+    return out
 
 
 RUNNERS: dict[str, Callable[[Run], dict[str, Any]]] = {
@@ -756,6 +794,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--memory-limit", help="DuckDB memory_limit for every connection, e.g. 6GB")
     ap.add_argument("--threads", type=int, help="DuckDB threads for every connection")
     ap.add_argument("--browser", action="store_true", help="also time page switches in Chromium (slow)")
+    ap.add_argument("--spark", action="store_true", help="also run report --json on Spark local mode (slow)")
     args = ap.parse_args(argv)
     if args.scale not in SCALES:
         ap.error(f"--scale must be S, M or L, got {args.scale!r}")
@@ -787,6 +826,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     scale = SCALES[args.scale]
     run = Run(args, args.scale, scale, Path(args.cache) / f"{args.scale}-seed{args.seed}")
     run.browser = args.browser or ("browser" in names and bool(args.only))
+    run.spark = args.spark or ("spark" in names and bool(args.only))
     from bench.child import apply_settings
 
     apply_settings(args.memory_limit, args.threads)
@@ -814,7 +854,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "wall_seconds": (dt.datetime.now() - started).total_seconds(), "machine": info,
         "settings": {"memory_limit": args.memory_limit, "threads": args.threads}, "store": store_info,
         "period": list(run.period) if run.period else None, "notes": notes,
-        "sections": run.sections, "table": [r.as_dict() for r in run.rows],
+        "sections": {name: {k: v for k, v in sec.items() if not k.startswith("_")}  # _: kept for other sections
+                     for name, sec in run.sections.items()},
+        "table": [r.as_dict() for r in run.rows],
     }
     text = markdown(report, run.rows)
     if notes:

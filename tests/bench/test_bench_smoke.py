@@ -26,7 +26,7 @@ def test_tiny_run_measures_every_section(tmp_path: Path) -> None:
         assert sections[name]["status"] == "ok", (name, sections[name].get("error"), sections[name])
         assert _seconds(sections[name]["seconds"]), (name, sections[name])
     assert sections["browser"]["status"] == "skipped"  # no --browser
-    assert sections["spark"]["status"] == "n/a"
+    assert sections["spark"]["status"] == "skipped"  # no --spark
 
     # The floor is the app's exact figures, and the pandas way and report --json say the same.
     floor, pandas = sections["floor"], sections["pandas"]
