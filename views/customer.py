@@ -194,14 +194,15 @@ def _table(df: pd.DataFrame, config: dict[str, object], categories: dict[str, st
         st.caption(t("c360.capped", total=t.num(total), shown=t.num(len(df))))
     shown = df.assign(**{col: [t.value(kind, v) for v in df[col]] for col, kind in (categories or {}).items()},
                       **{col: [("—" if pd.isna(v) else fn(v)) for v in df[col]] for col, fn in (texts or {}).items()})
-    # Missing text reads "—" in either language (Streamlit would print "None").
+    # A missing value reads "—" in either language, a date or number too (Streamlit would draw "None").
     text = [c for c in shown.columns if shown[c].dtype == object or pd.api.types.is_string_dtype(shown[c])]
     shown[text] = shown[text].fillna("—")
     if "customer_id" in config:  # referrer, referrals: a click opens that customer here
         drill.customer_table(shown, key=f"c360_{download or empty}", hide_index=True, width="stretch",
-                             column_order=list(config), column_config=config)
+                             column_order=list(config), column_config=config, placeholder=fmt.DASH)
     else:
-        st.dataframe(shown, hide_index=True, width="stretch", column_order=list(config), column_config=config)
+        st.dataframe(shown, hide_index=True, width="stretch", column_order=list(config), column_config=config,
+                     placeholder=fmt.DASH)
     if download:
         components.downloads(df, f"{download}_{r.customer_id}", t, header_lines=header, key=f"c360_{download}")
 

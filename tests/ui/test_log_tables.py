@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from analytics.store import db
 from i18n import Translator, fmt
 from tests.ui.apptest import assert_ok, start
 from tests.ui.test_auth import add, sign_in
@@ -42,3 +43,17 @@ def test_the_users_pages_log_draws_missing_values_as_a_dash(app_db):
     t = Translator("zh")
     log = next(d for d in at.dataframe if t("data.h.old") in d.value.columns)
     assert _has_missing(log.value) and log.proto.placeholder == fmt.DASH
+
+
+def test_customer_360s_tables_draw_missing_values_as_a_dash(app_db):
+    """A missing date or number in Customer 360's records (an opportunity not closed yet) reads "—"."""
+    con = db.connect(app_db)  # the app holds it read-write in this process; a second handle must match
+    try:
+        cid = con.execute("SELECT min(customer_id) FROM opportunities WHERE closed_on IS NULL").fetchone()[0]
+    finally:
+        con.close()
+    at = start("zh", page="views/customer.py", customer=cid)
+    assert_ok(at)
+    with_missing = [d for d in at.dataframe if _has_missing(d.value)]
+    assert with_missing  # the open opportunity's close date at least
+    assert {d.proto.placeholder for d in with_missing} == {fmt.DASH}
