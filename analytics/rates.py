@@ -19,10 +19,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import duckdb
+import ibis
 import pandas as pd
 
-from analytics import profit
+from analytics import profit, query
 from analytics.filters import as_date
+from analytics.query import relations
 from analytics.store import aggregates, audit, db, schema
 
 # DECIMAL(18,4): at most 14 digits before the point.
@@ -79,9 +81,9 @@ class SaveResult:
 
 def known_activities(cur: duckdb.DuckDBPyConnection) -> list[str]:
     """Activities that have a rate or appear in the activities table (sorted)."""
-    return [r[0] for r in cur.execute(
-        f"SELECT activity FROM {schema.ACTIVITY_RATES} UNION SELECT DISTINCT activity FROM {schema.ACTIVITIES} ORDER BY 1"
-    ).fetchall()]
+    r, a = query.table(schema.ACTIVITY_RATES), query.table(schema.ACTIVITIES)
+    names = r.select("activity").union(a.select("activity"), distinct=True).order_by("activity")
+    return [str(v) for v in query.df(cur, names)["activity"]]
 
 
 def _valid_from(value: object) -> dt.date | None:
@@ -145,16 +147,15 @@ def validate(cur: duckdb.DuckDBPyConnection, changes: Iterable[Mapping[str, obje
 def affected_months(cur: duckdb.DuckDBPyConnection, activity: str, valid_from: dt.date) -> list[dt.date]:
     """First days of the months holding activities that a rate of ``activity`` from ``valid_from``
     prices (up to the activity's next rate after that date), as the store is now."""
-    nxt = cur.execute(
-        f"SELECT min(valid_from) FROM {schema.ACTIVITY_RATES} WHERE activity = ? AND valid_from > ?",
-        [activity, valid_from],
-    ).fetchone()[0]
-    rows = cur.execute(
-        f"""SELECT DISTINCT CAST(date_trunc('month', activity_date) AS DATE) FROM {schema.ACTIVITIES}
-            WHERE activity = $a AND activity_date >= $start AND ($end IS NULL OR activity_date < $end) ORDER BY 1""",
-        {"a": activity, "start": valid_from, "end": nxt},
-    ).fetchall()
-    return [r[0] for r in rows]
+    r = query.table(schema.ACTIVITY_RATES)
+    nxt = relations.date_value(query.scalar(
+        cur, r.filter(r.activity == activity, r.valid_from > valid_from).valid_from.min()))
+    a = query.table(schema.ACTIVITIES)
+    a = a.filter(a.activity == activity, a.activity_date >= valid_from)
+    if nxt is not None:
+        a = a.filter(a.activity_date < nxt)
+    months = a.select(month=relations.month_of(a.activity_date)).distinct().order_by("month")
+    return [pd.Timestamp(m).date() for m in query.df(cur, months)["month"]]
 
 
 def save(con: duckdb.DuckDBPyConnection, changes: Iterable[Mapping[str, object] | RateChange],
@@ -210,14 +211,11 @@ def history(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     valid_to`` (exclusive; missing for the latest), ``changed_by, changed_at`` (missing for rates
     loaded without the editor). Sorted by activity, then valid_from."""
     periods = profit.rates(cur)
-    log = cur.execute(
-        f"""SELECT record_key, changed_by, changed_at FROM (
-              SELECT record_key, user_name AS changed_by, changed_at,
-                     row_number() OVER (PARTITION BY record_key ORDER BY audit_id DESC) AS nth
-              FROM {schema.AUDIT_LOG} WHERE table_name = ?) latest
-            WHERE nth = 1""",
-        [schema.ACTIVITY_RATES],
-    ).df()
+    audit = query.table(schema.AUDIT_LOG)
+    audit = audit.filter(audit.table_name == schema.ACTIVITY_RATES)
+    nth = ibis.row_number().over(ibis.window(group_by=audit.record_key, order_by=ibis.desc(audit.audit_id)))
+    latest = audit.select("record_key", "changed_at", changed_by=audit.user_name, nth=nth)
+    log = query.df(cur, latest.filter(latest.nth == 0).select("record_key", "changed_by", "changed_at"))
     keys = periods["activity"] + "@" + pd.to_datetime(periods["valid_from"]).dt.strftime("%Y-%m-%d")
     out = periods.assign(record_key=keys).merge(log, on="record_key", how="left")
     return out[["activity", "unit", "unit_cost", "valid_from", "valid_to", "changed_by", "changed_at"]]
