@@ -10,6 +10,7 @@ from analytics import delivered_value as dv
 from analytics import profit
 from charts import delivered_value as dv_charts
 from charts.theme import LOSS
+from i18n.fmt import unit as money_unit
 from ui import cache, components, context, drill, links
 
 PAGE = {"title": "nav.delivered_value", "icon": ":material/volunteer_activism:", "order": 20,
@@ -23,7 +24,7 @@ MAX_ROWS = 1000
 r = cache.run(dv.delivered_value, f)
 s, prev = r.summary, r.previous
 components.page_header(t("dv.title"), t, f, subtitle=t.md("dv.subtitle", period=components.describe_filters(f, t),
-                                                              currency=t.currency))
+                                                              currency=money_unit(t.currency, t.lang)))  # 元 / ¥, not CNY
 filter_line = components.describe_filters(f, t)
 # The customer tables show profit: say where cost of goods was not provided (also in their downloads).
 cogs_note = components.cogs_warning(t, cache.run(profit.cogs_unknown_for, f))

@@ -63,3 +63,17 @@ def test_customer_counts_of_one_filter_say_why_they_differ(app_db):
     cv_card = next(c for c in cv.metric if c.label == t.metric("valued_customers"))
     assert "Overview's Customers counts only those with a transaction or a service activity" in cv_card.help
     assert int(cv_card.value.replace(",", "")) > int(ov_card.value.replace(",", ""))  # 4,034 > 3,309
+
+
+@pytest.mark.parametrize("page", ["views/overview.py", "views/delivered_value.py", "views/customer.py"])
+def test_the_chinese_ui_names_no_currency_code(app_db, page):
+    """Axis titles and captions say 元 (金额（元）, 利润单位：元), never the ISO code a Chinese reader does not say."""
+    at = start("zh", page=None if page == "views/overview.py" else page,
+               **({"customer": "C002194"} if page == "views/customer.py" else {}))
+    assert_ok(at)
+    texts = [c.value for c in at.caption]
+    for spec in plotly_specs(at):
+        for name, axis in spec["layout"].items():
+            if name.startswith(("xaxis", "yaxis")) and isinstance(axis, dict):
+                texts.append(str(axis.get("title", {}).get("text", "")))
+    assert texts and not [x for x in texts if "CNY" in x], page
