@@ -18,7 +18,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import duckdb
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
@@ -85,41 +84,6 @@ class CustomerPnL:
 SOURCES = ("auto", "aggregates", "facts")
 
 
-def fact_sql(cur: duckdb.DuckDBPyConnection, f: Filters, source: str = "auto") -> tuple[str, str, dict[str, object]]:
-    """SQL of two monthly relations for the filter, and their parameters.
-
-    ``tx``: customer_id, month, revenue, cogs, quantity, tx_count, cogs_unknown_revenue.
-    ``act``: customer_id, month, activity, quantity, cost, unpriced_quantity.
-    With ``source="auto"``, whole-month periods read the aggregates when they are current and
-    other periods read the facts; ``"facts"`` forces the fact tables (benchmarks, checks).
-    """
-    if source not in SOURCES:
-        raise ValueError(f"source must be one of {', '.join(SOURCES)}")
-    cust_sql, params = f.customer_sql("c")
-    scope = "" if cust_sql == "TRUE" else (
-        f" AND customer_id IN (SELECT customer_id FROM {schema.CUSTOMERS} c WHERE {cust_sql})"
-    )
-    use_agg = f.month_aligned and aggregates.is_fresh(cur)
-    if source == "aggregates" and not use_agg:
-        raise ValueError("the aggregates cannot answer this filter (period not whole months, or not refreshed)")
-    if source != "facts" and use_agg:
-        period, p2 = f.period_sql("month")
-        params.update(p2)
-        tx = f"SELECT * FROM {schema.AGG_CUSTOMER_MONTH} WHERE {period}{scope}"
-        act = f"SELECT * FROM {schema.AGG_ACTIVITY_MONTH} WHERE {period}{scope}"
-        return tx, act, params
-    tx_period, p2 = f.period_sql("tx_date")
-    act_period, p3 = f.period_sql("a.activity_date")
-    params.update(p2)
-    params.update(p3)
-    tx = f"""SELECT customer_id, CAST(date_trunc('month', tx_date) AS DATE) AS month, sum(revenue) AS revenue,
-             sum(cogs) AS cogs, sum(quantity) AS quantity, count(*) AS tx_count,
-             coalesce(sum(revenue) FILTER (WHERE cogs IS NULL), 0) AS cogs_unknown_revenue
-             FROM {schema.TRANSACTIONS} WHERE {tx_period}{scope} GROUP BY ALL"""
-    act = aggregates.activity_cost_sql(f"{act_period}{scope}")
-    return tx, act, params
-
-
 def facts(cur: Any, f: Filters, source: str = "auto") -> tuple[ir.Table, ir.Table]:
     """The two monthly relations for the filter as read-layer expressions (:mod:`analytics.query`):
     ``tx`` (customer_id, month, revenue, cogs, quantity, tx_count, cogs_unknown_revenue) and ``act``
@@ -167,33 +131,6 @@ def _validate_rates(rates: Mapping[str, float] | None) -> dict[str, float]:
     return out
 
 
-def pnl_sql(tx: str, act: str, f: Filters) -> tuple[str, str]:
-    """The two queries behind :func:`customer_pnl`: per-customer totals and per-activity costs."""
-    cust_sql, _ = f.customer_sql("c")
-    totals = f"""
-        WITH tx AS ({tx}), act AS ({act}),
-        t AS (SELECT customer_id, sum(revenue) AS revenue, sum(cogs) AS cogs, sum(tx_count) AS tx_count,
-                     sum(cogs_unknown_revenue) AS cogs_unknown_revenue
-              FROM tx GROUP BY 1),
-        a AS (SELECT customer_id, sum(cost) AS cost_to_serve FROM act GROUP BY 1)
-        SELECT {", ".join(f"c.{col}" for col in CUSTOMER_COLUMNS)},
-               CAST(coalesce(t.revenue, 0) AS DOUBLE) AS revenue,
-               CAST(coalesce(t.cogs, 0) AS DOUBLE) AS cogs,
-               CAST(coalesce(a.cost_to_serve, 0) AS DOUBLE) AS cost_to_serve,
-               CAST(coalesce(t.tx_count, 0) AS BIGINT) AS tx_count,
-               CAST(coalesce(t.cogs_unknown_revenue, 0) AS DOUBLE) AS cogs_unknown_revenue
-        FROM {schema.CUSTOMERS} c
-        LEFT JOIN t USING (customer_id) LEFT JOIN a USING (customer_id)
-        WHERE {cust_sql} AND (t.customer_id IS NOT NULL OR a.customer_id IS NOT NULL)
-        """
-    costs = f"""WITH act AS ({act})
-        SELECT act.customer_id, act.activity, sum(act.quantity) AS quantity, CAST(sum(act.cost) AS DOUBLE) AS cost,
-               sum(act.unpriced_quantity) AS unpriced_quantity
-        FROM act JOIN {schema.CUSTOMERS} c USING (customer_id) WHERE {cust_sql}
-        GROUP BY ALL ORDER BY 1, 2"""
-    return totals, costs
-
-
 def customer_pnl(
     cur: Any, f: Filters, rates: Mapping[str, float] | None = None, source: str = "auto"
 ) -> CustomerPnL:
@@ -206,7 +143,7 @@ def customer_pnl(
         in its period.
     rates : optional what-if unit costs ``{activity: cost}`` that replace the saved rates for
         the whole period, without saving them.
-    source : where the monthly figures come from (see :func:`fact_sql`).
+    source : where the monthly figures come from (see :func:`facts`).
     """
     override = _validate_rates(rates)
     totals_q, costs_q = pnl_relations(*facts(cur, f, source), f)
@@ -310,7 +247,7 @@ def rates(cur: Any) -> pd.DataFrame:
                     .order_by("activity", "valid_from"))
 
 
-def current_rates(cur: duckdb.DuckDBPyConnection) -> dict[str, float]:
+def current_rates(cur: Any) -> dict[str, float]:
     """The latest unit cost of each activity."""
     df = rates(cur)
     if df.empty:

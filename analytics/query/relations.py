@@ -1,8 +1,8 @@
 """The relations every page starts from, as Ibis expressions: the filter's customers, the period,
 time-valid activity rates and the monthly revenue and cost-to-serve figures per customer.
 
-These replace the SQL text of ``analytics.profit.fact_sql`` and ``analytics.store.aggregates``
-(DOMAIN.md §1): the same joins and sums, compiled for DuckDB or Spark.
+They compute what the SQL of ``analytics.store.aggregates`` stores in the monthly aggregates (DOMAIN.md
+§1), from the fact tables, for any period; compiled for DuckDB or Spark.
 """
 
 from __future__ import annotations
