@@ -141,8 +141,10 @@ def filters(options: dict[str, list[str]], bounds: tuple[dt.date, dt.date] | Non
                                         and all(m in months for m in current)):
             del st.session_state[PERIOD_KEY]  # the data changed under the widget: start again
         elif current is not None and seen is not None and seen != default and tuple(current) == seen:
-            # Still on the default the data had when it was drawn, not a choice: follow the new default.
-            del st.session_state[PERIOD_KEY]
+            # Still on the default the data had when it was drawn, not a choice: follow the new default. Set,
+            # not forgotten: Streamlit 1.67 keys the slider by its key alone, and the browser would keep
+            # showing (and send back) a forgotten value.
+            st.session_state[PERIOD_KEY] = default
             period = default
             init["period"] = None
         st.session_state[_DEFAULT_SEEN_KEY] = default
