@@ -15,6 +15,7 @@ from analytics import demo  # noqa: E402
 from analytics.store import db  # noqa: E402
 from tests.helpers import D, build_store, customer  # noqa: E402
 from tests.postgres import pg_shop, postgres  # noqa: E402, F401  (fixtures: a real PostgreSQL server)
+from tests.read_layer import duck, small_store, spark_engine  # noqa: E402, F401  (fixtures: Spark local mode)
 
 
 @pytest.fixture(scope="session")

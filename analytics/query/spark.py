@@ -34,8 +34,9 @@ class SparkEngine(Engine):
 
     name = "pyspark"
 
-    def __init__(self, session: Any, views: Mapping[str, Path] | None = None) -> None:
+    def __init__(self, session: Any, views: Mapping[str, Path] | None = None, *, owned: bool = True) -> None:
         self.session = session
+        self.owned = owned  # stopped by close(); a session that was running before is left running
         for table, path in (views or {}).items():
             session.read.parquet(str(path)).createOrReplaceTempView(table)
         self.backend = ibis.pyspark.connect(session)
@@ -53,13 +54,18 @@ class SparkEngine(Engine):
         return self._meta.get(key)
 
     def close(self) -> None:
-        self.session.stop()
+        if self.owned:
+            self.session.stop()
 
 
 def local_session(threads: int = 2, memory: str | None = None) -> Any:
     """A local Spark session (``local[threads]``) bound to 127.0.0.1, UI off, UTC."""
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     from pyspark.sql import SparkSession
+
+    running = SparkSession.getActiveSession()
+    if running is not None:
+        return running
 
     b = (SparkSession.builder.master(f"local[{threads}]").appName("customer-value")
          .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false").config("spark.sql.session.timeZone", "UTC")
@@ -86,7 +92,10 @@ def connect(*, store: str | os.PathLike[str] | None = None, parquet_dir: str | o
         if store is None:
             raise ValueError("give the store, a Parquet export or a Spark Connect URL")
         parquet_dir = export_beside(store)
-    return SparkEngine(local_session(threads), parquet.exported_tables(parquet_dir))
+    from pyspark.sql import SparkSession
+
+    owned = SparkSession.getActiveSession() is None
+    return SparkEngine(local_session(threads), parquet.exported_tables(parquet_dir), owned=owned)
 
 
 def export_beside(store: str | os.PathLike[str]) -> Path:

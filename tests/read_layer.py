@@ -1,4 +1,5 @@
-"""One small demo store, its Parquet export and one local Spark session for the read-layer tests."""
+"""Fixtures of the read-layer tests (tests/analytics/query, tests/cli): one small demo store, its Parquet
+export and one local Spark session, shared by every test of a worker."""
 
 from __future__ import annotations
 
