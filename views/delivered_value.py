@@ -147,7 +147,7 @@ with left:
     else:
         parts, scope_name = s.part_means, t("dv.scope.selection")
         info = t("dv.scope.group_info", n=f"{s.assessed_customers:,}")
-    components.chart(dv_charts.waterfall(parts, t, title=t("dv.chart.waterfall", scope=scope_name)), "dv_waterfall")
+    components.chart(cache.figure(dv_charts.waterfall, parts, t, title=t("dv.chart.waterfall", scope=scope_name)), "dv_waterfall")
     st.caption(info)
 with right:
     st.markdown(f"**{t('dv.compare')}**")
@@ -160,7 +160,7 @@ with right:
         ib = cb.selectbox(t("dv.compare.b"), list(group_names), index=len(group_names) - 1,
                           format_func=group_names.get, key=f"dv_cmp_b_{dim}")
         n_a, n_b = int(groups["customers"].iloc[ia]), int(groups["customers"].iloc[ib])
-        components.chart(dv_charts.compare(
+        components.chart(cache.figure(dv_charts.compare,
             group_parts(ia), group_parts(ib), t("dv.compare.label", group=group_names[ia], n=f"{n_a:,}"),
             t("dv.compare.label", group=group_names[ib], n=f"{n_b:,}"), t,
             title=t("dv.chart.compare", a=group_names[ia], b=group_names[ib]), height=440), "dv_compare")
@@ -197,7 +197,7 @@ tr = cache.run(dv.trend, f, freq)
 if tr.table.empty:
     st.caption(t("dv.map.empty"))
 else:
-    components.chart(dv_charts.trend(tr, t, title=t("dv.chart.trend")), "dv_trend")
+    components.chart(cache.figure(dv_charts.trend, tr, t, title=t("dv.chart.trend")), "dv_trend")
     if tr.driver:
         ch = tr.changes.set_index("part")
         first, last = tr.table["bucket"].iloc[0], tr.table["bucket"].iloc[-1]
@@ -214,7 +214,7 @@ if not s.satisfaction_customers:
     st.caption(t("dv.gap.no_scores"))
 else:
     overall = dv.aggregate(r.customers)
-    components.chart(dv_charts.gap_dumbbell(groups, overall, dim, t, title=t("dv.chart.gap")), "dv_gap")
+    components.chart(cache.figure(dv_charts.gap_dumbbell, groups, overall, dim, t, title=t("dv.chart.gap")), "dv_gap")
     falling = [group_names[i] for i in range(len(groups)) if groups["falls_short"].iloc[i]]
     if falling:
         st.error(t.md("dv.gap.short_groups", groups="、".join(falling) if ctx.lang == "zh" else ", ".join(falling)))
@@ -251,7 +251,7 @@ with map_col:
         scale = links.choice(st.segmented_control, t("dv.map.scale"), ("symlog", "linear"), default="symlog",
                                      format_func=lambda k: t(f"dv.map.scale.{k}"), key="dv_map_scale", param="scale",
                                      help=t("dv.map.scale.help")) or "symlog"
-        event = components.chart(dv_charts.winwin_map(shown, t, title=t("dv.chart.map", step=step_name), scale=scale,
+        event = components.chart(cache.figure(dv_charts.winwin_map, shown, t, title=t("dv.chart.map", step=step_name), scale=scale,
                                                       everyone=points),
                                  f"dv_map_{freq}_{step}", on_select="rerun", selection_mode=("points", "box", "lasso"))
         st.caption(t("dv.map.note"))
@@ -305,7 +305,7 @@ else:
 
 if len(steps) > 1:
     step_table = cache.run(dv.winwin_steps, f, freq)
-    components.chart(dv_charts.quadrant_steps(step_table, step_labels[1:], t, title=t("dv.chart.steps")), "dv_steps")
+    components.chart(cache.figure(dv_charts.quadrant_steps, step_table, step_labels[1:], t, title=t("dv.chart.steps")), "dv_steps")
 if prev is not None:
     st.markdown(f"**{t('dv.moves.transitions')}**")
     labels = {q: t(f"dv.quadrant.{q}") for q in r.transitions.index}

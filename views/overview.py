@@ -45,13 +45,13 @@ st.caption(" · ".join(x for x in (delta_note, nps.stated(t, o.nps.responses)) i
 
 left, right = st.columns(2)
 with left:
-    components.chart(conc_charts.whale_curve(o.curve, fig, t, title=t("overview.chart.whale"), height=400), "ov_whale")
+    components.chart(cache.figure(conc_charts.whale_curve, o.curve, fig, t, title=t("overview.chart.whale"), height=400), "ov_whale")
 with right:
-    components.chart(ov_charts.segment_profit(o.segments, t, title=t("overview.chart.segments")), "ov_segments",
+    components.chart(cache.figure(ov_charts.segment_profit, o.segments, t, title=t("overview.chart.segments")), "ov_segments",
                      **drill.chart_filter("ov_segments", "segment", o.segments["group"]))  # a bar filters by it
 left, right = st.columns(2)
 with left:
-    components.chart(ov_charts.monthly(o.monthly, t, title=t("overview.chart.monthly")), "ov_monthly")
+    components.chart(cache.figure(ov_charts.monthly, o.monthly, t, title=t("overview.chart.monthly")), "ov_monthly")
 with right:
-    components.chart(conc_charts.profit_bridge(o.revenue, o.cogs, o.activities, t, title=t("overview.chart.bridge")),
+    components.chart(cache.figure(conc_charts.profit_bridge, o.revenue, o.cogs, o.activities, t, title=t("overview.chart.bridge")),
                      "ov_bridge")
