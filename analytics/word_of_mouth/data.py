@@ -131,17 +131,21 @@ def feedback_scope_sql(f: Filters, columns: str = "fb.*") -> tuple[str, dict[str
     return sql, params
 
 
-def feedback_scope(f: Filters) -> ir.Table:
+def feedback_scope(f: Filters, customer_columns: bool = False) -> ir.Table:
     """Feedback rows of the filter's customers and period (read layer; the relation of
-    :func:`feedback_scope_sql`): every feedback column and the customer's ``name, segment, region``.
+    :func:`feedback_scope_sql`): every feedback column, and with ``customer_columns`` the customer's
+    ``name, segment, region``.
 
-    Always joined to the customers, as the SQL is: feedback naming no known customer is out of scope.
+    Always restricted to the customers, as the SQL is: feedback naming no known customer is out of
+    scope. Without customer columns a semi-join does it (half the compile time of the join).
     """
     fb = query.table(schema.FEEDBACK)
+    c = relations.customers(f)
     preds = relations.period_predicates(fb.feedback_date, f)
+    if not customer_columns:
+        return fb.filter(*preds, fb.customer_id.isin(c.customer_id))
     if preds:
         fb = fb.filter(*preds)
-    c = relations.customers(f)
     c = c.select(c_id=c.customer_id, name=c.name, segment=c.segment, region=c.region)
     j = fb.join(c, fb.customer_id == c.c_id)
     return j.drop("c_id")
@@ -205,7 +209,7 @@ def feedback_daily(cur: Any, f: Filters, by: str | None = None,
     feedback are absent.
     """
     _check_dimension(by)
-    s = feedback_scope(f)
+    s = feedback_scope(f, by in CUSTOMER_DIMENSIONS)
     keys: dict[str, ir.Value] = {"day": s.feedback_date}
     if by is not None:
         keys["group"] = s[{**CUSTOMER_DIMENSIONS, **FEEDBACK_DIMENSIONS}[by]]
@@ -467,7 +471,7 @@ def feedback_customers(cur: Any, f: Filters, since: dt.date | None = None,
     fr = resolve(cur, f)
     if since is not None:
         fr = fr.with_period(max(since, fr.date_from) if fr.date_from else since, fr.date_to)
-    s = feedback_scope(fr)
+    s = feedback_scope(fr, customer_columns=True)
     k = s.filter(s.kind == kind)
     # The customers with a feedback of the kind, most of them first: name, segment and region are
     # the customer's own (one per id), so grouping by them too keeps one row per customer.

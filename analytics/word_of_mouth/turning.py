@@ -369,7 +369,7 @@ POINT_COLUMNS = ("scope", "series", "date", "direction", "f_stat", "p_value", "s
 
 def _feedback_cube(cur: Any, f: Filters) -> pd.DataFrame:
     """Praise and complaints per week (Monday) and region, segment, feedback channel and topic."""
-    s = feedback_scope(f)
+    s = feedback_scope(f, customer_columns=True)
     s = s.filter(s.kind.isin(["praise", "complaint"]))
     dims = {d: s[c] for d, c in {**CUSTOMER_DIMENSIONS, **FEEDBACK_DIMENSIONS}.items()}
     g = s.group_by(period=s.feedback_date.truncate("W"), **dims).aggregate(

@@ -23,7 +23,7 @@ FILTERS = {
 # still read the store with DuckDB SQL of their own and cannot run on Spark yet.
 PORTED: tuple[str, ...] = ("analytics.concentration.figures", "analytics.delivered_value.headline",
                            "analytics.clv.value", "analytics.clv.intervals", "analytics.contracts.retention",
-                           "analytics.lifecycle.headline")
+                           "analytics.lifecycle.headline", "analytics.overview", "analytics.word_of_mouth.headline")
 
 
 def same_frames(a: pd.DataFrame, b: pd.DataFrame, key: list[str] | None = None) -> None:
