@@ -175,23 +175,9 @@ def chart_filter(key: str, column: str, values: Iterable[object], hint: bool = T
             return
         current, field = _current_filter(), _field(column)
         st.session_state[_CHIP] = {"column": column, "value": value, "before": list(getattr(current, field))}
-        show_filter(dataclasses.replace(current, **{field: (value,)}))
+        sidebar.show_filters(dataclasses.replace(current, **{field: (value,)}))
 
     return {"on_select": picked, "selection_mode": "points"}
-
-
-def show_filter(f: Filters) -> None:
-    """Make the sidebar show ``f`` from the next run on (call it from a widget callback).
-
-    :func:`ui.sidebar.show_filters` forgets the widgets' values so that they restart from ``f``; in the
-    browser, Streamlit 1.67 keys a multiselect's and a select slider's identity by their key alone, so
-    the widget kept showing its old selection while the filter had changed. The values are set here.
-    """
-    sidebar.show_filters(f)
-    for name, _ in ATTRIBUTES:
-        st.session_state[sidebar._widget_key(name)] = list(getattr(f, name))
-    if f.date_from and f.date_to:
-        st.session_state[sidebar.PERIOD_KEY] = (f.date_from.replace(day=1), f.date_to.replace(day=1))
 
 
 def _current_filter() -> Filters:
@@ -202,7 +188,7 @@ def _current_filter() -> Filters:
 def _clear_chip() -> None:
     chip = st.session_state.pop(_CHIP, None)
     if chip:
-        show_filter(dataclasses.replace(_current_filter(), **{_field(chip["column"]): tuple(chip["before"])}))
+        sidebar.show_filters(dataclasses.replace(_current_filter(), **{_field(chip["column"]): tuple(chip["before"])}))
 
 
 def filter_chip() -> None:

@@ -111,7 +111,7 @@ def delete(con: duckdb.DuckDBPyConnection, name: str, user: str | None = None) -
 # ------------------------------------------------------------------------------------------- sidebar
 def _open(view: SavedPageView) -> None:
     """Button callback: the view's filter in the sidebar, its choices in the link and the page's widgets."""
-    drill.show_filter(Filters.from_params(view.params))
+    sidebar.show_filters(Filters.from_params(view.params))
     links.forget(view.page)
     lang = st.query_params.get(sidebar.LANG_KEY)
     st.query_params.clear()

@@ -19,6 +19,7 @@ from i18n import LANG_NAMES, LANGS, Translator
 LANG_KEY = "lang"
 PERIOD_KEY = "flt_period"
 _INIT_KEY = "_sidebar_initialised"
+_SET_KEY = "_flt_set"  # show_filters asked for a filter: the next run sets the widgets to it
 _DEFAULT_SEEN_KEY = "_flt_default_period"  # the default period when the slider was last drawn
 FILTER_PARAMS = ("from", "to", *(d.param for d in FILTER_DIMENSIONS))
 
@@ -127,6 +128,10 @@ def filters(options: dict[str, list[str]], bounds: tuple[dt.date, dt.date] | Non
     init = st.session_state.get(_INIT_KEY)
     if init is None:
         init = st.session_state[_INIT_KEY] = _initial_values(options, months, t, allowance)
+    # After show_filters, the widgets' values are set before they are drawn, not only their defaults:
+    # Streamlit 1.67 keys a multiselect's and a select slider's identity by their key alone, so a
+    # forgotten value left the browser showing the old selection while the filter had changed.
+    setting = st.session_state.pop(_SET_KEY, False)
     sb = st.sidebar
     sb.subheader(t("sidebar.filters"))
     date_from = date_to = None
@@ -148,6 +153,8 @@ def filters(options: dict[str, list[str]], bounds: tuple[dt.date, dt.date] | Non
             period = default
             init["period"] = None
         st.session_state[_DEFAULT_SEEN_KEY] = default
+        if setting:
+            st.session_state[PERIOD_KEY] = tuple(period)
         partial = flt.partial_month(Filters(), as_of)  # the data's last month when they do not complete it
         if len(months) > 1:
             start, end = sb.select_slider(
@@ -165,6 +172,8 @@ def filters(options: dict[str, list[str]], bounds: tuple[dt.date, dt.date] | Non
         current = st.session_state.get(key)
         if current is not None and any(v not in options[name] for v in current):
             del st.session_state[key]
+        if setting:
+            st.session_state[key] = [v for v in init[name] if v in options[name]]
         chosen[name] = tuple(sb.multiselect(
             t.dimension(column), options[name], default=[v for v in init[name] if v in options[name]], key=key,
             placeholder=t("sidebar.all"), format_func=lambda v, c=column: t.value(c, v),
@@ -183,10 +192,11 @@ def show_filters(f: Filters) -> None:
     """Make the sidebar show ``f`` from the next run on (a saved view's filters).
 
     Call it from a widget callback, or from a page followed by ``st.rerun()``: the filter widgets
-    are recreated with ``f``'s values (a period not in whole months is widened to its months).
+    take ``f``'s values on the next run (a period not in whole months is widened to its months).
     """
     for key in [PERIOD_KEY, *(_widget_key(n) for n, _ in ATTRIBUTES)]:
         st.session_state.pop(key, None)
+    st.session_state[_SET_KEY] = True
     period = None
     if f.date_from and f.date_to:
         period = (f.date_from.replace(day=1), f.date_to.replace(day=1))

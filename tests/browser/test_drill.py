@@ -83,3 +83,23 @@ def test_a_bar_on_overview_filters_every_page_until_cleared(app_url, browser, la
         assert "segment=" not in page.url
     finally:
         context.close()
+
+
+def test_clear_filters_clears_what_the_sidebar_shows(app_url, browser):
+    """The sidebar's widgets show the filter that applies after Clear filters (and after a chip's Clear or
+    an opened saved view, which set the filter the same way): forgetting their values left East shown."""
+    context = browser.new_context(viewport={"width": 1500, "height": 1400})
+    try:
+        page = context.new_page()
+        driver.open_page(page, app_url, "overview", "lang=en&region=East&from=2026-01-01&to=2026-03-31",
+                         until=".js-plotly-plot")
+        tags = page.locator('[data-testid="stSidebar"] [data-tag]')
+        expect(tags).to_have_count(1)
+        driver.rerun(page, lambda: page.get_by_role("button", name="Clear filters").click())
+        expect(tags).to_have_count(0)
+        assert "region=" not in page.url and "from=2026-01-01" not in page.url
+        slider = page.locator('[data-testid="stSidebar"] [data-testid="stSliderThumbValue"]')
+        expect(slider).to_have_count(2)
+        expect(slider.first).not_to_have_text("Jan 2026")  # the default period, drawn as such
+    finally:
+        context.close()
