@@ -222,7 +222,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "data.form.enter_key": ("请输入要更正的记录编号。", "Enter the key of the record to correct."),
     "data.form.save": ("保存", "Save"),
     "data.form.saved_add": ("已新增 {table} 记录 {record}。", "Added {table} record {record}."),
-    "data.form.saved_update": ("已更正 {table} 记录 {record}：{n} 个字段。", "Corrected {table} record {record}: {n} fields."),
+    "data.form.saved_update": ("已更正 {table} 记录 {record}：{n} 个字段。", "Corrected {table} record {record}: {n} {n:field|fields}."),
     "data.form.no_change": ("没有任何字段发生变化。", "Nothing changed."),
     "data.form.invalid": ("未保存，请更正以下问题：", "Not saved; please fix:"),
     "data.form.issue": ("字段“{column}”：{reason}", "{column}: {reason}"),

@@ -30,7 +30,7 @@ def test_pick_a_customer_by_search_save_and_stay_on_the_tab(app_url, browser):
         page.screenshot(path=SHOTS / "data_form_picker_en.png", full_page=True)
         driver.rerun(page, lambda: (name.fill("Harbor Trading Group"), name.press("Enter")))
         driver.rerun(page, page.get_by_role("button", name="Save", exact=True).click)
-        expect(page.get_by_text("Corrected Customers record C000001: 1 fields.")).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("Corrected Customers record C000001: 1 field.")).to_be_visible(timeout=60_000)
         expect(page.get_by_role("tab", name="Enter and correct")).to_have_attribute("aria-selected", "true")
         expect(page.get_by_role("tab", name="Upload a file")).to_have_attribute("aria-selected", "false")
         page.screenshot(path=SHOTS / "data_form_saved_en.png", full_page=True)

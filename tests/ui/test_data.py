@@ -169,7 +169,7 @@ def test_enter_an_activity_with_its_cost_and_correct_a_transaction(app_db):
     widget(at, "date_input", "data_f_transactions_correct_", "_tx_date").set_value(good_day).run()
     widget(at, "number_input", "data_f_transactions_correct_", "_cogs").set_value(old_cogs + 10).run()
     at.button(key="data_form_save_transactions_correct").click().run()
-    assert any("1 fields" in s.value for s in at.success)
+    assert any("record T0000000001: 1 field." in s.value for s in at.success)
     audit = db_rows(app_db, "SELECT column_name, old_value, new_value FROM audit_log WHERE record_key = 'T0000000001'")
     assert [a[0] for a in audit] == ["cogs"]
     assert float(audit[0][1]) == pytest.approx(old_cogs) and float(audit[0][2]) == pytest.approx(old_cogs + 10)
