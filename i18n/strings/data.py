@@ -231,8 +231,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "data.form.no_rate": ("{activity} 在 {date} 没有适用的单位成本，该作业将不计成本。", "{activity} has no rate on {date}; this activity will carry no cost."),
     "data.form.new_value": ("可输入新值", "Type to add a new value"),
     "data.form.choose": ("请选择", "Choose"),
-    "data.form.note": ("录入的数据与上传文件使用同一套校验规则；保存后立即反映到所有图表，并记入审计日志。",
-                       "Entries pass the same checks as uploads; once saved they show in every chart and in the audit log."),
+    "data.form.note": ("录入的数据与上传文件使用同一套校验规则；保存后，各页面在其期间内即按新数据计算，并记入审计日志。",
+                       "Entries pass the same checks as uploads; once saved, every page counts them within its period, "
+                       "and the audit log records them."),
     "data.form.current": ("当前记录", "Current record"),
     # ---- log and undo
     "data.log.loads": ("导入记录", "Loads"),
