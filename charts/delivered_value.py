@@ -235,6 +235,19 @@ def symlog(values: Sequence[float] | np.ndarray, base: float) -> np.ndarray:
     return np.sign(v) * np.log10(1 + np.abs(v) / base)
 
 
+QUADRANT_FONT = 13  # px, the quadrant labels on the win-win map
+
+
+def quadrant_label_lines(name: str) -> list[str]:
+    """A quadrant's name on at most two lines, split after its comma ("Company gains,", "customer does
+    not"; "公司获利，", "客户未得益"); a name without one stays on one line."""
+    for sep in ("，", ", "):
+        head, found, tail = name.partition(sep)
+        if found and tail:
+            return [head + sep.strip(), tail]
+    return [name]
+
+
 def winwin_map(points: pd.DataFrame, t: Translator, title: str | None = None, height: int = 600,
                scale: str = "symlog", everyone: pd.DataFrame | None = None) -> go.Figure:
     """Customers by delivered value (x) and customer profit (y), one WebGL trace per quadrant.
@@ -268,11 +281,16 @@ def winwin_map(points: pd.DataFrame, t: Translator, title: str | None = None, he
     for q, (a, b, c, d) in corners.items():
         fig.add_shape(type="rect", x0=a, x1=b, y0=c, y1=d, fillcolor=_SHADE[q], line={"width": 0}, layer="below")
         right, top = a == 0, c == 0
-        label = t(f"dv.quadrant.{q}") if counts is None else t("dv.map.quadrant_n", quadrant=t(f"dv.quadrant.{q}"),
-                                                                 n=f"{int(counts.get(q, 0)):,}")
-        fig.add_annotation(x=b if right else a, y=d if top else c, text=f"<b>{label}</b>",
+        # In the plot's own corners, each name on two short lines (the count on a third): a quadrant can be
+        # a sliver, and two long one-line labels side by side overlapped on a laptop (issue 19).
+        lines = quadrant_label_lines(t(f"dv.quadrant.{q}"))
+        if counts is not None:
+            lines.append(t("dv.map.quadrant_count", n=f"{int(counts.get(q, 0)):,}"))
+        fig.add_annotation(x=1.0 if right else 0.0, y=1.0 if top else 0.0, xref="x domain", yref="y domain",
+                           text="<br>".join(f"<b>{plain(line)}</b>" for line in lines), align="right" if right else "left",
                            showarrow=False, xanchor="right" if right else "left", yanchor="top" if top else "bottom",
-                           font={"color": QUADRANT_COLORS[q], "size": 14}, bgcolor="rgba(255,255,255,0.7)")
+                           font={"color": QUADRANT_COLORS[q], "size": QUADRANT_FONT}, bgcolor="rgba(255,255,255,0.7)",
+                           name=f"quadrant_{q}")
     if sampled:
         fig.add_trace(_density(xs, ys, (x0, x1), (y0, y1), t))
     rev = points["revenue"].clip(lower=0).to_numpy(dtype=float) if len(points) else np.zeros(0)

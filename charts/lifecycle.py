@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -11,6 +12,9 @@ from analytics.lifecycle import NO_PURCHASE, OUTSIDE, STAGES
 from charts.text import plain
 from charts.theme import ACCENT, GAIN, INK, LOSS, MUTED, NEUTRAL, PALETTE, base_layout, money_axis
 from i18n import Translator
+
+FAINT = "#c3cad3"  # cohorts not highlighted on the payback chart
+BOLD_WIDTH = 3
 
 # One colour per stage, the same on every chart: warm for trouble, green for health.
 STAGE_COLORS = {
@@ -107,29 +111,64 @@ def transitions_sankey(trans: pd.DataFrame, t: Translator, title: str | None = N
     return fig
 
 
+HIGHLIGHTED = 4  # cohorts highlighted by default on the payback chart
+MIN_MONTHS = 6  # a cohort observed for fewer months has too short a curve to stand for its time
+
+
+def default_highlight(curves: pd.DataFrame) -> list[dt.date]:
+    """The cohorts a payback chart highlights unless the reader picks others: four spread evenly from
+    the first to the latest observed for at least six months (how payback changed over time; the
+    newest cohorts' curves are a few points long). All of them when there are four or fewer.
+
+    ``curves`` is ``analytics.lifecycle.Payback.curves`` (``cohort, month, …``)."""
+    months = curves.groupby("cohort")["month"].max().sort_index()
+    if len(months) <= HIGHLIGHTED:
+        return list(months.index)
+    grown = months[months >= MIN_MONTHS]
+    pool = list(months.index[: months.index.get_loc(grown.index[-1]) + 1]) if len(grown) else list(months.index)
+    picks = sorted({round(i * (len(pool) - 1) / (HIGHLIGHTED - 1)) for i in range(HIGHLIGHTED)})
+    return [pool[i] for i in picks]
+
+
 def payback_curves(curves: pd.DataFrame, grain: str, t: Translator, measure: str = "net_profit",
-                   title: str | None = None, height: int = 460) -> go.Figure:
+                   title: str | None = None, height: int = 460,
+                   highlight: Sequence[dt.date] | None = None) -> go.Figure:
     """Net cumulative profit per customer by month since acquisition, one line per cohort.
 
     ``curves`` is ``analytics.lifecycle.Payback.curves``; ``measure`` is ``net_profit`` (mean
-    customer) or ``median_net_profit``. Cohorts run from blue (oldest) to orange (newest), so the
-    eye follows time.
+    customer) or ``median_net_profit``. The ``highlight`` cohorts (default :func:`default_highlight`)
+    are drawn bold, from blue (oldest) to orange (newest), with a legend entry each; the others thin
+    and grey under them, with one legend entry for all, and a hover each: a dozen coloured lines
+    cannot be told apart.
     """
     fig = go.Figure()
     cohorts = sorted(curves["cohort"].unique())
-    n = len(cohorts)
-    for i, c in enumerate(cohorts):
+    chosen = set(default_highlight(curves) if highlight is None else highlight)
+    bold = [c for c in cohorts if c in chosen]
+    faint_named = False
+    for c in [c for c in cohorts if c not in chosen]:  # first, so that the highlighted lines are drawn on top
+        rows = curves[curves["cohort"] == c]
+        name = plain(quarter_label(c, t) if grain == "quarter" else t.month(c))
+        fig.add_trace(go.Scatter(
+            x=rows["month"], y=rows[measure], mode="lines+markers" if len(rows) == 1 else "lines",
+            name=t("lc.payback.others"), legendgroup="others", showlegend=not faint_named,
+            line={"color": FAINT, "width": 1}, marker={"color": FAINT, "size": 4}, opacity=0.8,
+            customdata=[t.money(v, compact=True) for v in rows[measure]],
+            hovertemplate=t("lc.hover.payback", cohort=name, m="%{x}", v="%{customdata}") + "<extra></extra>",
+        ))
+        faint_named = True
+    for i, c in enumerate(bold):
         rows = curves[curves["cohort"] == c]
         name = plain(quarter_label(c, t) if grain == "quarter" else t.month(c))
         fig.add_trace(go.Scatter(
             x=rows["month"], y=rows[measure], mode="lines+markers" if len(rows) == 1 else "lines", name=name,
-            line={"color": _blend(NEUTRAL, ACCENT, i / max(n - 1, 1)), "width": 2},
+            line={"color": _blend(NEUTRAL, ACCENT, i / max(len(bold) - 1, 1)), "width": BOLD_WIDTH},
             customdata=[t.money(v, compact=True) for v in rows[measure]],
             hovertemplate=t("lc.hover.payback", cohort=name, m="%{x}", v="%{customdata}") + "<extra></extra>",
         ))
     fig.add_hline(y=0, line={"color": LOSS, "width": 1.5, "dash": "dash"}, annotation_text=t("lc.breakeven"),
                   annotation_position="bottom right", annotation_font_color=LOSS)
-    base_layout(fig, title, height=height, legend=n <= 16)
+    base_layout(fig, title, height=height)
     fig.update_xaxes(title=t("lc.axis.month_n"), dtick=3 if curves["month"].max() > 12 else 1, rangemode="tozero")
     fig.update_yaxes(title=t("lc.axis.net_profit"))
     money_axis(fig, curves[measure], t)

@@ -12,7 +12,9 @@ import streamlit as st
 from analytics import concentration as conc
 from analytics import rates
 from charts import concentration as conc_charts
+from charts import titles
 from i18n.markdown import escape
+from presentation import takeaways
 from ui import auth, cache, columns, components, context, drill, links, refresh
 
 PAGE = {"title": "nav.concentration", "icon": ":material/water:", "order": 10, "section": "nav.section.views"}
@@ -28,6 +30,7 @@ t, f = ctx.t, ctx.filters
 money_format = components.money_format(t)
 
 components.page_header(t("conc.title"), t, f, subtitle=t.md("conc.subtitle", filters=components.describe_filters(f, t)))
+lead = st.container()  # the page's first sentence: the 20/80/30 rule in words (filled once the figures are known)
 banner = st.container()
 cards = st.container()
 
@@ -205,15 +208,10 @@ with cards:
                            note=undefined_note if key in ("top20_profit_share", "whale_peak_share") else "")
     if R:
         st.caption(t("conc.whatif.deltas"))
-    if fig.shares_defined:
-        st.info(t("conc.takeaway", top20=_share(fig.top20_profit_share), peak=_share(fig.whale_peak_share),
-                  at=_share(fig.whale_peak_customer_share), bottom30=_share(-(fig.bottom30_share_of_peak or 0)),
-                  potential=t.money(fig.peak_profit, compact=True), loss=f"{fig.loss_customers:,}",
-                  lossprofit=t.money(-fig.loss_profit, compact=True)), icon=":material/lightbulb:")
-    else:
-        st.warning(t("conc.undefined", total=t.money(fig.total_profit, compact=True),
-                     potential=t.money(fig.peak_profit, compact=True), loss=f"{fig.loss_customers:,}",
-                     lossprofit=t.money(-fig.loss_profit, compact=True)), icon=":material/warning:")
+with lead:
+    (st.info if fig.shares_defined else st.warning)(
+        takeaways.concentration_lead(fig, t), icon=":material/lightbulb:" if fig.shares_defined else ":material/warning:")
+with cards:
     if not s.unpriced.empty:
         st.caption(t.md("conc.unpriced", items=t("conc.list_sep").join(
             f"{t.value('activity', a)} ({t.num(q)})" for a, q in zip(s.unpriced["activity"], s.unpriced["quantity"], strict=True))))
@@ -268,8 +266,8 @@ with right:
     if scope == "all":
         bridge = cache.run(conc.bridge, f, rates=R)
     if bridge is not None:
-        components.chart(cache.figure(conc_charts.profit_bridge, bridge.revenue, bridge.cogs, bridge.costs, t, title=bridge_label,
-                                                   height=400), "conc_bridge")
+        components.chart(titles.fit(cache.figure(conc_charts.profit_bridge, bridge.revenue, bridge.cogs, bridge.costs, t,
+                                                              title=bridge_label, height=400), 5 / 2), "conc_bridge")
 
 
 # ----------------------------------------------------------------------------- groups compared, loss drivers
@@ -294,7 +292,8 @@ if dim == "product":
     st.caption(t("conc.cmp.product_note"))
 elif dim == "period":
     st.caption(t("conc.cmp.period_note"))
-group_event = components.chart(cache.figure(conc_charts.group_comparison, groups, t, dim, title=t("conc.cmp.chart", dim=dim_label(dim))),
+group_event = components.chart(titles.fit(cache.figure(conc_charts.group_comparison, groups, t, dim,
+                                                                       title=t("conc.cmp.chart", dim=dim_label(dim)))),
                                "conc_groups", on_select="rerun", selection_mode=("points", "box"))
 options = [ALL, *groups["group"].tolist()]
 points = (group_event.get("selection", {}) if hasattr(group_event, "get") else {}).get("points") or []

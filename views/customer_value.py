@@ -12,7 +12,9 @@ from analytics.clv import value as cv
 from analytics.clv.backtest import backtest
 from analytics.contracts import retention
 from charts import customer_value as cv_charts
+from charts import titles
 from i18n.markdown import escape
+from presentation import takeaways
 from ui import cache, columns, components, context, drill, links
 
 PAGE = {"title": "nav.customer_value", "icon": ":material/diamond:", "order": 40, "section": "nav.section.views"}
@@ -72,6 +74,8 @@ with header:
         "cv.caption", date=t.date(values.valuation_date), horizon=horizon, rate=t.pct(discount, 0),
         filters=components.describe_filters(f, t)))
     st.caption(t("cv.caption_history"))
+    if not table.empty:  # the page's first sentence, in plain words with its numbers
+        st.info(takeaways.customer_value_lead(values.summary(), values.tiers, horizon, t), icon=":material/lightbulb:")
 
 if table.empty:
     st.warning(t("cv.no_customers"))
@@ -122,7 +126,7 @@ def _lower(label: str) -> str:
 st.subheader(t("cv.section.composition"))
 by = links.choice(st.segmented_control, t("cv.group_by"), list(cv.GROUP_COLUMNS), default="segment", key="cv_group", param="value_by",
                           format_func=t.dimension, required=True) or "segment"
-components.chart(cv_charts.composition(values.by_group(by), by, t, title=t("cv.chart.composition", group=_lower(t.dimension(by)))),
+components.chart(titles.fit(cv_charts.composition(values.by_group(by), by, t, title=t("cv.chart.composition", group=_lower(t.dimension(by)))), 1),
                  "cv_composition")
 st.caption(t("cv.composition.note"))
 
@@ -140,6 +144,8 @@ if sum(spans.values()):
 
 if values.tiers["value_share"].isna().all():
     st.caption(t("cv.share_undefined"))
+elif share_note := takeaways.tier_share_note(values.tiers, t):  # shares above 100 % or below 0, in words
+    st.caption(share_note)
 
 selected = st.session_state.get(CELL, ALL)
 if selected not in (ALL, *cv.TIERS):
@@ -237,11 +243,11 @@ with left:
     if values.fit.bgnbd is None:
         st.info(t("cv.palive.none"))
     else:
-        components.chart(cv_charts.p_alive_histogram(values.p_alive_histogram(), t, title=t("cv.chart.palive")),
+        components.chart(titles.fit(cv_charts.p_alive_histogram(values.p_alive_histogram(), t, title=t("cv.chart.palive")), 2),
                          "cv_palive")
 with right:
     hist = values.potential_histogram()
-    components.chart(cv_charts.potential_histogram(hist, t, title=t("cv.chart.clv")), "cv_clv")
+    components.chart(titles.fit(cv_charts.potential_histogram(hist, t, title=t("cv.chart.clv")), 2), "cv_clv")
     st.caption(t("cv.clv.log_note"))
 
 # ----------------------------------------------------------------------------- backtest
@@ -269,7 +275,7 @@ elif bt is not None:
         components.metric(t.metric("backtest_predicted"), t.figure("backtest_predicted", bt.predicted_total))
     with m4:
         components.metric(t.metric("backtest_actual"), t.figure("backtest_actual", bt.actual_total))
-    components.chart(cv_charts.backtest(bt, t, title=t("cv.chart.backtest")), "cv_backtest")
+    components.chart(titles.fit(cv_charts.backtest(bt, t, title=t("cv.chart.backtest")), 1), "cv_backtest")
     st.caption(t("cv.backtest.rmse", rmse=t.num(bt.rmse, 2)))
 
 # ----------------------------------------------------------------------------- which model
@@ -332,18 +338,18 @@ def which_model() -> None:
         st.caption(t("cv.tracking.caption", cal=t.date(comp.calibration_end), n=t.num(len(comp.customers))))
         c1, c2 = st.columns(2)
         with c1:
-            components.chart(cv_charts.tracking(tr, t, title=t("cv.chart.tracking")), "cv_tracking")
+            components.chart(titles.fit(cv_charts.tracking(tr, t, title=t("cv.chart.tracking")), 2), "cv_tracking")
         with c2:
-            components.chart(cv_charts.tracking(tr, t, cumulative=True, title=t("cv.chart.tracking_cum")),
+            components.chart(titles.fit(cv_charts.tracking(tr, t, cumulative=True, title=t("cv.chart.tracking_cum")), 2),
                              "cv_tracking_cum")
     c1, c2 = st.columns(2)
     with c1:
-        components.chart(cv_charts.conditional(tr, t, title=t("cv.chart.conditional")), "cv_conditional")
+        components.chart(titles.fit(cv_charts.conditional(tr, t, title=t("cv.chart.conditional")), 2), "cv_conditional")
     if not tr.p_alive.empty:
         with c2:
-            components.chart(cv_charts.p_alive_matrix(tr, t, title=t(
+            components.chart(titles.fit(cv_charts.p_alive_matrix(tr, t, title=t(
                 "cv.chart.palive_matrix", model=name[tr.model], T=t.num(tr.matrix_T, 1),
-                unit=t(f"cv.unit.{tr.time_unit}"))), "cv_palive_matrix")
+                unit=t(f"cv.unit.{tr.time_unit}"))), 2), "cv_palive_matrix")
 
 
 which_model()
@@ -374,7 +380,7 @@ def contract_customers() -> None:
         title = t("cv.contracts.chart.cohort", year=year)
     else:
         shown_curves, title = k.curves, t("cv.contracts.chart")
-    components.chart(cv_charts.contract_retention(shown_curves, t, title=title), "cv_contracts")
+    components.chart(titles.fit(cv_charts.contract_retention(shown_curves, t, title=title), 1), "cv_contracts")
     horizon_years = retention.PROJECT_MONTHS // 12
     for p in k.plans.itertuples(index=False):
         curve = k.curves[k.curves["plan"] == p.plan].set_index("period")
@@ -444,4 +450,7 @@ with st.expander(t("cv.section.model"), icon=":material/functions:"):
                     + (" " + t("cv.model.pooled") if g.source == "pooled" else ""))
     if m.bgnbd is None and m.gamma_gamma is None:
         st.caption(t("cv.model.none"))
+    for key, params in values.notes:  # the statistics behind the plain notes at the top of the page
+        if t.has(f"{key}.detail"):
+            st.markdown("- " + t(f"{key}.detail", **params))
     st.markdown(t("cv.definitions"))

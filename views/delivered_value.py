@@ -9,8 +9,10 @@ import streamlit as st
 from analytics import delivered_value as dv
 from analytics import profit
 from charts import delivered_value as dv_charts
+from charts import titles
 from charts.theme import LOSS
 from i18n.fmt import unit as money_unit
+from presentation import takeaways
 from ui import cache, components, context, drill, links
 
 PAGE = {"title": "nav.delivered_value", "icon": ":material/volunteer_activism:", "order": 20,
@@ -26,6 +28,7 @@ s, prev = r.summary, r.previous
 components.page_header(t("dv.title"), t, f, subtitle=t.md("dv.subtitle", period=components.describe_filters(f, t),
                                                               currency=money_unit(t.currency, t.lang)))  # 元 / ¥, not CNY
 filter_line = components.describe_filters(f, t)
+lead = st.container()  # the page's first sentence, in plain words (filled once the figures are known)
 # The customer tables show profit: say where cost of goods was not provided (also in their downloads).
 cogs_note = components.cogs_warning(t, cache.run(profit.cogs_unknown_for, f))
 
@@ -106,8 +109,8 @@ if r.driver:
                    contribution=fmt(ch.loc[r.driver, "contribution"], t, signed=True)))
 if notes:
     st.caption(" ".join(notes))
-st.info(t("dv.takeaway", dv=fmt(s.delivered_value_mean, t), value=fmt(s.customer_value_mean, t),
-          cost=fmt(s.customer_cost_mean, t), below=t.pct(s.share_below_expectation, 0), winwin=t.pct(s.winwin_share, 0)))
+with lead:
+    st.info(takeaways.delivered_value_lead(s, lambda v: fmt(v, t), t), icon=":material/lightbulb:")
 if s.unassessed_customers:
     st.warning(t("dv.unassessed", n=f"{s.unassessed_customers:,}", share=t.pct(s.unassessed_revenue_share)))
     with st.expander(t("dv.unassessed.list")):
@@ -147,7 +150,7 @@ with left:
     else:
         parts, scope_name = s.part_means, t("dv.scope.selection")
         info = t("dv.scope.group_info", n=f"{s.assessed_customers:,}")
-    components.chart(cache.figure(dv_charts.waterfall, parts, t, title=t("dv.chart.waterfall", scope=scope_name)), "dv_waterfall")
+    components.chart(titles.fit(cache.figure(dv_charts.waterfall, parts, t, title=t("dv.chart.waterfall", scope=scope_name)), 2), "dv_waterfall")
     st.caption(info)
 with right:
     st.markdown(f"**{t('dv.compare')}**")
@@ -160,10 +163,10 @@ with right:
         ib = cb.selectbox(t("dv.compare.b"), list(group_names), index=len(group_names) - 1,
                           format_func=group_names.get, key=f"dv_cmp_b_{dim}")
         n_a, n_b = int(groups["customers"].iloc[ia]), int(groups["customers"].iloc[ib])
-        components.chart(cache.figure(dv_charts.compare,
+        components.chart(titles.fit(cache.figure(dv_charts.compare,
             group_parts(ia), group_parts(ib), t("dv.compare.label", group=group_names[ia], n=f"{n_a:,}"),
             t("dv.compare.label", group=group_names[ib], n=f"{n_b:,}"), t,
-            title=t("dv.chart.compare", a=group_names[ia], b=group_names[ib]), height=440), "dv_compare")
+            title=t("dv.chart.compare", a=group_names[ia], b=group_names[ib]), height=440), 2), "dv_compare")
 
 st.markdown(f"**{t('dv.groups.title', dim=dim_label(dim))}**")
 SCORE_COLS = ("delivered_value", "customer_value", "customer_cost", "value_cost_ratio", "gap_overall")
@@ -197,7 +200,7 @@ tr = cache.run(dv.trend, f, freq)
 if tr.table.empty:
     st.caption(t("dv.map.empty"))
 else:
-    components.chart(cache.figure(dv_charts.trend, tr, t, title=t("dv.chart.trend")), "dv_trend")
+    components.chart(titles.fit(cache.figure(dv_charts.trend, tr, t, title=t("dv.chart.trend")), 1), "dv_trend")
     if tr.driver:
         ch = tr.changes.set_index("part")
         first, last = tr.table["bucket"].iloc[0], tr.table["bucket"].iloc[-1]
@@ -214,7 +217,7 @@ if not s.satisfaction_customers:
     st.caption(t("dv.gap.no_scores"))
 else:
     overall = dv.aggregate(r.customers)
-    components.chart(cache.figure(dv_charts.gap_dumbbell, groups, overall, dim, t, title=t("dv.chart.gap")), "dv_gap")
+    components.chart(titles.fit(cache.figure(dv_charts.gap_dumbbell, groups, overall, dim, t, title=t("dv.chart.gap")), 1), "dv_gap")
     falling = [group_names[i] for i in range(len(groups)) if groups["falls_short"].iloc[i]]
     if falling:
         st.error(t.md("dv.gap.short_groups", groups="、".join(falling) if ctx.lang == "zh" else ", ".join(falling)))
@@ -251,8 +254,8 @@ with map_col:
         scale = links.choice(st.segmented_control, t("dv.map.scale"), ("symlog", "linear"), default="symlog",
                                      format_func=lambda k: t(f"dv.map.scale.{k}"), key="dv_map_scale", param="scale",
                                      help=t("dv.map.scale.help")) or "symlog"
-        event = components.chart(cache.figure(dv_charts.winwin_map, shown, t, title=t("dv.chart.map", step=step_name), scale=scale,
-                                                      everyone=points),
+        event = components.chart(titles.fit(cache.figure(dv_charts.winwin_map, shown, t, title=t("dv.chart.map", step=step_name), scale=scale,
+                                                      everyone=points), 5 / 3),
                                  f"dv_map_{freq}_{step}", on_select="rerun", selection_mode=("points", "box", "lasso"))
         st.caption(t("dv.map.note"))
         if len(shown) < len(points):
@@ -305,7 +308,12 @@ else:
 
 if len(steps) > 1:
     step_table = cache.run(dv.winwin_steps, f, freq)
-    components.chart(cache.figure(dv_charts.quadrant_steps, step_table, step_labels[1:], t, title=t("dv.chart.steps")), "dv_steps")
+    components.chart(titles.fit(cache.figure(dv_charts.quadrant_steps, step_table, step_labels[1:], t, title=t("dv.chart.steps")), 1), "dv_steps")
+    # The whole period's win-win share and each step's differ by construction: say how (issue 19).
+    wins = step_table.loc[step_table["quadrant"] == dv.WIN_WIN, "customer_share"].dropna()
+    if len(wins):
+        st.caption(t(f"dv.winwin.period_vs_steps.{freq}", share=t.pct(s.winwin_share), n=t.num(s.assessed_customers),
+                     low=t.pct(float(wins.min()), 0), high=t.pct(float(wins.max()), 0)))
 if prev is not None:
     st.markdown(f"**{t('dv.moves.transitions')}**")
     labels = {q: t(f"dv.quadrant.{q}") for q in r.transitions.index}

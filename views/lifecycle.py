@@ -11,6 +11,8 @@ import streamlit as st
 from analytics import lifecycle as lc
 from analytics import profit
 from charts import lifecycle as lc_charts
+from charts import titles
+from presentation import takeaways
 from ui import cache, components, context, drill, links
 
 PAGE = {"title": "nav.lifecycle", "icon": ":material/autorenew:", "order": 50, "section": "nav.section.views"}
@@ -24,6 +26,7 @@ money_format = components.money_format(t)  # -¥5,739,947 as everywhere (a print
 as_of = cache.run(lc.as_of_date, f)
 components.page_header(t("lc.title"), t, f, t.md("lc.subtitle", filters=components.describe_filters(f, t),
                                                          date=t.date(as_of)))
+lead = st.container()  # the page's first sentence, in plain words (filled once stages and payback are known)
 
 # ------------------------------------------------------------------ rules (page-local widgets)
 with st.expander(t("lc.rules.title")):
@@ -76,7 +79,7 @@ if s.counts.get(lc.NO_PURCHASE):  # customers who never bought: apart from the c
 
 # ------------------------------------------------------------------ stages over time
 show_lost = links.choice(st.toggle, t("lc.show_lost"), value=False, key="lc_show_lost", param="show_lost")
-components.chart(cache.figure(lc_charts.stage_history, s.history, t, t("lc.chart.history"), include_lost=show_lost), "lc_history")
+components.chart(titles.fit(cache.figure(lc_charts.stage_history, s.history, t, t("lc.chart.history"), include_lost=show_lost), 1), "lc_history")
 if s.model_date is not None:
     st.caption(t("lc.note.p_alive_history", date=t.date(s.model_date)))
 
@@ -108,7 +111,7 @@ if len(months) >= 2:
             st.info(t("lc.sankey.takeaway", a=t.date(a), b=t.date(b), react=t.num(moved("reactivated")),
                       to_dormant=t.num(moved("dormant")), to_lost=t.num(moved("lost")),
                       won=t.num(moved("new", (lc.OUTSIDE, *lc.PIPELINE_STAGES)))))
-            components.chart(cache.figure(lc_charts.transitions_sankey, trans, t, t("lc.chart.sankey", a=t.date(a), b=t.date(b))),
+            components.chart(titles.fit(cache.figure(lc_charts.transitions_sankey, trans, t, t("lc.chart.sankey", a=t.date(a), b=t.date(b))), 1),
                              "lc_sankey_chart")
 
 # ------------------------------------------------------------------ dormant customers worth waking up
@@ -154,6 +157,10 @@ grain = c1.segmented_control(t("lc.payback.grain"), lc.GRAINS, default="quarter"
 measure = c2.segmented_control(t("lc.payback.measure"), ("median", "mean"), default="median", key="lc_measure",
                                format_func=lambda m: t(f"lc.measure.{m}")) or "median"
 pb = cache.run(lc.payback, f, grain)
+paid_median = pb.cohorts["median_months_to_payback"].dropna() if not pb.cohorts.empty else pd.Series(dtype=float)
+with lead:
+    st.info(takeaways.lifecycle_lead(s.counts, s.as_of, float(np.median(paid_median)) if len(paid_median) else None, t),
+            icon=":material/lightbulb:")
 if pb.cohorts.empty:
     st.info(t("lc.payback.empty"))
     st.stop()
@@ -175,9 +182,14 @@ with cols[3]:
                    help_args={"n": t.num(pb.year_one_customers)})
 if pb.missing_cost:
     st.caption(t("lc.note.missing_cost", n=t.num(pb.missing_cost)))
-components.chart(cache.figure(lc_charts.payback_curves, pb.curves, pb.grain, t, column, t("lc.payback.chart")), "lc_payback")
-
 label = (lambda d: lc_charts.quarter_label(d, t)) if pb.grain == "quarter" else t.month
+all_cohorts = sorted(pb.curves["cohort"].unique())
+# A few cohorts stand out and the rest stay faint: thirteen coloured lines are unreadable (issue 19).
+highlight = st.multiselect(t("lc.payback.highlight"), all_cohorts, default=lc_charts.default_highlight(pb.curves),
+                           format_func=label, key=f"lc_highlight_{pb.grain}", help=t("lc.payback.highlight.help"))
+components.chart(titles.fit(cache.figure(lc_charts.payback_curves, pb.curves, pb.grain, t, column, t("lc.payback.chart"), highlight=highlight), 1),
+                 "lc_payback")
+
 c = pb.cohorts
 # Months and shares as text, so that a cohort without a value reads "—" in either language.
 cohorts = pd.DataFrame({

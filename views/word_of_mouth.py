@@ -7,7 +7,9 @@ import streamlit as st
 
 from analytics import word_of_mouth as wom
 from analytics.metrics import DIMENSIONS
+from charts import titles
 from charts import word_of_mouth as charts
+from presentation import takeaways
 from ui import cache, components, context, drill, links, nps
 
 PAGE = {"title": "nav.word_of_mouth", "icon": ":material/campaign:", "order": 30, "section": "nav.section.views"}
@@ -15,6 +17,7 @@ PAGE = {"title": "nav.word_of_mouth", "icon": ":material/campaign:", "order": 30
 ctx = context.get()
 t, f = ctx.t, ctx.filters
 components.page_header(t("wom.title"), t, f)
+lead = st.container()  # the page's first sentence, in plain words (filled once the summary is known)
 
 population = nps.control(t)  # which scored feedback NPS counts; kept for the session (Overview, Present)
 s = cache.run(wom.summary, f, population)
@@ -29,10 +32,6 @@ def dim_label(d: str) -> str:
     """A breakdown dimension's name: the registry's for customer attributes (region, segment); the feedback's
     own attributes (channel, topic) are this page's."""
     return t.dimension(d) if d in DIMENSIONS else t(f"wom.dim.{d}")
-
-
-def pts(v: float | None) -> str:
-    return "—" if v is None else f"{v:+,.1f}"
 
 
 def interval(c: wom.ResponseCurve) -> str:
@@ -58,16 +57,9 @@ with cols[4]:
                             else t(f"wom.curve.{comp.status}.short")))
 with cols[5]:  # the report lists the turning points' dates; the card counts them
     components.metric(t.metric("turning_points"), t.num(len(tp.dates)), help=t.metric_help("turning_points", latest=latest))
-st.caption(t("wom.kpi.caption", nps=nps.stated(t, s.nps.responses, population), praise_slope=pts(s.praise_trend_slope),
-             latest=latest))
-
-if comp.threshold is not None:
-    st.info(t("wom.takeaway", threshold=t.num(comp.threshold, 1), interval=interval(comp),
-              steep=t.pct(comp.steep_effect, 0), flat=t.pct(comp.flat_effect, 0, signed=True),
-              praise=(t("wom.takeaway.praise", threshold=t.num(praise_curve.threshold, 1),
-                        effect=t.pct(praise_curve.steep_effect, 0)) if praise_curve.threshold is not None else "")))
-else:
-    st.info(t(f"wom.curve.{comp.status}.short"))
+st.caption(t("wom.kpi.caption", nps=nps.stated(t, s.nps.responses, population), latest=latest))
+with lead:
+    st.info(takeaways.word_of_mouth_lead(s, t), icon=":material/lightbulb:")
 
 # --------------------------------------------------------------------------------- alerts
 st.subheader(t("wom.alerts.title"))
@@ -122,16 +114,21 @@ with st.container():
             "channel": [t.value("feedback_channel", v) for v in p["feedback_channel"]],
             "topic": [t.value("topic", v) for v in p["topic"]],
             "segment": [t.value("segment", v) for v in p["segment"]],
-            "p": p["p_value"],
         })
         st.dataframe(table, hide_index=True, width="stretch", column_config={
             "date": st.column_config.DateColumn(t("wom.col.date"), format="YYYY-MM-DD"),
             "what": t("wom.col.what"), "scope": t("wom.col.scope"),
             "region": st.column_config.TextColumn(t("wom.col.region"), help=t("wom.col.region.help")),
             "channel": t("wom.col.channel"), "topic": t("wom.col.topic"), "segment": t("wom.col.segment"),
-            "p": st.column_config.NumberColumn(t("wom.col.p"), format="%.4f", help=t("wom.col.p.help")),
         })
-        st.caption(t("wom.tp.caption", basis=t(f"wom.basis.{tp.basis}")))
+        st.caption(t("wom.tp.caption.plain"))
+        with st.expander(t("lead.method"), icon=":material/functions:"):
+            st.caption(t("wom.tp.caption", basis=t(f"wom.basis.{tp.basis}")))
+            st.dataframe(table[["date", "what", "scope"]].assign(p=p["p_value"].to_numpy()), hide_index=True,
+                         width="stretch", key="wom_tp_p", column_config={
+                             "date": st.column_config.DateColumn(t("wom.col.date"), format="YYYY-MM-DD"),
+                             "what": t("wom.col.what"), "scope": t("wom.col.scope"),
+                             "p": st.column_config.NumberColumn(t("wom.col.p"), format="%.4f", help=t("wom.col.p.help"))})
 
 with st.container():
     ups = tp.points.loc[(tp.points["series"] == "complaints") & (tp.points["direction"] == "up")] if not tp.points.empty else tp.points
@@ -180,16 +177,18 @@ def fit_notes(names: tuple[str, ...]) -> None:
 
 
 fit_notes(("complaints", "praise"))
-components.chart(charts.volumes(ser, fits, tp.points, t, granularity, title=t("wom.chart.volumes")), "wom_volumes")
+components.chart(titles.fit(charts.volumes(ser, fits, tp.points, t, granularity, title=t("wom.chart.volumes")), 1), "wom_volumes")
 fit_notes(("nps",))
-components.chart(charts.nps(ser, fits["nps"], t, granularity, title=t("wom.chart.nps")), "wom_nps")
+components.chart(titles.fit(charts.nps(ser, fits["nps"], t, granularity, title=t("wom.chart.nps")), 1), "wom_nps")
 method = fits["complaints"]
 if method.status == "ok":
     unit = t(f"wom.unit.{granularity}")
     forecast = t(f"wom.method.forecast.{method.forecast_method}") if method.forecast_method else "—"
-    st.caption(t("wom.time.caption", trend=t(f"wom.method.trend.{method.trend_method}", window=method.trend_window,
-                                              unit=unit),
-                 forecast=forecast, level=f"{method.level:.0%}", horizon=method.horizon, unit=unit))
+    st.caption(t("wom.time.caption.plain", level=f"{method.level:.0%}", horizon=method.horizon, unit=unit))
+    with st.expander(t("lead.method"), icon=":material/functions:"):
+        st.caption(t("wom.time.caption", trend=t(f"wom.method.trend.{method.trend_method}", window=method.trend_window,
+                                                  unit=unit),
+                     forecast=forecast, level=f"{method.level:.0%}", horizon=method.horizon, unit=unit))
 
 # ------------------------------------------------------------------------ response curve
 st.subheader(t("wom.curve.title"))
@@ -201,16 +200,22 @@ left, right = st.columns(2)
 for col, kind in ((left, "complaint"), (right, "praise")):
     c = curves[kind]
     with col:
-        components.chart(charts.response_curve(c, t, title=t(f"wom.chart.curve.{kind}")), f"wom_curve_{kind}")
+        components.chart(titles.fit(charts.response_curve(c, t, title=t(f"wom.chart.curve.{kind}")), 2), f"wom_curve_{kind}")
         if c.status == "ok":
-            st.caption(t(f"wom.curve.caption.{kind}", threshold=t.num(c.threshold, 1), interval=interval(c),
-                         steep=t.pct(c.steep_effect, 1), flat=t.pct(c.flat_effect, 1, signed=True),
-                         p=f"{c.p_value:.1e}", phi=t.num(c.dispersion, 2), days=f"{c.n_days:,}",
-                         events=f"{c.events:,}", start=t.date(c.window[0]), end=t.date(c.window[1])))
+            st.caption(t(f"wom.curve.plain.{kind}", threshold=t.num(c.threshold, 1), steep=t.pct(c.steep_effect, 0),
+                         flat=t.pct(c.flat_effect, 0, signed=True)))
+            with st.expander(t("lead.method"), icon=":material/functions:"):
+                st.caption(t(f"wom.curve.caption.{kind}", threshold=t.num(c.threshold, 1), interval=interval(c),
+                             steep=t.pct(c.steep_effect, 1), flat=t.pct(c.flat_effect, 1, signed=True),
+                             p=f"{c.p_value:.1e}", phi=t.num(c.dispersion, 2), days=f"{c.n_days:,}",
+                             events=f"{c.events:,}", start=t.date(c.window[0]), end=t.date(c.window[1])))
         else:
-            st.info(t(f"wom.curve.{c.status}", p=f"{c.p_value:.2f}" if c.p_value is not None else "—",
-                      days=f"{c.n_days:,}", events=f"{c.events:,}", min_days=wom.MIN_CURVE_DAYS,
-                      min_events=wom.MIN_CURVE_EVENTS, series=t(f"wom.series.{'complaints' if kind == 'complaint' else 'praise'}")))
+            series = t(f"wom.series.{'complaints' if kind == 'complaint' else 'praise'}")
+            st.info(t(f"wom.curve.{c.status}", days=f"{c.n_days:,}", events=f"{c.events:,}", min_days=wom.MIN_CURVE_DAYS,
+                      min_events=wom.MIN_CURVE_EVENTS, series=series))
+            if c.status == "no_threshold" and c.p_value is not None:
+                with st.expander(t("lead.method"), icon=":material/functions:"):
+                    st.caption(t("wom.curve.no_threshold.test", series=series, p=f"{c.p_value:.2f}"))
 
 c = curves["complaint"]
 now = c.per_month_shift(0.0)
@@ -231,8 +236,8 @@ if now is not None and c.status == "ok":  # without a threshold the curve is too
                           help=t("wom.whatif.ratio.help"))
 
 rd = cache.run(wom.region_days, f.with_period(None, f.date_to) if window == "history" else f)
-components.chart(charts.quality(rd, t, curves["complaint"].threshold, curves["praise"].threshold,
-                                title=t("wom.chart.quality")), "wom_quality")
+components.chart(titles.fit(charts.quality(rd, t, curves["complaint"].threshold, curves["praise"].threshold,
+                                title=t("wom.chart.quality")), 1), "wom_quality")
 
 # ----------------------------------------------------------------------------- breakdown
 st.subheader(t("wom.breakdown.title"))
@@ -246,12 +251,12 @@ with b2:
 by = cache.run(wom.series, f, granularity, dimension)
 left, right = st.columns([3, 2])
 with left:
-    components.chart(charts.breakdown(by, t, dimension, kind, granularity,
+    components.chart(titles.fit(charts.breakdown(by, t, dimension, kind, granularity,
                                       title=t("wom.chart.breakdown", series=t(f"wom.series.{kind}"),
-                                              dim=dim_label(dimension).lower())), "wom_breakdown")
+                                              dim=dim_label(dimension).lower())), 5 / 3), "wom_breakdown")
 with right:
     matrix = cache.run(wom.topic_channel, f, "complaint" if kind == "complaints" else "praise")
-    components.chart(charts.heatmap(matrix, t, kind, title=t("wom.chart.heatmap", series=t(f"wom.series.{kind}"))),
+    components.chart(titles.fit(charts.heatmap(matrix, t, kind, title=t("wom.chart.heatmap", series=t(f"wom.series.{kind}"))), 3),
                      "wom_heatmap")
 
 with st.expander(t("wom.method.title")):

@@ -17,7 +17,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "conc.list_sep": ("；", "; "),
     "conc.undefined_short": ("无意义", "n/a"),
     "conc.takeaway": ("前 20% 的客户贡献了总利润的 {top20}；鲸鱼曲线在前 {at} 的客户处达到峰值 {peak}；后 30% 的客户吞掉了 {bottom30} 的潜在利润（{potential}）；{loss} 位亏损客户共消耗 {lossprofit}。",
-                      "The top 20 % of customers earn {top20} of total profit; the whale curve peaks at {peak} after {at} of customers; the bottom 30 % erase {bottom30} of the potential profit ({potential}); {loss} loss-making {loss:customer consumes|customers consume} {lossprofit}."),
+                      "The top 20% of customers earn {top20} of total profit; the whale curve peaks at {peak} after {at} of customers; the bottom 30% erase {bottom30} of the potential profit ({potential}); {loss} loss-making {loss:customer consumes|customers consume} {lossprofit}."),
     "conc.undefined": ("总利润为 {total}（零或负数），占总利润的比例没有意义，显示为“—”。潜在利润（所有盈利客户之和）为 {potential}；{loss} 位亏损客户消耗了 {lossprofit}。",
                        "Total profit is {total} (zero or negative), so shares of it are undefined and shown as “—”. The potential profit (all profitable customers) is {potential}; {loss} loss-making {loss:customer consumes|customers consume} {lossprofit}."),
     "conc.unpriced": ("以下作业在其日期没有有效费率，按 0 计入服务成本：{items}。", "These activities have no rate valid on their date and are costed at 0: {items}."),

@@ -57,9 +57,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "cv.contracts.plain.nofit": ("**{plan}**（{n} 位客户，{cancelled} 位已取消）：数据太少，无法拟合 sBG，没有合同价值。",
                                  "**{plan}** ({n} {n:customer|customers}, {cancelled} cancelled): too few to fit the sBG; "
                                  "no contract value."),
-    "cv.contracts.no_discount": ("年折现率为 0 时合同价值无法计算（预期剩余合同期可能无穷多），请设置大于 0 的折现率。",
-                                 "With a 0 % discount rate contract value cannot be computed (the expected number of "
-                                 "terms to come may be infinite): set a rate above zero."),
+    "cv.contracts.no_discount": ("年折现率为 0 时合同价值无法计算（不折现时，未来多年的续约都按全额计入，合计没有上限），请设置大于 0 的折现率。",
+                                 "With a 0 % discount rate contract value cannot be computed (renewals far in the future "
+                                 "would count in full, with no limit to the sum): set a rate above zero."),
     "cv.contracts.col.plan": ("套餐", "Plan"),
     "cv.contracts.col.term": ("每期月数", "Term (months)"),
     "cv.contracts.col.customers": ("客户", "Customers"),

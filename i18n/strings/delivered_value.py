@@ -166,9 +166,27 @@ STRINGS: dict[str, tuple[str, str]] = {
                        "quadrant's highest and lowest delivered value and profit, and a random sample of the rest; the "
                        "shading shows where all of them are, and each quadrant's label gives its exact count."),
     "dv.map.quadrant_n": ("{quadrant} · {n} 位", "{quadrant} · {n}"),
+    "dv.map.quadrant_count": ("{n} 位客户", "{n} {n:customer|customers}"),
     "dv.map.density": ("全部客户的分布", "All customers (density)"),
     "dv.map.density_hover": ("此格内客户：{n} 位", "Customers in this cell: {n}"),
     "dv.map.empty": ("该期间没有已评估的客户。", "No assessed customers in this period."),
+    "dv.winwin.period_vs_steps.month": (
+        "整个期间的双赢占比（{share}）与各月（{low}–{high}）不同，因为口径不同：整个期间按每位客户全期的利润给 {n} 位已评估客户分区；"
+        "每个月只统计当月有评估的客户，并按当月的利润分区。一年只买几次的客户在多数月份没有利润（或因服务成本而亏损），"
+        "这些月份便落在双赢区之外，尽管全年是盈利的。",
+        "The win-win share of the whole period ({share}) differs from each month's ({low}–{high}) because they count "
+        "differently: the period places its {n} assessed {n:customer|customers} by their profit over the whole period; a month places only "
+        "the customers assessed in that month, by that month's profit. A customer who buys a few times a year makes no profit "
+        "(or a loss from service costs) in most months, so falls outside the win-win zone in those months though the year is "
+        "profitable."),
+    "dv.winwin.period_vs_steps.quarter": (
+        "整个期间的双赢占比（{share}）与各季度（{low}–{high}）不同，因为口径不同：整个期间按每位客户全期的利润给 {n} 位已评估客户分区；"
+        "每个季度只统计该季度有评估的客户，并按该季度的利润分区。购买不频繁的客户在没有购买的季度没有利润（或因服务成本而亏损），"
+        "这些季度便落在双赢区之外。",
+        "The win-win share of the whole period ({share}) differs from each quarter's ({low}–{high}) because they count "
+        "differently: the period places its {n} assessed {n:customer|customers} by their profit over the whole period; a quarter places "
+        "only the customers assessed in that quarter, by that quarter's profit. A customer who buys rarely makes no profit (or "
+        "a loss from service costs) in a quarter without a purchase, so falls outside the win-win zone in that quarter."),
     "dv.chart.steps": ("各期间的象限分布（客户占比）", "Quadrant shares by period (share of customers)"),
     "dv.steps.hover": ("{step} · {quadrant}：{share}（{n} 位客户）", "{step} · {quadrant}: {share} ({n} {n:customer|customers})"),
     "dv.axis.customer_share": ("客户占比", "Share of customers"),

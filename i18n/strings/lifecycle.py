@@ -90,6 +90,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "lc.payback.measure": ("曲线", "Curve"),
     "lc.measure.mean": ("平均客户", "Mean customer"),
     "lc.measure.median": ("中位客户", "Median customer"),
+    "lc.payback.highlight": ("突出显示的同期群", "Cohorts highlighted"),
+    "lc.payback.highlight.help": ("默认突出四个同期群，从第一个到最近一个已观察满 6 个月的同期群均匀选取，看回本速度如何变化；"
+                                  "其余以浅灰色显示，悬停在任一条线上可查看其数值。",
+                                  "By default four cohorts stand out, spread evenly from the first to the latest observed for "
+                                  "six months, to show how payback changed; the others are pale grey. Hover over any line for "
+                                  "its figures."),
+    "lc.payback.others": ("其他同期群", "Other cohorts"),
     "lc.payback.chart": ("累计利润 − 获客成本（每位客户，按同期群）", "Cumulative profit − acquisition cost per customer, by cohort"),
     "lc.axis.month_n": ("获客后第几个月（1 = 获客当月）", "Month since acquisition (1 = acquisition month)"),
     "lc.axis.net_profit": ("每位客户净累计利润", "Net cumulative profit per customer"),

@@ -8,8 +8,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "wom.unknown": ("未知", "Unknown"),
     "wom.interval": ("{low} 至 {high}", "{low}–{high}"),
     # headline
-    "wom.kpi.caption": ("{nps} · 表扬趋势每月变化 {praise_slope} 条 · 最近拐点 {latest}",
-                        "{nps} · praise trend {praise_slope} a month per month · latest turning point {latest}"),
+    "wom.kpi.caption": ("{nps} · 最近拐点 {latest}", "{nps} · latest turning point {latest}"),
     # NPS population: which scored feedback NPS counts (analytics.word_of_mouth.NPS_POPULATIONS)
     "wom.nps_population.label": ("NPS 口径", "NPS counts"),
     "wom.nps_population.survey": ("仅调查回答", "Survey answers only"),
@@ -26,10 +25,6 @@ STRINGS: dict[str, tuple[str, str]] = {
                                       "NPS counts every scored response ({n}, scores given with praise and complaints too; the default is survey answers only)"),
     "wom.nps_population.note": ("NPS 口径：{population}（在“口碑曲线”页设置，默认仅调查回答）。",
                                 "NPS counts: {population} (set on the Word of mouth page; the default is survey answers only)."),
-    "wom.takeaway": ("服务质量指数低于 {threshold}（95% 区间 {interval}）时投诉曲线陡然上升：在阈值以下，质量每下降 1 分，投诉增加约 {steep}；阈值以上仅变化 {flat}。{praise}",
-                     "Complaints turn steep once the service-quality index falls below {threshold} (95 % interval {interval}): below it, each point of quality lost adds about {steep} complaints; above it, {flat}. {praise}"),
-    "wom.takeaway.praise": ("质量指数高于 {threshold} 后，每提高 1 分表扬增加约 {effect}。",
-                            "Above {threshold}, each point gained adds about {effect} praise."),
     # alerts
     "wom.alerts.title": ("预警", "Alerts"),
     "wom.alerts.none": ("没有预警：期间内没有拐点，各区域服务质量均远离投诉阈值。",
@@ -60,6 +55,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "wom.tp.praise.up": ("表扬转升", "Praise turns up"),
     "wom.tp.praise.down": ("表扬转降", "Praise turns down"),
     "wom.tp.overall": ("整体", "Overall"),
+    "wom.tp.caption.plain": ("拐点是趋势的方向或速度发生了偶然波动解释不了的变化的那一周；“驱动”列是各维度中变化最大的分组，括号内为其每周变化量。",
+                             "A turning point is a week where the trend changed direction or pace by more than chance explains; "
+                             "the driver columns name the group of each dimension that changed most, in brackets its weekly change."),
     "wom.tp.caption": ("方法：对周度{basis}做线性趋势的水平与斜率断点 sup-F 检验（Andrews 1993），二分法逐段检验，显著性 1%。“驱动”列为各维度中变化最大的分组；括号内为其每周变化量（相对原趋势）。",
                        "Method: sup-F test for a break in level and slope of a linear trend (Andrews 1993) on weekly {basis}, applied by binary segmentation at 1 %. The driver columns name the group of each dimension that changed most; in brackets its weekly change against the former trend."),
     "wom.basis.rate": ("每千客户日发生率", "rates per 1,000 customer-days"),
@@ -103,6 +101,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "wom.forecast.failed": ("{series}：预测模型未能收敛，只显示趋势。", "{series}: the forecast model did not converge; only the trend is shown."),
     "wom.chart.volumes": ("投诉与表扬：实际、趋势与预测", "Complaints and praise: actual, trend and forecast"),
     "wom.chart.nps": ("NPS 与评分数量", "NPS and scored responses"),
+    "wom.time.caption.plain": ("粗线为趋势；阴影为未来 {horizon} {unit}的预测范围（{level} 的把握落在其中），虚线为最可能的值。空心点为不完整的时段，不参与计算。",
+                               "Thick lines are the trends; the shaded areas are where the next {horizon} {unit} should fall ({level} "
+                               "of the time), the dashed lines the likeliest value. Hollow markers are partial periods, left out."),
     "wom.time.caption": ("趋势：{trend}。预测：{forecast}，未来 {horizon} {unit}，{level} 预测区间（条数在对数尺度上建模，虚线为中位数）。空心点为不完整的时段，不参与拟合。",
                          "Trend: {trend}. Forecast: {forecast}, next {horizon} {unit}, {level} prediction interval (counts modelled on the log scale; the dashed line is the median). Hollow markers are partial periods, left out of the fits."),
     "wom.method.trend.lowess": ("LOWESS（窗口 {window} {unit}，1 次稳健迭代）", "LOWESS (span {window} {unit}, 1 robustness iteration)"),
@@ -138,8 +139,16 @@ STRINGS: dict[str, tuple[str, str]] = {
                                     "Threshold {threshold} (95 % profile-likelihood interval {interval}). Below it each point of quality lost adds {steep} complaints, above it {flat}. Davies test p = {p}, dispersion φ = {phi}; {days} region-days, {events} complaints, {start} – {end}."),
     "wom.curve.caption.praise": ("阈值 {threshold}（95% 剖面似然区间 {interval}）。阈值以上质量每升 1 分表扬 +{steep}，以下 {flat}。Davies 检验 p = {p}，离散系数 φ = {phi}；{days} 个区域·日、{events} 条表扬，{start} – {end}。",
                                  "Threshold {threshold} (95 % profile-likelihood interval {interval}). Above it each point of quality gained adds {steep} praise, below it {flat}. Davies test p = {p}, dispersion φ = {phi}; {days} region-days, {events} praise, {start} – {end}."),
-    "wom.curve.no_threshold": ("{series}在观测到的质量范围内没有出现陡增的阈值（Davies 检验 p = {p}），图中为对数线性拟合。",
-                               "{series} do not turn steep within the observed quality range (Davies test p = {p}); the curve shown is log-linear."),
+    "wom.curve.no_threshold": ("{series}在观测到的质量范围内没有出现陡增的阈值，图中为平滑拟合曲线。",
+                               "{series} do not turn steep within the observed quality range; the curve shown is a smooth fit."),
+    "wom.curve.no_threshold.test": ("{series}：是否存在阈值的 Davies 检验 p = {p}（p > 0.05 视为没有阈值），图中为对数线性泊松回归。",
+                                    "{series}: Davies test for a threshold p = {p} (above 0.05 means none); the curve is a log-linear Poisson GLM."),
+    "wom.curve.plain.complaint": ("质量指数低于 {threshold} 时，每下降 1 分投诉增加约 {steep}；高于它时每分 {flat}。",
+                                  "Below {threshold}, each point of quality lost brings about {steep} more complaints; above it, "
+                                  "{flat} a point."),
+    "wom.curve.plain.praise": ("质量指数高于 {threshold} 时，每提高 1 分表扬增加约 {steep}；低于它时每分 {flat}。",
+                               "Above {threshold}, each point of quality gained brings about {steep} more praise; below it, "
+                               "{flat} a point."),
     "wom.curve.too_few": ("数据太少，无法拟合响应曲线：{days} 个区域·日、{events} 条记录；至少需要 {min_days} 个区域·日、{min_events} 条记录和 5 分以上的质量范围。",
                           "Too few observations for a response curve: {days} region-days and {events} events; it needs {min_days} region-days, {min_events} events and a quality range of 5 points."),
     "wom.curve.no_quality": ("这些客户所在区域在该时段没有服务质量指数（或没有满 12 个月的交易记录来计算暴露量）。",
@@ -149,8 +158,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "wom.curve.no_quality.short": ("没有服务质量数据，无法估计投诉阈值。", "No service-quality data to estimate a complaint threshold."),
     "wom.legend.observed": ("实际（按质量分组，点越大客户日越多）", "Observed (quality bins; larger = more customer-days)"),
     "wom.legend.band95": ("拟合 95% 置信带", "Fit, 95 % band"),
-    "wom.legend.fitted": ("拟合曲线（分段泊松回归）", "Fitted curve (segmented Poisson GLM)"),
-    "wom.legend.fitted_loglinear": ("拟合曲线（对数线性泊松回归）", "Fitted curve (log-linear Poisson GLM)"),
+    "wom.legend.fitted": ("拟合曲线（阈值处转折）", "Fitted curve (bends at the threshold)"),
+    "wom.legend.fitted_loglinear": ("拟合曲线", "Fitted curve"),
     "wom.legend.regions_now": ("各区域最近质量", "Regions now"),
     "wom.hover.observed": ("质量 {q}：每千客户日 {rate}（{events} 条，{exposure} 客户日，{days} 个区域·日）",
                            "Quality {q}: {rate} per 1,000 customer-days ({events} events, {exposure} customer-days, {days} region-days)"),
@@ -184,7 +193,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "wom.chart.heatmap": ("{series}：主题 × 反馈渠道（期间合计）", "{series}: topic × feedback channel (period total)"),
     "wom.hover.heat": ("{topic} · {channel}：{value} 条", "{topic} · {channel}: {value}"),
     # method
-    "wom.method.title": ("方法与定义", "Method and definitions"),
+    "wom.method.title": ("计算方法与定义", "How this was computed: methods and definitions"),
     "wom.method.body": (
         "- **NPS** = 推荐者（9–10 分）占比 − 贬损者（0–6 分）占比，单位为百分点；7–8 分只计入分母。\n"
         "- **暴露量（有风险客户）**：某天过去 12 个月（365 天）内至少有一笔交易的筛选客户数；逐日相加为“客户日”，发生率为每 {per} 客户日的条数。数据起始后的第一年窗口不完整，这些天不参与响应曲线。\n"

@@ -214,7 +214,10 @@ def test_a_sampled_map_shades_every_customer_and_counts_each_quadrant():
             assert np.isclose(np.abs(centres).min(), width / 2, rtol=1e-4)
         n = pts["quadrant"].value_counts()
         labels = {a.text for a in fig.layout.annotations}
-        assert {f"<b>{t(f'dv.quadrant.{q}')} · {n.get(q, 0):,}</b>" for q in dv.QUADRANTS} == labels
+        # each quadrant's name (on two lines where it has a comma) and its exact count under it
+        assert {"<br>".join(f"<b>{line}</b>" for line in [*dvc.quadrant_label_lines(t(f"dv.quadrant.{q}")),
+                                                          t("dv.map.quadrant_count", n=f"{n.get(q, 0):,}")])
+                for q in dv.QUADRANTS} == labels
         drawn = [row[0] for tr in fig.data if tr.type == "scattergl" for row in tr.customdata]
         assert sorted(drawn) == sorted(shown["customer_id"])
     assert {tr.type for tr in dvc.winwin_map(pts, t, everyone=pts).data} == {"scattergl"}  # nothing left out
