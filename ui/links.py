@@ -109,13 +109,14 @@ def decode(raw: str, options: Sequence[Any] | None, boolean: bool = False, pair:
 
 
 def choice(widget: Callable[..., Any], label: str, options: Sequence[Any] | None = None, *, key: str,
-           param: str | None = None, **kwargs: Any) -> Any:
+           param: str | None = None, url_default: Any = None, **kwargs: Any) -> Any:
     """Draw ``widget(label, options, key=key, **kwargs)`` with its value mirrored in the link's
     ``param`` (default: ``key``); returns the widget's value.
 
     ``widget`` is one of ``st.radio``, ``st.selectbox`` (starting value by ``index``),
     ``st.segmented_control``, ``st.pills`` (``default``), ``st.toggle``, ``st.checkbox`` (``value``,
-    no options) or ``st.select_slider`` (``value``, one option or a pair).
+    no options) or ``st.select_slider`` (``value``, one option or a pair). ``url_default`` is the value
+    left out of the link when the widget's own starting value is not fixed (a session's setting).
     """
     kind = getattr(widget, "__name__", "")
     param = param or key
@@ -151,7 +152,7 @@ def choice(widget: Callable[..., Any], label: str, options: Sequence[Any] | None
             else:
                 kwargs["default"] = linked
     value = widget(label, key=key, **kwargs) if opts is None else widget(label, opts, key=key, **kwargs)
-    if value is None or _same(value, default):
+    if value is None or _same(value, default if url_default is None else url_default):
         if param in st.query_params:
             del st.query_params[param]
     elif st.query_params.get(param) != encode(value):

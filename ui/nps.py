@@ -7,6 +7,7 @@ import streamlit as st
 
 from analytics import word_of_mouth as wom
 from i18n import Translator
+from ui import links
 
 SETTING = "nps_population"  # session state, not a widget key: Streamlit drops a widget's state on other pages
 WIDGET = "wom_nps_population"
@@ -23,10 +24,13 @@ def _keep() -> None:
 
 
 def control(t: Translator) -> str:
-    """The setting's control (a segmented control); returns the population in force."""
-    st.segmented_control(t("wom.nps_population.label"), wom.NPS_POPULATIONS, default=population(), key=WIDGET,
-                         on_change=_keep, format_func=lambda p: t(f"wom.nps_population.{p}"),
-                         help=t("wom.nps_population.help"))
+    """The setting's control (a segmented control, kept in the link as ``nps``); returns the population in force."""
+    chosen = links.choice(st.segmented_control, t("wom.nps_population.label"), wom.NPS_POPULATIONS,
+                          default=population(), key=WIDGET, param="nps", url_default=wom.DEFAULT_NPS_POPULATION,
+                          on_change=_keep, format_func=lambda p: t(f"wom.nps_population.{p}"),
+                          help=t("wom.nps_population.help"))
+    if chosen in wom.NPS_POPULATIONS:  # a link's choice is the session's setting too
+        st.session_state[SETTING] = chosen
     return population()
 
 

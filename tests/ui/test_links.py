@@ -117,3 +117,13 @@ def test_a_chart_point_names_its_stored_value():
     assert drill.picked_value([{"y": "中小企业", "x": -3.2}], labels) == "SMB"  # horizontal bars: y
     assert drill.picked_value([{"x": "Key account", "y": 5}], labels) == "Key account"
     assert drill.picked_value([{"x": 0.5, "y": 0.7}], labels) is None  # not a bar of the dimension
+
+
+def test_the_nps_population_round_trips_through_the_url(app_db):
+    at = start("en", page="views/word_of_mouth.py", nps="all")
+    assert_ok(at)
+    assert at.button_group(key="wom_nps_population").value == "all"
+    assert at.session_state["nps_population"] == "all"  # the session's setting: Overview counts the same
+    assert at.query_params["nps"] == "all"
+    at.button_group(key="wom_nps_population").set_value("survey").run()
+    assert "nps" not in at.query_params  # the default is left out of the link
