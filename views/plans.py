@@ -28,7 +28,7 @@ from analytics.scenario.project import check_levers
 from charts import scenario as sc_charts
 from i18n.markdown import escape
 from presentation import plan as words
-from ui import auth, cache, components, context, drill
+from ui import auth, cache, components, context, drill, links
 
 PAGE = {"title": "nav.plans", "icon": ":material/trending_up:", "order": 70, "section": "nav.section.views"}
 
@@ -411,7 +411,7 @@ def gainers_and_losers(p: sc.Projection, levers: list[sc.Lever]) -> None:
     st.subheader(t("plans.who.title"))
     counts = p.customers["status"].value_counts()
     st.caption(t("plans.who.summary", **{s: f"{int(counts.get(s, 0)):,}" for s in ("gains", "loses", "leaves", "unchanged")}))
-    n = st.selectbox(t("plans.rows"), ROWS, key="plans_rows")
+    n = links.choice(st.selectbox, t("plans.rows"), ROWS, key="plans_rows", param="rows")
     for frame, title, empty, key in ((p.gainers, "plans.gainers", "plans.none_gain", "plans_gainers"),
                                      (p.losers, "plans.losers", "plans.none_lose", "plans_losers")):
         st.markdown(f"**{t(title)}** · {t('scenario.projection')}")
