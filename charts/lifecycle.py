@@ -15,6 +15,9 @@ from i18n import Translator
 
 FAINT = "#c3cad3"  # cohorts not highlighted on the payback chart
 BOLD_WIDTH = 3
+# Highlighted cohorts, oldest to newest: hues far apart (a blend from blue to orange made two oranges),
+# none red (the break-even line) or grey (the other cohorts); more than four picked run from blue to orange.
+COHORT_COLORS = ("#4575b4", "#984ea3", "#17becf", "#f46d43")
 
 # One colour per stage, the same on every chart: warm for trouble, green for health.
 STAGE_COLORS = {
@@ -162,7 +165,8 @@ def payback_curves(curves: pd.DataFrame, grain: str, t: Translator, measure: str
         name = plain(quarter_label(c, t) if grain == "quarter" else t.month(c))
         fig.add_trace(go.Scatter(
             x=rows["month"], y=rows[measure], mode="lines+markers" if len(rows) == 1 else "lines", name=name,
-            line={"color": _blend(NEUTRAL, ACCENT, i / max(len(bold) - 1, 1)), "width": BOLD_WIDTH},
+            line={"color": COHORT_COLORS[i] if len(bold) <= len(COHORT_COLORS)
+                  else _blend(NEUTRAL, ACCENT, i / max(len(bold) - 1, 1)), "width": BOLD_WIDTH},
             customdata=[t.money(v, compact=True) for v in rows[measure]],
             hovertemplate=t("lc.hover.payback", cohort=name, m="%{x}", v="%{customdata}") + "<extra></extra>",
         ))

@@ -42,7 +42,7 @@ def test_payback_chart_highlights_four_cohorts_spread_over_time_and_fades_the_re
     # evenly from the first to the latest cohort observed for six months: a spread over time, no stub
     expected = [cohorts[0], cohorts[3], cohorts[6], cohorts[9]]
     assert [tr.name for tr in bold] == [lcc.quarter_label(c, t) for c in expected]
-    assert len({tr.line.color for tr in bold}) == 4  # told apart by colour
+    assert [tr.line.color for tr in bold] == list(lcc.COHORT_COLORS)  # told apart by colour, none red or grey
     # one legend entry for all the faint ones, drawn first (under the highlighted lines)
     assert [tr.showlegend for tr in faint].count(True) == 1 and fig.data[0] in faint
     assert all(tr.name == "Other cohorts" for tr in faint)
