@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,6 +49,26 @@ class StoreInUse(DatabaseError):
 # DuckDB would otherwise download and load extensions by itself: the sqlite scanner when handed a
 # SQLite file, httpfs for a URL. Everything the app uses (CSV, Parquet, JSON, ICU) is built in.
 CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+ENV_MEMORY_LIMIT = "CVM_MEMORY_LIMIT"  # e.g. 3GB: DuckDB spills to disk beyond it instead of growing
+ENV_THREADS = "CVM_THREADS"  # DuckDB's worker threads (default: one per core)
+
+
+def settings() -> dict[str, object]:
+    """DuckDB's settings for every connection: :data:`CONFIG`, with the memory limit and thread count of
+    ``CVM_MEMORY_LIMIT`` / ``CVM_THREADS`` when set (a server with other work beside the app caps both).
+    A malformed value raises :class:`DatabaseError` naming the variable."""
+    out = dict(CONFIG)
+    limit = os.environ.get(ENV_MEMORY_LIMIT, "").strip()
+    if limit:
+        if not re.fullmatch(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)", limit, re.IGNORECASE):
+            raise DatabaseError(f"{ENV_MEMORY_LIMIT}={limit!r} is not a size; use e.g. 3GB or 512MB")
+        out["memory_limit"] = limit
+    threads = os.environ.get(ENV_THREADS, "").strip()
+    if threads:
+        if not threads.isdigit() or int(threads) < 1:
+            raise DatabaseError(f"{ENV_THREADS}={threads!r} is not a positive whole number of threads")
+        out["threads"] = int(threads)
+    return out
 _DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB file
 _OTHER_FORMATS = ((b"SQLite format 3\x00", "a SQLite database"), (b"PAR1", "a Parquet file"),
                   (b"PK\x03\x04", "a zip archive or Excel workbook"))
@@ -79,7 +100,7 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
         else:
             created = _make_parents(p)
     try:
-        con = duckdb.connect(str(p), read_only=read_only, config=CONFIG)
+        con = duckdb.connect(str(p), read_only=read_only, config=settings())
     except duckdb.IOException as exc:
         msg = str(exc)
         if "lock" in msg.lower():
@@ -101,7 +122,7 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
                 # it up to date once (each step its own transaction) before reading it.
                 con.close()
                 _upgrade_file(p, version)
-                con = duckdb.connect(str(p), read_only=True, config=CONFIG)
+                con = duckdb.connect(str(p), read_only=True, config=settings())
         else:
             ensure_schema(con)
     except BaseException:
@@ -115,7 +136,7 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
 def _upgrade_file(p: Path, version: int) -> None:
     """Upgrade an older store that a read-only command opened; refused clearly while it is in use."""
     try:
-        rw = duckdb.connect(str(p), config=CONFIG)
+        rw = duckdb.connect(str(p), config=settings())
     except duckdb.Error as exc:
         raise DatabaseError(
             f"{p} has schema version {version}, older than this program's {schema.SCHEMA_VERSION}, and "

@@ -331,3 +331,23 @@ def test_readers_see_a_write_whole_or_not_at_all(tmp_path):
         a, b = cur.execute("SELECT revenue FROM transactions ORDER BY customer_id").fetchall()
     assert (float(a[0]), float(b[0])) == (500 + sum(range(40)), 500 - sum(range(40)))
     con.close()
+
+
+def test_memory_limit_and_threads_come_from_the_environment(tmp_path, monkeypatch):
+    """A server that runs the app beside other work caps DuckDB (issue 13: the app within 4 GB at 100M)."""
+    monkeypatch.setenv(db.ENV_MEMORY_LIMIT, "1GB")
+    monkeypatch.setenv(db.ENV_THREADS, "1")
+    con = db.connect(tmp_path / "capped.duckdb")
+    try:
+        limit, threads = con.execute("SELECT current_setting('memory_limit'), current_setting('threads')").fetchone()
+        assert threads == 1 and limit.replace(" ", "").upper() in {"1GB", "953.6MIB", "1000.0MB", "953.6MB"}
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize(("var", "value"), [("CVM_MEMORY_LIMIT", "lots"), ("CVM_THREADS", "0"), ("CVM_THREADS", "two")])
+def test_a_malformed_limit_is_refused_by_name(tmp_path, monkeypatch, var, value):
+    monkeypatch.setenv(var, value)
+    with pytest.raises(db.DatabaseError, match=var):
+        db.connect(tmp_path / "x.duckdb")
+    assert not (tmp_path / "x.duckdb").exists()
