@@ -47,6 +47,16 @@ def in_scope(t: ir.Table, f: Filters, column: str = "customer_id") -> ir.Table:
     return t.filter(t[column].isin(customers(f).customer_id))
 
 
+def scoped(t: ir.Table, date_column: str, f: Filters | None, where: Any = None) -> ir.Table:
+    """``t`` within the filter's period (on ``date_column``) and customers, and ``where(t)`` when given."""
+    preds = [] if f is None else period_predicates(t[date_column], f)
+    if where is not None:
+        preds.append(where(t))
+    if preds:
+        t = t.filter(*preds)
+    return t if f is None else in_scope(t, f)
+
+
 def month_of(column: ir.DateValue) -> ir.DateValue:
     """The first day of ``column``'s calendar month."""
     return column.truncate("M")
@@ -69,16 +79,7 @@ def activity_costs(f: Filters | None = None, *, by_month: bool = True, where: An
     quantity is ``unpriced_quantity`` so the pages can say so. ``f`` restricts the period and the
     customers; ``where`` is an extra predicate builder ``(activities) -> predicate``.
     """
-    a = table(schema.ACTIVITIES)
-    preds = []
-    if f is not None:
-        preds.extend(period_predicates(a.activity_date, f))
-    if where is not None:
-        preds.append(where(a))
-    if preds:
-        a = a.filter(*preds)
-    if f is not None:
-        a = in_scope(a, f)
+    a = scoped(table(schema.ACTIVITIES), "activity_date", f, where)
     r = rate_periods().rename(r_activity="activity")
     j = a.left_join(r, [a.activity == r.r_activity, a.activity_date >= r.valid_from,
                         r.valid_to.isnull() | (a.activity_date < r.valid_to)])
@@ -97,16 +98,7 @@ def transaction_months(f: Filters | None = None, *, where: Any = None) -> ir.Tab
     """Transactions summed per customer and month: ``customer_id, month, revenue, cogs, quantity,
     tx_count, cogs_unknown_revenue`` (``cogs`` sums the known costs; ``cogs_unknown_revenue`` is the
     revenue whose cost of goods is unknown)."""
-    t = table(schema.TRANSACTIONS)
-    preds = []
-    if f is not None:
-        preds.extend(period_predicates(t.tx_date, f))
-    if where is not None:
-        preds.append(where(t))
-    if preds:
-        t = t.filter(*preds)
-    if f is not None:
-        t = in_scope(t, f)
+    t = scoped(table(schema.TRANSACTIONS), "tx_date", f, where)
     return t.group_by(customer_id=t.customer_id, month=month_of(t.tx_date)).aggregate(
         revenue=t.revenue.sum(), cogs=t.cogs.sum(), quantity=t.quantity.sum(), tx_count=t.count(),
         cogs_unknown_revenue=t.revenue.sum(where=t.cogs.isnull()).fill_null(0),
