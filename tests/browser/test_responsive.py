@@ -13,6 +13,7 @@ Screenshots go to artifacts/screenshots/responsive_*.png.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -54,6 +55,21 @@ CUT_OFF = """() => {
   return out;
 }"""
 CARDS = '[data-testid="stMain"] [data-testid="stMetric"]'
+# Sets window.cvmSeenComputing once the page showed the computing placeholder while a run was going on.
+SEEN_COMPUTING = """([text, beforeTitle]) => {
+  window.cvmSeenComputing = false;
+  const check = () => {
+    const app = document.querySelector('.stApp');
+    const block = document.querySelector('[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"]');
+    if (!app || !block || app.getAttribute('data-test-script-state') !== 'running') return;
+    if (beforeTitle && block.querySelector('h1')) return;
+    const after = getComputedStyle(block, '::after');
+    if (after.content.includes(text) && after.display !== 'none' && block.getBoundingClientRect().bottom <= innerHeight)
+      window.cvmSeenComputing = true;
+  };
+  new MutationObserver(check).observe(document, {subtree: true, childList: true, attributes: true,
+                                                 attributeFilter: ['data-test-script-state']});
+}"""
 
 
 def prepare(db_path: Path) -> None:
@@ -83,21 +99,21 @@ def test_a_page_says_it_is_computing_instead_of_sitting_blank(app_url, browser, 
     t = Translator(lang)
     page = browser.new_page(viewport={"width": SMALL_LAPTOP[0], "height": SMALL_LAPTOP[1]})
     try:
+        # Checked in the page at every change of the DOM from the first: the run is going on and the placeholder is
+        # drawn, on screen (and, for the Overview, before its title). Polling could miss a short window.
+        page.add_init_script(f"({SEEN_COMPUTING})({json.dumps([t('common.computing'), before_title])});")
         driver.track(page)  # count the runs from the start (wait_rendered below)
         page.goto(driver.page_url(app_url, name, f"lang={lang}"))  # its first, uncached run takes seconds
-        # One check in the page, at one moment: the run is going on and the placeholder is drawn, on screen.
-        page.wait_for_function("""([text, beforeTitle]) => {
-          const app = document.querySelector('.stApp');
-          const block = document.querySelector('[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"]');
-          if (!app || !block || app.getAttribute('data-test-script-state') !== 'running') return false;
-          if (beforeTitle && block.querySelector('h1')) return false;
-          const after = getComputedStyle(block, '::after');
-          return after.content.includes(text) && after.display !== 'none' && block.getBoundingClientRect().bottom <= innerHeight;
-        }""", arg=[t("common.computing"), before_title], timeout=120_000)
+        page.wait_for_function("() => window.cvmSeenComputing === true", timeout=120_000)
         page.screenshot(path=SHOTS / f"responsive_computing_{name}_{lang}.png")
         driver.wait_rendered(page)
-        block = '[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"]'
-        assert page.eval_on_selector(block, "b => getComputedStyle(b, '::after').content") == "none"
+        # Once no run is going on (a background refresh may start one at any time), no placeholder is left.
+        page.wait_for_function("""() => {
+          const app = document.querySelector('.stApp');
+          const block = document.querySelector('[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"]');
+          return app.getAttribute('data-test-script-state') === 'notRunning'
+            && getComputedStyle(block, '::after').content === 'none';
+        }""", timeout=120_000)
         assert driver.exceptions(page) == []
     finally:
         page.close()
