@@ -156,8 +156,8 @@ def _slide_fits(page: Page, shot: str) -> None:
     for where in ("h1", ".js-plotly-plot", ".st-key-pres_prev button", ".st-key-pres_next button",
                   ".st-key-pres_exit button"):
         expect(page.locator(where).first).to_be_in_viewport(ratio=1, timeout=60_000)
-    assert page.locator(".js-plotly-plot").count() == 1
-    assert page.locator(".modebar-btn").count() == 0
+    expect(page.locator(".js-plotly-plot")).to_have_count(1, timeout=60_000)  # the slide's one chart, the last gone
+    expect(page.locator(".modebar-btn")).to_have_count(0)
     assert cut_off(page) == []
     page.screenshot(path=SHOTS / f"responsive_present_{shot}.png")
 
