@@ -113,7 +113,8 @@ def test_no_assessments_gives_a_clear_message(tmp_path, monkeypatch):
     build_store(path, customers=[customer("A"), customer("B")], transactions=[
         {"transaction_id": "1", "customer_id": "A", "tx_date": D("2024-01-15"), "product": "p", "quantity": 1,
          "revenue": 100, "cogs": 50},
-        {"transaction_id": "2", "customer_id": "B", "tx_date": D("2024-02-15"), "product": "p", "quantity": 1,
+        # the 29th: February complete, so the default period (the last complete months) holds both customers
+        {"transaction_id": "2", "customer_id": "B", "tx_date": D("2024-02-29"), "product": "p", "quantity": 1,
          "revenue": 80, "cogs": 50}]).close()
     monkeypatch.setenv(db.ENV_DB, str(path))
     for lang in ("en", "zh"):
