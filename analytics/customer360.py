@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import delivered_value, filters, lifecycle, profit, query
+from analytics.clv import intervals
 from analytics.clv import value as customer_value
 from analytics.filters import Allowance, Filters, OutsideAllowance
 from analytics.query import relations
@@ -262,6 +263,38 @@ def customer360(cur: duckdb.DuckDBPyConnection, customer_id: str, f: Filters,
         counts={"transactions": tx_count, "activities": act_count}, notes=tuple(notes),
         cogs_unknown_share=cogs_unknown,
     )
+
+
+def value_ranges(cur: duckdb.DuckDBPyConnection, as_of: dt.date | None) -> intervals.Intervals | None:
+    """The ranges of the valuation :func:`customer360`'s value figures come from (every customer on
+    ``as_of``, the default assumptions): :func:`analytics.clv.intervals.value_intervals`, read from the
+    store when precomputed. None without an as-of date, data or a purchase model with a covariance.
+    Separate from :func:`customer360` so that a caller caches it once for every customer."""
+    if as_of is None:
+        return None
+    try:
+        return intervals.value_intervals(cur, Filters(date_to=as_of))
+    except ValueError:  # no customers to value on that date
+        return None
+
+
+def customer_ranges(ranges: intervals.Intervals | None, customer_id: str) -> dict[str, object] | None:
+    """One customer's row of :func:`value_ranges`: ``level``, ``draws``, ``(lower, upper)`` of ``p_alive``
+    (None without a purchase), ``expected_purchases`` and ``potential_value``, ``spans_tiers`` and the
+    potential-value ``levels`` (low/mid/high) of both ends. None when the customer is not valued."""
+    if ranges is None:
+        return None
+    row = ranges.customers[ranges.customers["customer_id"] == customer_id]
+    if row.empty:
+        return None
+    r = row.iloc[0]
+    pa = (float(r["p_alive_lower"]), float(r["p_alive_upper"]))
+    return {"level": ranges.level, "draws": ranges.draws - ranges.rejected,
+            "p_alive": None if any(np.isnan(pa)) else pa,
+            "expected_purchases": (float(r["expected_purchases_lower"]), float(r["expected_purchases_upper"])),
+            "potential_value": (float(r["potential_value_lower"]), float(r["potential_value_upper"])),
+            "spans_tiers": bool(r["spans_tiers"]),
+            "levels": (str(r["potential_level_lower"]), str(r["potential_level_upper"]))}
 
 
 def _monthly(cur: duckdb.DuckDBPyConnection, cid: str, p: Filters) -> pd.DataFrame:

@@ -128,12 +128,27 @@ ROWS = (
 )
 help_args = {"potential_value": {"horizon": horizon, "rate": t.pct(customer_value.DEFAULT_ANNUAL_DISCOUNT, 0)},
              "influence_value": {"n": t.num(k["referrals"] or 0)}, "expected_purchases": {"horizon": horizon}}
+# How sure the model is: each modelled figure's range at the intervals' level (analytics.clv.intervals),
+# from the same valuation as the cards; cached once per date for every customer.
+rng = c360.customer_ranges(cache.run(c360.value_ranges, r.as_of), r.customer_id) if k["p_alive"] is not None else None
+level = t.pct(rng["level"], 0) if rng else ""
+RANGED = ("p_alive", "expected_purchases", "potential_value")
 for heading, cards in ROWS:
     if heading:
         st.markdown(f"**{heading}**")
     for col, (key, value) in zip(st.columns(4), cards, strict=True):
         with col:
             components.kpi(t, key, value, help_args=help_args.get(key), per_customer=True)
+            if rng and key in RANGED and rng[key] is not None:
+                lo, hi = rng[key]
+                st.caption(t("c360.range", level=level, lower=t.figure(f"{key}_lower", lo),
+                             upper=t.figure(f"{key}_upper", hi)),
+                           help=t("c360.range.help", level=level, draws=t.num(rng["draws"])))
+if rng and rng["spans_tiers"]:
+    lo_level, hi_level = rng["levels"]
+    lo, hi = rng["potential_value"]
+    st.info(t("c360.range.spans", level=level, lower=t.figure("potential_value_lower", lo),
+              upper=t.figure("potential_value_upper", hi), lo=t(f"c360.level.{lo_level}"), hi=t(f"c360.level.{hi_level}")))
 if k["realized_value"] is None and "c360.note.no_values" not in r.notes:
     st.caption(t("c360.no_value", date=t.date(r.as_of)))
 

@@ -28,6 +28,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "c360.level.low": ("低", "Low"),
     "c360.level.mid": ("中", "Mid"),
     "c360.level.high": ("高", "High"),
+    # Ranges (analytics.clv.intervals) under the modelled cards
+    "c360.range": ("{level} 区间 {lower}–{upper}", "{level} range {lower}–{upper}"),
+    "c360.range.help": ("区间反映模型参数估计的不确定性：按拟合参数的协方差抽取 {draws} 组参数（参数自助法），每组重算该客户的数值，取中间 {level}。",
+                        "How uncertain the models' fitted parameters make this figure: {draws} parameter sets drawn from the fits' covariance (a parametric bootstrap), the figure recomputed for each, and the middle {level} kept."),
+    "c360.range.spans": ("该客户潜在价值的 {level} 区间（{lower}–{upper}）跨越了潜在价值的分层切点：它可能属于潜在价值“{lo}”档，也可能属于“{hi}”档，价值层级并不确定。",
+                         "This customer's {level} potential-value range ({lower}–{upper}) crosses a potential-value tier cut: it could be in the {lo} or the {hi} potential tier, so its value tier is not certain."),
     "c360.no_trend": ("截至 {date} 没有交易或作业。", "No transactions or activities up to {date}."),
     "c360.no_value": ("该客户截至 {date} 还没有交易或作业，无法估值。", "This customer has no transaction or activity up to {date}, so it has no value yet."),
     # Charts

@@ -230,3 +230,24 @@ def test_demo_customer_matches_the_pages(demo_con):
     assert "c360.note.capped" in r.notes
     # The trend's last cumulative profit is the realized value (all history up to the as-of date).
     assert r.monthly["cumulative_profit"].iloc[-1] == pytest.approx(r.kpis["realized_value"], rel=1e-9)
+
+
+def test_demo_customer_ranges_hold_its_values(demo_con):
+    """The ranges beside the cards (issue 17) come from the cards' own valuation: each holds its point value."""
+    f = Filters("2025-11-01", "2026-10-31")
+    with db.cursor(demo_con) as cur:
+        r = customer360.customer360(cur, "C002194", f)
+        iv = customer360.value_ranges(cur, r.as_of)
+    rng = customer360.customer_ranges(iv, "C002194")
+    assert rng is not None and rng["level"] == 0.9 and rng["draws"] > 0
+    for key in ("p_alive", "expected_purchases", "potential_value"):
+        lo, hi = rng[key]
+        assert lo <= r.kpis[key] <= hi and lo < hi, key
+    row = iv.customers.set_index("customer_id").loc["C002194"]
+    assert rng["potential_value"] == (row["potential_value_lower"], row["potential_value_upper"])
+    assert rng["spans_tiers"] is False and rng["levels"] == ("high", "high")
+    # a customer not valued, and no valuation at all, give no range
+    assert customer360.customer_ranges(iv, "NO-SUCH-ID") is None
+    assert customer360.customer_ranges(None, "C002194") is None
+    with db.cursor(demo_con) as cur:
+        assert customer360.value_ranges(cur, None) is None
