@@ -177,9 +177,9 @@ def fit_notes(names: tuple[str, ...]) -> None:
 
 
 fit_notes(("complaints", "praise"))
-components.chart(titles.fit(charts.volumes(ser, fits, tp.points, t, granularity, title=t("wom.chart.volumes")), 1), "wom_volumes")
+components.chart(titles.fit(cache.figure(charts.volumes, ser, fits, tp.points, t, granularity, title=t("wom.chart.volumes")), 1), "wom_volumes")
 fit_notes(("nps",))
-components.chart(titles.fit(charts.nps(ser, fits["nps"], t, granularity, title=t("wom.chart.nps")), 1), "wom_nps")
+components.chart(titles.fit(cache.figure(charts.nps, ser, fits["nps"], t, granularity, title=t("wom.chart.nps")), 1), "wom_nps")
 method = fits["complaints"]
 if method.status == "ok":
     unit = t(f"wom.unit.{granularity}")
@@ -200,7 +200,7 @@ left, right = st.columns(2)
 for col, kind in ((left, "complaint"), (right, "praise")):
     c = curves[kind]
     with col:
-        components.chart(titles.fit(charts.response_curve(c, t, title=t(f"wom.chart.curve.{kind}")), 2), f"wom_curve_{kind}")
+        components.chart(titles.fit(cache.figure(charts.response_curve, c, t, title=t(f"wom.chart.curve.{kind}")), 2), f"wom_curve_{kind}")
         if c.status == "ok":
             st.caption(t(f"wom.curve.plain.{kind}", threshold=t.num(c.threshold, 1), steep=t.pct(c.steep_effect, 0),
                          flat=t.pct(c.flat_effect, 0, signed=True)))
@@ -236,7 +236,7 @@ if now is not None and c.status == "ok":  # without a threshold the curve is too
                           help=t("wom.whatif.ratio.help"))
 
 rd = cache.run(wom.region_days, f.with_period(None, f.date_to) if window == "history" else f)
-components.chart(titles.fit(charts.quality(rd, t, curves["complaint"].threshold, curves["praise"].threshold,
+components.chart(titles.fit(cache.figure(charts.quality, rd, t, curves["complaint"].threshold, curves["praise"].threshold,
                                 title=t("wom.chart.quality")), 1), "wom_quality")
 
 # ----------------------------------------------------------------------------- breakdown
@@ -251,12 +251,12 @@ with b2:
 by = cache.run(wom.series, f, granularity, dimension)
 left, right = st.columns([3, 2])
 with left:
-    components.chart(titles.fit(charts.breakdown(by, t, dimension, kind, granularity,
+    components.chart(titles.fit(cache.figure(charts.breakdown, by, t, dimension, kind, granularity,
                                       title=t("wom.chart.breakdown", series=t(f"wom.series.{kind}"),
                                               dim=dim_label(dimension).lower())), 5 / 3), "wom_breakdown")
 with right:
     matrix = cache.run(wom.topic_channel, f, "complaint" if kind == "complaints" else "praise")
-    components.chart(titles.fit(charts.heatmap(matrix, t, kind, title=t("wom.chart.heatmap", series=t(f"wom.series.{kind}"))), 3),
+    components.chart(titles.fit(cache.figure(charts.heatmap, matrix, t, kind, title=t("wom.chart.heatmap", series=t(f"wom.series.{kind}"))), 3),
                      "wom_heatmap")
 
 with st.expander(t("wom.method.title")):

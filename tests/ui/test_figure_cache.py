@@ -19,6 +19,7 @@ from charts import concentration as conc_charts
 from charts import delivered_value as dv_charts
 from charts import lifecycle as lc_charts
 from charts import overview as ov_charts
+from charts import word_of_mouth as wom_charts
 from charts.theme import base_layout
 from tests.ui.apptest import assert_ok, start
 from ui import cache
@@ -74,7 +75,8 @@ def _counting(monkeypatch: pytest.MonkeyPatch, module: Any, calls: Counter[str])
 
 @pytest.mark.parametrize("page, module, away", [
     ("concentration", conc_charts, "overview"), ("lifecycle", lc_charts, "overview"),
-    ("delivered_value", dv_charts, "overview"), ("overview", ov_charts, "lifecycle")])
+    ("delivered_value", dv_charts, "overview"), ("overview", ov_charts, "lifecycle"),
+    ("word_of_mouth", wom_charts, "overview")])
 def test_a_warm_page_switch_builds_no_figure_again(app_db, monkeypatch, page, module, away):
     """Back on a page with every result cached, its charts come from the figure cache: Plotly's
     validation of every figure was most of the 1.1-1.5 s such a switch took at demo size."""
