@@ -181,13 +181,20 @@ def ready(page: Page, selector: str, count: int = 1, timeout_s: float = 240) -> 
     wait_rendered(page, timeout_s)
 
 
+def navigate(page: Page, base: str, name: str, query: str = "") -> Page:
+    """Go to page ``name`` and return at once, its runs counted from the start: for a test that watches the
+    page while its first run goes on (then :func:`wait_rendered`); every other test uses :func:`open_page`."""
+    state = track(page)
+    state.count, state.socket = 0, None  # a new session on a new socket: count its runs from the start
+    page.goto(page_url(base, name, query))
+    return page
+
+
 def open_page(page: Page, base: str, name: str, query: str = "", *, until: str | None = None, count: int = 1,
               timeout_s: float = 240) -> Page:
     """The one way tests open a page: go to page ``name`` (a views/ file stem) with ``query`` and wait until
     it is drawn — until ``count`` elements match ``until`` when given, and its first run has completed."""
-    state = track(page)
-    state.count, state.socket = 0, None  # a new session on a new socket: count its runs from the start
-    page.goto(page_url(base, name, query))
+    navigate(page, base, name, query)
     if until is None:
         wait_rendered(page, timeout_s)
     else:

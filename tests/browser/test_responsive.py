@@ -102,8 +102,7 @@ def test_a_page_says_it_is_computing_instead_of_sitting_blank(app_url, browser, 
         # Checked in the page at every change of the DOM from the first: the run is going on and the placeholder is
         # drawn, on screen (and, for the Overview, before its title). Polling could miss a short window.
         page.add_init_script(f"({SEEN_COMPUTING})({json.dumps([t('common.computing'), before_title])});")
-        driver.track(page)  # count the runs from the start (wait_rendered below)
-        page.goto(driver.page_url(app_url, name, f"lang={lang}"))  # its first, uncached run takes seconds
+        driver.navigate(page, app_url, name, f"lang={lang}")  # its first, uncached run takes seconds
         page.wait_for_function("() => window.cvmSeenComputing === true", timeout=120_000)
         page.screenshot(path=SHOTS / f"responsive_computing_{name}_{lang}.png")
         driver.wait_rendered(page)
