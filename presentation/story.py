@@ -114,7 +114,9 @@ class Step:
 
 
 REGISTRY: dict[str, Step] = {}
-DEFAULT_STORY = ("concentration", "loss_makers", "delivered_value", "word_of_mouth", "value_tiers")
+# The purchase model (which one forecasts best on the holdout, how it tracks) follows the values it underlies:
+# an analyst is asked which model and how well it fits right after the value tiers (issue 17).
+DEFAULT_STORY = ("concentration", "loss_makers", "delivered_value", "word_of_mouth", "value_tiers", "model_fit")
 
 
 def step(key: str, title: str, page: str) -> Callable[[Builder], Builder]:

@@ -26,6 +26,9 @@ def test_registry_and_default_story():
     assert keys[:2] == ("concentration", "loss_makers")
     assert set(story.default_story()) <= set(story.DEFAULT_STORY) and story.default_story()[0] == "concentration"
     assert all(k in keys for k in story.default_story())
+    # six steps: the purchase model's fit and tracking follow the value tiers it underlies (issue 17)
+    assert story.default_story() == ("concentration", "loss_makers", "delivered_value", "word_of_mouth", "value_tiers",
+                                     "model_fit")
     with pytest.raises(ValueError, match="unknown story step 'nope'; use one of concentration"):
         story.check_steps(["concentration", "nope"])
     with pytest.raises(ValueError, match="at least one step"):
