@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import ibis
@@ -19,6 +20,7 @@ class Engine:
     """
 
     name = "engine"
+    read_engine = True  # how the store's modules, which cannot import this package, tell an engine from a cursor
 
     def df(self, expr: ir.Table) -> pd.DataFrame:  # pragma: no cover - interface
         raise NotImplementedError
@@ -33,8 +35,18 @@ def backend_name(cur: Any) -> str:
 
 
 def to_sql(expr: ir.Expr, dialect: str = "duckdb") -> str:
-    """The SQL an expression compiles to (for DuckDB unless ``dialect`` says otherwise)."""
-    return str(ibis.to_sql(expr, dialect=dialect))
+    """The SQL an expression compiles to (for DuckDB unless ``dialect`` says otherwise).
+
+    Compiled once per distinct expression: a page asks the same questions on every rerun, and Ibis'
+    compiler costs more than DuckDB's answer on a small store. Expressions are keyed by their operation
+    graph, which compares by structure (the same relation rebuilt for the same filter is the same key).
+    """
+    return _compiled(expr.op(), dialect)
+
+
+@lru_cache(maxsize=1024)
+def _compiled(op: Any, dialect: str) -> str:
+    return str(ibis.to_sql(op.to_expr(), dialect=dialect))
 
 
 def df(cur: Any, expr: ir.Table) -> pd.DataFrame:

@@ -298,7 +298,7 @@ def _set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
 def get_meta(con: duckdb.DuckDBPyConnection, key: str, default: str | None = None) -> str | None:
     """A value of the ``meta`` table (schema_version, data_version, currency, data_as_of, …); also of a
     read-layer engine's copy of it (:class:`analytics.query.Engine`, which answers ``meta``)."""
-    if not isinstance(con, duckdb.DuckDBPyConnection):
+    if getattr(con, "read_engine", False):
         got = con.meta(key)
         return default if got is None else got
     row = con.execute(f"SELECT value FROM {schema.META} WHERE key = ?", [key]).fetchone()
@@ -318,7 +318,7 @@ def data_version(con: duckdb.DuckDBPyConnection) -> int:
 def content_key(cur: duckdb.DuckDBPyConnection) -> tuple[str, int] | None:
     """(file, data version) identifying the store's content, for in-process memos of derived results;
     None for an in-memory store (no file to name it by, so not memoised) and for another engine."""
-    if not isinstance(cur, duckdb.DuckDBPyConnection):
+    if getattr(cur, "read_engine", False):
         return None
     row = cur.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
     if not row or not row[0]:

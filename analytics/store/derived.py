@@ -154,7 +154,7 @@ def _has_table(cur: duckdb.DuckDBPyConnection) -> bool:
     """False for a store opened read-only before its upgrade to schema version 4 (no such table):
     it has no stored results, and asking must not fail (a failed statement ends a transaction).
     False for a read-layer engine (Spark): results stored in the store are not read from it."""
-    if not isinstance(cur, duckdb.DuckDBPyConnection):
+    if getattr(cur, "read_engine", False):
         return False
     return bool(cur.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main' "
