@@ -69,5 +69,5 @@ def test_the_customers_behind_the_feedback_are_the_same_on_spark(duck, spark_eng
 def test_the_weekly_driver_cube_is_the_same_on_spark(duck, spark_engine):
     fr = data.resolve(duck, FILTERS["open period, two segments"])
     d = turning._feedback_cube(duck, fr)
-    assert (d["period"].dt.dayofweek == 0).all()  # Mondays on both engines
+    assert (d["period"].dt.day_of_week == 0).all()  # Mondays on both engines
     same(turning._feedback_cube(spark_engine, fr), d, key=["period", *data.DIMENSIONS])
