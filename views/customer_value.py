@@ -62,6 +62,44 @@ except ValueError as exc:
     st.warning(escape(str(exc)))
     st.stop()
 
+
+def model_basis() -> None:
+    """Which purchase model the values use and why, before the figures (issue 17): the holdout's choice,
+    or BG/NBD, the default, said plainly when the holdout comparison (below) chose another model."""
+    used = values.extra.get("purchase_model")
+    name = {k: t(f"cv.model.name.{k}") for k in comparison.KINDS}
+    if used not in name:
+        return
+    try:
+        comp = cache.run(tracking.diagnostics, f)[0]  # the "Which model" section's comparison (cached, often stored)
+    except ValueError:
+        comp = None
+    if comp is None or comp.chosen not in name:
+        st.caption(t("cv.model.using", model=name[used]))
+        return
+    rows = comp.rows.set_index("model")
+
+    def why(other: str | None) -> str:
+        """Why the comparison chose its model over ``other``: the rule of analytics.clv.comparison."""
+        if other is None or other not in comp.fits:
+            return t("cv.model.why.alone")
+        a, b = rows.loc[comp.chosen], rows.loc[other]
+        words = {"other": name[other], "err": t.pct(a["aggregate_error"], 1, signed=True),
+                 "err2": t.pct(b["aggregate_error"], 1, signed=True)}
+        if abs(abs(a["aggregate_error"]) - abs(b["aggregate_error"])) <= comparison.TIE:
+            return t("cv.model.why.tie", **words, mae=t.num(a["mae"], 3), mae2=t.num(b["mae"], 3))
+        return t("cv.model.why.total", **words)
+
+    section = t("cv.section.models")
+    if used == comp.chosen:
+        st.caption(t("cv.model.basis.chosen", model=name[used], why=why(comp.runner_up), section=section))
+    elif used == "bgnbd":
+        st.info(t("cv.model.basis.default_other", chosen=name[comp.chosen], why=why("bgnbd"), section=section),
+                icon=":material/model_training:")
+    else:
+        st.caption(t("cv.model.basis.picked", model=name[used], chosen=name[comp.chosen], section=section))
+
+
 # Ranges from the models' parameter uncertainty (stored for the default assumptions, else computed here).
 try:
     ranges = cache.run(intervals.value_intervals, f, horizon_months=horizon, annual_discount=discount, cuts=tuple(cuts))
@@ -76,6 +114,7 @@ with header:
     st.caption(t("cv.caption_history"))
     if not table.empty:  # the page's first sentence, in plain words with its numbers
         st.info(takeaways.customer_value_lead(values.summary(), values.tiers, horizon, t), icon=":material/lightbulb:")
+        model_basis()
 
 if table.empty:
     st.warning(t("cv.no_customers"))

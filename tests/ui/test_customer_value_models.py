@@ -107,3 +107,34 @@ def test_the_selector_values_customers_with_the_model_chosen(app_db):
     comp, _, auto = _analytics(app_db, model="auto")
     assert auto.extra["purchase_model"] == comp.chosen
     assert metrics(at)["Potential value"] == t.money(auto.summary()["potential_value"], compact=True)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_page_says_which_model_its_values_use_and_why(app_db, lang):
+    """Before the figures (issue 17): BG/NBD by default, said plainly when the holdout chose another model
+    (the demo's holdout chooses MBG/NBD), with the comparison's reason; the reason again once it is selected."""
+    comp, _, _ = _analytics(app_db)
+    assert comp.chosen not in (None, "bgnbd")  # the demo's case: the figures are BG/NBD's, the holdout chose another
+    t = Translator(lang)
+    name = {k: t(f"cv.model.name.{k}") for k in comparison.KINDS}
+    rows = comp.rows.set_index("model")
+    section = t("cv.section.models")
+
+    def why(other: str) -> str:  # the demo's MBG/NBD and BG/NBD totals are within the tie: MAE decides
+        a, b = rows.loc[comp.chosen], rows.loc[other]
+        assert abs(abs(a["aggregate_error"]) - abs(b["aggregate_error"])) <= comparison.TIE and a["mae"] < b["mae"]
+        return t("cv.model.why.tie", other=name[other], err=t.pct(a["aggregate_error"], 1, signed=True),
+                 err2=t.pct(b["aggregate_error"], 1, signed=True), mae=t.num(a["mae"], 3), mae2=t.num(b["mae"], 3))
+
+    at = start(lang, page=PAGE)
+    assert_ok(at)
+    said = t("cv.model.basis.default_other", chosen=name[comp.chosen], why=why("bgnbd"), section=section)
+    infos = [i.value for i in at.info]
+    assert said in infos and name[comp.chosen] in said
+    assert infos.index(said) <= 1  # in the header, right after the page's lead sentence
+    at.radio(key="cv_model").set_value("auto").run()
+    assert_ok(at)
+    assert comp.runner_up == "bgnbd"
+    chosen = t("cv.model.basis.chosen", model=name[comp.chosen], why=why(comp.runner_up), section=section)
+    assert chosen in [c.value for c in at.caption]
+    assert said not in [i.value for i in at.info]
