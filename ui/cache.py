@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import pickle
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -133,6 +134,9 @@ def figure(builder: Callable[..., go.Figure], *args: Any, **kwargs: Any) -> go.F
     (title fitting, the partial-month mark) without touching the cache. Its numeric arrays are in
     Plotly's validated form (``{"dtype", "bdata"}``, as sent to the browser), not numpy arrays.
     """
+    module = sys.modules.get(builder.__module__)
+    if getattr(module, builder.__qualname__, None) is not builder:  # not a module's own function (wrapped, local)
+        return builder(*args, **kwargs)  # it cannot be named in a cache key: built each time
     target = f"{builder.__module__}:{builder.__qualname__}"
     spec = _built(target, args, tuple(sorted(kwargs.items())))
     return go.Figure(spec, _validate=False)
