@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,26 @@ def assert_ok(at: AppTest) -> None:
 def plotly_specs(at: AppTest) -> list[dict[str, Any]]:
     """The Plotly figures on the page, as dicts."""
     return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def title(spec: dict[str, Any]) -> str:
+    """A chart's title as written, its line breaks undone (charts.titles wraps a title too long for its
+    chart: a break replaced a space between words, and nothing between two wide characters)."""
+    text = (spec.get("layout", {}).get("title") or {}).get("text") or ""
+    return re.sub(r"(.)?<br>(.)?", lambda m: (m.group(1) or "") + (
+        "" if m.group(1) and m.group(2) and _wide(m.group(1)) and _wide(m.group(2)) else " ") + (m.group(2) or ""), text)
+
+
+def _wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in ("W", "F")
+
+
+def chart_titled(at: AppTest, text: str) -> dict[str, Any]:
+    """The page's chart whose title (:func:`title`) is ``text``."""
+    specs = plotly_specs(at)
+    found = [s for s in specs if title(s) == text]
+    assert found, f"no chart titled {text!r}; titles: {[title(s) for s in specs]}"
+    return found[0]
 
 
 def metrics(at: AppTest) -> dict[str, str]:

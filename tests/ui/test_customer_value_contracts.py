@@ -13,7 +13,7 @@ from analytics.contracts import retention
 from analytics.filters import Filters
 from analytics.store import db
 from i18n import Translator
-from tests.ui.apptest import assert_ok, metrics, plotly_specs, start
+from tests.ui.apptest import assert_ok, chart_titled, metrics, start
 
 PAGE = "views/customer_value.py"
 
@@ -44,7 +44,7 @@ def test_contract_customers_section(app_db, lang):
     m = metrics(at)
     assert m[t.metric("contract_customers")] == t.figure("contract_customers", len(v.customers))
     assert m[t.metric("contractual_clv")] == t.figure("contractual_clv", v.total_clv)
-    spec = next(s for s in plotly_specs(at) if s["layout"]["title"]["text"] == t("cv.contracts.chart"))
+    spec = chart_titled(at, t("cv.contracts.chart"))
     names = [tr["name"] for tr in spec["data"]]
     for plan in ("Annual contract", "Postpaid"):
         label = t.value("plan", plan)
@@ -68,7 +68,7 @@ def test_a_start_year_shows_that_cohorts_own_curves(app_db):
     v = _values(app_db)
     at.selectbox(key="cv_contract_cohort").set_value(2025).run()
     assert_ok(at)
-    spec = next(s for s in plotly_specs(at) if s["layout"]["title"]["text"] == t("cv.contracts.chart.cohort", year=2025))
+    spec = chart_titled(at, t("cv.contracts.chart.cohort", year=2025))
     cc = v.cohort_curves[(v.cohort_curves["cohort"] == 2025) & (v.cohort_curves["plan"] == "Postpaid")]
     fitted = next(tr for tr in spec["data"] if tr["name"] == t("cv.contracts.series.fitted", plan=t.value("plan", "Postpaid")))
     n = len(_array(fitted["y"]))
