@@ -11,9 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from analytics import demo  # noqa: E402
 from analytics.store import db  # noqa: E402
-from tests.helpers import D, build_store, customer  # noqa: E402
+from tests.helpers import D, build_store, customer, demo_store  # noqa: E402
 from tests.postgres import pg_shop, postgres  # noqa: E402, F401  (fixtures: a real PostgreSQL server)
 from tests.read_layer import duck, small_store, spark_engine  # noqa: E402, F401  (fixtures: Spark local mode)
 
@@ -21,11 +20,7 @@ from tests.read_layer import duck, small_store, spark_engine  # noqa: E402, F401
 @pytest.fixture(scope="session")
 def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A default-size demo store on disk (generated once per session; tests must not modify it)."""
-    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    con = db.connect(path)
-    demo.generate(con, customers=5000, seed=7)
-    con.close()
-    return path
+    return demo_store(tmp_path_factory.mktemp("demo") / "demo.duckdb", customers=5000, seed=7)
 
 
 @pytest.fixture(scope="session")

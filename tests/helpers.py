@@ -41,3 +41,15 @@ def build_store(path: str | Path = ":memory:", *, currency: str = "CNY", refresh
         if refresh:
             aggregates.refresh(cur)
     return con
+
+
+def demo_store(path: Path, customers: int, seed: int) -> Path:
+    """A demo store of ``customers`` customers generated at ``path`` (closed again), for session fixtures."""
+    from analytics import demo
+
+    con = db.connect(path)
+    try:
+        demo.generate(con, customers=customers, seed=seed)
+    finally:
+        con.close()
+    return path

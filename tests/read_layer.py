@@ -7,18 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from analytics import demo
 from analytics.store import db, parquet
+from tests.helpers import demo_store
 
 
 @pytest.fixture(scope="session")
 def small_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 600-customer demo store (generated once; tests must not modify it)."""
-    path = tmp_path_factory.mktemp("read_layer") / "store.duckdb"
-    con = db.connect(path)
-    demo.generate(con, customers=600, seed=11)
-    con.close()
-    return path
+    return demo_store(tmp_path_factory.mktemp("read_layer") / "store.duckdb", customers=600, seed=11)
 
 
 @pytest.fixture(scope="session")
