@@ -139,6 +139,9 @@ def _validated(proposed: list[dict[str, object]]) -> list[rates.RateChange]:
     return cache.run(rates.validate, rows) if rows else []
 
 
+# The whale curve and the bridge are drawn after the rate editor (whose rates they use) but shown above it, so the
+# key chart starts on a laptop's first screen.
+key_charts = st.container()
 with st.expander(t("conc.rates.title"), icon=":material/tune:"):
     edit_tab, history_tab = st.tabs([t("conc.rates.edit_tab"), t("conc.rates.history")])
     with edit_tab:
@@ -229,7 +232,8 @@ def _share_range(event: object) -> tuple[float, float] | None:
     return (min(xs) / 100, max(xs) / 100) if xs else None
 
 
-left, right = st.columns([3, 2], gap="medium")
+with key_charts:
+    left, right = st.columns([3, 2], gap="medium")
 with left:
     st.subheader(t("conc.curve.title"))
     curve_event = components.chart(

@@ -34,8 +34,8 @@ money_format = components.money_format(t)
 
 # ----------------------------------------------------------------------------- assumptions
 header = st.container()
-with st.container(border=True):
-    st.markdown(f"**{t('cv.controls')}**")
+# Folded: the subtitle states the horizon and rate in force, and the key chart then starts on a laptop's first screen.
+with st.expander(t("cv.controls"), icon=":material/tune:"):
     c1, c2, c3, c4 = st.columns([1.2, 1, 1.6, 1.2])
     horizon = c1.select_slider(t("cv.horizon"), HORIZONS, value=cv.DEFAULT_HORIZON_MONTHS, key="cv_horizon",
                                help=t("cv.horizon.help"))
@@ -111,7 +111,6 @@ with header:
     components.page_header(t("cv.title"), t, f, subtitle=t.md(
         "cv.caption", date=t.date(values.valuation_date), horizon=horizon, rate=t.pct(discount, 0),
         filters=components.describe_filters(f, t)))
-    st.caption(t("cv.caption_history"))
     if not table.empty:  # the page's first sentence, in plain words with its numbers
         st.info(takeaways.customer_value_lead(values.summary(), values.tiers, horizon, t), icon=":material/lightbulb:")
         model_basis()
@@ -121,13 +120,6 @@ if table.empty:
     st.stop()
 # Realized and potential value are profit up to the valuation date: say where cost of goods was not provided.
 cogs_note = components.cogs_warning(t, cache.run(profit.cogs_unknown_for, f.with_period(None, values.valuation_date)))
-
-# Fallbacks that weaken the estimate are warnings; the others (pooled parameters, model caveats) notes.
-warn = [t(k, **p) for k, p in values.notes if k.startswith(WARN_NOTES)]
-info = [t(k, **p) for k, p in values.notes if not k.startswith(WARN_NOTES)]
-for texts, box in ((warn, st.warning), (info, st.info)):
-    if texts:
-        box("\n".join(f"- {x}" for x in texts) if len(texts) > 1 else texts[0], icon=":material/info:")
 
 # ----------------------------------------------------------------------------- headline figures
 s = values.summary()
@@ -145,16 +137,6 @@ with cols[4]:
     components.kpi(t, "mean_p_alive", s["mean_p_alive"])
 with cols[5]:
     components.kpi(t, "expected_purchases", s["expected_purchases"], help_args={"horizon": horizon})
-if ranges is not None:  # the sums' range, in plain words (figures of analytics.metrics)
-    r = intervals.interval_summary(ranges)
-    st.caption(t("cv.range.aggregate", **LEVEL, value=t.figure("potential_value", r["potential_value"]),
-                 lower=t.figure("potential_value_lower", r["lower"]), upper=t.figure("potential_value_upper", r["upper"]),
-                 ep=t.figure("expected_purchases", r["expected_purchases"]),
-                 ep_lower=t.figure("expected_purchases_lower", r["expected_purchases_lower"]),
-                 ep_upper=t.figure("expected_purchases_upper", r["expected_purchases_upper"])),
-               help=t.metric_help("clv_interval", **LEVEL, draws=t.num(r["draws"])))
-else:
-    st.caption(t("cv.range.none"))
 
 # ----------------------------------------------------------------------------- composition by group
 def _lower(label: str) -> str:
@@ -168,6 +150,26 @@ by = links.choice(st.segmented_control, t("cv.group_by"), list(cv.GROUP_COLUMNS)
 components.chart(titles.fit(cv_charts.composition(values.by_group(by), by, t, title=t("cv.chart.composition", group=_lower(t.dimension(by)))), 1),
                  "cv_composition")
 st.caption(t("cv.composition.note"))
+st.caption(t("cv.caption_history"))  # under the key chart, not between the title and the lead
+# The sums' ranges under the key chart too (above it they pushed it off a laptop's first screen).
+if ranges is not None:  # the sums' range, in plain words (figures of analytics.metrics)
+    r = intervals.interval_summary(ranges)
+    st.caption(t("cv.range.aggregate", **LEVEL, value=t.figure("potential_value", r["potential_value"]),
+                 lower=t.figure("potential_value_lower", r["lower"]), upper=t.figure("potential_value_upper", r["upper"]),
+                 ep=t.figure("expected_purchases", r["expected_purchases"]),
+                 ep_lower=t.figure("expected_purchases_lower", r["expected_purchases_lower"]),
+                 ep_upper=t.figure("expected_purchases_upper", r["expected_purchases_upper"])),
+               help=t.metric_help("clv_interval", **LEVEL, draws=t.num(r["draws"])))
+else:
+    st.caption(t("cv.range.none"))
+
+# The model's notes follow the key chart (above it they pushed it off a laptop's first screen): fallbacks that
+# weaken the estimate are warnings; the others (pooled parameters, model caveats) notes.
+warn = [t(k, **p) for k, p in values.notes if k.startswith(WARN_NOTES)]
+info = [t(k, **p) for k, p in values.notes if not k.startswith(WARN_NOTES)]
+for texts, box in ((warn, st.warning), (info, st.info)):
+    if texts:
+        box("\n".join(f"- {x}" for x in texts) if len(texts) > 1 else texts[0], icon=":material/info:")
 
 # ----------------------------------------------------------------------------- tiers
 st.subheader(t("cv.section.tiers"))

@@ -107,22 +107,8 @@ if r.driver:
     ch = r.changes.set_index("part")
     notes.append(t("dv.driver", change=fmt(ch["contribution"].sum(), t, signed=True), part=t(f"dv.part.{r.driver}"),
                    contribution=fmt(ch.loc[r.driver, "contribution"], t, signed=True)))
-if notes:
-    st.caption(" ".join(notes))
 with lead:
     st.info(takeaways.delivered_value_lead(s, lambda v: fmt(v, t), t), icon=":material/lightbulb:")
-if s.unassessed_customers:
-    st.warning(t("dv.unassessed", n=f"{s.unassessed_customers:,}", share=t.pct(s.unassessed_revenue_share)))
-    with st.expander(t("dv.unassessed.list")):
-        customer_table(r.unassessed, {**COMMON_COLUMNS, **MONEY_COLUMNS},
-                       "dv_unassessed", "unassessed_customers")
-if s.inactive_assessed_customers:
-    st.caption(t("dv.inactive", n=f"{s.inactive_assessed_customers:,}"))
-
-dim = links.choice(st.selectbox, t("dv.group_by"), dv.DIMENSIONS, format_func=dim_label, key="dv_group_by", param="compare_by",
-                   help=t("dv.group_by.help"))
-groups = r.groups[dim]
-group_names = {i: dv_charts.group_label(dim, g, t) for i, g in enumerate(groups["group"])}
 
 
 def group_parts(i: int) -> dict[str, float | None]:
@@ -130,8 +116,15 @@ def group_parts(i: int) -> dict[str, float | None]:
 
 
 # --------------------------------------------------------------------------------- waterfall
+# The key chart sits right under the cards (on a laptop's first screen): the grouping is chosen beside it and the
+# notices about who was not assessed follow it.
 st.subheader(t("dv.section.waterfall"))
 left, right = st.columns(2)
+with right:
+    dim = links.choice(st.selectbox, t("dv.group_by"), dv.DIMENSIONS, format_func=dim_label, key="dv_group_by",
+                       param="compare_by", help=t("dv.group_by.help"))
+groups = r.groups[dim]
+group_names = {i: dv_charts.group_label(dim, g, t) for i, g in enumerate(groups["group"])}
 with left:
     scope = links.choice(st.segmented_control, t("dv.scope"), ("selection", "group", "customer"), default="selection",
                                  format_func=lambda k: t(f"dv.scope.{k}"), key="dv_scope", param="scope") or "selection"
@@ -167,6 +160,16 @@ with right:
             group_parts(ia), group_parts(ib), t("dv.compare.label", group=group_names[ia], n=f"{n_a:,}"),
             t("dv.compare.label", group=group_names[ib], n=f"{n_b:,}"), t,
             title=t("dv.chart.compare", a=group_names[ia], b=group_names[ib]), height=440), 2), "dv_compare")
+
+if notes:  # what the cards' changes compare with and what moved them: under the key chart
+    st.caption(" ".join(notes))
+if s.unassessed_customers:
+    st.warning(t("dv.unassessed", n=f"{s.unassessed_customers:,}", share=t.pct(s.unassessed_revenue_share)))
+    with st.expander(t("dv.unassessed.list")):
+        customer_table(r.unassessed, {**COMMON_COLUMNS, **MONEY_COLUMNS},
+                       "dv_unassessed", "unassessed_customers")
+if s.inactive_assessed_customers:
+    st.caption(t("dv.inactive", n=f"{s.inactive_assessed_customers:,}"))
 
 st.markdown(f"**{t('dv.groups.title', dim=dim_label(dim))}**")
 SCORE_COLS = ("delivered_value", "customer_value", "customer_cost", "value_cost_ratio", "gap_overall")

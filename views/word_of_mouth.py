@@ -61,6 +61,40 @@ st.caption(t("wom.kpi.caption", nps=nps.stated(t, s.nps.responses, population), 
 with lead:
     st.info(takeaways.word_of_mouth_lead(s, t), icon=":material/lightbulb:")
 
+# ----------------------------------------------------------------------------- over time
+st.subheader(t("wom.time.title"))
+granularity = links.choice(st.segmented_control, t("wom.granularity"), wom.GRANULARITIES, default="week", key="wom_granularity", param="granularity",
+                                   format_func=lambda g: t(f"wom.granularity.{g}")) or "week"
+ser = cache.run(wom.series, f, granularity, nps_population=population)
+fits = cache.run(wom.trends, f, granularity, nps_population=population)
+
+
+def fit_notes(names: tuple[str, ...]) -> None:
+    unit = t(f"wom.unit.{granularity}")
+    for name in names:
+        fit = fits[name]
+        label = t(f"wom.series.{name}")
+        if fit.status != "ok":
+            st.warning(t(f"wom.trend.{fit.status}", series=label, n=fit.n, need=fit.min_trend, unit=unit))
+        elif fit.forecast_status in ("too_short", "failed"):
+            st.info(t(f"wom.forecast.{fit.forecast_status}", series=label, n=fit.n, need=fit.min_forecast, unit=unit))
+
+
+# The key chart first, right under the cards (on a laptop's first screen); its fits' notices under it.
+components.chart(titles.fit(cache.figure(charts.volumes, ser, fits, tp.points, t, granularity, title=t("wom.chart.volumes")), 1), "wom_volumes")
+fit_notes(("complaints", "praise"))
+fit_notes(("nps",))
+components.chart(titles.fit(cache.figure(charts.nps, ser, fits["nps"], t, granularity, title=t("wom.chart.nps")), 1), "wom_nps")
+method = fits["complaints"]
+if method.status == "ok":
+    unit = t(f"wom.unit.{granularity}")
+    forecast = t(f"wom.method.forecast.{method.forecast_method}") if method.forecast_method else "—"
+    st.caption(t("wom.time.caption.plain", level=f"{method.level:.0%}", horizon=method.horizon, unit=unit))
+    with st.expander(t("lead.method"), icon=":material/functions:"):
+        st.caption(t("wom.time.caption", trend=t(f"wom.method.trend.{method.trend_method}", window=method.trend_window,
+                                                  unit=unit),
+                     forecast=forecast, level=f"{method.level:.0%}", horizon=method.horizon, unit=unit))
+
 # --------------------------------------------------------------------------------- alerts
 st.subheader(t("wom.alerts.title"))
 al = wom.build_alerts(s)
@@ -156,39 +190,6 @@ with st.container():
                          "last_text": t("wom.col.text")})
         components.downloads(shown, "complaint_customers", t, header_lines=[components.describe_filters(f, t)],
                              key="wom_customers")
-
-# ----------------------------------------------------------------------------- over time
-st.subheader(t("wom.time.title"))
-granularity = links.choice(st.segmented_control, t("wom.granularity"), wom.GRANULARITIES, default="week", key="wom_granularity", param="granularity",
-                                   format_func=lambda g: t(f"wom.granularity.{g}")) or "week"
-ser = cache.run(wom.series, f, granularity, nps_population=population)
-fits = cache.run(wom.trends, f, granularity, nps_population=population)
-
-
-def fit_notes(names: tuple[str, ...]) -> None:
-    unit = t(f"wom.unit.{granularity}")
-    for name in names:
-        fit = fits[name]
-        label = t(f"wom.series.{name}")
-        if fit.status != "ok":
-            st.warning(t(f"wom.trend.{fit.status}", series=label, n=fit.n, need=fit.min_trend, unit=unit))
-        elif fit.forecast_status in ("too_short", "failed"):
-            st.info(t(f"wom.forecast.{fit.forecast_status}", series=label, n=fit.n, need=fit.min_forecast, unit=unit))
-
-
-fit_notes(("complaints", "praise"))
-components.chart(titles.fit(cache.figure(charts.volumes, ser, fits, tp.points, t, granularity, title=t("wom.chart.volumes")), 1), "wom_volumes")
-fit_notes(("nps",))
-components.chart(titles.fit(cache.figure(charts.nps, ser, fits["nps"], t, granularity, title=t("wom.chart.nps")), 1), "wom_nps")
-method = fits["complaints"]
-if method.status == "ok":
-    unit = t(f"wom.unit.{granularity}")
-    forecast = t(f"wom.method.forecast.{method.forecast_method}") if method.forecast_method else "—"
-    st.caption(t("wom.time.caption.plain", level=f"{method.level:.0%}", horizon=method.horizon, unit=unit))
-    with st.expander(t("lead.method"), icon=":material/functions:"):
-        st.caption(t("wom.time.caption", trend=t(f"wom.method.trend.{method.trend_method}", window=method.trend_window,
-                                                  unit=unit),
-                     forecast=forecast, level=f"{method.level:.0%}", horizon=method.horizon, unit=unit))
 
 # ------------------------------------------------------------------------ response curve
 st.subheader(t("wom.curve.title"))

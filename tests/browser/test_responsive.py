@@ -2,7 +2,8 @@
 
 - no KPI card cuts off its figure, label or change (``scrollWidth <= clientWidth``) on any analysis page at
   1280x720, nor on the Overview at 1280x720, 1366x768 and 1920x1080;
-- the Overview's first chart starts above the fold at each of those sizes;
+- the Overview's first chart starts above the fold at each of those sizes, and so does the key (first) chart of
+  Word of mouth, Delivered value, Customer value and Profit concentration at 1366x768;
 - a page shows that it is computing (a placeholder where the next element will appear) instead of sitting blank
   under its title;
 - Present fits 1280x720 and 1920x1080: title, chart and step buttons on screen without scrolling, every slide,
@@ -148,6 +149,27 @@ def test_overview_fits_every_screen_with_its_key_chart_above_the_fold(app_url, b
             page.screenshot(path=SHOTS / f"responsive_overview_{lang}_{width}.png")
         finally:
             page.close()
+
+
+# The long analysis pages whose key chart (their first) must start above the fold on a 1366x768 laptop.
+LONG_PAGES = ("word_of_mouth", "delivered_value", "customer_value", "concentration")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_long_pages_show_their_key_chart_above_the_fold_on_a_laptop(app_url, browser, lang):
+    """Notices, alerts and tables sit below the key chart or in expanders: its top is on the first screen."""
+    page = browser.new_page(viewport={"width": LAPTOP[0], "height": LAPTOP[1]})
+    try:
+        tops = {}
+        for name in LONG_PAGES:
+            driver.open_page(page, app_url, name, f"lang={lang}", until='[data-testid="stPlotlyChart"]')
+            first = page.locator('[data-testid="stPlotlyChart"]').first.bounding_box()
+            tops[name] = None if first is None else first["y"]
+            page.screenshot(path=SHOTS / f"responsive_fold_{name}_{lang}_1366.png")
+            assert driver.exceptions(page) == [], name
+        assert all(y is not None and y < LAPTOP[1] for y in tops.values()), tops
+    finally:
+        page.close()
 
 
 def _slide_fits(page: Page, shot: str) -> None:
