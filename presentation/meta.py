@@ -72,13 +72,25 @@ class ExportMeta:
 
     def header_lines(self, t: Translator) -> list[str]:
         """Lines at the top of a CSV or Excel sheet and on a deck's title slide."""
+        partial = self.partial(t)
         return [t("pres.meta.filters", filters=describe_filters(self.filters, t)),
                 describe_data_date(self.data, t),
+                *([partial] if partial else []),
                 t("pres.meta.created", when=self.created_at.strftime("%Y-%m-%d %H:%M"))]
 
     def footer(self, t: Translator) -> str:
-        """One line for the foot of every slide, page and image."""
-        return f"{describe_filters(self.filters, t)} · {describe_data_date(self.data, t)}"
+        """One line for the foot of every slide, page and image (the partial month marked, when chosen)."""
+        partial = self.partial(t)
+        return " · ".join([describe_filters(self.filters, t), describe_data_date(self.data, t),
+                           *([partial] if partial else [])])
+
+    def partial(self, t: Translator) -> str | None:
+        """``Nov 2026: partial month (through 2026-11-07)`` when the period holds a month the data reach only
+        part of (:func:`analytics.filters.partial_month`): its figures and comparisons cover only those days."""
+        month = filters.partial_month(self.filters, self.data.as_of)
+        if month is None or self.data.as_of is None:
+            return None
+        return f"{t.month(month)}: {t('chart.partial_month', date=t.date(self.data.as_of))}"
 
 
 def export_meta(cur: duckdb.DuckDBPyConnection, f: Filters, now: dt.datetime | None = None) -> ExportMeta:

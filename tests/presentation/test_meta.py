@@ -56,3 +56,20 @@ def test_bad_meta_date_falls_back_to_the_data(story_store):
     with db.cursor(story_store) as cur:
         assert meta.data_date(cur).as_of == dt.date(2024, 3, 15)
     assert Y2024.date_from == dt.date(2024, 1, 1)
+
+
+def test_a_chosen_partial_month_is_marked_on_every_export_footer_and_header():
+    """Issue 19: a partial month included by choice is marked on every chart and comparison — in exports,
+    by the footer of every slide, page and image and by the header of sheets and the title slide."""
+    as_of = dt.date(2026, 11, 7)
+    data = meta.DataDate(as_of=as_of, last_loaded=None)
+    made = dt.datetime(2026, 11, 9, 8, 0)
+    chosen = meta.ExportMeta(Filters(dt.date(2025, 12, 1), dt.date(2026, 11, 30)), data, made)
+    whole = meta.ExportMeta(Filters(dt.date(2025, 11, 1), dt.date(2026, 10, 31)), data, made)
+    for lang, said in (("en", "partial month (through"), ("zh", "不完整月份（截至")):
+        t = Translator(lang)
+        note = chosen.partial(t)
+        assert note is not None and said in note and t.month(dt.date(2026, 11, 1)) in note and t.date(as_of) in note
+        assert chosen.footer(t).endswith(note) and note in chosen.header_lines(t)
+        assert whole.partial(t) is None and said not in whole.footer(t)
+        assert not any(said in line for line in whole.header_lines(t))
