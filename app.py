@@ -63,7 +63,7 @@ options = ident.allowance.options(cache.run(flt.options))  # a restricted user i
 with db.cursor(con) as cur:
     t = Translator(lang, db.currency(cur))
 as_of = cache.run(flt.data_as_of)  # the data's last date (or the date they are stated complete through)
-f = sidebar.filters(options, bounds, t, ident.allowance, as_of)
+f = sidebar.filters(options, bounds, t, ident.allowance, as_of, latest=cache.run(flt.latest_period))
 sidebar.write_query_params(lang, f)
 try:  # row-level restriction: every page's queries, exports and decks take this filter
     f = ident.allowance.apply(f)

@@ -325,9 +325,20 @@ def default_period(bounds: tuple[dt.date, dt.date] | None, months: int = DEFAULT
 
 def latest_period(cur: duckdb.DuckDBPyConnection, months: int = DEFAULT_MONTHS,
                   today: dt.date | None = None) -> tuple[dt.date | None, dt.date | None]:
-    """The store's :func:`default_period`: the period the app and the command line open on."""
+    """The store's :func:`default_period`: the period the app and the command line open on.
+
+    When the last complete months hold no transaction at all (data with a gap: years-old history and a
+    first week of new data), the period runs to the end of the partial month instead, which is then
+    marked as partial: a default view must never open on nothing.
+    """
     bounds = data_bounds(cur, today)
-    return default_period(bounds, months, as_of(bounds, db.get_meta(cur, "data_as_of")))
+    start, end = default_period(bounds, months, as_of(bounds, db.get_meta(cur, "data_as_of")))
+    if bounds is None or start is None or end is None or end >= bounds[1]:
+        return start, end
+    t = query.table(schema.TRANSACTIONS)
+    if query.row(cur, t.filter(t.tx_date.between(start, end)).select("tx_date").limit(1)) is not None:
+        return start, end
+    return default_period(bounds, months, month_end(bounds[1]))
 
 
 def partial_month(f: Filters, as_of_date: dt.date | None) -> dt.date | None:

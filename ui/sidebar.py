@@ -112,13 +112,16 @@ def _default_period(bounds: tuple[dt.date, dt.date], as_of: dt.date | None) -> t
 
 
 def filters(options: dict[str, list[str]], bounds: tuple[dt.date, dt.date] | None, t: Translator,
-            allowance: Allowance | None = None, as_of: dt.date | None = None) -> Filters:
+            allowance: Allowance | None = None, as_of: dt.date | None = None,
+            latest: tuple[dt.date | None, dt.date | None] | None = None) -> Filters:
     """Render the filter widgets and return the filter they describe.
 
     ``options`` are the values offered (for a restricted user, only the allowed ones:
     :meth:`Allowance.options`); ``allowance`` refuses a link's values outside it, with the allowed ones;
     ``as_of`` is the date the data are complete through (:func:`analytics.filters.data_as_of`): a last
-    month it does not complete is left out of the default period and marked partial in the slider.
+    month it does not complete is left out of the default period and marked partial in the slider;
+    ``latest`` is the store's default period (:func:`analytics.filters.latest_period`), which also
+    never opens on a period without transactions.
 
     Widgets get their starting values through ``value``/``default`` (fixed for the session), never
     by writing their keys, so Streamlit keeps each widget's identity and state across reruns. A session
@@ -136,7 +139,8 @@ def filters(options: dict[str, list[str]], bounds: tuple[dt.date, dt.date] | Non
     sb.subheader(t("sidebar.filters"))
     date_from = date_to = None
     if months and bounds:
-        default = _default_period(bounds, as_of)
+        default = ((latest[0], latest[1].replace(day=1)) if latest and latest[0] and latest[1]
+                   else _default_period(bounds, as_of))
         period = init.get("period")
         if not period or period[0] not in months or period[1] not in months:
             period = default

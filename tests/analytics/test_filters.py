@@ -98,7 +98,8 @@ def test_partial_month_is_named_only_when_the_period_reaches_it():
 
 
 def test_latest_period_reads_the_store_as_the_app_and_the_report_do():
-    con = build_store(customers=[customer("A")], transactions=[_tx("t1", "2025-01-15"), _tx("t2", "2026-10-30")])
+    con = build_store(customers=[customer("A")], transactions=[_tx("t1", "2025-01-15"), _tx("t0", "2026-05-10"),
+                                                               _tx("t2", "2026-10-30")])
     today = D("2026-11-08")
     with db.cursor(con) as cur:
         assert filters.data_as_of(cur, today) == D("2026-10-30")
@@ -113,6 +114,18 @@ def test_latest_period_reads_the_store_as_the_app_and_the_report_do():
     with db.cursor(con) as cur:
         assert filters.data_as_of(cur, today) == D("2026-11-07")
         assert filters.latest_period(cur, today=today) == (D("2025-11-01"), D("2026-10-31"))
+    con.close()
+
+
+def test_the_default_view_never_opens_on_an_empty_period():
+    """Old history and a first week of new data (CDNOW's 1997-98 and a December 2010 load): the last twelve
+    complete months hold nothing, so the period runs to the partial month's end (marked as partial)."""
+    con = build_store(customers=[customer("A")], transactions=[_tx("t1", "1997-03-01"), _tx("t2", "2010-12-13")])
+    today = D("2026-11-08")
+    with db.cursor(con) as cur:
+        start, end = filters.latest_period(cur, today=today)
+        assert (start, end) == (D("2010-01-01"), D("2010-12-31"))
+        assert filters.partial_month(Filters(start, end), filters.data_as_of(cur, today)) == D("2010-12-01")
     con.close()
 
 
