@@ -328,8 +328,8 @@ def _stages(cur: duckdb.DuckDBPyConnection, cid: str, profile: pd.DataFrame,
     bounds = filters.data_bounds(cur)
     if bounds is None or p.date_to is None:
         return pd.DataFrame({"date": [], "stage": []}), []
-    firsts = [relations.date_value(query.scalar(cur, _of(schema.TRANSACTIONS, cid).tx_date.min())),
-              relations.date_value(query.scalar(cur, _of(schema.OPPORTUNITIES, cid).created_on.min()))]
+    firsts = [query.date_value(query.scalar(cur, _of(schema.TRANSACTIONS, cid).tx_date.min())),
+              query.date_value(query.scalar(cur, _of(schema.OPPORTUNITIES, cid).created_on.min()))]
     first = min((d for d in firsts if d is not None), default=None)
     acquired = profile["acquired_on"].iloc[0]
     candidates = [d for d in (first, None if pd.isna(acquired) else pd.Timestamp(acquired).date()) if d is not None]

@@ -242,16 +242,12 @@ def data_bounds(cur: Any, today: dt.date | None = None) -> tuple[dt.date, dt.dat
     if row is None or row[0] is None:
         return None
     latest = schema.latest_date(today)
-    if _day(row[1]) > latest:  # rare: only then pay for a filtered scan
+    if query.date_value(row[1]) > latest:  # rare: only then pay for a filtered scan
         capped = t.filter(t.tx_date <= latest)
         got = query.row(cur, capped.aggregate(lo=capped.tx_date.min(), hi=capped.tx_date.max()))
         if got is not None and got[0] is not None:
-            return _day(got[0]), _day(got[1])
-    return _day(row[0]), _day(row[1])
-
-
-def _day(value: Any) -> dt.date:
-    return value.date() if isinstance(value, dt.datetime) else value
+            return query.date_value(got[0]), query.date_value(got[1])
+    return query.date_value(row[0]), query.date_value(row[1])
 
 
 def options(cur: Any) -> dict[str, list[str]]:

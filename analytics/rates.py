@@ -148,7 +148,7 @@ def affected_months(cur: duckdb.DuckDBPyConnection, activity: str, valid_from: d
     """First days of the months holding activities that a rate of ``activity`` from ``valid_from``
     prices (up to the activity's next rate after that date), as the store is now."""
     r = query.table(schema.ACTIVITY_RATES)
-    nxt = relations.date_value(query.scalar(
+    nxt = query.date_value(query.scalar(
         cur, r.filter(r.activity == activity, r.valid_from > valid_from).valid_from.min()))
     a = query.table(schema.ACTIVITIES)
     a = a.filter(a.activity == activity, a.activity_date >= valid_from)

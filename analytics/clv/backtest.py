@@ -22,7 +22,6 @@ from analytics.clv.models import BgNbd, FitError, GammaGamma, expected_purchases
 from analytics.clv.rfm import FRAME_LINES, frame_connection, store_lines, summarize, valuation_date
 from analytics.clv.units import DEFAULT_UNIT, from_days
 from analytics.filters import Filters, as_date
-from analytics.query import relations
 from analytics.store import derived
 
 
@@ -160,7 +159,7 @@ def _dates(cur: Any, f: Filters, calibration_end: Any, holdout_end: Any) -> tupl
     """(calibration end, holdout end) of a backtest (see :func:`backtest`)."""
     hold_end = as_date(holdout_end, "holdout end") or valuation_date(cur, f)
     lines = store_lines(f)
-    first = relations.date_value(query.scalar(cur, lines.filter(lines.amount >= 0).d.min()))
+    first = query.date_value(query.scalar(cur, lines.filter(lines.amount >= 0).d.min()))
     if first is None:
         raise ValueError("no purchases for these filters")
     return as_date(calibration_end, "calibration end") or default_calibration_end(first, f, hold_end), hold_end

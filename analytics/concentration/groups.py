@@ -150,7 +150,7 @@ def data_span(cur: Any) -> tuple[dt.date, dt.date] | None:
     row = query.row(cur, d.aggregate(lo=d.d.min(), hi=d.d.max()))
     if row is None or row[0] is None:
         return None
-    return relations.date_value(row[0]), relations.date_value(row[1])
+    return query.date_value(row[0]), query.date_value(row[1])
 
 
 def periods(f: Filters, span: tuple[dt.date, dt.date] | None, unit: str = "quarter") -> list[tuple[str, dt.date, dt.date]]:

@@ -13,7 +13,7 @@ were given as ``cur``:
 Writes never come here: the store (:mod:`analytics.store`) owns them.
 """
 
-from analytics.query.engine import Engine, backend_name, df, row, scalar, to_sql
+from analytics.query.engine import Engine, backend_name, date_value, df, row, scalar, to_sql
 from analytics.query.tables import table
 
-__all__ = ["Engine", "backend_name", "df", "row", "scalar", "table", "to_sql"]
+__all__ = ["Engine", "backend_name", "date_value", "df", "row", "scalar", "table", "to_sql"]

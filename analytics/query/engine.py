@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 from typing import Any
 
@@ -84,3 +85,13 @@ def _plain(v: Any) -> Any:
     if isinstance(v, pd.Timestamp):
         return v.date() if v == v.normalize() else v.to_pydatetime()
     return v.item() if hasattr(v, "item") else v
+
+
+def date_value(value: Any) -> dt.date | None:
+    """A DATE as read from any engine (a date, a datetime or a pandas Timestamp) as a date; None for a
+    missing value."""
+    if _missing(value):
+        return None
+    if isinstance(value, dt.datetime):  # pd.Timestamp too
+        return value.date()
+    return value

@@ -7,7 +7,6 @@ They compute what the SQL of ``analytics.store.aggregates`` stores in the monthl
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import ibis
@@ -122,12 +121,3 @@ def monthly_facts(f: Filters, use_aggregates: bool) -> tuple[ir.Table, ir.Table]
 def money(value: ir.NumericValue) -> ir.FloatingValue:
     """A sum as a double, zero where there was nothing to sum."""
     return value.fill_null(0).cast("float64")
-
-
-def date_value(value: Any) -> dt.date | None:
-    """A date from what an engine returns for a DATE (a date, a datetime or a pandas Timestamp)."""
-    if value is None or value != value:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    return value

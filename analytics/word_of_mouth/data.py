@@ -179,7 +179,7 @@ def resolve(cur: Any, f: Filters) -> Filters:
     if bounds is None:
         fb = query.table(schema.FEEDBACK)
         row = query.row(cur, fb.aggregate(lo=fb.feedback_date.min(), hi=fb.feedback_date.max()))
-        bounds = None if row is None or row[0] is None else (relations.date_value(row[0]), relations.date_value(row[1]))
+        bounds = None if row is None or row[0] is None else (query.date_value(row[0]), query.date_value(row[1]))
     return f.resolved(bounds)
 
 
