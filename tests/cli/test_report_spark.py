@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from cli import main
-from tests.analytics.query.test_spark_parity import same_values
+from tests.read_layer import same_values
 
 
 def _report(capsys, *args: str) -> dict:

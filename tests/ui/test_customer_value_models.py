@@ -5,7 +5,6 @@ the selector that changes the values' purchase model."""
 from __future__ import annotations
 
 import base64
-import re
 
 import numpy as np
 import pytest
@@ -16,7 +15,7 @@ from analytics.clv import value as cv
 from analytics.filters import Filters
 from analytics.store import db
 from i18n import Translator
-from tests.ui.apptest import assert_ok, metrics, plotly_specs, start
+from tests.ui.apptest import assert_ok, metrics, plotly_specs, start, title
 
 PAGE = "views/customer_value.py"
 
@@ -68,8 +67,7 @@ def test_the_section_shows_analytics_figures(app_db, lang):
     assert list(table[t("cv.compare.col.actual")]) == [t.num(v) for v in comp.rows["actual"]]
     assert list(table[t("cv.compare.col.aggregate_error")]) == [
         t.pct(v, 1, signed=True) if v == v else "—" for v in comp.rows["aggregate_error"]]
-    # titles too long for their chart come wrapped (charts.titles): looked up without breaks and spaces
-    specs = _Titled({_bare(s["layout"]["title"]["text"]): s for s in plotly_specs(at)})
+    specs = {title(s): s for s in plotly_specs(at)}  # titles as written, their wrapping undone
     weekly = specs[t("cv.chart.tracking")]["data"]
     ends = tr.weeks["week_end"]
     # the weekly plot stops at the last whole week (the holdout ends 3 days into one); cumulative keeps it
@@ -85,17 +83,6 @@ def test_the_section_shows_analytics_figures(app_db, lang):
                      unit=t(f"cv.unit.{tr.time_unit}"))
     z = _array(specs[matrix_title]["data"][0]["z"])
     assert z[1][-1] == pytest.approx(tr.p_alive.iloc[1, -1])
-
-
-def _bare(title: str) -> str:
-    return re.sub(r"<br>|\s", "", title)
-
-
-class _Titled(dict):
-    """Chart specs by title, whether or not the title was wrapped."""
-
-    def __getitem__(self, title: str) -> dict:
-        return super().__getitem__(_bare(title))
 
 
 def test_the_selector_values_customers_with_the_model_chosen(app_db):

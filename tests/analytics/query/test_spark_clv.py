@@ -12,7 +12,7 @@ import pytest
 from analytics import query
 from analytics.clv import backtest, rfm, tracking, value
 from analytics.filters import Filters
-from tests.analytics.query.test_spark_parity import same_frames, same_values
+from tests.read_layer import same_frames, same_values
 
 FILTERS = {
     "every customer": Filters(date_to=dt.date(2025, 12, 31)),

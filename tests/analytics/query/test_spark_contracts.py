@@ -9,7 +9,7 @@ import pytest
 
 from analytics.contracts import retention
 from analytics.filters import Filters
-from tests.analytics.query.test_spark_parity import same_frames, same_values
+from tests.read_layer import same_frames, same_values
 
 
 @pytest.mark.parametrize("f", [Filters(date_to=dt.date(2025, 12, 31)), Filters(regions=("North", "East"))],

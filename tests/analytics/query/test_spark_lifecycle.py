@@ -10,7 +10,7 @@ import pytest
 
 from analytics.filters import Filters
 from analytics.lifecycle import acquisition, stages
-from tests.analytics.query.test_spark_parity import same_frames
+from tests.read_layer import same_frames
 
 GRIDS = {
     # month spans (dormant_days > 30), the BG/NBD's P(alive), prospects kept by region

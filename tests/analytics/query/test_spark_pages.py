@@ -8,7 +8,7 @@ import pandas as pd
 
 from analytics import customer360, profit
 from analytics.filters import Filters
-from tests.analytics.query.test_spark_parity import same_frames
+from tests.read_layer import same_frames
 
 F = Filters(date_from=dt.date(2025, 1, 1), date_to=dt.date(2025, 12, 31))
 FRAMES = ("profile", "transactions", "activities", "monthly", "feedback", "assessments", "referrer", "opportunities")

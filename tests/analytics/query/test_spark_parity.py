@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-import math
 
-import pandas as pd
 import pytest
 
 from analytics import filters, profit, report
 from analytics.filters import Filters
+from tests.read_layer import same_frames, same_values
 
 FILTERS = {
     "whole months (aggregates)": Filters(date_from=dt.date(2025, 1, 1), date_to=dt.date(2025, 12, 31)),
@@ -24,34 +23,6 @@ FILTERS = {
 PORTED: tuple[str, ...] = ("analytics.concentration.figures", "analytics.delivered_value.headline",
                            "analytics.clv.value", "analytics.clv.intervals", "analytics.contracts.retention",
                            "analytics.lifecycle.headline", "analytics.overview", "analytics.word_of_mouth.headline")
-
-
-def same_frames(a: pd.DataFrame, b: pd.DataFrame, key: list[str] | None = None) -> None:
-    assert list(a.columns) == list(b.columns)
-    if key:
-        a, b = a.sort_values(key, ignore_index=True), b.sort_values(key, ignore_index=True)
-    assert len(a) == len(b)
-    for col in a.columns:
-        x, y = a[col], b[col]
-        if pd.api.types.is_float_dtype(x) or pd.api.types.is_float_dtype(y):
-            assert ((x - y).abs() <= 1e-6 * y.abs().clip(lower=1.0)).all() or (x.isna() & y.isna()).any(), col
-        else:
-            assert x.astype(str).tolist() == y.astype(str).tolist(), col
-
-
-def same_values(a: object, b: object, where: str = "") -> None:
-    if isinstance(a, dict) and isinstance(b, dict):
-        assert a.keys() == b.keys(), where
-        for k in a:
-            same_values(a[k], b[k], f"{where}.{k}")
-    elif isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        assert len(a) == len(b), where
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            same_values(x, y, f"{where}[{i}]")
-    elif isinstance(a, float) and isinstance(b, (int, float)):
-        assert math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-9) or (math.isnan(a) and math.isnan(b)), (where, a, b)
-    else:
-        assert a == b, (where, a, b)
 
 
 @pytest.mark.parametrize("name", list(FILTERS))
