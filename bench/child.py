@@ -74,12 +74,10 @@ def apply_settings(memory_limit: str | None, threads: int | None) -> None:
 
 
 def default_filter(cur: Any) -> Any:
-    """The period the app and ``report`` open on (the last twelve complete months of data)."""
-    from analytics import filters
-    from analytics.filters import Filters
+    """The view the app and ``report`` open on (:func:`analytics.precompute.default_filter`)."""
+    from analytics import precompute
 
-    start, end = filters.latest_period(cur)
-    return Filters(date_from=start, date_to=end)
+    return precompute.default_filter(cur)
 
 
 def _emit(obj: dict[str, Any]) -> None:

@@ -103,17 +103,9 @@ def _initial_values(options: dict[str, list[str]], months: list[dt.date], t: Tra
     return init
 
 
-def _default_period(bounds: tuple[dt.date, dt.date], as_of: dt.date | None) -> tuple[dt.date, dt.date]:
-    """The default period (:func:`analytics.filters.default_period`) as the slider's (first, last) months."""
-    start, end = flt.default_period(bounds, as_of_date=as_of)
-    if start is None or end is None:  # not with bounds given; for the type checker
-        raise ValueError("no default period without data")
-    return start, end.replace(day=1)
-
-
 def filters(options: dict[str, list[str]], bounds: tuple[dt.date, dt.date] | None, t: Translator,
-            allowance: Allowance | None = None, as_of: dt.date | None = None,
-            latest: tuple[dt.date | None, dt.date | None] | None = None) -> Filters:
+            allowance: Allowance | None = None, as_of: dt.date | None = None, *,
+            latest: tuple[dt.date | None, dt.date | None]) -> Filters:
     """Render the filter widgets and return the filter they describe.
 
     ``options`` are the values offered (for a restricted user, only the allowed ones:
@@ -139,8 +131,10 @@ def filters(options: dict[str, list[str]], bounds: tuple[dt.date, dt.date] | Non
     sb.subheader(t("sidebar.filters"))
     date_from = date_to = None
     if months and bounds:
-        default = ((latest[0], latest[1].replace(day=1)) if latest and latest[0] and latest[1]
-                   else _default_period(bounds, as_of))
+        first, last = latest  # both set when there are data (bounds)
+        if first is None or last is None:
+            raise ValueError("no default period without data")
+        default = (first, last.replace(day=1))  # the slider's (first, last) months
         period = init.get("period")
         if not period or period[0] not in months or period[1] not in months:
             period = default
