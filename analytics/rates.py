@@ -23,7 +23,7 @@ import ibis
 import pandas as pd
 
 from analytics import profit, query
-from analytics.filters import as_date
+from analytics.filters import Allowance, as_date
 from analytics.query import relations
 from analytics.store import aggregates, audit, db, schema
 
@@ -51,6 +51,10 @@ class RateProblem:
     activity: str
     code: str
     value: str
+
+
+class Restricted(ValueError):
+    """A rate change by a user limited to some regions or segments: rates apply to every customer."""
 
 
 class RateError(ValueError):
@@ -159,15 +163,19 @@ def affected_months(cur: duckdb.DuckDBPyConnection, activity: str, valid_from: d
 
 
 def save(con: duckdb.DuckDBPyConnection, changes: Iterable[Mapping[str, object] | RateChange],
-         user: str | None = None) -> SaveResult:
+         user: str | None = None, allowance: Allowance | None = None) -> SaveResult:
     """Validate and save rate changes in one transaction (see the module docstring).
 
     The monthly aggregates are rebuilt for the affected months (fully when they were not current
     before), an audit row is written per changed rate, and the data version is bumped so every
     view (the Overview included) recomputes. Raises :class:`RateError` (nothing written) when any
     change is invalid. Changes that match what is saved already are counted as unchanged; when
-    nothing changes, nothing is written.
+    nothing changes, nothing is written. Rates apply to every customer: a user restricted by ``allowance``
+    to some regions or segments is refused (:class:`Restricted`, naming who can change them).
     """
+    if allowance is not None and allowance.restricted:
+        raise Restricted("activity rates apply to every customer: only an admin, or an analyst not limited to "
+                        "regions or segments, can change them")
     with db.cursor(con) as cur:
         clean = validate(cur, changes)
         existing = {(a, v): float(c) for a, v, c in cur.execute(

@@ -1,7 +1,7 @@
 """Users (admins only): the sign-in accounts, their roles and what they may see; add, change, remove.
 
 Every change is validated by :mod:`analytics.users` (unknown role, short password, taken name, the last
-admin, a restricted analyst are refused with the reason) and checks the admin role again right before
+admin, a restricted admin are refused with the reason) and checks the admin role again right before
 it writes (:func:`ui.auth.permitted`). With no account yet (single-user mode) the first one created
 must be an admin; from then on everyone signs in.
 """

@@ -16,6 +16,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from analytics.filters import Allowance
+from analytics.ingest import scope
 from analytics.ingest.mapping import CUSTOMER_ATTRIBUTES, UPLOAD_TABLES, Mapping, Options, check_table
 from analytics.ingest.read import LIMITS, IngestError, Limits, Progress, Sniff, Staged, drop, stage
 from analytics.ingest.read.common import run_with_progress
@@ -36,16 +38,31 @@ def _drop_work(cur: duckdb.DuckDBPyConnection, staged: Staged | None) -> None:
 
 
 def check(con: duckdb.DuckDBPyConnection, path: str | Path, sniffed: Sniff, opts: Options,
-          progress: Progress | None = None, limits: Limits = LIMITS, *, create_customers: bool = False) -> Report:
-    """Read and validate the whole file without writing anything (a dry run); ``create_customers``
-    as in :func:`load`."""
+          progress: Progress | None = None, limits: Limits = LIMITS, *, create_customers: bool = False,
+          allowance: Allowance | None = None) -> Report:
+    """Read and validate the whole file without writing anything (a dry run); ``create_customers`` and
+    ``allowance`` as in :func:`load`."""
+    _whole_store_mode(opts, allowance)
     with db.cursor(con) as cur:
         staged = None
         try:
             staged = stage(cur, path, sniffed, progress=progress, limits=limits)
-            return validate_staged(cur, staged, sniffed, opts, progress, create_customers=create_customers)
+            rep = validate_staged(cur, staged, sniffed, opts, progress, create_customers=create_customers)
+            scope.check_file(cur, schema.TABLES[opts.table], staged, sniffed.file_name, _sources(opts), allowance)
+            return rep
         finally:
             _drop_work(cur, staged)
+
+
+def _whole_store_mode(opts: Options, allowance: Allowance | None) -> None:
+    """A replacing load removes rows of every customer: refused for a restricted user."""
+    if opts.mode in REPLACE_MODES:
+        scope.whole_store(allowance, "a load that replaces rows")
+
+
+def _sources(opts: Options) -> dict[str, str | None]:
+    """The table's columns -> the file's columns they are read from (for messages naming the column)."""
+    return dict(opts.mapping.columns)
 
 
 @contextmanager
@@ -93,7 +110,8 @@ def _months(cur: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> set
 
 def load(con: duckdb.DuckDBPyConnection, path: str | Path, sniffed: Sniff, opts: Options, *,
          user: str | None = None, progress: Progress | None = None, limits: Limits = LIMITS,
-         origin: dict[str, Any] | None = None, create_customers: bool = False) -> Report:
+         origin: dict[str, Any] | None = None, create_customers: bool = False,
+         allowance: Allowance | None = None) -> Report:
     """Read, validate and write the file in one transaction (all valid rows or nothing).
 
     ``origin`` describes where the file came from (a database query, see
@@ -111,15 +129,20 @@ def load(con: duckdb.DuckDBPyConnection, path: str | Path, sniffed: Sniff, opts:
     Refuses (:class:`IngestError` carrying the report) when the file was already loaded, a date
     column is ambiguous, no row is valid, or rows were rejected and ``opts.on_reject`` is
     ``refuse``. Returns the report with ``load_id`` and ``written`` set.
+
+    ``allowance``: the signed-in user's (:mod:`analytics.ingest.scope`): a row of a customer outside it,
+    a replacing load or a load of activity rates is refused (nothing written) for a restricted user.
     """
     t0 = time.perf_counter()
     table = schema.TABLES[opts.table]
     who = user or audit.current_user()
+    _whole_store_mode(opts, allowance)
     if opts.mode in REPLACE_MODES:
         _copy_before_replacing(con)
     with writing(con) as cur:
         staged = stage(cur, path, sniffed, progress=progress, limits=limits)
         rep = validate_staged(cur, staged, sniffed, opts, progress, create_customers=create_customers)
+        scope.check_file(cur, table, staged, sniffed.file_name, _sources(opts), allowance)
         if rep.already_loaded:
             a = dict(rep.already_loaded)
             raise IngestError("already_loaded", f"this file was already loaded into {opts.table} as load "
@@ -446,20 +469,23 @@ class UndoResult:
     customers_removed: int = 0  # customers the load had created (create_customers)
 
 
-def undo_last(con: duckdb.DuckDBPyConnection, user: str | None = None) -> UndoResult:
+def undo_last(con: duckdb.DuckDBPyConnection, user: str | None = None,
+              allowance: Allowance | None = None) -> UndoResult:
     """Undo the most recent load in one transaction: delete its rows and restore the rows it replaced.
 
     Refused (:class:`IngestError`, nothing changed) when :func:`undo_check` says the load cannot be
     undone (code ``later_changes`` or ``undo_unavailable``), or when what would be restored is not,
     row for row, what the load replaced (``undo_unavailable`` when the kept rows differ from the
     count and content hash logged at load time; ``undo_unverified`` when the table after the
-    restore does not hold them), or when customers still referred to would go (``orphans``).
+    restore does not hold them), or when customers still referred to would go (``orphans``), or, for a
+    restricted ``allowance``, when the load wrote or replaced rows outside it (``undo_outside_allowance``).
     """
     with writing(con) as cur:
         last = last_load(cur)
         if last is None:
             raise IngestError("nothing_to_undo", "there is no load to undo")
         lid, tname = int(last["load_id"]), last["table_name"]
+        scope.check_undo(cur, lid, tname, _shadow(tname), allowance)
         check = _undo_check(cur, last, last, _kept_counts(cur, tname))
         if not check.ok:
             raise IngestError(check.code or "undo_unavailable", f"load #{lid} cannot be undone: {check.message}",

@@ -26,6 +26,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from analytics.filters import Allowance
+from analytics.ingest import scope
 from analytics.ingest.engine import writing
 from analytics.ingest.mapping import Mapping, Options
 from analytics.ingest.read.types import Sniff, Staged
@@ -150,12 +152,16 @@ def _cleanup(cur: duckdb.DuckDBPyConnection) -> None:
         cur.execute(f"DROP TABLE IF EXISTS {t}")
 
 
-def add(con: duckdb.DuckDBPyConnection, table: str, values: dict[str, Any], user: str | None = None) -> RecordResult:
-    """Validate and insert one record; audit action ``insert`` with every non-empty value."""
+def add(con: duckdb.DuckDBPyConnection, table: str, values: dict[str, Any], user: str | None = None,
+        allowance: Allowance | None = None) -> RecordResult:
+    """Validate and insert one record; audit action ``insert`` with every non-empty value. With a restricted
+    ``allowance``, a record of a customer outside it raises :class:`IngestError` ``record_outside_allowance``
+    (:mod:`analytics.ingest.scope`; nothing written)."""
     tbl = _check(table)
     try:
         with writing(con) as cur:
             row = _run_validation(cur, tbl, values, updating=False)
+            scope.check_record(cur, tbl, allowance)
             cols = list(tbl.column_names)
             cur.execute(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
                         [row[c] for c in cols])
@@ -170,8 +176,9 @@ def add(con: duckdb.DuckDBPyConnection, table: str, values: dict[str, Any], user
 
 
 def correct(con: duckdb.DuckDBPyConnection, table: str, key: str, values: dict[str, Any],
-            user: str | None = None) -> RecordResult:
-    """Validate and update one record's changed columns; audit action ``update`` with old → new."""
+            user: str | None = None, allowance: Allowance | None = None) -> RecordResult:
+    """Validate and update one record's changed columns; audit action ``update`` with old → new. With a
+    restricted ``allowance``, the record as stored and as corrected must both be permitted (as in :func:`add`)."""
     tbl = _check(table)
     kc = _key_column(tbl)
     if kc in values and values[kc] not in (None, key):
@@ -183,6 +190,7 @@ def correct(con: duckdb.DuckDBPyConnection, table: str, key: str, values: dict[s
                 raise ValueError(f"{table} has no record {key!r}")
             merged = {**old, **{k: v for k, v in values.items() if k in tbl.column_names}, kc: key}
             row = _run_validation(cur, tbl, merged, updating=True)
+            scope.check_record(cur, tbl, allowance)
             changes = {c: (old[c], row[c]) for c in tbl.column_names if c != kc and not _same(old[c], row[c])}
             if not changes:
                 raise _NoChange
@@ -258,22 +266,26 @@ def distinct_values(cur: duckdb.DuckDBPyConnection, table: str, column: str, lim
     ).fetchall()]
 
 
-def customer_count(cur: duckdb.DuckDBPyConnection) -> int:
-    """How many customers the store holds (whether a form can offer them all in one list)."""
-    return int(cur.execute(f"SELECT count(*) FROM {schema.CUSTOMERS}").fetchone()[0])
+def customer_count(cur: duckdb.DuckDBPyConnection, allowance: Allowance | None = None) -> int:
+    """How many customers the store holds (whether a form can offer them all in one list); with ``allowance``,
+    those it permits."""
+    where, params = scope.customers_sql(allowance)
+    return int(cur.execute(f"SELECT count(*) FROM {schema.CUSTOMERS} WHERE {where}", params or None).fetchone()[0])
 
 
-def customers_matching(cur: duckdb.DuckDBPyConnection, text: str | None = None, limit: int = 5000) -> list[tuple[str, str]]:
+def customers_matching(cur: duckdb.DuckDBPyConnection, text: str | None = None, limit: int = 5000,
+                       allowance: Allowance | None = None) -> list[tuple[str, str]]:
     """Customers as (id, name) for a form's customer picker, in id order: all (up to ``limit``), or those whose
-    id or name contains ``text`` (case-insensitive; ``%`` and ``_`` in it are plain characters)."""
+    id or name contains ``text`` (case-insensitive; ``%`` and ``_`` in it are plain characters); with
+    ``allowance``, only those it permits (a restricted analyst picks among their own customers)."""
     if limit < 1:
         raise ValueError(f"limit must be at least 1, not {limit}")
-    where, params = "TRUE", []
+    where, params = scope.customers_sql(allowance)
     if text and text.strip():
-        where = "(contains(lower(customer_id), ?) OR contains(lower(name), ?))"
-        params = [text.strip().lower()] * 2
+        where += " AND (contains(lower(customer_id), $text) OR contains(lower(name), $text))"
+        params = {**params, "text": text.strip().lower()}
     rows = cur.execute(f"SELECT customer_id, name FROM {schema.CUSTOMERS} WHERE {where} ORDER BY customer_id "
-                       f"LIMIT {int(limit)}", params).fetchall()
+                       f"LIMIT {int(limit)}", params or None).fetchall()
     return [(str(i), "" if n is None else str(n)) for i, n in rows]
 
 

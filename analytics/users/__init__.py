@@ -7,8 +7,9 @@ Roles, each allowed everything of the ones before it:
   improvement plans and stories;
 * ``admin``: also manage the accounts.
 
-An account may be restricted to regions and/or segments (:class:`analytics.filters.Allowance`):
-it then sees only those customers everywhere. Passwords are kept only as salted argon2id hashes
+A viewer or an analyst may be restricted to regions and/or segments (:class:`analytics.filters.Allowance`):
+it then sees only those customers everywhere, and an analyst changes only those (admins are never
+restricted). Passwords are kept only as salted argon2id hashes
 (``argon2-cffi``). After :data:`MAX_FAILURES` failed sign-ins in a row an account is locked for
 :data:`LOCKOUT`; every failure is written to the audit log. The store owns every write
 (:mod:`analytics.store.users`); this module validates and decides.
@@ -151,10 +152,12 @@ def _known(cur: duckdb.DuckDBPyConnection, regions: tuple[str, ...], segments: t
 
 
 def _scope_fits(role: str, regions: tuple[str, ...], segments: tuple[str, ...]) -> None:
-    """ValueError when an analyst or admin would be restricted: they change and see the whole store
-    (the Data page, its logs, every record), so only viewers can be limited to some customers."""
-    if role != VIEWER and (regions or segments):
-        raise ValueError(f"only viewers can be limited to regions or segments; an {role} works on the whole store")
+    """ValueError when an admin would be restricted: an admin manages the accounts and works on the whole
+    store. Viewers and analysts may be limited to some customers (a regional analyst loads and corrects
+    only their region's rows; :mod:`analytics.ingest.scope` enforces it on every write)."""
+    if role == ADMIN and (regions or segments):
+        raise ValueError("an admin cannot be limited to regions or segments: admins manage the accounts and "
+                         "work on the whole store; make the user an analyst or a viewer, or lift the limit first")
 
 
 def _by(by: str | None) -> str:
@@ -184,7 +187,7 @@ def add_user(con: duckdb.DuckDBPyConnection, name: str, password: str, role: str
              regions: Iterable[str] | None = None, segments: Iterable[str] | None = None,
              by: str | None = None) -> User:
     """Create an account. ValueError on an unknown role, an empty or short password, a bad or taken name,
-    a region or segment no customer has, or a restricted analyst or admin (only viewers are restricted)."""
+    a region or segment no customer has, or a restricted admin (admins are never restricted)."""
     n, _ = check_name(name), check_role(role)
     hashed = _hasher.hash(check_password(password))
     with db.write(con, data=False) as cur:
@@ -199,7 +202,7 @@ def add_user(con: duckdb.DuckDBPyConnection, name: str, password: str, role: str
 
 def set_role(con: duckdb.DuckDBPyConnection, name: str, role: str, *, by: str | None = None) -> User:
     """Give ``name`` another role. ValueError for an unknown user or role, when it would leave no admin, or
-    when a restricted viewer would become analyst or admin (lift the restriction first)."""
+    when a restricted viewer or analyst would become admin (lift the restriction first)."""
     check_role(role)
     with db.write(con, data=False) as cur:
         old = _existing(cur, name)
@@ -213,7 +216,7 @@ def set_role(con: duckdb.DuckDBPyConnection, name: str, role: str, *, by: str | 
 def set_allowance(con: duckdb.DuckDBPyConnection, name: str, *, regions: Iterable[str] | None,
                   segments: Iterable[str] | None, by: str | None = None) -> User:
     """Restrict ``name`` to regions and segments (empty = all). ValueError for an unknown user, or for an
-    analyst or admin (only viewers are restricted)."""
+    admin (admins are never restricted)."""
     with db.write(con, data=False) as cur:
         old = _existing(cur, name)
         scope = _values(regions, "region"), _values(segments, "segment")

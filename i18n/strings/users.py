@@ -67,7 +67,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "users.role.done": ("{name} 现在是{role}。", "{name} is now {role}."),
     "users.scope.button": ("保存可查看范围", "Save what they see"),
     "users.scope.done": ("已更新 {name} 可查看的范围。", "Updated what {name} sees."),
-    "users.scope.help": ("留空表示全部。只有查看者可被限制。", "Empty means all. Only viewers can be limited."),
+    "users.scope.help": ("留空表示全部。查看者和分析师可被限制（分析师只能修改这些客户的数据）；管理员不可被限制。",
+                         "Empty means all. Viewers and analysts can be limited (an analyst then changes only those "
+                         "customers' data); admins cannot."),
     "users.reset.button": ("重置密码", "Reset password"),
     "users.reset.done": ("已重置 {name} 的密码（同时解除锁定）。", "Password of {name} reset (and any lock lifted)."),
     "users.remove.confirm": ("确认删除 {name}", "Yes, remove {name}"),

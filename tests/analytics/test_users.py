@@ -51,7 +51,7 @@ def test_add_and_list_never_keep_the_password(con):
     ({"name": "  "}, "cannot be empty"),
     ({"name": "a\nb"}, "control characters"),
     ({"regions": ["East,West"]}, "cannot contain a comma"),
-    ({"role": "analyst", "segments": ["SMB"]}, "only viewers can be limited to regions or segments; an analyst"),
+    ({"role": "admin", "segments": ["SMB"]}, "an admin cannot be limited to regions or segments"),
 ])
 def test_bad_input_is_refused(con, kwargs, message):
     args = {"name": "ana", "password": PASSWORD, "role": "viewer", **kwargs}
@@ -138,16 +138,21 @@ def test_failures_lock_the_account_and_are_logged(con):
     assert (failed["action"] == "sign_in_failed").sum() == users.MAX_FAILURES + 1
 
 
-def test_allowance_can_be_changed_for_viewers_only(con):
+def test_viewers_and_analysts_can_be_restricted_admins_never(con):
     users.add_user(con, "ana", PASSWORD, "viewer")
     u = users.set_allowance(con, "ana", regions=["West"], segments=["SMB", "Corporate"], by="root")
     assert u.allowance.regions == ("West",) and u.allowance.segments == ("Corporate", "SMB")
-    with pytest.raises(ValueError, match="only viewers can be limited"):
-        users.set_role(con, "ana", "analyst")
+    # A regional analyst: the restriction stays with the new role.
+    u = users.set_role(con, "ana", "analyst")
+    assert (u.role, u.regions) == ("analyst", ("West",))
+    assert users.add_user(con, "east", PASSWORD, "analyst", regions=["East"]).allowance.regions == ("East",)
+    with pytest.raises(ValueError, match="an admin cannot be limited to regions or segments"):
+        users.set_role(con, "ana", "admin")
     users.set_allowance(con, "ana", regions=[], segments=None)
-    assert users.set_role(con, "ana", "analyst").role == "analyst"
-    with pytest.raises(ValueError, match="only viewers can be limited"):
+    assert users.set_role(con, "ana", "admin").role == "admin"
+    with pytest.raises(ValueError, match="an admin cannot be limited"):
         users.set_allowance(con, "ana", regions=["West"], segments=None)
+    assert users.get_user(con.cursor(), "ana").regions == ()
 
 
 def test_regions_and_segments_must_exist_in_the_data(demo_path, tmp_path):

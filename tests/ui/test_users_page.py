@@ -59,18 +59,22 @@ def test_admin_adds_changes_and_removes_users(app_db):
     assert "the password is too short" in at.error[0].value
     fill(at, "boss", PW)
     assert "already exists" in at.error[0].value
-    fill(at, "ann", PW, role="analyst", regions=["East"])
-    assert "only viewers can be limited" in at.error[0].value
+    fill(at, "ann", PW, role="admin", regions=["East"])
+    assert "an admin cannot be limited" in at.error[0].value
     assert set(accounts(app_db)) == {"boss"}
     # a restricted viewer
     fill(at, "vera", PW, role="viewer", regions=["East"])
     assert_ok(at)
     assert not at.error and accounts(app_db)["vera"].regions == ("East",)
-    # change: role refused while restricted, scope lifted, then the role changes
+    # change: a regional analyst keeps the restriction; admin refused while restricted, scope lifted, then admin
     at.selectbox(key="users_pick").set_value("vera").run()
     at.selectbox(key="users_vera_role").set_value("analyst").run()
     at.button(key="users_vera_role_save").click().run()
-    assert "only viewers can be limited" in at.error[0].value
+    assert not at.error and accounts(app_db)["vera"].role == "analyst" and accounts(app_db)["vera"].regions == ("East",)
+    at.selectbox(key="users_pick").set_value("vera").run()
+    at.selectbox(key="users_vera_role").set_value("admin").run()
+    at.button(key="users_vera_role_save").click().run()
+    assert "an admin cannot be limited" in at.error[0].value
     at.multiselect(key="users_vera_regions").set_value([]).run()
     at.button(key="users_vera_scope_save").click().run()
     at.selectbox(key="users_pick").set_value("vera").run()

@@ -45,11 +45,16 @@ def test_add_list_set_role_reset_remove(store, capsys, monkeypatch):
     code, out, _ = run(capsys, monkeypatch, "users", "list", *db_)
     assert code == 0 and out.splitlines()[0].split() == ["name", "role", "regions", "segments", "failed", "locked",
                                                          "until", "last", "sign-in"]
-    code, _, err = run(capsys, monkeypatch, "users", "set-role", "east", "analyst", *db_)
-    assert code == 2 and "only viewers can be limited to regions or segments" in err
+    code, _, err = run(capsys, monkeypatch, "users", "set-role", "east", "admin", *db_)
+    assert code == 2 and "an admin cannot be limited to regions or segments" in err
     assert run(capsys, monkeypatch, "users", "set-role", "boss", "analyst", *db_)[0] == 2  # the last admin
     run(capsys, monkeypatch, "users", "add", "ann", "--role", "viewer", "--password-stdin", *db_, stdin=PW)
     assert run(capsys, monkeypatch, "users", "set-role", "ann", "analyst", *db_)[:2] == (0, "ann is now analyst\n")
+    # A regional analyst (issue 15): restricted like a viewer, and may change only those customers.
+    code, out, _ = run(capsys, monkeypatch, "users", "add", "east.analyst", "--role", "analyst", "--regions", "East",
+                       "--password-stdin", *db_, stdin=PW)
+    assert code == 0 and "only regions East" in out
+    assert run(capsys, monkeypatch, "users", "remove", "east.analyst", *db_)[0] == 0
     assert run(capsys, monkeypatch, "users", "reset-password", "east", "--password-stdin", *db_,
                stdin="another-pass\n")[0] == 0
     con = db.connect(store)
@@ -70,6 +75,8 @@ def test_add_list_set_role_reset_remove(store, capsys, monkeypatch):
     (["add", "a", "--role", "viewer", "--password-stdin"], "short\n", "error: the password is too short"),
     (["add", "a", "--role", "viewer", "--regions", "Eats", "--password-stdin"], PW + "\n",
      "error: no customer has region 'Eats'; known: "),
+    (["add", "a", "--role", "admin", "--regions", "East", "--password-stdin"], PW + "\n",
+     "error: an admin cannot be limited to regions or segments"),
     (["add", "a", "--role", "viewer"], "", "error: give the password on standard input with --password-stdin"),
     (["set-role", "nobody", "admin"], "", "error: no user named 'nobody'"),
     (["remove", "nobody"], "", "error: no user named 'nobody'"),
