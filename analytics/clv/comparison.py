@@ -4,9 +4,11 @@
 * The three models share one interface here (:func:`fit`, :func:`p_alive`, :func:`expected_purchases`,
   :func:`monthly_purchases`), dispatched on the fitted model's type.
 * :func:`compare` fits each on the backtest's calibration summary (:mod:`analytics.clv.backtest`;
-  BG/NBD is the backtest's own fit, unchanged) and reports per model: parameters (4 each),
-  log-likelihood, BIC = −2·LL + k·ln(n), holdout purchases predicted and actual, the aggregate
-  error (predicted − actual) / actual and the mean absolute error per customer.
+  BG/NBD is the backtest's own fit, unchanged) and reports per model: parameters (4 each; 3 for
+  Pareto/NBD's homogeneous drop-out limit, fitted when the data show no spread of drop-out rates:
+  ``variant`` "homogeneous_dropout", :class:`analytics.clv.pareto_nbd.ParetoNbdLimit`),
+  log-likelihood, BIC = −2·LL + k·ln(n) with the model's own k, holdout purchases predicted and
+  actual, the aggregate error (predicted − actual) / actual and the mean absolute error per customer.
 * **The choice** (:data:`AUTO`): the model with the smallest |aggregate error| in the holdout —
   what a plan built on the forecast gets wrong in total; when two are within
   :data:`TIE` of each other, the smaller per-customer error decides. Any model can be named
@@ -31,7 +33,7 @@ from analytics.clv import mbg_nbd, models, pareto_nbd
 from analytics.clv.backtest import Backtest
 from analytics.clv.mbg_nbd import MbgNbd
 from analytics.clv.models import BgNbd, FitError
-from analytics.clv.pareto_nbd import ParetoNbd
+from analytics.clv.pareto_nbd import ParetoNbd, ParetoNbdLimit
 from analytics.clv.rfm import rfm, valuation_date
 from analytics.clv.units import DEFAULT_UNIT, convert
 from analytics.filters import Filters
@@ -40,14 +42,24 @@ from analytics.store import db, derived
 KINDS = ("bgnbd", "pareto_nbd", "mbg_nbd")
 AUTO = "auto"
 CHOICES = (AUTO, *KINDS)
-N_PARAMS = 4  # r, alpha and two drop-out parameters in each model
+N_PARAMS = 4  # r, alpha and two drop-out parameters (one, mu, in Pareto/NBD's homogeneous drop-out limit)
 TIE = 0.005  # aggregate errors closer than half a percentage point: the per-customer error decides
-PurchaseModel = BgNbd | ParetoNbd | MbgNbd
+PurchaseModel = BgNbd | ParetoNbd | ParetoNbdLimit | MbgNbd
 
 
 def kind_of(m: PurchaseModel) -> str:
-    """"bgnbd", "pareto_nbd" or "mbg_nbd"."""
-    return m.kind if isinstance(m, (ParetoNbd, MbgNbd)) else "bgnbd"
+    """"bgnbd", "pareto_nbd" (either variant) or "mbg_nbd"."""
+    return m.kind if isinstance(m, (ParetoNbd, ParetoNbdLimit, MbgNbd)) else "bgnbd"
+
+
+def variant_of(m: PurchaseModel | None) -> str | None:
+    """"homogeneous_dropout" for Pareto/NBD's limit, "general" for the other models, None without one."""
+    return None if m is None else getattr(m, "variant", "general")
+
+
+def n_params(m: PurchaseModel) -> int:
+    """The model's number of free parameters (BIC's k)."""
+    return int(getattr(m, "n_params", N_PARAMS))
 
 
 def check_choice(model: str) -> str:
@@ -70,7 +82,7 @@ def fit(kind: str, summary: pd.DataFrame, time_unit: str = DEFAULT_UNIT, source:
 
 def p_alive(m: PurchaseModel, x: Any, t_x: Any, T: Any) -> np.ndarray:
     """P(alive at T | x, t_x, T) under the fitted model."""
-    if isinstance(m, ParetoNbd):
+    if isinstance(m, (ParetoNbd, ParetoNbdLimit)):
         return pareto_nbd.p_alive(m, x, t_x, T)
     if isinstance(m, MbgNbd):
         return mbg_nbd.p_alive(m, x, t_x, T)
@@ -79,7 +91,7 @@ def p_alive(m: PurchaseModel, x: Any, t_x: Any, T: Any) -> np.ndarray:
 
 def expected_purchases(m: PurchaseModel, t: Any, x: Any, t_x: Any, T: Any) -> np.ndarray:
     """E[purchases in (T, T + t] | x, t_x, T]; with x = t_x = T = 0 a new customer's repeat purchases in t."""
-    if isinstance(m, ParetoNbd):
+    if isinstance(m, (ParetoNbd, ParetoNbdLimit)):
         return pareto_nbd.expected_purchases(m, t, x, t_x, T)
     if isinstance(m, MbgNbd):
         return mbg_nbd.expected_purchases(m, t, x, t_x, T)
@@ -102,7 +114,7 @@ def monthly_purchases(m: PurchaseModel, summary: pd.DataFrame, horizon_months: i
 class Comparison:
     """The three models on one calibration/holdout split.
 
-    ``rows``: one per model in :data:`KINDS` order: ``model, n_params, log_likelihood, bic,
+    ``rows``: one per model in :data:`KINDS` order: ``model, variant, n_params, log_likelihood, bic,
     predicted, actual, aggregate_error, mae, converged, reason`` (NaN and the reason where the model
     could not be fitted). ``chosen``: the model :data:`AUTO` picks (None when none was fitted);
     ``runner_up`` the next best. ``customers``: ``customer_id, frequency, recency, T, actual`` and
@@ -152,8 +164,8 @@ def compare(bt: Backtest) -> Comparison:
                 m = fit(kind, cust, bt.time_unit)
             except FitError as exc:
                 reason = str(exc)
-        row: dict[str, Any] = {"model": kind, "n_params": N_PARAMS, "log_likelihood": math.nan, "bic": math.nan,
-                               "predicted": math.nan, "actual": int(cust["actual"].sum()),
+        row: dict[str, Any] = {"model": kind, "variant": None, "n_params": N_PARAMS, "log_likelihood": math.nan,
+                               "bic": math.nan, "predicted": math.nan, "actual": int(cust["actual"].sum()),
                                "aggregate_error": math.nan, "mae": math.nan, "converged": False, "reason": reason}
         if m is not None:
             pred = (bt.customers["predicted"].to_numpy(dtype=float) if kind == "bgnbd" else
@@ -161,7 +173,8 @@ def compare(bt: Backtest) -> Comparison:
             cust[f"predicted_{kind}"] = pred
             fits[kind] = m
             total, act = float(pred.sum()), row["actual"]
-            row.update(log_likelihood=m.log_likelihood, bic=-2 * m.log_likelihood + N_PARAMS * math.log(m.customers),
+            row.update(variant=variant_of(m), n_params=n_params(m), log_likelihood=m.log_likelihood,
+                       bic=-2 * m.log_likelihood + n_params(m) * math.log(m.customers),
                        predicted=total, aggregate_error=(total - act) / act if act else math.nan,
                        mae=float(np.abs(pred - cust["actual"].to_numpy()).mean()) if n else math.nan,
                        converged=bool(m.converged))
@@ -196,7 +209,7 @@ def resolve(model: str, comparison: Comparison | None) -> str:
 # ---------------------------------------------------------------------------- stored
 COMPARISON_KIND = "clv_comparison"
 _CODE = ("analytics.clv.comparison", "analytics.clv.pareto_nbd", "analytics.clv.mbg_nbd", "analytics.clv.tracking")
-STORED_TYPES = (Comparison, BgNbd, ParetoNbd, MbgNbd)
+STORED_TYPES = (Comparison, BgNbd, ParetoNbd, ParetoNbdLimit, MbgNbd)
 
 
 def comparison_params(f: Filters, cal_end: dt.date, hold_end: dt.date, time_unit: str = DEFAULT_UNIT) -> dict[str, Any]:

@@ -25,6 +25,12 @@ likelihood written as an integral over the drop-out time (independent of ₂F₁
 **Expected purchases** in (T, T+t]: (r+x)(β+T) / ((α+T)(s−1)) · [1 − ((β+T)/(β+T+t))^(s−1)] ·
 P(alive); the bracket over s−1 tends to ln((β+T+t)/(β+T)) as s → 1. With x = t_x = T = 0 it is
 the expected number of repeat purchases of a new customer in its first t units.
+
+**The homogeneous drop-out limit** (:class:`ParetoNbdLimit`): when the data show no spread of drop-out
+rates, the likelihood has no interior maximum — it rises as s, beta → ∞ with s/beta = mu fixed (the
+Gamma of drop-out rates narrowing to the single rate mu). That limit is itself a proper model with
+three parameters (r, alpha, mu): :func:`fit` fits and returns it when s runs to its cap, so the
+comparison reports Pareto/NBD (homogeneous drop-out limit) instead of "not fitted".
 """
 
 from __future__ import annotations
@@ -37,13 +43,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import optimize
-from scipy.special import expit, gammaln, hyp2f1
+from scipy.special import digamma, expit, gammaln, hyp2f1
 
 from analytics.clv.models import (
     _LOG_BOUND,
     MIN_CUSTOMERS,
     MIN_REPEAT_CUSTOMERS,
     FitError,
+    _covariance_tuple,
+    _log_covariance,
+    _maximise,
     _objective,
     _std_errors,
     fit_inputs,
@@ -72,14 +81,19 @@ class ParetoNbd:
     converged: bool = True
     source: str = "filter"
     std_errors: dict[str, float] = field(default_factory=dict)
+    # covariance of (ln r, ln alpha, ln s, ln beta), the inverse Hessian; () when singular
+    log_covariance: tuple[tuple[float, ...], ...] = ()
 
     kind = "pareto_nbd"
+    variant = "general"
+    n_params = 4
 
     def in_unit(self, unit: str) -> ParetoNbd:
         """The same model in another unit (alpha and beta have the dimension of time)."""
         k = unit_days(self.time_unit) / unit_days(unit)
         return ParetoNbd(self.r, self.alpha * k, self.s, self.beta * k, self.log_likelihood, self.customers,
-                         self.repeat_customers, unit, self.converged, self.source, dict(self.std_errors))
+                         self.repeat_customers, unit, self.converged, self.source, dict(self.std_errors),
+                         self.log_covariance)
 
     def params(self) -> dict[str, float]:
         return {"r": self.r, "alpha": self.alpha, "s": self.s, "beta": self.beta}
@@ -178,10 +192,14 @@ def loglik(params: tuple[float, float, float, float], x: Any, t_x: Any, T: Any) 
 
 
 def fit(summary: pd.DataFrame, time_unit: str = DEFAULT_UNIT, source: str = "filter",
-        min_customers: int = MIN_CUSTOMERS, min_repeat: int = MIN_REPEAT_CUSTOMERS) -> ParetoNbd:
+        min_customers: int = MIN_CUSTOMERS, min_repeat: int = MIN_REPEAT_CUSTOMERS) -> ParetoNbd | ParetoNbdLimit:
     """Maximum-likelihood Pareto/NBD on an RFM summary (``frequency, recency, T`` in ``time_unit``).
 
-    Raises :class:`~analytics.clv.models.FitError` as :func:`~analytics.clv.models.fit_bgnbd` does.
+    When s runs to its cap (no spread of drop-out rates: the likelihood rises as s, beta → ∞ with
+    s/beta fixed), the boundary model is fitted instead and returned: Pareto/NBD with one drop-out
+    rate mu for everyone (:class:`ParetoNbdLimit`, :func:`fit_limit`). Raises
+    :class:`~analytics.clv.models.FitError` as :func:`~analytics.clv.models.fit_bgnbd` does, and
+    when the boundary model has no interior maximum either (mu → 0: nobody drops out).
     """
     x, t_x, T = fit_inputs(summary, "Pareto/NBD", min_customers, min_repeat)
     n, n_rep = len(x), int((x > 0).sum())
@@ -190,13 +208,19 @@ def fit(summary: pd.DataFrame, time_unit: str = DEFAULT_UNIT, source: str = "fil
     starts = [np.log([1.0, scale, 1.0, scale]), np.log([0.5, scale / 4, 0.5, scale]), np.log([1.0, 1.0, 1.0, 1.0])]
     theta, f, ok = _maximise_capped(fun, starts[:2])
     if np.isfinite(f) and theta[2] >= _LOG_S_CAP - 1e-6:
-        raise FitError("Pareto/NBD: drop-out rates do not differ between customers (s runs past "
-                       f"{math.exp(_LOG_S_CAP):.0f}): the model has no interior maximum on these data")
+        try:
+            return fit_limit(summary, time_unit, source, min_customers, min_repeat)
+        except FitError as exc:
+            raise FitError("Pareto/NBD: drop-out rates do not differ between customers (s runs past "
+                           f"{math.exp(_LOG_S_CAP):.0f}), and the homogeneous drop-out limit has no interior "
+                           f"maximum either ({exc})") from exc
     if not np.isfinite(f) or np.any(np.abs(theta) >= _LOG_BOUND - 1e-6):
         raise FitError("Pareto/NBD: no interior maximum of the likelihood (a parameter ran to its bound)")
     r, alpha, s, beta = (float(v) for v in np.exp(theta))
-    se = _std_errors(lambda th: fun(th)[0] * total, theta, PARAMS)
-    return ParetoNbd(r, alpha, s, beta, loglik((r, alpha, s, beta), x, t_x, T), n, n_rep, time_unit, ok, source, se)
+    cov = _log_covariance(lambda th: fun(th)[0] * total, theta)
+    se = _std_errors(lambda th: fun(th)[0] * total, theta, PARAMS, cov)
+    return ParetoNbd(r, alpha, s, beta, loglik((r, alpha, s, beta), x, t_x, T), n, n_rep, time_unit, ok, source, se,
+                     _covariance_tuple(cov))
 
 
 _LOG_S_CAP = 4.0  # s ≤ e^4 ≈ 55: beyond, drop-out rates vary by under 14 % (CV 1/√s) across customers
@@ -225,22 +249,173 @@ def _maximise_capped(fun: Any, starts: list[np.ndarray]) -> tuple[np.ndarray, fl
     return best
 
 
-def p_alive(m: ParetoNbd, x: Any, t_x: Any, T: Any) -> np.ndarray:
+def p_alive(m: ParetoNbd | ParetoNbdLimit, x: Any, t_x: Any, T: Any) -> np.ndarray:
     """P(alive at T | x, t_x, T) under Pareto/NBD (below 1 for one-time buyers too)."""
     x, t_x, T = (np.asarray(v, dtype=float) for v in np.broadcast_arrays(x, t_x, T))
+    if isinstance(m, ParetoNbdLimit):
+        return _limit_p_alive(m, x, t_x, T)
     params = (m.r, m.alpha, m.s, m.beta)
     log_odds = (np.log(m.s) - np.log(m.r + m.s + x) + (m.r + x) * np.log(m.alpha + T)
                 + m.s * np.log(m.beta + T) + _log_a0(params, x, t_x, T))
     return expit(-log_odds)
 
 
-def expected_purchases(m: ParetoNbd, t: Any, x: Any, t_x: Any, T: Any) -> np.ndarray:
+def expected_purchases(m: ParetoNbd | ParetoNbdLimit, t: Any, x: Any, t_x: Any, T: Any) -> np.ndarray:
     """E[purchases in (T, T + t] | x, t_x, T] under Pareto/NBD; ``t`` broadcasts against the customers."""
+    if isinstance(m, ParetoNbdLimit):
+        return _limit_expected_purchases(m, t, x, t_x, T)
     t, x, t_x, T = (np.asarray(v, dtype=float) for v in np.broadcast_arrays(t, x, t_x, T))
     length = np.log1p(np.maximum(t, 0.0) / (m.beta + T))
     sm1 = m.s - 1.0
     share = length if abs(sm1) < 1e-9 else -np.expm1(-sm1 * length) / sm1
     e = (m.r + x) * (m.beta + T) / (m.alpha + T) * share * p_alive(m, x, t_x, T)
+    if not np.all(np.isfinite(e)):
+        raise FitError("Pareto/NBD: expected purchases are not finite for these parameters")
+    return np.where(t <= 0, 0.0, e)
+
+
+# ---------------------------------------------------------------------------- the homogeneous drop-out limit
+LIMIT_PARAMS = ("r", "alpha", "mu")
+
+
+@dataclass(frozen=True)
+class ParetoNbdLimit:
+    """Pareto/NBD in its limit s, beta → ∞ with s/beta = ``mu``: purchase rates λ ~ Gamma(r, alpha) as
+    before, one exponential drop-out rate ``mu`` (per ``time_unit``) for every customer. Three parameters;
+    fields and ``source`` as :class:`ParetoNbd`."""
+
+    r: float
+    alpha: float
+    mu: float
+    log_likelihood: float
+    customers: int
+    repeat_customers: int
+    time_unit: str
+    converged: bool = True
+    source: str = "filter"
+    std_errors: dict[str, float] = field(default_factory=dict)
+    log_covariance: tuple[tuple[float, ...], ...] = ()  # of (ln r, ln alpha, ln mu)
+
+    kind = "pareto_nbd"
+    variant = "homogeneous_dropout"
+    n_params = 3
+
+    def in_unit(self, unit: str) -> ParetoNbdLimit:
+        """The same model in another unit (alpha is a time, mu a rate per time)."""
+        k = unit_days(self.time_unit) / unit_days(unit)
+        return ParetoNbdLimit(self.r, self.alpha * k, self.mu / k, self.log_likelihood, self.customers,
+                              self.repeat_customers, unit, self.converged, self.source, dict(self.std_errors),
+                              self.log_covariance)
+
+    def params(self) -> dict[str, float]:
+        return {"r": self.r, "alpha": self.alpha, "mu": self.mu}
+
+
+_LIMIT_NODES = 12  # Gauss-Legendre nodes per panel of the drop-out-time integral
+
+
+def _limit_integral(k: np.ndarray, alpha: float, mu: float, t_x: np.ndarray, T: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """ln I, I = ∫ from t_x to T of e^(−μτ) (α+τ)^(−k) dτ (−inf where t_x = T), and the integrand-weighted
+    means of ln(α+τ), 1/(α+τ) and τ over it (for the gradient). The log-integrand is convex and falls
+    fastest at τ = t_x: graded Gauss-Legendre panels as :func:`_log_integral`'s, from t_x, the first a
+    quarter of the decay length there, each 1.4 times the last, cut at T."""
+    length = T - t_x
+    slope = mu + k / (alpha + t_x)
+    h0 = 0.25 / slope
+    need = np.log1p((_GROWTH - 1) * length / h0) / np.log(_GROWTH)  # panels to reach T
+    n_panels = int(min(_PANELS, max(1, math.ceil(float(np.max(need, initial=0.0))) + 1)))
+    j = np.arange(n_panels)[None, :]
+    lo = np.minimum(h0[:, None] * (_GROWTH ** j - 1) / (_GROWTH - 1), length[:, None])
+    hi = np.minimum(lo + h0[:, None] * _GROWTH ** j, length[:, None])
+    width = hi - lo
+    tau = t_x[:, None, None] + lo[..., None] + width[..., None] * (_GL_NODES + 1) / 2  # rows × panels × nodes
+    with np.errstate(divide="ignore"):
+        logw = np.log(width[..., None] / 2 * _GL_WEIGHTS)  # −inf for a panel past T
+    log_at = np.log(alpha + tau)
+    terms = (-mu * tau - k[:, None, None] * log_at + logw).reshape(len(k), -1)
+    top = np.max(terms, axis=1, keepdims=True)
+    safe = np.where(np.isfinite(top), top, 0.0)
+    p = np.exp(terms - safe)
+    total = p.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_i = np.where(total > 0, safe[:, 0] + np.log(total), -np.inf)
+        wts = p / np.where(total > 0, total, 1.0)[:, None]
+    flat = (v.reshape(len(k), -1) for v in (log_at, 1 / (alpha + tau), tau))
+    means = [np.sum(wts * v, axis=1) for v in flat]
+    return log_i, means[0], means[1], means[2]
+
+
+def limit_loglik_grad(params: tuple[float, float, float], x: Any, t_x: Any, T: Any
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Each customer's log-likelihood under :class:`ParetoNbdLimit` and its gradient in (r, alpha, mu).
+
+    Given λ and μ, L = λ^x e^(−(λ+μ)T) + μ λ^x ∫ from t_x to T of e^(−(λ+μ)τ) dτ (alive at T, or died
+    unseen at τ after the last purchase); over λ ~ Gamma(r, α):
+    L = Γ(r+x) α^r / Γ(r) · [e^(−μT) (α+T)^(−(r+x)) + μ·I], I = ∫ e^(−μτ) (α+τ)^(−(r+x)) dτ over (t_x, T),
+    the general likelihood's limit as s, β → ∞ with s/β = μ. The gradient is exact given the quadrature:
+    the derivatives under the integral sign are integrand-weighted means of −ln(α+τ), −k/(α+τ) and −τ.
+    """
+    r, alpha, mu = (float(v) for v in params)
+    x, t_x, T = (np.asarray(v, dtype=float) for v in np.broadcast_arrays(x, t_x, T))
+    k = r + x
+    log_i, m_log, m_inv, m_tau = _limit_integral(k, alpha, mu, t_x, T)
+    alive = -mu * T - k * np.log(alpha + T)
+    died = np.log(mu) + log_i
+    tail = np.logaddexp(alive, died)
+    ll = gammaln(k) - gammaln(r) + r * np.log(alpha) + tail
+    with np.errstate(invalid="ignore"):
+        wa, wd = np.exp(alive - tail), np.exp(died - tail)
+    grad = np.vstack([
+        digamma(k) - digamma(r) + np.log(alpha) - wa * np.log(alpha + T) - wd * m_log,
+        r / alpha - k * (wa / (alpha + T) + wd * m_inv),
+        -wa * T + wd * (1 / mu - m_tau),
+    ])
+    return ll, grad
+
+
+def limit_loglik(params: tuple[float, float, float], x: Any, t_x: Any, T: Any) -> float:
+    """Total log-likelihood of the customers (x, t_x, T) under :class:`ParetoNbdLimit`."""
+    return float(np.sum(limit_loglik_grad(params, x, t_x, T)[0]))
+
+
+def fit_limit(summary: pd.DataFrame, time_unit: str = DEFAULT_UNIT, source: str = "filter",
+              min_customers: int = MIN_CUSTOMERS, min_repeat: int = MIN_REPEAT_CUSTOMERS) -> ParetoNbdLimit:
+    """Maximum-likelihood :class:`ParetoNbdLimit` (r, alpha, mu); :class:`~analytics.clv.models.FitError`
+    when too few customers or when mu runs to 0 (nobody seems to drop out) or another bound."""
+    x, t_x, T = fit_inputs(summary, "Pareto/NBD", min_customers, min_repeat)
+    n, n_rep = len(x), int((x > 0).sum())
+    fun, total = _objective(limit_loglik_grad, x, t_x, T)
+    scale = max(float(np.mean(T)), 1e-6)
+    starts = [np.log([1.0, scale, 1.0 / scale]), np.log([0.5, scale / 4, 0.1 / scale]), np.log([1.0, 1.0, 0.01])]
+    theta, f, ok = _maximise(fun, starts, 3)
+    if not np.isfinite(f) or np.any(np.abs(theta) >= _LOG_BOUND - 1e-6):
+        raise FitError("Pareto/NBD (homogeneous drop-out limit): no interior maximum of the likelihood "
+                       "(a parameter ran to its bound)")
+    r, alpha, mu = (float(v) for v in np.exp(theta))
+    cov = _log_covariance(lambda th: fun(th)[0] * total, theta)
+    se = _std_errors(lambda th: fun(th)[0] * total, theta, LIMIT_PARAMS, cov)
+    return ParetoNbdLimit(r, alpha, mu, limit_loglik((r, alpha, mu), x, t_x, T), n, n_rep, time_unit, ok, source,
+                          se, _covariance_tuple(cov))
+
+
+def _limit_p_alive(m: ParetoNbdLimit, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """P(alive at T) = alive term / (alive term + μ·I), the two parts of the likelihood."""
+    shape = x.shape
+    x, t_x, T = (v.ravel() for v in (x, t_x, T))
+    log_i = _limit_integral(m.r + x, m.alpha, m.mu, t_x, T)[0]
+    alive = -m.mu * T - (m.r + x) * np.log(m.alpha + T)
+    return expit(alive - np.log(m.mu) - log_i).reshape(shape)
+
+
+def _limit_expected_purchases(m: ParetoNbdLimit, t: Any, x: Any, t_x: Any, T: Any) -> np.ndarray:
+    """(r+x)/(α+T) · (1 − e^(−μt))/μ · P(alive): the alive customer's posterior mean rate times its
+    expected time alive within t (the general formula's limit). P(alive) is computed once per customer,
+    before ``t`` broadcasts against them (a horizon's months share it)."""
+    x, t_x, T = (np.asarray(v, dtype=float) for v in np.broadcast_arrays(x, t_x, T))
+    t = np.asarray(t, dtype=float)
+    rate = (m.r + x) / (m.alpha + T) * _limit_p_alive(m, x, t_x, T)
+    e = rate * (-np.expm1(-m.mu * np.maximum(t, 0.0)) / m.mu)
     if not np.all(np.isfinite(e)):
         raise FitError("Pareto/NBD: expected purchases are not finite for these parameters")
     return np.where(t <= 0, 0.0, e)

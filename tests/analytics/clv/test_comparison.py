@@ -46,6 +46,7 @@ def test_cdnow_comparison(cdnow_comparison):
     n = 2357
     for kind in cmp.KINDS:
         r = rows.loc[kind]
+        assert r["n_params"] == 4 and r["variant"] == "general"  # CDNOW: Pareto/NBD's interior maximum
         assert r["bic"] == pytest.approx(-2 * r["log_likelihood"] + 4 * math.log(n))
         assert r["actual"] == 1882
         pred = c.customers[f"predicted_{kind}"]
@@ -62,6 +63,35 @@ def test_cdnow_comparison(cdnow_comparison):
     assert c.chosen == "pareto_nbd" and c.runner_up == "bgnbd"
     fig = c.figures()
     assert [r["chosen"] for r in fig] == [False, True, False] and fig[1]["params"] == m.params()
+
+
+@pytest.fixture(scope="module")
+def demo_comparison(demo_con) -> tuple[Filters, cmp.Comparison]:
+    """The comparison on the default demo's opening view (as the refresh computes it)."""
+    with demo_con.cursor() as cur:
+        f = precompute.default_filter(cur)
+        return f, cmp.compare(clv_backtest.backtest(cur, f))
+
+
+def test_pareto_nbd_on_the_demo_is_its_homogeneous_dropout_limit(demo_comparison):
+    """The demo's drop-out rates do not vary between customers (s runs away): Pareto/NBD is reported as
+    its homogeneous drop-out limit (r, alpha, mu), with 3 parameters in its BIC and its holdout error,
+    instead of "not fitted"."""
+    _, c = demo_comparison
+    rows = c.rows.set_index("model")
+    p = rows.loc["pareto_nbd"]
+    m = c.model("pareto_nbd")
+    assert isinstance(m, pareto_nbd.ParetoNbdLimit) and p["variant"] == "homogeneous_dropout"
+    assert p["converged"] and p["reason"] is None and p["n_params"] == 3
+    assert p["bic"] == pytest.approx(-2 * m.log_likelihood + 3 * math.log(m.customers))
+    assert rows.loc["bgnbd", "n_params"] == 4 and rows.loc["bgnbd", "variant"] == "general"
+    pred = c.customers["predicted_pareto_nbd"]
+    assert math.isfinite(p["aggregate_error"]) and p["aggregate_error"] == pytest.approx((pred.sum() - p["actual"])
+                                                                                         / p["actual"])
+    assert p["mae"] == pytest.approx((pred - c.customers["actual"]).abs().mean())
+    fig = {r["model"]: r for r in c.figures()}["pareto_nbd"]
+    assert set(fig["params"]) == {"r", "alpha", "mu"} and fig["variant"] == "homogeneous_dropout"
+    assert c.chosen in cmp.KINDS
 
 
 def test_the_comparison_is_stored_exactly(cdnow_comparison):
@@ -197,17 +227,17 @@ def test_customer_values_with_a_named_purchase_model(demo_con):
     assert mbg.table["realized_value"].sum() == pytest.approx(default.table["realized_value"].sum())
 
 
-def test_the_refresh_stores_the_comparison_and_the_diagnostics(demo_path, tmp_path, monkeypatch):
+def test_the_refresh_stores_the_comparison_and_the_diagnostics(demo_path, demo_comparison, tmp_path, monkeypatch):
     """Computed when the data change: after a refresh the page's comparison, diagnostics and the
     chosen model's valuation fit are read, not fitted."""
     path = tmp_path / "store.duckdb"
     shutil.copy(demo_path, path)
+    fresh = demo_comparison[1]  # computed on the same data
     con = db.connect(path)
     try:
         precompute.refresh(con)
         with db.cursor(con) as cur:
             f = precompute.default_filter(cur)
-            fresh = cmp.compare(clv_backtest.backtest(cur, f))
 
             def no_fit(*_a: object, **_k: object) -> None:
                 raise AssertionError("fitted on a page read")

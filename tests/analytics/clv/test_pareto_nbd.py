@@ -51,6 +51,7 @@ def test_pareto_nbd_reproduces_the_matlab_note(cdnow_rfm, hardie):
     and within 0.0002 of s and 0.005 of beta."""
     for data in (cdnow_rfm, hardie):
         m = pnbd.fit(data, "weeks")
+        assert isinstance(m, pnbd.ParetoNbd) and m.variant == "general"  # the interior maximum, not the limit
         assert round(m.r, 4) == PUBLISHED[0] and m.alpha == pytest.approx(PUBLISHED[1], abs=1e-4)
         assert m.s == pytest.approx(PUBLISHED[2], abs=2e-4) and m.beta == pytest.approx(PUBLISHED[3], abs=5e-3)
         at_published = pnbd.loglik(PUBLISHED, data["frequency"], data["recency"], data["T"])
@@ -244,7 +245,8 @@ def test_mbg_nbd_gradient_matches_finite_differences(params, seed):
 
 def test_pareto_nbd_refuses_data_without_a_spread_of_drop_out_rates():
     """Everyone alive, buying at Gamma-distributed Poisson rates: the likelihood rises for ever as beta
-    (or s with it) grows; the fit stops at a bound and refuses instead of chasing it."""
+    (or s with it) grows, and in the homogeneous drop-out limit as mu → 0; the fit stops at a bound and
+    refuses instead of chasing it."""
     rng = np.random.default_rng(3)
     n = 400
     lam = rng.gamma(2.0, 0.5, n)  # purchases a week
@@ -254,3 +256,76 @@ def test_pareto_nbd_refuses_data_without_a_spread_of_drop_out_rates():
     data = pd.DataFrame({"frequency": x, "recency": t_x, "T": T})
     with pytest.raises(models.FitError, match=r"Pareto/NBD: (drop-out rates do not differ|no interior maximum)"):
         pnbd.fit(data, "weeks")
+
+
+# ----------------------------------------------------------------------------- the homogeneous drop-out limit
+def _mp_limit_loglik(params: tuple[float, float, float], x: float, t_x: float, T: float) -> mp.mpf:
+    """ln L of the limit model from its definition: the Gamma(r, alpha) mixture of λ^x e^(−(λ+μ)T) and
+    μ λ^x ∫ e^(−(λ+μ)τ) dτ over (t_x, T), by mpmath quadrature over λ (independent of the τ-integral form)."""
+    r, a, mu = (mp.mpf(v) for v in params)
+    mp.mp.dps = 30
+
+    def integrand(lam: mp.mpf) -> mp.mpf:
+        k = lam + mu
+        died = mu / k * (mp.exp(-k * t_x) - mp.exp(-k * T))
+        return lam ** x * (mp.exp(-k * T) + died) * a ** r * lam ** (r - 1) * mp.exp(-a * lam) / mp.gamma(r)
+
+    return mp.log(mp.quad(integrand, [0, 1, 10, mp.inf]))
+
+
+@pytest.mark.parametrize(("x", "t_x", "T"), [(0, 0.0, 39.0), (1, 3.0, 39.0), (5, 20.0, 39.0), (30, 35.0, 39.0),
+                                             (2, 39.0, 39.0), (300, 55.0, 60.0)])
+def test_the_homogeneous_limit_by_hand(x, t_x, T):
+    """The limit's likelihood equals its definition (mpmath over λ) and the general Pareto/NBD's at
+    s = 10^6, beta = s/mu (the gap shrinks as 1/s); so do P(alive) and expected purchases; the
+    gradient matches central differences."""
+    params = (0.6, 8.0, 0.03)
+    mine = pnbd.limit_loglik_grad(params, [x], [t_x], [T])[0][0]
+    assert mine == pytest.approx(float(_mp_limit_loglik(params, x, t_x, T)), rel=1e-10)
+    s = 1e6
+    general = pnbd.ParetoNbd(0.6, 8.0, s, s / 0.03, 0, 0, 0, "weeks")
+    limit = pnbd.ParetoNbdLimit(0.6, 8.0, 0.03, 0, 0, 0, "weeks")
+    assert mine == pytest.approx(pnbd.loglik_terms((0.6, 8.0, s, s / 0.03), [x], [t_x], [T])[0], abs=1e-5)
+    assert pnbd.p_alive(limit, x, t_x, T) == pytest.approx(pnbd.p_alive(general, x, t_x, T), abs=1e-5)
+    assert pnbd.expected_purchases(limit, 52, x, t_x, T) == pytest.approx(
+        pnbd.expected_purchases(general, 52, x, t_x, T), rel=1e-5)
+    grad = pnbd.limit_loglik_grad(params, [x], [t_x], [T])[1][:, 0]
+    for k in range(3):
+        h = 1e-6 * params[k]
+        up, dn = list(params), list(params)
+        up[k] += h
+        dn[k] -= h
+        numeric = (pnbd.limit_loglik_grad(tuple(up), [x], [t_x], [T])[0][0]
+                   - pnbd.limit_loglik_grad(tuple(dn), [x], [t_x], [T])[0][0]) / (2 * h)
+        assert grad[k] == pytest.approx(numeric, rel=1e-5, abs=1e-7), k
+    assert pnbd.expected_purchases(limit, [0, 52], x, t_x, T)[0] == 0.0
+    days = limit.in_unit("days")
+    assert days.mu == pytest.approx(0.03 / 7) and pnbd.expected_purchases(days, 364, x, 7 * t_x, 7 * T) == \
+        pytest.approx(pnbd.expected_purchases(limit, 52, x, t_x, T))
+
+
+def _homogeneous(seed: int, n: int = 1500, r: float = 1.0, alpha: float = 8.0, mu: float = 0.03) -> pd.DataFrame:
+    """Customers with Gamma(r, alpha) purchase rates and one exponential drop-out rate mu (weeks)."""
+    rng = np.random.default_rng(seed)
+    lam = rng.gamma(r, 1 / alpha, n)
+    T = rng.uniform(30, 80, n)
+    end = np.minimum(rng.exponential(1 / mu, n), T)
+    x = rng.poisson(lam * end)
+    t_x = np.where(x > 0, end * rng.beta(np.maximum(x, 1), 1), 0.0)  # the last of x uniform times
+    return pd.DataFrame({"frequency": x, "recency": t_x, "T": T})
+
+
+def test_without_a_spread_of_drop_out_rates_the_limit_is_fitted():
+    """Data from the limit model itself (one drop-out rate): the general fit runs s to its cap, and the
+    limit is fitted and returned, with the simulated r, alpha and mu recovered, three parameters, a
+    log-likelihood at least that of the capped general fit, and a covariance for the ranges."""
+    data = _homogeneous(1)
+    m = pnbd.fit(data, "weeks")
+    assert isinstance(m, pnbd.ParetoNbdLimit) and m.kind == "pareto_nbd" and m.variant == "homogeneous_dropout"
+    assert m.n_params == 3 and set(m.params()) == {"r", "alpha", "mu"}
+    assert m.params() == pytest.approx({"r": 1.0, "alpha": 8.0, "mu": 0.03}, rel=0.1)
+    x, t_x, T = (data[c] for c in ("frequency", "recency", "T"))
+    assert m.log_likelihood == pytest.approx(pnbd.limit_loglik((m.r, m.alpha, m.mu), x, t_x, T))
+    capped = pnbd.loglik((m.r, m.alpha, 55.0, 55.0 / m.mu), x, t_x, T)
+    assert m.log_likelihood >= capped
+    assert np.shape(m.log_covariance) == (3, 3) and all(v > 0 for v in m.std_errors.values())
