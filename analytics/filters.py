@@ -11,6 +11,7 @@ import calendar
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
+from functools import lru_cache
 from typing import Any
 
 import duckdb
@@ -237,17 +238,23 @@ def data_bounds(cur: Any, today: dt.date | None = None) -> tuple[dt.date, dt.dat
     user's default period and every open-ended one. When every transaction lies beyond that date
     (a clock set wrong), the bounds are those of all transactions rather than none.
     """
-    t = query.table(schema.TRANSACTIONS)
-    row = query.row(cur, t.aggregate(lo=t.tx_date.min(), hi=t.tx_date.max()))
+    row = query.row(cur, _bounds_relation(None))
     if row is None or row[0] is None:
         return None
     latest = schema.latest_date(today)
     if query.date_value(row[1]) > latest:  # rare: only then pay for a filtered scan
-        capped = t.filter(t.tx_date <= latest)
-        got = query.row(cur, capped.aggregate(lo=capped.tx_date.min(), hi=capped.tx_date.max()))
+        got = query.row(cur, _bounds_relation(latest))
         if got is not None and got[0] is not None:
             return query.date_value(got[0]), query.date_value(got[1])
     return query.date_value(row[0]), query.date_value(row[1])
+
+
+@lru_cache(maxsize=8)  # every page asks: the same expression each time (see analytics.query.relations.memo)
+def _bounds_relation(latest: dt.date | None) -> Any:
+    t = query.table(schema.TRANSACTIONS)
+    if latest is not None:
+        t = t.filter(t.tx_date <= latest)
+    return t.aggregate(lo=t.tx_date.min(), hi=t.tx_date.max())
 
 
 def options(cur: Any) -> dict[str, list[str]]:

@@ -98,6 +98,7 @@ def facts(cur: Any, f: Filters, source: str = "auto") -> tuple[ir.Table, ir.Tabl
     return relations.monthly_facts(f, source != "facts" and use_agg)
 
 
+@relations.memo  # the same expressions for the same facts and filter: a warm page skips Ibis' building
 def pnl_relations(tx: ir.Table, act: ir.Table, f: Filters) -> tuple[ir.Table, ir.Table]:
     """The two relations behind :func:`customer_pnl`: per-customer totals and per-activity costs."""
     c = relations.customers(f)
@@ -220,7 +221,14 @@ def monthly_pnl(cur: Any, f: Filters) -> pd.DataFrame:
 
     ``customers`` counts customers with a transaction in the month. Months with no data are absent.
     """
-    tx, act = facts(cur, f)
+    out = query.df(cur, _monthly_relation(*facts(cur, f), f))
+    money = ["revenue", "cogs", "cost_to_serve", "profit", "cogs_unknown_revenue"]
+    out[money] = settle(out[money])
+    return out
+
+
+@relations.memo
+def _monthly_relation(tx: ir.Table, act: ir.Table, f: Filters) -> ir.Table:
     scope = relations.customers(f).customer_id
     tx, act = tx.filter(tx.customer_id.isin(scope)), act.filter(act.customer_id.isin(scope))
     t = tx.group_by(t_month=tx.month).aggregate(
@@ -229,13 +237,10 @@ def monthly_pnl(cur: Any, f: Filters) -> pd.DataFrame:
     a = act.group_by(a_month=act.month).aggregate(cost_to_serve=act.cost.sum())
     j = t.outer_join(a, t.t_month == a.a_month)
     revenue, cogs, cts = (relations.money(j.revenue), relations.money(j.cogs), relations.money(j.cost_to_serve))
-    out = query.df(cur, j.select(
+    return j.select(
         month=j.t_month.fill_null(j.a_month), revenue=revenue, cogs=cogs, cost_to_serve=cts,
         profit=revenue - cogs - cts, customers=j.customers.fill_null(0).cast("int64"),
-        cogs_unknown_revenue=relations.money(j.cogs_unknown_revenue)).order_by("month"))
-    money = ["revenue", "cogs", "cost_to_serve", "profit", "cogs_unknown_revenue"]
-    out[money] = settle(out[money])
-    return out
+        cogs_unknown_revenue=relations.money(j.cogs_unknown_revenue)).order_by("month")
 
 
 def rates(cur: Any) -> pd.DataFrame:

@@ -116,10 +116,20 @@ def gini(values: np.ndarray) -> float | None:
     return float(pair_sum / (2.0 * n * denom))
 
 
+def ranked_profits(customers: pd.DataFrame) -> np.ndarray:
+    """The customers' profits in :func:`rank`'s order, without sorting the table: profits already
+    settled (as every P&L's are) tie only when exactly equal, so their order among ties cannot change
+    any sum; others are ranked as :func:`rank` does."""
+    _require(customers, ("customer_id", "profit"))
+    p = customers["profit"].to_numpy(dtype=float)
+    if np.array_equal(profit.settle(p), p):
+        return -np.sort(-p)  # descending
+    return rank(customers)["profit"].to_numpy(dtype=float)
+
+
 def figures(customers: pd.DataFrame | CustomerPnL) -> ConcentrationFigures:
     """The 20/80/30 figures of a customer table with ``customer_id`` and ``profit`` columns."""
-    df = rank(customers.customers if isinstance(customers, CustomerPnL) else customers)
-    p = df["profit"].to_numpy(dtype=float)
+    p = ranked_profits(customers.customers if isinstance(customers, CustomerPnL) else customers)
     n = p.size
     total = float(p.sum())
     cum = np.concatenate([[0.0], np.cumsum(p)])

@@ -7,7 +7,9 @@ They compute what the SQL of ``analytics.store.aggregates`` stores in the monthl
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any, TypeVar
 
 import ibis
 import ibis.expr.types as ir
@@ -16,12 +18,30 @@ from analytics.filters import ATTRIBUTES, Filters
 from analytics.query.tables import table
 from analytics.store import schema
 
+F = TypeVar("F", bound=Callable[..., Any])
+MEMO_SIZE = 256  # expressions kept per builder: a few per filter a session has looked at
+
+
+def memo(builder: F) -> F:
+    """``builder`` (a pure function of hashable arguments: filters, names, flags, dates) returning
+    read-layer expressions, with its results kept per arguments.
+
+    Ibis validates every node as an expression is built (a P&L's two relations: several ms), and a
+    rebuilt graph is a new key for the compiled-SQL cache (:func:`analytics.query.to_sql`) to hash and
+    compare: on the demo store that cost more than DuckDB's answer. The same object each time makes both
+    a dictionary lookup. An expression is immutable and does not depend on the data, so it is safe to share
+    across threads and data versions; ``lru_cache`` keeps the bookkeeping thread-safe and the size
+    bounded (two threads building the same key at once both get an equal expression).
+    """
+    return lru_cache(maxsize=MEMO_SIZE)(builder)  # type: ignore[return-value]
+
 
 def customer_predicates(c: ir.Table, f: Filters) -> list[ir.BooleanValue]:
     """The filter's attribute restrictions on a customers relation ``c``."""
     return [c[column].isin(list(getattr(f, name))) for name, column in ATTRIBUTES if getattr(f, name)]
 
 
+@memo
 def customers(f: Filters) -> ir.Table:
     """The customers the filter's attributes select (every customer when it restricts none)."""
     c = table(schema.CUSTOMERS)
@@ -61,6 +81,7 @@ def month_of(column: ir.DateValue) -> ir.DateValue:
     return column.truncate("M")
 
 
+@memo
 def rate_periods() -> ir.Table:
     """``activity, unit_cost, valid_from, valid_to``: each rate from its valid_from until the next rate
     of the same activity (``valid_to`` exclusive, NULL for the latest)."""
@@ -104,6 +125,7 @@ def transaction_months(f: Filters | None = None, *, where: Any = None) -> ir.Tab
     )
 
 
+@memo
 def monthly_facts(f: Filters, use_aggregates: bool) -> tuple[ir.Table, ir.Table]:
     """The two monthly relations for the filter: ``tx`` (see :func:`transaction_months`) and ``act``
     (see :func:`activity_costs`), read from the stored monthly aggregates when ``use_aggregates`` (the

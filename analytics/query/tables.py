@@ -44,6 +44,11 @@ def names() -> tuple[str, ...]:
 def table(name: str) -> ir.Table:
     """The store's table ``name`` as an unbound Ibis table (bound when an engine runs it)."""
     try:
-        return ibis.table(_schemas()[name], name=name)
+        return _table(name)
     except KeyError:
         raise ValueError(f"the store has no table {name!r}; tables: {', '.join(names())}") from None
+
+
+@cache  # one immutable expression per table (bounded by the schema): every relation is built on the same node
+def _table(name: str) -> ir.Table:
+    return ibis.table(_schemas()[name], name=name)

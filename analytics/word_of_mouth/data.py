@@ -158,9 +158,14 @@ def _count(value: Any) -> int:
 
 def nps(cur: Any, f: Filters, population: str = DEFAULT_NPS_POPULATION) -> NpsResult:
     """NPS of the feedback in the filter, over ``population`` (see module docstring)."""
-    s = feedback_scope(f)
-    row = query.row(cur, s.aggregate(**nps_counts(s, population))) or (0, 0, 0)
+    row = query.row(cur, _nps_relation(f, population)) or (0, 0, 0)
     return nps_from_counts(_count(row[0]), _count(row[1]), _count(row[2]))
+
+
+@relations.memo
+def _nps_relation(f: Filters, population: str) -> ir.Table:
+    s = feedback_scope(f)
+    return s.aggregate(**nps_counts(s, population))
 
 
 def nps_values(promoters: np.ndarray | pd.Series, detractors: np.ndarray | pd.Series,
