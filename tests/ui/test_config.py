@@ -45,3 +45,14 @@ def test_streamlit_reads_these_settings():
                            text=True, timeout=120, stdin=subprocess.DEVNULL).stdout
     lines = {line.strip() for line in shown.splitlines()}
     assert {'showErrorDetails = "none"', "enableXsrfProtection = true", "maxUploadSize = 2048"} <= lines
+
+
+def test_no_full_garbage_collection_after_every_run():
+    """With the default (true) every script and fragment run ends in gc.collect(2) under the GIL; 20 sessions'
+    periodic data-version checks kept the server collecting, and 19 of 20 first pages never finished
+    (python -m bench.load, 2026-12-07)."""
+    assert _settings()["runner"]["postScriptGC"] is False
+    read = subprocess.run([sys.executable, "-c", "from streamlit import config; config.get_config_options(); "
+                           "print(config.get_option('runner.postScriptGC'))"],  # a hidden option: not in `config show`
+                          cwd=ROOT, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL).stdout
+    assert read.strip() == "False"
