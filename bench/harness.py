@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import math
 import os
@@ -262,10 +263,34 @@ def keep_store(run: Run, scratch: Path, child: Child) -> Path:
     return path
 
 
+def code_hash() -> str:
+    """A hash of the analytics package's sources: what a refresh computed with other sources is keyed
+    under other inputs (:func:`analytics.store.derived.code_version`), so no page reads it."""
+    h = hashlib.sha256()
+    for p in sorted((ROOT / "analytics").rglob("*.py")):
+        h.update(p.relative_to(ROOT).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
+def _note(path: Path) -> Path:
+    """The JSON note beside a store (the cache's ``store.json``): what generated and refreshed it."""
+    return path.with_suffix(".json")
+
+
 def stored_fits(path: Path) -> bool:
-    """Whether the store holds the model fits of its current data (:mod:`analytics.precompute`)."""
+    """Whether the store holds the model fits of its current data (:mod:`analytics.precompute`),
+    computed by this code when its note says which code refreshed it (the cache's stores: a store
+    refreshed before the code changed has a refresh marker, but every page would miss its results and
+    fit on each call)."""
     from analytics.store import db, derived
 
+    try:
+        note = json.loads(_note(path).read_text())
+        refreshed_by = note.get("fits_code", "") if isinstance(note, dict) else None
+    except (OSError, ValueError):
+        refreshed_by = None  # a --db store: who refreshed it is not known
+    if refreshed_by is not None and refreshed_by != code_hash():
+        return False
     con = _connect(path)
     try:
         with db.cursor(con) as cur:
@@ -276,10 +301,15 @@ def stored_fits(path: Path) -> bool:
 
 def refresh_store(run: Run, path: Path) -> None:
     """Store the model fits of a generated or cached store, as every write of the app and of the
-    command line leaves them (a store cached by an older harness has none), and time it."""
+    command line leaves them (a store cached by an older harness, or refreshed by other code, has none
+    that the pages read), time it, and note the code that computed them."""
     if stored_fits(path):
         return
+    code = code_hash()
     child = run_child("refresh", ["--db", str(path)], run)
+    note = _note(path)
+    with contextlib.suppress(OSError, ValueError):
+        note.write_text(json.dumps({**json.loads(note.read_text()), "fits_code": code}, indent=2))
     n = sum(child.payload.get("counts", {}).values())
     run.rows.append(Row("refresh", "stored model fits for the default view (analytics.precompute.refresh)",
                         child.payload["seconds"], peak_rss_bytes=child.peak_rss_bytes,
@@ -511,6 +541,16 @@ def page_title(page: str) -> str:
     return page.replace("_", " ").capitalize()
 
 
+def section_labels(modules: Sequence[str]) -> dict[str, str]:
+    """The row label of each report section: its page's English name, and the section's module when
+    the page has several (Customer value: its values, their ranges, the contract customers)."""
+    per_page: dict[str, int] = {}
+    for m in modules:
+        per_page[page_of(m)] = per_page.get(page_of(m), 0) + 1
+    return {m: page_title(page_of(m)) + (f" ({m.removeprefix('analytics.')})" if per_page[page_of(m)] > 1 else "")
+            for m in modules}
+
+
 def report_sections() -> list[str]:
     from analytics import report
 
@@ -531,11 +571,12 @@ def sec_pages(run: Run) -> dict[str, Any]:
     except Exception as exc:
         cold = {m: {"errors": [_err(exc)]} for m in modules}
     order = {p: i for i, p in enumerate(PAGES)}
-    modules.sort(key=lambda m: (order.get(page_of(m), len(order)), m))
+    modules.sort(key=lambda m: order.get(page_of(m), len(order)))  # stable: a page's sections in the report's order
+    labels = section_labels(modules)
     with store_cursor(run) as (cur, f):
         for m in modules:
             page = page_of(m) if page_of(m) not in out["pages"] else m  # two sections of one page
-            r: dict[str, Any] = {"module": m}
+            r: dict[str, Any] = {"module": m, "label": labels[m]}
             c = cold.get(m, {})
             if c.get("runs"):
                 r.update(cold_seconds=median(c["runs"]), cold_runs=c["runs"], cold_peak_rss_bytes=peak(c["peak_rss_bytes"]))
@@ -556,8 +597,8 @@ def sec_pages(run: Run) -> dict[str, Any]:
     colds = [r["cold_seconds"] for r in out["pages"].values() if "cold_seconds" in r]
     out["seconds"] = sum(warm) if warm else None
     out["cold_seconds"] = sum(colds) if colds else None
-    for page, r in out["pages"].items():
-        title = page_title(page)
+    for r in out["pages"].values():
+        title = r["label"]
         for kind, label in (("cold", "cold: first call in a fresh process"), ("warm", f"warm: median of {run.repeat}")):
             key = f"{kind}_seconds"
             if key in r:

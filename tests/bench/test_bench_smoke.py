@@ -41,6 +41,9 @@ def test_tiny_run_measures_every_section(tmp_path: Path) -> None:
     for name, r in pages.items():
         assert _seconds(r.get("cold_seconds")) and _seconds(r.get("warm_seconds")), (name, r)
     assert sections["pages"]["stored_fits"] is True  # the generated store got its model fits, as after any write
+    note = json.loads((tmp_path / "stores" / "tiny-seed7" / "store.json").read_text())
+    assert note["fits_code"] == harness.code_hash()  # and says which code computed them
+    assert not any(r["label"].startswith("Analytics") for r in pages.values())
     charts = sections["charts"]["pages"]
     assert set(charts) == set(harness.pages())
     assert all(r["bytes"] > 0 and r["charts"] for r in charts.values()), charts
