@@ -69,6 +69,25 @@ def filters_from_args(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) 
     return f
 
 
+def add_as_arg(p: argparse.ArgumentParser) -> None:
+    """``--as USER``: the command's figures or files as that account sees them (its regions and segments)."""
+    p.add_argument("--as", dest="as_user", metavar="USER",
+                   help="as this account sees it: only the regions and segments it may see")
+
+
+def allowance_of(cur: duckdb.DuckDBPyConnection, name: str | None) -> filters.Allowance | None:
+    """The row-level restriction the app applies to account ``name`` (None without ``--as``); ValueError for an
+    unknown account. Accounts live in the store, never in an export."""
+    if name is None:
+        return None
+    from analytics import users  # argon2 loads only for the commands that take --as
+
+    u = users.get_user(cur, name)
+    if u is None:
+        raise ValueError(f"no user named {name.strip()!r}")
+    return u.allowance
+
+
 @contextmanager
 def open_store(args: argparse.Namespace, *, write: bool = False, create: bool = False,
           need_data: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -32,6 +32,7 @@ from analytics.filters import Allowance
 from analytics.store import audit, db
 from i18n import Translator
 from ui import cache, context
+from ui.sidebar import allowed_text
 
 OPEN, LOCAL, OIDC = "open", "local", "oidc"
 VIEWER, ANALYST, ADMIN = users.VIEWER, users.ANALYST, users.ADMIN  # for pages: auth.permitted(auth.ANALYST)
@@ -251,32 +252,45 @@ def sidebar(ident: Identity, t: Translator) -> None:
         sb.button(t("auth.sign_out"), key="auth_sign_out", on_click=sign_out, icon=":material/logout:")
 
 
-def permitted(needed: str, *, in_callback: bool = False) -> bool:
+def permitted(needed: str, *, in_callback: bool = False, whole_store: bool = False) -> bool:
     """Whether this session's user may do what needs role ``needed``, checked now against the store
     (the role may have changed since the run started); when not, an error saying so is drawn (from a
     widget callback, ``in_callback=True``: the frame draws it at the top of the run that follows).
 
+    ``whole_store``: a company-wide change (activity rates), refused also to a user limited to regions or
+    segments, with a message saying who can do it.
+
     Every page action that writes calls it right before the write: ``if st.button(…) and auth.permitted(ANALYST):``.
     """
     ident = current()
-    role = ident.role
+    role, allowance = ident.role, ident.allowance
     if ident.mode != OPEN:
         with db.cursor(cache.connection()) as cur:
             u = users.get_user(cur, ident.name)
         role = u.role if u is not None else (users.VIEWER if ident.mode == OIDC else None)
+        allowance = u.allowance if u is not None else Allowance()
     else:
         with db.cursor(cache.connection()) as cur:
             if users.has_accounts(cur):  # accounts created since this session opened: sign in first
                 role = None
-    if role is not None and users.can(role, needed):
-        return True
     t = context.get().t
-    message = t("auth.refused", role=t(f"auth.role.{needed}"))
+    if role is not None and users.can(role, needed):
+        if not (whole_store and allowance.restricted):
+            return True
+        message = t.md("auth.refused_whole_store", allowed=allowance_text(allowance, t))  # names from data
+    else:
+        message = t("auth.refused", role=t(f"auth.role.{needed}"))
     if in_callback:
         st.session_state[_REFUSAL] = message
     else:
         st.error(message)
     return False
+
+
+def allowance_text(allowance: Allowance, t: Translator) -> str:
+    """'regions East; segments SMB', translated: what a restricted user may see and change."""
+    return allowed_text({k: v for k, v in (("regions", allowance.regions), ("segments", allowance.segments))
+                        if v}, t)
 
 
 def show_refusal() -> None:

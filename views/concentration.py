@@ -113,9 +113,11 @@ def rate_editor() -> dict[str, float]:
             f"{t('conc.rates.from_date', date=t.date(ch['valid_from']) if isinstance(ch['valid_from'], dt.date) else '—')}"
             for ch in changes))
     if st.button(t("conc.rates.save", n=len(changes)), key="conc_rates_save", type="primary", disabled=not changes) \
-            and auth.permitted(auth.ANALYST):
+            and auth.permitted(auth.ANALYST, whole_store=True):  # rates apply to every customer
         try:
-            result = rates.save(cache.connection(), changes, user=ctx.user)
+            result = rates.save(cache.connection(), changes, user=ctx.user, allowance=ctx.allowance)
+        except rates.Restricted:  # restricted between the check above and the save
+            st.error(t.md("auth.refused_whole_store", allowed=auth.allowance_text(ctx.allowance, t)))
         except rates.RateError as exc:
             st.error(t("conc.rates.refused") + "\n\n" + "\n\n".join(_problem_text(p) for p in exc.problems))
         else:

@@ -19,7 +19,7 @@ import streamlit as st
 from analytics import filters as flt
 from analytics import ingest
 from analytics.ingest import normalize as norm
-from analytics.ingest import records
+from analytics.ingest import records, scope
 from analytics.ingest.mapping import (
     CUSTOMER_ATTRIBUTES,
     INVOICE,
@@ -73,6 +73,8 @@ def err_text(exc: Exception) -> str:
             raw = dict(getattr(exc, "params", {}))
             if code in COLUMN_PARAMS and isinstance(raw.get(COLUMN_PARAMS[code]), str):
                 raw[COLUMN_PARAMS[code]] = columns_text(raw[COLUMN_PARAMS[code]])
+            if "allowed" in raw:  # a restricted analyst's refusal: what they may change, in the page's language
+                raw["allowed"] = auth.allowance_text(ctx.allowance, t)
             params = {k: md_escape(v) if isinstance(v, str) else v for k, v in raw.items()}
             return t(f"data.err.{code}", **params)
         except (KeyError, IndexError):
@@ -516,7 +518,8 @@ def uploaded_file(table: str, up: Any, data: bytes, sha: str, path: Path) -> Non
     if st.button(t("data.check"), type="primary", key="data_check"):
         report = progress_bars(("read", "validate"))
         try:
-            rep = ingest.check(cache.connection(), path, sn, opts, progress=report, create_customers=create)
+            rep = ingest.check(cache.connection(), path, sn, opts, progress=report, create_customers=create,
+                               allowance=ctx.allowance)
         except ingest.IngestError as exc:
             st.session_state.pop("data_report", None)
             st.error(err_text(exc))
@@ -543,7 +546,7 @@ def uploaded_file(table: str, up: Any, data: bytes, sha: str, path: Path) -> Non
         report = progress_bars(("read", "validate", "write"))
         try:
             done = ingest.load(cache.connection(), path, sn, opts, user=ctx.user, progress=report,
-                               create_customers=create)
+                               create_customers=create, allowance=ctx.allowance)
         except ingest.IngestError as exc:
             st.error(err_text(exc))
             return
@@ -585,10 +588,11 @@ def customer_picker(label: str, current: Any, key: str, helptext: str | None = N
     """A customer picked by search among "id — name" (typing in the box filters the list), never typed blind;
     in a store of more than :data:`CUSTOMER_LIST_MAX` customers a search box narrows the list first."""
     query = None
-    if cache.run(records.customer_count) > CUSTOMER_LIST_MAX:
+    if cache.run(records.customer_count, ctx.allowance) > CUSTOMER_LIST_MAX:
         query = st.text_input(t("data.form.customer_search", label=label), key=f"{key}_search",
                               placeholder=t("data.form.customer_search_hint"))
-    found = cache.run(records.customers_matching, query or None, CUSTOMER_LIST_MAX)
+    # A restricted analyst picks among the customers they may see and change.
+    found = cache.run(records.customers_matching, query or None, CUSTOMER_LIST_MAX, ctx.allowance)
     names = dict(found)
     ids = [i for i, _ in found]
     if current is not None and str(current) not in names:
@@ -663,6 +667,10 @@ def forms_tab() -> None:
         if found is None:
             st.warning(t.md("data.form.key_missing", table=table_label(table), record=key_value))
             return
+        if not cache.run(scope.record_permitted, table, key_value, ctx.allowance):
+            st.warning(t.md("data.form.outside_record", table=table_label(table), record=key_value,
+                            allowed=auth.allowance_text(ctx.allowance, t)))
+            return
         current = found
     wkey = f"data_f_{table}_{action}_{hashlib.sha1((key_value or '').encode()).hexdigest()[:8]}_{cache.data_version()}"
     values: dict[str, Any] = {}
@@ -684,8 +692,8 @@ def forms_tab() -> None:
             and auth.permitted(auth.ANALYST):
         con = cache.connection()
         try:
-            res = (records.add(con, table, values, user=ctx.user) if action == "add"
-                   else records.correct(con, table, key_value, values, user=ctx.user))
+            res = (records.add(con, table, values, user=ctx.user, allowance=ctx.allowance) if action == "add"
+                   else records.correct(con, table, key_value, values, user=ctx.user, allowance=ctx.allowance))
         except ValueError as exc:
             st.error(err_text(exc))
             return
@@ -739,7 +747,7 @@ def log_tab() -> None:
             sure = st.checkbox(t("data.undo.confirm"), key=f"data_undo_confirm_{last['load_id']}")
             if st.button(t("data.undo.button"), disabled=not sure, key="data_undo") and auth.permitted(auth.ANALYST):
                 try:
-                    res = ingest.undo_last(cache.connection(), user=ctx.user)
+                    res = ingest.undo_last(cache.connection(), user=ctx.user, allowance=ctx.allowance)
                 except ingest.IngestError as exc:
                     st.error(undo_why(exc.code, exc.params) if exc.code == "later_changes" else err_text(exc))
                 else:

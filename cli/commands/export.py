@@ -6,13 +6,17 @@ brings its steps, theme, filters and improvement plans; explicit filter options 
 ``svg`` write one image per step into the folder PATH (or the file PATH when there is one step and
 PATH ends in the format's extension).
 
+``--as USER`` exports what that account sees on the Present page: every file holds only the customers
+of its regions and segments, and a filter (given or a saved story's) outside them is refused naming the
+allowed values.
+
 ``--scenario NAME`` (repeatable) adds a saved improvement plan's two slides after the story's
 (:mod:`presentation.plan`; after the saved story's own plans), projected over the same filters;
 without ``--story`` or ``--steps`` the deck holds only the plans' slides.
 
     python -m analytics export --format pptx|pdf|png|svg|xlsx --out PATH [--story NAME]
                                [--steps a,b,…] [--scenario PLAN …] [--lang zh|en] [--theme light|dark]
-                               [filters] [--db PATH]
+                               [--as USER] [filters] [--db PATH]
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lang", default="zh", choices=("zh", "en"), help="language of the texts (default zh)")
     p.add_argument("--theme", choices=("light", "dark"), default=None,
                    help="chart theme (default: the saved story's, else light)")
+    common.add_as_arg(p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -76,6 +81,9 @@ def run(args: argparse.Namespace) -> int:
                 f = common.filters_from_args(args, cur)
         else:
             steps, f, theme = story.default_story(), common.filters_from_args(args, cur), "light"
+        allowance = common.allowance_of(cur, args.as_user)
+        if allowance is not None:  # every file holds only this account's rows; a filter outside them is refused
+            f = allowance.apply(f)
         if args.steps:
             steps = story.check_steps(filters.parse_list(args.steps))
         elif args.scenario and not args.story:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from analytics import report, users
+from analytics import report
 from cli import backend, common
 
 NAME = "report"
@@ -16,8 +16,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     common.add_db_arg(p)
     common.add_filter_args(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--as", dest="as_user", metavar="USER",
-                   help="as this account sees it: only the regions and segments it may see")
+    common.add_as_arg(p)
     backend.add_backend_args(p)
 
 
@@ -25,10 +24,7 @@ def run(args: argparse.Namespace) -> int:
     allowance = None
     if args.as_user is not None:  # the row-level restriction the app applies to this user
         with common.open_store(args) as cur:  # accounts live in the store, never in an export
-            u = users.get_user(cur, args.as_user)
-        if u is None:
-            raise ValueError(f"no user named {args.as_user.strip()!r}")
-        allowance = u.allowance
+            allowance = common.allowance_of(cur, args.as_user)
     with backend.open_reader(args) as cur:
         f = common.filters_from_args(args, cur)
         if allowance is not None:

@@ -447,5 +447,21 @@ STRINGS: dict[str, tuple[str, str]] = {
     "data.err.bad_on_reject": ("未知的处理方式。", "Unknown rule for rejected rows."),
     "data.err.bad_pair": ("参数格式应为 名称=值。", "Arguments must look like NAME=VALUE."),
     "data.err.no_file": ("文件不存在。", "The file does not exist."),
+    "data.err.outside_allowance": (
+        "{file} 第 {line} 行“{column}”列：{value} 不在您可修改的客户范围内（您可修改：{allowed}）；文件中共有 {rows} 行超出范围。未导入任何数据。",
+        "{file}, line {line}, column “{column}”: {value} is outside the customers you may change ({allowed}); {rows} "
+        "{rows:row|rows} of the file {rows:is|are} outside. Nothing was loaded."),
+    "data.err.record_outside_allowance": ("{value} 不在您可修改的客户范围内（您可修改：{allowed}），未保存。",
+                                          "{value} is outside the customers you may change ({allowed}); nothing was saved."),
+    "data.err.undo_outside_allowance": (
+        "第 {load_id} 次导入写入或替换了 {rows} 行您可修改范围（{allowed}）之外的数据：只有管理员或不受区域、客户细分限制的分析师才能撤销它。数据未作任何改动。",
+        "Load #{load_id} wrote or replaced {rows} {rows:row|rows} outside the customers you may change ({allowed}): only "
+        "an admin, or an analyst not limited to regions or segments, can undo it. Nothing was changed."),
+    "data.err.whole_store": (
+        "替换数据的导入和作业费率会改动所有客户的数据：只有管理员或不受区域、客户细分限制的分析师才能执行。您可修改：{allowed}。未写入任何数据。",
+        "Loads that replace rows, and activity rates, change every customer's data: only an admin, or an analyst not "
+        "limited to regions or segments, can do this. You may change: {allowed}. Nothing was written."),
+    "data.form.outside_record": ("“{table}”中的记录 {record} 属于您可查看范围（{allowed}）之外的客户。",
+                                 "Record {record} of {table} belongs to a customer outside what you may see ({allowed})."),
     "data.err.busy": ("另一项更改恰好同时保存，本次未写入任何数据，请重试。", "Another change was being saved at the same moment; nothing was written. Try again."),
 }

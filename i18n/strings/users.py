@@ -25,6 +25,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "auth.role.analyst": ("分析师", "analyst"),
     "auth.role.admin": ("管理员", "admin"),
     "auth.refused": ("权限不足：此操作需要{role}角色。", "Not allowed: this needs the {role} role."),
+    "auth.refused_whole_store": ("作业费率适用于所有客户：只有管理员或不受区域、客户细分限制的分析师才能修改。您的账户只能修改：{allowed}。",
+                                 "Activity rates apply to every customer: only an admin, or an analyst not limited to "
+                                 "regions or segments, can change them. Your account may change only: {allowed}."),
     "auth.page_refused": ("权限不足：“{page}”页面需要{role}角色。", "Not allowed: the {page} page needs the {role} role."),
     "auth.outside": ("此链接的筛选（{asked}）超出了您可查看的范围，已拒绝。您可查看：{allowed}。",
                      "This link's filter ({asked}) is outside what you may see and was refused. You may see: {allowed}."),

@@ -3,6 +3,8 @@ chosen steps, with the filters given (the files themselves: tests/presentation/t
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from openpyxl import load_workbook
 from PIL import Image
 from pptx import Presentation
@@ -108,3 +110,54 @@ def test_a_saved_storys_plans_come_with_it(tmp_path, capsys):
     assert "note: plans no longer saved were left out: B plan" in capsys.readouterr().err
     sheets = load_workbook(tmp_path / "u.xlsx").sheetnames
     assert [n for n in sheets if "B plan" in n] == [] and any("A plan" in n for n in sheets)
+
+
+def _cells(path) -> list[list[object]]:
+    """Every sheet's cells, with the export's creation time (which differs between two runs) left out."""
+    import re
+
+    stamp = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?")
+    return [[stamp.sub("<time>", c) if isinstance(c, str) else c for row in ws.iter_rows(values_only=True) for c in row]
+            for ws in load_workbook(path).worksheets]
+
+
+def _deck_texts(path) -> list[str]:
+    import re
+
+    stamp = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?")
+    return [stamp.sub("<time>", texts(s)) for s in Presentation(str(path)).slides]
+
+
+def test_export_as_a_user_holds_only_their_rows(tmp_path, capsys):
+    """--as USER (issue 15): every file is the export filtered to the account's segments; a filter outside them,
+    given or a saved story's, is refused naming the allowed values."""
+    from analytics import users
+
+    path = tmp_path / "store.duckdb"
+    con = make_story_store(str(path))
+    try:
+        users.add_user(con, "s1.analyst", "a long passphrase", "analyst", segments=["S1"])
+        users.add_user(con, "boss", "a long passphrase", "admin")
+        saved.save(con, "S2 story", ["loss_makers"], replace(Y2024, segments=("S2",)))
+    finally:
+        con.close()
+    base = ["export", "--db", str(path), "--lang", "en", "--from", "2024-01-01", "--to", "2024-12-31"]
+    for fmt, read in (("xlsx", _cells), ("pptx", _deck_texts)):
+        mine, filtered, everyone = (tmp_path / f"{n}.{fmt}" for n in ("mine", "filtered", "everyone"))
+        assert cli.main([*base, "--format", fmt, "--out", str(mine), "--as", "s1.analyst"]) == 0
+        assert cli.main([*base, "--format", fmt, "--out", str(filtered), "--segment", "S1"]) == 0
+        assert cli.main([*base, "--format", fmt, "--out", str(everyone), "--as", "boss"]) == 0
+        assert read(mine) == read(filtered)
+        assert read(mine) != read(everyone)
+    capsys.readouterr()
+    cells = {str(c) for sheet in _cells(tmp_path / "mine.xlsx") for c in sheet if c is not None}
+    assert not [c for c in cells if "P3" in c or "P4" in c or "P5" in c]  # S2's customers: none in the file
+    # Outside the allowance: a filter given, a saved story's filters.
+    out = str(tmp_path / "x.xlsx")
+    assert cli.main([*base, "--format", "xlsx", "--out", out, "--as", "s1.analyst", "--segment", "S2"]) == 2
+    assert capsys.readouterr().err.strip() == "error: segment S2 is outside what you may see; allowed: S1"
+    assert cli.main(["export", "--db", str(path), "--format", "xlsx", "--out", out, "--story", "S2 story",
+                     "--as", "s1.analyst"]) == 2
+    assert "segment S2 is outside what you may see; allowed: S1" in capsys.readouterr().err
+    assert cli.main([*base, "--format", "xlsx", "--out", out, "--as", "nobody"]) == 2
+    assert "no user named 'nobody'" in capsys.readouterr().err
