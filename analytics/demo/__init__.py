@@ -23,11 +23,19 @@ the random source, so 10 million transactions take seconds and the same seed giv
 * :mod:`~analytics.demo.contracts`: contract terms of contract and postpaid customers, renewed or
   cancelled as the plan and the region's service quality make them (their own random stream);
 * this module: :func:`generate`, which writes them all in one transaction.
+
+Memory: the large tables never pass through pandas; DuckDB builds, sorts and writes them under
+:func:`memory_limit` (``CVM_MEMORY_LIMIT``, else at most :data:`MEMORY_LIMIT`), spilling to the
+store's temporary directory beyond it. Without a limit DuckDB takes 80 % of the machine's memory:
+100 million transactions peaked at 20 GiB. What pandas holds grows with the number of customers
+only (about 1 GB at the maximum of 1,000,000), not with the transactions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import duckdb
@@ -40,7 +48,12 @@ from analytics.demo.feedback import draw_assessments, draw_feedback, draw_servic
 from analytics.demo.sales import insert_activities, insert_rates, insert_transactions
 from analytics.store import aggregates, db, schema
 
-__all__ = ["COMPLAINT_THRESHOLD", "END", "PRAISE_THRESHOLD", "START", "DemoSummary", "Progress", "generate"]
+__all__ = ["COMPLAINT_THRESHOLD", "END", "MEMORY_LIMIT", "PRAISE_THRESHOLD", "START", "DemoSummary", "Progress",
+           "generate", "memory_limit"]
+
+MEMORY_LIMIT = "2GB"  # DuckDB's cap while generating when CVM_MEMORY_LIMIT does not set one
+_UNITS = {"b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "tb": 1000**4,
+          "kib": 1024, "mib": 1024**2, "gib": 1024**3, "tib": 1024**4, "bytes": 1}
 
 
 @dataclass(frozen=True)
@@ -62,6 +75,39 @@ Progress = Callable[[float, str], None]
 
 def _noop(_: float, __: str) -> None:
     pass
+
+
+def _size_bytes(size: str) -> float:
+    """``'2GB'``, ``'18.8 GiB'`` (DuckDB's own spelling) in bytes; ``inf`` for what is not a size."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*", size.lower())
+    if m is None or m.group(2) not in _UNITS:
+        return float("inf")
+    return float(m.group(1)) * _UNITS[m.group(2)]
+
+
+def memory_limit(con: duckdb.DuckDBPyConnection) -> str:
+    """DuckDB's ``memory_limit`` for generating: the one configured for the store (``CVM_MEMORY_LIMIT``,
+    or :data:`analytics.store.db.CONFIG`) when set, else :data:`MEMORY_LIMIT` or the connection's own
+    limit when that is lower (DuckDB's default: 80 % of a small machine's memory)."""
+    configured = db.settings().get("memory_limit")
+    if configured:
+        return str(configured)
+    current = str(con.execute("SELECT current_setting('memory_limit')").fetchone()[0])
+    return current if _size_bytes(current) < _size_bytes(MEMORY_LIMIT) else MEMORY_LIMIT
+
+
+@contextmanager
+def _bounded_memory(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Run the block under :func:`memory_limit`, then give the connection its own limit back (the app
+    goes on using the connection that created its demo). DuckDB spills beyond the limit into its
+    ``temp_directory`` (``<store>.tmp`` beside a file store); threads stay as ``CVM_THREADS`` set them."""
+    configured = db.settings().get("memory_limit")
+    con.execute(f"SET memory_limit = '{memory_limit(con)}'")
+    try:
+        yield
+    finally:
+        # the configured limit exactly (DuckDB shows its setting rounded: '18.8 GiB'), else DuckDB's default
+        con.execute(f"SET memory_limit = '{configured}'" if configured else "RESET memory_limit")
 
 
 def generate(
@@ -93,7 +139,7 @@ def generate(
     rng = np.random.default_rng(seed)
     say(0.02, "customers")
     cust = draw_customers(rng, customers, transactions)
-    with db.write(con) as cur:
+    with _bounded_memory(con), db.write(con) as cur:
         for t in (*schema.DATA_TABLES, schema.AGG_CUSTOMER_MONTH, schema.AGG_ACTIVITY_MONTH,
                   schema.INGEST_LOG, schema.AUDIT_LOG):
             cur.execute(f"DELETE FROM {t}")
