@@ -11,8 +11,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from analytics import demo, users
 from analytics import filters as flt
+from analytics import users
 from analytics.store import db
 from i18n import Translator
 from ui import auth, cache, components, context, drill, links, pages, refresh, saved_views, sidebar
@@ -41,6 +41,8 @@ except db.DatabaseError as exc:
 if cache.created_now():
     with cache.first_start_lock(), db.cursor(con) as cur:
         if flt.data_bounds(cur) is None and db.get_meta(cur, "auto_demo") is None:
+            from analytics import demo  # only here: it imports SciPy, which the first page does not need
+
             with st.status(t("app.creating_demo"), expanded=True) as status:
                 bar = st.progress(0.0)
                 summary = demo.generate(con, progress=lambda x, step: bar.progress(x, text=t("app.demo_step", step=step)))

@@ -14,7 +14,6 @@ from collections.abc import Callable, Mapping
 
 import pandas as pd
 
-from analytics.clv.value import tier_code
 from analytics.concentration import TOP_SHARE, ConcentrationFigures, LossDrivers
 from analytics.delivered_value import Summary as DvSummary
 from analytics.word_of_mouth import ResponseCurve
@@ -228,6 +227,9 @@ def value_tiers(tiers: pd.DataFrame, potential: float, t: Translator) -> str:
 
     ``tiers`` is :attr:`analytics.clv.value.CustomerValues.tiers`.
     """
+    # imported here, not at the top: CLV imports SciPy, which the first page never needs
+    from analytics.clv.value import tier_code
+
     top = tiers.set_index("tier").loc[tier_code("high", "high")]
     if not int(tiers["customers"].sum()):
         return t("pres.take.no_customers")
@@ -267,6 +269,8 @@ def customer_value_lead(summary: Mapping[str, object], tiers: pd.DataFrame, hori
         return t("pres.take.no_customers")
     text = t("lead.cv", n=t.num(n), realized=_m(t, float(summary["realized_value"])),  # type: ignore[arg-type]
              potential=_m(t, float(summary["potential_value"])), horizon=horizon_months)  # type: ignore[arg-type]
+    from analytics.clv.value import tier_code  # see value_tiers
+
     core = tiers.set_index("tier").loc[tier_code("high", "high")]
     value = tiers["value"].astype(float)
     total, losing = float(value.sum()), value < 0

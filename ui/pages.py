@@ -17,7 +17,11 @@ that open together after a server start each run app.py in a thread of their own
 from __future__ import annotations
 
 import ast
+import contextlib
+import io
+import re
 import threading
+import tokenize
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -40,8 +44,22 @@ class PageSpec:
 
 
 def read_spec(path: Path) -> PageSpec:
-    """The ``PAGE`` literal of one view script (never executes the script)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    """The ``PAGE`` literal of one view script (never executes the script).
+
+    Only the statement is parsed (from its ``PAGE =`` line to the first line that completes it), not
+    the whole script: every app start reads every view before its first page, and compiling them
+    all cost more than a second on the 2-core machine (issue 13). A script whose PAGE is not found
+    that way is parsed whole."""
+    text = path.read_text(encoding="utf-8")
+    found = re.search(r"^PAGE\s*=", text, re.MULTILINE)
+    source = text
+    if found:
+        with contextlib.suppress(tokenize.TokenError):
+            for tok in tokenize.generate_tokens(io.StringIO(text[found.start():]).readline):
+                if tok.type == tokenize.NEWLINE:  # the end of the statement (brackets span lines)
+                    source = "".join(text[found.start():].splitlines(keepends=True)[:tok.end[0]])
+                    break
+    tree = ast.parse(source, filename=str(path))
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "PAGE" for t in node.targets):
             spec = ast.literal_eval(node.value)

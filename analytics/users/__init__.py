@@ -21,6 +21,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
 import duckdb
 from argon2 import PasswordHasher
@@ -39,8 +40,15 @@ MAX_FAILURES = 5
 LOCKOUT = dt.timedelta(minutes=15)
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters; a random salt per hash
-# Verified against when the name is unknown, so that a wrong name takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the name is unknown, so that a wrong name takes as long as a wrong password.
+    Made on the first such sign-in, not at import: argon2 is slow by design, and every app start imports
+    this module before its first page (issue 13)."""
+    return _hasher.hash("not a password of anyone")
+
 log = logging.getLogger(__name__)
 
 
@@ -267,7 +275,7 @@ def authenticate(con: duckdb.DuckDBPyConnection, name: str, password: str, *,
         _fail(con, n, None, "locked")
         raise SignInError("locked", a.locked_until)
     try:
-        _hasher.verify(a.password_hash if a else _DUMMY_HASH, password or "")
+        _hasher.verify(a.password_hash if a else _dummy_hash(), password or "")
         ok = a is not None
     except (VerificationError, InvalidHashError):
         ok = False

@@ -186,3 +186,17 @@ def test_a_store_without_the_table_has_no_accounts(tmp_path):
         assert users.has_accounts(con.cursor())
     finally:
         con.close()
+
+
+def test_importing_the_module_hashes_nothing():
+    """Every app start imports this module before its first page: the hash an unknown name is verified
+    against is made at the first such sign-in, not at import (argon2 is slow by design; issue 13)."""
+    import subprocess
+    import sys
+
+    code = ("import argon2\ncalls = []\nreal = argon2.PasswordHasher.hash\n"
+            "argon2.PasswordHasher.hash = lambda self, *a, **k: calls.append(1) or real(self, *a, **k)\n"
+            "import analytics.users\nprint(len(calls))")
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "0"

@@ -69,3 +69,18 @@ def test_the_import_discovers_the_pages():
     code = "from ui import pages; print(pages._discover.cache_info().currsize)"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "1"
+
+
+def test_only_the_page_statement_is_parsed(tmp_path: Path):
+    """An app start reads every view before its first page: the PAGE literal is parsed, not the script
+    (compiling every view cost over a second on the 2-core machine; issue 13)."""
+    view = tmp_path / "report.py"
+    view.write_text('"""A view."""\n\nimport streamlit as st\n\nPAGE = {"title": "nav.x", "icon": ":material/a:",\n'
+                    '        "order": 7,\n        "section": "nav.section.views"}  # a comment\n\n'
+                    'def broken(:\n    this is not Python\n', encoding="utf-8")
+    spec = pages.read_spec(view)
+    assert (spec.script, spec.title, spec.order, spec.section, spec.role) == ("views/report.py", "nav.x", 7,
+                                                                             "nav.section.views", "viewer")
+    (tmp_path / "none.py").write_text("import streamlit as st\nst.write('no PAGE here')\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="has no PAGE"):
+        pages.read_spec(tmp_path / "none.py")
