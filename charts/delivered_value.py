@@ -365,7 +365,8 @@ def quadrant_steps(steps: pd.DataFrame, labels: Sequence[str], t: Translator, ti
                    height: int = 340) -> go.Figure:
     """Stacked shares of customers per quadrant for each period step.
 
-    ``steps`` is :func:`analytics.delivered_value.winwin_steps`; ``labels`` names its steps in order.
+    ``steps`` is :func:`analytics.delivered_value.winwin_steps`; ``labels`` names its steps in order. Each bar
+    carries its quadrant's code as customdata.
     """
     fig = go.Figure()
     starts = list(dict.fromkeys(steps["step_start"]))
@@ -377,6 +378,7 @@ def quadrant_steps(steps: pd.DataFrame, labels: Sequence[str], t: Translator, ti
                 for s, v, k in zip(g["step_start"], share, g["customers"], strict=True)]
         fig.add_trace(go.Bar(x=[names[s] for s in g["step_start"]], y=share * 100, name=t(f"dv.quadrant.{q}"),
                              marker_color=QUADRANT_COLORS[q], text=text, textposition="none",
+                             customdata=[q] * len(g),  # a click on a bar picks its quadrant (ui.drill.chart_pick)
                              hovertemplate="%{text}<extra></extra>"))
     base_layout(fig, title, height=height)
     fig.update_layout(barmode="stack", legend={"traceorder": "normal"})

@@ -12,7 +12,8 @@ copied link reopens the same customer with the same way back.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from urllib.parse import parse_qsl, urlencode
 
 import pandas as pd
@@ -153,9 +154,14 @@ def picked_value(points: list[Mapping[str, object]], labels: Mapping[str, str]) 
     for p in points:
         for axis in ("y", "x"):
             label = p.get(axis)
-            if isinstance(label, str) and label in labels:
-                return labels[label]
+            if isinstance(label, str):
+                label = _TAGS.sub("", label)  # a label drawn bold or red (<b><span …>SMB</span></b>) names SMB too
+                if label in labels:
+                    return labels[label]
     return None
+
+
+_TAGS = re.compile(r"<[^>]*>")
 
 
 def chart_filter(key: str, column: str, values: Iterable[object], hint: bool = True) -> dict[str, object]:
@@ -206,4 +212,74 @@ def filter_chip() -> None:
     left.info(t.md("drill.chip", dimension=t.dimension(chip["column"]), value=t.value(chip["column"], chip["value"])),
               icon=":material/filter_alt:")
     right.button(t("drill.chip_clear"), key="drill_chip_clear", on_click=_clear_chip, icon=":material/close:",
+                 width="stretch")
+
+
+# ---------------------------------------------------------------- charts that filter their own page
+# A click on a chart picks a value (a quadrant, a week) that narrows the page's other charts and tables. The
+# link is the pick's only home (``?quadrant=win_win``): a shared link, a saved view and the way back from
+# Customer 360 keep it, and an invalid one is named in the link notices (ui.links).
+
+
+def point_values(points: Sequence[Mapping[str, object]], field: str = "customdata") -> list[object]:
+    """``field`` of each selected point (a list customdata gives its first item)."""
+    out = []
+    for p in points:
+        v = p.get(field)
+        out.append(v[0] if isinstance(v, (list, tuple)) and v else v)
+    return out
+
+
+def chart_pick(chart_key: str, param: str, value_of: Callable[[list[Mapping[str, object]]], str | None]) -> dict[str, object]:
+    """``st.plotly_chart`` options (``components.chart(fig, key, **chart_pick(...))``) by which a click on the
+    chart picks a value for its page: ``value_of`` turns the selected points into the value written to the link's
+    ``param`` (None: the click was on nothing that picks). :func:`picked` reads it and :func:`pick_chip` clears it."""
+
+    def picked_now() -> None:
+        event = st.session_state.get(chart_key) or {}
+        value = value_of(list((event.get("selection") or {}).get("points") or []))
+        if value is not None:
+            st.query_params[param] = value
+
+    return {"on_select": picked_now, "selection_mode": "points"}
+
+
+def pick_key(chart_key: str, param: str) -> str:
+    """The key to draw a picking chart under: a new one per pick, so that after a pick or its Clear the chart
+    starts without the old selection (a click on the same bar again then picks again)."""
+    value = st.query_params.get(param)
+    return f"{chart_key}__{re.sub(r'[^0-9A-Za-z_-]', '_', value)}" if value else chart_key
+
+
+def picked(param: str, valid: Callable[[str], object], label: str, default: str | None = None) -> object:
+    """The page's pick (the link's ``param``) made valid by ``valid`` (its value, or ValueError); None when there
+    is none. An invalid one is named in a notice (the choice ``label``; ``default``: what is shown instead) and
+    dropped from the link."""
+    raw = st.query_params.get(param)
+    if not raw:
+        return None
+    try:
+        return valid(raw)
+    except ValueError:
+        from ui import links  # the notices module draws at the top of the page
+
+        t = context.get().t
+        links.notice(t.md("links.bad_choice", label=label, value=raw) + (
+            ("" if t.lang == "zh" else " ") + t.md("links.bad_choice_default", default=default) if default else ""))
+        del st.query_params[param]
+        return None
+
+
+def _clear_pick(param: str) -> None:
+    if param in st.query_params:
+        del st.query_params[param]
+
+
+def pick_chip(param: str, dimension: str, value: str, key: str) -> None:
+    """Where a pick applies: "Filtered by Quadrant: Win-win (from a chart click), on this page — Clear"
+    (``dimension`` and ``value`` as shown; plain text)."""
+    t = context.get().t
+    left, right = st.columns([5, 1], vertical_alignment="center")
+    left.info(t.md("drill.pick_chip", dimension=dimension, value=value), icon=":material/filter_alt:")
+    right.button(t("drill.chip_clear"), key=key, on_click=_clear_pick, args=(param,), icon=":material/close:",
                  width="stretch")

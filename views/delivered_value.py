@@ -8,6 +8,7 @@ import streamlit as st
 
 from analytics import delivered_value as dv
 from analytics import profit
+from analytics.filters import ATTRIBUTES
 from charts import delivered_value as dv_charts
 from charts import titles
 from charts.theme import LOSS
@@ -220,7 +221,12 @@ if not s.satisfaction_customers:
     st.caption(t("dv.gap.no_scores"))
 else:
     overall = dv.aggregate(r.customers)
-    components.chart(titles.fit(cache.figure(dv_charts.gap_dumbbell, groups, overall, dim, t, title=t("dv.chart.gap")), 1), "dv_gap")
+    # A group's dot filters every page by it (as Overview's segment bars do), where the grouping is a filter.
+    gap_click = drill.chart_filter("dv_gap", dim, groups["group"].dropna(), hint=False) if dim in dict(ATTRIBUTES).values() else {}
+    if gap_click:
+        st.caption(t("dv.gap.click", dimension=dim_label(dim).lower() if ctx.lang == "en" else dim_label(dim)))
+    components.chart(titles.fit(cache.figure(dv_charts.gap_dumbbell, groups, overall, dim, t, title=t("dv.chart.gap")), 1), "dv_gap",
+                     **gap_click)
     falling = [group_names[i] for i in range(len(groups)) if groups["falls_short"].iloc[i]]
     if falling:
         st.error(t.md("dv.gap.short_groups", groups="、".join(falling) if ctx.lang == "zh" else ", ".join(falling)))
@@ -247,7 +253,19 @@ else:
     points = cache.run(dv.winwin_points, f.with_period(a, b))
     step_name = f"{step_labels[step]} · {t.period(a, b)}"
     quadrants = dv.quadrant_table(points)
-shown = dv.map_sample(points)
+
+
+def _quadrant(raw: str) -> str:
+    if raw not in dv.QUADRANTS:
+        raise ValueError(raw)
+    return raw
+
+
+quadrant = drill.picked("quadrant", _quadrant, t("dv.col.quadrant"), default=t("common.all_customers"))
+if quadrant:
+    drill.pick_chip("quadrant", t("dv.col.quadrant"), t(f"dv.quadrant.{quadrant}"), "dv_pick_clear")
+in_quadrant = points if quadrant is None or points.empty else points.loc[points["quadrant"] == quadrant]
+shown = dv.map_sample(in_quadrant)
 map_col, side = st.columns([3, 2])
 with map_col:
     if points.empty:
@@ -257,11 +275,12 @@ with map_col:
         scale = links.choice(st.segmented_control, t("dv.map.scale"), ("symlog", "linear"), default="symlog",
                                      format_func=lambda k: t(f"dv.map.scale.{k}"), key="dv_map_scale", param="scale",
                                      help=t("dv.map.scale.help")) or "symlog"
+        st.caption(t("dv.map.click"))
         event = components.chart(titles.fit(cache.figure(dv_charts.winwin_map, shown, t, title=t("dv.chart.map", step=step_name), scale=scale,
                                                       everyone=points), 5 / 3),
                                  f"dv_map_{freq}_{step}", on_select="rerun", selection_mode=("points", "box", "lasso"))
         st.caption(t("dv.map.note"))
-        if len(shown) < len(points):
+        if len(shown) < len(in_quadrant):
             st.caption(t("dv.map.sampled", shown=f"{len(shown):,}", total=f"{len(points):,}"))
 with side:
     win = quadrants.set_index("quadrant").loc[dv.WIN_WIN]
@@ -292,26 +311,35 @@ qt = pd.DataFrame({
 st.dataframe(qt, hide_index=True, width="stretch", key="dv_quadrants",
              column_config={h: st.column_config.TextColumn(h, alignment="right") for h in list(qt.columns)[1:]})
 
-selected_ids: list[object] = []
-try:  # a PlotlyState: {"selection": {"points": [{"customdata": id, ...}, ...]}}
-    chosen = event["selection"]["points"] if event is not None else []
+try:  # a PlotlyState: {"selection": {"points": [{"customdata": id, ...}, ...], "box": [...], "lasso": [...]}}
+    selection = event["selection"] if event is not None else {}
+    chosen = selection["points"]
 except (KeyError, TypeError):
-    chosen = []
-for p in chosen:
-    cd = p.get("customdata")
-    selected_ids.append(cd[0] if isinstance(cd, (list, tuple)) else cd)
+    selection, chosen = {}, []
+selected_ids = drill.point_values(chosen)
+if len(selected_ids) == 1 and not (selection.get("box") or selection.get("lasso")):
+    drill.open_customer(str(selected_ids[0]))  # one point clicked: its Customer 360, in this tab
 picked = dv.selected_customers(points, selected_ids) if len(points) else points
 if len(picked):
     st.markdown(f"**{t('dv.selected.title', n=f'{len(picked):,}')}**")
     customer_table(picked, {**COMMON_COLUMNS, "delivered_value": t("dv.col.delivered"), "profit": t.metric("profit"),
                             "revenue": t.metric("revenue"), "quadrant": t("dv.col.quadrant")},
                    "dv_selected", "win_win_selection")
+elif quadrant:
+    st.markdown(f"**{t('dv.quadrant_customers.title', quadrant=t(f'dv.quadrant.{quadrant}'), n=f'{len(in_quadrant):,}')}**")
+    customer_table(dv.selected_customers(in_quadrant, in_quadrant["customer_id"]),
+                   {**COMMON_COLUMNS, "delivered_value": t("dv.col.delivered"), "profit": t.metric("profit"),
+                    "revenue": t.metric("revenue"), "quadrant": t("dv.col.quadrant")}, "dv_selected", "win_win_selection")
 else:
     st.caption(t("dv.selected.hint"))
 
 if len(steps) > 1:
     step_table = cache.run(dv.winwin_steps, f, freq)
-    components.chart(titles.fit(cache.figure(dv_charts.quadrant_steps, step_table, step_labels[1:], t, title=t("dv.chart.steps")), 1), "dv_steps")
+    st.caption(t("dv.steps.click"))
+    steps_key = drill.pick_key("dv_steps", "quadrant")
+    components.chart(titles.fit(cache.figure(dv_charts.quadrant_steps, step_table, step_labels[1:], t, title=t("dv.chart.steps")), 1), steps_key,
+                     **drill.chart_pick(steps_key, "quadrant", lambda ps: next(
+                         (str(q) for q in drill.point_values(ps) if q in dv.QUADRANTS), None)))
     # The whole period's win-win share and each step's differ by construction: say how (issue 19).
     wins = step_table.loc[step_table["quadrant"] == dv.WIN_WIN, "customer_share"].dropna()
     if len(wins):
@@ -332,7 +360,8 @@ if prev is not None:
                                    "move": t("dv.col.move")}, "dv_moves", "win_win_moves")
 
 with st.expander(t("dv.customers.title")):
-    by_revenue = r.customers.sort_values(["revenue", "customer_id"], ascending=[False, True])
+    listed = r.customers if quadrant is None else r.customers.loc[r.customers["quadrant"] == quadrant]
+    by_revenue = listed.sort_values(["revenue", "customer_id"], ascending=[False, True])
     customer_table(by_revenue, {**COMMON_COLUMNS, "customer_type": t.dimension("customer_type"),
                                 "product": dim_label("product"), "assessed_on": t("dv.col.assessed_on"),
                                 "customer_value": t("dv.col.value"), "customer_cost": t("dv.col.cost"),

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import word_of_mouth as wom
+from analytics.filters import as_date
 from analytics.metrics import DIMENSIONS
 from charts import titles
 from charts import word_of_mouth as charts
@@ -80,8 +81,39 @@ def fit_notes(names: tuple[str, ...]) -> None:
             st.info(t(f"wom.forecast.{fit.forecast_status}", series=label, n=fit.n, need=fit.min_forecast, unit=unit))
 
 
+def _picked_period(raw: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The period (first and last day, inside the filter) of the link's day, at this granularity; ValueError
+    for a day that is not a date of the filter's period."""
+    day = as_date(raw)
+    if day is None or not s.period[0] <= day <= s.period[1]:
+        raise ValueError(raw)
+    starts = sorted(periods)  # the series' periods cover the filter's period
+    i = max(k for k, p in enumerate(starts) if p <= pd.Timestamp(day))
+    end = starts[i + 1] - pd.Timedelta(days=1) if i + 1 < len(starts) else pd.Timestamp(s.period[1])
+    return max(starts[i], pd.Timestamp(s.period[0])), min(end, pd.Timestamp(s.period[1]))
+
+
+def _clicked_period(points: list) -> str | None:
+    """The period of a clicked point of the series (its x, a period's first day); None for forecasts."""
+    for p in points:
+        x = pd.to_datetime(p.get("x"), errors="coerce")
+        if not pd.isna(x) and x.normalize() in periods:
+            return x.date().isoformat()
+    return None
+
+
+# A period clicked on the key chart narrows the customers and the breakdown below (ui.drill.chart_pick; in the link).
+periods = set(pd.to_datetime(ser["period"]))
+pick = drill.picked("period", _picked_period, t("wom.pick.dimension"), default=t("wom.pick.all"))
+pick_name = charts.period_label(pick[0], granularity, t) if pick else None
+scope = f.with_period(pick[0].date(), pick[1].date()) if pick else f
 # The key chart first, right under the cards (on a laptop's first screen); its fits' notices under it.
-components.chart(titles.fit(cache.figure(charts.volumes, ser, fits, tp.points, t, granularity, title=t("wom.chart.volumes")), 1), "wom_volumes")
+st.caption(t(f"wom.time.click.{granularity}"))
+volumes_key = drill.pick_key("wom_volumes", "period")
+components.chart(titles.fit(cache.figure(charts.volumes, ser, fits, tp.points, t, granularity, title=t("wom.chart.volumes")), 1), volumes_key,
+                 **drill.chart_pick(volumes_key, "period", _clicked_period))
+if pick:
+    drill.pick_chip("period", t("wom.pick.dimension"), pick_name, "wom_pick_clear")
 fit_notes(("complaints", "praise"))
 fit_notes(("nps",))
 components.chart(titles.fit(cache.figure(charts.nps, ser, fits["nps"], t, granularity, title=t("wom.chart.nps")), 1), "wom_nps")
@@ -169,8 +201,12 @@ with st.container():
     since = pd.Timestamp(ups["date"].max()).date() if not ups.empty else (
         pd.Timestamp(s.period[1]) - pd.Timedelta(days=27)).date()
     since = max(since, s.period[0]) if s.period[0] else since
-    st.markdown(f"**{t('wom.customers.title', since=t.date(since))}**")
-    people = cache.run(wom.feedback_customers, f, since)
+    if pick:  # the period clicked on the key chart
+        st.markdown(f"**{t('wom.customers.title_period', period=pick_name)}**")
+        people = cache.run(wom.feedback_customers, scope)
+    else:
+        st.markdown(f"**{t('wom.customers.title', since=t.date(since))}**")
+        people = cache.run(wom.feedback_customers, f, since)
     if people.empty:
         st.info(t("wom.customers.none"))
     else:
@@ -249,14 +285,16 @@ with b1:
 with b2:
     kind = links.choice(st.segmented_control, t("wom.breakdown.kind"), ("complaints", "praise"), default="complaints", key="wom_kind", param="kind",
                                 format_func=lambda k: t(f"wom.series.{k}")) or "complaints"
-by = cache.run(wom.series, f, granularity, dimension)
+by_unit = "day" if pick else granularity  # a clicked week or month, day by day
+by = cache.run(wom.series, scope, by_unit, dimension)
+breakdown_title = (t("wom.chart.breakdown_period", series=t(f"wom.series.{kind}"), dim=dim_label(dimension).lower(), period=pick_name)
+                   if pick else t("wom.chart.breakdown", series=t(f"wom.series.{kind}"), dim=dim_label(dimension).lower()))
 left, right = st.columns([3, 2])
 with left:
-    components.chart(titles.fit(cache.figure(charts.breakdown, by, t, dimension, kind, granularity,
-                                      title=t("wom.chart.breakdown", series=t(f"wom.series.{kind}"),
-                                              dim=dim_label(dimension).lower())), 5 / 3), "wom_breakdown")
+    components.chart(titles.fit(cache.figure(charts.breakdown, by, t, dimension, kind, by_unit, title=breakdown_title), 5 / 3),
+                     "wom_breakdown")
 with right:
-    matrix = cache.run(wom.topic_channel, f, "complaint" if kind == "complaints" else "praise")
+    matrix = cache.run(wom.topic_channel, scope, "complaint" if kind == "complaints" else "praise")
     components.chart(titles.fit(cache.figure(charts.heatmap, matrix, t, kind, title=t("wom.chart.heatmap", series=t(f"wom.series.{kind}"))), 3),
                      "wom_heatmap")
 

@@ -200,4 +200,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "dv.rows_shown": ("表中显示前 {shown} 位（共 {total} 位）；下载文件包含全部客户。",
                       "The table shows the first {shown} of {total}; the downloads have every customer."),
     "dv.customers.title": ("已评估客户明细", "Every assessed customer"),
+    # Cross-filtering (issue 19): a click on a chart narrows the page.
+    "dv.gap.click": ("点击某个{dimension}的圆点，即可按它筛选所有页面。", "Click a group's dot to filter every page by that {dimension}."),
+    "dv.map.click": ("点击单个客户的点，即可在本页打开其客户 360。", "Click a customer's point to open their Customer 360 here."),
+    "dv.steps.click": ("点击某个象限的条形，图和下方的客户表就只显示该象限的客户。",
+                       "Click a quadrant's bar to show only that quadrant's customers on the map and in the tables below."),
+    "dv.quadrant_customers.title": ("{quadrant}的客户（{n} 位）", "Customers in “{quadrant}” ({n})"),
 }

@@ -6,6 +6,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "drill.chip": ("已按{dimension}“{value}”筛选（来自图表点击），所有页面均适用。",
                    "Filtered by {dimension}: {value} (from a chart click), on every page."),
     "drill.chip_clear": ("清除", "Clear"),
+    "drill.pick_chip": ("本页已按{dimension}“{value}”筛选（来自图表点击）。",
+                        "Filtered by {dimension}: {value} (from a chart click), on this page."),
     "drill.chart_hint": ("点击图中的条形即可按该{dimension}筛选所有页面。", "Click a bar to filter every page by that {dimension}."),
     "links.dismiss": ("知道了", "Dismiss"),
     "links.bad_choice": ("链接中的“{label}”值 “{value}” 不是可选项，已忽略。",

@@ -59,3 +59,16 @@ def chart_titled(at: AppTest, text: str) -> dict[str, Any]:
 
 def metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
+
+
+def select(at: AppTest, key: str, points: list[dict[str, Any]], box: list[dict[str, Any]] | None = None) -> AppTest:
+    """Rerun ``at`` as the browser does after a selection on the chart drawn under ``key``: its state holds
+    ``points`` (each as Plotly hands them back: ``x``, ``y``, ``curve_number``, ``customdata`` …) and ``box``."""
+    charts = [el for el in at.get("plotly_chart") if str(el.proto.id).endswith(f"-{key}")]
+    assert charts, f"no chart keyed {key!r}: {[el.proto.id for el in at.get('plotly_chart')]}"
+    states = at._tree.get_widget_states()  # the other widgets' values, as a rerun sends them
+    state = states.widgets.add()
+    state.id = charts[0].proto.id
+    state.string_value = json.dumps({"selection": {"points": points, "point_indices": [p.get("point_index", 0) for p in points],
+                                                   "box": box or [], "lasso": []}})
+    return at._run(states)
