@@ -32,15 +32,16 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def server(db_path: Path, log: Path) -> Iterator[str]:
-    """``streamlit run app.py`` on ``db_path``; yields its base URL; stops it afterwards."""
+def server(db_path: Path, log: Path, root: Path = ROOT) -> Iterator[str]:
+    """``streamlit run app.py`` (of ``root``: this checkout, or a copy of it) on ``db_path``; yields its base
+    URL; stops it afterwards."""
     port = free_port()
     env = {**os.environ, "CVM_DB": str(db_path)}
     with open(log, "w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         url = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 90

@@ -26,10 +26,13 @@ def test_visitors_never_see_tracebacks():
     assert st_config.ShowErrorDetailsConfigOptions(value) is st_config.ShowErrorDetailsConfigOptions.NONE
 
 
-def test_xsrf_protection_is_on_and_uploads_are_bounded():
+def test_xsrf_protection_is_on_uploads_are_bounded_and_no_file_watcher_signs_users_out():
     server = _settings()["server"]
     assert server["enableXsrfProtection"] is True
     assert isinstance(server["maxUploadSize"], int) and 0 < server["maxUploadSize"] <= 2048  # MB
+    # A watched .py file that changes drops the app's modules: every session lost its sign-in (issue 15;
+    # tests/browser/test_file_watcher.py).
+    assert server["fileWatcherType"] == "none" and server["runOnSave"] is False
 
 
 def test_the_upload_limit_is_the_documented_one():
@@ -44,7 +47,8 @@ def test_streamlit_reads_these_settings():
     shown = subprocess.run([sys.executable, "-m", "streamlit", "config", "show"], cwd=ROOT, capture_output=True,
                            text=True, timeout=120, stdin=subprocess.DEVNULL).stdout
     lines = {line.strip() for line in shown.splitlines()}
-    assert {'showErrorDetails = "none"', "enableXsrfProtection = true", "maxUploadSize = 2048"} <= lines
+    assert {'showErrorDetails = "none"', "enableXsrfProtection = true", "maxUploadSize = 2048",
+            'fileWatcherType = "none"'} <= lines
 
 
 def test_no_full_garbage_collection_after_every_run():
