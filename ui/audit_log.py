@@ -18,7 +18,12 @@ USER_KEY = "audit_user"
 
 
 def user_filter(t: Translator) -> str | None:
-    """A choice of one user's changes (None: everyone's)."""
+    """A choice of one user's changes (None: everyone's). A user limited to regions or segments sees only their
+    own changes: the others' rows hold the old and new values of customers outside what they may see."""
+    ident = auth.current()
+    if ident.allowance.restricted:
+        st.caption(t("audit.own_only"))
+        return ident.name
     names = cache.run(audit.user_names)
     chosen = st.selectbox(t("audit.user"), names, index=None, key=USER_KEY, placeholder=t("sidebar.all"))
     return chosen or None

@@ -89,5 +89,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "users.col.locked_until": ("锁定至", "locked until"),
     # The audit log's user filter and export (Data page)
     "audit.user": ("按用户筛选", "Filter by user"),
+    "audit.own_only": ("您的账户只能查看部分区域或客户细分，因此这里只列出您本人所做的更改。",
+                       "Your account sees only some regions or segments, so only your own changes are listed here."),
     "audit.export": ("导出审计日志（CSV）", "Export the audit log (CSV)"),
 }

@@ -163,3 +163,9 @@ def test_forms_and_undo_refuse_records_outside_the_allowance(regional, lang):
     assert_ok(at)
     assert t.md("data.err.undo_outside_allowance", load_id=load_id, rows=1, allowed=allowed) in [e.value for e in at.error]
     assert state(regional) == before
+    # The audit log lists only their own changes: the admin's rows name other regions' customers.
+    assert t("audit.own_only") in [c.value for c in at.caption]
+    assert not [b for b in at.selectbox if b.key == "audit_user"]
+    users_shown = {u for d in at.dataframe if t("data.h.user") in d.value.columns and t("data.h.field") in d.value.columns
+                   for u in d.value[t("data.h.user")]}
+    assert "boss" not in users_shown
