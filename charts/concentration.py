@@ -7,10 +7,15 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from analytics import concentration as conc
 from analytics.concentration import BOTTOM_SHARE, NO_GROUP, TOP_SHARE, ConcentrationFigures, LossDrivers
 from charts.text import plain, plain_all
 from charts.theme import ACCENT, GAIN, INK, LOSS, MUTED, NEUTRAL, base_layout, money_axis, money_title
 from i18n import Translator, fmt
+
+# Points of a selectable whale curve: a point every 0.17 % of customers, finer than a pixel of the page's chart
+# (about 560 px wide at 1400 px); 2,000 markers took most of the browser's time on a warm page switch (issue 13).
+SELECTABLE_POINTS = 600
 
 
 def whale_curve(curve: pd.DataFrame, fig_data: ConcentrationFigures, t: Translator, title: str | None = None,
@@ -21,7 +26,11 @@ def whale_curve(curve: pd.DataFrame, fig_data: ConcentrationFigures, t: Translat
     profit is not positive, the y axis shows cumulative profit in money instead of shares.
     ``selectable`` draws small markers on the curve and starts in box-select mode, so that a
     drag over a range of customers (or a click on a point) selects it; x is the customer share in %.
+    Its markers are each an SVG element the browser draws and styles on every page switch, so a
+    selectable curve is thinned to :data:`SELECTABLE_POINTS` (the exact peak, the ends and the guides kept).
     """
+    if selectable:
+        curve = conc.downsample(curve, SELECTABLE_POINTS)
     shares = fig_data.shares_defined
     y = curve["profit_share"] * 100 if shares else curve["cum_profit"]
     custom = np.stack([

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from analytics import concentration as conc
+from charts.concentration import SELECTABLE_POINTS
 from charts.concentration import whale_curve as draw
 from i18n import Translator
 
@@ -51,3 +52,19 @@ def test_short_curves_are_drawn_whole():
     df = _customers(np.array([5.0, -1.0, 3.0]))
     curve = conc.whale_curve(df)
     assert conc.downsample(curve, 2000).equals(curve)
+
+
+def test_a_selectable_curve_is_thinned_for_the_browser_and_keeps_its_peak():
+    """Every marker of the Profit concentration page's selectable curve is an SVG element the browser
+    draws and styles on each page switch (2,000 of them took most of a warm switch; issue 13)."""
+    rng = np.random.default_rng(5)
+    profits = np.concatenate([rng.gamma(1.2, 500.0, 3100), -rng.gamma(1.0, 300.0, 1900)])
+    df = _customers(profits)
+    f = conc.figures(df)
+    fig = draw(conc.downsample(conc.whale_curve(df), 2000), f, Translator("en"), selectable=True)
+    line = fig.data[0]
+    y = np.asarray(line.y, dtype=float)
+    assert "markers" in line.mode and len(y) <= SELECTABLE_POINTS
+    assert float(line.x[int(np.argmax(y))]) == f.whale_peak_customer_share * 100  # the exact peak
+    assert (float(line.x[0]), y[0]) == (0.0, 0.0) and (float(line.x[-1]), y[-1]) == (100.0, 100.0)
+    assert len(draw(conc.whale_curve(df), f, Translator("en")).data[0].y) == len(df) + 1  # a static chart: whole
