@@ -151,33 +151,42 @@ def simulated_coverage(kind: str, rho: float, reps: int, n: int = 104, seed: int
     return (inside / total if total else None), int(total)
 
 
+def store_coverage(cur: object, only: set[str] | None = None) -> dict[str, tuple[float | None, int]]:
+    """Band coverage on a store's weekly and monthly complaints, praise and NPS (every customer):
+    origins every 4 weeks from week 52 and every month from month 12, each horizon compared.
+    ``only``: the keys to backtest (``"demo week complaints"``, …); default all six."""
+    from analytics.filters import Filters
+    from analytics.word_of_mouth import data as wom_data
+
+    out: dict[str, tuple[float | None, int]] = {}
+    for gran, step, first in (("week", 4, 52), ("month", 1, 12)):
+        s = wom_data.series(cur, Filters(), gran)
+        s = s.loc[~s["partial"]].reset_index(drop=True)
+        nps_var = wom_trend.nps_sampling_variance(s["promoters"], s["detractors"], s["responses"])
+        for name in ("complaints", "praise", "nps"):
+            if only is not None and f"demo {gran} {name}" not in only:
+                continue
+            out[f"demo {gran} {name}"] = band_coverage(s[name], gran, name, list(range(first, len(s) - 1, step)),
+                                                       sampling=nps_var if name == "nps" else None)
+    return out
+
+
 def demo_coverage(seed: int = 7) -> dict[str, tuple[float | None, int]]:
     """Band coverage on the demo business's series (generated in memory at the default size)."""
     import tempfile
     from pathlib import Path
 
     from analytics import demo
-    from analytics.filters import Filters
     from analytics.store import db
-    from analytics.word_of_mouth import data as wom_data
 
-    out: dict[str, tuple[float | None, int]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         con = db.connect(Path(tmp) / "demo.duckdb")
         try:
             demo.generate(con, seed=seed)
             with db.cursor(con) as cur:
-                for gran, step, first in (("week", 4, 52), ("month", 1, 12)):
-                    s = wom_data.series(cur, Filters(), gran)
-                    s = s.loc[~s["partial"]].reset_index(drop=True)
-                    nps_var = wom_trend.nps_sampling_variance(s["promoters"], s["detractors"], s["responses"])
-                    for name in ("complaints", "praise", "nps"):
-                        out[f"demo {gran} {name}"] = band_coverage(s[name], gran, name,
-                                                                   list(range(first, len(s) - 1, step)),
-                                                                   sampling=nps_var if name == "nps" else None)
+                return store_coverage(cur)
         finally:
             con.close()
-    return out
 
 
 # ------------------------------------------------------------------------------- the run

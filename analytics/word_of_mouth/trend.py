@@ -21,7 +21,9 @@ Definitions (the page's "method" box and docs/word_of_mouth.md repeat them):
 
 from __future__ import annotations
 
+import math
 import warnings
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +42,11 @@ TREND_SPAN = {"day": 61, "week": 13, "month": 5}
 FORECAST_LEVEL = 0.90
 ETS_PARAMETERS = 5  # α, β, φ and the initial level and trend of ETS(A,Ad,N)
 SLOPE_DAYS = 91  # the trend slope is read over the last three months
+# The band's calibration (aci_multiplier): the step of its adaptive level, and the scores it draws its
+# quantile from — those observed in the last ACI_WINDOW periods, so that a surge's errors stop widening
+# the band half a year of weeks after it. Chosen on bench.alerts' backtests (docs/word_of_mouth.md).
+ACI_GAMMA = 0.02
+ACI_WINDOW = 26
 
 
 # ------------------------------------------------------------------- trend and forecast
@@ -56,6 +63,8 @@ class TrendFit:
     in the value's units per month otherwise (points for NPS); None when not fitted.
     ``trend_method``: ``"lowess"`` or ``"stl"`` (window ``trend_window`` periods);
     ``forecast_method``: ``"ets"`` (ETS(A,Ad,N)) or ``"stl_ets"`` (ETS on the STL-adjusted series).
+    ``band_scale``: the adaptive-conformal multiplier of the ETS band's half-width
+    (:func:`aci_multiplier`; 1 = ETS's own width, and when there is no forecast).
     """
 
     name: str
@@ -73,6 +82,7 @@ class TrendFit:
     trend_method: str
     forecast_method: str
     trend_window: int = 0
+    band_scale: float = 1.0
 
 
 def _lowess(values: np.ndarray, span: int) -> np.ndarray:
@@ -126,12 +136,69 @@ def _future_periods(last: pd.Timestamp, granularity: str, horizon: int) -> pd.Da
     return pd.date_range(last + pd.offsets.MonthBegin(1), periods=horizon, freq="MS")
 
 
+def conformal_quantile(scores: np.ndarray, alpha_t: float) -> float:
+    """Split-conformal quantile of past scores at level 1 − ``alpha_t``: the ⌈(n + 1)(1 − α_t)⌉-th
+    smallest of the n scores. Where that exceeds n (too few scores, or α_t ≤ 0: the conformal band
+    would be unbounded), the ETS band's own width (1) or the largest score if larger; α_t ≥ 1 gives
+    the smallest score."""
+    s = np.sort(np.asarray(scores, dtype=float))
+    n = len(s)
+    k = math.ceil((n + 1) * (1 - alpha_t)) if alpha_t > 0 else n + 1
+    if k > n:
+        return max(1.0, float(s[-1])) if n else 1.0
+    return float(s[max(k, 1) - 1])
+
+
+def aci_path(scores: np.ndarray, level: float = FORECAST_LEVEL, gamma: float | None = None,
+             window: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Adaptive conformal inference (Gibbs & Candès 2021) over the rolling origins of a history.
+
+    ``scores`` (m × h): row i is the i-th of m consecutive past origins, column j its horizon j + 1;
+    a score is |actual − forecast| ÷ the ETS band's half-width, NaN where not observed before the
+    last origin (row i's horizon j + 1 is observed from origin i + j + 1 on; origin m is the one
+    being forecast). At each origin the band's multiplier is :func:`conformal_quantile` of the
+    scores observed before it (those observed at the last ``window`` origins, default
+    :data:`ACI_WINDOW`) at level 1 − α_t; when the targets of period t are observed,
+    α_{t+1} = α_t + γ (α − err_t), err_t the share of the forecasts of that period outside their
+    band, α = 1 − ``level``, α_0 = α and γ = ``gamma`` (default :data:`ACI_GAMMA`). Returns the
+    multiplier and α_t at each origin 0..m."""
+    gamma = ACI_GAMMA if gamma is None else gamma
+    window = ACI_WINDOW if window is None else window
+    s = np.asarray(scores, dtype=float)
+    m, h = s.shape if s.ndim == 2 else (0, 0)
+    alpha = alpha_t = 1 - level
+    used, alphas = np.empty(m + 1), np.empty(m + 1)
+    pool: deque[tuple[int, float]] = deque()  # (origin where observed, score), oldest first
+    for i in range(m + 1):
+        # forecasts (origin i − j, horizon j) target the period just before origin i: observed now
+        new = [(s[i - j, j - 1], used[i - j]) for j in range(1, h + 1)
+               if 0 <= i - j < m and np.isfinite(s[i - j, j - 1])]
+        if new:
+            alpha_t += gamma * (alpha - float(np.mean([v > u for v, u in new])))
+            pool.extend((i, v) for v, _ in new)
+        while pool and pool[0][0] <= i - window:
+            pool.popleft()
+        used[i] = conformal_quantile(np.fromiter((v for _, v in pool), dtype=float, count=len(pool)), alpha_t)
+        alphas[i] = alpha_t
+    return used, alphas
+
+
+def aci_multiplier(scores: np.ndarray, level: float = FORECAST_LEVEL, gamma: float | None = None,
+                   window: int | None = None) -> tuple[float, float]:
+    """The band's multiplier and α_m at the last origin of :func:`aci_path`."""
+    used, alphas = aci_path(scores, level, gamma, window)
+    return float(used[-1]), float(alphas[-1])
+
+
 def _ets_forecast(values: np.ndarray, horizon: int, level: float,
-                  sampling: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """ETS(A,Ad,N) point forecast (mean) and prediction interval.
+                  sampling: np.ndarray | None = None,
+                  first_origin: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """ETS(A,Ad,N) point forecast (mean), prediction interval and the band's conformal multiplier.
 
     ``sampling``: the known sampling variance of each value (NaN where unknown), e.g. NPS from few
     answers; the band's variance is then re-split into process and sampling parts (see below).
+    ``first_origin``: the first past origin of the band's calibration (:func:`aci_multiplier`);
+    default ``horizon``.
     """
     from scipy.stats import norm, t
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
@@ -147,6 +214,8 @@ def _ets_forecast(values: np.ndarray, horizon: int, level: float,
     # degrees of freedom and Student-t quantiles (bench.alerts measures the coverage).
     n, k = len(values), ETS_PARAMETERS
     widen = t.ppf(0.5 + level / 2, n - k) / norm.ppf(0.5 + level / 2) * np.sqrt(n / (n - k))
+    sigma2 = float(np.mean(np.asarray(res.resid, dtype=float) ** 2))
+    band_var = np.full(n + 1, sigma2)  # σ² of a band drawn at each origin 0..n
     if sampling is not None and np.isfinite(sampling).any():
         # A value measured from few answers carries sampling noise of known variance s_t² (NPS: the
         # multinomial variance over the week's answers). ETS's σ² is the mean one-step error variance
@@ -154,16 +223,41 @@ def _ets_forecast(values: np.ndarray, horizon: int, level: float,
         # grows (the demo: 15 → 50 a week) the history's noise overstates the next periods'. The
         # band's σ² becomes σ² − mean(s_t²) + s_f², s_f² the sampling variance of the last
         # ``horizon`` periods (what the next ones will carry), the process part kept ≥ 0.
-        sigma2 = float(np.mean(np.asarray(res.resid, dtype=float) ** 2))
         past = float(np.nanmean(sampling))
-        recent = sampling[-horizon:]
-        future = float(np.nanmean(recent)) if np.isfinite(recent).any() else past
+        process = max(sigma2 - past, 0.0)
+        for o in range(1, n + 1):
+            recent = sampling[max(o - horizon, 0):o]
+            band_var[o] = process + (float(np.nanmean(recent)) if np.isfinite(recent).any() else past)
         if sigma2 > 0:
-            widen = widen * np.sqrt((max(sigma2 - past, 0.0) + future) / sigma2)
+            widen = widen * np.sqrt(band_var[n] / sigma2)
+    # Calibration (issue 17): a band sized on calm periods misses a surge or an acceleration, and
+    # nothing in ETS's σ² learns from its own misses. Rolling origins over the history — the fitted
+    # model's forecasts from its state at each past origin, horizons 1..h, errors the state had not
+    # seen — are scored as multiples of the band's half-width there (normal quantile and σ² as
+    # estimated: the parameters were fitted on those values, which the widening above answers for,
+    # so it stays on top); adaptive conformal inference scales the band by their quantile, its level
+    # moved online by the running miss rate, so that the miss rate tends to 1 − level even under
+    # shifts. One fit, no refit per origin: the page's cost is unchanged.
+    a, b, phi = (float(res.params.iloc[i]) for i in range(3))
+    states = np.asarray(res.states, dtype=float)  # level and trend after each value
+    damp = np.cumsum(phi ** np.arange(1, horizon + 1))
+    factor = 1 + np.concatenate([[0.0], np.cumsum((a + b * damp[:-1]) ** 2)])  # h-step variance ÷ σ²
+    z = norm.ppf(0.5 + level / 2)
+    first = horizon if first_origin is None else max(int(first_origin), 1)
+    origins = np.arange(first, n)
+    scores = np.full((len(origins), horizon), np.nan)
+    for i, o in enumerate(origins):
+        j = np.arange(1, min(horizon, n - o) + 1)
+        err = np.abs(values[o + j - 1] - (states[o - 1, 0] + damp[j - 1] * states[o - 1, 1]))
+        half = z * np.sqrt(band_var[o] * factor[j - 1])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scores[i, j - 1] = np.where(half > 0, err / half, np.nan)
+    scale, _ = aci_multiplier(scores, level)
+    widen = widen * scale
     out = (mean, mean - widen * (mean - sf["pi_lower"].to_numpy()), mean + widen * (sf["pi_upper"].to_numpy() - mean))
     if not all(np.isfinite(a).all() for a in out):
         raise ValueError("forecast is not finite")
-    return out
+    return (*out, scale)
 
 
 def nps_sampling_variance(promoters: np.ndarray | pd.Series, detractors: np.ndarray | pd.Series,
@@ -246,7 +340,7 @@ def fit_trend(history: pd.DataFrame, granularity: str, name: str = "complaints",
         trend = np.clip(trend, 0, None)
     h["trend"] = trend
     slope = _slope_per_month(h["period"], trend, granularity, count)
-    fc, fc_status, fc_method = empty_fc, "too_short", ""
+    fc, fc_status, fc_method, band_scale = empty_fc, "too_short", "", 1.0
     if not forecast:
         fc_status = "skipped"
     elif n >= MIN_FORECAST[granularity]:
@@ -256,7 +350,7 @@ def fit_trend(history: pd.DataFrame, granularity: str, name: str = "complaints",
             seasonal = None
         adjusted = scaled - seasonal if seasonal is not None else scaled
         try:
-            mean, lo, hi = _ets_forecast(adjusted, horizon, level, sampling)
+            mean, lo, hi, band_scale = _ets_forecast(adjusted, horizon, level, sampling, MIN_TREND[granularity])
         except (ValueError, np.linalg.LinAlgError):
             fc_status = "failed"
         else:
@@ -274,7 +368,8 @@ def fit_trend(history: pd.DataFrame, granularity: str, name: str = "complaints",
                                      "forecast": mean, "lower": lo, "upper": hi})
             fc_status = "ok"
     return TrendFit(status="ok", forecast_status=fc_status, history=h, forecast=fc, slope_per_month=slope,
-                    trend_method=trend_method, trend_window=window, forecast_method=fc_method, **base)
+                    trend_method=trend_method, trend_window=window, forecast_method=fc_method,
+                    band_scale=band_scale, **base)
 
 
 def trends(cur: Any, f: Filters, granularity: str = "week",

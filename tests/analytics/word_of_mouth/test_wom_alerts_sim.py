@@ -77,7 +77,8 @@ def test_nps_band_uses_the_sampling_variance_of_the_latest_weeks():
     ratio = np.sqrt((max(sigma2 - sampling.mean(), 0) + sampling[-8:].mean()) / sigma2)
     assert ratio < 0.9
     assert known.forecast["forecast"].to_numpy() == pytest.approx(plain.forecast["forecast"].to_numpy())
-    half = lambda f: (f.forecast["upper"] - f.forecast["forecast"]).to_numpy()  # noqa: E731
+    # each band is then scaled by its own conformal multiplier (test_wom_bands.py)
+    half = lambda f: (f.forecast["upper"] - f.forecast["forecast"]).to_numpy() / f.band_scale  # noqa: E731
     assert half(known) == pytest.approx(ratio * half(plain), rel=1e-6)
 
 
@@ -94,4 +95,6 @@ def test_nps_band_covers_when_the_number_of_answers_grows():
         c0, _ = alerts.band_coverage(v, "week", "nps", [64, 80, 96])
         new, old, total = new + c * m, old + c0 * m, total + m
     assert 0.84 <= new / total <= 0.95
-    assert old / total >= new / total + 0.03
+    # without the sampling variance the band's adaptive calibration (its own past errors) now brings
+    # it to the stated level too (it covered 97.9 % before that calibration)
+    assert 0.84 <= old / total <= 0.95
