@@ -741,8 +741,12 @@ def log_tab() -> None:
                      when=str(last["loaded_at"]),
                      restore=t("data.undo.restore") if last["mode"] != "append" else ""))
         check = cache.run(ingest.undo_check)
+        # A user limited to regions or segments may not undo a load that touched other customers' rows.
+        refusal = cache.run(scope.undo_refusal, int(last["load_id"]), last["table_name"], ctx.allowance)
         if check is not None and not check.ok:  # later edits of its rows, or its backup is gone: say why
             st.error(undo_why(check.code or "undo_unavailable", check.params))
+        elif refusal is not None:
+            st.error(err_text(ingest.IngestError(refusal[0], "", **refusal[1])))
         else:
             sure = st.checkbox(t("data.undo.confirm"), key=f"data_undo_confirm_{last['load_id']}")
             if st.button(t("data.undo.button"), disabled=not sure, key="data_undo") and auth.permitted(auth.ANALYST):

@@ -227,3 +227,14 @@ def customers_sql(allowance: Allowance | None) -> tuple[str, dict[str, Any]]:
     if not restricted(allowance):
         return "true", {}
     return _attrs_ok(allowance, "region", "segment"), {}
+
+
+def undo_refusal(cur: duckdb.DuckDBPyConnection, load_id: int, table: str,
+                 allowance: Allowance | None) -> tuple[str, dict[str, Any]] | None:
+    """Why :func:`check_undo` would refuse ``allowance``'s user the undo of load ``load_id`` (its code and
+    params, for a page to say so before the button), or None."""
+    try:
+        check_undo(cur, load_id, table, schema.shadow_name(table), allowance)
+    except IngestError as exc:
+        return exc.code, dict(exc.params)
+    return None

@@ -177,8 +177,11 @@ def test_forms_add_and_correct_only_permitted_records(store):
 
 def test_undo_of_a_load_touching_other_customers_is_refused(store, tmp_path):
     mixed = put(tmp_path, "mixed.csv", TX + "T3,E1,2024-04-01,P,1,10,5\nT4,W1,2024-04-02,P,1,10,5\n")
-    ingest.load(store, mixed, *opts(mixed), user="boss")
+    lid = ingest.load(store, mixed, *opts(mixed), user="boss").load_id
     before = db.fingerprint(store)
+    assert scope.undo_refusal(store.cursor(), lid, "transactions", EAST) == (
+        "undo_outside_allowance", {"load_id": lid, "rows": 1, "allowed": "regions East"})
+    assert scope.undo_refusal(store.cursor(), lid, "transactions", None) is None
     with pytest.raises(ingest.IngestError) as e:
         ingest.undo_last(store, user="ann", allowance=EAST)
     assert refused(e, "undo_outside_allowance")["rows"] == 1
