@@ -168,17 +168,20 @@ def aci_path(scores: np.ndarray, level: float = FORECAST_LEVEL, gamma: float | N
     m, h = s.shape if s.ndim == 2 else (0, 0)
     alpha = alpha_t = 1 - level
     used, alphas = np.empty(m + 1), np.empty(m + 1)
-    pool: deque[tuple[int, float]] = deque()  # (origin where observed, score), oldest first
+    observed: deque[np.ndarray] = deque(maxlen=max(int(window), 1))  # scores observed at the last origins
+    horizons = np.arange(1, h + 1)
     for i in range(m + 1):
         # forecasts (origin i − j, horizon j) target the period just before origin i: observed now
-        new = [(s[i - j, j - 1], used[i - j]) for j in range(1, h + 1)
-               if 0 <= i - j < m and np.isfinite(s[i - j, j - 1])]
-        if new:
-            alpha_t += gamma * (alpha - float(np.mean([v > u for v, u in new])))
-            pool.extend((i, v) for v, _ in new)
-        while pool and pool[0][0] <= i - window:
-            pool.popleft()
-        used[i] = conformal_quantile(np.fromiter((v for _, v in pool), dtype=float, count=len(pool)), alpha_t)
+        rows = i - horizons
+        keep = (rows >= 0) & (rows < m)
+        rows, cols = rows[keep], horizons[keep] - 1
+        new = s[rows, cols]
+        seen = np.isfinite(new)
+        new, rows = new[seen], rows[seen]
+        if len(new):
+            alpha_t += gamma * (alpha - float(np.mean(new > used[rows])))
+        observed.append(new)
+        used[i] = conformal_quantile(np.concatenate(observed), alpha_t)
         alphas[i] = alpha_t
     return used, alphas
 
@@ -244,14 +247,13 @@ def _ets_forecast(values: np.ndarray, horizon: int, level: float,
     factor = 1 + np.concatenate([[0.0], np.cumsum((a + b * damp[:-1]) ** 2)])  # h-step variance ÷ σ²
     z = norm.ppf(0.5 + level / 2)
     first = horizon if first_origin is None else max(int(first_origin), 1)
-    origins = np.arange(first, n)
-    scores = np.full((len(origins), horizon), np.nan)
-    for i, o in enumerate(origins):
-        j = np.arange(1, min(horizon, n - o) + 1)
-        err = np.abs(values[o + j - 1] - (states[o - 1, 0] + damp[j - 1] * states[o - 1, 1]))
-        half = z * np.sqrt(band_var[o] * factor[j - 1])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scores[i, j - 1] = np.where(half > 0, err / half, np.nan)
+    origins = np.arange(first, n)[:, None]  # origin o: the values before o are known
+    target = origins + np.arange(horizon)[None, :]  # the value forecast at horizon j + 1
+    fc = states[origins - 1, 0] + damp[None, :] * states[origins - 1, 1]
+    half = z * np.sqrt(band_var[origins] * factor[None, :])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scores = np.abs(values[np.minimum(target, n - 1)] - fc) / half
+    scores[(target >= n) | ~(half > 0)] = np.nan
     scale, _ = aci_multiplier(scores, level)
     widen = widen * scale
     out = (mean, mean - widen * (mean - sf["pi_lower"].to_numpy()), mean + widen * (sf["pi_upper"].to_numpy() - mean))
