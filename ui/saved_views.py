@@ -4,6 +4,11 @@ reopens it), stored in ``saved_views`` (:mod:`analytics.store.saved`) as kind ``
 The payload is the page and its parameters: ``{"page": "concentration", "params": {"region": "East",
 "compare_by": "region"}}`` (the language is the reader's, never saved). Opening a view on its page
 sets the sidebar's filter and the page's choices from it; the sidebar lists the views of the page shown.
+
+A view that follows the latest data keeps no period (no ``from``/``to``): it opens on the default period of
+the data at that time (:func:`analytics.filters.latest_period`, the last complete months), so after a new
+month is loaded it shows the new last months. A view with a period keeps that period. Saving offers the
+choice, on by default while the page shows the default period.
 """
 
 from __future__ import annotations
@@ -16,15 +21,19 @@ from dataclasses import dataclass
 import duckdb
 import streamlit as st
 
+from analytics import filters as flt
 from analytics.filters import Filters
 from analytics.store import db
 from analytics.store import saved as store
+from i18n import Translator
 from ui import auth, cache, context, drill, links, pages, sidebar
 
 KIND = "view"
 MAX_NAME = 80
 NAME_KEY = "views_name"
 PICK_KEY = "views_pick"
+FOLLOW_KEY = "views_follow"  # + the period shown: the checkbox's default follows the period
+PERIOD_PARAMS = ("from", "to")  # left out of a view that follows the latest data
 _FLASH = "_views_flash"  # (kind, message) drawn on the next run
 
 
@@ -37,6 +46,11 @@ class SavedPageView:
 
     def payload(self) -> str:
         return json.dumps({"page": self.page, "params": self.params}, ensure_ascii=False, sort_keys=True)
+
+    @property
+    def follows_latest(self) -> bool:
+        """Whether the view opens on the data's default period when opened (it keeps no period of its own)."""
+        return not any(k in self.params for k in PERIOD_PARAMS)
 
 
 def analysis_pages() -> set[str]:
@@ -77,12 +91,14 @@ def parse(name: str, payload: str, saved_at: dt.datetime | None = None) -> Saved
 
 
 def save(con: duckdb.DuckDBPyConnection, name: str, page: str, params: Mapping[str, str],
-         user: str | None = None) -> SavedPageView:
+         user: str | None = None, *, follow_latest: bool = False) -> SavedPageView:
     """Save (or replace) view ``name`` of ``page``; ValueError for a bad name, an unknown page, or a name
-    used by a saved story or plan."""
+    used by a saved story or plan. ``follow_latest`` leaves the period out: the view opens on the latest
+    data's default period (see the module's docstring); otherwise it keeps the period in ``params``."""
     if page not in analysis_pages():
         raise ValueError(f"unknown page {page!r}")
-    view = SavedPageView(check_name(name), page, view_params(params), dt.datetime.now().replace(microsecond=0))
+    kept = {k: v for k, v in view_params(params).items() if not (follow_latest and k in PERIOD_PARAMS)}
+    view = SavedPageView(check_name(name), page, kept, dt.datetime.now().replace(microsecond=0))
     with db.write(con, data=False) as cur:
         store.put(cur, view.name, KIND, view.payload(), view.saved_at, user=user)
     return view
@@ -119,13 +135,14 @@ def _open(view: SavedPageView) -> None:
     st.session_state[_FLASH] = ("success", context.get().t.md("views.opened", name=view.name))
 
 
-def _save(page: str) -> None:
+def _save(page: str, follow_key: str) -> None:
     ctx = context.get()
     if not auth.permitted(auth.ANALYST, in_callback=True):
         return
     try:
         view = save(cache.connection(), st.session_state.get(NAME_KEY, ""), page,
-                    {k: st.query_params.get(k) for k in st.query_params}, user=ctx.user)
+                    {k: st.query_params.get(k) for k in st.query_params}, user=ctx.user,
+                    follow_latest=bool(st.session_state.get(follow_key)))
     except ValueError as exc:
         st.session_state[_FLASH] = ("error", ctx.t.md("views.refused", error=str(exc)))
         return
@@ -146,9 +163,24 @@ def _delete(name: str) -> None:
     st.session_state[_FLASH] = ("success", ctx.t.md("views.deleted", name=name))
 
 
+def on_default_period(f: Filters, latest: tuple[dt.date | None, dt.date | None]) -> bool:
+    """Whether ``f`` shows the default period ``latest`` (:func:`analytics.filters.latest_period`)."""
+    first, last = latest
+    return first is not None and last is not None and (f.date_from, f.date_to) == (first, flt.month_end(last))
+
+
+def period_text(view: SavedPageView, t: Translator) -> str:
+    """The view's period as listed: "follows the latest data", or its fixed period."""
+    if view.follows_latest:
+        return t("views.follows")
+    f = Filters.from_params(view.params)
+    return t.period(f.date_from, f.date_to)
+
+
 def sidebar_panel(page: str) -> None:
     """The sidebar's saved views of ``page``: open or delete one, save the view shown under a name."""
-    t = context.get().t
+    ctx = context.get()
+    t, f = ctx.t, ctx.filters
     with db.cursor(cache.connection()) as cur:
         views = {v.name: v for v in listed(cur, page)}
     # A fixed label: an expander whose label changes is a new one, drawn closed.
@@ -159,7 +191,10 @@ def sidebar_panel(page: str) -> None:
         if views:
             if st.session_state.get(PICK_KEY) not in views:
                 st.session_state.pop(PICK_KEY, None)
-            name = st.selectbox(t("views.pick"), list(views), key=PICK_KEY)
+            name = st.selectbox(t("views.pick"), list(views), key=PICK_KEY,
+                                format_func=lambda n: f"{n} · {period_text(views[n], t)}")
+            st.caption(t("views.period.follows") if views[name].follows_latest
+                       else t("views.period.fixed", period=period_text(views[name], t)))
             c1, c2 = st.columns(2)
             c1.button(t("views.open"), key="views_open", on_click=_open, args=(views[name],), width="stretch",
                       icon=":material/open_in_browser:")
@@ -169,6 +204,10 @@ def sidebar_panel(page: str) -> None:
         else:
             st.caption(t("views.none"))
         st.text_input(t("views.name"), key=NAME_KEY, max_chars=MAX_NAME, placeholder=t("views.name_placeholder"))
-        st.button(t("views.save"), key="views_save", on_click=_save, args=(page,), width="stretch",
+        # Keyed by the period shown, so that its default follows it: on while the page shows the default period.
+        follow_key = f"{FOLLOW_KEY}_{f.date_from}_{f.date_to}"
+        st.checkbox(t("views.follow"), value=on_default_period(f, cache.run(flt.latest_period)), key=follow_key,
+                    help=t("views.follow.help", period=t.period(f.date_from, f.date_to)))
+        st.button(t("views.save"), key="views_save", on_click=_save, args=(page, follow_key), width="stretch",
                   icon=":material/bookmark_add:")
         st.caption(t("views.hint"))

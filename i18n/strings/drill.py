@@ -37,4 +37,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "views.opened": ("已打开视图“{name}”。", "Opened the view “{name}”."),
     "views.deleted": ("已删除视图“{name}”。", "Deleted the view “{name}”."),
     "views.refused": ("操作未完成：{error}", "Not done: {error}"),
+    "views.follow": ("跟随最新数据", "Follow the latest data"),
+    "views.follow.help": ("勾选：打开视图时显示当时数据中最近的完整月份（载入新的一个月后随之后移）。不勾选：始终显示现在的期间（{period}）。",
+                          "On: the view opens on the last complete months of the data when it is opened (a new month "
+                          "loaded moves it on). Off: it keeps the period shown now ({period})."),
+    "views.follows": ("跟随最新数据", "follows the latest data"),
+    "views.period.follows": ("期间：打开时数据中最近的完整月份（跟随最新数据）。",
+                             "Period: the last complete months of the data when opened (follows the latest data)."),
+    "views.period.fixed": ("期间：固定为 {period}。", "Period: fixed, {period}."),
 }

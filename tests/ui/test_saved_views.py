@@ -7,12 +7,15 @@ import datetime as dt
 
 import pytest
 
-from analytics.store import db
+from analytics.store import aggregates, db
 from analytics.store import saved as store
+from i18n import Translator
 from tests.ui.apptest import assert_ok, start
 from ui import saved_views
 
 CONC = "views/concentration.py"
+OVERVIEW = "views/overview.py"
+D = dt.date.fromisoformat
 
 
 def test_a_view_round_trips_through_the_store(tmp_path):
@@ -84,3 +87,72 @@ def test_save_open_and_delete_a_view_in_the_app(app_db):
             assert [v.name for v in saved_views.listed(cur, "concentration")] == []
     finally:
         con.close()
+
+
+def test_a_view_that_follows_the_latest_data_keeps_no_period(tmp_path):
+    con = db.connect(tmp_path / "s.duckdb")
+    try:
+        shown = {"from": "2025-11-01", "to": "2026-10-31", "region": "East", "lang": "en"}
+        following = saved_views.save(con, "Latest East", "overview", shown, follow_latest=True)
+        fixed = saved_views.save(con, "FY East", "overview", shown)
+        assert following.params == {"region": "East"} and following.follows_latest
+        assert fixed.params == {"from": "2025-11-01", "to": "2026-10-31", "region": "East"} and not fixed.follows_latest
+        with db.cursor(con) as cur:
+            kept = {v.name: v for v in saved_views.listed(cur, "overview")}
+        assert kept["Latest East"].follows_latest and not kept["FY East"].follows_latest
+        assert saved_views.period_text(kept["Latest East"], Translator("zh")) == "跟随最新数据"
+        assert saved_views.period_text(kept["FY East"], Translator("en")) == "2025-11-01 – 2026-10-31"
+    finally:
+        con.close()
+
+
+def _complete_november() -> None:
+    """A sale on 2026-11-30 in the app's store (written as a load writes): the demo's November is complete, and the
+    default period moves from Nov 2025 – Oct 2026 to Dec 2025 – Nov 2026."""
+    from ui import cache  # the app's own connection: AppTest runs in this process
+
+    with db.write(cache.connection()) as cur:
+        cid = cur.execute("SELECT min(customer_id) FROM customers").fetchone()[0]
+        cur.execute("INSERT INTO transactions VALUES ('views-follow-1', ?, DATE '2026-11-30', 'Broadband', 1, 100, 40, NULL)",
+                    [cid])
+        aggregates.refresh(cur, [D("2026-11-01")])
+
+
+def _follow_box(at):
+    boxes = [c for c in at.sidebar.checkbox if c.label == Translator(at.query_params["lang"])("views.follow")]
+    assert len(boxes) == 1, [c.label for c in at.sidebar.checkbox]
+    return boxes[0]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_view_saved_on_the_default_period_follows_the_data_and_a_chosen_period_stays(app_db, lang):
+    t = Translator(lang)
+    at = start(lang, page=OVERVIEW)
+    assert_ok(at)
+    assert at.select_slider(key="flt_period").value == (D("2025-11-01"), D("2026-10-01"))  # the default period
+    assert _follow_box(at).value is True  # on by default on the default period
+    at.text_input(key="views_name").input("Latest").run()
+    at.button(key="views_save").click().run()
+    # A chosen period: off by default, and the view keeps it.
+    at.select_slider(key="flt_period").set_value((D("2026-01-01"), D("2026-06-01"))).run()
+    assert _follow_box(at).value is False
+    at.text_input(key="views_name").input("First half").run()
+    at.button(key="views_save").click().run()
+    assert_ok(at)
+    # The list says which view follows the data and which keeps its period.
+    assert set(at.selectbox(key="views_pick").options) == {
+        f"Latest · {t('views.follows')}", f"First half · {t.period(D('2026-01-01'), D('2026-06-30'))}"}
+
+    _complete_november()
+
+    later = start(lang, page=OVERVIEW)
+    assert_ok(later)
+    later.selectbox(key="views_pick").set_value("First half").run()
+    later.button(key="views_open").click().run()
+    assert_ok(later)
+    assert later.select_slider(key="flt_period").value == (D("2026-01-01"), D("2026-06-01"))
+    later.selectbox(key="views_pick").set_value("Latest").run()
+    later.button(key="views_open").click().run()
+    assert_ok(later)
+    assert later.select_slider(key="flt_period").value == (D("2025-12-01"), D("2026-11-01"))  # the new last months
+    assert (later.query_params["from"], later.query_params["to"]) == ("2025-12-01", "2026-11-30")
