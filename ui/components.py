@@ -27,6 +27,9 @@ CHART_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", 
 _DELTA_COLORS = {1: "normal", -1: "inverse", 0: "off"}
 LOADING_DELAY_S = 0.3  # a chart ready sooner shows no placeholder (no flicker on quick reruns)
 LOADING_HEIGHT = 360  # px of a chart's placeholder while it computes
+# px of a page's key chart: the whole of it on the first screen of a 1366x768 or 1280x720 laptop under the page's
+# title, lead sentence and first row of cards (tests/browser/test_responsive.py)
+KEY_CHART_HEIGHT = 330
 _NUMBER_UNITS = ("count", "points", "ratio", "score", "per_month")
 
 # The house CSS, on every page (``house_style``). Why each rule:
@@ -41,6 +44,18 @@ _HOUSE_CSS = """
 @media (max-width: 1600px) {
   [data-testid="stMainBlockContainer"] { padding-left: 2.5rem; padding-right: 2.5rem; }
   [data-testid="stMain"] h1 { font-size: 2.2rem; padding-top: 0.5rem; }
+}
+/* Short screens (laptops: 1366x768, 1280x720): the header, lead and cards take less height, so a page's whole key
+   chart fits the first screen; with the sidebar closed its open button sits where the title would. */
+@media (max-height: 860px) {
+  [data-testid="stMainBlockContainer"] { padding-top: 1.25rem; }
+  .stApp:has([data-testid="stSidebar"][data-collapsed="true"]) [data-testid="stMainBlockContainer"] { padding-top: 3rem; }
+  [data-testid="stMain"] h1 { font-size: 1.9rem; padding: 0 0 0.35rem; }
+  [data-testid="stMain"] h3 { font-size: 1.35rem; padding: 0.25rem 0 0.5rem; }
+  [data-testid="stMain"] [data-testid="stVerticalBlock"] { gap: 0.55rem; }
+  [data-testid="stMain"] [data-testid="stAlertContainer"] { padding: 0.55rem 0.9rem; }
+  [data-testid="stMain"] [data-testid="stMetric"] > div { padding-top: 0.6rem; padding-bottom: 0.6rem; }
+  [data-testid="stMain"] [data-testid="stMetricValue"] { font-size: clamp(1.25rem, 21cqi, 1.9rem) !important; }
 }
 [data-testid="stMetric"] { container-type: inline-size; }
 [data-testid="stMetric"] .stMarkdownEllipsis, [data-testid="stMetric"] [data-testid="stMarkdownContainer"],

@@ -144,6 +144,7 @@ def _validated(proposed: list[dict[str, object]]) -> list[rates.RateChange]:
 # The whale curve and the bridge are drawn after the rate editor (whose rates they use) but shown above it, so the
 # key chart starts on a laptop's first screen.
 key_charts = st.container()
+more_cards = st.container()  # the cards after the first row, and their notes: under the key charts
 with st.expander(t("conc.rates.title"), icon=":material/tune:"):
     edit_tab, history_tab = st.tabs([t("conc.rates.edit_tab"), t("conc.rates.history")])
     with edit_tab:
@@ -203,8 +204,11 @@ CARDS = (("profit", "total_profit"), ("top20_profit_share",), ("whale_peak_share
          ("loss_customers",), ("loss_customer_share",), ("loss_profit",), ("breakeven_profit",),
          ("bottom30_profit",), ("bottom30_share_of_peak",), ("gini",), ("customers",))
 help_args = {"top": f"{fig.top20_customers:,}", "bottom": f"{fig.bottom30_customers:,}", "n": f"{fig.customers:,}"}
-with cards:
-    for col, (key, *field) in zip([c for _ in range(3) for c in st.columns(4)], CARDS, strict=True):
+with cards:  # the first row here, the other two under the key charts (a laptop's first screen holds the curve)
+    card_columns = st.columns(4)
+with more_cards:
+    card_columns += [c for _ in range(2) for c in st.columns(4)]
+    for col, (key, *field) in zip(card_columns, CARDS, strict=True):
         name = field[0] if field else key
         now, before = getattr(fig, name), getattr(b, name)
         change = now - before if R and key != "customers" and now is not None and before is not None else None
@@ -216,7 +220,7 @@ with cards:
 with lead:
     (st.info if fig.shares_defined else st.warning)(
         takeaways.concentration_lead(fig, t), icon=":material/lightbulb:" if fig.shares_defined else ":material/warning:")
-with cards:
+with more_cards:
     if not s.unpriced.empty:
         st.caption(t.md("conc.unpriced", items=t("conc.list_sep").join(
             f"{t.value('activity', a)} ({t.num(q)})" for a, q in zip(s.unpriced["activity"], s.unpriced["quantity"], strict=True))))
@@ -239,7 +243,7 @@ with key_charts:
 with left:
     st.subheader(t("conc.curve.title"))
     curve_event = components.chart(
-        cache.figure(conc_charts.whale_curve, s.curve, fig, t, height=470, selectable=True), "conc_curve",
+        cache.figure(conc_charts.whale_curve, s.curve, fig, t, height=components.KEY_CHART_HEIGHT, selectable=True), "conc_curve",
         on_select="rerun", selection_mode=("box", "points"))
     share_range = _share_range(curve_event)
     st.caption(t("conc.curve.hint"))

@@ -34,17 +34,17 @@ money_format = components.money_format(t)
 
 # ----------------------------------------------------------------------------- assumptions
 header = st.container()
-# Folded: the subtitle states the horizon and rate in force, and the key chart then starts on a laptop's first screen.
-with st.expander(t("cv.controls"), icon=":material/tune:"):
-    c1, c2, c3, c4 = st.columns([1.2, 1, 1.6, 1.2])
-    horizon = c1.select_slider(t("cv.horizon"), HORIZONS, value=cv.DEFAULT_HORIZON_MONTHS, key="cv_horizon",
+# In the sidebar, folded: the subtitle states the horizon and rate in force, and the whole key chart then fits a
+# laptop's first screen.
+with st.sidebar.expander(t("cv.controls"), icon=":material/tune:"):
+    horizon = st.select_slider(t("cv.horizon"), HORIZONS, value=cv.DEFAULT_HORIZON_MONTHS, key="cv_horizon",
                                help=t("cv.horizon.help"))
-    discount_pct = c2.number_input(t("cv.discount"), min_value=0, max_value=50, step=1,
+    discount_pct = st.number_input(t("cv.discount"), min_value=0, max_value=50, step=1,
                                    value=round(cv.DEFAULT_ANNUAL_DISCOUNT * 100), key="cv_discount",
                                    help=t("cv.discount.help"))
-    cuts = c3.select_slider(t("cv.cuts"), CUT_OPTIONS, value=cv.DEFAULT_CUTS, key="cv_cuts",
+    cuts = st.select_slider(t("cv.cuts"), CUT_OPTIONS, value=cv.DEFAULT_CUTS, key="cv_cuts",
                             format_func=lambda q: t.pct(q, 0), help=t("cv.cuts.help"))
-    weight = c4.select_slider(t("cv.second_level"), WEIGHTS, value=0.0, key="cv_weight",
+    weight = st.select_slider(t("cv.second_level"), WEIGHTS, value=0.0, key="cv_weight",
                               format_func=lambda w: t.pct(w, 0), help=t("cv.second_level.help"))
 if cuts[0] == cuts[1]:  # a range slider may be dragged onto one point; keep two distinct cuts
     i = CUT_OPTIONS.index(cuts[0])
@@ -144,11 +144,13 @@ def _lower(label: str) -> str:
     return label.lower() if ctx.lang == "en" else label
 
 
-st.subheader(t("cv.section.composition"))
-by = links.choice(st.segmented_control, t("cv.group_by"), list(cv.GROUP_COLUMNS), default="segment", key="cv_group", param="value_by",
-                          format_func=t.dimension, required=True) or "segment"
-components.chart(titles.fit(cv_charts.composition(values.by_group(by), by, t, title=t("cv.chart.composition", group=_lower(t.dimension(by)))), 1),
-                 "cv_composition")
+head_col, by_col = st.columns([1, 2], vertical_alignment="center")  # the section's title and its control in one row
+head_col.subheader(t("cv.section.composition"))
+with by_col:
+    by = links.choice(st.segmented_control, t("cv.group_by"), list(cv.GROUP_COLUMNS), default="segment", key="cv_group",
+                      param="value_by", format_func=t.dimension, required=True) or "segment"
+components.chart(titles.fit(cv_charts.composition(values.by_group(by), by, t, title=t("cv.chart.composition", group=_lower(t.dimension(by))),
+                                                  height=components.KEY_CHART_HEIGHT), 1), "cv_composition")
 st.caption(t("cv.composition.note"))
 st.caption(t("cv.caption_history"))  # under the key chart, not between the title and the lead
 # The sums' ranges under the key chart too (above it they pushed it off a laptop's first screen).

@@ -95,11 +95,17 @@ if not s.assessed_customers:
 CARDS = ("delivered_value_mean", "customer_value_mean", "customer_cost_mean", "value_cost_ratio",
          "satisfaction_gap_mean", "share_below_expectation", "winwin_share", "assessed_customers")
 help_args = {"winwin_share": {"rev": t.pct(s.winwin_revenue_share)}, "assessed_customers": {"n": f"{s.unassessed_customers:,}"}}
-for col, key in zip([c for _ in range(2) for c in st.columns(4)], CARDS, strict=True):
+
+
+def card(key: str) -> None:
     now, before = getattr(s, key), getattr(prev, key) if prev is not None else None
+    components.kpi(t, key, now, now - before if now is not None and before is not None else None,
+                   help_args=help_args.get(key), note="\n\n" + t("dv.definition") if key == "delivered_value_mean" else "")
+
+
+for col, key in zip(st.columns(4), CARDS[:4], strict=True):  # the other four under the key chart
     with col:
-        components.kpi(t, key, now, now - before if now is not None and before is not None else None,
-                       help_args=help_args.get(key), note="\n\n" + t("dv.definition") if key == "delivered_value_mean" else "")
+        card(key)
 
 notes = []
 if r.previous_period and prev is not None:
@@ -144,7 +150,8 @@ with left:
     else:
         parts, scope_name = s.part_means, t("dv.scope.selection")
         info = t("dv.scope.group_info", n=f"{s.assessed_customers:,}")
-    components.chart(titles.fit(cache.figure(dv_charts.waterfall, parts, t, title=t("dv.chart.waterfall", scope=scope_name)), 2), "dv_waterfall")
+    components.chart(titles.fit(cache.figure(dv_charts.waterfall, parts, t, title=t("dv.chart.waterfall", scope=scope_name),
+                                             height=components.KEY_CHART_HEIGHT), 2), "dv_waterfall")
     st.caption(info)
 with right:
     st.markdown(f"**{t('dv.compare')}**")
@@ -162,6 +169,9 @@ with right:
             t("dv.compare.label", group=group_names[ib], n=f"{n_b:,}"), t,
             title=t("dv.chart.compare", a=group_names[ia], b=group_names[ib]), height=440), 2), "dv_compare")
 
+for col, key in zip(st.columns(4), CARDS[4:], strict=True):
+    with col:
+        card(key)
 if notes:  # what the cards' changes compare with and what moved them: under the key chart
     st.caption(" ".join(notes))
 if s.unassessed_customers:

@@ -51,8 +51,6 @@ except ValueError as exc:
 
 s = cache.run(lc.summary, f, rules, use_p_alive)
 p_text = t.pct(rules.p_alive_lost, 0) if use_p_alive else "—"
-st.caption(t("lc.rules.text", new=rules.new_days, dormant=rules.dormant_days, lost=rules.lost_days,
-             react=rules.reactivated_days, p=p_text))
 for note in s.notes:
     st.info(t(note))
 
@@ -74,12 +72,15 @@ for col, stage in zip(cols[1:], lc.CUSTOMER_STAGES, strict=True):
         components.metric(lc_charts.stage_name(t, stage), t.num(s.counts[stage]),
                           help=t(f"lc.kpi.help.{stage}", n=days[stage]) + "\n\n" + t("lc.kpi.share", share=t.pct(share)))
 
+# ------------------------------------------------------------------ stages over time
+# The key chart right under the cards, at a laptop's height; the rules in words and the notes under it.
+show_lost = links.choice(st.toggle, t("lc.show_lost"), value=False, key="lc_show_lost", param="show_lost")
+components.chart(titles.fit(cache.figure(lc_charts.stage_history, s.history, t, t("lc.chart.history"), include_lost=show_lost,
+                                         height=components.KEY_CHART_HEIGHT), 1), "lc_history")
+st.caption(t("lc.rules.text", new=rules.new_days, dormant=rules.dormant_days, lost=rules.lost_days,
+             react=rules.reactivated_days, p=p_text))
 if s.counts.get(lc.NO_PURCHASE):  # customers who never bought: apart from the cards' stages, never as lost
     st.caption(t("lc.no_purchase_note", n=t.num(s.counts[lc.NO_PURCHASE])))
-
-# ------------------------------------------------------------------ stages over time
-show_lost = links.choice(st.toggle, t("lc.show_lost"), value=False, key="lc_show_lost", param="show_lost")
-components.chart(titles.fit(cache.figure(lc_charts.stage_history, s.history, t, t("lc.chart.history"), include_lost=show_lost), 1), "lc_history")
 if s.model_date is not None:
     st.caption(t("lc.note.p_alive_history", date=t.date(s.model_date)))
 

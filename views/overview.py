@@ -41,14 +41,17 @@ notes = {"customers": "\n\n" + t("overview.customers_note"),
 for col, key in zip(st.columns(len(ov.KPI_KEYS)), ov.KPI_KEYS, strict=True):
     with col:
         components.kpi(t, key, k[key].value, k[key].change, help_args=help_args[key], note=notes.get(key, ""))
-st.caption(" · ".join(x for x in (delta_note, nps.stated(t, o.nps.responses)) if x))
 
+# The headline charts at a laptop's height, right under the cards: the whole key chart on the first screen.
 left, right = st.columns(2)
 with left:
-    components.chart(cache.figure(conc_charts.whale_curve, o.curve, fig, t, title=t("overview.chart.whale"), height=400), "ov_whale")
+    components.chart(cache.figure(conc_charts.whale_curve, o.curve, fig, t, title=t("overview.chart.whale"),
+                                  height=components.KEY_CHART_HEIGHT), "ov_whale")
 with right:
     components.chart(cache.figure(ov_charts.segment_profit, o.segments, t, title=t("overview.chart.segments")), "ov_segments",
                      **drill.chart_filter("ov_segments", "segment", o.segments["group"]))  # a bar filters by it
+# What the cards' changes compare with and whom NPS counts: under the first charts.
+st.caption(" · ".join(x for x in (delta_note, nps.stated(t, o.nps.responses)) if x))
 left, right = st.columns(2)
 with left:
     components.chart(cache.figure(ov_charts.monthly, o.monthly, t, title=t("overview.chart.monthly")), "ov_monthly")

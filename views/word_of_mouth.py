@@ -19,8 +19,12 @@ ctx = context.get()
 t, f = ctx.t, ctx.filters
 components.page_header(t("wom.title"), t, f)
 lead = st.container()  # the page's first sentence, in plain words (filled once the summary is known)
-
-population = nps.control(t)  # which scored feedback NPS counts; kept for the session (Overview, Present)
+cards = st.container()  # the headline figures, once known
+# The first section's title and the page's two controls in one row, above the key chart (a laptop's first screen).
+head_col, pop_col, gran_col = st.columns([2.2, 2, 1.3], vertical_alignment="center")
+head_col.subheader(t("wom.time.title"))
+with pop_col:
+    population = nps.control(t)  # which scored feedback NPS counts; kept for the session (Overview, Present)
 s = cache.run(wom.summary, f, population)
 if s.praise + s.complaints + s.other == 0:
     st.info(t("wom.no_feedback"))
@@ -43,7 +47,7 @@ def interval(c: wom.ResponseCurve) -> str:
 
 # ------------------------------------------------------------------------------ headline
 latest = t.date(tp.dates[-1]) if tp.dates else "—"
-cols = st.columns(6)  # figures of analytics.metrics
+cols = cards.columns(6)  # figures of analytics.metrics
 with cols[0]:
     components.kpi(t, "nps", s.nps.nps, help_args={"n": f"{s.nps.responses:,}"}, note=" " + nps.note(t, population))
 with cols[1]:
@@ -58,14 +62,13 @@ with cols[4]:
                             else t(f"wom.curve.{comp.status}.short")))
 with cols[5]:  # the report lists the turning points' dates; the card counts them
     components.metric(t.metric("turning_points"), t.num(len(tp.dates)), help=t.metric_help("turning_points", latest=latest))
-st.caption(t("wom.kpi.caption", nps=nps.stated(t, s.nps.responses, population), latest=latest))
 with lead:
     st.info(takeaways.word_of_mouth_lead(s, t), icon=":material/lightbulb:")
 
 # ----------------------------------------------------------------------------- over time
-st.subheader(t("wom.time.title"))
-granularity = links.choice(st.segmented_control, t("wom.granularity"), wom.GRANULARITIES, default="week", key="wom_granularity", param="granularity",
-                                   format_func=lambda g: t(f"wom.granularity.{g}")) or "week"
+with gran_col:
+    granularity = links.choice(st.segmented_control, t("wom.granularity"), wom.GRANULARITIES, default="week", key="wom_granularity",
+                               param="granularity", format_func=lambda g: t(f"wom.granularity.{g}")) or "week"
 ser = cache.run(wom.series, f, granularity, nps_population=population)
 fits = cache.run(wom.trends, f, granularity, nps_population=population)
 
@@ -110,10 +113,13 @@ scope = f.with_period(pick[0].date(), pick[1].date()) if pick else f
 # The key chart first, right under the cards (on a laptop's first screen); its fits' notices under it.
 st.caption(t(f"wom.time.click.{granularity}"))
 volumes_key = drill.pick_key("wom_volumes", "period")
-components.chart(titles.fit(cache.figure(charts.volumes, ser, fits, tp.points, t, granularity, title=t("wom.chart.volumes")), 1), volumes_key,
+components.chart(titles.fit(cache.figure(charts.volumes, ser, fits, tp.points, t, granularity, title=t("wom.chart.volumes"),
+                                         height=components.KEY_CHART_HEIGHT), 1), volumes_key,
                  **drill.chart_pick(volumes_key, "period", _clicked_period))
 if pick:
     drill.pick_chip("period", t("wom.pick.dimension"), pick_name, "wom_pick_clear")
+# Whom NPS counts and the latest turning point (the cards'), then the fits' notices: under the key chart.
+st.caption(t("wom.kpi.caption", nps=nps.stated(t, s.nps.responses, population), latest=latest))
 fit_notes(("complaints", "praise"))
 fit_notes(("nps",))
 components.chart(titles.fit(cache.figure(charts.nps, ser, fits["nps"], t, granularity, title=t("wom.chart.nps")), 1), "wom_nps")
