@@ -45,7 +45,7 @@ SLOPE_DAYS = 91  # the trend slope is read over the last three months
 # The band's calibration (aci_multiplier): the step of its adaptive level, and the scores it draws its
 # quantile from — those observed in the last ACI_WINDOW periods, so that a surge's errors stop widening
 # the band half a year of weeks after it. Chosen on bench.alerts' backtests (docs/word_of_mouth.md).
-ACI_GAMMA = 0.02
+ACI_GAMMA = 0.03
 ACI_WINDOW = 26
 
 
