@@ -240,7 +240,7 @@ def _ets_forecast(values: np.ndarray, horizon: int, level: float,
     # estimated: the parameters were fitted on those values, which the widening above answers for,
     # so it stays on top); adaptive conformal inference scales the band by their quantile, its level
     # moved online by the running miss rate, so that the miss rate tends to 1 − level even under
-    # shifts. One fit, no refit per origin: the page's cost is unchanged.
+    # shifts. One fit, no refit per origin (a refit each would cost the page ~0.1 s per origin).
     a, b, phi = (float(res.params.iloc[i]) for i in range(3))
     states = np.asarray(res.states, dtype=float)  # level and trend after each value
     damp = np.cumsum(phi ** np.arange(1, horizon + 1))
