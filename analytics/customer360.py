@@ -78,6 +78,9 @@ class Customer360:
     cogs_unknown_share : the share of the period's revenue whose cost of goods is unknown
         (:func:`analytics.profit.cogs_unknown_share`; transactions list such a cost and its gross
         profit as empty).
+    model_used : the purchase model behind P(alive), expected purchases, potential value and their
+        ranges (:func:`analytics.clv.value.model_used`: the holdout comparison's choice, as on Customer
+        value and Lifecycle); None without a valuation.
     """
 
     customer_id: str
@@ -101,6 +104,7 @@ class Customer360:
     counts: dict[str, int] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     cogs_unknown_share: float | None = 0.0
+    model_used: dict[str, object] | None = None
 
 
 def search(cur: duckdb.DuckDBPyConnection, query: str, limit: int = SEARCH_LIMIT,
@@ -185,7 +189,9 @@ def customer360(cur: duckdb.DuckDBPyConnection, customer_id: str, f: Filters,
     values = None
     if as_of is not None:
         try:
-            values = customer_value.customer_values(cur, Filters(date_to=as_of))
+            # the period's start only picks the holdout split whose chosen purchase model values everyone,
+            # as on the Customer value page for this period (valuations use no other part of it)
+            values = customer_value.customer_values(cur, Filters(date_from=p.date_from, date_to=as_of))
         except ValueError:
             values = None
     if values is None:
@@ -196,7 +202,7 @@ def customer360(cur: duckdb.DuckDBPyConnection, customer_id: str, f: Filters,
             for key in ("realized_value", "potential_value", "influence_value", "total_value", "p_alive",
                         "expected_purchases"):
                 x = float(v[key].iloc[0])
-                kpis[key] = None if np.isnan(x) else x  # e.g. P(alive) without a BG/NBD model
+                kpis[key] = None if np.isnan(x) else x  # e.g. P(alive) without a purchase model
             kpis["tier"] = str(v["tier"].iloc[0])
             kpis["referrals"] = int(v["referrals"].iloc[0])
 
@@ -262,18 +268,21 @@ def customer360(cur: duckdb.DuckDBPyConnection, customer_id: str, f: Filters,
         stage_periods=stage_periods(stages).iloc[::-1].reset_index(drop=True), opportunities=opportunities,
         counts={"transactions": tx_count, "activities": act_count}, notes=tuple(notes),
         cogs_unknown_share=cogs_unknown,
+        model_used=None if values is None else customer_value.model_used(values.extra.get("purchase_fit"),
+                                                                          values.extra.get("purchase_model", "none")),
     )
 
 
-def value_ranges(cur: duckdb.DuckDBPyConnection, as_of: dt.date | None) -> intervals.Intervals | None:
+def value_ranges(cur: duckdb.DuckDBPyConnection, as_of: dt.date | None,
+                 date_from: dt.date | None = None) -> intervals.Intervals | None:
     """The ranges of the valuation :func:`customer360`'s value figures come from (every customer on
-    ``as_of``, the default assumptions): :func:`analytics.clv.intervals.value_intervals`, read from the
-    store when precomputed. None without an as-of date, data or a purchase model with a covariance.
+    ``as_of``, the default assumptions, the purchase model the holdout comparison chose for the period
+    from ``date_from``): :func:`analytics.clv.intervals.value_intervals`, read from the store when precomputed. None without an as-of date, data or a purchase model with a covariance.
     Separate from :func:`customer360` so that a caller caches it once for every customer."""
     if as_of is None:
         return None
     try:
-        return intervals.value_intervals(cur, Filters(date_to=as_of))
+        return intervals.value_intervals(cur, Filters(date_from=date_from, date_to=as_of))
     except ValueError:  # no customers to value on that date
         return None
 
@@ -336,7 +345,7 @@ def _stages(cur: duckdb.DuckDBPyConnection, cid: str, profile: pd.DataFrame,
     start = max(min(candidates), bounds[0]) if candidates else bounds[0]
     if start > p.date_to:
         return pd.DataFrame({"date": [], "stage": []}), []
-    alive = lifecycle.alive_model(cur, Filters(date_to=p.date_to))
+    alive = lifecycle.alive_model(cur, Filters(date_from=p.date_from, date_to=p.date_to))
     grid = lifecycle.stage_grid(cur, Filters(), lifecycle.month_ends(start, p.date_to), model=alive.model,
                                 customer_ids=[cid])
     row = grid.stages.iloc[0] if len(grid.stages) else pd.Series(dtype=object)

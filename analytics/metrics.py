@@ -276,9 +276,9 @@ _METRICS: tuple[Metric, ...] = (
                       "Profit this customer made from the start of the data to the valuation date: revenue − cost of goods − "
                       "cost to serve (activity-based).")),
     _M("potential_value", ("潜在价值", "Potential value"),
-       ("未来 {horizon} 个月预计利润的折现值（客户终身价值 CLV）：BG/NBD 预测的购买次数 × Gamma-Gamma 预测的单次消费 × (毛利率 − 服务成本率)，按年折现率 {rate} 逐月折现。",
-        "Discounted expected profit over the next {horizon} {horizon:month|months} (customer lifetime value, CLV): purchases predicted by BG/NBD × spend per "
-        "purchase predicted by Gamma-Gamma × (gross-margin rate − cost-to-serve rate), discounted monthly at {rate} a year."),
+       ("未来 {horizon} 个月预计利润的折现值（客户终身价值 CLV）：购买模型（留出期比较选出的 BG/NBD、Pareto/NBD 或 MBG/NBD）预测的购买次数 × Gamma-Gamma 预测的单次消费 × (毛利率 − 服务成本率)，按年折现率 {rate} 逐月折现。",
+        "Discounted expected profit over the next {horizon} {horizon:month|months} (customer lifetime value, CLV): purchases predicted by the purchase model (BG/NBD, "
+        "Pareto/NBD or MBG/NBD, the holdout comparison's choice) × spend per purchase predicted by Gamma-Gamma × (gross-margin rate − cost-to-serve rate), discounted monthly at {rate} a year."),
        "money", "customer_value", _MONEY, direction=1, report_key="potential_value"),
     _M("influence_value", ("影响价值", "Influence value"),
        ("这些客户推荐来的客户所创造的利润（直接推荐；二级推荐按所选权重计入）。",
@@ -289,6 +289,11 @@ _METRICS: tuple[Metric, ...] = (
     _M("tier_counts", ("各价值层级客户数", "Customers by value tier"),
        ("既成价值 × 潜在价值 3 × 3 层级中每层的客户数。", "Customers in each cell of the 3 × 3 realized × potential value grid."),
        "breakdown", "customer_value", report_key="tier_counts"),
+    _M("model_used", ("购买模型", "Purchase model"),
+       ("潜在价值、预计购买次数与存活概率所用的购买模型：默认为留出期比较选出的模型（BG/NBD、Pareto/NBD 或 MBG/NBD），含其参数。",
+        "The purchase model behind potential value, expected purchases and P(alive): by default the one the holdout "
+        "comparison chose (BG/NBD, Pareto/NBD or MBG/NBD), with its parameters."),
+       "breakdown", "customer_value", report_key="model_used"),
     _M("clv_interval", ("潜在价值区间", "Potential value range"),
        ("潜在价值合计的 {level} 区间：按拟合参数的协方差抽取 {draws} 组参数（对数尺度上的正态分布，参数自助法），每组重算全部客户的潜在价值并求和，取这些合计的中间 {level}。",
         "The {level} range of the summed potential value: {draws} parameter sets drawn from the fits' covariance (normal on "
@@ -321,20 +326,20 @@ _METRICS: tuple[Metric, ...] = (
     _M("total_value", ("总价值", "Total value"), ("既成价值 + 潜在价值 + 影响价值。", "Realized + potential + influence value."),
        "money", "customer_value", _MONEY, direction=1),
     _M("p_alive", ("存活概率", "P(alive)"),
-       ("BG/NBD 模型估计的该客户在估值日仍然“存活”（未流失）的概率。",
-        "The probability, estimated by BG/NBD, that this customer is still active (has not left) on the valuation date."),
+       ("购买模型（留出期比较选出）估计的该客户在估值日仍然“存活”（未流失）的概率。",
+        "The probability, estimated by the purchase model (the holdout comparison's choice), that this customer is still active (has not left) on the valuation date."),
        "share", "customer_value", Format(decimals=0), direction=1),
     _M("mean_p_alive", ("平均存活概率", "Mean P(alive)"),
-       ("BG/NBD 模型估计的客户在估值日仍然“存活”（未流失）的概率的平均值。",
-        "Average of the probability, estimated by BG/NBD, that a customer is still active (has not left) on the valuation date."),
+       ("购买模型（留出期比较选出）估计的客户在估值日仍然“存活”（未流失）的概率的平均值。",
+        "Average of the probability, estimated by the purchase model (the holdout comparison's choice), that a customer is still active (has not left) on the valuation date."),
        "share", "customer_value", direction=1),
     _M("expected_purchases", ("预计购买次数", "Expected purchases"),
        ("未来 {horizon} 个月预计的购买次数合计（同一天的多笔交易算一次购买）。",
         "Expected purchases over the next {horizon} {horizon:month|months} in total (several transactions on one day are one purchase)."),
        # One decimal: a customer's expectation is a fraction of a purchase (2.4), and so is a small filter's total.
        "count", "customer_value", Format(decimals=1, compact=True), direction=1,
-       customer_help=("BG/NBD 模型预计该客户未来 {horizon} 个月的购买次数（同一天的多笔交易算一次购买）。",
-                      "Purchases the BG/NBD model expects of this customer over the next {horizon} {horizon:month|months} "
+       customer_help=("购买模型（留出期比较选出）预计该客户未来 {horizon} 个月的购买次数（同一天的多笔交易算一次购买）。",
+                      "Purchases expected of this customer by the purchase model (the holdout comparison's choice) over the next {horizon} {horizon:month|months} "
                       "(several transactions on one day are one purchase).")),
     _M("backtest_mae", ("平均绝对误差", "Mean absolute error"),
        ("每位客户 |预测次数 − 实际次数| 的平均值（单位：次购买）。", "Mean over customers of |predicted − actual purchases| (in purchases)."),

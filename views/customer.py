@@ -130,7 +130,7 @@ help_args = {"potential_value": {"horizon": horizon, "rate": t.pct(customer_valu
              "influence_value": {"n": t.num(k["referrals"] or 0)}, "expected_purchases": {"horizon": horizon}}
 # How sure the model is: each modelled figure's range at the intervals' level (analytics.clv.intervals),
 # from the same valuation as the cards; cached once per date for every customer.
-rng = c360.customer_ranges(cache.run(c360.value_ranges, r.as_of), r.customer_id) if k["p_alive"] is not None else None
+rng = c360.customer_ranges(cache.run(c360.value_ranges, r.as_of, r.period[0]), r.customer_id) if k["p_alive"] is not None else None
 level = t.pct(rng["level"], 0) if rng else ""
 RANGED = ("p_alive", "expected_purchases", "potential_value")
 for heading, cards in ROWS:
@@ -144,6 +144,11 @@ for heading, cards in ROWS:
                 st.caption(t("c360.range", level=level, lower=t.figure(f"{key}_lower", lo),
                              upper=t.figure(f"{key}_upper", hi)),
                            help=t("c360.range.help", level=level, draws=t.num(rng["draws"])))
+used = r.model_used or {}
+if k["p_alive"] is not None and used.get("model") in ("bgnbd", "pareto_nbd", "mbg_nbd"):
+    # which purchase model the modelled figures and ranges come from: the holdout's choice (issue 17)
+    limit = used.get("variant") == "homogeneous_dropout"
+    st.caption(t("c360.model_used", model=t("cv.model.name.pareto_nbd_limit" if limit else f"cv.model.name.{used['model']}")))
 if rng and rng["spans_tiers"]:
     lo_level, hi_level = rng["levels"]
     lo, hi = rng["potential_value"]

@@ -51,8 +51,9 @@ if cuts[0] == cuts[1]:  # a range slider may be dragged onto one point; keep two
     cuts = (CUT_OPTIONS[max(i - 1, 0)], CUT_OPTIONS[max(i - 1, 0) + 1])
 discount = discount_pct / 100
 
-# The purchase model: chosen in the "Which model" section below (its widget's state is read here first).
-purchase_model = st.session_state.get("cv_model", "bgnbd")
+# The purchase model: chosen in the "Which model" section below (its widget's state is read here first);
+# by default the holdout comparison's choice, as on Lifecycle, Customer 360, the report and the deck.
+purchase_model = st.session_state.get("cv_model", comparison.AUTO)
 try:
     values = cache.run(cv.customer_values, f, horizon_months=horizon, annual_discount=discount, cuts=tuple(cuts),
                        second_level_weight=weight, model=purchase_model)
@@ -63,20 +64,27 @@ except ValueError as exc:
     st.stop()
 
 
+def model_name(kind: str, fit: object = None) -> str:
+    """A purchase model's name; Pareto/NBD's homogeneous drop-out limit named as such."""
+    limit = comparison.variant_of(fit) == "homogeneous_dropout"
+    return t("cv.model.name.pareto_nbd_limit") if limit else t(f"cv.model.name.{kind}")
+
+
 def model_basis() -> None:
-    """Which purchase model the values use and why, before the figures (issue 17): the holdout's choice,
-    or BG/NBD, the default, said plainly when the holdout comparison (below) chose another model."""
+    """Which purchase model the values use and why, before the figures (issue 17): the holdout's choice
+    by default, or the model picked in the "Which model" section below."""
     used = values.extra.get("purchase_model")
-    name = {k: t(f"cv.model.name.{k}") for k in comparison.KINDS}
-    if used not in name:
+    if used not in comparison.KINDS:
         return
     try:
         comp = cache.run(tracking.diagnostics, f)[0]  # the "Which model" section's comparison (cached, often stored)
     except ValueError:
         comp = None
-    if comp is None or comp.chosen not in name:
-        st.caption(t("cv.model.using", model=name[used]))
+    used_name = model_name(used, values.extra.get("purchase_fit"))
+    if comp is None or comp.chosen not in comparison.KINDS:
+        st.caption(t("cv.model.using", model=used_name))
         return
+    name = {k: model_name(k, comp.model(k)) for k in comparison.KINDS}
     rows = comp.rows.set_index("model")
 
     def why(other: str | None) -> str:
@@ -92,17 +100,15 @@ def model_basis() -> None:
 
     section = t("cv.section.models")
     if used == comp.chosen:
-        st.caption(t("cv.model.basis.chosen", model=name[used], why=why(comp.runner_up), section=section))
-    elif used == "bgnbd":
-        st.info(t("cv.model.basis.default_other", chosen=name[comp.chosen], why=why("bgnbd"), section=section),
-                icon=":material/model_training:")
-    else:
-        st.caption(t("cv.model.basis.picked", model=name[used], chosen=name[comp.chosen], section=section))
+        st.caption(t("cv.model.basis.chosen", model=used_name, why=why(comp.runner_up), section=section))
+    else:  # picked below, or the choice could not be fitted at the valuation date (a note says so)
+        st.caption(t("cv.model.basis.picked", model=used_name, chosen=name[comp.chosen], section=section))
 
 
 # Ranges from the models' parameter uncertainty (stored for the default assumptions, else computed here).
 try:
-    ranges = cache.run(intervals.value_intervals, f, horizon_months=horizon, annual_discount=discount, cuts=tuple(cuts))
+    ranges = cache.run(intervals.value_intervals, f, horizon_months=horizon, annual_discount=discount, cuts=tuple(cuts),
+                       model=purchase_model)
 except ValueError:
     ranges = None
 LEVEL = {"level": t.pct(intervals.DEFAULT_LEVEL, 0)}
@@ -331,7 +337,7 @@ def which_model() -> None:
     except ValueError as exc:
         st.info(t.md("cv.backtest.error", error=str(exc)))
         return
-    name = {k: t(f"cv.model.name.{k}") for k in comparison.KINDS}
+    name = {k: model_name(k, comp.model(k)) for k in comparison.KINDS}
     start = comp.calibration_end + pd.Timedelta(days=1)
     st.caption(t("cv.compare.intro", cal=t.date(comp.calibration_end), start=t.date(start), end=t.date(comp.holdout_end)))
     rows = comp.rows.set_index("model")
@@ -369,14 +375,19 @@ def which_model() -> None:
     unfitted = [name[k] for k, r in zip(comp.rows["model"], comp.rows["reason"], strict=True) if isinstance(r, str)]
     if unfitted:
         st.caption(t("cv.compare.unfitted_why", models=" · ".join(unfitted)))
-    links.choice(st.radio, t("cv.model.select"), comparison.CHOICES, key="cv_model", param="model", index=comparison.CHOICES.index("bgnbd"),
+    limit = comp.model("pareto_nbd")
+    if comparison.variant_of(limit) == "homogeneous_dropout":  # the limit, fitted where s ran away
+        st.caption(t("cv.compare.limit", model=name["pareto_nbd"], r=f"{limit.r:.3f}", alpha=f"{limit.alpha:.3f}",
+                     mu=f"{limit.mu:.5f}", unit=t(f"cv.unit.{limit.time_unit}")))
+    links.choice(st.radio, t("cv.model.select"), comparison.CHOICES, key="cv_model", param="model", index=comparison.CHOICES.index(comparison.AUTO),
              horizontal=True, help=t("cv.model.select.help"),
              format_func=lambda k: t("cv.model.option.auto", model=name[comp.chosen]) if k == comparison.AUTO else name[k])
     used = values.extra.get("purchase_model")
-    if used in name and comp.chosen in name and used != comp.chosen:
-        st.caption(t("cv.model.using_other", model=name[used], chosen=name[comp.chosen]))
-    elif used in name:
-        st.caption(t("cv.model.using", model=name[used]))
+    used_name = model_name(used, values.extra.get("purchase_fit")) if used in name else None
+    if used_name and comp.chosen in name and used != comp.chosen:
+        st.caption(t("cv.model.using_other", model=used_name, chosen=name[comp.chosen]))
+    elif used_name:
+        st.caption(t("cv.model.using", model=used_name))
     if not tr.weeks.empty:
         st.caption(t("cv.tracking.caption", cal=t.date(comp.calibration_end), n=t.num(len(comp.customers))))
         c1, c2 = st.columns(2)
@@ -391,7 +402,7 @@ def which_model() -> None:
     if not tr.p_alive.empty:
         with c2:
             components.chart(titles.fit(cv_charts.p_alive_matrix(tr, t, title=t(
-                "cv.chart.palive_matrix", model=name[tr.model], T=t.num(tr.matrix_T, 1),
+                "cv.chart.palive_matrix", model=t(f"cv.model.name.{tr.model}"), T=t.num(tr.matrix_T, 1),
                 unit=t(f"cv.unit.{tr.time_unit}"))), 2), "cv_palive_matrix")
 
 
@@ -477,10 +488,18 @@ contract_customers()
 # ----------------------------------------------------------------------------- models and definitions
 with st.expander(t("cv.section.model"), icon=":material/functions:"):
     m = values.fit
-    st.markdown(t("cv.method.purchases", method=t(f"cv.method.{m.purchase_method}")) + "  \n"
+    used = values.extra.get("purchase_model")
+    method = (t("cv.method.model", model=model_name(used, values.extra.get("purchase_fit")))
+              if used in ("pareto_nbd", "mbg_nbd") else t(f"cv.method.{m.purchase_method}"))
+    st.markdown(t("cv.method.purchases", method=method) + "  \n"
                 + t("cv.method.spend", method=t({"pooled": "cv.method.gg_pooled"}.get(m.spend_method,
                                                                                     f"cv.method.{m.spend_method}"))))
-    if m.bgnbd is not None:
+    fit = values.extra.get("purchase_fit")
+    if used in ("pareto_nbd", "mbg_nbd") and fit is not None:  # the values' model, when not BG/NBD
+        key = "cv.model.pareto_nbd_limit" if comparison.variant_of(fit) == "homogeneous_dropout" else f"cv.model.{used}"
+        st.markdown("- " + t(key, **{k: f"{v:.5g}" for k, v in fit.params().items()}, unit=t(f"cv.unit.{fit.time_unit}"),
+                             ll=t.num(fit.log_likelihood, 1), n=t.num(fit.customers)))
+    if m.bgnbd is not None and used not in ("pareto_nbd", "mbg_nbd"):
         b = m.bgnbd
         st.markdown("- " + t("cv.model.bgnbd", r=f"{b.r:.3f}", alpha=f"{b.alpha:.3f}", unit=t(f"cv.unit.{b.time_unit}"),
                              a=f"{b.a:.3f}", b=f"{b.b:.3f}", ll=t.num(b.log_likelihood, 1), n=t.num(b.customers),

@@ -69,8 +69,12 @@ def check_choice(model: str) -> str:
     return model
 
 
-def fit(kind: str, summary: pd.DataFrame, time_unit: str = DEFAULT_UNIT, source: str = "filter") -> PurchaseModel:
-    """Fit one purchase model on an RFM summary (raises :class:`~analytics.clv.models.FitError`)."""
+def fit(kind: str, summary: pd.DataFrame, time_unit: str = DEFAULT_UNIT, source: str = "filter",
+        variant: str | None = None) -> PurchaseModel:
+    """Fit one purchase model on an RFM summary (raises :class:`~analytics.clv.models.FitError`);
+    ``variant="homogeneous_dropout"`` fits Pareto/NBD's limit directly (the comparison's variant refitted)."""
+    if kind == "pareto_nbd" and variant == "homogeneous_dropout":
+        return pareto_nbd.fit_limit(summary, time_unit, source=source)
     if kind == "bgnbd":
         return models.fit_bgnbd(summary, time_unit, source=source)
     if kind == "pareto_nbd":
@@ -225,18 +229,29 @@ def comparison(cur: Any, f: Filters, calibration_end: Any = None, holdout_end: A
     stored = derived.get(cur, COMPARISON_KIND, comparison_params(f, cal_end, hold_end, time_unit), STORED_TYPES)
     if isinstance(stored, Comparison):
         return stored
-    return compare(bt_mod.backtest(cur, f, cal_end, hold_end, time_unit))
+    # Memoised per data version: the values' "auto" model, Lifecycle's P(alive) and the page's section all ask.
+    key = (db.content_key(cur), f.without_period(), cal_end, hold_end, time_unit)
+    if key[0] is not None and key in _COMPARISON_MEMO:
+        return _COMPARISON_MEMO[key]
+    comp = compare(bt_mod.backtest(cur, f, cal_end, hold_end, time_unit))
+    if key[0] is not None:
+        while len(_COMPARISON_MEMO) >= _VALUE_MEMO_SIZE:
+            _COMPARISON_MEMO.pop(next(iter(_COMPARISON_MEMO)))
+        _COMPARISON_MEMO[key] = comp
+    return comp
 
 
 _VALUE_MEMO: dict[tuple[Any, ...], PurchaseModel | None] = {}
 _VALUE_MEMO_SIZE = 16
+_COMPARISON_MEMO: dict[tuple[Any, ...], Comparison] = {}
 
 
 def value_model(cur: Any, f: Filters, kind: str, summary: pd.DataFrame, when: dt.date,
                 time_unit: str = DEFAULT_UNIT) -> PurchaseModel | None:
     """``kind`` fitted on the valuation-date RFM ``summary`` of the filter's customers (None when it
     cannot be fitted): the stored comparison's ``valuation_fit`` when the refresh made it for this
-    model and date, else fitted here (memoised per data version)."""
+    model and date, else fitted here (memoised per data version) in the variant the comparison fitted
+    (Pareto/NBD's homogeneous drop-out limit where the calibration data had no spread of drop-out rates)."""
     try:
         cal_end, hold_end = bt_mod._dates(cur, f, None, None)
     except ValueError:
@@ -249,8 +264,14 @@ def value_model(cur: Any, f: Filters, kind: str, summary: pd.DataFrame, when: dt
     key = (db.content_key(cur), f.without_period(), when, kind, time_unit)
     if key[0] is not None and key in _VALUE_MEMO:
         return _VALUE_MEMO[key]
+    variant = None
+    if kind == "pareto_nbd" and cal_end is not None:
+        try:
+            variant = variant_of(comparison(cur, f, time_unit=time_unit).model(kind))
+        except ValueError:  # no comparison on these data: the general fit decides alone
+            variant = None
     try:
-        m: PurchaseModel | None = fit(kind, summary, time_unit)
+        m: PurchaseModel | None = fit(kind, summary, time_unit, variant=variant)
     except FitError:
         m = None
     if key[0] is not None:
@@ -263,13 +284,13 @@ def value_model(cur: Any, f: Filters, kind: str, summary: pd.DataFrame, when: dt
 def precompute(cur: Any, f: Filters) -> Iterator[tuple[str, dict[str, Any], Any]]:
     """What :mod:`analytics.precompute` stores for the opening view: the comparison on the page's
     backtest (read from the store: the backtest is refreshed before), with the chosen model refitted
-    at the valuation date when it is not BG/NBD (BG/NBD's is ``clv_fit``)."""
+    at the valuation date, in the variant compared, when it is not BG/NBD (BG/NBD's is ``clv_fit``)."""
     cal_end, hold_end = bt_mod._dates(cur, f, None, None)
     comp = compare(bt_mod.backtest(cur, f, cal_end, hold_end))
     if comp.chosen not in (None, "bgnbd"):
         when = valuation_date(cur, f)
         try:
-            m = fit(comp.chosen, rfm(cur, f, when, DEFAULT_UNIT))
+            m = fit(comp.chosen, rfm(cur, f, when, DEFAULT_UNIT), variant=variant_of(comp.model(comp.chosen)))
             comp = dataclasses.replace(comp, valuation_date=when, valuation_fit=m)
         except FitError:
             pass

@@ -33,7 +33,9 @@ covariance, so that no page shows a value outside its own range.
 **Any purchase model** with ``params()`` (a dict of positive parameters named as its dataclass
 fields), ``log_covariance`` (the covariance of their logarithms, in that order) and ``time_unit``
 plugs in: :func:`register` its vectorised ``p_alive(model, x, t_x, T)`` and
-``expected_purchases(model, t, x, t_x, T)``; BG/NBD is registered here.
+``expected_purchases(model, t, x, t_x, T)``. BG/NBD, Pareto/NBD (both variants) and MBG/NBD are
+registered here: the values' ranges vary the purchase model the values use (the holdout comparison's
+choice unless another is named), each from its own covariance.
 """
 
 from __future__ import annotations
@@ -51,9 +53,11 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from analytics.clv import models, rfm
+from analytics.clv import comparison, models, rfm
 from analytics.clv import value as cv
+from analytics.clv.mbg_nbd import MbgNbd
 from analytics.clv.models import BgNbd, FitError, GammaGamma
+from analytics.clv.pareto_nbd import ParetoNbd, ParetoNbdLimit
 from analytics.clv.units import convert
 from analytics.filters import Filters
 from analytics.store import derived
@@ -86,7 +90,11 @@ class PurchaseFunctions:
     expected_purchases: Callable[..., np.ndarray]
 
 
-FUNCTIONS: dict[type, PurchaseFunctions] = {BgNbd: PurchaseFunctions(models.p_alive, models.expected_purchases)}
+FUNCTIONS: dict[type, PurchaseFunctions] = {
+    BgNbd: PurchaseFunctions(models.p_alive, models.expected_purchases),
+    **{kind: PurchaseFunctions(comparison.p_alive, comparison.expected_purchases)
+       for kind in (ParetoNbd, ParetoNbdLimit, MbgNbd)},
+}
 
 
 def register(model_type: type, p_alive: Callable[..., np.ndarray],
@@ -311,8 +319,10 @@ def precompute(cur: Any, f: Filters) -> Iterator[tuple[str, dict[str, Any], Any]
     page's default assumptions (12 months, 10 % a year, terciles, 90 %), from the fit stored just before
     (``clv_fit`` runs first)."""
     when = rfm.valuation_date(cur, f)
-    yield INTERVAL_KIND, interval_params(f, when), _intervals(
-        cur, f, DEFAULT_LEVEL, cv.DEFAULT_HORIZON_MONTHS, cv.DEFAULT_ANNUAL_DISCOUNT, cv.DEFAULT_CUTS, cv.DEFAULT_UNIT)
+    kind = cv.resolve_model(cur, f)  # the comparison stored just before (clv_comparison runs first)
+    yield INTERVAL_KIND, interval_params(f, when, model=kind), _intervals(
+        cur, f, DEFAULT_LEVEL, cv.DEFAULT_HORIZON_MONTHS, cv.DEFAULT_ANNUAL_DISCOUNT, cv.DEFAULT_CUTS, cv.DEFAULT_UNIT,
+        kind)
 
 
 def report_section(cur: Any, f: Filters) -> dict[str, object]:
@@ -322,41 +332,47 @@ def report_section(cur: Any, f: Filters) -> dict[str, object]:
 
 def interval_params(f: Filters, when: dt.date, level: float = DEFAULT_LEVEL,
                     horizon_months: int = cv.DEFAULT_HORIZON_MONTHS, annual_discount: float = cv.DEFAULT_ANNUAL_DISCOUNT,
-                    cuts: tuple[float, float] = cv.DEFAULT_CUTS, time_unit: str = cv.DEFAULT_UNIT) -> dict[str, Any]:
-    """The inputs stored ranges are kept under (the fit's, the assumptions, the level and the draws)."""
-    return {**cv.fit_params(f, when, time_unit), "level": level, "horizon_months": horizon_months,
+                    cuts: tuple[float, float] = cv.DEFAULT_CUTS, time_unit: str = cv.DEFAULT_UNIT,
+                    model: str = "bgnbd") -> dict[str, Any]:
+    """The inputs stored ranges are kept under (the fit's, the purchase model varied, the assumptions,
+    the level and the draws)."""
+    return {**cv.fit_params(f, when, time_unit), "model": model, "level": level, "horizon_months": horizon_months,
             "annual_discount": annual_discount, "cuts": tuple(cuts), "draws": DEFAULT_DRAWS,
             "seed": DEFAULT_SEED, "code": derived.code_version(*cv._FIT_CODE, "analytics.clv.intervals",
-                                                                         "analytics.profit")}
+                                                                         "analytics.profit", *comparison._CODE)}
 
 
 def value_intervals(cur: Any, f: Filters, level: float = DEFAULT_LEVEL,
                     horizon_months: int = cv.DEFAULT_HORIZON_MONTHS, annual_discount: float = cv.DEFAULT_ANNUAL_DISCOUNT,
-                    cuts: tuple[float, float] = cv.DEFAULT_CUTS, time_unit: str = cv.DEFAULT_UNIT) -> Intervals | None:
+                    cuts: tuple[float, float] = cv.DEFAULT_CUTS, time_unit: str = cv.DEFAULT_UNIT,
+                    model: str = comparison.AUTO) -> Intervals | None:
     """Ranges at ``level`` on each customer's P(alive), expected purchases and potential value of
-    :func:`customer_values` (same arguments) and on their sums; the customers' frame also has
-    ``potential_level_lower/upper`` and ``spans_tiers`` (the range crosses a potential-value tier cut).
-    Read from the store when :func:`precompute` stored them (the default view and assumptions), else
+    :func:`customer_values` (same arguments, ``model`` included: the purchase model the values use is
+    the one varied) and on their sums; the customers' frame also has ``potential_level_lower/upper``
+    and ``spans_tiers`` (the range crosses a potential-value tier cut). Read from the store when
+    :func:`precompute` stored them (the default view and assumptions, the holdout's model), else
     computed. None without a fitted purchase model with a covariance (no model, nothing to vary)."""
     level = check_level(level)
     h, d, cuts, _ = cv._check_args(horizon_months, annual_discount, cuts, 0.0)
-    stored = derived.get(cur, INTERVAL_KIND, interval_params(f, rfm.valuation_date(cur, f), level, h, d, cuts, time_unit),
-                         (Intervals,))
-    return stored if isinstance(stored, Intervals) else _intervals(cur, f, level, h, d, cuts, time_unit)
+    kind = cv.resolve_model(cur, f, model, time_unit)
+    stored = derived.get(cur, INTERVAL_KIND, interval_params(f, rfm.valuation_date(cur, f), level, h, d, cuts, time_unit,
+                                                             kind), (Intervals,))
+    return stored if isinstance(stored, Intervals) else _intervals(cur, f, level, h, d, cuts, time_unit, kind)
 
 
 def _intervals(cur: Any, f: Filters, level: float, h: int, d: float,
-               cuts: tuple[float, float], time_unit: str) -> Intervals | None:
-    values = cv.customer_values(cur, f, h, d, cuts, time_unit=time_unit)
+               cuts: tuple[float, float], time_unit: str, model: str = comparison.AUTO) -> Intervals | None:
+    values = cv.customer_values(cur, f, h, d, cuts, time_unit=time_unit, model=model)
     m = values.fit
-    if m.purchase_method not in ("bgnbd", "pooled") or not has_covariance(m.bgnbd):
+    purchase = values.extra.get("purchase_fit")
+    if m.purchase_method not in ("bgnbd", "pooled") or purchase is None or not has_covariance(purchase):
         return None
     t = values.table
     bought = t[t["frequency"].notna()].reset_index(drop=True)
     first = cv.fit_models(cur, f, time_unit).summary.set_index("customer_id")["first_spend"]
     own = cv._own_mean_spend(bought.assign(first_spend=bought["customer_id"].map(first)))
     spend = m.gamma_gamma if m.spend_method in ("gamma_gamma", "pooled") else None
-    iv = bootstrap(m.bgnbd, spend, bought.assign(own_spend=own, profit_rate=bought["margin_rate"]
+    iv = bootstrap(purchase, spend, bought.assign(own_spend=own, profit_rate=bought["margin_rate"]
                                                            - bought["cost_to_serve_rate"]), h, d, level)
     # Customers without a purchase: no P(alive), nothing expected, a zero range.
     c = t[["customer_id", "potential_value"]].merge(iv.customers, on="customer_id", how="left")

@@ -28,6 +28,8 @@ from analytics.clv.models import (
     MIN_CUSTOMERS,
     MIN_REPEAT_CUSTOMERS,
     FitError,
+    _covariance_tuple,
+    _log_covariance,
     _maximise,
     _objective,
     _std_errors,
@@ -53,6 +55,8 @@ class MbgNbd:
     converged: bool = True
     source: str = "filter"
     std_errors: dict[str, float] = field(default_factory=dict)
+    # covariance of (ln r, ln alpha, ln a, ln b), the inverse Hessian; () when singular
+    log_covariance: tuple[tuple[float, ...], ...] = ()
 
     kind = "mbg_nbd"
 
@@ -60,7 +64,8 @@ class MbgNbd:
         """The same model in another unit (alpha has the dimension of time)."""
         k = unit_days(self.time_unit) / unit_days(unit)
         return MbgNbd(self.r, self.alpha * k, self.a, self.b, self.log_likelihood, self.customers,
-                      self.repeat_customers, unit, self.converged, self.source, dict(self.std_errors))
+                      self.repeat_customers, unit, self.converged, self.source, dict(self.std_errors),
+                      self.log_covariance)
 
     def params(self) -> dict[str, float]:
         return {"r": self.r, "alpha": self.alpha, "a": self.a, "b": self.b}
@@ -118,8 +123,10 @@ def fit(summary: pd.DataFrame, time_unit: str = DEFAULT_UNIT, source: str = "fil
     if not np.isfinite(f) or np.any(np.abs(theta) >= _LOG_BOUND - 1e-6):
         raise FitError("MBG/NBD: no interior maximum of the likelihood (a parameter ran to its bound)")
     r, alpha, a, b = (float(v) for v in np.exp(theta))
-    se = _std_errors(lambda th: fun(th)[0] * total, theta, PARAMS)
-    return MbgNbd(r, alpha, a, b, loglik((r, alpha, a, b), x, t_x, T), n, n_rep, time_unit, ok, source, se)
+    cov = _log_covariance(lambda th: fun(th)[0] * total, theta)
+    se = _std_errors(lambda th: fun(th)[0] * total, theta, PARAMS, cov)
+    return MbgNbd(r, alpha, a, b, loglik((r, alpha, a, b), x, t_x, T), n, n_rep, time_unit, ok, source, se,
+                  _covariance_tuple(cov))
 
 
 def p_alive(m: MbgNbd, x: Any, t_x: Any, T: Any) -> np.ndarray:

@@ -314,24 +314,41 @@ class ParetoNbdLimit:
 _LIMIT_NODES = 12  # Gauss-Legendre nodes per panel of the drop-out-time integral
 
 
-def _limit_integral(k: np.ndarray, alpha: float, mu: float, t_x: np.ndarray, T: np.ndarray
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """ln I, I = ∫ from t_x to T of e^(−μτ) (α+τ)^(−k) dτ (−inf where t_x = T), and the integrand-weighted
-    means of ln(α+τ), 1/(α+τ) and τ over it (for the gradient). The log-integrand is convex and falls
-    fastest at τ = t_x: graded Gauss-Legendre panels as :func:`_log_integral`'s, from t_x, the first a
-    quarter of the decay length there, each 1.4 times the last, cut at T."""
-    length = T - t_x
+def _limit_integral(k: np.ndarray, alpha: float, mu: float, t_x: np.ndarray, T: np.ndarray,
+                    moments: bool = True) -> tuple[np.ndarray, ...]:
+    """ln I, I = ∫ from t_x to T of e^(−μτ) (α+τ)^(−k) dτ (−inf where t_x = T), and with ``moments`` the
+    integrand-weighted means of ln(α+τ), 1/(α+τ) and τ over it (for the gradient). The log-integrand is
+    convex and falls fastest at τ = t_x: graded Gauss-Legendre panels as :func:`_log_integral`'s, from
+    t_x, the first a quarter of the decay length there, each 1.4 times the last, cut at T (or where the
+    integrand has fallen by e^−50). Rows are computed in groups of equal panel counts (most need a few,
+    heavy buyers and long silences up to ~20)."""
     slope = mu + k / (alpha + t_x)
     h0 = 0.25 / slope
-    need = np.log1p((_GROWTH - 1) * length / h0) / np.log(_GROWTH)  # panels to reach T
-    n_panels = int(min(_PANELS, max(1, math.ceil(float(np.max(need, initial=0.0))) + 1)))
-    j = np.arange(n_panels)[None, :]
+    # Past D the integrand is below e^−50 of its value at t_x: the drop μD + k·ln(1 + D/(α+t_x)) exceeds
+    # each of its two terms. Integrating to min(T, t_x + D) keeps the panels few for heavy buyers.
+    reach = np.minimum(50 / mu, (alpha + t_x) * np.expm1(np.minimum(50 / k, 700.0)))
+    length = np.minimum(T - t_x, reach)
+    need = np.log1p((_GROWTH - 1) * length / h0) / np.log(_GROWTH)  # panels to reach the end
+    panels = np.clip(np.ceil(need) + 1, 1, _PANELS).astype(int)
+    out = [np.empty(len(k)) for _ in range(4 if moments else 1)]
+    for n in np.unique(panels):
+        rows = panels == n
+        for o, v in zip(out, _panels(int(n), k[rows], alpha, mu, t_x[rows], h0[rows], length[rows], moments),
+                        strict=True):
+            o[rows] = v
+    return tuple(out)
+
+
+def _panels(n: int, k: np.ndarray, alpha: float, mu: float, t_x: np.ndarray, h0: np.ndarray, length: np.ndarray,
+            moments: bool) -> list[np.ndarray]:
+    """:func:`_limit_integral` on ``n`` panels for every row given."""
+    j = np.arange(n)[None, :]
     lo = np.minimum(h0[:, None] * (_GROWTH ** j - 1) / (_GROWTH - 1), length[:, None])
     hi = np.minimum(lo + h0[:, None] * _GROWTH ** j, length[:, None])
     width = hi - lo
     tau = t_x[:, None, None] + lo[..., None] + width[..., None] * (_GL_NODES + 1) / 2  # rows × panels × nodes
     with np.errstate(divide="ignore"):
-        logw = np.log(width[..., None] / 2 * _GL_WEIGHTS)  # −inf for a panel past T
+        logw = np.log(width[..., None] / 2 * _GL_WEIGHTS)  # −inf for a panel past the end
     log_at = np.log(alpha + tau)
     terms = (-mu * tau - k[:, None, None] * log_at + logw).reshape(len(k), -1)
     top = np.max(terms, axis=1, keepdims=True)
@@ -340,10 +357,11 @@ def _limit_integral(k: np.ndarray, alpha: float, mu: float, t_x: np.ndarray, T: 
     total = p.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         log_i = np.where(total > 0, safe[:, 0] + np.log(total), -np.inf)
+        if not moments:
+            return [log_i]
         wts = p / np.where(total > 0, total, 1.0)[:, None]
     flat = (v.reshape(len(k), -1) for v in (log_at, 1 / (alpha + tau), tau))
-    means = [np.sum(wts * v, axis=1) for v in flat]
-    return log_i, means[0], means[1], means[2]
+    return [log_i, *(np.sum(wts * v, axis=1) for v in flat)]
 
 
 def limit_loglik_grad(params: tuple[float, float, float], x: Any, t_x: Any, T: Any
@@ -403,7 +421,7 @@ def _limit_p_alive(m: ParetoNbdLimit, x: np.ndarray, t_x: np.ndarray, T: np.ndar
     """P(alive at T) = alive term / (alive term + μ·I), the two parts of the likelihood."""
     shape = x.shape
     x, t_x, T = (v.ravel() for v in (x, t_x, T))
-    log_i = _limit_integral(m.r + x, m.alpha, m.mu, t_x, T)[0]
+    log_i = _limit_integral(m.r + x, m.alpha, m.mu, t_x, T, moments=False)[0]
     alive = -m.mu * T - (m.r + x) * np.log(m.alpha + T)
     return expit(alive - np.log(m.mu) - log_i).reshape(shape)
 

@@ -9,8 +9,9 @@ runs from the beginning of the data, so the period's start is not used):
   the part inside the data.
 * **Potential value** (潜在价值) = discounted expected profit over the next ``horizon_months``:
   Σₖ expected purchases in month k × expected profit per purchase / (1 + d)^(k/12).
-  Expected purchases and P(alive) come from BG/NBD; expected *gross* spend per purchase from
-  Gamma-Gamma (positive spend only, :mod:`analytics.clv.models`); then, separately,
+  Expected purchases and P(alive) come from the purchase model the holdout comparison chose
+  (BG/NBD, Pareto/NBD or MBG/NBD, :mod:`analytics.clv.comparison`; any can be named instead);
+  expected *gross* spend per purchase from Gamma-Gamma (positive spend only, :mod:`analytics.clv.models`); then, separately,
   profit per purchase = expected spend × (gross-margin rate − cost-to-serve rate), where the
   gross-margin rate = (revenue − cost of goods) / revenue and the cost-to-serve rate = cost to
   serve / revenue of the customer's own history (the filter's pooled rates when the customer's
@@ -187,6 +188,8 @@ class CustomerValues:
             "mean_p_alive": float(t["p_alive"].mean()) if t["p_alive"].notna().any() else None,
             "purchase_method": m.purchase_method,
             "purchase_model": self.extra.get("purchase_model", m.purchase_method),
+            "model_used": model_used(self.extra.get("purchase_fit"), self.extra.get("purchase_model",
+                                                                                     m.purchase_method)),
             "spend_method": m.spend_method,
             "time_unit": m.time_unit,
             "bgnbd": None if m.bgnbd is None else {**m.bgnbd.params(), "log_likelihood": m.bgnbd.log_likelihood},
@@ -245,6 +248,15 @@ def histogram(values: pd.Series, bins: int, lo: float | None = None, hi: float |
     counts, edges = np.histogram(tv, bins=bins, range=(lo_t, hi_t))
     return Histogram(tuple(float(e) for e in inv(edges)), tuple(int(c) for c in counts),
                      int((tv < lo_t).sum()), int((tv > hi_t).sum()), scale)
+
+
+def model_used(fit: Any, kind: str) -> dict[str, Any]:
+    """Which purchase model gave the values, for JSON: ``model`` ("bgnbd", "pareto_nbd", "mbg_nbd", or the
+    fallback "average" / "none"), ``variant`` (Pareto/NBD's "homogeneous_dropout" limit, else "general"),
+    ``source`` ("filter" or "pooled") and ``params``."""
+    if fit is None:
+        return {"model": kind, "variant": None, "source": None, "params": None}
+    return {"model": kind, "variant": comparison.variant_of(fit), "source": fit.source, "params": fit.params()}
 
 
 def tier_counts(values: CustomerValues) -> dict[str, int]:
@@ -443,7 +455,7 @@ def _influence(cur: Any, profit_all: pd.Series, weight: float) -> tuple[pd.Serie
 def customer_values(cur: Any, f: Filters, horizon_months: int = DEFAULT_HORIZON_MONTHS,
                     annual_discount: float = DEFAULT_ANNUAL_DISCOUNT,
                     cuts: tuple[float, float] = DEFAULT_CUTS, second_level_weight: float = 0.0,
-                    time_unit: str = DEFAULT_UNIT, model: str = "bgnbd") -> CustomerValues:
+                    time_unit: str = DEFAULT_UNIT, model: str = "auto") -> CustomerValues:
     """Realized, potential and influence value and the tier of every customer of the filter.
 
     Parameters
@@ -457,10 +469,11 @@ def customer_values(cur: Any, f: Filters, horizon_months: int = DEFAULT_HORIZON_
         low / mid / high.
     second_level_weight : weight (0–1) of the second referral level in influence value.
     time_unit : the models' unit ("weeks" by default; values do not depend on it).
-    model : the purchase model for expected purchases and P(alive): "bgnbd" (default), "pareto_nbd",
-        "mbg_nbd" or "auto" (the one the holdout comparison chose, :mod:`analytics.clv.comparison`);
-        fitted on the same customers and date; BG/NBD with a note when it cannot be fitted.
-        ``extra["purchase_model"]`` says which model gave the values.
+    model : the purchase model for expected purchases and P(alive): "auto" (default: the one the
+        holdout comparison chose, :mod:`analytics.clv.comparison`; BG/NBD when no holdout is possible),
+        or "bgnbd", "pareto_nbd", "mbg_nbd"; fitted on the same customers and date; BG/NBD with a
+        note when it cannot be fitted (and when BG/NBD itself is pooled or replaced by average rates).
+        ``extra["purchase_model"]`` says which model gave the values, ``extra["purchase_fit"]`` is it.
 
     See the module docstring for every definition and the fallbacks; :class:`CustomerValues`
     for the columns.
@@ -543,18 +556,34 @@ def customer_values(cur: Any, f: Filters, horizon_months: int = DEFAULT_HORIZON_
     )
 
 
+def resolve_model(cur: Any, f: Filters, model: str = comparison.AUTO, time_unit: str = DEFAULT_UNIT) -> str:
+    """The purchase model ``model`` names for the filter: itself, or for "auto" the holdout comparison's
+    choice (stored by the refresh for the opening view, else computed); BG/NBD when no holdout is possible."""
+    kind = comparison.check_choice(model)
+    if kind != comparison.AUTO:
+        return kind
+    try:
+        return comparison.resolve(model, comparison.comparison(cur, f, time_unit=time_unit))
+    except ValueError:  # no backtest possible (no history before the period): BG/NBD
+        return "bgnbd"
+
+
+def purchase_model(cur: Any, f: Filters, model: str = comparison.AUTO,
+                   time_unit: str = DEFAULT_UNIT) -> tuple[Any, str, tuple[Note, ...]]:
+    """(the purchase model the values of ``f`` use, its kind, the valuation's notes), as in
+    :func:`customer_values`: P(alive) on Lifecycle and Customer 360 comes from the same model."""
+    return _purchase_model(cur, f, fit_models(cur, f, time_unit), model, time_unit)
+
+
 def _purchase_model(cur: Any, f: Filters, fitted: _Fitted, model: str,
                     time_unit: str) -> tuple[Any, str, tuple[Note, ...]]:
     """(the purchase model for the values, its kind, the notes): BG/NBD as fitted, or the named or
     chosen model fitted on the same summary; BG/NBD with a note when that one cannot be fitted."""
     m = fitted.models
     kind = comparison.check_choice(model)
-    if kind == comparison.AUTO:
-        try:
-            kind = comparison.resolve(model, comparison.comparison(cur, f, time_unit=time_unit))
-        except ValueError:  # no backtest possible (no history before the period): BG/NBD
-            kind = "bgnbd"
-    if kind == "bgnbd" or m.bgnbd is None or m.purchase_method != "bgnbd":
+    if kind != "bgnbd" and m.bgnbd is not None and m.purchase_method == "bgnbd":
+        kind = resolve_model(cur, f, kind, time_unit)  # "auto" needs the comparison only then
+    if kind == "bgnbd" or kind == comparison.AUTO or m.bgnbd is None or m.purchase_method != "bgnbd":
         return m.bgnbd, "bgnbd" if m.bgnbd is not None else m.purchase_method, fitted.notes
     alt = comparison.value_model(cur, f, kind, fitted.summary, m.valuation_date, time_unit)
     if alt is None:
@@ -596,7 +625,8 @@ def _tier_table(table: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------------------- report
 def report_section(cur: Any, f: Filters) -> dict[str, object]:
     """Customer value for ``python -m analytics report`` with the page's default assumptions
-    (12 months, 10 % a year, tercile tiers, direct referrals): sums over the filter's customers."""
+    (12 months, 10 % a year, tercile tiers, direct referrals, the holdout's purchase model): sums over
+    the filter's customers, and ``model_used``."""
     v = customer_values(cur, f)
     s = v.summary()
     return {
@@ -604,4 +634,5 @@ def report_section(cur: Any, f: Filters) -> dict[str, object]:
         "potential_value": s["potential_value"],
         "influence_value": s["influence_value"],
         "tier_counts": s["tier_counts"],
+        "model_used": s["model_used"],
     }

@@ -43,11 +43,12 @@ P(alive) below 5 % bought again in the following year about half as often (11 %)
 silent ones (25 %), so the model may call them lost early. New and reactivated customers are
 watched for a quarter.
 
-P(alive) comes from one BG/NBD model (:mod:`analytics.clv`) fitted on purchases up to the as-of
+P(alive) comes from the purchase model of the customer valuation (:mod:`analytics.clv`: the one the
+holdout comparison chose — BG/NBD, Pareto/NBD or MBG/NBD) fitted on purchases up to the as-of
 date; on earlier dates of a history the same parameters are applied to each customer's purchases
 up to that date. A purchase is a day with a transaction line of revenue ≥ 0, as in
-:mod:`analytics.clv`; a BG/NBD customer without a repeat purchase has P(alive) = 1, so one-time
-buyers become lost by the day threshold only.
+:mod:`analytics.clv`; under BG/NBD a customer without a repeat purchase has P(alive) = 1, so
+one-time buyers become lost by the day threshold only (Pareto/NBD and MBG/NBD give them less).
 
 Filters: customer attributes select customers; a prospect without a customer id has a region and
 a channel only, so it is kept when the filter restricts only regions and channels and it matches
@@ -69,8 +70,9 @@ import numpy as np
 import pandas as pd
 
 from analytics import filters, query
+from analytics.clv import comparison
 from analytics.clv import value as customer_value
-from analytics.clv.models import BgNbd, p_alive
+from analytics.clv.comparison import PurchaseModel
 from analytics.clv.units import from_days
 from analytics.filters import Filters, as_date
 from analytics.query import relations
@@ -252,7 +254,7 @@ def stage_grid(
     f: Filters,
     dates: Sequence[dt.date],
     rules: Rules | None = None,
-    model: BgNbd | None = None,
+    model: PurchaseModel | None = None,
     customer_ids: Sequence[str] | None = None,
 ) -> StageGrid:
     """The stage of every customer and prospect of the filter on each date (see the module docstring).
@@ -262,9 +264,9 @@ def stage_grid(
     f : customer attributes select customers (the period is not used: stages look at all history
         up to each date).
     dates : evaluation dates, in any order (sorted and de-duplicated).
-    model : optional fitted BG/NBD model; P(alive) on each date is then computed from each
-        customer's purchases up to that date (:func:`analytics.clv.models.p_alive`); without it, the day
-        thresholds alone decide.
+    model : optional fitted purchase model (BG/NBD, Pareto/NBD or MBG/NBD); P(alive) on each date is
+        then computed from each customer's purchases up to that date (:func:`analytics.clv.comparison.p_alive`);
+        without it, the day thresholds alone decide.
     customer_ids : optional restriction to these customers (prospects are then left out).
     """
     rules = rules or Rules()
@@ -312,7 +314,7 @@ def stage_grid(
         if model is not None:
             buyer = counts[:, j] > 0
             unit = from_days(1.0, model.time_unit)
-            alive[buyer] = p_alive(model, counts[buyer, j] - 1, (last[buyer, j] - first_grid[buyer, j]) * unit,
+            alive[buyer] = comparison.p_alive(model, counts[buyer, j] - 1, (last[buyer, j] - first_grid[buyer, j]) * unit,
                                        (d[0, j] - first_grid[buyer, j]) * unit)
         cols[day.isoformat()] = classify(
             started=start <= d[0, j], recency_days=d[0, j] - anchor[:, j], days_since_start=d[0, j] - start,
@@ -389,19 +391,22 @@ def _pipeline(
 # ------------------------------------------------------------------------------ P(alive)
 @dataclass(frozen=True)
 class AliveModel:
-    """The BG/NBD model whose P(alive) the stage rules use, or None with the reason (a note key)."""
+    """The purchase model whose P(alive) the stage rules use (``kind``: "bgnbd", "pareto_nbd",
+    "mbg_nbd"), or None with the reason (a note key)."""
 
-    model: BgNbd | None
+    model: PurchaseModel | None
     as_of: dt.date | None
     note: str | None = None
+    kind: str | None = None
 
 
 def alive_model(cur: Any, f: Filters) -> AliveModel:
-    """The BG/NBD model of the customer valuation (:func:`analytics.clv.value.fit_models`):
-    fitted on the filter's customers' purchases up to the as-of date, or on every customer's when
-    the filter's are too few (note ``lc.note.pooled``). Without a BG/NBD model the day thresholds
-    decide alone (note ``lc.note.no_model``). The same parameters are applied on every date of a
-    history, each customer's P(alive) computed from its own purchases up to that date.
+    """The purchase model of the customer valuation (:func:`analytics.clv.value.purchase_model`: the
+    holdout comparison's choice), fitted on the filter's customers' purchases up to the as-of date,
+    or BG/NBD on every customer's when the filter's are too few (note ``lc.note.pooled``). Without
+    a model the day thresholds decide alone (note ``lc.note.no_model``). The same parameters are
+    applied on every date of a history, each customer's P(alive) computed from its own purchases
+    up to that date.
     """
     as_of = as_of_date(cur, f)
     if as_of is None:
@@ -409,9 +414,10 @@ def alive_model(cur: Any, f: Filters) -> AliveModel:
     models = customer_value.fit_models(cur, f).models
     if models.bgnbd is None or models.purchase_method not in ("bgnbd", "pooled"):
         return AliveModel(None, as_of, "lc.note.no_model")
-    return AliveModel(models.bgnbd, as_of, "lc.note.pooled" if models.purchase_method == "pooled" else None)
+    model, kind, _ = customer_value.purchase_model(cur, f)
+    return AliveModel(model, as_of, "lc.note.pooled" if models.purchase_method == "pooled" else None, kind)
 
 
-def p_alive_model(cur: Any, f: Filters, use_p_alive: bool) -> BgNbd | None:
+def p_alive_model(cur: Any, f: Filters, use_p_alive: bool) -> PurchaseModel | None:
     """:func:`alive_model`'s model when the P(alive) rule applies, else None (day thresholds alone)."""
     return alive_model(cur, f).model if use_p_alive else None

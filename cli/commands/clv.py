@@ -49,9 +49,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="annual discount rate as a fraction (default 0.10)")
     p.add_argument("--interval-level", type=float, default=intervals.DEFAULT_LEVEL, metavar="LEVEL",
                    help="coverage of clv_interval, the range of the summed potential value (default 0.9 = 90 %%)")
-    p.add_argument("--model", choices=model_comparison.CHOICES, default="bgnbd",
-                   help="purchase model of the valuation: bgnbd (default), pareto_nbd, mbg_nbd, or auto (the one "
-                        "the holdout comparison chose, model_comparison)")
+    p.add_argument("--model", choices=model_comparison.CHOICES, default=model_comparison.AUTO,
+                   help="purchase model of the valuation and its ranges: auto (default: the one the holdout "
+                        "comparison chose, model_comparison), bgnbd, pareto_nbd or mbg_nbd; model_used says which")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -84,6 +84,7 @@ def _comparison_json(comp: model_comparison.Comparison, diagnostics: tracking.Tr
     def fitted(kind: str) -> dict[str, Any] | None:
         m = comp.model(kind)
         return None if m is None else {**_rounded(m.params()), "log_likelihood": round(m.log_likelihood, 4),
+                                       "variant": model_comparison.variant_of(m),
                                        "source": m.source, "converged": m.converged,
                                        "std_errors": _rounded(m.std_errors)}
 
@@ -135,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
                                                     annual_discount=args.annual_discount, time_unit=unit,
                                                     model=args.model)
             ranges = intervals.value_intervals(cur, f, level, args.horizon_months, args.annual_discount,
-                                               time_unit=unit)
+                                               time_unit=unit, model=args.model)
             contract_values = retention.contract_values(cur, f, annual_discount=args.annual_discount)
         t = Translator("en", values.currency)
         out = {"period_from": f.date_from.isoformat() if f.date_from else None,
@@ -143,6 +144,8 @@ def run(args: argparse.Namespace) -> int:
                **_model_json(bt, _counts(bt)),
                **_comparison_json(comp, diagnostics),
                "valuation": values.summary(),
+               # the purchase model behind valuation, clv_interval (and the lifecycle's P(alive) with auto)
+               "model_used": values.summary()["model_used"],
                "clv_interval": intervals.interval_summary(ranges),
                # contract customers: sBG per plan (BG/NBD above values the others; see docs/customer_value.md)
                "contracts": contract_values.summary(),

@@ -32,6 +32,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "c360.range": ("{level} 区间 {lower}–{upper}", "{level} range {lower}–{upper}"),
     "c360.range.help": ("区间反映模型参数估计的不确定性：按拟合参数的协方差抽取 {draws} 组参数（参数自助法），每组重算该客户的数值，取中间 {level}。",
                         "How uncertain the models' fitted parameters make this figure: {draws} parameter sets drawn from the fits' covariance (a parametric bootstrap), the figure recomputed for each, and the middle {level} kept."),
+    "c360.model_used": ("存活概率、预计购买次数、潜在价值及其区间来自 {model}：留出期比较选出的购买模型（与“客户价值”页和生命周期相同）。",
+                        "P(alive), expected purchases, potential value and their ranges come from {model}, the purchase model the holdout comparison chose (as on Customer value and Lifecycle)."),
     "c360.range.spans": ("该客户潜在价值的 {level} 区间（{lower}–{upper}）跨越了潜在价值的分层切点：它可能属于潜在价值“{lo}”档，也可能属于“{hi}”档，价值层级并不确定。",
                          "This customer's {level} potential-value range ({lower}–{upper}) crosses a potential-value tier cut: it could be in the {lo} or the {hi} potential tier, so its value tier is not certain."),
     "c360.no_trend": ("截至 {date} 没有交易或作业。", "No transactions or activities up to {date}."),

@@ -19,9 +19,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "lc.rules.reactivated_days.help": ("休眠或流失后再次购买，此后这么多天内为“已唤醒”。",
                                        "After a purchase that ends a dormant or lost spell, a customer counts as reactivated for this many days."),
     "lc.rules.p_alive": ("存活概率低于此值即判为流失", "Lost when P(alive) is below"),
-    "lc.rules.p_alive.help": ("仅对已沉寂达到休眠阈值的客户生效。P(存活) 来自 BG/NBD 模型（与“客户价值”页相同）。",
-                              "Applies only to customers already silent for the dormant threshold. P(alive) comes from the BG/NBD model (the same as on the Customer value page)."),
-    "lc.rules.use_p_alive": ("使用 BG/NBD 存活概率", "Use BG/NBD P(alive)"),
+    "lc.rules.p_alive.help": ("仅对已沉寂达到休眠阈值的客户生效。P(存活) 来自购买模型（留出期比较选出的模型，与“客户价值”页相同）。",
+                              "Applies only to customers already silent for the dormant threshold. P(alive) comes from the purchase model (the holdout comparison's choice, the same as on the Customer value page)."),
+    "lc.rules.use_p_alive": ("使用购买模型的存活概率", "Use the purchase model's P(alive)"),
     "lc.rules.invalid": ("阶段规则无效：{error}。已改用默认规则。", "The stage rules are not valid: {error}. The default rules are used instead."),
     "lc.rules.text": (
         "**目标客户 / 潜在客户 / 商机**：尚未成为客户，且在该日有未关闭的商机（取最靠后的阶段）。"
@@ -117,7 +117,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     # Notes
     "lc.note.pooled": ("当前筛选的客户太少，P(存活) 使用全体客户拟合的 BG/NBD 参数。",
                        "Too few customers under these filters: P(alive) uses the BG/NBD parameters fitted on every customer."),
-    "lc.note.no_model": ("无法拟合 BG/NBD 模型，阶段仅按天数阈值判断。", "No BG/NBD model could be fitted: stages follow the day thresholds only."),
+    "lc.note.no_model": ("无法拟合购买模型，阶段仅按天数阈值判断。", "No purchase model could be fitted: stages follow the day thresholds only."),
     "lc.note.no_values": ("无法计算潜在价值，休眠客户按存活概率排序。", "Potential value could not be computed: dormant customers are ranked by P(alive)."),
     "lc.note.missing_cost": ("{n} 位客户没有获客成本，按 0 计。", "{n} {n:customer has|customers have} no acquisition cost; counted as 0."),
     "lc.note.p_alive_history": ("P(存活) 使用截至 {date} 拟合的同一组参数，按每位客户在各月末之前的购买计算。",

@@ -209,6 +209,11 @@ def test_what_is_stored_equals_a_recomputation_after_each_kind_of_change(store, 
     assert after.keys() == fresh.keys()
     for key, result in fresh.items():
         assert_same(after[key], result, f"{change}: {key[0]}")
+    # the ranges are stored under the purchase model they vary: the stored comparison's choice (issue 17)
+    with db.cursor(store) as cur:
+        chosen = value.resolve_model(cur, precompute.default_filter(cur))
+    (interval_params,) = [p for k, p in after if k == "clv_interval"]
+    assert json.loads(interval_params)["$dict"]["model"] == chosen
     with db.cursor(store) as cur:  # only the current version's results remain
         versions = cur.execute(f"SELECT DISTINCT data_version FROM {schema.DERIVED_RESULTS}").fetchall()
     assert versions == [(db.data_version(store),)]

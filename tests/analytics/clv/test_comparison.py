@@ -206,14 +206,13 @@ def test_cdnow_tracking(cdnow_tx, cdnow_comparison):
 def test_customer_values_with_a_named_purchase_model(demo_con):
     f = Filters("2025-11-01", "2026-10-31")
     with demo_con.cursor() as cur:
-        default = cv.customer_values(cur, f)
-        named = cv.customer_values(cur, f, model="bgnbd")
+        default = cv.customer_values(cur, f, model="bgnbd")
         mbg = cv.customer_values(cur, f, model="mbg_nbd")
         fitted = cv.fit_models(cur, f)
         with pytest.raises(ValueError, match="unknown purchase model"):
             cv.customer_values(cur, f, model="weibull")
-    pd.testing.assert_frame_equal(default.table, named.table)  # BG/NBD as before
     assert default.extra["purchase_model"] == "bgnbd" and default.summary()["purchase_model"] == "bgnbd"
+    assert default.extra["purchase_fit"] == fitted.models.bgnbd
     assert mbg.extra["purchase_model"] == "mbg_nbd" and isinstance(mbg.extra["purchase_fit"], mbg_nbd.MbgNbd)
     s = fitted.summary
     want = mbg_nbd.fit(s, "weeks")
@@ -225,6 +224,58 @@ def test_customer_values_with_a_named_purchase_model(demo_con):
     assert (default.table.set_index("customer_id").loc[s["customer_id"][one_time], "p_alive"] == 1).all()
     assert (t["p_alive"].to_numpy()[one_time] < 1).all()
     assert mbg.table["realized_value"].sum() == pytest.approx(default.table["realized_value"].sum())
+
+
+def test_every_value_follows_the_holdout_s_choice_by_default(demo_path, demo_comparison):
+    """Issue 17: without a named model, the values, tiers, P(alive), the value ranges, Lifecycle's P(alive),
+    Customer 360 and the report use the purchase model the holdout comparison chose (on the demo Pareto/NBD's
+    homogeneous drop-out limit), and say so (model_used); the ranges vary that model from its own covariance."""
+    from analytics import customer360 as c360
+    from analytics.clv import intervals
+    from analytics.lifecycle import stages
+
+    f, comp = demo_comparison
+    assert comp.chosen == "pareto_nbd" and cmp.variant_of(comp.model("pareto_nbd")) == "homogeneous_dropout"
+    con = db.connect(demo_path, read_only=True)
+    try:
+        with db.cursor(con) as cur:
+            auto = cv.customer_values(cur, f)
+            named = cv.customer_values(cur, f, model="pareto_nbd")
+            bg = cv.customer_values(cur, f, model="bgnbd")
+            report = cv.report_section(cur, f)
+            iv = intervals.value_intervals(cur, f)
+            iv_bg = intervals.value_intervals(cur, f, model="bgnbd")
+            alive = stages.alive_model(cur, f)
+            cid = str(auto.table.loc[auto.table["frequency"] == 0, "customer_id"].iloc[0])  # a one-time buyer
+            one = c360.customer360(cur, cid, f)
+            ranges = c360.customer_ranges(c360.value_ranges(cur, one.as_of, one.period[0]), cid)
+    finally:
+        con.close()
+    m = auto.extra["purchase_fit"]
+    assert auto.extra["purchase_model"] == "pareto_nbd" and isinstance(m, pareto_nbd.ParetoNbdLimit)
+    pd.testing.assert_frame_equal(auto.table, named.table)
+    assert bg.extra["purchase_fit"] == auto.fit.bgnbd  # BG/NBD is still fitted, but no longer behind the values
+    t = auto.table.dropna(subset=["frequency"])
+    assert t["p_alive"].to_numpy() == pytest.approx(pareto_nbd.p_alive(m, t["frequency"], t["recency"], t["T"]))
+    assert not np.allclose(t["p_alive"], bg.table.dropna(subset=["frequency"])["p_alive"])
+    assert (auto.table["tier"] != bg.table.set_index("customer_id").loc[auto.table["customer_id"], "tier"].to_numpy()).any()
+    assert report["model_used"] == {"model": "pareto_nbd", "variant": "homogeneous_dropout", "source": "filter",
+                                    "params": m.params()}
+    assert report["potential_value"] == pytest.approx(auto.table["potential_value"].sum())
+    # the ranges vary the chosen model: they hold its point values, and differ from BG/NBD's ranges
+    r = auto.table.merge(iv.customers, on="customer_id")
+    has = r["p_alive"].notna()
+    assert (r.loc[has, "p_alive_lower"] <= r.loc[has, "p_alive"]).all() and (r.loc[has, "p_alive"] <= r.loc[has, "p_alive_upper"]).all()
+    assert iv.aggregate["potential_value"]["value"] == pytest.approx(auto.table["potential_value"].sum())
+    assert iv.aggregate["potential_value"]["value"] != pytest.approx(iv_bg.aggregate["potential_value"]["value"])
+    assert alive.kind == "pareto_nbd" and alive.model == m
+    # Customer 360: its cards are the chosen model's, a one-time buyer's P(alive) below 1 with a range
+    row = auto.table.set_index("customer_id").loc[cid]
+    assert one.model_used["model"] == "pareto_nbd" and one.kpis["p_alive"] == pytest.approx(row["p_alive"])
+    assert row["p_alive"] < 1
+    assert one.kpis["potential_value"] == pytest.approx(row["potential_value"])
+    lo, hi = ranges["p_alive"]
+    assert lo <= row["p_alive"] <= hi and lo < hi
 
 
 def test_the_refresh_stores_the_comparison_and_the_diagnostics(demo_path, demo_comparison, tmp_path, monkeypatch):

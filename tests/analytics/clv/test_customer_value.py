@@ -273,11 +273,14 @@ def test_demo_values_add_up(demo_con, demo_values):
 
 
 def test_demo_potential_value_by_the_formula(demo_values):
-    """One customer's potential value, recomputed from the fitted models and the stated formula."""
+    """One customer's potential value, recomputed from the fitted models and the stated formula (purchases
+    from the model the values use: the holdout comparison's choice)."""
+    from analytics.clv import comparison
+
     v, m = demo_values, demo_values.fit
     row = v.table[(v.table["frequency"] >= 3) & (v.table["p_alive"] > 0.5)].iloc[0]
     months = np.arange(0, 13) * WEEK_MONTH
-    cum = models.expected_purchases(m.bgnbd, months, row["frequency"], row["recency"], row["T"])
+    cum = comparison.expected_purchases(v.extra["purchase_fit"], months, row["frequency"], row["recency"], row["T"])
     spend = models.expected_spend(m.gamma_gamma, [row["frequency"]], [row["monetary_value"]])[0]
     per = spend * (row["margin_rate"] - row["cost_to_serve_rate"])
     value = sum((cum[k] - cum[k - 1]) * per / 1.10 ** (k / 12) for k in range(1, 13))
@@ -306,12 +309,16 @@ def test_demo_fit_is_memoised(demo_con):
     with demo_con.cursor() as cur:
         f = Filters("2025-11-01", "2026-10-31", regions=("East", "North"))
         start = time.perf_counter()
-        first = cv.customer_values(cur, f)
+        first = cv.customer_values(cur, f, model="bgnbd")
         elapsed = time.perf_counter() - start
-        again = cv.customer_values(cur, f, horizon_months=36, cuts=(0.2, 0.8))
+        again = cv.customer_values(cur, f, horizon_months=36, cuts=(0.2, 0.8), model="bgnbd")
         fitted = cv.fit_models(cur, f)
         assert cv.fit_models(cur, f.with_period(None, f.date_to)) is fitted  # the period's start does not refit
+        # the holdout's choice (the default) is fitted once too: its comparison and refit are memoised
+        auto = cv.customer_values(cur, f)
+        auto_again = cv.customer_values(cur, f, horizon_months=36)
     assert again.fit is first.fit is fitted.models
+    assert auto_again.extra["purchase_fit"] is auto.extra["purchase_fit"] and auto.fit is fitted.models
     assert elapsed < 20.0  # only a guard against a runaway fit; timings on a shared CI machine vary
 
 
@@ -320,9 +327,10 @@ def test_report_keys_match_the_values(demo_con, demo_values):
     with demo_con.cursor() as cur:
         out = cv.report_section(cur, F)
     s = demo_values.summary()
-    assert set(out) == {"realized_value", "potential_value", "influence_value", "tier_counts"}
+    assert set(out) == {"realized_value", "potential_value", "influence_value", "tier_counts", "model_used"}
     for key in ("realized_value", "potential_value", "influence_value"):
         assert out[key] == pytest.approx(s[key])
+    assert out["model_used"] == s["model_used"] and out["model_used"]["model"] == demo_values.extra["purchase_model"]
     assert out["tier_counts"] == s["tier_counts"] and set(out["tier_counts"]) == set(cv.TIERS)
 
 

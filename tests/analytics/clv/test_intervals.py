@@ -260,7 +260,7 @@ def test_value_ranges_on_the_demo_store_tiers_and_report(demo_path):
     finally:
         con.close()
     # the values' own outputs are unchanged: the ranges live beside them
-    assert set(old) == {"realized_value", "potential_value", "influence_value", "tier_counts"}
+    assert set(old) == {"realized_value", "potential_value", "influence_value", "tier_counts", "model_used"}
     assert list(v.table.columns) == list(cv.TABLE_COLUMNS)
     assert report.sections().index("analytics.clv.intervals") == report.sections().index("analytics.clv.value") + 1
     c = v.table.merge(iv.customers, on="customer_id", validate="one_to_one")
@@ -307,7 +307,10 @@ def test_another_purchase_model_plugs_in(cdnow, monkeypatch):
 
     cov = models._log_covariance(nll, theta)
     assert cov is not None
-    plugged = MbgWithCovariance(**{f.name: getattr(m, f.name) for f in dataclasses.fields(m)},
+    # the fit carries the same covariance itself now (issue 17: the ranges vary whichever model values)
+    assert np.asarray(m.log_covariance) == pytest.approx(cov, rel=1e-3)  # numerical Hessians of one likelihood
+    assert type(m) in intervals.FUNCTIONS
+    plugged = MbgWithCovariance(**{f.name: getattr(m, f.name) for f in dataclasses.fields(m) if f.name != "log_covariance"},
                                 log_covariance=models._covariance_tuple(cov))
     # its standard errors are the delta method's from the same covariance
     assert m.std_errors["b"] == pytest.approx(m.b * np.sqrt(cov[3, 3]), rel=1e-3)

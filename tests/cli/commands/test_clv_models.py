@@ -41,9 +41,20 @@ def test_clv_json_on_cdnow_has_the_three_models_and_the_tracking(tmp_path, capsy
 
 
 def test_clv_on_the_store_values_with_the_model_asked(demo_path, capsys):
-    assert cli.main(["clv", "--db", str(demo_path), "--json", "--model", "auto"]) == 0
+    """The holdout's choice by default (issue 17), named in ``model_used`` and behind ``clv_interval``;
+    ``--model`` another."""
+    assert cli.main(["clv", "--db", str(demo_path), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["valuation"]["purchase_model"] == out["chosen_model"]
+    assert out["valuation"]["purchase_model"] == out["chosen_model"] == out["model_used"]["model"] == "pareto_nbd"
+    assert out["model_used"]["variant"] == out["pareto_nbd"]["variant"] == "homogeneous_dropout"
+    assert set(out["model_used"]["params"]) == {"r", "alpha", "mu"}
+    assert out["clv_interval"]["potential_value"] == pytest.approx(out["valuation"]["potential_value"])
+    assert cli.main(["clv", "--db", str(demo_path), "--json", "--model", "bgnbd"]) == 0
+    bg = json.loads(capsys.readouterr().out)
+    assert bg["model_used"]["model"] == "bgnbd" and bg["model_used"]["params"] == pytest.approx(
+        {k: bg["valuation"]["bgnbd"][k] for k in ("r", "alpha", "a", "b")})
+    assert bg["clv_interval"]["potential_value"] == pytest.approx(bg["valuation"]["potential_value"])
+    assert bg["valuation"]["potential_value"] != pytest.approx(out["valuation"]["potential_value"])
     con = db.connect(demo_path, read_only=True)
     with db.cursor(con) as cur:
         f = Filters(out["period_from"], out["period_to"])
