@@ -7,13 +7,12 @@ its first visit, and stores it in the store keyed by the data version
 
 * ``clv_fit`` (:mod:`analytics.clv.value`): the BG/NBD and Gamma-Gamma fits and the per-customer RFM
   summary behind Customer value, Lifecycle's P(alive), Customer 360 and the Present page;
+* ``clv_interval`` (:mod:`analytics.clv.intervals`): the ranges of P(alive), expected purchases and
+  potential value per customer and in sum, with the page's default assumptions (after ``clv_fit``,
+  whose stored fit it reads);
 * ``clv_backtest`` (:mod:`analytics.clv.backtest`): the Customer value page's backtest;
 * ``clv_comparison`` (:mod:`analytics.clv.comparison`): BG/NBD, Pareto/NBD and MBG/NBD on that
   backtest's split, the model chosen, and that model refitted at the valuation date;
-* ``clv_interval`` (:mod:`analytics.clv.intervals`): the ranges of P(alive), expected purchases and
-  potential value per customer and in sum, with the page's default assumptions and the chosen
-  purchase model (after ``clv_fit`` and ``clv_comparison``, whose stored results it reads; stored
-  under that model's name);
 * ``clv_tracking`` (:mod:`analytics.clv.tracking`): the comparison's tracking plots, conditional
   expectations and P(alive) matrix;
 * ``contract_fit`` (:mod:`analytics.contracts.retention`): the sBG retention fits per plan and start
@@ -48,9 +47,9 @@ from analytics.store import db, derived
 # store, in the order they run.
 PRODUCERS: dict[str, str] = {
     "clv_fit": "analytics.clv.value",
+    "clv_interval": "analytics.clv.intervals",
     "clv_backtest": "analytics.clv.backtest",
     "clv_comparison": "analytics.clv.comparison",
-    "clv_interval": "analytics.clv.intervals",  # the ranges vary the model the comparison chose
     "clv_tracking": "analytics.clv.tracking",
     "contract_fit": "analytics.contracts.retention",
     "wom_curve": "analytics.word_of_mouth.response",
@@ -79,6 +78,13 @@ def default_filter(cur: duckdb.DuckDBPyConnection) -> Filters | None:
     return Filters(date_from=start, date_to=end)
 
 
+def code_version() -> str:
+    """The fingerprint of the analytics code this process runs (a hash of every source file of the
+    package :mod:`analytics`, computed once per process): each refresh records it, and a stored result
+    is read only under the code that refreshed it (:func:`analytics.store.derived.analytics_code`)."""
+    return derived.analytics_code()
+
+
 def produce(cur: duckdb.DuckDBPyConnection, f: Filters, producer: str) -> Iterator[tuple[str, dict[str, Any], Any, float]]:
     """The results of one producer for the filter ``f``, each with the seconds it took."""
     gen = importlib.import_module(producer).precompute(cur, f)
@@ -102,7 +108,8 @@ def refresh(con: duckdb.DuckDBPyConnection, progress: Progress | None = None) ->
 
     When the data tables are exactly those of the last refresh (:func:`analytics.store.db.fingerprint`:
     the version also moves for writes that change no data, such as a saved story), that refresh's
-    results are kept for the new version instead of being computed again.
+    results are kept for the new version instead of being computed again, unless other code made it
+    (:func:`code_version`, recorded with each refresh): then every stored result is computed again.
     """
     report = progress or (lambda _x, _step: None)
     t_all = time.perf_counter()
@@ -112,14 +119,15 @@ def refresh(con: duckdb.DuckDBPyConnection, progress: Progress | None = None) ->
         version = db.data_version(cur)
         fingerprint = db.fingerprint(cur)
         last = derived.last_refresh(cur)
-        if last is not None and last[0] != version and last[1].get("fingerprint") == fingerprint:
+        same_code = last is not None and last[1].get("code") == code_version()
+        if last is not None and same_code and last[0] != version and last[1].get("fingerprint") == fingerprint:
             derived.carry(cur, last[0], version)
             derived.prune(cur, version)
             derived.mark_refreshed(cur, version, {**last[1], "carried_from": last[0]})
             report(1.0, "done")
             return Refreshed(version, dict(last[1].get("counts", {})), dict(last[1].get("seconds", {})),
                              time.perf_counter() - t_all, carried_from=last[0])
-        derived.prune(cur, version)
+        derived.prune(cur, version if same_code else None)  # other code's results: none is kept
         f = default_filter(cur)
         for i, (step, producer) in enumerate(PRODUCERS.items() if f is not None else ()):
             report(i / len(PRODUCERS), step)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import hashlib
 import json
 import math
 import os
@@ -264,12 +263,11 @@ def keep_store(run: Run, scratch: Path, child: Child) -> Path:
 
 
 def code_hash() -> str:
-    """A hash of the analytics package's sources: what a refresh computed with other sources is keyed
-    under other inputs (:func:`analytics.store.derived.code_version`), so no page reads it."""
-    h = hashlib.sha256()
-    for p in sorted((ROOT / "analytics").rglob("*.py")):
-        h.update(p.relative_to(ROOT).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
-    return h.hexdigest()[:16]
+    """The analytics code's fingerprint (:func:`analytics.precompute.code_version`): the stored results of a
+    refresh made by other code are not read by any page."""
+    from analytics import precompute
+
+    return precompute.code_version()
 
 
 def _note(path: Path) -> Path:

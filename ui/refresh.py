@@ -6,7 +6,8 @@ calls :func:`after_write`: one thread per process (per store) runs :func:`analyt
 on the process's connection (its own cursor, its own transaction), and runs it again if more
 writes came meanwhile. Other writes move the data version too (a saved story or plan): the frame
 notices, on the next page run, that a store refreshed before is behind, and starts a refresh once
-for that version (which then keeps the results when no data changed). Every open session polls the data version
+for that version (which then keeps the results when no data changed); so too, at the first page run
+of a process, for a store refreshed by other code (an upgrade), whose results are not read. Every open session polls the data version
 (:func:`_watch`) and runs again when another session wrote. Until it has finished, every page computes what it needs, exactly as without
 stored results, so the figures are current at every moment; only the first visit is slower.
 :func:`sidebar_progress` shows the progress on every page while it runs and a toast when it ends;
@@ -121,15 +122,18 @@ def after_write() -> None:
 
 
 def _behind() -> int | None:
-    """The data version when the store was refreshed before but not for its current data, else None."""
+    """The data version when the store was refreshed before but not for its current data, or by other
+    code (an upgrade: its stored results are not read, :func:`analytics.store.derived.get`), else None."""
     with db.cursor(cache.connection()) as cur:
         done, version = derived.refreshed_version(cur), db.data_version(cur)
-    return version if done is not None and done != version else None
+        current = done == version and derived.is_current(cur)
+    return version if done is not None and not current else None
 
 
 def sidebar_progress(t: Translator) -> None:
     """While a refresh runs: its progress in the sidebar, updated every second; a toast when it ends.
-    Starts one when a store refreshed before is behind its data (a write other than the data pages')."""
+    Starts one when a store refreshed before is behind its data (a write other than the data pages') or was
+    refreshed by other code (the first page run after an upgrade)."""
     worker = refresher()
     if not worker.state().running and (behind := _behind()) is not None:
         worker.catch_up(behind)

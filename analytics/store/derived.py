@@ -14,7 +14,11 @@ classes its caller names; no pickle, so a store file cannot make the program run
 
 The inputs of a kind include :func:`code_version` of the modules that compute it, so a change of the
 code (a new optimiser, a fixed formula) makes the stored results miss until the next refresh,
-instead of serving what older code computed.
+instead of serving what older code computed. A refresh also records which code made it: the hash of
+every source file of the package :mod:`analytics` (:func:`analytics_code`, in the refresh's marker row);
+no result of a data version whose refresh was made by other code is read (a new release may store
+new kinds, or compute an old kind from code outside the modules its key names), and such a store is
+refreshed again (:func:`is_current` is False for it).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import io
 import json
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -149,6 +154,26 @@ def code_version(*modules: str) -> str:
     return h.hexdigest()[:16]
 
 
+def source_hash(package: Path) -> str:
+    """A hash of the ``.py`` files under the folder ``package``, each named by its path from the folder's
+    parent (``analytics/clv/value.py``): equal for equal sources wherever the folder lies."""
+    h = hashlib.sha256()
+    for p in sorted(package.rglob("*.py")):
+        h.update(p.relative_to(package.parent).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
+@lru_cache(maxsize=1)
+def analytics_code() -> str:
+    """The :func:`source_hash` of the package :mod:`analytics` this process runs (about 20 ms, once per
+    process): what a refresh records, and what a stored result is read under."""
+    return source_hash(Path(__file__).resolve().parent.parent)
+
+
+def _marker_params() -> dict[str, Any]:
+    return {"code": analytics_code()}
+
+
 # ---------------------------------------------------------------------------- reading
 def _has_table(cur: duckdb.DuckDBPyConnection) -> bool:
     """False for a store opened read-only before its upgrade to schema version 4 (no such table):
@@ -163,12 +188,17 @@ def _has_table(cur: duckdb.DuckDBPyConnection) -> bool:
 
 def get(cur: duckdb.DuckDBPyConnection, kind: str, params: Mapping[str, Any], types: Iterable[type] = ()) -> Any:
     """The stored result of ``kind`` for exactly ``params``, computed from the store's current data
-    version; None when there is none (not refreshed yet, other inputs, older code or format)."""
+    version; None when there is none (not refreshed yet, other inputs, older code or format), or when
+    that version's refresh was made by other code (:func:`analytics_code`). A result whose refresh has
+    not finished is read: a refresh reads what it stored before, in its own transaction."""
     if not _has_table(cur):
         return None
+    version = db.data_version(cur)
     row = cur.execute(
-        f"SELECT payload FROM {schema.DERIVED_RESULTS} WHERE kind = ? AND params_hash = ? AND data_version = ?",
-        [kind, params_hash(params), db.data_version(cur)]).fetchone()
+        f"""SELECT payload FROM {schema.DERIVED_RESULTS} WHERE kind = ? AND params_hash = ? AND data_version = ?
+            AND NOT EXISTS (SELECT 1 FROM {schema.DERIVED_RESULTS} WHERE kind = ? AND data_version = ?
+                            AND params_hash <> ?)""",
+        [kind, params_hash(params), version, MARKER, version, params_hash(_marker_params())]).fetchone()
     return None if row is None else decode(row[0], types)
 
 
@@ -192,8 +222,12 @@ def last_refresh(cur: duckdb.DuckDBPyConnection) -> tuple[int, dict[str, Any]] |
 
 
 def is_current(cur: duckdb.DuckDBPyConnection) -> bool:
-    """True when a refresh finished for the store's current data version."""
-    return refreshed_version(cur) == db.data_version(cur)
+    """True when a refresh by this code (:func:`analytics_code`) finished for the store's current data version."""
+    if not _has_table(cur):
+        return False
+    return cur.execute(
+        f"SELECT count(*) FROM {schema.DERIVED_RESULTS} WHERE kind = ? AND params_hash = ? AND data_version = ?",
+        [MARKER, params_hash(_marker_params()), db.data_version(cur)]).fetchone()[0] > 0
 
 
 def entries(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -217,8 +251,9 @@ def put(cur: duckdb.DuckDBPyConnection, kind: str, params: Mapping[str, Any], va
 
 
 def mark_refreshed(cur: duckdb.DuckDBPyConnection, version: int, summary: Mapping[str, Any]) -> None:
-    """Record that a refresh finished for ``version`` (even one that had nothing to store)."""
-    put(cur, MARKER, {}, dict(summary), version)
+    """Record that a refresh by this code finished for ``version`` (even one that had nothing to store);
+    the summary keeps the code under ``"code"``."""
+    put(cur, MARKER, _marker_params(), {**summary, **_marker_params()}, version)
 
 
 def carry(cur: duckdb.DuckDBPyConnection, old: int, new: int) -> None:
@@ -228,6 +263,9 @@ def carry(cur: duckdb.DuckDBPyConnection, old: int, new: int) -> None:
     cur.execute(f"UPDATE {schema.DERIVED_RESULTS} SET data_version = ? WHERE data_version = ?", [int(new), int(old)])
 
 
-def prune(cur: duckdb.DuckDBPyConnection, keep: int) -> None:
-    """Remove the results of every data version but ``keep``: they can never match again."""
+def prune(cur: duckdb.DuckDBPyConnection, keep: int | None) -> None:
+    """Remove the results of every data version but ``keep`` (of all when None): they can never match again."""
+    if keep is None:
+        cur.execute(f"DELETE FROM {schema.DERIVED_RESULTS}")
+        return
     cur.execute(f"DELETE FROM {schema.DERIVED_RESULTS} WHERE data_version <> ?", [int(keep)])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from analytics import report
+from analytics import precompute, report
 from analytics.store import db, derived
 from bench import harness
 
@@ -51,3 +51,4 @@ def test_fits_refreshed_by_other_code_are_not_counted_as_stored(tmp_path: Path):
 def test_the_code_hash_follows_the_analytics_sources():
     assert harness.code_hash() == harness.code_hash()
     assert len(harness.code_hash()) == 16
+    assert harness.code_hash() == precompute.code_version()  # the app's fingerprint, not a second copy

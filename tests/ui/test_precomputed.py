@@ -7,6 +7,7 @@ import re
 import threading
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from analytics import precompute
@@ -167,3 +168,35 @@ def test_a_store_behind_its_data_after_another_write_is_refreshed_by_the_next_pa
             assert derived.is_current(cur)
     finally:
         con.close()
+
+
+@pytest.mark.parametrize("refreshed_by", ["other code", "this code", "nobody"])
+def test_a_store_refreshed_by_other_code_is_refreshed_once_at_the_first_page_run(app_db, monkeypatch, refreshed_by):
+    """After an upgrade the stored results are not read (other code made them): the first page run starts
+    one background refresh; a store refreshed by this code, or never refreshed, starts none (as before)."""
+    con = db.connect(app_db)
+    try:
+        with monkeypatch.context() as m, db.write(con, data=False) as cur:
+            if refreshed_by == "other code":
+                m.setattr(derived, "analytics_code", lambda: "0123456789abcdef")
+            if refreshed_by != "nobody":
+                derived.mark_refreshed(cur, db.data_version(cur), {})
+        version = db.data_version(con)
+    finally:
+        con.close()
+    calls: list[int] = []
+
+    def fake_refresh(con: duckdb.DuckDBPyConnection, progress: precompute.Progress) -> precompute.Refreshed:
+        calls.append(db.data_version(con))
+        return precompute.Refreshed(db.data_version(con), {}, {}, 0.0)  # stores nothing: the store stays behind
+
+    monkeypatch.setattr(precompute, "refresh", fake_refresh)
+    at = start("en")
+    assert_ok(at)
+    ui_refresh.refresher().join(60)
+    for page in ("views/data.py", "views/overview.py"):
+        at.switch_page(page)
+        at.run()
+        assert_ok(at)
+        ui_refresh.refresher().join(60)
+    assert calls == ([version] if refreshed_by == "other code" else [])
