@@ -27,8 +27,9 @@ the random source, so 10 million transactions take seconds and the same seed giv
 Memory: the large tables never pass through pandas; DuckDB builds, sorts and writes them under
 :func:`memory_limit` (``CVM_MEMORY_LIMIT``, else at most :data:`MEMORY_LIMIT`), spilling to the
 store's temporary directory beyond it. Without a limit DuckDB takes 80 % of the machine's memory:
-100 million transactions peaked at 20 GiB. What pandas holds grows with the number of customers
-only (about 1 GB at the maximum of 1,000,000), not with the transactions.
+100 million transactions peaked at 20 GiB, 3.8 GB under the default cap (bench/README.md). What
+pandas holds grows with the number of customers only (about 1.5 GB at the maximum of 1,000,000),
+not with the transactions.
 """
 
 from __future__ import annotations
