@@ -7,12 +7,13 @@ its first visit, and stores it in the store keyed by the data version
 
 * ``clv_fit`` (:mod:`analytics.clv.value`): the BG/NBD and Gamma-Gamma fits and the per-customer RFM
   summary behind Customer value, Lifecycle's P(alive), Customer 360 and the Present page;
-* ``clv_interval`` (:mod:`analytics.clv.intervals`): the ranges of P(alive), expected purchases and
-  potential value per customer and in sum, with the page's default assumptions (after ``clv_fit``,
-  whose stored fit it reads);
 * ``clv_backtest`` (:mod:`analytics.clv.backtest`): the Customer value page's backtest;
 * ``clv_comparison`` (:mod:`analytics.clv.comparison`): BG/NBD, Pareto/NBD and MBG/NBD on that
   backtest's split, the model chosen, and that model refitted at the valuation date;
+* ``clv_interval`` (:mod:`analytics.clv.intervals`): the ranges of P(alive), expected purchases and
+  potential value per customer and in sum, with the page's default assumptions and the chosen
+  purchase model (after ``clv_fit`` and ``clv_comparison``, whose stored results it reads; stored
+  under that model's name);
 * ``clv_tracking`` (:mod:`analytics.clv.tracking`): the comparison's tracking plots, conditional
   expectations and P(alive) matrix;
 * ``contract_fit`` (:mod:`analytics.contracts.retention`): the sBG retention fits per plan and start
@@ -47,9 +48,9 @@ from analytics.store import db, derived
 # store, in the order they run.
 PRODUCERS: dict[str, str] = {
     "clv_fit": "analytics.clv.value",
-    "clv_interval": "analytics.clv.intervals",
     "clv_backtest": "analytics.clv.backtest",
     "clv_comparison": "analytics.clv.comparison",
+    "clv_interval": "analytics.clv.intervals",  # the ranges vary the model the comparison chose
     "clv_tracking": "analytics.clv.tracking",
     "contract_fit": "analytics.contracts.retention",
     "wom_curve": "analytics.word_of_mouth.response",
