@@ -128,6 +128,8 @@ def test_pareto_nbd_too_few_is_a_fit_error():
 @given(a=st.floats(0.05, 400), extra=st.floats(-0.99, 300), z=st.floats(0, 1 - 1e-8))
 @example(a=300.0, extra=0.0, z=0.99)  # SciPy: NaN after 0.25 ms; the graded quadrature
 @example(a=600.0, extra=-300.0, z=0.9999)
+@example(a=0.9999999899999998, extra=0.0, z=0.998046875)  # b ≈ 1, c − a − b ≈ 0: SciPy off by 3e-8
+@example(a=0.05, extra=0.95 + 1e-12, z=0.998)  # SciPy off by 9e-4 there
 def test_log_hyp2f1_matches_mpmath(a, extra, z):
     b = max(a + extra, 0.01)  # b up to a + 300: the series' terms are positive in every case
     want = float(mp.log(mp.hyp2f1(a, b, a + 1, z)))
