@@ -13,9 +13,6 @@ from tests.browser.driver import SHOTS
 pytestmark = pytest.mark.browser
 
 
-@pytest.mark.xfail(reason="known bug (2026-12-07, open): after the language switch, 'All customers' under a chosen "
-                          "tier cell does not bring back the every-customer list in Chromium (AppTest's same click "
-                          "does: tests/ui/test_customer_value.py); under investigation", strict=False)
 def test_tier_cell_lists_its_customers_in_both_languages(app_url):
     with driver.browser() as b:
         page = b.new_page(viewport={"width": 1500, "height": 2400})
