@@ -108,6 +108,18 @@ def decode(raw: str, options: Sequence[Any] | None, boolean: bool = False, pair:
     return written[raw]
 
 
+def current(key: str, options: Sequence[Any], default: Any) -> Any:
+    """The value of the one-option choice widget ``key`` (radio, selectbox), read before it is drawn in this run:
+    ``default`` when it holds none, or holds something that is not one of ``options`` — after a language switch
+    Streamlit can keep the option's label from the other language there. Such a value is dropped, so the widget
+    starts again from its default."""
+    value = st.session_state.get(key, default)
+    if value not in options:
+        st.session_state.pop(key, None)
+        return default
+    return value
+
+
 def choice(widget: Callable[..., Any], label: str, options: Sequence[Any] | None = None, *, key: str,
            param: str | None = None, url_default: Any = None, **kwargs: Any) -> Any:
     """Draw ``widget(label, options, key=key, **kwargs)`` with its value mirrored in the link's
@@ -133,6 +145,8 @@ def choice(widget: Callable[..., Any], label: str, options: Sequence[Any] | None
         default = kwargs.get("value", opts[0] if opts else None)
     else:
         default = kwargs.get("default")
+    if kind in _INDEXED and opts is not None and key in st.session_state:
+        current(key, opts, default)  # a label left from the other language is not kept as the value
     raw = st.query_params.get(param)
     if raw is not None and key not in st.session_state:  # a new widget: start from the link
         try:

@@ -53,10 +53,7 @@ discount = discount_pct / 100
 
 # The purchase model: chosen in the "Which model" section below (its widget's state is read here first);
 # by default the holdout comparison's choice, as on Lifecycle, Customer 360, the report and the deck.
-purchase_model = st.session_state.get("cv_model", comparison.AUTO)
-if purchase_model not in comparison.CHOICES:  # the radio's label from before a language switch, not a model code
-    st.session_state.pop("cv_model", None)  # the radio below starts again from its default
-    purchase_model = comparison.AUTO
+purchase_model = links.current("cv_model", comparison.CHOICES, comparison.AUTO)
 try:
     values = cache.run(cv.customer_values, f, horizon_months=horizon, annual_discount=discount, cuts=tuple(cuts),
                        second_level_weight=weight, model=purchase_model)
