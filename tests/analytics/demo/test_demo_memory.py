@@ -57,11 +57,14 @@ def test_a_lower_default_limit_of_the_connection_is_kept():
 
 
 def _content(con: duckdb.DuckDBPyConnection) -> tuple[object, ...]:
-    """Rows scanned in this process: counts, sums and three customers' transactions and activities."""
+    """Rows scanned in this process: counts, sums and three customers' transactions and activities.
+
+    DOUBLE columns are summed as decimals: DuckDB adds doubles in thread order, which varies run to run.
+    """
     with db.cursor(con) as cur:
-        tx = cur.execute("SELECT count(*), sum(revenue), sum(cogs), sum(quantity), min(transaction_id), "
+        tx = cur.execute("SELECT count(*), sum(revenue), sum(cogs), sum(quantity::DECIMAL(38, 6)), min(transaction_id), "
                          "max(transaction_id) FROM transactions").fetchone()
-        act = cur.execute("SELECT count(*), sum(quantity), count(DISTINCT activity_id) FROM activities").fetchone()
+        act = cur.execute("SELECT count(*), sum(quantity::DECIMAL(38, 6)), count(DISTINCT activity_id) FROM activities").fetchone()
         rows = cur.execute("SELECT * FROM transactions WHERE customer_id IN ('C000001', 'C001000', 'C002000') "
                            "ORDER BY transaction_id").fetchall()
         acts = cur.execute("SELECT * FROM activities WHERE customer_id IN ('C000001', 'C001000', 'C002000') "
