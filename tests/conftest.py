@@ -12,7 +12,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from analytics.store import db  # noqa: E402
-from tests.helpers import D, build_store, customer, demo_store  # noqa: E402
+from tests.helpers import D, build_store, built_once, customer, demo_store, refreshed  # noqa: E402
 from tests.postgres import pg_shop, postgres  # noqa: E402, F401  (fixtures: a real PostgreSQL server)
 from tests.read_layer import duck, small_store, spark_engine  # noqa: E402, F401  (fixtures: Spark local mode)
 
@@ -21,6 +21,18 @@ from tests.read_layer import duck, small_store, spark_engine  # noqa: E402, F401
 def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A default-size demo store on disk (generated once per session; tests must not modify it)."""
     return demo_store(tmp_path_factory.mktemp("demo") / "demo.duckdb", customers=5000, seed=7)
+
+
+@pytest.fixture(scope="session")
+def demo_refreshed_path(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """The same demo store with its stored results (the model fits a refresh computes), as the app and
+    ``python -m analytics demo`` leave it: for page tests, which then read the fits instead of spending
+    20-100 s fitting them on a private copy each. Built once per run: the pytest-xdist workers share one
+    (their temporary folders' parent); tests must not modify it. Tests of what the pages and analytics
+    compute without stored results use :func:`demo_path`."""
+    shared = tmp_path_factory.getbasetemp() if worker_id == "master" else tmp_path_factory.getbasetemp().parent
+    return built_once(shared / "demo_refreshed.duckdb",
+                      lambda part: refreshed(demo_store(part, customers=5000, seed=7)))
 
 
 @pytest.fixture(scope="session")

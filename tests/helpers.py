@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import fcntl
+import shutil
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -52,4 +54,31 @@ def demo_store(path: Path, customers: int, seed: int) -> Path:
         demo.generate(con, customers=customers, seed=seed)
     finally:
         con.close()
+    return path
+
+
+def refreshed(path: Path) -> Path:
+    """``path`` with its stored results computed (:func:`analytics.precompute.refresh`), as every store the
+    app or ``python -m analytics demo`` writes has them: pages then read the fits instead of fitting."""
+    from analytics import precompute
+
+    con = db.connect(path)
+    try:
+        precompute.refresh(con)
+    finally:
+        con.close()
+    return path
+
+
+def built_once(path: Path, build: Callable[[Path], object]) -> Path:
+    """``path``, made by ``build(path)`` by the first process that asks for it; a second pytest-xdist worker
+    asking meanwhile waits for it (an flock beside it) instead of building its own copy. ``build`` writes a
+    temporary name first, so a half-built file is never taken for a finished one."""
+    with open(path.with_name(path.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            part = path.with_name(path.name + ".part")
+            part.unlink(missing_ok=True)
+            build(part)
+            shutil.move(part, path)
     return path
