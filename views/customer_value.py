@@ -54,6 +54,8 @@ discount = discount_pct / 100
 # The purchase model: chosen in the "Which model" section below (its widget's state is read here first);
 # by default the holdout comparison's choice, as on Lifecycle, Customer 360, the report and the deck.
 purchase_model = links.current("cv_model", comparison.CHOICES, comparison.AUTO)
+# Compared on every customer's holdout, whatever the filter (stored by the refresh): a filter never refits the models.
+company = cache.run(comparison.company_filter)
 try:
     values = cache.run(cv.customer_values, f, horizon_months=horizon, annual_discount=discount, cuts=tuple(cuts),
                        second_level_weight=weight, model=purchase_model)
@@ -77,7 +79,7 @@ def model_basis() -> None:
     if used not in comparison.KINDS:
         return
     try:
-        comp = cache.run(tracking.diagnostics, f)[0]  # the "Which model" section's comparison (cached, often stored)
+        comp = cache.run(tracking.diagnostics, company)[0]  # the "Which model" section's comparison (stored)
     except ValueError:
         comp = None
     used_name = model_name(used, values.extra.get("purchase_fit"))
@@ -100,7 +102,8 @@ def model_basis() -> None:
 
     section = t("cv.section.models")
     if used == comp.chosen:
-        st.caption(t("cv.model.basis.chosen", model=used_name, why=why(comp.runner_up), section=section))
+        st.caption(t("cv.model.basis.chosen", model=used_name, why=why(comp.runner_up), section=section)
+                   + " " + t("cv.model.company"))
     else:  # picked below, or the choice could not be fitted at the valuation date (a note says so)
         st.caption(t("cv.model.basis.picked", model=used_name, chosen=name[comp.chosen], section=section))
 
@@ -333,13 +336,14 @@ def which_model() -> None:
     of the values' model, and the fit diagnostics (analytics.clv.comparison, analytics.clv.tracking)."""
     st.subheader(t("cv.section.models"))
     try:
-        comp, tr = cache.run(tracking.diagnostics, f)
+        comp, tr = cache.run(tracking.diagnostics, company)
     except ValueError as exc:
         st.info(t.md("cv.backtest.error", error=str(exc)))
         return
     name = {k: model_name(k, comp.model(k)) for k in comparison.KINDS}
     start = comp.calibration_end + pd.Timedelta(days=1)
-    st.caption(t("cv.compare.intro", cal=t.date(comp.calibration_end), start=t.date(start), end=t.date(comp.holdout_end)))
+    st.caption(t("cv.compare.intro", cal=t.date(comp.calibration_end), start=t.date(start), end=t.date(comp.holdout_end))
+               + " " + t("cv.model.company"))
     rows = comp.rows.set_index("model")
     if comp.chosen is None:
         st.info(t("cv.compare.none"))

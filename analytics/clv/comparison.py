@@ -36,7 +36,7 @@ from analytics.clv.models import BgNbd, FitError
 from analytics.clv.pareto_nbd import ParetoNbd, ParetoNbdLimit
 from analytics.clv.rfm import rfm, valuation_date
 from analytics.clv.units import DEFAULT_UNIT, convert
-from analytics.filters import Filters
+from analytics.filters import Filters, latest_period
 from analytics.store import db, derived
 
 KINDS = ("bgnbd", "pareto_nbd", "mbg_nbd")
@@ -241,17 +241,34 @@ def comparison(cur: Any, f: Filters, calibration_end: Any = None, holdout_end: A
     return comp
 
 
+def company_filter(cur: Any) -> Filters | None:
+    """The view whose holdout comparison chooses the purchase model of every view: every customer over the
+    default period (the app's opening view, whose comparison the refresh stores:
+    :func:`analytics.precompute.default_filter`); None without data."""
+    start, end = latest_period(cur)
+    return None if start is None else Filters(date_from=start, date_to=end)
+
+
+def company_comparison(cur: Any, time_unit: str = DEFAULT_UNIT) -> Comparison | None:
+    """The comparison on every customer's holdout (:func:`company_filter`), by which :data:`AUTO` resolves for
+    every view, filtered or not: a segment, region or period never fits the three models again (the refresh's
+    stored comparison, else computed once per data version). None without data; ValueError without a holdout."""
+    f = company_filter(cur)
+    return None if f is None else comparison(cur, f, time_unit=time_unit)
+
+
 _VALUE_MEMO: dict[tuple[Any, ...], PurchaseModel | None] = {}
 _VALUE_MEMO_SIZE = 16
 _COMPARISON_MEMO: dict[tuple[Any, ...], Comparison] = {}
 
 
 def value_model(cur: Any, f: Filters, kind: str, summary: pd.DataFrame, when: dt.date,
-                time_unit: str = DEFAULT_UNIT) -> PurchaseModel | None:
+                time_unit: str = DEFAULT_UNIT, compared: Comparison | None = None) -> PurchaseModel | None:
     """``kind`` fitted on the valuation-date RFM ``summary`` of the filter's customers (None when it
     cannot be fitted): the stored comparison's ``valuation_fit`` when the refresh made it for this
     model and date, else fitted here (memoised per data version) in the variant the comparison fitted
-    (Pareto/NBD's homogeneous drop-out limit where the calibration data had no spread of drop-out rates)."""
+    (Pareto/NBD's homogeneous drop-out limit where the calibration data had no spread of drop-out rates):
+    ``compared`` (the comparison that chose ``kind``: :func:`company_comparison`), else the filter's."""
     try:
         cal_end, hold_end = bt_mod._dates(cur, f, None, None)
     except ValueError:
@@ -261,11 +278,13 @@ def value_model(cur: Any, f: Filters, kind: str, summary: pd.DataFrame, when: dt
         if (isinstance(stored, Comparison) and stored.valuation_date == when and stored.valuation_fit is not None
                 and kind_of(stored.valuation_fit) == kind):
             return stored.valuation_fit
-    key = (db.content_key(cur), f.without_period(), when, kind, time_unit)
+    key = (db.content_key(cur), f.without_period(), when, kind, time_unit, compared is None)
     if key[0] is not None and key in _VALUE_MEMO:
         return _VALUE_MEMO[key]
     variant = None
-    if kind == "pareto_nbd" and cal_end is not None:
+    if compared is not None:
+        variant = variant_of(compared.model(kind))
+    elif kind == "pareto_nbd" and cal_end is not None:
         try:
             variant = variant_of(comparison(cur, f, time_unit=time_unit).model(kind))
         except ValueError:  # no comparison on these data: the general fit decides alone

@@ -357,7 +357,9 @@ def value_intervals(cur: Any, f: Filters, level: float = DEFAULT_LEVEL,
     kind = cv.resolve_model(cur, f, model, time_unit)
     stored = derived.get(cur, INTERVAL_KIND, interval_params(f, rfm.valuation_date(cur, f), level, h, d, cuts, time_unit,
                                                              kind), (Intervals,))
-    return stored if isinstance(stored, Intervals) else _intervals(cur, f, level, h, d, cuts, time_unit, kind)
+    # "auto" passed on as such: the values then take the company-wide choice's variant too (a named model
+    # takes the filter's comparison's)
+    return stored if isinstance(stored, Intervals) else _intervals(cur, f, level, h, d, cuts, time_unit, model)
 
 
 def _intervals(cur: Any, f: Filters, level: float, h: int, d: float,

@@ -586,8 +586,12 @@ def _purchase_model(cur: Any, f: Filters, fitted: _Fitted, model: str,
     if kind == "bgnbd" or kind == comparison.AUTO or m.bgnbd is None or m.purchase_method != "bgnbd":
         return m.bgnbd, "bgnbd" if m.bgnbd is not None else m.purchase_method, fitted.notes
     alt = comparison.value_model(cur, f, kind, fitted.summary, m.valuation_date, time_unit)
-    if alt is None:
-        return m.bgnbd, "bgnbd", (*fitted.notes, ("cv.note.model_unfitted", {"model": kind}))
+    if alt is None:  # the note names the model as the comparison fitted it (a raw code never reaches a reader)
+        try:
+            named = comparison.comparison(cur, f, time_unit=time_unit).label(kind)
+        except ValueError:  # no holdout on these data: the family's name
+            named = kind
+        return m.bgnbd, "bgnbd", (*fitted.notes, ("cv.note.model_unfitted", {"model": comparison.ModelName(named)}))
     return alt, kind, fitted.notes
 
 

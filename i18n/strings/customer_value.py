@@ -190,6 +190,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "cv.model.why.tie": ("它与 {other} 对留出期总量的偏差相近（{err} 与 {err2}），但逐个客户更准（平均绝对误差 {mae} 对 {mae2}）",
                          "its holdout total was about as close as {other}'s ({err} and {err2}), and customer by customer it was closer (mean absolute error {mae} against {mae2})"),
     "cv.model.why.alone": ("只有它能在这些客户上拟合", "it is the only model that could be fitted on these customers"),
+    "cv.model.company": ("模型按全体客户的留出期选择，每个客户群、区域和期间都使用它。",
+                         "Chosen on all customers' holdout: every segment, region and period uses it."),
     "cv.model.using": ("本页价值使用 {model}。", "Values on this page use {model}."),
     "cv.model.using_other": ("本页的价值与价值区间使用 {model}；留出期检验更支持 {chosen}（生命周期阶段与客户 360 使用它），可在上方改回。",
                              "Values and ranges on this page use {model}; the holdout favours {chosen} (behind the "
