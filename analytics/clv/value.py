@@ -557,15 +557,21 @@ def customer_values(cur: Any, f: Filters, horizon_months: int = DEFAULT_HORIZON_
 
 
 def resolve_model(cur: Any, f: Filters, model: str = comparison.AUTO, time_unit: str = DEFAULT_UNIT) -> str:
-    """The purchase model ``model`` names for the filter: itself, or for "auto" the holdout comparison's
-    choice (stored by the refresh for the opening view, else computed); BG/NBD when no holdout is possible."""
+    """The purchase model ``model`` names for the filter: itself, or for "auto" the choice of the holdout
+    comparison on every customer (:func:`analytics.clv.comparison.company_comparison`, stored by the refresh),
+    whatever the filter's segment, region or period; BG/NBD when no holdout is possible."""
     kind = comparison.check_choice(model)
     if kind != comparison.AUTO:
         return kind
+    return comparison.resolve(model, _company_comparison(cur, time_unit))
+
+
+def _company_comparison(cur: Any, time_unit: str) -> comparison.Comparison | None:
+    """The company-wide comparison that "auto" follows; None without data or a holdout (then BG/NBD)."""
     try:
-        return comparison.resolve(model, comparison.comparison(cur, f, time_unit=time_unit))
-    except ValueError:  # no backtest possible (no history before the period): BG/NBD
-        return "bgnbd"
+        return comparison.company_comparison(cur, time_unit)
+    except ValueError:  # no backtest possible (no history before the period)
+        return None
 
 
 def purchase_model(cur: Any, f: Filters, model: str = comparison.AUTO,
@@ -581,11 +587,13 @@ def _purchase_model(cur: Any, f: Filters, fitted: _Fitted, model: str,
     chosen model fitted on the same summary; BG/NBD with a note when that one cannot be fitted."""
     m = fitted.models
     kind = comparison.check_choice(model)
-    if kind != "bgnbd" and m.bgnbd is not None and m.purchase_method == "bgnbd":
-        kind = resolve_model(cur, f, kind, time_unit)  # "auto" needs the comparison only then
+    chosen_by = None  # the company-wide comparison behind "auto": its choice and that model's variant
+    if kind == comparison.AUTO and m.bgnbd is not None and m.purchase_method == "bgnbd":
+        chosen_by = _company_comparison(cur, time_unit)  # "auto" needs the comparison only then
+        kind = comparison.resolve(kind, chosen_by)
     if kind == "bgnbd" or kind == comparison.AUTO or m.bgnbd is None or m.purchase_method != "bgnbd":
         return m.bgnbd, "bgnbd" if m.bgnbd is not None else m.purchase_method, fitted.notes
-    alt = comparison.value_model(cur, f, kind, fitted.summary, m.valuation_date, time_unit)
+    alt = comparison.value_model(cur, f, kind, fitted.summary, m.valuation_date, time_unit, compared=chosen_by)
     if alt is None:  # the note names the model as the comparison fitted it (a raw code never reaches a reader)
         try:
             named = comparison.comparison(cur, f, time_unit=time_unit).label(kind)
