@@ -205,12 +205,12 @@ def tracking(tr: Tracking, t: Translator, cumulative: bool = False, title: str |
             continue
         y = w[col].cumsum() if cumulative else w[col]
         chosen = kind == tr.model
-        name = t(f"cv.model.name.{kind}") + (" · " + t("cv.compare.chosen_tag") if chosen else "")
+        name = t.model(tr.label(kind)) + (" · " + t("cv.compare.chosen_tag") if chosen else "")
         fig.add_trace(go.Scatter(
             x=x, y=y, name=plain(name), mode="lines",
             line={"color": MODEL_COLORS[kind], "width": 3 if chosen else 1.5, "dash": "solid" if chosen else "dot"},
             customdata=w["week"].to_numpy(),
-            hovertemplate=_template(t, "cv.hover.tracking", series=t(f"cv.model.name.{kind}"), week="%{customdata}",
+            hovertemplate=_template(t, "cv.hover.tracking", series=t.model(tr.label(kind)), week="%{customdata}",
                                     value="%{y:,.1f}")))
     cal = tr.calibration_end.isoformat()
     fig.add_vline(x=cal, line={"color": LOSS, "dash": "dash", "width": 1})
@@ -236,7 +236,7 @@ def conditional(tr: Tracking, t: Translator, title: str | None = None, height: i
         col = f"expected_{kind}"
         if col not in by:
             continue
-        name = t(f"cv.model.name.{kind}")
+        name = t.model(tr.label(kind))
         fig.add_trace(go.Scatter(
             x=buckets, y=by[col], name=plain(name), mode="lines+markers",
             line={"color": MODEL_COLORS[kind], "width": 3 if kind == tr.model else 1.5},

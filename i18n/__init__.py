@@ -98,13 +98,25 @@ class Translator:
         text = self._template(key)
         if not kwargs:
             return text
+        kwargs = self._named(kwargs)
         # The plural-aware formatter is pure Python; plain str.format serves every string without "|".
         return _FORMATTER.format(text, **kwargs) if "|" in text else text.format(**kwargs)
 
     def md(self, key: str, **kwargs: object) -> str:
         """The string for Markdown (titles, captions, alerts, labels, help): the template's own Markdown
         kept, every value shown as exactly its text (data and URL values can never become syntax)."""
-        return _MARKDOWN_FORMATTER.format(self._template(key), **kwargs)
+        return _MARKDOWN_FORMATTER.format(self._template(key), **self._named(kwargs))
+
+    def _named(self, kwargs: dict[str, object]) -> dict[str, object]:
+        """Values that stand for a string of the catalogue (they carry an ``i18n_key``: a purchase model
+        named in an analytics note, :class:`analytics.clv.comparison.ModelName`) written in this language."""
+        if not any(hasattr(v, "i18n_key") for v in kwargs.values()):
+            return kwargs
+        return {k: self(v.i18n_key) if hasattr(v, "i18n_key") else v for k, v in kwargs.items()}  # type: ignore[attr-defined]
+
+    def model(self, code: str) -> str:
+        """A purchase model's name, by the code :func:`analytics.clv.comparison.label` gives."""
+        return self(f"cv.model.name.{code}")
 
     def has(self, key: str) -> bool:
         return key in catalog()

@@ -396,9 +396,8 @@ def _model_fit(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator) -> Sli
     if comp is None or tr is None or comp.chosen is None or tr.weeks.empty:
         return Slide(key="model_fit", title=title, figure=go.Figure(), takeaway=t("pres.take.no_customers"),
                      headlines=(), page="customer_value")
-    # Pareto/NBD's homogeneous drop-out limit (fitted where drop-out rates do not vary) named as such
-    name = {k: t("cv.model.name.pareto_nbd_limit" if comparison.variant_of(comp.model(k)) == "homogeneous_dropout"
-                 else f"cv.model.name.{k}") for k in comparison.KINDS}
+    # each model named as fitted (Pareto/NBD's homogeneous drop-out limit as such), the page's rule
+    name = {k: t.model(comp.label(k)) for k in comparison.KINDS}
     rows = comp.rows.set_index("model")
     best = rows.loc[comp.chosen]
     heads = tuple(Headline(name[k], t.pct(rows.loc[k, "aggregate_error"], 1, signed=True) if k in comp.fits

@@ -9,6 +9,7 @@ import streamlit as st
 
 from analytics import concentration as conc
 from analytics import customer360 as c360
+from analytics.clv import comparison
 from analytics.clv import value as customer_value
 from analytics.filters import OutsideAllowance
 from charts import customer360 as c360_charts
@@ -147,8 +148,7 @@ for heading, cards in ROWS:
 used = r.model_used or {}
 if k["p_alive"] is not None and used.get("model") in ("bgnbd", "pareto_nbd", "mbg_nbd"):
     # which purchase model the modelled figures and ranges come from: the holdout's choice (issue 17)
-    limit = used.get("variant") == "homogeneous_dropout"
-    st.caption(t("c360.model_used", model=t("cv.model.name.pareto_nbd_limit" if limit else f"cv.model.name.{used['model']}")))
+    st.caption(t("c360.model_used", model=t.model(comparison.label(used["model"], used.get("variant")))))
 if rng and rng["spans_tiers"]:
     lo_level, hi_level = rng["levels"]
     lo, hi = rng["potential_value"]

@@ -67,9 +67,8 @@ except ValueError as exc:
 
 
 def model_name(kind: str, fit: object = None) -> str:
-    """A purchase model's name; Pareto/NBD's homogeneous drop-out limit named as such."""
-    limit = comparison.variant_of(fit) == "homogeneous_dropout"
-    return t("cv.model.name.pareto_nbd_limit") if limit else t(f"cv.model.name.{kind}")
+    """A purchase model's name as fitted (analytics.clv.comparison.label: the limit named as such)."""
+    return t.model(comparison.label(kind, comparison.variant_of(fit)))
 
 
 def model_basis() -> None:
@@ -381,7 +380,7 @@ def which_model() -> None:
         st.caption(t("cv.compare.unfitted_why", models=" · ".join(unfitted)))
     limit = comp.model("pareto_nbd")
     if comparison.variant_of(limit) == "homogeneous_dropout":  # the limit, fitted where s ran away
-        st.caption(t("cv.compare.limit", model=name["pareto_nbd"], r=f"{limit.r:.3f}", alpha=f"{limit.alpha:.3f}",
+        st.caption(t("cv.compare.limit", model=t.model("pareto_nbd"), r=f"{limit.r:.3f}", alpha=f"{limit.alpha:.3f}",
                      mu=f"{limit.mu:.5f}", unit=t(f"cv.unit.{limit.time_unit}")))
     links.choice(st.radio, t("cv.model.select"), comparison.CHOICES, key="cv_model", param="model", index=comparison.CHOICES.index(comparison.AUTO),
              horizontal=True, help=t("cv.model.select.help"),
@@ -406,7 +405,7 @@ def which_model() -> None:
     if not tr.p_alive.empty:
         with c2:
             components.chart(titles.fit(cv_charts.p_alive_matrix(tr, t, title=t(
-                "cv.chart.palive_matrix", model=t(f"cv.model.name.{tr.model}"), T=t.num(tr.matrix_T, 1),
+                "cv.chart.palive_matrix", model=t.model(tr.label()), T=t.num(tr.matrix_T, 1),
                 unit=t(f"cv.unit.{tr.time_unit}"))), 2), "cv_palive_matrix")
 
 
@@ -500,12 +499,13 @@ with st.expander(t("cv.section.model"), icon=":material/functions:"):
                                                                                     f"cv.method.{m.spend_method}"))))
     fit = values.extra.get("purchase_fit")
     if used in ("pareto_nbd", "mbg_nbd") and fit is not None:  # the values' model, when not BG/NBD
-        key = "cv.model.pareto_nbd_limit" if comparison.variant_of(fit) == "homogeneous_dropout" else f"cv.model.{used}"
+        key = f"cv.model.{comparison.label(used, comparison.variant_of(fit))}"
         st.markdown("- " + t(key, **{k: f"{v:.5g}" for k, v in fit.params().items()}, unit=t(f"cv.unit.{fit.time_unit}"),
+                             model=model_name(used, fit),
                              ll=t.num(fit.log_likelihood, 1), n=t.num(fit.customers)))
     if m.bgnbd is not None and used not in ("pareto_nbd", "mbg_nbd"):
         b = m.bgnbd
-        st.markdown("- " + t("cv.model.bgnbd", r=f"{b.r:.3f}", alpha=f"{b.alpha:.3f}", unit=t(f"cv.unit.{b.time_unit}"),
+        st.markdown("- " + t("cv.model.bgnbd", model=t.model("bgnbd"), r=f"{b.r:.3f}", alpha=f"{b.alpha:.3f}", unit=t(f"cv.unit.{b.time_unit}"),
                              a=f"{b.a:.3f}", b=f"{b.b:.3f}", ll=t.num(b.log_likelihood, 1), n=t.num(b.customers),
                              repeat=t.num(b.repeat_customers))
                     + (" " + t("cv.model.pooled") if b.source == "pooled" else ""))

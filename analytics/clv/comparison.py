@@ -57,6 +57,28 @@ def variant_of(m: PurchaseModel | None) -> str | None:
     return None if m is None else getattr(m, "variant", "general")
 
 
+# The codes of the purchase models' names as users read them (i18n ``cv.model.name.<code>``, zh and en):
+# Pareto/NBD's homogeneous drop-out limit is a model of its own to a reader, not "Pareto/NBD".
+LABELS = ("bgnbd", "pareto_nbd", "pareto_nbd_limit", "mbg_nbd")
+
+
+def label(kind: str, variant: str | None = None) -> str:
+    """The code of the name a reader sees for a model of ``kind`` fitted in ``variant`` (:func:`variant_of`):
+    "pareto_nbd_limit" for Pareto/NBD's homogeneous drop-out limit, else ``kind``. The one rule every page,
+    chart, note, deck and PDF names a model by."""
+    return "pareto_nbd_limit" if kind == "pareto_nbd" and variant == "homogeneous_dropout" else kind
+
+
+class ModelName(str):
+    """A model's name code (:data:`LABELS`) inside a note's parameters: the translator writes it as the
+    model's label (it reads :attr:`i18n_key`), so a note never shows a raw code such as ``pareto_nbd``."""
+
+    @property
+    def i18n_key(self) -> str:
+        """The key of the model's name in :mod:`i18n.strings.customer_value`."""
+        return f"cv.model.name.{self}"
+
+
 def n_params(m: PurchaseModel) -> int:
     """The model's number of free parameters (BIC's k)."""
     return int(getattr(m, "n_params", N_PARAMS))
@@ -140,6 +162,10 @@ class Comparison:
     def model(self, kind: str) -> PurchaseModel | None:
         """The fitted model of that kind, or None."""
         return self.fits.get(kind)
+
+    def label(self, kind: str) -> str:
+        """The code of the name a reader sees for the model of that kind as fitted here (:func:`label`)."""
+        return label(kind, variant_of(self.model(kind)))
 
     def figures(self) -> list[dict[str, Any]]:
         """One plain dict per model (for JSON), with its parameters and whether it is the choice."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import ibis
@@ -49,7 +49,9 @@ class Tracking:
     ``actual_cumulative``, ``expected_cumulative`` and ``expected_<model>`` for every fitted model.
     ``calibration_weeks``: the calibration end in weeks after ``start``. ``by_frequency``:
     ``bucket, customers, actual`` and ``expected_<model>`` (means per customer). ``p_alive``:
-    rows = repeat purchases 0 … , columns = recency (model unit), at age ``matrix_T``.
+    rows = repeat purchases 0 … , columns = recency (model unit), at age ``matrix_T``. ``labels``: the
+    code of each fitted model's name as readers see it (:func:`analytics.clv.comparison.label`: Pareto/NBD's
+    homogeneous drop-out limit is not named "Pareto/NBD").
     """
 
     model: str | None
@@ -62,6 +64,12 @@ class Tracking:
     p_alive: pd.DataFrame
     matrix_T: float
     time_unit: str
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def label(self, kind: str | None = None) -> str:
+        """The code of the name of the model ``kind`` (the chosen one by default) for i18n's ``t.model``."""
+        kind = kind or self.model or "bgnbd"
+        return (self.labels or {}).get(kind, kind)
 
     def rows(self) -> list[dict[str, Any]]:
         """``weeks`` as plain dicts (for JSON): week, week_end, period, actual, expected and cumulative."""
@@ -142,7 +150,7 @@ def tracking_of(days: pd.DataFrame, comp: Comparison) -> Tracking:
     top = int(min(MATRIX_MAX_FREQUENCY, comp.customers["frequency"].max())) if len(comp.customers) else 0
     matrix = p_alive_matrix(m, T, max(top, 1)) if m is not None and T > 0 else pd.DataFrame()
     return Tracking(comp.chosen, start, comp.calibration_end, comp.holdout_end, cal_weeks, weeks,
-                    by_frequency(comp), matrix, T, comp.time_unit)
+                    by_frequency(comp), matrix, T, comp.time_unit, {k: comp.label(k) for k in comp.fits})
 
 
 def days_relation(lines: ir.Table, cal_end: dt.date, hold_end: dt.date) -> ir.Table:

@@ -596,7 +596,7 @@ def _purchase_model(cur: Any, f: Filters, fitted: _Fitted, model: str,
     alt = comparison.value_model(cur, f, kind, fitted.summary, m.valuation_date, time_unit, compared=chosen_by)
     if alt is None:  # the note names the model as the comparison fitted it (a raw code never reaches a reader)
         try:
-            named = comparison.comparison(cur, f, time_unit=time_unit).label(kind)
+            named = (chosen_by or comparison.comparison(cur, f, time_unit=time_unit)).label(kind)
         except ValueError:  # no holdout on these data: the family's name
             named = kind
         return m.bgnbd, "bgnbd", (*fitted.notes, ("cv.note.model_unfitted", {"model": comparison.ModelName(named)}))

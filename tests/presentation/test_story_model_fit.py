@@ -22,8 +22,9 @@ def _array(values: object) -> list[float]:
     return list(values)
 
 
-def test_the_model_slide_shows_the_tracking_and_the_comparison(demo_con):
-    t = Translator("en", db.currency(demo_con))
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_model_slide_shows_the_tracking_and_the_comparison(demo_con, lang):
+    t = Translator(lang, db.currency(demo_con))
     with db.cursor(demo_con) as cur:
         f = Filters(*filters.latest_period(cur))
         s = story.slide(cur, f, t, "model_fit")
@@ -39,9 +40,11 @@ def test_the_model_slide_shows_the_tracking_and_the_comparison(demo_con):
     assert name[comp.chosen] in s.takeaway and t.num(rows.loc[comp.chosen, "actual"]) in s.takeaway
     spec = s.figure.to_plotly_json()
     assert _array(spec["data"][0]["y"])[-1] == int(tr.weeks["actual_cumulative"].iloc[-1])
-    plain = {k: t(f"cv.model.name.{k}") for k in comparison.KINDS}  # the tracking chart's legend names the family
-    chosen = next(d for d in spec["data"] if d["name"] == f"{plain[comp.chosen]} · {t('cv.compare.chosen_tag')}")
+    # the tracking chart's legend names each model as fitted too: the limit, never "Pareto/NBD" alone (issue 17)
+    chosen = next(d for d in spec["data"] if d["name"] == f"{name[comp.chosen]} · {t('cv.compare.chosen_tag')}")
     assert _array(chosen["y"])[-1] == pytest.approx(tr.weeks["expected_cumulative"].iloc[-1])
+    assert [d["name"].split(" · ")[0] for d in spec["data"][1:]] == [name[k] for k in comparison.KINDS if k in comp.fits]
+    assert name["pareto_nbd"] == t("cv.model.name.pareto_nbd_limit")
     frame = s.appendix.frame
     assert list(frame[t("cv.compare.col.model")]) == [name[k] for k in comparison.KINDS]
     assert list(frame[t("cv.compare.col.actual")]) == list(comp.rows["actual"])

@@ -73,13 +73,19 @@ def test_the_section_shows_analytics_figures(app_db, lang):
     # the weekly plot stops at the last whole week (the holdout ends 3 days into one); cumulative keeps it
     whole = tr.weeks.iloc[:-1] if (ends.iloc[-1] - ends.iloc[-2]).days < 7 else tr.weeks
     assert _array(weekly[0]["y"]) == [int(v) for v in whole["actual"]]
-    chosen = next(d for d in weekly if d["name"] == f"{t(f'cv.model.name.{comp.chosen}')} · {t('cv.compare.chosen_tag')}")
+    # every legend names each model as fitted: the demo's Pareto/NBD is its homogeneous drop-out limit, never
+    # "Pareto/NBD" alone (issue 17)
+    chosen = next(d for d in weekly if d["name"] == f"{name[comp.chosen]} · {t('cv.compare.chosen_tag')}")
     assert _array(chosen["y"]) == pytest.approx(list(whole["expected"]))
+    assert name["pareto_nbd"] == t("cv.model.name.pareto_nbd_limit")
+    for key in ("cv.chart.tracking", "cv.chart.tracking_cum", "cv.chart.conditional"):
+        legends = [d["name"] for d in specs[t(key)]["data"][1:]]
+        assert [x.split(" · ")[0] for x in legends] == [name[k] for k in comparison.KINDS if k in comp.fits]
     cumulative = specs[t("cv.chart.tracking_cum")]["data"]
     assert _array(cumulative[0]["y"])[-1] == int(tr.weeks["actual_cumulative"].iloc[-1])
     cond = specs[t("cv.chart.conditional")]["data"]
     assert _array(cond[0]["x"]) == list(tr.by_frequency["bucket"]) and _array(cond[0]["y"]) == pytest.approx(list(tr.by_frequency["actual"]))
-    matrix_title = t("cv.chart.palive_matrix", model=t(f"cv.model.name.{tr.model}"), T=t.num(tr.matrix_T, 1),
+    matrix_title = t("cv.chart.palive_matrix", model=name[tr.model], T=t.num(tr.matrix_T, 1),
                      unit=t(f"cv.unit.{tr.time_unit}"))
     # compared without spaces: a zh title may wrap between "（" and a model's Latin name, where no space was
     bare = {k.replace(" ", ""): v for k, v in specs.items()}
@@ -138,7 +144,7 @@ def test_the_page_says_which_model_its_values_use_and_why(app_db, lang):
     assert not any("BG/NBD" in i.value for i in at.info)  # the old caveat ("the figures are BG/NBD's") is gone
     # the comparison names the limit and its parameters; the models' section gives the values' model
     m = comp.model("pareto_nbd")
-    assert t("cv.compare.limit", model=name["pareto_nbd"], r=f"{m.r:.3f}", alpha=f"{m.alpha:.3f}", mu=f"{m.mu:.5f}",
+    assert t("cv.compare.limit", model=t("cv.model.name.pareto_nbd"), r=f"{m.r:.3f}", alpha=f"{m.alpha:.3f}", mu=f"{m.mu:.5f}",
              unit=t("cv.unit.weeks")) in captions
     table = next(d.value for d in at.dataframe if t("cv.compare.col.bic") in d.value.columns)
     assert list(table[t("cv.compare.col.n_params")]) == [4, 3, 4]
@@ -146,3 +152,17 @@ def test_the_page_says_which_model_its_values_use_and_why(app_db, lang):
     assert_ok(at)
     picked = t("cv.model.basis.picked", model=name["bgnbd"], chosen=name["pareto_nbd"], section=section)
     assert picked in [c.value for c in at.caption] and said not in [c.value for c in at.caption]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_fallback_note_names_the_model_by_its_label(app_db, lang, monkeypatch):
+    """When the chosen model cannot be fitted at the valuation date, BG/NBD values the customers and the note
+    says which model could not be used by its name — the demo's Pareto/NBD limit —, never a raw code (issue 17)."""
+    monkeypatch.setattr(comparison, "value_model", lambda *a, **k: None)
+    at = start(lang, page=PAGE)
+    assert_ok(at)
+    t = Translator(lang)
+    note = t("cv.note.model_unfitted", model=t("cv.model.name.pareto_nbd_limit"))
+    shown = [x.value for x in (*at.info, *at.caption, *at.markdown)]
+    assert any(note in x for x in shown)
+    assert not any("pareto_nbd" in x for x in shown)
