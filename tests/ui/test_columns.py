@@ -50,13 +50,13 @@ def _worst_loss_maker(path, f) -> tuple[str, float]:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_customer_360_money_columns_use_the_one_money_format(app_db, lang):
+def test_customer_360_money_columns_use_the_one_money_format(refreshed_app_db, lang):
     t = Translator(lang, "CNY")
     at = start(lang, page=CUSTOMER)  # the starting tables: the most profitable and the most loss-making customers
     assert_ok(at)
     numbers = _number_formats(at)
     assert numbers[t.metric("profit")] == {"type": "number", **columns.money_spec("CNY")}
-    cid, worst = _worst_loss_maker(app_db, page_filter(at))
+    cid, worst = _worst_loss_maker(refreshed_app_db, page_filter(at))
     assert worst < 0
     at = start(lang, page=CUSTOMER, customer=cid)
     assert_ok(at)
@@ -73,7 +73,7 @@ def test_customer_360_money_columns_use_the_one_money_format(app_db, lang):
 
 
 @pytest.mark.parametrize("page", ["views/concentration.py", "views/customer_value.py", "views/lifecycle.py"])
-def test_every_table_writes_money_and_shares_one_way(app_db, page):
+def test_every_table_writes_money_and_shares_one_way(refreshed_app_db, page):
     """No printf money format (¥-5,739,947) and no share at the percent preset's two decimals (67.33%)
     in any table of the analysis pages: money and shares as ui.columns (and i18n.fmt) write them."""
     at = start("zh", page=page)

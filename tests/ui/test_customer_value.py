@@ -25,7 +25,7 @@ def _report(path, **kw) -> cv.CustomerValues:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_page_renders_with_the_reports_figures(app_db, lang):
+def test_page_renders_with_the_reports_figures(refreshed_app_db, lang):
     at = start(lang, page=PAGE)
     assert_ok(at)
     t = Translator(lang)
@@ -34,7 +34,7 @@ def test_page_renders_with_the_reports_figures(app_db, lang):
     # composition, P(alive), potential value, backtest, tracking (weekly, cumulative), conditional
     # expectations, P(alive) matrix, contract retention
     assert len(specs) == 9
-    v = _report(app_db)
+    v = _report(refreshed_app_db)
     m = metrics(at)
     assert m[t.metric("realized_value")] == t.money(v.summary()["realized_value"], compact=True)
     assert m[t.metric("potential_value")] == t.money(v.summary()["potential_value"], compact=True)
@@ -51,9 +51,9 @@ def test_page_renders_with_the_reports_figures(app_db, lang):
     assert len([b for b in at.button if b.key and b.key.startswith("cv_cell_")]) == 9
 
 
-def test_a_cell_lists_its_customers_with_links(app_db):
+def test_a_cell_lists_its_customers_with_links(refreshed_app_db):
     at = start("en", page=PAGE)
-    v = _report(app_db)
+    v = _report(refreshed_app_db)
     n = cv.tier_counts(v)["high/high"]
     at.button(key="cv_cell_high_high").click().run()
     assert_ok(at)
@@ -66,14 +66,14 @@ def test_a_cell_lists_its_customers_with_links(app_db):
     assert len(at.dataframe[0].value) == min(len(v.table), 500)
 
 
-def test_controls_change_the_values(app_db):
+def test_controls_change_the_values(refreshed_app_db):
     at = start("en", page=PAGE)
     before = metrics(at)["Potential value"]
     at.select_slider(key="cv_horizon").set_value(36).run()
     assert_ok(at)
     assert metrics(at)["Potential value"] != before
     at.number_input(key="cv_discount").set_value(0).run()
-    con = db.connect(app_db)
+    con = db.connect(refreshed_app_db)
     try:
         with con.cursor() as cur:
             s, e = filters.latest_period(cur)
@@ -93,11 +93,11 @@ def test_controls_change_the_values(app_db):
     assert plotly_specs(at)[0]["layout"]["title"]["text"] == "Realized, potential and influence value by region"
 
 
-def test_a_small_filter_says_which_fallback_it_used(app_db):
+def test_a_small_filter_says_which_fallback_it_used(refreshed_app_db):
     at = start("zh", page=PAGE, segment="Key account", region="West")
     assert_ok(at)
     t = Translator("zh")
-    v = _report(app_db, segments=("Key account",), regions=("West",))
+    v = _report(refreshed_app_db, segments=("Key account",), regions=("West",))
     assert v.fit.purchase_method == "pooled"
     texts = [i.value for i in at.info] + [w.value for w in at.warning]
     assert any(t("cv.note.bgnbd_pooled_few", **v.notes[0][1]) in x for x in texts)

@@ -30,12 +30,12 @@ def _figures(path, rules: lifecycle.Rules | None = None) -> tuple[dict[str, int]
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_page_shows_the_reports_stage_counts(app_db, lang):
+def test_page_shows_the_reports_stage_counts(refreshed_app_db, lang):
     at = start(lang, page=PAGE)
     assert_ok(at)
     t = Translator(lang)
     assert at.title[0].value == t("lc.title")
-    counts, _ = _figures(app_db)
+    counts, _ = _figures(refreshed_app_db)
     m = metrics(at)
     for stage in lifecycle.CUSTOMER_STAGES:
         assert m[t.value("lifecycle_stage", stage)] == t.num(counts[stage]), stage
@@ -58,7 +58,7 @@ def test_page_shows_the_reports_stage_counts(app_db, lang):
     assert table["customer_id"].str.fullmatch(r"C\d+").all()
     assert table["potential_value"].is_monotonic_decreasing
     # Their worth: the positive potential value, and the ones expected to lose money, as the analytics say.
-    _, s = _figures(app_db)
+    _, s = _figures(refreshed_app_db)
     w = lifecycle.dormant_value(s.dormant)
     assert w.worth_waking and w.losing  # the demo has both
     expected = t("lc.wake.total", n=t.num(w.customers), worth=t.num(w.worth_waking),
@@ -70,12 +70,12 @@ def test_page_shows_the_reports_stage_counts(app_db, lang):
     assert any(t("lc.rules.text", new=90, dormant=90, lost=365, react=90, p="5%") == c.value for c in at.caption)
 
 
-def test_rules_change_the_stages(app_db):
+def test_rules_change_the_stages(refreshed_app_db):
     at = start("en", page=PAGE)
     before = metrics(at)["Dormant"]
     at.number_input(key="lc_dormant_days").set_value(60).run()
     assert_ok(at)
-    _, s = _figures(app_db, lifecycle.Rules(dormant_days=60))
+    _, s = _figures(refreshed_app_db, lifecycle.Rules(dormant_days=60))
     assert metrics(at)["Dormant"] == f"{s.counts['dormant']:,}" != before
     # A contradictory rule (dormant after lost) is refused with a message; defaults apply.
     at.number_input(key="lc_dormant_days").set_value(400).run()
@@ -84,7 +84,7 @@ def test_rules_change_the_stages(app_db):
     assert metrics(at)["Dormant"] == before
 
 
-def test_controls(app_db):
+def test_controls(refreshed_app_db):
     at = start("en", page=PAGE)
     at.toggle(key="lc_show_lost").set_value(True).run()
     assert_ok(at)
@@ -102,10 +102,10 @@ def test_controls(app_db):
     assert sankey["layout"]["title"]["text"] == "Stage transitions: 2024-06-30 → 2025-06-30"
 
 
-def test_filters_reach_the_page(app_db):
+def test_filters_reach_the_page(refreshed_app_db):
     at = start("en", page=PAGE, segment="Key account")
     assert_ok(at)
-    con = db.connect(app_db)
+    con = db.connect(refreshed_app_db)
     try:
         with con.cursor() as cur:
             f = _default_filter(cur)

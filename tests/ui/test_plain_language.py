@@ -82,7 +82,7 @@ PAGES = ("concentration", "word_of_mouth", "customer_value", "delivered_value", 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("page", PAGES)
-def test_page_leads_with_a_plain_sentence_and_keeps_statistics_in_expanders(app_db, report, page, lang):
+def test_page_leads_with_a_plain_sentence_and_keeps_statistics_in_expanders(refreshed_app_db, report, page, lang):
     t = Translator(lang)
     at = start(lang, page=f"views/{page}.py", timeout=300)
     assert_ok(at)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import threading
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -20,14 +19,6 @@ from tests.ui.apptest import assert_ok, metrics, start
 from ui import refresh as ui_refresh
 
 PAGES = ("views/customer_value.py", "views/lifecycle.py", "views/word_of_mouth.py", "views/overview.py")
-
-
-def refresh(path: Path) -> None:
-    con = db.connect(path)
-    try:
-        precompute.refresh(con)
-    finally:
-        con.close()
 
 
 def no_fitting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -52,8 +43,8 @@ def no_fitting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_a_page_opened_after_the_refresh_does_not_fit(app_db, monkeypatch, page):
-    refresh(app_db)
+def test_a_page_opened_after_the_refresh_does_not_fit(refreshed_app_db, monkeypatch, page):
+    """On a copy of the demo store refreshed (once per run, by this code) before the app opens it."""
     calls = no_fitting(monkeypatch)
     at = start("en", page=page)
     assert_ok(at)
@@ -67,11 +58,10 @@ def test_without_stored_fits_the_same_page_fits(app_db, monkeypatch):
     assert at.exception and calls and calls[0] == "analytics.clv.models.fit_bgnbd"
 
 
-def test_the_stored_fits_give_the_figures_computed_without_them(app_db, tmp_path, monkeypatch):
+def test_the_stored_fits_give_the_figures_computed_without_them(app_db, demo_refreshed_path, tmp_path, monkeypatch):
     plain = metrics(start("en", page="views/customer_value.py"))
-    copy = tmp_path / "refreshed.duckdb"
-    copy.write_bytes(app_db.read_bytes())
-    refresh(copy)
+    copy = tmp_path / "refreshed.duckdb"  # the same demo store, refreshed
+    copy.write_bytes(demo_refreshed_path.read_bytes())
     monkeypatch.setenv(db.ENV_DB, str(copy))
     calls = no_fitting(monkeypatch)
     assert metrics(start("en", page="views/customer_value.py")) == plain
@@ -147,8 +137,8 @@ def test_the_refresher_runs_again_after_writes_made_while_it_ran_and_reports_a_f
     assert len(calls) == 3 and state.finished == 3 and state.error == "RuntimeError: disk full"
 
 
-def test_a_store_behind_its_data_after_another_write_is_refreshed_by_the_next_page_run(app_db):
-    refresh(app_db)
+def test_a_store_behind_its_data_after_another_write_is_refreshed_by_the_next_page_run(refreshed_app_db):
+    app_db = refreshed_app_db
     at = start("en")
     assert_ok(at)
     con = db.connect(app_db)  # a saved story moves the data version without changing the data

@@ -23,14 +23,14 @@ REGIONS = ["East", "North"]
 
 
 @pytest.fixture
-def restricted(app_db: Path) -> Path:
-    con = db.connect(app_db)
+def restricted(refreshed_app_db: Path) -> Path:
+    con = db.connect(refreshed_app_db)
     try:
         users.add_user(con, "boss", PW, "admin")
         users.add_user(con, "east", PW, "viewer", regions=REGIONS)
     finally:
         con.close()
-    return app_db
+    return refreshed_app_db
 
 
 def report(path: Path, capsys: pytest.CaptureFixture[str], *args: str) -> dict:
