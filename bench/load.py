@@ -63,6 +63,7 @@ class Record:
     """Everything the sessions report; one instance shared by the event loop (no locking needed)."""
 
     times: list[float] = field(default_factory=list)  # filter change -> chart drawn, seconds
+    server_times: list[float] = field(default_factory=list)  # filter change -> the server's run finished, seconds
     switches: list[float] = field(default_factory=list)  # page link click -> chart drawn, seconds
     errors: list[str] = field(default_factory=list)
     checks: int = 0
@@ -70,6 +71,7 @@ class Record:
     upload: dict[str, Any] = field(default_factory=lambda: {"status": "not run"})
     signed_in: int = 0
     missed_clicks: int = 0  # filter clicks that selected nothing and were tried again
+    sockets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # user -> their websockets
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -81,6 +83,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=7, help="the cached store's seed, and the sessions' random choices")
     p.add_argument("--out", type=Path, default=RESULTS, help="where the JSON and the table go (default bench/results/)")
     p.add_argument("--sample-seconds", type=float, default=3.0, help="server RSS sampling interval (default 3)")
+    p.add_argument("--ramp", type=float, default=60.0,
+                   help="seconds over which the sessions start, evenly spaced (default 60; 0: all at once); the "
+                        "minutes of work count from the last start")
     p.add_argument("--timeout", type=float, default=180.0, help="seconds one step may take before it is an error")
     p.add_argument("--dry-run", action="store_true",
                    help="copy the store and create the accounts, then stop (no server, no browser)")
@@ -168,19 +173,61 @@ class Expected:
 class Runs:
     """Completed script runs of one session, counted from the server's websocket frames (the driver's way)."""
 
-    def __init__(self) -> None:
+    def __init__(self, t_start: float = 0.0) -> None:
         self.count = 0
         self._event = asyncio.Event()
+        self.t_start = t_start or time.monotonic()
+        self.sockets: list[dict[str, Any]] = []  # each websocket: opened/closed (s from the start), frames
 
     def attach(self, ws: Any) -> None:
-        ws.on("framereceived", self.frame)
+        info: dict[str, Any] = {"opened_s": self._now(), "closed_s": None, "frames": 0, "last_frame_s": None,
+                                "error": None}
+        self.sockets.append(info)
+        ws.on("framereceived", lambda payload: self.frame(payload, info))
+        ws.on("framesent", lambda payload: self.sent(payload, info))
+        ws.on("close", lambda _ws: info.update(closed_s=self._now()))
+        ws.on("socketerror", lambda err: info.update(error=str(err)[:200]))
 
-    def frame(self, payload: str | bytes) -> None:
+    def _now(self) -> float:
+        return round(time.monotonic() - self.t_start, 1)
+
+    def frame(self, payload: str | bytes, info: dict[str, Any] | None = None) -> None:
         from tests.browser.driver import _run_finished
 
+        if info is not None:
+            info["frames"] += 1
+            info["last_frame_s"] = self._now()
+            kind = _frame_kind(payload)
+            info.setdefault("kinds", {})[kind] = info.get("kinds", {}).get(kind, 0) + 1
+            if kind not in ("delta", "session_status_changed:running", "session_status_changed:idle"):
+                info.setdefault("log", []).append((self._now(), kind))
         if _run_finished(payload):
             self.count += 1
             self._event.set()
+
+    def sent(self, payload: str | bytes, info: dict[str, Any]) -> None:
+        from google.protobuf.message import DecodeError
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+
+        kind = "text"
+        if not isinstance(payload, str):
+            msg = BackMsg()
+            try:
+                msg.ParseFromString(payload)
+                kind = msg.WhichOneof("type") or "none"
+                if kind == "rerun_script":
+                    r = msg.rerun_script
+                    kind += (":fragment" if r.fragment_id else ":full") + (":widgets" if r.widget_states.widgets else "")
+            except DecodeError:
+                kind = "undecodable"
+        info.setdefault("sent", {})[kind] = info.get("sent", {}).get(kind, 0) + 1
+        info.setdefault("sent_log", []).append((self._now(), kind))
+
+    def describe(self) -> str:
+        """The session's websockets, for an error message: when each opened, closed and last spoke."""
+        return "; ".join(f"ws{n}: open {w['opened_s']} s, closed {w['closed_s']}, {w['frames']} frames, "
+                         f"last {w['last_frame_s']}" + (f", error {w['error']}" if w["error"] else "")
+                         for n, w in enumerate(self.sockets)) or "no websocket"
 
     async def wait(self, after: int, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
@@ -193,16 +240,41 @@ class Runs:
                 await asyncio.wait_for(self._event.wait(), left)
 
 
+def _frame_kind(payload: str | bytes) -> str:
+    """A server frame's Streamlit message type (``script_finished`` with its status), for the session's record."""
+    from google.protobuf.message import DecodeError
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    if isinstance(payload, str):
+        return "text"
+    msg = ForwardMsg()
+    try:
+        msg.ParseFromString(payload)
+    except DecodeError:
+        return "undecodable"
+    kind = msg.WhichOneof("type") or "none"
+    if kind == "script_finished":
+        kind += ":" + ForwardMsg.ScriptFinishedStatus.Name(msg.script_finished)
+    elif kind == "session_status_changed":
+        kind += ":running" if msg.session_status_changed.script_is_running else ":idle"
+    elif kind == "metadata" or kind == "none":
+        pass
+    return kind
+
+
 def chart(page_name: str) -> str:
     return f'[class*="st-key-{PAGES[page_name]}"] .js-plotly-plot .main-svg'
 
 
-async def settled(page: Any, runs: Runs, before: int, page_name: str, timeout_s: float) -> None:
-    """The run after ``before`` completed, no skeleton left, the page's main chart drawn."""
+async def settled(page: Any, runs: Runs, before: int, page_name: str, timeout_s: float) -> float:
+    """The run after ``before`` completed, no skeleton left, the page's main chart drawn. Returns when (perf
+    counter) the server's message that the run finished arrived: the rest is the browser drawing."""
     await runs.wait(before, timeout_s)
+    finished = time.perf_counter()
     await page.wait_for_function("() => !document.querySelector('[data-testid=\"stSkeleton\"]')",
                                  timeout=timeout_s * 1000)
     await page.locator(chart(page_name)).first.wait_for(state="visible", timeout=timeout_s * 1000)
+    return finished
 
 
 async def check_errors(page: Any, where: str, rec: Record) -> None:
@@ -289,17 +361,21 @@ async def upload(page: Any, runs: Runs, csv: Path, rec: Record, timeout_s: float
 
 
 async def session(i: int, acct: Account, browser: Any, url: str, stop_at: float, rec: Record,
-                  expected: Expected, csv: Path | None, t_start: float, timeout_s: float, shots: Path) -> None:
+                  expected: Expected, csv: Path | None, t_start: float, timeout_s: float, shots: Path,
+                  delay_s: float = 0.0) -> None:
     rng = random.Random(i)
     ms = timeout_s * 1000
+    # Users arrive over a minute, not in the same instant: with all 20 at once the browsers on this machine
+    # spent the first minutes loading and compiling the front end's JavaScript, 20 times over.
+    await asyncio.sleep(delay_s)
     ctx = await browser.new_context(viewport={"width": 1400, "height": 1000})
     page = await ctx.new_page()
-    runs = Runs()
+    runs = Runs(t_start)
     page.on("websocket", runs.attach)
     page.on("pageerror", lambda exc: rec.errors.append(f"{acct.name}: page error: {exc}"))
     step = "sign-in"
     try:
-        await page.goto(f"{url}/?lang=en")
+        await page.goto(f"{url}/?lang=en", timeout=ms)
         await page.get_by_role("button", name="Sign in").wait_for(state="visible", timeout=ms)
         await page.get_by_role("textbox", name="User name").fill(acct.name)
         await page.get_by_role("textbox", name="Password").fill(PASSWORD)
@@ -335,8 +411,9 @@ async def session(i: int, acct: Account, browser: Any, url: str, stop_at: float,
                 before = runs.count
                 what, t0 = await change_filter(page, rng, rec)
                 step = f"filter change ({what}) on {current}"
-                await settled(page, runs, before, current, timeout_s)
+                finished = await settled(page, runs, before, current, timeout_s)
                 rec.times.append(time.perf_counter() - t0)
+                rec.server_times.append(finished - t0)
                 await check_errors(page, f"{acct.name} {step} ({what})", rec)
                 if current == "overview":
                     shown = await headline(page)
@@ -348,10 +425,12 @@ async def session(i: int, acct: Account, browser: Any, url: str, stop_at: float,
                         rec.mismatches.append({"user": acct.name, "params": dict(params), "shown": shown,
                                                "expected": want})
     except Exception as exc:
-        rec.errors.append(f"{acct.name}: {step}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+        rec.errors.append(f"{acct.name}: {step}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+                          f" [{runs.describe()}]")
         with suppress(Exception):
             await page.screenshot(path=str(shots / f"load-error-{acct.name}.png"))
     finally:
+        rec.sockets[acct.name] = runs.sockets
         await ctx.close()
 
 
@@ -446,9 +525,11 @@ async def drive(url: str, accts: Sequence[Account], args: argparse.Namespace, re
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             t_start = time.monotonic()
-            stop_at = t_start + args.minutes * 60
+            step = args.ramp / max(len(accts) - 1, 1)
+            stop_at = t_start + args.ramp + args.minutes * 60
             await asyncio.gather(*(session(i, a, browser, url, stop_at, rec, expected, csv if i == 0 else None,
-                                           t_start, args.timeout, args.out) for i, a in enumerate(accts)))
+                                           t_start, args.timeout, args.out, delay_s=i * step)
+                                   for i, a in enumerate(accts)))
             return time.monotonic() - t_start
         finally:
             await browser.close()
@@ -469,10 +550,16 @@ def summary(args: argparse.Namespace, accts: Sequence[Account], rec: Record, sam
         "filter_changes": len(rec.times),
         "page_switches": len(rec.switches),
         "errors": len(rec.errors), "error_list": rec.errors[:50], "missed_clicks": rec.missed_clicks,
+        "ramp_seconds": args.ramp,
         "filter_to_chart_seconds": {f"p{q}": percentile(rec.times, q) for q in (50, 95, 99)},
+        "filter_to_run_finished_seconds": {f"p{q}": percentile(rec.server_times, q) for q in (50, 95, 99)},
         "switch_to_chart_seconds": {f"p{q}": percentile(rec.switches, q) for q in (50, 95, 99)},
         "figure_checks": rec.checks, "foreign_figures": len(rec.mismatches), "mismatches": rec.mismatches[:20],
         "upload": rec.upload,
+        # a websocket that closed before its session ended is a dropped connection (the browser reconnects)
+        "websockets": {"opened": sum(len(v) for v in rec.sockets.values()),
+                       "sessions_with_reconnects": sum(len(v) > 1 for v in rec.sockets.values()),
+                       "per_session": rec.sockets},
         "memory": {"samples": list(samples), "first_bytes": rss[0] if rss else None,
                    "last_bytes": rss[-1] if rss else None, "max_bytes": max(rss) if rss else None,
                    "last_half_slope_mb_per_min": slope_mb_per_min(samples)},
@@ -487,15 +574,21 @@ def table(r: dict[str, Any]) -> str:
         return "—" if v is None else f"{v / 1e6:,.0f} MB"
 
     f, w, m = r["filter_to_chart_seconds"], r["switch_to_chart_seconds"], r["memory"]
+    fs = r["filter_to_run_finished_seconds"]
     slope = m["last_half_slope_mb_per_min"]
     rows = [
-        ("sessions × minutes", f"{r['sessions']} × {r['minutes']:g} ({r['seconds']:.0f} s; {r['signed_in']} signed in)"),
+        ("sessions × minutes", f"{r['sessions']} × {r['minutes']:g} after a {r['ramp_seconds']:g} s ramp "
+                               f"({r['seconds']:.0f} s; {r['signed_in']} signed in)"),
         ("requests", f"{r['requests']} ({r['filter_changes']} filter changes, {r['page_switches']} page switches)"),
         ("errors", f"{r['errors']} ({r['missed_clicks']} filter clicks that selected nothing, tried again)"),
         ("filter change → chart p50 / p95 / p99", f"{s(f['p50'])} / {s(f['p95'])} / {s(f['p99'])}"),
+        ("filter change → server's run finished p50 / p95 / p99",
+         f"{s(fs['p50'])} / {s(fs['p95'])} / {s(fs['p99'])}"),
         ("page switch → chart p50 / p95 / p99", f"{s(w['p50'])} / {s(w['p95'])} / {s(w['p99'])}"),
         ("figure checks / another's figures seen", f"{r['figure_checks']} / {r['foreign_figures']}"),
         ("analyst upload", f"{r['upload'].get('status')} ({r['upload'].get('seconds', '—')} s)"),
+        ("websockets opened / sessions that reconnected",
+         f"{r['websockets']['opened']} / {r['websockets']['sessions_with_reconnects']}"),
         ("server RSS first / max / last", f"{mb(m['first_bytes'])} / {mb(m['max_bytes'])} / {mb(m['last_bytes'])}"),
         ("RSS slope, last half", "—" if slope is None else f"{slope:+.1f} MB/min"),
         ("machine", f"{r['machine']['cpus']} CPUs, load average {r['machine']['load_average'][0]:.1f} at the end"),
