@@ -621,6 +621,10 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                    "accounts": listed}
             print(json.dumps(out, indent=1, default=str))
             return out
+        # A normal day: the stored results current. A cached store refreshed by older code would otherwise make the
+        # first page start a refresh that every session then polls each second (the sidebar's progress).
+        subprocess.run([sys.executable, "-m", "analytics", "refresh", "--db", str(app_db)], check=True, cwd=ROOT,
+                       capture_output=True)
         # the upload: three sales in the last month of data, for customers every region may include
         csv = work / "load_sales.csv"
         last = bounds[1] if bounds else dt.date.today()
