@@ -9,6 +9,10 @@ small version of each):
 * **dating**: a gradual turn (the slope changes at a known week, no jump) planted in such noise;
   the median distance in weeks between the first break found and the planted week, over the series
   where one was found;
+* **the dating floor** (``--oracle``, :func:`dating_floor`): the same turns dated by oracles that know
+  the true ρ and σ — one also the level and both slopes, so only the date is unknown; one with the line
+  fitted at each date — by the exact GLS likelihood of the date (its maximum and its posterior median
+  under a flat prior), against ours on the very same series;
 * **power**: the share of series with a planted level shift, or slope change, where a break is found;
 * **band coverage**: rolling-origin backtests of :func:`analytics.word_of_mouth.trend.fit_trend`'s
   forecast bands (the share of held-out values inside the band, against its stated level) on
@@ -89,6 +93,111 @@ def planted(n: int, rho: float, reps: int, kind: str, size: float, seed: int = S
     lag = np.asarray(lags, dtype=float)
     err = np.abs(lag)
     return Planted(len(err) / reps, float(np.median(err)), float(np.mean(err <= 2)), float(np.median(lag)))
+
+
+# ------------------------------------------------------------------------ dating: how well can it be done?
+def _whiten(x: np.ndarray, rho: float) -> np.ndarray:
+    """Rows of ``x`` (… × n) with AR(1) errors of coefficient ``rho`` and unit marginal variance made i.i.d.
+    with unit variance (Prais–Winsten, scaled by the innovations' standard deviation √(1 − ρ²))."""
+    s = math.sqrt(1.0 - rho * rho)
+    z = np.empty_like(x, dtype=float)
+    z[..., 0] = x[..., 0]
+    z[..., 1:] = (x[..., 1:] - rho * x[..., :-1]) / s
+    return z
+
+
+def _date_estimates(ll: np.ndarray, ks: np.ndarray) -> tuple[int, int]:
+    """(maximum-likelihood date, posterior median under a flat prior) from log-likelihoods over ``ks``."""
+    w = np.exp(ll - ll.max())
+    cdf = np.cumsum(w) / w.sum()
+    return int(ks[int(np.argmax(ll))]), int(ks[int(np.searchsorted(cdf, 0.5))])
+
+
+def oracle_dates(y: np.ndarray, rho: float, size: float, base: np.ndarray, ks: np.ndarray) -> dict[str, int]:
+    """Dates of a planted kink in ``y`` by two oracles, each the exact GLS likelihood of the date over the
+    candidates ``ks`` (AR(1) errors with the true ``rho`` and unit marginal variance):
+
+    * ``oracle_mle`` / ``oracle_median``: knows everything but the date — the level and slope before
+      (``base``) and the slope change ``size``: the likelihood's maximum and the posterior median;
+    * ``known_rho_mle`` / ``known_rho_median``: knows ρ and σ, not the line — level, slope and slope
+      change are fitted at each date (GLS profile likelihood; the posterior median integrates them out
+      under a flat prior, which adds −½ log det of the whitened design's cross-product)."""
+    n = len(y)
+    t = np.arange(n, dtype=float)
+    ramp = np.clip(t[None, :] - ks[:, None], 0, None)  # K × n: the slope change from each candidate on
+    full = _whiten(y[None, :] - base[None, :] - size * ramp, rho)
+    mle, med = _date_estimates(-0.5 * (full ** 2).sum(axis=1), ks)
+    yw = _whiten(y, rho)
+    xw = _whiten(np.stack([np.broadcast_to(np.ones(n), ramp.shape), np.broadcast_to(t, ramp.shape), ramp], axis=1), rho)
+    xtx = np.einsum("kin,kjn->kij", xw, xw)  # K × 3 × 3
+    xty = np.einsum("kin,n->ki", xw, yw)
+    beta = np.linalg.solve(xtx, xty[..., None])[..., 0]
+    rss = float(yw @ yw) - np.einsum("ki,ki->k", beta, xty)
+    profile = -0.5 * rss
+    p_mle, _ = _date_estimates(profile, ks)
+    _, p_med = _date_estimates(profile - 0.5 * np.linalg.slogdet(xtx)[1], ks)
+    return {"oracle_mle": mle, "oracle_median": med, "known_rho_mle": p_mle, "known_rho_median": p_med}
+
+
+ORACLES = ("oracle_mle", "oracle_median", "known_rho_mle", "known_rho_median")
+
+
+def dating_floor(n: int, rho: float, reps: int, size: float, seed: int = SEED) -> dict[str, dict[str, float | None]]:
+    """Our dating against the oracles of :func:`oracle_dates` on the very series of :func:`planted`
+    (same seeds): per dater the median error in weeks and the share within 2 weeks, over the series
+    where our test found a break (``ours``, and each oracle on those series) and over all series
+    (``<oracle> (all)``). The oracles date over our test's candidate dates (each side ≥ 15 % and ≥ 6 weeks)."""
+    k0 = n // 2
+    t = np.arange(n)
+    signal = size * np.clip(t - k0, 0, None)
+    x = ar1_noise(np.random.default_rng([seed, n, round(rho * 100), 2]), n, rho, reps)
+    h = wom_turning._min_segment(n, wom_turning.BREAK_MIN_SEGMENT, wom_turning.BREAK_TRIM)
+    ks = np.arange(h, n - h + 1)
+    errors: dict[str, list[int]] = {"ours": [], **{o: [] for o in ORACLES}, **{f"{o} (all)": [] for o in ORACLES}}
+    lags: list[int] = []
+    for noise in x:
+        y = _base(n) + signal + noise
+        dates = oracle_dates(y, rho, size, _base(n), ks)
+        for o in ORACLES:
+            errors[f"{o} (all)"].append(abs(dates[o] - k0))
+        found = wom_turning.detect_breaks(y)
+        if found:
+            lag = min((b.index - k0 for b in found), key=abs)
+            lags.append(lag)
+            errors["ours"].append(abs(lag))
+            for o in ORACLES:
+                errors[o].append(abs(dates[o] - k0))
+    out: dict[str, dict[str, float | None]] = {}
+    for name, e in errors.items():
+        a = np.asarray(e, dtype=float)
+        out[name] = {"series": len(a), "median_error": float(np.median(a)) if len(a) else None,
+                     "within_2": float(np.mean(a <= 2)) if len(a) else None}
+    out["ours"]["median_lag"] = float(np.median(lags)) if lags else None  # signed: > 0 late
+    return out
+
+
+def floor_table(rows: list[dict[str, object]], reps: int, seed: int) -> str:
+    """The oracle comparison as Markdown: median error in weeks · share within 2 weeks, per dater."""
+    head = ["ours", *ORACLES]
+    lines = [f"Dating a gradual turn: {reps} series per row, seed {seed} (the seeds of the table above); "
+             "median error in weeks (ours: signed median lag) · share within 2 weeks, over the series where our "
+             "test found a break (in brackets: the oracle over all series).", "",
+             "| weeks | ρ | turn (σ/week) | found | " + " | ".join(head) + " |",
+             "|---:|---:|---:|---:|" + "---|" * len(head)]
+    for r in rows:
+        d = r["dating"]  # type: ignore[index]
+        cells = [str(r["n"]), f"{r['rho']:.1f}", f"{r['size']:g}", f"{d['ours']['series']}/{reps}"]  # type: ignore[index]
+        for name in head:
+            v = d[name]  # type: ignore[index]
+            cell = "–" if v["median_error"] is None else f"{v['median_error']:g} · {_pct(v['within_2'])}"
+            if name == "ours" and v.get("median_lag") is not None:
+                cell = f"{v['median_error']:g} ({v['median_lag']:+g}) · {_pct(v['within_2'])}"
+            elif name != "ours":
+                a = d[f"{name} (all)"]  # type: ignore[index]
+                cell += f" ({a['median_error']:g} · {_pct(a['within_2'])})"
+            cells.append(cell)
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 # ------------------------------------------------------------------------ forecast bands
@@ -251,7 +360,8 @@ def table(result: dict[str, object]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m bench.alerts [--reps N] [--seed S] [--no-demo] [--json FILE]``."""
+    """Command line: ``python -m bench.alerts [--reps N] [--seed S] [--no-demo] [--json FILE] [--oracle]
+    [--lengths 52,104] [--rhos 0,0.3,0.5,0.7]``."""
     ap = argparse.ArgumentParser(prog="python -m bench.alerts", description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=1000, help="series per simulated row (default 1000)")
     ap.add_argument("--seed", type=int, default=SEED)
@@ -259,11 +369,28 @@ def main(argv: list[str] | None = None) -> int:
                     help=f"simulated series per band row, 6 forecast origins each (default {BAND_REPS})")
     ap.add_argument("--no-demo", action="store_true", help="skip the demo store's band backtest")
     ap.add_argument("--json", metavar="FILE", help="also write every figure to FILE")
+    ap.add_argument("--oracle", action="store_true",
+                    help="only the dating of gradual turns, ours against oracles that know ρ (and the line): "
+                         "how close to the information floor it is (dating_floor)")
+    ap.add_argument("--lengths", type=lambda v: tuple(int(x) for x in v.split(",")), default=LENGTHS,
+                    help="series lengths in weeks, comma-separated (default 52,104)")
+    ap.add_argument("--rhos", type=lambda v: tuple(float(x) for x in v.split(",")), default=RHOS,
+                    help="week-to-week correlations, comma-separated (default 0,0.3,0.5,0.7)")
     args = ap.parse_args(argv)
     if args.reps < 10:
         ap.error("--reps must be at least 10")
     t0 = time.perf_counter()
-    result = run(args.reps, args.seed, demo=not args.no_demo, band_reps=args.band_reps)
+    if args.oracle:
+        rows = [{"n": n, "rho": rho, "size": size, "dating": dating_floor(n, rho, args.reps, size, args.seed)}
+                for n in args.lengths for rho in args.rhos for size in KINKS]
+        print(floor_table(rows, args.reps, args.seed))
+        print(f"\n{time.perf_counter() - t0:.0f} s")
+        if args.json:
+            with open(args.json, "w", encoding="utf-8") as fh:
+                json.dump({"reps": args.reps, "seed": args.seed, "rows": rows}, fh, indent=2)
+        return 0
+    result = run(args.reps, args.seed, demo=not args.no_demo, lengths=args.lengths, rhos=args.rhos,
+                 band_reps=args.band_reps)
     print(table(result))
     print(f"\n{time.perf_counter() - t0:.0f} s")
     if args.json:

@@ -252,7 +252,12 @@ def _sup_f_test(y: np.ndarray, min_segment: int, trim: float, level: float = BRE
     return int(ks[_date(r0[:, 0], qall, kink, gain[:, 0], i, n)]), stat, float(p), ar
 
 
-KINK_ALPHA = 0.05  # a jump this significant at the kink's date makes the break a jump, not a gradual turn
+# A jump this significant makes the break a jump, not a gradual turn. 1 %, not 5 %: the best break is searched
+# over every date, so against F(1, n − 4) its gain over the kink is inflated and at 5 % it overruled the kink in
+# gentle turns (0.25 σ a week, 104 weeks, ρ 0.5: dated within 2 weeks in 50 % of series at 5 %, 61 % at 1 %,
+# 62 % never switching — as the GLS profile likelihood with the true ρ, bench.alerts --oracle), while level
+# shifts are dated as before (4 σ: all within 2 weeks; 2 σ: 77 % at 1 % and 5 %, 69 % at 0.1 %).
+KINK_ALPHA = 0.01
 
 
 def _date(r0: np.ndarray, qall: np.ndarray, kink: np.ndarray, gain: np.ndarray, i: int, n: int) -> int:
