@@ -519,4 +519,4 @@ with st.expander(t("cv.section.model"), icon=":material/functions:"):
     for key, params in values.notes:  # the statistics behind the plain notes at the top of the page
         if t.has(f"{key}.detail"):
             st.markdown("- " + t(f"{key}.detail", **params))
-    st.markdown(t("cv.definitions"))
+    st.markdown(t("cv.definitions", model=model_name(used, fit) if used in comparison.KINDS else t.model("bgnbd")))

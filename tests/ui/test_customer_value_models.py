@@ -138,7 +138,8 @@ def test_the_page_says_which_model_its_values_use_and_why(app_db, lang):
             err2=t.pct(b["aggregate_error"], 1, signed=True))
     at = start(lang, page=PAGE)
     assert_ok(at)
-    said = t("cv.model.basis.chosen", model=name["pareto_nbd"], why=why, section=section)
+    # chosen on every customer's holdout (f167d16, issue 13), which the caption says after its reason
+    said = t("cv.model.basis.chosen", model=name["pareto_nbd"], why=why, section=section) + " " + t("cv.model.company")
     captions = [c.value for c in at.caption]
     assert said in captions and name["pareto_nbd"] in said
     assert not any("BG/NBD" in i.value for i in at.info)  # the old caveat ("the figures are BG/NBD's") is gone
@@ -148,6 +149,9 @@ def test_the_page_says_which_model_its_values_use_and_why(app_db, lang):
              unit=t("cv.unit.weeks")) in captions
     table = next(d.value for d in at.dataframe if t("cv.compare.col.bic") in d.value.columns)
     assert list(table[t("cv.compare.col.n_params")]) == [4, 3, 4]
+    # the definitions say which model gives expected purchases and P(alive) (they said BG/NBD whatever was used)
+    definitions = t("cv.definitions", model=name["pareto_nbd"])
+    assert name["pareto_nbd"] in definitions and definitions in [md.value for md in at.markdown]
     at.radio(key="cv_model").set_value("bgnbd").run()
     assert_ok(at)
     picked = t("cv.model.basis.picked", model=name["bgnbd"], chosen=name["pareto_nbd"], section=section)
