@@ -87,6 +87,21 @@ def _run(path: str, version: int, target: str, args: tuple[Any, ...], kwargs: tu
         return fn(cur, *(_thaw(a) for a in args), **{k: _thaw(v) for k, v in kwargs})
 
 
+_versions: dict[str, int] = {}  # store -> the data version its cached results were last computed for
+_versions_lock = threading.Lock()
+
+
+def _forget_older(path: str, version: int) -> None:
+    """On the first call after a write, drop every cached result and figure: they belong to the data before
+    it and are never read again (every key holds the data version), yet would stay in memory for the cache's
+    6 hours. With 20 sessions each write left a full set of results of the old data behind (bench.load)."""
+    with _versions_lock:
+        seen = _versions.get(path)
+        _versions[path] = version
+    if seen is not None and seen != version:
+        clear()
+
+
 def run(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """``fn(cursor, *args, **kwargs)`` for an analytics function, cached per data version.
 
@@ -95,7 +110,9 @@ def run(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """
     target = f"{fn.__module__}:{fn.__qualname__}"
     frozen = tuple(sorted((k, _freeze(v)) for k, v in kwargs.items()))
-    return _run(db_path(), data_version(), target, tuple(_freeze(a) for a in args), frozen)
+    path, version = db_path(), data_version()
+    _forget_older(path, version)
+    return _run(path, version, target, tuple(_freeze(a) for a in args), frozen)
 
 
 def clear() -> None:
