@@ -30,11 +30,11 @@ def _report(path, cid: str = CID) -> customer360.Customer360:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_link_opens_the_customer(app_db, lang):
+def test_link_opens_the_customer(refreshed_app_db, lang):
     at = start(lang, page=PAGE, customer=CID)
     assert_ok(at)
     t = Translator(lang)
-    r = _report(app_db)
+    r = _report(refreshed_app_db)
     assert at.title[0].value == r.name
     # The twelve cards are figures of the metric registry: its labels, formats and its help for one customer.
     cards = list(at.metric)
@@ -72,7 +72,7 @@ def test_link_opens_the_customer(app_db, lang):
     assert at.query_params["customer"] in (CID, [CID])
 
 
-def test_unknown_id_says_so(app_db):
+def test_unknown_id_says_so(refreshed_app_db):
     for lang in ("en", "zh"):
         at = start(lang, page=PAGE, customer="NO-SUCH-ID")
         assert_ok(at)
@@ -82,7 +82,7 @@ def test_unknown_id_says_so(app_db):
         assert at.text_input(key="c360_query") is not None
 
 
-def test_search_with_suggestions_opens_a_customer(app_db):
+def test_search_with_suggestions_opens_a_customer(refreshed_app_db):
     at = start("en", page=PAGE)
     assert_ok(at)
     assert at.title[0].value == "Customer 360" and not at.metric
@@ -93,7 +93,7 @@ def test_search_with_suggestions_opens_a_customer(app_db):
     pick.set_value(CID).run()
     assert_ok(at)
     assert at.query_params["customer"] in (CID, [CID])
-    assert at.title[0].value == _report(app_db).name
+    assert at.title[0].value == _report(refreshed_app_db).name
     # A search that matches nothing says so.
     at2 = start("zh", page=PAGE)
     at2.text_input(key="c360_query").set_value("没有这个客户").run()
@@ -124,18 +124,18 @@ def test_hostile_feedback_is_shown_as_text(app_db):
     assert all(h.proto.body.startswith("<style>") and "pwned" not in h.proto.body for h in at.get("html"))
 
 
-def test_customer_links_from_the_lifecycle_page_open_here(app_db):
+def test_customer_links_from_the_lifecycle_page_open_here(refreshed_app_db):
     at = start("en", page="views/lifecycle.py")
     cid = at.dataframe[0].value["customer_id"].iloc[0]  # the id a click opens (ui.drill)
     opened = start("en", page=PAGE, customer=cid, back="lifecycle")
     assert_ok(opened)
-    assert opened.title[0].value == _report(app_db, cid).name
+    assert opened.title[0].value == _report(refreshed_app_db, cid).name
     assert metrics(opened)["Lifecycle stage"] == "Dormant"
     assert opened.get("page_link")[0].proto.label == "Back to Lifecycle"
 
 
 
-def test_without_a_customer_the_page_offers_starting_points(app_db, demo_con):
+def test_without_a_customer_the_page_offers_starting_points(refreshed_app_db, demo_con):
     """No id: the filter's ten most profitable and ten most loss-making customers, as links here."""
     from analytics import profit
 

@@ -29,10 +29,10 @@ def _walk(node: object) -> list[str]:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_overview_leads_with_the_rule_in_words(app_db, lang):
+def test_overview_leads_with_the_rule_in_words(refreshed_app_db, lang):
     at = start(lang)
     assert_ok(at)
-    con = db.connect(app_db)  # the app holds it read-write in this process; a second handle must match
+    con = db.connect(refreshed_app_db)  # the app holds it read-write in this process; a second handle must match
     try:
         with con.cursor() as cur:
             fig = concentration.figures(profit.customer_pnl(cur, page_filter(at)))
@@ -49,7 +49,7 @@ def test_overview_leads_with_the_rule_in_words(app_db, lang):
     assert "yaxis2" not in monthly["layout"] and "CNY" not in monthly["layout"]["yaxis"]["title"]["text"]
 
 
-def test_customer_counts_of_one_filter_say_why_they_differ(app_db):
+def test_customer_counts_of_one_filter_say_why_they_differ(refreshed_app_db):
     """Overview counts the customers active in the period (3,309 on the demo), Customer value everyone who has
     bought up to its valuation date (4,034): each card is named and explained so, not both "Customers"."""
     t = Translator("en")
@@ -66,7 +66,7 @@ def test_customer_counts_of_one_filter_say_why_they_differ(app_db):
 
 
 @pytest.mark.parametrize("page", ["views/overview.py", "views/delivered_value.py", "views/customer.py"])
-def test_the_chinese_ui_names_no_currency_code(app_db, page):
+def test_the_chinese_ui_names_no_currency_code(refreshed_app_db, page):
     """Axis titles and captions say 元 (金额（元）, 利润单位：元), never the ISO code a Chinese reader does not say."""
     at = start("zh", page=None if page == "views/overview.py" else page,
                **({"customer": "C002194"} if page == "views/customer.py" else {}))
