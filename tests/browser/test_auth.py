@@ -28,8 +28,9 @@ def _accounts(path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def auth_url(demo_path: Path, tmp_path_factory: pytest.TempPathFactory):
-    with driver.app_on_copy(demo_path, tmp_path_factory.mktemp("auth"), prepare=_accounts) as url:
+def auth_url(demo_refreshed_path: Path, tmp_path_factory: pytest.TempPathFactory):
+    # accounts are no data: the copy keeps its stored fits current
+    with driver.app_on_copy(demo_refreshed_path, tmp_path_factory.mktemp("auth"), prepare=_accounts) as url:
         yield url
 
 
