@@ -18,6 +18,10 @@ its first visit, and stores it in the store keyed by the data version
   expectations and P(alive) matrix;
 * ``contract_fit`` (:mod:`analytics.contracts.retention`): the sBG retention fits per plan and start
   cohort and the contract customers' contractual CLV;
+* ``lc_buckets`` (:mod:`analytics.lifecycle.stages`): each customer's purchase days gathered for the
+  stages on the as-of date (Lifecycle's counts);
+* ``wom_cover`` (:mod:`analytics.word_of_mouth.data`): the customers at risk per day and region (exposure);
+* ``wom_slopes`` (:mod:`analytics.word_of_mouth.headline`): the complaint and praise trend slopes;
 * ``wom_curve`` (:mod:`analytics.word_of_mouth.response`): the complaint and praise response curves
   with their thresholds;
 * ``wom_null`` (:mod:`analytics.word_of_mouth.turning`): the turning-point tests' null distributions.
@@ -53,6 +57,9 @@ PRODUCERS: dict[str, str] = {
     "clv_interval": "analytics.clv.intervals",  # the ranges vary the model the comparison chose
     "clv_tracking": "analytics.clv.tracking",
     "contract_fit": "analytics.contracts.retention",
+    "lc_buckets": "analytics.lifecycle.stages",
+    "wom_cover": "analytics.word_of_mouth.data",  # exposure, read by the slopes, curves and turning points after it
+    "wom_slopes": "analytics.word_of_mouth.headline",
     "wom_curve": "analytics.word_of_mouth.response",
     "wom_null": "analytics.word_of_mouth.turning",
 }

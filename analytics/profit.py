@@ -14,7 +14,10 @@ Every figure of the concentration, value and lifecycle views starts from :func:`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+import dataclasses
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -147,6 +150,37 @@ def customer_pnl(
     source : where the monthly figures come from (see :func:`facts`).
     """
     override = _validate_rates(rates)
+    memo = _SHARED.get()
+    key = None if memo is None else (db.content_key(cur), f, source, tuple(sorted(override.items())))
+    if memo is not None and key is not None and key[0] is not None:
+        if key not in memo:
+            memo[key] = _customer_pnl(cur, f, override, source)
+        return _copy(memo[key])
+    return _customer_pnl(cur, f, override, source)
+
+
+# The report's sections ask for the same P&L several times (the Overview, concentration, Delivered value):
+# within shared() each is computed once. Only there: the app caches whole results per page already.
+_SHARED: ContextVar[dict[tuple[Any, ...], CustomerPnL] | None] = ContextVar("pnl_shared", default=None)
+
+
+@contextlib.contextmanager
+def shared() -> Iterator[None]:
+    """Inside the block, :func:`customer_pnl` computes each filter's P&L once per store and data version
+    (callers get their own copies of the frames); nothing is kept after it."""
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def _copy(p: CustomerPnL) -> CustomerPnL:
+    return dataclasses.replace(p, customers=p.customers.copy(), costs=p.costs.copy(), unpriced=p.unpriced.copy(),
+                               rates_override=dict(p.rates_override))
+
+
+def _customer_pnl(cur: Any, f: Filters, override: dict[str, float], source: str) -> CustomerPnL:
     totals_q, costs_q = pnl_relations(*facts(cur, f, source), f)
     totals = query.df(cur, totals_q)
     costs = query.df(cur, costs_q)

@@ -14,6 +14,7 @@ from typing import Any
 
 import duckdb
 
+from analytics import profit
 from analytics.filters import Filters
 
 # The modules with a report_section, in the report's order (the Overview's values stand for shared keys).
@@ -58,12 +59,16 @@ def _same(a: Any, b: Any) -> bool:
 def build(cur: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, Any]:
     """Run every section for ``f`` and merge their keys (a later section may not overwrite a key)."""
     out: dict[str, Any] = {}
-    for spec in sections():
-        section = importlib.import_module(spec).report_section(cur, f)
-        for key, value in section.items():
-            if key in out:
-                if not _same(out[key], value):
-                    raise RuntimeError(f"report key {key!r} given twice with different values ({spec})")
-                continue  # the first section's value stands (the Overview's, for shared headline keys)
-            out[key] = value
+    with profit.shared():  # one P&L per filter for every section
+        for spec in sections():
+            _merge(out, spec, importlib.import_module(spec).report_section(cur, f))
     return json_safe(out)
+
+
+def _merge(out: dict[str, Any], spec: str, section: dict[str, Any]) -> None:
+    for key, value in section.items():
+        if key in out:
+            if not _same(out[key], value):
+                raise RuntimeError(f"report key {key!r} given twice with different values ({spec})")
+            continue  # the first section's value stands (the Overview's, for shared headline keys)
+        out[key] = value

@@ -22,7 +22,7 @@ from analytics.clv.models import BgNbd, FitError, GammaGamma, expected_purchases
 from analytics.clv.rfm import FRAME_LINES, frame_connection, store_lines, summarize, valuation_date
 from analytics.clv.units import DEFAULT_UNIT, from_days
 from analytics.filters import Filters, as_date
-from analytics.store import derived
+from analytics.store import db, derived
 
 
 def holdout_relation(lines: ir.Table, cal_end: dt.date, hold_end: dt.date) -> ir.Table:
@@ -158,11 +158,29 @@ _CODE = ("analytics.clv.backtest", "analytics.clv.models", "analytics.clv.rfm", 
 def _dates(cur: Any, f: Filters, calibration_end: Any, holdout_end: Any) -> tuple[dt.date, dt.date]:
     """(calibration end, holdout end) of a backtest (see :func:`backtest`)."""
     hold_end = as_date(holdout_end, "holdout end") or valuation_date(cur, f)
-    lines = store_lines(f)
-    first = query.date_value(query.scalar(cur, lines.filter(lines.amount >= 0).d.min()))
+    first = _first_purchase(cur, f)
     if first is None:
         raise ValueError("no purchases for these filters")
     return as_date(calibration_end, "calibration end") or default_calibration_end(first, f, hold_end), hold_end
+
+
+# The first purchase of a filter's customers: every backtest, comparison and valuation fit asks (several
+# times per report), each a scan of every transaction line. Kept per store file and data version.
+_FIRST: dict[tuple[Any, ...], dt.date | None] = {}
+_FIRST_SIZE = 32
+
+
+def _first_purchase(cur: Any, f: Filters) -> dt.date | None:
+    key = (db.content_key(cur), f.without_period())
+    if key[0] is not None and key in _FIRST:
+        return _FIRST[key]
+    lines = store_lines(f)
+    first = query.date_value(query.scalar(cur, lines.filter(lines.amount >= 0).d.min()))
+    if key[0] is not None:
+        while len(_FIRST) >= _FIRST_SIZE:
+            _FIRST.pop(next(iter(_FIRST)))
+        _FIRST[key] = first
+    return first
 
 
 def backtest_params(f: Filters, cal_end: dt.date, hold_end: dt.date, time_unit: str = DEFAULT_UNIT) -> dict[str, Any]:

@@ -60,7 +60,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import operator
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,7 +76,7 @@ from analytics.clv.comparison import PurchaseModel
 from analytics.clv.units import from_days
 from analytics.filters import Filters, as_date
 from analytics.query import relations
-from analytics.store import schema
+from analytics.store import derived, schema
 
 PIPELINE_STAGES = ("target", "prospect", "opportunity")
 CUSTOMER_STAGES = ("new", "active", "reactivated", "dormant", "lost")
@@ -232,6 +232,39 @@ def _buckets(scope: ir.Table, ds: Sequence[dt.date], dormant_days: int) -> ir.Ta
         purchases=g.n.sum().cast("int64"))
 
 
+def _bucket_arrays(b: pd.DataFrame) -> dict[str, Any]:
+    """:func:`_buckets`' rows as the arrays :func:`stage_grid` reads (computed or stored alike): customer ids,
+    and the bucket, first, last and reactivation days as float days since 1970-01-01, purchases as floats;
+    in customer and bucket order (the query's order varies between runs)."""
+    b = b.sort_values(["customer_id", "bucket"], kind="stable", ignore_index=True)
+    return {"customer_id": [str(c) for c in b["customer_id"]], "bucket": _days(b["bucket"]),
+            **{c: _days(b[c]) for c in ("first_day", "last_day", "react_day")},
+            "purchases": b["purchases"].to_numpy(dtype=float)}
+
+
+# Stored by the refresh for the opening view on its as-of date (:mod:`analytics.precompute`): the stage
+# counts of the report and the page's cards then skip the scan of every purchase day.
+BUCKETS_KIND = "lc_buckets"
+_BUCKETS_CODE = ("analytics.lifecycle.stages", "analytics.query.relations", "analytics.filters")
+
+
+def buckets_params(f: Filters, ds: Sequence[dt.date], dormant_days: int) -> dict[str, Any]:
+    """The inputs stored purchase buckets are kept under: the customers, the dates, the rule and the code."""
+    return {"customers": f.without_period(), "dates": tuple(ds), "dormant_days": int(dormant_days),
+            "code": derived.code_version(*_BUCKETS_CODE)}
+
+
+def precompute(cur: Any, f: Filters) -> Iterator[tuple[str, dict[str, Any], Any]]:
+    """What :mod:`analytics.precompute` stores for the opening view ``f``: the purchase buckets of its
+    customers on its as-of date with the default rules, computed afresh."""
+    on = as_of_date(cur, f)
+    if on is None:
+        return
+    ds, dormant = [on], Rules().dormant_days
+    yield BUCKETS_KIND, buckets_params(f, ds, dormant), _bucket_arrays(
+        query.df(cur, _buckets(_customer_scope(f, None), ds, dormant)))
+
+
 @dataclass(frozen=True)
 class StageGrid:
     """Stages of every entity on each of ``dates``.
@@ -280,18 +313,19 @@ def stage_grid(
     # twice as long at 10 million transactions). Purchases inside a month are at most 30 days
     # apart, so only a span's first day can end a silence of dormant_days > 30: its gap runs from
     # the previous span's last day. With shorter dormant_days the spans are single days.
-    buckets = query.df(cur, _buckets(scope, ds, rules.dormant_days))
+    stored = None if customer_ids is not None else derived.get(cur, BUCKETS_KIND, buckets_params(f, ds, rules.dormant_days))
+    buckets = stored if isinstance(stored, dict) else _bucket_arrays(query.df(cur, _buckets(scope, ds, rules.dormant_days)))
     n, m = len(cust), len(ds)
-    row = pd.Index(cust["customer_id"].astype(str)).get_indexer(buckets["customer_id"].astype(str))
-    col = pd.Index(_days(ds)).get_indexer(_days(buckets["bucket"]))
+    row = pd.Index(cust["customer_id"].astype(str)).get_indexer(pd.Index(buckets["customer_id"], dtype=str))
+    col = pd.Index(_days(ds)).get_indexer(buckets["bucket"])
 
     def grid(column: str, accumulate: np.ufunc) -> np.ndarray:
         out = np.full((n, m), np.nan)
-        out[row, col] = _days(buckets[column])
+        out[row, col] = buckets[column]
         return accumulate.accumulate(out, axis=1) if m else out
 
     counts = np.zeros((n, m))
-    counts[row, col] = buckets["purchases"].to_numpy(dtype=float)
+    counts[row, col] = buckets["purchases"]
     counts = np.cumsum(counts, axis=1)
     last = grid("last_day", np.fmax)
     react = grid("react_day", np.fmax)

@@ -32,6 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,7 +44,7 @@ import pandas as pd
 from analytics import filters, query
 from analytics.filters import Filters
 from analytics.query import relations
-from analytics.store import db, schema
+from analytics.store import db, derived, schema
 
 GRANULARITIES = ("day", "week", "month")
 SERIES = ("praise", "complaints", "other", "nps")
@@ -286,6 +287,19 @@ def _cover(cur: Any, f: Filters, by: str, first: dt.date) -> pd.DataFrame:
             if hit is not None:
                 _COVER_MEMO.move_to_end(key)
                 return hit
+    stored = derived.get(cur, COVER_KIND, cover_params(f, by, lo))
+    wide = _cover_frame(stored if isinstance(stored, dict) else _cover_counts(cur, f, by, lo), lo, f.date_to)
+    if key is not None:
+        with _COVER_LOCK:
+            _COVER_MEMO[key] = wide
+            while len(_COVER_MEMO) > _COVER_SIZE:
+                _COVER_MEMO.popitem(last=False)
+    return wide
+
+
+def _cover_counts(cur: Any, f: Filters, by: str, lo: dt.date) -> dict[str, Any]:
+    """The customers at risk of :func:`_cover` as plain values (what the refresh stores): ``groups`` (names,
+    :data:`NULL_GROUP` for none) and ``counts`` (int64, one row per day from lo + 1 to ``f.date_to``)."""
     ev = query.df(cur, cover_events(f, by, lo))
     ev["day"] = pd.to_datetime(ev.pop("epoch_day"), unit="D")
     # NULL groups (customers without a region) keep a place of their own under a sentinel name.
@@ -293,12 +307,38 @@ def _cover(cur: Any, f: Filters, by: str, first: dt.date) -> pd.DataFrame:
     all_days = pd.date_range(lo + dt.timedelta(days=1), f.date_to, freq="D")
     wide = (ev.groupby(["day", "grp"])["delta"].sum().unstack("grp", fill_value=0)
             .reindex(all_days, fill_value=0).cumsum())
-    if key is not None:
-        with _COVER_LOCK:
-            _COVER_MEMO[key] = wide
-            while len(_COVER_MEMO) > _COVER_SIZE:
-                _COVER_MEMO.popitem(last=False)
-    return wide
+    return {"groups": [str(g) for g in wide.columns], "counts": wide.to_numpy(dtype="int64")}
+
+
+def _cover_frame(cover: dict[str, Any], lo: dt.date, end: dt.date) -> pd.DataFrame:
+    """:func:`_cover`'s table from :func:`_cover_counts` (computed or stored: the same frame either way)."""
+    days = pd.date_range(lo + dt.timedelta(days=1), end, freq="D")
+    counts = np.asarray(cover["counts"], dtype="int64").reshape(len(days), len(cover["groups"]))
+    return pd.DataFrame(counts, index=days, columns=pd.Index(cover["groups"], dtype=object, name="grp"))
+
+
+# Stored by the refresh for the opening view (:mod:`analytics.precompute`): the Word of mouth page and the
+# report then read every day's exposure instead of scanning two years of transactions.
+COVER_KIND = "wom_cover"
+_COVER_CODE = ("analytics.word_of_mouth.data", "analytics.query.relations", "analytics.filters")
+
+
+def cover_params(f: Filters, by: str, lo: dt.date) -> dict[str, Any]:
+    """The inputs a stored exposure table is kept under: the customers, the last day, the first day's
+    window start, the split and the code."""
+    return {"customers": f.with_period(None, None), "date_to": f.date_to, "lo": lo, "by": by,
+            "code": derived.code_version(*_COVER_CODE)}
+
+
+def precompute(cur: Any, f: Filters) -> Iterator[tuple[str, dict[str, Any], Any]]:
+    """What :mod:`analytics.precompute` stores for the opening view ``f``: the customers at risk per day
+    and region (the unsplit exposure is their sum), computed afresh."""
+    fr = resolve(cur, f)
+    bounds = filters.data_bounds(cur)
+    if bounds is None or fr.date_from is None or fr.date_to is None:
+        return
+    lo = min(fr.date_from, bounds[0]) - dt.timedelta(days=EXPOSURE_DAYS)
+    yield COVER_KIND, cover_params(fr, "region", lo), _cover_counts(cur, fr, "region", lo)
 
 
 def cover_events(f: Filters, by: str, lo: dt.date) -> ir.Table:

@@ -8,6 +8,7 @@ of :mod:`analytics.word_of_mouth`; :mod:`analytics.report` lists :func:`report_s
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,7 @@ import pandas as pd
 
 from analytics import filters, query
 from analytics.filters import Filters
+from analytics.store import derived
 from analytics.word_of_mouth.data import (
     DEFAULT_NPS_POPULATION,
     NpsResult,
@@ -56,14 +58,43 @@ def summary(cur: Any, f: Filters, nps_population: str = DEFAULT_NPS_POPULATION) 
     score = nps(cur, f.resolved(filters.data_bounds(cur)), nps_population)  # exactly as analytics.overview resolves it
     s = feedback_scope(fr)
     row = [0 if v is None else v for v in (query.row(cur, s.aggregate(**kind_counts(s))) or (0, 0, 0))]
-    fits = trends(cur, fr, "day", forecast=False)
+    complaint_slope, praise_slope = _slopes(cur, fr)
     curves = response_curves(cur, fr)
     return Summary(
         period=(fr.date_from, fr.date_to), nps=score, praise=int(row[0]), complaints=int(row[1]), other=int(row[2]),
-        complaint_trend_slope=fits["complaints"].slope_per_month, praise_trend_slope=fits["praise"].slope_per_month,
+        complaint_trend_slope=complaint_slope, praise_trend_slope=praise_slope,
         complaint_curve=curves["complaint"], praise_curve=curves["praise"],
         turning_points=turning_points(cur, fr), nps_population=nps_population,
     )
+
+
+# Stored by the refresh for the opening view (:mod:`analytics.precompute`): the daily trends' slopes, so that
+# the page's cards and the report neither fit four STL trends nor import their libraries.
+SLOPES_KIND = "wom_slopes"
+_SLOPES_CODE = ("analytics.word_of_mouth.headline", "analytics.word_of_mouth.trend", "analytics.word_of_mouth.data",
+                "analytics.filters")
+
+
+def slopes_params(fr: Filters) -> dict[str, Any]:
+    """The inputs stored slopes are kept under: the resolved filter (customers and period) and the code."""
+    return {"filter": fr, "code": derived.code_version(*_SLOPES_CODE)}
+
+
+def _fit_slopes(cur: Any, fr: Filters) -> tuple[float | None, float | None]:
+    fits = trends(cur, fr, "day", forecast=False)
+    return fits["complaints"].slope_per_month, fits["praise"].slope_per_month
+
+
+def _slopes(cur: Any, fr: Filters) -> tuple[float | None, float | None]:
+    """(complaints, praise) trend slopes per month from the daily trends: stored, else fitted."""
+    stored = derived.get(cur, SLOPES_KIND, slopes_params(fr))
+    return stored if isinstance(stored, tuple) else _fit_slopes(cur, fr)
+
+
+def precompute(cur: Any, f: Filters) -> Iterator[tuple[str, dict[str, Any], Any]]:
+    """What :mod:`analytics.precompute` stores for the opening view ``f``: its daily trend slopes, fitted afresh."""
+    fr = resolve(cur, f)
+    yield SLOPES_KIND, slopes_params(fr), _fit_slopes(cur, fr)
 
 
 # ------------------------------------------------------------------------------- alerts

@@ -22,9 +22,12 @@ from analytics.clv.models import BgNbd, GammaGamma
 from analytics.contracts import retention, sbg
 from analytics.ingest import records
 from analytics.lifecycle import headline as lc_headline
+from analytics.lifecycle import stages
 from analytics.store import db, derived, schema
+from analytics.word_of_mouth import data as wom_data
 from analytics.word_of_mouth import headline as wom_headline
 from analytics.word_of_mouth import response, turning
+from analytics.word_of_mouth import trend as wom_trend
 
 PARAMS = {"r", "alpha", "a", "b", "p", "q", "gamma"}
 
@@ -130,6 +133,7 @@ def figures(con) -> str:
     """What the Customer value, Lifecycle and Word of mouth pages report for the default view, as JSON."""
     value._MEMO.clear()  # the in-process memo would answer before the store does
     turning._LOADED.clear()
+    wom_data._COVER_MEMO.clear()
     with db.cursor(con) as cur:
         f = precompute.default_filter(cur)
         return json.dumps([s(cur, f) for s in SECTIONS], default=str)
@@ -191,7 +195,8 @@ def test_what_is_stored_equals_a_recomputation_after_each_kind_of_change(store, 
     before_version = db.data_version(store)
     before = stored_items(store)
     assert {k for k, _ in before} == {"clv_fit", "clv_interval", "clv_backtest", "clv_comparison", "clv_tracking",
-                                         "contract_fit", "wom_curve", "wom_null"}
+                                         "contract_fit", "lc_buckets", "wom_cover", "wom_slopes",
+                                         "wom_curve", "wom_null"}
     before_figures = figures(store)
 
     CHANGES[change](store, tmp_path)
@@ -296,7 +301,8 @@ def test_reads_use_the_stored_results_and_nothing_is_stored_by_a_read(store, mon
         raise AssertionError("fitted on a read although the fit is stored")
 
     for target, name in ((value, "_fit"), (backtest, "_backtest"), (response, "fit_response_curve"),
-                         (turning, "_null_sup_f")):
+                         (turning, "_null_sup_f"), (wom_data, "_cover_counts"), (stages, "_buckets"),
+                         (wom_trend, "fit_trend")):
         monkeypatch.setattr(target, name, boom)
     assert figures(store) == expected
     with db.cursor(store) as cur:
