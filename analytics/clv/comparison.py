@@ -252,14 +252,13 @@ def comparison(cur: Any, f: Filters, calibration_end: Any = None, holdout_end: A
     """The comparison on the backtest of the filter (same dates and defaults as
     :func:`analytics.clv.backtest.backtest`); the stored one when :mod:`analytics.precompute` made it."""
     cal_end, hold_end = bt_mod._dates(cur, f, calibration_end, holdout_end)
-    stored = derived.get(cur, COMPARISON_KIND, comparison_params(f, cal_end, hold_end, time_unit), STORED_TYPES)
-    if isinstance(stored, Comparison):
-        return stored
-    # Memoised per data version: the values' "auto" model, Lifecycle's P(alive) and the page's section all ask.
+    # Memoised per data version, the stored one too (decoding it takes a while at 100,000 customers): the values'
+    # "auto" model, their ranges, Lifecycle's P(alive) and the page's section all ask.
     key = (db.content_key(cur), f.without_period(), cal_end, hold_end, time_unit)
     if key[0] is not None and key in _COMPARISON_MEMO:
         return _COMPARISON_MEMO[key]
-    comp = compare(bt_mod.backtest(cur, f, cal_end, hold_end, time_unit))
+    stored = derived.get(cur, COMPARISON_KIND, comparison_params(f, cal_end, hold_end, time_unit), STORED_TYPES)
+    comp = stored if isinstance(stored, Comparison) else compare(bt_mod.backtest(cur, f, cal_end, hold_end, time_unit))
     if key[0] is not None:
         while len(_COMPARISON_MEMO) >= _VALUE_MEMO_SIZE:
             _COMPARISON_MEMO.pop(next(iter(_COMPARISON_MEMO)))

@@ -94,3 +94,34 @@ def test_without_stored_results_the_choice_is_made_once_on_every_customer(demo_p
     assert runs[0] > len(fresh.table)  # on every customer's backtest, not the segment's
     assert again.extra["purchase_model"] == fresh.extra["purchase_model"] == "pareto_nbd"
     pd.testing.assert_frame_equal(fresh.table, stored.table)
+
+
+def test_the_stored_comparison_is_decoded_once_per_data_version(demo_refreshed_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The values, their ranges and Lifecycle's P(alive) each ask for the company-wide comparison: the stored one
+    is read and decoded once (at 100,000 customers a decode of its per-customer table took about a second)."""
+    from analytics.lifecycle import stages
+    from analytics.store import derived
+
+    cmp._COMPARISON_MEMO.clear()
+    reads: list[str] = []
+    real = derived.get
+
+    def get(cur: object, kind: str, *a: object, **k: object) -> object:
+        found = real(cur, kind, *a, **k)  # type: ignore[arg-type]
+        if isinstance(found, cmp.Comparison):
+            reads.append(kind)
+        return found
+
+    monkeypatch.setattr(derived, "get", get)
+    con = db.connect(demo_refreshed_path, read_only=True)
+    try:
+        with db.cursor(con) as cur:
+            f = FILTERS["region"](precompute.default_filter(cur))
+            cv.customer_values(cur, f)
+            intervals.value_intervals(cur, f)
+            alive = stages.alive_model(cur, f)
+    finally:
+        con.close()
+    assert reads == [cmp.COMPARISON_KIND]
+    assert alive.kind == "pareto_nbd"
