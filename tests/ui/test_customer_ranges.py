@@ -35,8 +35,8 @@ def _captions(t: Translator, rng: dict) -> list[str]:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_the_cards_show_the_customers_range(app_db, lang):
-    iv = _ranges(app_db)
+def test_the_cards_show_the_customers_range(refreshed_app_db, lang):
+    iv = _ranges(refreshed_app_db)
     rng = customer360.customer_ranges(iv, CID)
     assert rng is not None and rng["level"] == intervals.DEFAULT_LEVEL and not rng["spans_tiers"]
     assert rng["p_alive"][0] < rng["p_alive"][1] and rng["potential_value"][0] < rng["potential_value"][1]
@@ -55,8 +55,8 @@ def test_the_cards_show_the_customers_range(app_db, lang):
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_a_range_across_a_tier_cut_is_noted(app_db, lang):
-    iv = _ranges(app_db)
+def test_a_range_across_a_tier_cut_is_noted(refreshed_app_db, lang):
+    iv = _ranges(refreshed_app_db)
     c = iv.customers
     spanning = c[c["spans_tiers"] & (c["p_alive_lower"] > 0.01)].sort_values("potential_value_lower", ascending=False)
     assert len(spanning)

@@ -35,11 +35,11 @@ def _values(path) -> retention.ContractValues:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_contract_customers_section(app_db, lang):
+def test_contract_customers_section(refreshed_app_db, lang):
     at = start(lang, page=PAGE)
     assert_ok(at)
     t = Translator(lang)
-    v = _values(app_db)
+    v = _values(refreshed_app_db)
     assert t("cv.section.contracts") in [h.value for h in at.subheader]
     m = metrics(at)
     assert m[t.metric("contract_customers")] == t.figure("contract_customers", len(v.customers))
@@ -62,10 +62,10 @@ def test_contract_customers_section(app_db, lang):
     assert t("cv.contracts.coverage", n=t.num(len(v.customers))) in [c.value for c in at.caption]
 
 
-def test_a_start_year_shows_that_cohorts_own_curves(app_db):
+def test_a_start_year_shows_that_cohorts_own_curves(refreshed_app_db):
     at = start("en", page=PAGE)
     t = Translator("en")
-    v = _values(app_db)
+    v = _values(refreshed_app_db)
     at.selectbox(key="cv_contract_cohort").set_value(2025).run()
     assert_ok(at)
     spec = chart_titled(at, t("cv.contracts.chart.cohort", year=2025))

@@ -29,11 +29,11 @@ def _analytics(path) -> tuple[cv.CustomerValues, intervals.Intervals]:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_the_ranges_shown_are_analytics(app_db, lang):
+def test_the_ranges_shown_are_analytics(refreshed_app_db, lang):
     at = start(lang, page=PAGE)
     assert_ok(at)
     t = Translator(lang)
-    values, iv = _analytics(app_db)
+    values, iv = _analytics(refreshed_app_db)
     r = intervals.interval_summary(iv)
     level = t.pct(0.9, 0)
     expected = t("cv.range.aggregate", level=level, value=t.figure("potential_value", r["potential_value"]),
@@ -54,9 +54,9 @@ def test_the_ranges_shown_are_analytics(app_db, lang):
         assert (t("cv.cell.spans", n=t.num(n)) in captions) == (n > 0), code
 
 
-def test_the_customer_table_has_each_customers_range(app_db):
+def test_the_customer_table_has_each_customers_range(refreshed_app_db):
     at = start("en", page=PAGE)
-    values, iv = _analytics(app_db)
+    values, iv = _analytics(refreshed_app_db)
     cell = max(intervals.tier_span_counts(values, iv).items(), key=lambda kv: kv[1])[0]  # a cell with spanning ranges
     at.button(key=f"cv_cell_{cell.replace('/', '_')}").click().run()
     assert_ok(at)

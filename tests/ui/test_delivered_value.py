@@ -38,7 +38,7 @@ def expected_metrics(out: dict, lang: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_page_shows_the_report_numbers_under_filters(app_db, demo_path, capsys, lang):
+def test_page_shows_the_report_numbers_under_filters(refreshed_app_db, demo_path, capsys, lang):
     out = report_json(demo_path, capsys, "--segment", "Corporate,SMB", "--region", "East")
     at = start(lang, page=PAGE, segment="Corporate,SMB", region="East")
     assert_ok(at)
@@ -54,7 +54,7 @@ def test_page_shows_the_report_numbers_under_filters(app_db, demo_path, capsys, 
     assert shown[t.metric("winwin_left")] == t.num(out["winwin_left"])
 
 
-def test_page_without_filters_matches_report_and_draws_every_chart(app_db, demo_path, capsys):
+def test_page_without_filters_matches_report_and_draws_every_chart(refreshed_app_db, demo_path, capsys):
     out = report_json(demo_path, capsys)
     at = start("en", page=PAGE)
     assert_ok(at)
@@ -79,7 +79,7 @@ def test_page_without_filters_matches_report_and_draws_every_chart(app_db, demo_
     assert list(map_proto.selection_mode) == [0, 1, 2]  # points, box, lasso: selecting lists the customers
 
 
-def test_page_widgets(app_db):
+def test_page_widgets(refreshed_app_db):
     at = start("zh", page=PAGE)
     assert_ok(at)
     at.selectbox(key="dv_group_by").set_value("product").run()

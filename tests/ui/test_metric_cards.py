@@ -27,7 +27,7 @@ def demo_report(demo_path) -> dict:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_overview_cards_are_registry_figures(app_db, demo_report, lang):
+def test_overview_cards_are_registry_figures(refreshed_app_db, demo_report, lang):
     at = start(lang)
     assert_ok(at)
     t = Translator(lang, demo_report["currency"])

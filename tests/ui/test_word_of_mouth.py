@@ -36,7 +36,7 @@ def expected_metrics(out: dict, t: Translator) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_page_shows_the_report_numbers(app_db, demo_path, capsys, lang):
+def test_page_shows_the_report_numbers(refreshed_app_db, demo_path, capsys, lang):
     out = report_json(demo_path, capsys)
     at = start(lang, page=PAGE)
     assert_ok(at)
@@ -64,7 +64,7 @@ def test_page_shows_the_report_numbers(app_db, demo_path, capsys, lang):
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_nps_population_control(app_db, demo_path, capsys, lang):
+def test_nps_population_control(refreshed_app_db, demo_path, capsys, lang):
     # Survey answers only by default, said in words under the cards; switching to every scored response
     # changes the page's NPS to the command's --nps-population all, and the Overview follows the setting.
     t = Translator(lang)
@@ -93,7 +93,7 @@ def test_nps_population_control(app_db, demo_path, capsys, lang):
     assert metrics(at)[t.metric("nps")] == t.num(every["nps"], 1)
 
 
-def test_page_under_filters_matches_report(app_db, demo_path, capsys):
+def test_page_under_filters_matches_report(refreshed_app_db, demo_path, capsys):
     out = report_json(demo_path, capsys, "--segment", "Mass,Premium", "--region", "South,West")
     at = start("en", page=PAGE, segment="Mass,Premium", region="South,West")
     assert_ok(at)
@@ -104,7 +104,7 @@ def test_page_under_filters_matches_report(app_db, demo_path, capsys):
     assert shown[t.metric("quality_threshold")] == t.num(out["quality_threshold"], 1)
 
 
-def test_granularity_and_breakdown_widgets(app_db):
+def test_granularity_and_breakdown_widgets(refreshed_app_db):
     at = start("en", page=PAGE)
     weeks = len(plotly_specs(at)[0]["data"][0]["x"])
     at.button_group(key="wom_granularity").set_value("month").run()
@@ -120,7 +120,7 @@ def test_granularity_and_breakdown_widgets(app_db):
     assert {tr["name"] for tr in bars["data"]} == {"North", "East", "South", "Central", "West"}
 
 
-def test_curve_window_and_what_if(app_db):
+def test_curve_window_and_what_if(refreshed_app_db):
     at = start("zh", page=PAGE)
     t = Translator("zh")
     before = metrics(at)[t("wom.whatif.ratio")]
@@ -138,7 +138,7 @@ def test_curve_window_and_what_if(app_db):
     assert any("Davies" in c.value for e in at.expander for c in e.caption)
 
 
-def test_short_period_says_so(app_db):
+def test_short_period_says_so(refreshed_app_db):
     at = start("en", page=PAGE, **{"from": "2026-09-01", "to": "2026-10-31"})
     assert_ok(at)
     at.button_group(key="wom_granularity").set_value("month").run()
