@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -24,13 +25,14 @@ def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def demo_refreshed_path(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+def demo_refreshed_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The same demo store with its stored results (the model fits a refresh computes), as the app and
     ``python -m analytics demo`` leave it: for page tests, which then read the fits instead of spending
     20-100 s fitting them on a private copy each. Built once per run: the pytest-xdist workers share one
     (their temporary folders' parent); tests must not modify it. Tests of what the pages and analytics
     compute without stored results use :func:`demo_path`."""
-    shared = tmp_path_factory.getbasetemp() if worker_id == "master" else tmp_path_factory.getbasetemp().parent
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # also without pytest-xdist
     return built_once(shared / "demo_refreshed.duckdb",
                       lambda part: refreshed(demo_store(part, customers=5000, seed=7)))
 
