@@ -5,6 +5,8 @@ twelve whole months: :func:`default_filter`), each result that a page would othe
 its first visit, and stores it in the store keyed by the data version
 (:mod:`analytics.store.derived`):
 
+* ``pnl`` (:mod:`analytics.profit`): the customer P&L's rows for the period, the period before it and
+  all history up to its end, which every page but Word of mouth starts from;
 * ``clv_fit`` (:mod:`analytics.clv.value`): the BG/NBD and Gamma-Gamma fits and the per-customer RFM
   summary behind Customer value, Lifecycle's P(alive), Customer 360 and the Present page;
 * ``clv_backtest`` (:mod:`analytics.clv.backtest`): the Customer value page's backtest;
@@ -51,6 +53,7 @@ from analytics.store import db, derived
 # The modules with a ``precompute(cur, f)`` that yields (kind, params, result), by the kind they
 # store, in the order they run.
 PRODUCERS: dict[str, str] = {
+    "pnl": "analytics.profit",
     "clv_fit": "analytics.clv.value",
     "clv_backtest": "analytics.clv.backtest",
     "clv_comparison": "analytics.clv.comparison",

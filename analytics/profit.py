@@ -28,7 +28,7 @@ import pandas as pd
 from analytics import query
 from analytics.filters import Filters
 from analytics.query import relations
-from analytics.store import aggregates, db, schema
+from analytics.store import aggregates, db, derived, schema
 
 CUSTOMER_COLUMNS = ("customer_id", "name", "customer_type", "segment", "region", "industry", "channel", "plan")
 PNL_COLUMNS = (*CUSTOMER_COLUMNS, "revenue", "cogs", "gross_profit", "cost_to_serve", "profit", "tx_count",
@@ -122,6 +122,41 @@ def pnl_relations(tx: ir.Table, act: ir.Table, f: Filters) -> tuple[ir.Table, ir
     return totals, costs
 
 
+# Stored by the refresh (:mod:`analytics.precompute`) for the opening view, its previous period and the
+# history up to its end (Customer value's): every page starts from one of these, and each is two
+# aggregations over a million monthly rows grouped by customer text ids at 10 million transactions.
+PNL_KIND = "pnl"
+_PNL_CODE = ("analytics.profit", "analytics.query.relations", "analytics.filters", "analytics.store.aggregates")
+
+
+def pnl_params(f: Filters, use_aggregates: bool) -> dict[str, Any]:
+    """The inputs stored P&L frames are kept under: the filter, whether the aggregates answered, the code."""
+    return {"filter": f, "aggregates": bool(use_aggregates), "code": derived.code_version(*_PNL_CODE)}
+
+
+def pnl_frames(cur: Any, f: Filters, source: str = "auto") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows of :func:`pnl_relations` for ``f``: ``(totals, costs)`` as the query returns them; with
+    ``source="auto"`` read from the store when the refresh stored them for ``f`` and the current data."""
+    if source != "auto":
+        totals_q, costs_q = pnl_relations(*facts(cur, f, source), f)
+        return query.df(cur, totals_q), query.df(cur, costs_q)
+    use_agg = f.month_aligned and aggregates.is_fresh(cur)
+    stored = derived.get(cur, PNL_KIND, pnl_params(f, use_agg))
+    if isinstance(stored, dict):
+        return stored["totals"], stored["costs"]
+    totals_q, costs_q = pnl_relations(*relations.monthly_facts(f, use_agg), f)
+    return query.df(cur, totals_q), query.df(cur, costs_q)
+
+
+def precompute(cur: Any, f: Filters) -> Iterator[tuple[str, dict[str, Any], Any]]:
+    """What :mod:`analytics.precompute` stores for the opening view ``f``: the P&L frames of its period,
+    of the period before it and of all history up to its end, computed afresh."""
+    for g in dict.fromkeys(x for x in (f, f.previous(), f.with_period(None, f.date_to)) if x is not None):
+        use_agg = g.month_aligned and aggregates.is_fresh(cur)
+        totals_q, costs_q = pnl_relations(*relations.monthly_facts(g, use_agg), g)
+        yield PNL_KIND, pnl_params(g, use_agg), {"totals": query.df(cur, totals_q), "costs": query.df(cur, costs_q)}
+
+
 def _validate_rates(rates: Mapping[str, float] | None) -> dict[str, float]:
     out: dict[str, float] = {}
     for activity, rate in (rates or {}).items():
@@ -181,9 +216,7 @@ def _copy(p: CustomerPnL) -> CustomerPnL:
 
 
 def _customer_pnl(cur: Any, f: Filters, override: dict[str, float], source: str) -> CustomerPnL:
-    totals_q, costs_q = pnl_relations(*facts(cur, f, source), f)
-    totals = query.df(cur, totals_q)
-    costs = query.df(cur, costs_q)
+    totals, costs = pnl_frames(cur, f, source)
     if override:
         hit = costs["activity"].isin(list(override))
         costs.loc[hit, "cost"] = costs.loc[hit, "quantity"] * costs.loc[hit, "activity"].map(override)

@@ -194,7 +194,7 @@ def test_what_is_stored_equals_a_recomputation_after_each_kind_of_change(store, 
     precompute.refresh(store)
     before_version = db.data_version(store)
     before = stored_items(store)
-    assert {k for k, _ in before} == {"clv_fit", "clv_interval", "clv_backtest", "clv_comparison", "clv_tracking",
+    assert {k for k, _ in before} == {"pnl", "clv_fit", "clv_interval", "clv_backtest", "clv_comparison", "clv_tracking",
                                          "contract_fit", "lc_buckets", "wom_cover", "wom_slopes",
                                          "wom_curve", "wom_null"}
     before_figures = figures(store)
@@ -229,6 +229,10 @@ def test_what_is_stored_equals_a_recomputation_after_each_kind_of_change(store, 
     if change == "undo":  # the data are those before the load again: so are the results and figures
         assert after_figures == before_figures
         for key, result in after.items():
+            if key[0] == "pnl":  # DOUBLE quantities and costs re-summed for the months undone: equal to the last bits
+                for name, frame in result.items():
+                    pd.testing.assert_frame_equal(frame, before[key][name], rtol=1e-12, atol=0, obj=f"undo: pnl {name}")
+                continue
             assert_same(result, before[key], f"undo: {key[0]}")
     else:
         assert after_figures != before_figures
