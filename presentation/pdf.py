@@ -114,10 +114,14 @@ def pdf_bytes(slides: Sequence[Slide], meta: ExportMeta, t: Translator, pictures
     if tables:
         contents.append(f"{len(slides) + 1}. {t('pres.appendix')}")
     columns = deck.contents_columns(contents)
+    width = 5.7 if len(columns) > 1 else 11.7
+    # 13 pt while the longest column, its titles wrapped, ends above the footer (7.02 in); smaller for a long story
+    pt = next((p for p in (13, 12, 11) if max(sum(doc.lines_height(line, width, p) + 0.03 for line in column)
+                                               for column in columns) <= 6.95 - y), 10)
     for c, column in enumerate(columns):  # two columns when the story is long
-        x, w, row = 0.8 + 6.0 * c, 5.7 if len(columns) > 1 else 11.7, y
+        x, w, row = 0.8 + 6.0 * c, width, y
         for line in column:
-            row = doc.text(x, row + 0.03, w, line, 13, max_lines=2)
+            row = doc.text(x, row + 0.03, w, line, pt, max_lines=2)
     doc.footer(meta, t, 1, total)
 
     for i, (s, png) in enumerate(zip(slides, pictures, strict=True), start=2):

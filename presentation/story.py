@@ -424,6 +424,55 @@ def _model_fit(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator) -> Sli
     )
 
 
+MATRIX_ROWS = (0, 1, 2, 3, 5, 10, 20)  # repeat purchases shown of the P(alive) matrix (the page shows every row)
+MATRIX_COLUMNS = 6  # recency columns of the slide's table, evenly from 0 to the cohort's age
+
+
+@step("model_diagnostics", "pres.step.model_diagnostics", page="customer_value")
+def _model_diagnostics(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator) -> Slide:
+    """The page's other fit diagnostics (issue 17): conditional expectations by calibration repeat purchases
+    (the chart, each model named as fitted) and the chosen model's frequency × recency P(alive) matrix (the
+    appendix), from analytics.clv.tracking."""
+    from analytics.clv import tracking
+    from charts import customer_value as cv_charts
+
+    title = t("pres.step.model_diagnostics")
+    try:
+        comp, tr = tracking.diagnostics(cur, f)
+    except ValueError:
+        comp = tr = None
+    if comp is None or tr is None or comp.chosen is None or tr.by_frequency.empty:
+        return Slide(key="model_diagnostics", title=title, figure=go.Figure(), takeaway=t("pres.take.no_customers"),
+                     headlines=(), page="customer_value")
+    name = t.model(comp.label(comp.chosen))
+    by = tr.by_frequency.set_index("bucket")
+    col = f"expected_{comp.chosen}"
+    heads = tuple(Headline(t("pres.head.conditional", bucket=b), t.num(by.loc[b, "actual"], 2),
+                           t("pres.head.conditional_note", model=name, value=t.num(by.loc[b, col], 2)))
+                  for b in (by.index[0], by.index[-1]))
+    appendix = None
+    if not tr.p_alive.empty:
+        m = tr.p_alive
+        rows = [r for r in MATRIX_ROWS if r in m.index]
+        picks = sorted({round(i * (len(m.columns) - 1) / (MATRIX_COLUMNS - 1)) for i in range(MATRIX_COLUMNS)})
+        unit = t(f"cv.unit.{tr.time_unit}")
+        appendix = table(t("cv.chart.palive_matrix", model=name, T=t.num(tr.matrix_T, 1), unit=unit), [
+            (t("pres.col.repeat_purchases"), rows, "int"),
+            *((t("pres.col.recency_at", recency=t.num(float(m.columns[j]), 1), unit=unit),
+               m.loc[rows].iloc[:, j].to_numpy(), "pct") for j in picks)])
+    first, last = by.index[0], by.index[-1]
+    takeaway = t("pres.take.model_diagnostics", model=name, b0=first, a0=t.num(by.loc[first, "actual"], 2),
+                 e0=t.num(by.loc[first, col], 2), b1=last, a1=t.num(by.loc[last, "actual"], 2),
+                 e1=t.num(by.loc[last, col], 2))
+    return Slide(
+        key="model_diagnostics", title=title, figure=cv_charts.conditional(tr, t, title=t("cv.chart.conditional")),
+        takeaway=takeaway, headlines=heads, appendix=appendix,
+        notes=(t("cv.tracking.caption", cal=t.date(comp.calibration_end), n=t.num(len(comp.customers))),
+               *([t("pres.note.palive_matrix", unit=t(f"cv.unit.{tr.time_unit}"))] if appendix is not None else [])),
+        page="customer_value",
+    )
+
+
 @step("lifecycle", "pres.step.lifecycle", page="lifecycle")
 def _lifecycle(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator) -> Slide:
     from analytics import lifecycle as lc

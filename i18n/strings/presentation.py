@@ -73,6 +73,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "pres.take.model_fit": ("{model} 对留出期预测最准：预测 {pred} 次购买，实际 {actual} 次（{err}）；{end} 以后是预测。",
                             "{model} forecasts the holdout best: {pred} {pred:purchase|purchases} predicted against {actual} actual ({err}); the forecast starts on the day after {end}."),
     "pres.head.model_fit_note": ("所选模型（留出期总量误差）", "chosen (holdout aggregate error)"),
+    "pres.step.model_diagnostics": ("购买模型诊断", "Purchase model diagnostics"),  # short: the PDF's contents page lists every step
+    "pres.take.model_diagnostics": ("按校准期重复购买次数分组看 {model}：{b0} 次的客户留出期平均购买 {a0} 次（预测 {e0}），{b1} 次的客户 {a1} 次（预测 {e1}）。",
+                                    "{model} by calibration repeat purchases: customers with {b0} repeat purchases bought {a0} on average in the holdout ({e0} predicted), those with {b1} bought {a1} ({e1} predicted)."),
+    "pres.head.conditional": ("校准期 {bucket} 次重复购买：留出期平均购买", "{bucket} repeat purchases: mean holdout purchases"),
+    "pres.head.conditional_note": ("{model} 预测 {value}", "{model} predicted {value}"),
+    "pres.col.recency_at": ("第 {recency} {unit}", "at {recency} {unit}"),
+    "pres.col.repeat_purchases": ("重复购买次数", "Repeat purchases"),
+    "pres.note.palive_matrix": ("附录的 P(alive) 表：行是校准期重复购买次数，列是最近一次购买距首次购买的{unit}数。",
+                                "The P(alive) appendix: rows are repeat purchases in the calibration period, columns when the last one came, in {unit} after the first purchase."),
     "pres.appendix.model_fit": ("购买模型比较（校准期拟合，留出期检验）", "Purchase models compared (fitted on calibration, tested on the holdout)"),
     "pres.step.lifecycle": ("客户生命周期：各阶段客户数", "Customer lifecycle: customers by stage"),
     # Headline figures.

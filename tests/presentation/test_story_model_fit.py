@@ -55,3 +55,32 @@ def test_without_purchases_the_slide_says_so(demo_con):
     with db.cursor(demo_con) as cur:
         s = story.slide(cur, Filters("2025-11-01", "2026-10-31", segments=("Nobody",)), t, "model_fit")
     assert s.takeaway == t("pres.take.no_customers") and not s.figure.data
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_diagnostics_slide_shows_conditional_expectations_and_the_p_alive_matrix(demo_con, lang):
+    """The deck's other diagnostics (issue 17: "on the Customer value page and in the deck"): conditional
+    expectations by calibration repeat purchases as the chart, the chosen model's P(alive) matrix as the
+    appendix, each model named as fitted; a step to add, not in the default story."""
+    t = Translator(lang, db.currency(demo_con))
+    with db.cursor(demo_con) as cur:
+        f = Filters(*filters.latest_period(cur))
+        s = story.slide(cur, f, t, "model_diagnostics")
+        comp, tr = tracking.diagnostics(cur, f)
+    assert "model_diagnostics" in story.step_keys() and "model_diagnostics" not in story.default_story()
+    name = {k: t("cv.model.name.pareto_nbd_limit") if k == "pareto_nbd" else t(f"cv.model.name.{k}")
+            for k in comparison.KINDS}  # the demo's Pareto/NBD is its homogeneous drop-out limit
+    assert comparison.variant_of(comp.model("pareto_nbd")) == "homogeneous_dropout" and comp.chosen == "pareto_nbd"
+    spec = s.figure.to_plotly_json()
+    assert [d["name"] for d in spec["data"]] == [t("cv.series.actual"), *(name[k] for k in comparison.KINDS)]
+    by = tr.by_frequency.set_index("bucket")
+    assert _array(spec["data"][0]["y"]) == pytest.approx(list(by["actual"]))
+    assert [h.value for h in s.headlines] == [t.num(by.loc["0", "actual"], 2), t.num(by.loc["7+", "actual"], 2)]
+    assert s.headlines[0].note == t("pres.head.conditional_note", model=name["pareto_nbd"],
+                                    value=t.num(by.loc["0", "expected_pareto_nbd"], 2))
+    frame = s.appendix.frame
+    assert list(frame.iloc[:, 0]) == [0, 1, 2, 3, 5, 10, 20]
+    # the first recency column (0) and the last (the cohort's age) as the page's matrix has them
+    assert list(frame.iloc[1:, 1]) == pytest.approx(list(tr.p_alive.loc[[1, 2, 3, 5, 10, 20]].iloc[:, 0]))
+    assert list(frame.iloc[:, -1])[1:] == pytest.approx(list(tr.p_alive.loc[[1, 2, 3, 5, 10, 20]].iloc[:, -1]))
+    assert name["pareto_nbd"] in s.appendix.title and name["pareto_nbd"] in s.takeaway
