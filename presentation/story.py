@@ -424,6 +424,41 @@ def _model_fit(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator) -> Sli
     )
 
 
+@step("model_tracking", "pres.step.model_tracking", page="customer_value")
+def _model_tracking(cur: duckdb.DuckDBPyConnection, f: Filters, t: Translator) -> Slide:
+    """The weekly (incremental) tracking plot of the page (issue 17): the cohort's repeat purchases each week,
+    actual against each model named as fitted; headlines: the holdout's mean a week, actual and the chosen
+    model's (analytics.clv.tracking)."""
+    from analytics.clv import tracking
+    from charts import customer_value as cv_charts
+
+    title = t("pres.step.model_tracking")
+    try:
+        comp, tr = tracking.diagnostics(cur, f)
+    except ValueError:
+        comp = tr = None
+    if comp is None or tr is None or comp.chosen is None or tr.weeks.empty:
+        return Slide(key="model_tracking", title=title, figure=go.Figure(), takeaway=t("pres.take.no_customers"),
+                     headlines=(), page="customer_value")
+    name = t.model(comp.label(comp.chosen))
+    w = tr.weeks
+    ends = w["week_end"]
+    if len(w) > 1 and (ends.iloc[-1] - ends.iloc[-2]).days < 7:
+        w = w.iloc[:-1]  # a last week of a few days, left out as on the chart
+    hold = w[w["period"] == "holdout"]
+    actual, expected = float(hold["actual"].mean()), float(hold["expected"].mean())
+    heads = (Headline(t("pres.head.tracking_actual"), t.num(actual, 0)),
+             Headline(t("pres.head.tracking_expected", model=name), t.num(expected, 0)))
+    takeaway = t("pres.take.model_tracking", model=name, weeks=t.num(len(hold)), expected=t.num(expected, 0),
+                 actual=t.num(actual, 0))
+    return Slide(
+        key="model_tracking", title=title, figure=cv_charts.tracking(tr, t, title=t("cv.chart.tracking")),
+        takeaway=takeaway, headlines=heads,
+        notes=(t("cv.tracking.caption", cal=t.date(comp.calibration_end), n=t.num(len(comp.customers))),),
+        page="customer_value",
+    )
+
+
 MATRIX_ROWS = (0, 1, 2, 3, 5, 10, 20)  # repeat purchases shown of the P(alive) matrix (the page shows every row)
 MATRIX_COLUMNS = 6  # recency columns of the slide's table, evenly from 0 to the cohort's age
 

@@ -73,6 +73,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "pres.take.model_fit": ("{model} 对留出期预测最准：预测 {pred} 次购买，实际 {actual} 次（{err}）；{end} 以后是预测。",
                             "{model} forecasts the holdout best: {pred} {pred:purchase|purchases} predicted against {actual} actual ({err}); the forecast starts on the day after {end}."),
     "pres.head.model_fit_note": ("所选模型（留出期总量误差）", "chosen (holdout aggregate error)"),
+    "pres.step.model_tracking": ("购买模型逐周跟踪", "Purchase model week by week"),
+    "pres.take.model_tracking": ("留出期 {weeks} 周里，{model} 预计每周 {expected} 次重复购买，实际平均 {actual} 次。",
+                                 "Over the holdout's {weeks} {weeks:week|weeks}, {model} expected {expected} repeat purchases a week; {actual} a week happened."),
+    "pres.head.tracking_actual": ("留出期每周实际重复购买（平均）", "Holdout: actual repeat purchases a week (mean)"),
+    "pres.head.tracking_expected": ("留出期每周预计（{model}）", "Holdout: expected a week ({model})"),
     "pres.step.model_diagnostics": ("购买模型诊断", "Purchase model diagnostics"),  # short: the PDF's contents page lists every step
     "pres.take.model_diagnostics": ("按校准期重复购买次数分组看 {model}：{b0} 次的客户留出期平均购买 {a0} 次（预测 {e0}），{b1} 次的客户 {a1} 次（预测 {e1}）。",
                                     "{model} by calibration repeat purchases: customers with {b0} repeat purchases bought {a0} on average in the holdout ({e0} predicted), those with {b1} bought {a1} ({e1} predicted)."),

@@ -84,3 +84,25 @@ def test_the_diagnostics_slide_shows_conditional_expectations_and_the_p_alive_ma
     assert list(frame.iloc[1:, 1]) == pytest.approx(list(tr.p_alive.loc[[1, 2, 3, 5, 10, 20]].iloc[:, 0]))
     assert list(frame.iloc[:, -1])[1:] == pytest.approx(list(tr.p_alive.loc[[1, 2, 3, 5, 10, 20]].iloc[:, -1]))
     assert name["pareto_nbd"] in s.appendix.title and name["pareto_nbd"] in s.takeaway
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_weekly_tracking_slide_shows_each_week_and_the_holdout_means(demo_con, lang):
+    """The deck's weekly (incremental) tracking plot (issue 17), each model named as fitted; headlines: the
+    holdout's mean repeat purchases a week, actual and the chosen model's; not in the default story."""
+    t = Translator(lang, db.currency(demo_con))
+    with db.cursor(demo_con) as cur:
+        f = Filters(*filters.latest_period(cur))
+        s = story.slide(cur, f, t, "model_tracking")
+        _, tr = tracking.diagnostics(cur, f)
+    assert "model_tracking" in story.step_keys() and "model_tracking" not in story.default_story()
+    limit = t("cv.model.name.pareto_nbd_limit")
+    spec = s.figure.to_plotly_json()
+    assert [d["name"].split(" · ")[0] for d in spec["data"]] == [
+        t("cv.series.actual"), t("cv.model.name.bgnbd"), limit, t("cv.model.name.mbg_nbd")]
+    w = tr.weeks
+    whole = w.iloc[:-1] if (w["week_end"].iloc[-1] - w["week_end"].iloc[-2]).days < 7 else w
+    assert _array(spec["data"][0]["y"]) == [int(v) for v in whole["actual"]]  # incremental, not cumulative
+    hold = whole[whole["period"] == "holdout"]
+    assert [h.value for h in s.headlines] == [t.num(hold["actual"].mean(), 0), t.num(hold["expected"].mean(), 0)]
+    assert limit in s.headlines[1].label and limit in s.takeaway
