@@ -78,6 +78,26 @@ def test_what_if_rates_apply_to_the_stored_rows_as_to_computed_ones(store, monke
     assert got.customers["cost_to_serve"].sum() > saved.customers["cost_to_serve"].sum()
 
 
+def test_the_stored_rows_are_decoded_once_per_data_version_and_each_caller_gets_its_own(store, monkeypatch):
+    reads: list[str] = []
+    real_get = derived.get
+
+    def counting_get(cur, kind, *args, **kwargs):
+        reads.append(kind)
+        return real_get(cur, kind, *args, **kwargs)
+
+    monkeypatch.setattr(derived, "get", counting_get)
+    with db.cursor(store) as cur:
+        f = views(cur)["period"]
+        expected = profit.customer_pnl(cur, f, source="aggregates")
+        first = profit.customer_pnl(cur, f)
+        first.customers["profit"] = 0.0  # a caller's own frame: changing it changes nobody else's
+        profit.customer_pnl(cur, f, rates={a: 99.0 for a in profit.current_rates(cur)})  # changes its costs
+        again = profit.customer_pnl(cur, f)
+    assert reads.count(profit.PNL_KIND) == 1
+    assert_same_pnl(again, expected)
+
+
 def test_another_view_is_computed_and_nothing_is_stored_by_a_read(store):
     with db.cursor(store) as cur:
         rows = len(derived.entries(cur))
@@ -93,6 +113,7 @@ def test_a_write_makes_the_stored_rows_miss_until_the_next_refresh(store):
     with db.cursor(store) as cur:
         f = views(cur)["period"]
         assert derived.get(cur, profit.PNL_KIND, profit.pnl_params(f, True)) is not None
+        before = profit.customer_pnl(cur, f)  # read, and kept decoded for this data version
         activity, rate = sorted(profit.current_rates(cur).items())[0]
     # every customer with that activity costs more to serve from the period's start
     assert rates.save(store, [{"activity": activity, "unit_cost": rate + 7.0, "valid_from": f.date_from}]).changed
@@ -100,6 +121,7 @@ def test_a_write_makes_the_stored_rows_miss_until_the_next_refresh(store):
         assert derived.get(cur, profit.PNL_KIND, profit.pnl_params(f, True)) is None
         computed = profit.customer_pnl(cur, f)
         assert_same_pnl(computed, profit.customer_pnl(cur, f, source="aggregates"))
+        assert computed.customers["cost_to_serve"].sum() > before.customers["cost_to_serve"].sum()
     precompute.refresh(store)
     with db.cursor(store) as cur:
         stored = derived.get(cur, profit.PNL_KIND, profit.pnl_params(f, True))

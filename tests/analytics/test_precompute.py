@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import demo, ingest, precompute, rates
+from analytics import demo, ingest, precompute, profit, rates
 from analytics.clv import backtest, comparison, intervals, tracking, value
 from analytics.clv.models import BgNbd, GammaGamma
 from analytics.contracts import retention, sbg
@@ -132,6 +132,7 @@ SECTIONS = (value.report_section, lc_headline.report_section, wom_headline.repor
 def figures(con) -> str:
     """What the Customer value, Lifecycle and Word of mouth pages report for the default view, as JSON."""
     value._MEMO.clear()  # the in-process memo would answer before the store does
+    profit._DECODED.clear()
     turning._LOADED.clear()
     wom_data._COVER_MEMO.clear()
     with db.cursor(con) as cur:
