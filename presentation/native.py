@@ -236,7 +236,9 @@ def _visible(fig: go.Figure) -> list:
         if tr.type in LINE_TYPES and ((tr.fill or "none") in BAND_FILLS or tr.line.width == 0):
             continue  # a band, or the invisible edge a band is filled to
         out.append(tr)
-    return out
+    # A native chart's series order is its legend's: follow Plotly's legendrank where a chart draws in another
+    # order than it lists (the models' tracking lines: the chosen one drawn last, listed in the usual order).
+    return sorted(out, key=lambda tr: 1000 if tr.legendrank is None else tr.legendrank)
 
 
 def native(fig: go.Figure, t: Translator) -> Native | None:

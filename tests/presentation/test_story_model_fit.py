@@ -43,7 +43,7 @@ def test_the_model_slide_shows_the_tracking_and_the_comparison(demo_con, lang):
     # the tracking chart's legend names each model as fitted too: the limit, never "Pareto/NBD" alone (issue 17)
     chosen = next(d for d in spec["data"] if d["name"] == f"{name[comp.chosen]} · {t('cv.compare.chosen_tag')}")
     assert _array(chosen["y"])[-1] == pytest.approx(tr.weeks["expected_cumulative"].iloc[-1])
-    assert [d["name"].split(" · ")[0] for d in spec["data"][1:]] == [name[k] for k in comparison.KINDS if k in comp.fits]
+    assert [d["name"].split(" · ")[0] for d in _listed(spec)[1:]] == [name[k] for k in comparison.KINDS if k in comp.fits]
     assert name["pareto_nbd"] == t("cv.model.name.pareto_nbd_limit")
     frame = s.appendix.frame
     assert list(frame[t("cv.compare.col.model")]) == [name[k] for k in comparison.KINDS]
@@ -72,7 +72,7 @@ def test_the_diagnostics_slide_shows_conditional_expectations_and_the_p_alive_ma
             for k in comparison.KINDS}  # the demo's Pareto/NBD is its homogeneous drop-out limit
     assert comparison.variant_of(comp.model("pareto_nbd")) == "homogeneous_dropout" and comp.chosen == "pareto_nbd"
     spec = s.figure.to_plotly_json()
-    assert [d["name"] for d in spec["data"]] == [t("cv.series.actual"), *(name[k] for k in comparison.KINDS)]
+    assert [d["name"] for d in _listed(spec)] == [t("cv.series.actual"), *(name[k] for k in comparison.KINDS)]
     by = tr.by_frequency.set_index("bucket")
     assert _array(spec["data"][0]["y"]) == pytest.approx(list(by["actual"]))
     assert [h.value for h in s.headlines] == [t.num(by.loc["0", "actual"], 2), t.num(by.loc["7+", "actual"], 2)]
@@ -98,7 +98,7 @@ def test_the_weekly_tracking_slide_shows_each_week_and_the_holdout_means(demo_co
     assert "model_tracking" in story.step_keys() and "model_tracking" not in story.default_story()
     limit = t("cv.model.name.pareto_nbd_limit")
     spec = s.figure.to_plotly_json()
-    assert [d["name"].split(" · ")[0] for d in spec["data"]] == [
+    assert [d["name"].split(" · ")[0] for d in _listed(spec)] == [
         t("cv.series.actual"), t("cv.model.name.bgnbd"), limit, t("cv.model.name.mbg_nbd")]
     w = tr.weeks
     whole = w.iloc[:-1] if (w["week_end"].iloc[-1] - w["week_end"].iloc[-2]).days < 7 else w
@@ -106,3 +106,8 @@ def test_the_weekly_tracking_slide_shows_each_week_and_the_holdout_means(demo_co
     hold = whole[whole["period"] == "holdout"]
     assert [h.value for h in s.headlines] == [t.num(hold["actual"].mean(), 0), t.num(hold["expected"].mean(), 0)]
     assert limit in s.headlines[1].label and limit in s.takeaway
+
+
+def _listed(spec: dict) -> list[dict]:
+    """The traces in the legend's order (Plotly's legendrank, 1000 by default; the chosen model is drawn last)."""
+    return sorted(spec["data"], key=lambda d: d.get("legendrank", 1000))

@@ -79,8 +79,17 @@ def test_the_section_shows_analytics_figures(app_db, lang):
     assert _array(chosen["y"]) == pytest.approx(list(whole["expected"]))
     assert name["pareto_nbd"] == t("cv.model.name.pareto_nbd_limit")
     for key in ("cv.chart.tracking", "cv.chart.tracking_cum", "cv.chart.conditional"):
-        legends = [d["name"] for d in specs[t(key)]["data"][1:]]
+        models = specs[t(key)]["data"][1:]
+        legends = [d["name"] for d in sorted(models, key=lambda d: d["legendrank"])]  # the legend's order
         assert [x.split(" · ")[0] for x in legends] == [name[k] for k in comparison.KINDS if k in comp.fits]
+        # the chosen model is drawn last (on top, solid, bold); the first other one is a wide translucent band
+        # beneath, the second thin and dashed, so a line lying under another still shows (BG/NBD's could not be
+        # seen under MBG/NBD's)
+        assert models[-1]["name"].startswith(name[comp.chosen]) and models[-1]["line"]["dash"] == "solid"
+        others = models[:-1]
+        assert [d["line"]["width"] for d in others] == sorted((d["line"]["width"] for d in others), reverse=True)
+        assert others[0]["line"]["width"] > models[-1]["line"]["width"] and others[0]["opacity"] < 1
+        assert all(d["line"]["dash"] != "solid" for d in others[1:])
     cumulative = specs[t("cv.chart.tracking_cum")]["data"]
     assert _array(cumulative[0]["y"])[-1] == int(tr.weeks["actual_cumulative"].iloc[-1])
     cond = specs[t("cv.chart.conditional")]["data"]
