@@ -29,7 +29,14 @@ from ui import cache
 
 _SEEN = "refresh_seen"  # session state: the number of finished refreshes this session has been told of
 _VERSION = "refresh_data_version"  # session state: the data version this session's last full run showed
-WATCH_SECONDS = 5.0  # how often an open session looks for a write made elsewhere (one meta read)
+# How often an open session looks for a write made elsewhere (one meta read), and redraws the refresh's progress.
+# Each is a fragment run the browser asks for. Rarely, under load, such a request reaches the server just as a
+# page's full run has ended, and Streamlit 1.67 starts a new ScriptRunner for it before it has handled the ended
+# run's events (AppSession ignores events of a non-current ScriptRunner): that run's "finished" never reaches the
+# browser, and the page stays marked as running. bench.load (20 sessions, 2 cores) met it a few times in 5 minutes
+# with a 5 s watch and a 1 s progress; fewer polls make it rarer. A write still shows in other sessions within 15 s.
+WATCH_SECONDS = 15.0
+PROGRESS_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -131,7 +138,7 @@ def _behind() -> int | None:
 
 
 def sidebar_progress(t: Translator) -> None:
-    """While a refresh runs: its progress in the sidebar, updated every second; a toast when it ends.
+    """While a refresh runs: its progress in the sidebar, updated every two seconds; a toast when it ends.
     Starts one when a store refreshed before is behind its data (a write other than the data pages') or was
     refreshed by other code (the first page run after an upgrade)."""
     worker = refresher()
@@ -157,7 +164,7 @@ def _watch() -> None:
         st.rerun(scope="app")
 
 
-@st.fragment(run_every=1.0)
+@st.fragment(run_every=PROGRESS_SECONDS)
 def _progress(t: Translator) -> None:
     s = refresher().state()
     if s.running:
