@@ -377,8 +377,8 @@ async def session(i: int, acct: Account, browser: Any, url: str, stop_at: float,
     try:
         await page.goto(f"{url}/?lang=en", timeout=ms)
         await page.get_by_role("button", name="Sign in").wait_for(state="visible", timeout=ms)
-        await page.get_by_role("textbox", name="User name").fill(acct.name)
-        await page.get_by_role("textbox", name="Password").fill(PASSWORD)
+        await page.get_by_role("textbox", name="User name").fill(acct.name, timeout=ms)
+        await page.get_by_role("textbox", name="Password").fill(PASSWORD, timeout=ms)
         before = runs.count
         await page.get_by_role("button", name="Sign in").click()
         await settled(page, runs, before, "overview", timeout_s)
