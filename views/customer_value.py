@@ -101,8 +101,10 @@ def model_basis() -> None:
 
     section = t("cv.section.models")
     if used == comp.chosen:
+        # On a filtered view, say that the choice is the company-wide one (on the opening view it goes without
+        # saying, and the line would push the key chart below a laptop's first screen).
         st.caption(t("cv.model.basis.chosen", model=used_name, why=why(comp.runner_up), section=section)
-                   + " " + t("cv.model.company"))
+                   + ("" if f == company else " " + t("cv.model.company")))
     else:  # picked below, or the choice could not be fitted at the valuation date (a note says so)
         st.caption(t("cv.model.basis.picked", model=used_name, chosen=name[comp.chosen], section=section))
 
