@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import threading
-from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -31,6 +29,7 @@ from analytics import query
 from analytics.filters import Filters
 from analytics.query import relations
 from analytics.store import aggregates, db, derived, schema
+from analytics.store.memo import Memo
 
 CUSTOMER_COLUMNS = ("customer_id", "name", "customer_type", "segment", "region", "industry", "channel", "plan")
 PNL_COLUMNS = (*CUSTOMER_COLUMNS, "revenue", "cogs", "gross_profit", "cost_to_serve", "profit", "tx_count",
@@ -146,19 +145,12 @@ def pnl_frames(cur: Any, f: Filters, source: str = "auto") -> tuple[pd.DataFrame
     params = pnl_params(f, use_agg)
     content = db.content_key(cur)
     key = None if content is None else (*content, derived.params_hash(params))
-    if key is not None:
-        with _DECODED_LOCK:
-            hit = _DECODED.get(key)
-            if hit is not None:
-                _DECODED.move_to_end(key)
-                return hit[0].copy(), hit[1].copy()  # callers change their frames (what-if rates)
+    if key is not None and (hit := _DECODED.get(key)) is not None:
+        return hit[0].copy(), hit[1].copy()  # callers change their frames (what-if rates)
     stored = derived.get(cur, PNL_KIND, params)
     if isinstance(stored, dict):
         if key is not None:
-            with _DECODED_LOCK:
-                _DECODED[key] = (stored["totals"], stored["costs"])
-                while len(_DECODED) > _DECODED_SIZE:
-                    _DECODED.popitem(last=False)
+            _DECODED.put(key, (stored["totals"], stored["costs"]))
         return stored["totals"].copy(), stored["costs"].copy()
     totals_q, costs_q = pnl_relations(*relations.monthly_facts(f, use_agg), f)
     return query.df(cur, totals_q), query.df(cur, costs_q)
@@ -167,9 +159,7 @@ def pnl_frames(cur: Any, f: Filters, source: str = "auto") -> tuple[pd.DataFrame
 # The stored rows decoded, per store file, data version and inputs: decoding a P&L of 100,000 customers
 # (JSON, base64, Parquet) took a quarter of a second at load 4, and the Overview, Profit concentration,
 # Delivered value and Customer value read the same ones (every write bumps the version).
-_DECODED: OrderedDict[tuple[Any, ...], tuple[pd.DataFrame, pd.DataFrame]] = OrderedDict()
-_DECODED_LOCK = threading.Lock()
-_DECODED_SIZE = 8
+_DECODED: Memo[tuple[pd.DataFrame, pd.DataFrame]] = Memo(8)
 
 
 def precompute(cur: Any, f: Filters) -> Iterator[tuple[str, dict[str, Any], Any]]:

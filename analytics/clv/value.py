@@ -42,8 +42,6 @@ use their own mean spend.
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,6 +57,7 @@ from analytics.clv.units import DEFAULT_UNIT
 from analytics.filters import ATTRIBUTES, Filters
 from analytics.metrics import GROUP_DIMENSIONS
 from analytics.store import db, derived, schema
+from analytics.store.memo import Memo
 
 LEVELS = ("low", "mid", "high")
 DEFAULT_CUTS = (1 / 3, 2 / 3)
@@ -276,9 +275,7 @@ def value_by_group(table: pd.DataFrame, by: str) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------- fitting (memoised)
-_MEMO: OrderedDict[tuple[Any, ...], _Fitted] = OrderedDict()
-_MEMO_LOCK = threading.Lock()
-_MEMO_SIZE = 16
+_MEMO: Memo[_Fitted] = Memo(16)
 
 
 def _attributes_only(f: Filters) -> Filters:
@@ -298,20 +295,13 @@ def fit_models(cur: Any, f: Filters, time_unit: str = DEFAULT_UNIT) -> _Fitted:
     when = rfm.valuation_date(cur, f)
     key_db = db.content_key(cur)
     key = None if key_db is None else (*key_db, _attributes_only(f), when, time_unit)
-    if key is not None:
-        with _MEMO_LOCK:
-            hit = _MEMO.get(key)
-            if hit is not None:
-                _MEMO.move_to_end(key)
-                return hit
+    if key is not None and (hit := _MEMO.get(key)) is not None:
+        return hit
     fitted = derived.get(cur, FIT_KIND, fit_params(f, when, time_unit), _STORED_TYPES)
     if not isinstance(fitted, _Fitted):
         fitted = _fit(cur, f, when, time_unit)
     if key is not None:
-        with _MEMO_LOCK:
-            _MEMO[key] = fitted
-            while len(_MEMO) > _MEMO_SIZE:
-                _MEMO.popitem(last=False)
+        _MEMO.put(key, fitted)
     return fitted
 
 

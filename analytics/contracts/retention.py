@@ -31,8 +31,6 @@ for the other customer values; the filter's customer attributes select the custo
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -50,6 +48,7 @@ from analytics.contracts import sbg
 from analytics.filters import Filters
 from analytics.query import relations
 from analytics.store import db, derived, schema
+from analytics.store.memo import Memo
 
 DEFAULT_ANNUAL_DISCOUNT = 0.10  # as on the rest of the Customer value page
 DEFAULT_TERM_MONTHS = 12
@@ -309,9 +308,7 @@ def _margins(cur: Any, f: Filters, when: dt.date) -> pd.Series:
 FIT_KIND = "contract_fit"
 _STORED_TYPES = (ContractValues, sbg.Sbg)
 _CODE = ("analytics.contracts.retention", "analytics.contracts.sbg", "analytics.profit")
-_MEMO: OrderedDict[Any, ContractValues] = OrderedDict()
-_MEMO_LOCK = threading.Lock()
-_MEMO_SIZE = 8
+_MEMO: Memo[ContractValues] = Memo(8)
 
 
 def fit_params(f: Filters, when: dt.date, annual_discount: float) -> dict[str, Any]:
@@ -326,19 +323,13 @@ def contract_values(cur: Any, f: Filters,
     when = rfm.valuation_date(cur, f)
     key_db = db.content_key(cur)
     key = None if key_db is None else (*key_db, f, annual_discount)
-    if key is not None:
-        with _MEMO_LOCK:
-            hit = _MEMO.get(key)
-            if hit is not None:
-                return hit
+    if key is not None and (hit := _MEMO.get(key)) is not None:
+        return hit
     got = derived.get(cur, FIT_KIND, fit_params(f, when, annual_discount), _STORED_TYPES)
     if not isinstance(got, ContractValues):
         got = compute(cur, f, annual_discount)
     if key is not None:
-        with _MEMO_LOCK:
-            _MEMO[key] = got
-            while len(_MEMO) > _MEMO_SIZE:
-                _MEMO.popitem(last=False)
+        _MEMO.put(key, got)
     return got
 
 

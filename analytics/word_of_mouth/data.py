@@ -30,8 +30,6 @@ Definitions
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +43,7 @@ from analytics import filters, query
 from analytics.filters import Filters
 from analytics.query import relations
 from analytics.store import db, derived, schema
+from analytics.store.memo import Memo
 
 GRANULARITIES = ("day", "week", "month")
 SERIES = ("praise", "complaints", "other", "nps")
@@ -265,9 +264,7 @@ def exposure(cur: Any, f: Filters, by: str | None = None) -> pd.DataFrame:
 # overall and by region, the response curve's history, the breakdown), each time over the same
 # customers up to the same end date. It is computed once, from the store's first transaction on,
 # and kept per store file and data version (every write bumps the version), as the CLV fits are.
-_COVER_MEMO: OrderedDict[tuple[object, ...], pd.DataFrame] = OrderedDict()
-_COVER_LOCK = threading.Lock()
-_COVER_SIZE = 16
+_COVER_MEMO: Memo[pd.DataFrame] = Memo(16)
 
 
 def _cover(cur: Any, f: Filters, by: str, first: dt.date) -> pd.DataFrame:
@@ -281,19 +278,12 @@ def _cover(cur: Any, f: Filters, by: str, first: dt.date) -> pd.DataFrame:
     lo = min(f.date_from, first) - dt.timedelta(days=EXPOSURE_DAYS)
     content = db.content_key(cur)
     key = None if content is None else (*content, f.with_period(None, None), f.date_to, lo, by)
-    if key is not None:
-        with _COVER_LOCK:
-            hit = _COVER_MEMO.get(key)
-            if hit is not None:
-                _COVER_MEMO.move_to_end(key)
-                return hit
+    if key is not None and (hit := _COVER_MEMO.get(key)) is not None:
+        return hit
     stored = derived.get(cur, COVER_KIND, cover_params(f, by, lo))
     wide = _cover_frame(stored if isinstance(stored, dict) else _cover_counts(cur, f, by, lo), lo, f.date_to)
     if key is not None:
-        with _COVER_LOCK:
-            _COVER_MEMO[key] = wide
-            while len(_COVER_MEMO) > _COVER_SIZE:
-                _COVER_MEMO.popitem(last=False)
+        _COVER_MEMO.put(key, wide)
     return wide
 
 
