@@ -192,16 +192,14 @@ class Runs:
         return round(time.monotonic() - self.t_start, 1)
 
     def frame(self, payload: str | bytes, info: dict[str, Any] | None = None) -> None:
-        from tests.browser.driver import _run_finished
-
+        kind = _frame_kind(payload)  # each frame decoded once: thousands per session
         if info is not None:
             info["frames"] += 1
             info["last_frame_s"] = self._now()
-            kind = _frame_kind(payload)
             info.setdefault("kinds", {})[kind] = info.get("kinds", {}).get(kind, 0) + 1
             if kind not in ("delta", "session_status_changed:running", "session_status_changed:idle"):
                 info.setdefault("log", []).append((self._now(), kind))
-        if _run_finished(payload):
+        if kind in _FINISHED:  # a whole script run's end, as tests/browser/driver.py's _run_finished says
             self.count += 1
             self._event.set()
 
@@ -238,6 +236,18 @@ class Runs:
                 raise TimeoutError(f"no script run completed after run {after} within {timeout_s:.0f} s")
             with suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._event.wait(), left)
+
+
+def _finished_kinds() -> tuple[str, ...]:
+    """The frame kinds that end a whole script run: the driver's own definition (tests/browser/driver.py)."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    from tests.browser.driver import _DONE
+
+    return tuple("script_finished:" + ForwardMsg.ScriptFinishedStatus.Name(s) for s in _DONE)
+
+
+_FINISHED = _finished_kinds()
 
 
 def _frame_kind(payload: str | bytes) -> str:

@@ -229,9 +229,9 @@ def tracking(tr: Tracking, t: Translator, cumulative: bool = False, title: str |
         y = w[col].cumsum() if cumulative else w[col]
         chosen = kind == tr.model
         name = t.model(tr.label(kind)) + (" · " + t("cv.compare.chosen_tag") if chosen else "")
+        line, opacity = _model_line(kind, tr.model, order)
         fig.add_trace(go.Scatter(
-            x=x, y=y, name=plain(name), mode="lines", legendrank=_legend_rank(kind),
-            line=_model_line(kind, tr.model, order)[0], opacity=_model_line(kind, tr.model, order)[1],
+            x=x, y=y, name=plain(name), mode="lines", legendrank=_legend_rank(kind), line=line, opacity=opacity,
             customdata=w["week"].to_numpy(),
             hovertemplate=_template(t, "cv.hover.tracking", series=t.model(tr.label(kind)), week="%{customdata}",
                                     value="%{y:,.1f}")))
@@ -259,9 +259,10 @@ def conditional(tr: Tracking, t: Translator, title: str | None = None, height: i
     for kind in order:
         col = f"expected_{kind}"
         name = t.model(tr.label(kind))
+        line, opacity = _model_line(kind, tr.model, order)
         fig.add_trace(go.Scatter(
-            x=buckets, y=by[col], name=plain(name), mode="lines+markers", legendrank=_legend_rank(kind),
-            line=_model_line(kind, tr.model, order)[0], opacity=_model_line(kind, tr.model, order)[1],
+            x=buckets, y=by[col], name=plain(name), mode="lines+markers", legendrank=_legend_rank(kind), line=line,
+            opacity=opacity,
             customdata=plain_all(t("cv.hover.backtest", bucket=b, series=name, value=t.num(v, 2), n=t.num(n))
                                  for b, v, n in zip(buckets, by[col], by["customers"], strict=True)),
             hovertemplate="%{customdata}<extra></extra>"))
