@@ -38,6 +38,7 @@ from analytics.clv.rfm import rfm, valuation_date
 from analytics.clv.units import DEFAULT_UNIT, convert
 from analytics.filters import Filters, latest_period
 from analytics.store import db, derived
+from analytics.store.memo import Memo
 
 KINDS = ("bgnbd", "pareto_nbd", "mbg_nbd")
 AUTO = "auto"
@@ -255,14 +256,12 @@ def comparison(cur: Any, f: Filters, calibration_end: Any = None, holdout_end: A
     # Memoised per data version, the stored one too (decoding it takes a while at 100,000 customers): the values'
     # "auto" model, their ranges, Lifecycle's P(alive) and the page's section all ask.
     key = (db.content_key(cur), f.without_period(), cal_end, hold_end, time_unit)
-    if key[0] is not None and key in _COMPARISON_MEMO:
-        return _COMPARISON_MEMO[key]
+    if key[0] is not None and (hit := _COMPARISON_MEMO.get(key)) is not None:
+        return hit
     stored = derived.get(cur, COMPARISON_KIND, comparison_params(f, cal_end, hold_end, time_unit), STORED_TYPES)
     comp = stored if isinstance(stored, Comparison) else compare(bt_mod.backtest(cur, f, cal_end, hold_end, time_unit))
     if key[0] is not None:
-        while len(_COMPARISON_MEMO) >= _VALUE_MEMO_SIZE:
-            _COMPARISON_MEMO.pop(next(iter(_COMPARISON_MEMO)))
-        _COMPARISON_MEMO[key] = comp
+        _COMPARISON_MEMO.put(key, comp)
     return comp
 
 
@@ -284,7 +283,7 @@ def company_comparison(cur: Any, time_unit: str = DEFAULT_UNIT) -> Comparison | 
 
 _VALUE_MEMO: dict[tuple[Any, ...], PurchaseModel | None] = {}
 _VALUE_MEMO_SIZE = 16
-_COMPARISON_MEMO: dict[tuple[Any, ...], Comparison] = {}
+_COMPARISON_MEMO: Memo[Comparison] = Memo(_VALUE_MEMO_SIZE)
 
 
 def value_model(cur: Any, f: Filters, kind: str, summary: pd.DataFrame, when: dt.date,
