@@ -15,7 +15,21 @@ from analytics import filters as flt
 from analytics import users
 from analytics.store import db
 from i18n import Translator
-from ui import auth, cache, components, context, drill, links, pages, refresh, saved_views, sidebar
+from ui import (
+    auth,
+    cache,
+    components,
+    context,
+    drill,
+    links,
+    pages,
+    refresh,
+    saved_views,
+    session_handover,
+    sidebar,
+)
+
+session_handover.install()  # before any fragment run: a timed fragment rerun must not lose a page's "finished"
 
 # A file shipped with the app, served by Streamlit itself: a ":material/…:" favicon is fetched from
 # fonts.gstatic.com by every visitor's browser.

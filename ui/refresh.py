@@ -30,11 +30,8 @@ from ui import cache
 _SEEN = "refresh_seen"  # session state: the number of finished refreshes this session has been told of
 _VERSION = "refresh_data_version"  # session state: the data version this session's last full run showed
 # How often an open session looks for a write made elsewhere (one meta read), and redraws the refresh's progress.
-# Each is a fragment run the browser asks for. Rarely, under load, such a request reaches the server just as a
-# page's full run has ended, and Streamlit 1.67 starts a new ScriptRunner for it before it has handled the ended
-# run's events (AppSession ignores events of a non-current ScriptRunner): that run's "finished" never reaches the
-# browser, and the page stays marked as running. bench.load (20 sessions, 2 cores) met it a few times in 5 minutes
-# with a 5 s watch and a 1 s progress; fewer polls make it rarer. A write still shows in other sessions within 15 s.
+# Each is a fragment run the browser asks for: 20 open sessions make one every ¾ s at 15 s. Such a request reaching
+# the server just as a page's full run ended used to lose that run's "finished" (ui/session_handover.py fixes it).
 WATCH_SECONDS = 15.0
 PROGRESS_SECONDS = 2.0
 
