@@ -23,6 +23,7 @@ import json
 import os
 import platform
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -445,12 +446,17 @@ async def session(i: int, acct: Account, browser: Any, url: str, stop_at: float,
 
 
 class Sampler(threading.Thread):
-    """The server process's RSS (``/proc/PID/status`` VmRSS), every ``interval`` seconds."""
+    """The server process's RSS (``/proc/PID/status`` VmRSS) every ``interval`` seconds, and what Streamlit's
+    caches and session states hold (its ``/_stcore/metrics`` "cache_memory_bytes", by cache) every
+    :data:`CACHE_EVERY` seconds: whether a rising RSS is the caches filling or something else."""
 
-    def __init__(self, pid: int, interval: float) -> None:
+    CACHE_EVERY = 15.0
+
+    def __init__(self, pid: int, interval: float, url: str | None = None) -> None:
         super().__init__(daemon=True)
-        self.pid, self.interval = pid, interval
+        self.pid, self.interval, self.url = pid, interval, url
         self.samples: list[tuple[float, int]] = []  # (seconds since start, bytes)
+        self.caches: list[tuple[float, dict[str, int]]] = []  # (seconds since start, {cache: bytes})
         self._halt = threading.Event()
         self._t0 = time.monotonic()
 
@@ -463,16 +469,44 @@ class Sampler(threading.Thread):
             return None
         return None
 
+    def cache_bytes(self) -> dict[str, int] | None:
+        if self.url is None:
+            return None
+        try:
+            with urllib.request.urlopen(f"{self.url}/_stcore/metrics?families=cache_memory_bytes", timeout=10) as r:
+                return parse_cache_metrics(r.read().decode())
+        except OSError:
+            return None
+
     def run(self) -> None:
+        next_cache = 0.0
         while not self._halt.is_set():
+            now = time.monotonic() - self._t0
             value = self.rss()
             if value is not None:
-                self.samples.append((round(time.monotonic() - self._t0, 1), value))
+                self.samples.append((round(now, 1), value))
+            if now >= next_cache and (caches := self.cache_bytes()) is not None:
+                self.caches.append((round(now, 1), caches))
+                next_cache = now + self.CACHE_EVERY
             self._halt.wait(self.interval)
 
     def stop(self) -> None:
         self._halt.set()
         self.join()
+
+
+def parse_cache_metrics(text: str) -> dict[str, int]:
+    """Bytes by cache from OpenMetrics lines like ``cache_memory_bytes{cache_type="st_cache_data",
+    cache="ui.cache._run"} 123``: ``{"st_cache_data:ui.cache._run": 123}`` (summed over a cache's entries)."""
+    out: dict[str, int] = {}
+    for line in text.splitlines():
+        m = re.match(r"cache_memory_bytes\{(.*)\}\s+(\d+(?:\.\d+)?)\s*$", line)
+        if not m:
+            continue
+        labels = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1)))
+        key = f"{labels.get('cache_type', '?')}:{labels.get('cache', '?')}"
+        out[key] = out.get(key, 0) + int(float(m.group(2)))
+    return out
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
@@ -546,8 +580,9 @@ async def drive(url: str, accts: Sequence[Account], args: argparse.Namespace, re
 
 
 def summary(args: argparse.Namespace, accts: Sequence[Account], rec: Record, samples: Sequence[tuple[float, int]],
-            seconds: float, store: Path) -> dict[str, Any]:
+            seconds: float, store: Path, caches: Sequence[tuple[float, dict[str, int]]] = ()) -> dict[str, Any]:
     rss = [v for _, v in samples]
+    totals = [sum(c.values()) for _, c in caches]
     return {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
@@ -572,7 +607,12 @@ def summary(args: argparse.Namespace, accts: Sequence[Account], rec: Record, sam
                        "per_session": rec.sockets},
         "memory": {"samples": list(samples), "first_bytes": rss[0] if rss else None,
                    "last_bytes": rss[-1] if rss else None, "max_bytes": max(rss) if rss else None,
-                   "last_half_slope_mb_per_min": slope_mb_per_min(samples)},
+                   "last_half_slope_mb_per_min": slope_mb_per_min(samples),
+                   # Streamlit's caches and session states, by cache (pickled sizes), every Sampler.CACHE_EVERY s
+                   "caches": list(caches), "caches_last_bytes": totals[-1] if totals else None,
+                   "caches_max_bytes": max(totals) if totals else None,
+                   "caches_last_half_slope_mb_per_min": slope_mb_per_min([(t, v) for (t, _), v in zip(caches, totals,
+                                                                                                      strict=True)])},
     }
 
 
@@ -601,6 +641,8 @@ def table(r: dict[str, Any]) -> str:
          f"{r['websockets']['opened']} / {r['websockets']['sessions_with_reconnects']}"),
         ("server RSS first / max / last", f"{mb(m['first_bytes'])} / {mb(m['max_bytes'])} / {mb(m['last_bytes'])}"),
         ("RSS slope, last half", "—" if slope is None else f"{slope:+.1f} MB/min"),
+        ("of which Streamlit's caches and session states, max / last", f"{mb(m.get('caches_max_bytes'))} / "
+                                                                         f"{mb(m.get('caches_last_bytes'))}"),
         ("machine", f"{r['machine']['cpus']} CPUs, load average {r['machine']['load_average'][0]:.1f} at the end"),
     ]
     return "| measure | value |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows) + "\n"
@@ -646,7 +688,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         expected = Expected(before_db, after_db)
         rec = Record()
         proc, url = start_server(app_db, work / "streamlit.log")
-        sampler = Sampler(proc.pid, args.sample_seconds)
+        sampler = Sampler(proc.pid, args.sample_seconds, url)
         sampler.start()
         try:
             seconds = asyncio.run(drive(url, accts, args, rec, expected, csv))
@@ -655,7 +697,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             stop_server(proc)
             expected.close()
             shutil.copy(work / "streamlit.log", args.out / "load-streamlit.log")
-    report = summary(args, accts, rec, sampler.samples, seconds, src)
+    report = summary(args, accts, rec, sampler.samples, seconds, src, sampler.caches)
     stamp = dt.datetime.now().strftime("%Y-%m-%d-%H%M")
     (args.out / f"load-{stamp}.json").write_text(json.dumps(report, indent=1, default=str))
     md = table(report)

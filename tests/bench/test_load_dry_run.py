@@ -41,3 +41,15 @@ def test_dry_run_creates_the_accounts_on_a_copy(tmp_path: Path) -> None:
     assert role == "viewer" and len(regions) == 1
     assert len(listed) == 3
     assert load.listed_accounts(store) == []  # the store given is copied, never changed
+
+
+def test_cache_metrics_are_summed_by_cache() -> None:
+    """What Streamlit's /_stcore/metrics says its caches hold (one line per entry), summed by cache."""
+    from bench.load import parse_cache_metrics
+
+    text = ("# TYPE cache_memory_bytes gauge\n"
+            'cache_memory_bytes{cache_type="st_cache_data",cache="ui.cache._run"} 1000\n'
+            'cache_memory_bytes{cache_type="st_cache_data",cache="ui.cache._run"} 24\n'
+            'cache_memory_bytes{cache_type="st_session_state",cache="abc"} 7\n'
+            "active_sessions 3\n# EOF\n")
+    assert parse_cache_metrics(text) == {"st_cache_data:ui.cache._run": 1024, "st_session_state:abc": 7}
