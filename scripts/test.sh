@@ -23,4 +23,7 @@ fi
 
 python -m pip install --quiet -r requirements-dev.txt
 python -m ruff check .
+# one BLAS thread per process: two workers on two cores, and OpenBLAS's threads otherwise contend on every
+# small call (a BG/NBD fit 50x slower on a loaded machine); tests/conftest.py sets it too, after NumPy loads
+export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}"
 exec python -m pytest -n 2 --dist loadfile "$@"
