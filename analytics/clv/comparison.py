@@ -298,7 +298,13 @@ def value_model(cur: Any, f: Filters, kind: str, summary: pd.DataFrame, when: dt
     except ValueError:
         cal_end = hold_end = None
     if cal_end is not None:
-        stored = derived.get(cur, COMPARISON_KIND, comparison_params(f, cal_end, hold_end, time_unit), STORED_TYPES)
+        # through comparison()'s memo: decoding the stored comparison took 0.1-0.2 s at 100,000 customers
+        ckey = (db.content_key(cur), f.without_period(), cal_end, hold_end, time_unit)
+        stored = _COMPARISON_MEMO.get(ckey) if ckey[0] is not None else None
+        if stored is None:
+            stored = derived.get(cur, COMPARISON_KIND, comparison_params(f, cal_end, hold_end, time_unit), STORED_TYPES)
+            if isinstance(stored, Comparison) and ckey[0] is not None:
+                _COMPARISON_MEMO.put(ckey, stored)
         if (isinstance(stored, Comparison) and stored.valuation_date == when and stored.valuation_fit is not None
                 and kind_of(stored.valuation_fit) == kind):
             return stored.valuation_fit
