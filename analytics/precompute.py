@@ -7,6 +7,8 @@ its first visit, and stores it in the store keyed by the data version
 
 * ``pnl`` (:mod:`analytics.profit`): the customer P&L's rows for the period, the period before it and
   all history up to its end, which every page but Word of mouth starts from;
+* ``dv_scores`` (:mod:`analytics.delivered_value.scores`): the latest assessments of the period and of the
+  period before it, and each assessed customer's main product (Delivered value);
 * ``clv_fit`` (:mod:`analytics.clv.value`): the BG/NBD and Gamma-Gamma fits and the per-customer RFM
   summary behind Customer value, Lifecycle's P(alive), Customer 360 and the Present page;
 * ``clv_backtest`` (:mod:`analytics.clv.backtest`): the Customer value page's backtest;
@@ -54,6 +56,7 @@ from analytics.store import db, derived
 # store, in the order they run.
 PRODUCERS: dict[str, str] = {
     "pnl": "analytics.profit",
+    "dv_scores": "analytics.delivered_value.scores",
     "clv_fit": "analytics.clv.value",
     "clv_backtest": "analytics.clv.backtest",
     "clv_comparison": "analytics.clv.comparison",

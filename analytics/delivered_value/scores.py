@@ -47,17 +47,19 @@ Definitions used everywhere (the page's help texts and docs/delivered_value.md r
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import duckdb
 import ibis
 import numpy as np
 import pandas as pd
 
-from analytics import profit, query
+from analytics import filters, profit, query
 from analytics.filters import Filters
 from analytics.query import relations
-from analytics.store import schema
+from analytics.store import db, derived, schema
+from analytics.store.memo import Memo
 
 VALUE_PARTS: tuple[str, ...] = schema.VALUE_PARTS
 COST_PARTS: tuple[str, ...] = schema.COST_PARTS
@@ -186,10 +188,64 @@ def quadrant(delivered_value: Iterable[float], customer_profit: Iterable[float])
                      ["win_win", "customer_only", "company_only"], default="lose_lose").astype(object)
 
 
+# Stored by the refresh (:mod:`analytics.precompute`) for the opening view and its previous period: the
+# latest assessments (a window over every assessment) and, for the opening view, each customer's main product
+# (a scan of the period's transactions grouped by customer and product): together half of the page's time
+# at 10 million transactions.
+SCORES_KIND = "dv_scores"
+_SCORES_CODE = ("analytics.delivered_value.scores", "analytics.query.relations", "analytics.filters")
+
+
+def scores_params(f: Filters, products: bool) -> dict[str, Any]:
+    """The inputs stored assessments and main products are kept under: the filter, whether the main products
+    are included, the code."""
+    return {"filter": f, "products": bool(products), "code": derived.code_version(*_SCORES_CODE)}
+
+
+def _inputs(cur: duckdb.DuckDBPyConnection, f: Filters, products: bool) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """(:func:`latest_assessments`, :func:`main_products` when ``products``) for ``f``: the refresh's when it
+    stored them for ``f`` and the current data (decoded once per store file and data version), else computed.
+    The frames may be shared: callers do not change them."""
+    content = db.content_key(cur)
+    # Without products, the rows stored with them serve as well (the win-win map of the opening view).
+    wanted = [scores_params(f, p) for p in dict.fromkeys((products, True))]
+    keys = [None if content is None else (*content, derived.params_hash(params)) for params in wanted]
+    for key in keys:
+        if key is not None and (hit := _DECODED.get(key)) is not None:
+            return hit[0], hit[1] if products else None
+    for params, key in zip(wanted, keys, strict=True):
+        stored = derived.get(cur, SCORES_KIND, params)
+        if isinstance(stored, dict):
+            if key is not None:
+                _DECODED.put(key, (stored["latest"], stored["products"]))
+            return stored["latest"], stored["products"] if products else None
+    latest = latest_assessments(cur, f)
+    return latest, (main_products(cur, f) if products and len(latest) else None)
+
+
+_DECODED: Memo[tuple[pd.DataFrame, pd.DataFrame | None]] = Memo(8)
+
+
+def precompute(cur: duckdb.DuckDBPyConnection, f: Filters) -> Iterator[tuple[str, dict[str, Any], Any]]:
+    """What :mod:`analytics.precompute` stores for the opening view ``f``: its latest assessments with the main
+    products, and those of the previous period (:meth:`Filters.previous`, as the page reads them), computed
+    afresh."""
+    bounds = filters.data_bounds(cur)
+    f = f.resolved(bounds)
+    prev = f.previous()
+    for g, products in ((f, True), (prev, False)):
+        if g is None or bounds is None or g.date_to < bounds[0]:  # the page has no previous period then
+            continue
+        latest = latest_assessments(cur, g)
+        yield SCORES_KIND, scores_params(g, products), {
+            "latest": latest, "products": main_products(cur, g) if products and len(latest) else None}
+
+
 def scored_customers(cur: duckdb.DuckDBPyConnection, f: Filters, products: bool = True
                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Assessed customers (scored, with P&L and quadrant) and the active customers not assessed."""
-    latest = score(latest_assessments(cur, f))
+    latest, prod_rows = _inputs(cur, f, products)
+    latest = score(latest)  # a copy: the stored rows stay as they are
     pnl = profit.customer_pnl(cur, f).customers
     # Both tables hold each customer once. Index lookups, not Series.isin: on pandas 3's string
     # columns isin took a third of this page's time at 100,000 customers (get_indexer: a tenth of it).
@@ -202,7 +258,7 @@ def scored_customers(cur: duckdb.DuckDBPyConnection, f: Filters, products: bool 
         latest[col] = pd.Series(values, index=latest.index).fillna(0.0)
     latest["quadrant"] = quadrant(latest["delivered_value"], latest["profit"]) if len(latest) else []
     if products:
-        prod = main_products(cur, f).set_index("customer_id")["product"] if len(latest) else pd.Series(dtype=object)
+        prod = prod_rows.set_index("customer_id")["product"] if prod_rows is not None else pd.Series(dtype=object)
         latest["product"] = latest["customer_id"].map(prod)
     assessed = _positions(latest["customer_id"], pnl["customer_id"]) >= 0
     unassessed = pnl.loc[~assessed, ["customer_id", "name", "customer_type", "segment", "region", "revenue", "profit"]]

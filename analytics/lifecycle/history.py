@@ -105,4 +105,9 @@ def rows_at(grid: StageGrid, on: dt.date) -> pd.DataFrame:
 def stage_counts(cur: Any, f: Filters, rules: Rules | None = None,
                  use_p_alive: bool = True) -> dict[str, int]:
     """Entities per stage on the as-of date (every stage of :data:`STAGES`, zeros included)."""
-    return count_stages(stages_at(cur, f, None, rules, use_p_alive)["stage"])
+    on = as_of_date(cur, f)
+    if on is None:
+        return dict.fromkeys(STAGES, 0)
+    # The grid's stages counted as they are: :func:`rows_at`'s table (a merge over every customer) only
+    # leaves out those outside the lifecycle, which count_stages does not count either.
+    return count_stages(stage_grid(cur, f, [on], rules, p_alive_model(cur, f, use_p_alive)).stages[on.isoformat()])

@@ -76,7 +76,8 @@ from analytics.clv.comparison import PurchaseModel
 from analytics.clv.units import from_days
 from analytics.filters import Filters, as_date
 from analytics.query import relations
-from analytics.store import derived, schema
+from analytics.store import db, derived, schema
+from analytics.store.memo import Memo
 
 PIPELINE_STAGES = ("target", "prospect", "opportunity")
 CUSTOMER_STAGES = ("new", "active", "reactivated", "dormant", "lost")
@@ -256,13 +257,42 @@ def buckets_params(f: Filters, ds: Sequence[dt.date], dormant_days: int) -> dict
 
 def precompute(cur: Any, f: Filters) -> Iterator[tuple[str, dict[str, Any], Any]]:
     """What :mod:`analytics.precompute` stores for the opening view ``f``: the purchase buckets of its
-    customers on its as-of date with the default rules, computed afresh."""
+    customers on its as-of date with the default rules, with the customers and their opportunities
+    (:func:`_customers`, :func:`_opportunities`), computed afresh."""
     on = as_of_date(cur, f)
     if on is None:
         return
     ds, dormant = [on], Rules().dormant_days
-    yield BUCKETS_KIND, buckets_params(f, ds, dormant), _bucket_arrays(
-        query.df(cur, _buckets(_customer_scope(f, None), ds, dormant)))
+    yield BUCKETS_KIND, buckets_params(f, ds, dormant), {
+        **_bucket_arrays(query.df(cur, _buckets(_customer_scope(f, None), ds, dormant))),
+        "customers": _customers(cur, f, None), "opportunities": _opportunities(cur, f, None)}
+
+
+def _stored_buckets(cur: Any, f: Filters, ds: Sequence[dt.date], dormant_days: int) -> dict[str, Any] | None:
+    """The refresh's :data:`BUCKETS_KIND` for these inputs and the current data (None when not stored),
+    decoded once per store file and data version: decoding 100,000 customers' ids from JSON took about a
+    fifth of a second, on every visit of the page and in the report."""
+    params = buckets_params(f, ds, dormant_days)
+    content = db.content_key(cur)
+    key = None if content is None else (*content, derived.params_hash(params))
+    if key is not None and (hit := _DECODED.get(key)) is not None:
+        return hit
+    stored = derived.get(cur, BUCKETS_KIND, params)
+    if not isinstance(stored, dict) or "customers" not in stored:
+        return None
+    stored["customer_id"] = pd.Index(stored["customer_id"], dtype=str)  # read-only from here on
+    if key is not None:
+        _DECODED.put(key, stored)
+    return stored
+
+
+_DECODED: Memo[dict[str, Any]] = Memo(4)
+
+
+def _customers(cur: Any, f: Filters, customer_ids: Sequence[str] | None) -> pd.DataFrame:
+    """The filter's customers (restricted to ``customer_ids``): ``customer_id, name, segment, acquired_on``."""
+    scope = _customer_scope(f, customer_ids)
+    return query.df(cur, scope.select("customer_id", "name", "segment", "acquired_on").order_by("customer_id"))
 
 
 @dataclass(frozen=True)
@@ -306,15 +336,15 @@ def stage_grid(
     ds = sorted({as_date(d, "date") for d in dates})
     if not ds:
         raise ValueError("at least one date is needed")
-    scope = _customer_scope(f, customer_ids)
-    cust = query.df(cur, scope.select("customer_id", "name", "segment", "acquired_on").order_by("customer_id"))
+    stored = None if customer_ids is not None else _stored_buckets(cur, f, ds, rules.dormant_days)
+    cust = stored["customers"] if stored is not None else _customers(cur, f, customer_ids)
     # Purchase days are gathered into spans of one customer, one date's bucket and one calendar
     # month before the gaps between purchases are taken (a window over every purchase day took
     # twice as long at 10 million transactions). Purchases inside a month are at most 30 days
     # apart, so only a span's first day can end a silence of dormant_days > 30: its gap runs from
     # the previous span's last day. With shorter dormant_days the spans are single days.
-    stored = None if customer_ids is not None else derived.get(cur, BUCKETS_KIND, buckets_params(f, ds, rules.dormant_days))
-    buckets = stored if isinstance(stored, dict) else _bucket_arrays(query.df(cur, _buckets(scope, ds, rules.dormant_days)))
+    buckets = stored if stored is not None else _bucket_arrays(
+        query.df(cur, _buckets(_customer_scope(f, customer_ids), ds, rules.dormant_days)))
     n, m = len(cust), len(ds)
     row = pd.Index(cust["customer_id"].astype(str)).get_indexer(pd.Index(buckets["customer_id"], dtype=str))
     col = pd.Index(_days(ds)).get_indexer(buckets["bucket"])
@@ -336,7 +366,8 @@ def stage_grid(
     d = _days(ds)[None, :]
     anchor = np.where(np.isnan(last), acquired[:, None], last)
 
-    pipe_cust, prospects, pipe_prospects = _pipeline(cur, f, ds, customer_ids)
+    opp = stored["opportunities"] if stored is not None else _opportunities(cur, f, customer_ids)
+    pipe_cust, prospects, pipe_prospects = _pipeline(opp, ds)
     pipe = np.full((n, m), None, dtype=object)
     if not pipe_cust.empty:
         r = pd.Index(cust["customer_id"].astype(str)).get_indexer(pipe_cust.index.astype(str))
@@ -380,25 +411,29 @@ def _dates(days: np.ndarray) -> pd.Series:
     return pd.Series(out, dtype=object)
 
 
-def _pipeline(
-    cur: Any, f: Filters, ds: list[dt.date], customer_ids: Sequence[str] | None
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Open-opportunity stages per date: for customers (indexed by customer_id) and for prospects.
-
-    Returns (customer stages with one column per date, prospect entities, prospect stages).
-    """
+def _opportunities(cur: Any, f: Filters, customer_ids: Sequence[str] | None) -> pd.DataFrame:
+    """The opportunities of the filter's customers (restricted to ``customer_ids``) and of its prospects:
+    ``opportunity_id, customer_id, prospect_name, stage, created_on, closed_on``."""
     o = query.table(schema.OPPORTUNITIES)
     scope = _customer_scope(f, customer_ids)
     prospects_kept = _prospect_predicate(o, f) if customer_ids is None else ibis.literal(False)
     kept = (o.customer_id.notnull() & o.customer_id.isin(scope.customer_id)) | (o.customer_id.isnull() & prospects_kept)
-    opp = query.df(cur, o.filter(kept).select("opportunity_id", "customer_id", "prospect_name", "stage", "created_on",
-                                              "closed_on").order_by("opportunity_id"))
+    return query.df(cur, o.filter(kept).select("opportunity_id", "customer_id", "prospect_name", "stage", "created_on",
+                                               "closed_on").order_by("opportunity_id"))
+
+
+def _pipeline(opp: pd.DataFrame, ds: list[dt.date]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Open-opportunity stages per date of the :func:`_opportunities` rows ``opp``: for customers (indexed
+    by customer_id) and for prospects.
+
+    Returns (customer stages with one column per date, prospect entities, prospect stages).
+    """
     empty = pd.DataFrame(columns=[d.isoformat() for d in ds])
     no_entities = pd.DataFrame(columns=["entity_id", "customer_id", "name", "segment", "kind"])
     if opp.empty:
         return empty, no_entities, empty
-    opp["entity_id"] = np.where(opp["customer_id"].isna(), "opportunity:" + opp["opportunity_id"].astype(str),
-                                opp["customer_id"].astype(str))
+    opp = opp.assign(entity_id=np.where(opp["customer_id"].isna(), "opportunity:" + opp["opportunity_id"].astype(str),
+                                        opp["customer_id"].astype(str)))  # a copy: stored rows are shared
     # Rank stages so the most advanced open opportunity wins; won/lost ones were being worked.
     rank = {s: i + 1 for i, s in enumerate(PIPELINE_STAGES)}
     stage_rank = opp["stage"].map(rank).fillna(rank["opportunity"]).to_numpy()

@@ -48,6 +48,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "refresh.step.wom_curve": ("服务质量响应曲线与阈值", "service-quality response curves and thresholds"),
     "refresh.step.pnl": ("客户损益（本期、上期与全部历史）", "customer P&L (this period, the one before, all history)"),
     "refresh.step.lc_buckets": ("生命周期阶段与回本", "lifecycle stages and payback"),
+    "refresh.step.dv_scores": ("客户让渡价值的评估与主要产品", "delivered value: assessments and main products"),
     "refresh.step.wom_cover": ("口碑的客户覆盖（曝光）", "word-of-mouth exposure (customers covered)"),
     "refresh.step.wom_slopes": ("口碑趋势", "word-of-mouth trends"),
     "refresh.step.wom_null": ("拐点检验的零分布", "turning-point null distributions"),

@@ -20,6 +20,8 @@ from analytics import demo, ingest, precompute, profit, rates
 from analytics.clv import backtest, comparison, intervals, tracking, value
 from analytics.clv.models import BgNbd, GammaGamma
 from analytics.contracts import retention, sbg
+from analytics.delivered_value import headline as dv_headline
+from analytics.delivered_value import scores as dv_scores
 from analytics.ingest import records
 from analytics.lifecycle import headline as lc_headline
 from analytics.lifecycle import stages
@@ -126,13 +128,17 @@ def assert_same(a: Any, b: Any, where: str = "") -> None:
         assert a == b and type(a) is type(b), (where, a, b)
 
 
-SECTIONS = (value.report_section, lc_headline.report_section, wom_headline.report_section)
+SECTIONS = (value.report_section, lc_headline.report_section, wom_headline.report_section, dv_headline.report_section)
 
 
 def figures(con) -> str:
-    """What the Customer value, Lifecycle and Word of mouth pages report for the default view, as JSON."""
+    """What the Customer value, Lifecycle, Word of mouth and Delivered value pages report for the default view,
+    as JSON."""
     value._MEMO.clear()  # the in-process memo would answer before the store does
     profit._DECODED.clear()
+    dv_scores._DECODED.clear()
+    stages._DECODED.clear()
+    comparison._COMPARISON_MEMO.clear()
     turning._LOADED.clear()
     wom_data._COVER_MEMO.clear()
     with db.cursor(con) as cur:
@@ -195,7 +201,7 @@ def test_what_is_stored_equals_a_recomputation_after_each_kind_of_change(store, 
     precompute.refresh(store)
     before_version = db.data_version(store)
     before = stored_items(store)
-    assert {k for k, _ in before} == {"pnl", "clv_fit", "clv_interval", "clv_backtest", "clv_comparison", "clv_tracking",
+    assert {k for k, _ in before} == {"pnl", "dv_scores", "clv_fit", "clv_interval", "clv_backtest", "clv_comparison", "clv_tracking",
                                          "contract_fit", "lc_buckets", "wom_cover", "wom_slopes",
                                          "wom_curve", "wom_null"}
     before_figures = figures(store)
@@ -307,7 +313,8 @@ def test_reads_use_the_stored_results_and_nothing_is_stored_by_a_read(store, mon
 
     for target, name in ((value, "_fit"), (backtest, "_backtest"), (response, "fit_response_curve"),
                          (turning, "_null_sup_f"), (wom_data, "_cover_counts"), (stages, "_buckets"),
-                         (wom_trend, "fit_trend")):
+                         (wom_trend, "fit_trend"), (dv_scores, "latest_assessments"), (dv_scores, "main_products"),
+                         (stages, "_customers"), (stages, "_opportunities")):
         monkeypatch.setattr(target, name, boom)
     assert figures(store) == expected
     with db.cursor(store) as cur:
