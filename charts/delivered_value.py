@@ -318,7 +318,10 @@ def winwin_map(points: pd.DataFrame, t: Translator, title: str | None = None, he
     fig.add_hline(y=0, line={"color": INK, "width": 1.5})
     fig.add_vline(x=0, line={"color": INK, "width": 1.5})
     base_layout(fig, title, height=height)
-    fig.update_layout(dragmode="select", legend={"y": -0.14})
+    # No dragmode of its own: under "select" or "lasso" Streamlit's frontend sets clickmode "event", so a click on a
+    # customer selected nothing and never opened their Customer 360 (issue 19). Left unset, a drag pans and a click
+    # selects the point; the toolbar's box and lasso tools still select many (selection_mode on the page).
+    fig.update_layout(legend={"y": -0.14})
     fig.update_xaxes(title=t("dv.map.x"), range=[x0, x1], zeroline=False)
     if scale == "symlog":
         top = max(abs(float(profit.min())) if profit.size else 0.0, abs(float(profit.max())) if profit.size else 0.0)

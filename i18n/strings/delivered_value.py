@@ -157,9 +157,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "dv.map.y_symlog": ("（对称对数刻度）", " (symmetric log scale)"),
     "dv.map.hover": ("{name}（{id}）<br>让渡价值 {dv}<br>利润 {profit}<br>收入 {revenue}",
                      "{name} ({id})<br>delivered value {dv}<br>profit {profit}<br>revenue {revenue}"),
-    "dv.map.note": ("点的大小 = 收入。零值不算获益：让渡价值 > 0 且利润 > 0 才属于双赢区。在图上框选或套索选择点可列出客户。",
-                    "Point size = revenue. Zero is not a gain: win-win needs delivered value > 0 and profit > 0. Box- or "
-                    "lasso-select points to list the customers."),
+    "dv.map.note": ("点的大小 = 收入。零值不算获益：让渡价值 > 0 且利润 > 0 才属于双赢区。用图上方工具栏的框选或套索工具选择点可列出客户。",
+                    "Point size = revenue. Zero is not a gain: win-win needs delivered value > 0 and profit > 0. Select points "
+                    "with the toolbar's box or lasso tool to list the customers."),
     "dv.map.sampled": ("客户较多，图中画出 {shown} / {total} 位：收入最高的四分之一、每个象限让渡价值和利润最高与最低的客户，"
                        "其余随机抽样；底色深浅表示全部客户的分布，象限名称旁是各象限的准确客户数。",
                        "Many customers: the map draws {shown} of {total}: the largest quarter by revenue, each "
@@ -196,7 +196,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "dv.moves.transitions": ("象限迁移（行 = 上期，列 = 本期）", "Moves between quadrants (rows: previous period, columns: this period)"),
     "dv.moves.list": ("查看变动的客户", "Customers who moved"),
     "dv.selected.title": ("选中的客户（{n} 位）", "Selected customers ({n})"),
-    "dv.selected.hint": ("在双赢图上框选或套索选择点，这里会列出对应的客户。", "Select points on the win-win map (box or lasso) to list those customers here."),
+    "dv.selected.hint": ("用双赢图工具栏的框选或套索工具选择点，这里会列出对应的客户。",
+                         "Select points on the win-win map with its toolbar's box or lasso tool to list those customers here."),
     "dv.rows_shown": ("表中显示前 {shown} 位（共 {total} 位）；下载文件包含全部客户。",
                       "The table shows the first {shown} of {total}; the downloads have every customer."),
     "dv.customers.title": ("已评估客户明细", "Every assessed customer"),

@@ -170,6 +170,53 @@ def test_a_group_dot_on_the_gap_chart_narrows_delivered_value_to_its_figures_unt
         context.close()
 
 
+# The customer point of the win-win map farthest from any other (on screen, px), so that a click there hits it alone.
+LONE_POINT = """(sel) => {
+  const gd = document.querySelector(sel + ' .js-plotly-plot');
+  const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, box = gd.getBoundingClientRect();
+  const pts = [];
+  for (const tr of gd._fullData) {
+    if (tr.type !== 'scattergl' || !tr.customdata) continue;
+    for (let i = 0; i < tr.x.length; i++)
+      pts.push({id: tr.customdata[i][0], x: box.left + xa._offset + xa.l2p(tr.x[i]),
+                y: box.top + ya._offset + ya.l2p(tr.y[i])});
+  }
+  let best = null, far = -1;
+  for (const p of pts) {
+    let near = Infinity;
+    for (const q of pts) if (q !== p) near = Math.min(near, Math.hypot(p.x - q.x, p.y - q.y));
+    if (near > far) { far = near; best = p; }
+  }
+  return {...best, far};
+}"""
+
+
+@pytest.mark.parametrize(("lang", "back"), [("en", "Back to Delivered value"), ("zh", "返回客户让渡价值")])
+def test_a_customer_point_on_the_win_win_map_opens_customer_360_in_this_tab(app_url, browser, lang, back):
+    context = browser.new_context(viewport={"width": 1500, "height": 1400})
+    try:
+        page = context.new_page()
+        driver.open_page(page, app_url, "delivered_value", f"lang={lang}", until=".st-key-dv_map_month_0 .js-plotly-plot",
+                         timeout_s=240)
+        page.locator(".st-key-dv_map_month_0").scroll_into_view_if_needed()
+        point = page.evaluate(LONE_POINT, ".st-key-dv_map_month_0")
+        assert point["far"] > 20, point  # a point drawn apart from the others (markers are 5-36 px wide)
+        page.mouse.move(point["x"], point["y"])
+        page.mouse.click(point["x"], point["y"])
+
+        link = page.get_by_role("link", name=back)  # Customer 360 of that customer, with the way back
+        expect(link).to_be_visible(timeout=WAIT)
+        assert len(context.pages) == 1  # the same tab
+        assert _param(page, "customer") == point["id"] and _param(page, "back") == "delivered_value", page.url
+        expect(page.locator('[data-testid="stMetric"]').first).to_be_visible(timeout=WAIT)
+        assert driver.exceptions(page) == []
+        link.click()
+        expect(page.locator(".st-key-dv_map_month_0 .js-plotly-plot")).to_be_visible(timeout=WAIT)
+        assert "/delivered_value" in page.url and len(context.pages) == 1
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_a_week_on_the_volumes_narrows_word_of_mouth_until_cleared(app_url, browser, store, lang):
     t = Translator(lang)
