@@ -447,8 +447,8 @@ async def session(i: int, acct: Account, browser: Any, url: str, stop_at: float,
 
 class Sampler(threading.Thread):
     """The server process's RSS (``/proc/PID/status`` VmRSS) every ``interval`` seconds, and what Streamlit's
-    caches and session states hold (its ``/_stcore/metrics`` "cache_memory_bytes", by cache) every
-    :data:`CACHE_EVERY` seconds: whether a rising RSS is the caches filling or something else."""
+    caches (the figures; the results cache, ui.cache, is bounded by $CVM_CACHE_MB) and session states hold
+    (its ``/_stcore/metrics`` "cache_memory_bytes", by cache) every :data:`CACHE_EVERY` seconds."""
 
     CACHE_EVERY = 15.0
 
@@ -641,7 +641,7 @@ def table(r: dict[str, Any]) -> str:
          f"{r['websockets']['opened']} / {r['websockets']['sessions_with_reconnects']}"),
         ("server RSS first / max / last", f"{mb(m['first_bytes'])} / {mb(m['max_bytes'])} / {mb(m['last_bytes'])}"),
         ("RSS slope, last half", "—" if slope is None else f"{slope:+.1f} MB/min"),
-        ("of which Streamlit's caches and session states, max / last", f"{mb(m.get('caches_max_bytes'))} / "
+        ("of which Streamlit's caches (figures) and session states, max / last", f"{mb(m.get('caches_max_bytes'))} / "
                                                                          f"{mb(m.get('caches_last_bytes'))}"),
         ("machine", f"{r['machine']['cpus']} CPUs, load average {r['machine']['load_average'][0]:.1f} at the end"),
     ]

@@ -1,20 +1,22 @@
 """The process's DuckDB connection and cached analytics results.
 
 One connection per process (``st.cache_resource``); every call runs on a cursor of its own, so
-concurrent sessions never read each other's results. Results are cached with ``st.cache_data``,
-keyed by the function, the filter, its arguments and the store's data version, so that any
-write (an upload, a rate change) refreshes every view at once, in every session. Figures built
-from those results are cached by their arguments (:func:`figure`).
+concurrent sessions never read each other's results. Results are cached in memory up to
+``$CVM_CACHE_MB`` megabytes (least recently used first out), keyed by the function, the filter,
+its arguments and the store's data version, so that any write (an upload, a rate change) refreshes
+every view at once, in every session. Figures built from those results are cached by their
+arguments (:func:`figure`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib
+import os
 import pickle
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,6 +26,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics.store import db
+from analytics.store.memo import Memo
 
 T = TypeVar("T")
 _first_start = threading.Lock()
@@ -31,6 +34,7 @@ _first_start = threading.Lock()
 
 @st.cache_resource(show_spinner=False)
 def _connection(path: str) -> tuple[duckdb.DuckDBPyConnection, bool]:
+    _memo()  # a malformed $CVM_CACHE_MB is said at the start, with the store's other settings
     existed = Path(path).exists()
     return db.connect(path), not existed
 
@@ -79,12 +83,71 @@ def _thaw(value: Any) -> Any:
     return value
 
 
-@st.cache_data(show_spinner=False, max_entries=1024, ttl=6 * 3600)
+ENV_CACHE_MB = "CVM_CACHE_MB"  # the results cache's size in MB (default DEFAULT_CACHE_MB)
+DEFAULT_CACHE_MB = 1024
+
+
+def cache_budget() -> int:
+    """The bytes the results cache may hold: ``$CVM_CACHE_MB`` megabytes, else :data:`DEFAULT_CACHE_MB`.
+    A malformed value raises :class:`~analytics.store.db.DatabaseError` naming the variable (the app says so)."""
+    raw = os.environ.get(ENV_CACHE_MB, "").strip()
+    if not raw:
+        return DEFAULT_CACHE_MB * 2**20
+    if not raw.isdigit() or int(raw) < 1:
+        raise db.DatabaseError(f"{ENV_CACHE_MB}={raw!r} is not a positive whole number of megabytes, e.g. 512")
+    return int(raw) * 2**20
+
+
+# Results, pickled, kept by bytes rather than by count: a page's results of 100,000 customers weigh about 25 times
+# those of the demo's 4,000, and 1,024 entries of them (st.cache_data's limit before) could hold gigabytes. Every
+# reader gets its own copy (unpickled), as st.cache_data gave, so a page that changes a frame changes only its own.
+_results: Memo[bytes] | None = None  # made on first use, with the budget of that moment
+_computing: dict[Hashable, threading.Lock] = {}  # one computation per key at a time; the others wait for it
+_computing_lock = threading.Lock()
+
+
+def _memo() -> Memo[bytes]:
+    global _results
+    with _computing_lock:
+        if _results is None:
+            _results = Memo(100_000, weigh=len, budget=cache_budget())
+        return _results
+
+
+def _key(path: str, version: int, target: str, args: tuple[Any, ...], kwargs: tuple[tuple[str, Any], ...]) -> Hashable:
+    try:
+        key = (path, version, target, args, kwargs)
+        hash(key)
+        return key
+    except TypeError:  # an argument Python cannot hash (a frame of what-if rates): its pickle identifies it
+        digest = hashlib.sha256(pickle.dumps((args, kwargs), protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
+        return (path, version, target, digest)
+
+
 def _run(path: str, version: int, target: str, args: tuple[Any, ...], kwargs: tuple[tuple[str, Any], ...]) -> Any:
-    module, name = target.split(":")
-    fn = getattr(importlib.import_module(module), name)
-    with db.cursor(_connection(path)[0]) as cur:
-        return fn(cur, *(_thaw(a) for a in args), **{k: _thaw(v) for k, v in kwargs})
+    key, results = _key(path, version, target, args, kwargs), _memo()
+    if (blob := results.get(key)) is not None:
+        return pickle.loads(blob)
+    with _computing_lock:
+        lock = _computing.setdefault(key, threading.Lock())
+    with lock:
+        try:
+            if (blob := results.get(key)) is not None:  # computed by the session it waited for
+                return pickle.loads(blob)
+            module, name = target.split(":")
+            fn = getattr(importlib.import_module(module), name)
+            with db.cursor(_connection(path)[0]) as cur:
+                value = fn(cur, *(_thaw(a) for a in args), **{k: _thaw(v) for k, v in kwargs})
+            results.put(key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            return value
+        finally:
+            with _computing_lock:
+                _computing.pop(key, None)
+
+
+def results_bytes() -> int:
+    """What the results cache holds, in bytes (pickled)."""
+    return _memo().weight
 
 
 _versions: dict[str, int] = {}  # store -> the data version its cached results were last computed for
@@ -117,7 +180,7 @@ def run(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
 def clear() -> None:
     """Drop every cached result and figure (after a write that bypassed the data version, e.g. in tests)."""
-    _run.clear()
+    _memo().clear()
     _built.clear()
 
 
