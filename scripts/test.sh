@@ -26,4 +26,9 @@ python -m ruff check .
 # one BLAS thread per process: two workers on two cores, and OpenBLAS's threads otherwise contend on every
 # small call (a BG/NBD fit 50x slower on a loaded machine); tests/conftest.py sets it too, after NumPy loads
 export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}"
+# Compiled modules (and pytest's rewritten test modules) cached outside the working tree: with
+# PYTHONDONTWRITEBYTECODE=1 every worker and every app or command-line process a test starts compiled the
+# project from source again (collection alone: 10.7 s -> 4.8 s CPU per worker)
+unset PYTHONDONTWRITEBYTECODE
+export PYTHONPYCACHEPREFIX="${PYTHONPYCACHEPREFIX:-${TMPDIR:-/tmp}/cvm-pycache}"
 exec python -m pytest -n 2 --dist loadfile "$@"
