@@ -46,7 +46,8 @@ def aggregate(customers: pd.DataFrame) -> dict[str, float | int | None]:
     out["share_below"] = float((sat < 0).mean()) if len(sat) else None
     for lvl in LEVELS:
         has = customers[f"gap_{lvl}"].notna() if n else pd.Series(dtype=bool)
-        sub = customers.loc[has] if n else customers
+        level_cols = [f"expectation_{lvl}", f"perception_{lvl}", f"gap_{lvl}"]
+        sub = customers.loc[has, level_cols] if n else customers  # only the columns averaged: no copy of the rest
         out[f"level_customers_{lvl}"] = int(has.sum())
         for col in (f"expectation_{lvl}", f"perception_{lvl}", f"gap_{lvl}"):
             out[col] = _mean(sub[col]) if len(sub) else None
@@ -63,6 +64,12 @@ def aggregate(customers: pd.DataFrame) -> dict[str, float | int | None]:
     return out
 
 
+# The columns aggregate() reads.
+_AGGREGATED = frozenset((*PARTS, "customer_value", "customer_cost", "delivered_value", "gap_overall", "revenue",
+                         "profit", "quadrant", *(f"{side}_{lvl}" for lvl in LEVELS
+                                                 for side in ("expectation", "perception", "gap"))))
+
+
 def by_group(customers: pd.DataFrame, by: str) -> pd.DataFrame:
     """:func:`aggregate` per value of ``by`` (one of :data:`DIMENSIONS`), one row per group.
 
@@ -77,7 +84,10 @@ def by_group(customers: pd.DataFrame, by: str) -> pd.DataFrame:
         raise ValueError(f"customer table lacks column {by!r}")
     # Missing values (no product in the period) form a group of their own, not a dropped one.
     keys = customers[by].astype(object).where(customers[by].notna(), None)
-    groups = {(None if pd.isna(k) else k): g for k, g in customers.groupby(keys, dropna=False, sort=False)}
+    # Only the columns aggregate() reads are split by group: at 40,000 customers copying every text column
+    # into each group took most of the page's time (issue 13).
+    used = customers[[c for c in customers.columns if c in _AGGREGATED]]
+    groups = {(None if pd.isna(k) else k): g for k, g in used.groupby(keys, dropna=False, sort=False)}
     rows = [{"group": value, **aggregate(groups[value])}
             for value in sorted(groups, key=lambda v: (v is None, str(v)))]
     out = pd.DataFrame(rows)

@@ -34,16 +34,11 @@ def moves(current: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
     m["name"] = m["name_current"].where(m["name_current"].notna(), m["name_previous"])
     now_q = m["quadrant_current"].astype(object).where(m["quadrant_current"].notna(), None)
     before_q = m["quadrant_previous"].astype(object).where(m["quadrant_previous"].notna(), None)
-    move = []
-    for b, a in zip(before_q, now_q, strict=True):
-        if b is None:
-            move.append("only_current")
-        elif a is None:
-            move.append("only_previous")
-        elif a == WIN_WIN:
-            move.append("stayed_in" if b == WIN_WIN else "entered")
-        else:
-            move.append("left" if b == WIN_WIN else "stayed_out")
+    before, now = before_q.isna().to_numpy(), now_q.isna().to_numpy()
+    was, is_ = (before_q == WIN_WIN).to_numpy(), (now_q == WIN_WIN).to_numpy()
+    # the first condition that holds names the move (a loop over 80,000 customers took a tenth of the page)
+    move = np.select([before, now, is_ & was, is_, was], ["only_current", "only_previous", "stayed_in", "entered", "left"],
+                     default="stayed_out").tolist()
     out = pd.DataFrame({"customer_id": m["customer_id"], "name": m["name"], "quadrant_previous": before_q,
                         "quadrant_current": now_q, "move": move})
     order = {k: i for i, k in enumerate(MOVES)}

@@ -529,3 +529,31 @@ def test_moves_cover_every_customer_once(now, before, shift):
     assert counts["entered"] + counts["stayed_in"] == int(
         (m["quadrant_current"] == dv.WIN_WIN)[m["quadrant_previous"].notna()].sum())
     assert int(dv.transitions(m).to_numpy().sum()) == len(m)
+
+
+def test_each_move_follows_the_rule_for_every_pair_of_quadrants():
+    """Every (previous, current) pair, not assessed included, against the module docstring's rule."""
+    options = [*dv.QUADRANTS, None]
+    pairs = [(b, a) for b in options for a in options if (a, b) != (None, None)]
+    cur = pd.DataFrame([{"customer_id": f"c{i:02d}", "name": "n", "quadrant": a} for i, (_, a) in enumerate(pairs)
+                        if a is not None])
+    prev = pd.DataFrame([{"customer_id": f"c{i:02d}", "name": "n", "quadrant": b} for i, (b, _) in enumerate(pairs)
+                         if b is not None])
+    got = dv.moves(cur, prev).set_index("customer_id")["move"]
+    for i, (b, a) in enumerate(pairs):
+        want = ("only_current" if b is None else "only_previous" if a is None
+                else ("stayed_in" if b == dv.WIN_WIN else "entered") if a == dv.WIN_WIN
+                else ("left" if b == dv.WIN_WIN else "stayed_out"))
+        assert got[f"c{i:02d}"] == want, (b, a)
+
+
+def test_groups_aggregate_each_group_s_customers_whatever_other_columns_they_carry(result):
+    """by_group splits only the columns aggregate reads: each row equals aggregate over that group's customers."""
+    c = result.customers.assign(extra_text="x", extra_number=1.0)
+    for by in dv.DIMENSIONS:
+        for _, row in dv.by_group(c, by).iterrows():
+            value = row["group"]
+            members = c[c[by].isna()] if value is None or value != value else c[c[by] == value]
+            for key, want in dv.aggregate(members).items():
+                got = row[key]
+                assert (got is None and want is None) or got == want or (got != got and want is None), (by, value, key)
