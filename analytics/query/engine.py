@@ -45,7 +45,7 @@ def to_sql(expr: ir.Expr, dialect: str = "duckdb") -> str:
     return _compiled(expr.op(), dialect)
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=512)  # its keys hold expression graphs alive: sized with relations.MEMO_SIZE (~8 queries a filter)
 def _compiled(op: Any, dialect: str) -> str:
     return str(ibis.to_sql(op.to_expr(), dialect=dialect))
 

@@ -19,7 +19,11 @@ from analytics.query.tables import table
 from analytics.store import schema
 
 F = TypeVar("F", bound=Callable[..., Any])
-MEMO_SIZE = 256  # expressions kept per builder: a few per filter a session has looked at
+# Expressions kept per builder: a few per filter the open sessions look at. An expression graph weighs ~50 KB
+# (Ibis nodes); about twenty builders kept 256 each, so 20 sessions changing filters grew the server by ~1 MB a
+# new filter until some 250 filters (bench.load: memory still rising after 5 minutes). 64 keeps 20 sessions'
+# recent filters and levels off four times sooner.
+MEMO_SIZE = 64
 
 
 def memo(builder: F) -> F:
