@@ -69,13 +69,38 @@ def small_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture
-def store(small_path: Path, tmp_path: Path):
-    path = tmp_path / "store.duckdb"
+@pytest.fixture(scope="module")
+def refreshed_path(small_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``small_path`` refreshed once (the tests that begin with a refresh of the store copy it instead of each
+    refreshing its own copy of the same data: about 4 s each)."""
+    path = tmp_path_factory.mktemp("precompute") / "refreshed.duckdb"
     shutil.copy(small_path, path)
+    con = db.connect(path)
+    try:
+        precompute.refresh(con)
+    finally:
+        con.close()
+    return path
+
+
+def _open_copy(source: Path, tmp_path: Path):
+    path = tmp_path / "store.duckdb"
+    shutil.copy(source, path)
     con = db.connect(path)
     yield con
     con.close()
+
+
+@pytest.fixture
+def store(small_path: Path, tmp_path: Path):
+    """A copy of the small store, not refreshed."""
+    yield from _open_copy(small_path, tmp_path)
+
+
+@pytest.fixture
+def refreshed_store(refreshed_path: Path, tmp_path: Path):
+    """A copy of the small store with its results stored, as a refresh leaves it."""
+    yield from _open_copy(refreshed_path, tmp_path)
 
 
 def stored_items(con, version: int | None = None) -> dict[tuple[str, str], Any]:
@@ -197,8 +222,8 @@ CHANGES = {"load": change_load, "edit": change_edit, "rate": change_rate, "undo"
 
 
 @pytest.mark.parametrize("change", list(CHANGES))
-def test_what_is_stored_equals_a_recomputation_after_each_kind_of_change(store, tmp_path, change, monkeypatch):
-    precompute.refresh(store)
+def test_what_is_stored_equals_a_recomputation_after_each_kind_of_change(refreshed_store, tmp_path, change, monkeypatch):
+    store = refreshed_store
     before_version = db.data_version(store)
     before = stored_items(store)
     assert {k for k, _ in before} == {"pnl", "dv_scores", "clv_fit", "clv_interval", "clv_backtest", "clv_comparison", "clv_tracking",
@@ -245,11 +270,8 @@ def test_what_is_stored_equals_a_recomputation_after_each_kind_of_change(store, 
         assert after_figures != before_figures
 
 
-def test_a_write_during_a_refresh_leaves_the_results_of_the_snapshot_it_read(store, small_path, tmp_path):
-    twin = tmp_path / "twin.duckdb"  # the same data, refreshed without the write: what must be stored
-    shutil.copy(small_path, twin)
-    con = db.connect(twin)
-    precompute.refresh(con)
+def test_a_write_during_a_refresh_leaves_the_results_of_the_snapshot_it_read(store, refreshed_path, tmp_path):
+    con = db.connect(refreshed_path, read_only=True)  # the same data, refreshed without the write: what must be stored
     expected = stored_items(con)
     con.close()
 
@@ -302,8 +324,8 @@ def test_a_write_that_changes_no_data_keeps_the_results_without_computing_them(s
     assert precompute.refresh(store).carried_from is None
 
 
-def test_reads_use_the_stored_results_and_nothing_is_stored_by_a_read(store, monkeypatch):
-    precompute.refresh(store)
+def test_reads_use_the_stored_results_and_nothing_is_stored_by_a_read(refreshed_store, monkeypatch):
+    store = refreshed_store
     with db.cursor(store) as cur:
         rows = cur.execute(f"SELECT count(*) FROM {schema.DERIVED_RESULTS}").fetchone()[0]
     expected = figures(store)
@@ -336,8 +358,8 @@ def test_a_store_without_stored_results_computes_as_before(store, monkeypatch):
     assert figures(store) == figures_without_store(store, monkeypatch)
 
 
-def test_results_computed_by_other_code_are_not_served(store, monkeypatch):
-    precompute.refresh(store)
+def test_results_computed_by_other_code_are_not_served(refreshed_store, monkeypatch):
+    store = refreshed_store
     with db.cursor(store) as cur:
         f = precompute.default_filter(cur)
         when = value.rfm.valuation_date(cur, f)
@@ -356,8 +378,8 @@ def test_storing_results_does_not_change_the_data_version(store):
         assert derived.get(cur, "x", {"a": 2}) is None
 
 
-def test_an_older_store_opened_read_only_has_no_stored_results(store, tmp_path):
-    precompute.refresh(store)
+def test_an_older_store_opened_read_only_has_no_stored_results(refreshed_store, tmp_path):
+    store = refreshed_store
     store.execute(f"DROP TABLE {schema.DERIVED_RESULTS}")
     store.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
     path = Path(store.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()")
