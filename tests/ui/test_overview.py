@@ -77,3 +77,32 @@ def test_the_chinese_ui_names_no_currency_code(refreshed_app_db, page):
             if name.startswith(("xaxis", "yaxis")) and isinstance(axis, dict):
                 texts.append(str(axis.get("title", {}).get("text", "")))
     assert texts and not [x for x in texts if "CNY" in x], page
+
+
+class _Computing(Exception):
+    pass
+
+
+_STOPPED: list[int] = []
+
+
+def _stopped_while_computing(*args: object, **kwargs: object) -> None:
+    _STOPPED.append(1)
+    raise _Computing("stopped where the Overview computes its figures")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_computing_placeholder_is_styled_before_the_page_computes(refreshed_app_db, lang, monkeypatch):
+    """The Overview computes its figures before it draws its title. The placeholder that says so while a run goes on
+    (a style on the running app, which tests/browser/test_responsive.py watches in Chromium) is sent by the frame
+    before any page computes: a run stopped where the Overview computes has sent it, and no title yet."""
+    from analytics import overview
+
+    monkeypatch.setattr(overview, "overview", _stopped_while_computing)
+    _STOPPED.clear()
+    at = start(lang)
+    assert _STOPPED and len(at.exception) == 1  # (its message is redacted: client.showErrorDetails)
+    styles = [h.proto.body for h in at.get("html")]
+    assert any('data-test-script-state="running"' in s and f'"{Translator(lang)("common.computing")}"' in s
+               for s in styles)
+    assert len(at.title) == 0
