@@ -532,7 +532,8 @@ def start_server(db_path: Path, log: Path) -> tuple[subprocess.Popen[bytes], str
     from tests.browser.driver import free_port
 
     port = free_port()
-    env = {**os.environ, "CVM_DB": str(db_path)}
+    # as scripts/run.sh starts it: one OpenBLAS thread unless set
+    env = {"OPENBLAS_NUM_THREADS": "1", **os.environ, "CVM_DB": str(db_path)}
     out = open(log, "w")  # noqa: SIM115 - the server writes to it until stop_server
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
                              "--server.address", "127.0.0.1", "--server.headless", "true",
