@@ -24,8 +24,8 @@ def whale_curve(curve: pd.DataFrame, fig_data: ConcentrationFigures, t: Translat
 
     ``curve`` is :func:`analytics.concentration.whale_curve` (downsampled or not). When total
     profit is not positive, the y axis shows cumulative profit in money instead of shares.
-    ``selectable`` draws small markers on the curve and starts in box-select mode, so that a
-    drag over a range of customers (or a click on a point) selects it; x is the customer share in %.
+    ``selectable`` draws small markers on the curve, so that a click on a point selects it and the toolbar's
+    box tool a range of customers (horizontally); x is the customer share in %.
     Its markers are each an SVG element the browser draws and styles on every page switch, so a
     selectable curve is thinned to :data:`SELECTABLE_POINTS` (the exact peak, the ends and the guides kept).
     """
@@ -75,7 +75,9 @@ def whale_curve(curve: pd.DataFrame, fig_data: ConcentrationFigures, t: Translat
     if not shares:
         money_axis(fig, curve["cum_profit"], t)
     if selectable:
-        fig.update_layout(dragmode="select", selectdirection="h")
+        # No dragmode "select": under it Streamlit's frontend turns click selection off and a click on a point
+        # selected nothing (issue 19, as on the win-win map in 06d372c). The box tool keeps selecting ranges.
+        fig.update_layout(selectdirection="h")
     return fig
 
 

@@ -29,8 +29,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "conc.whatif.export": ("假设费率（未保存）：{changes}", "What-if rates (not saved): {changes}"),
     # whale curve and waterfall
     "conc.curve.title": ("鲸鱼曲线", "Whale curve"),
-    "conc.curve.hint": ("在曲线上横向拖动选择一段客户排名（或点击一个点），下方客户表会随之缩小范围；双击图表清除选择。",
-                        "Drag across the curve to select a range of customer ranks (or click a point): the customer tables below narrow to it. Double-click the chart to clear."),
+    "conc.curve.hint": ("点击曲线上的一个点，或用图表工具栏的框选工具横向框出一段客户排名，下方客户表会随之缩小范围；双击图表清除选择。",
+                        "Click a point on the curve, or select a range of customer ranks with the chart toolbar's box tool: the customer tables below narrow to it. Double-click the chart to clear."),
     "conc.bridge.title": ("从收入到利润", "From revenue to profit"),
     "conc.bridge.scope": ("范围", "Scope"),
     "conc.bridge.scope.all": ("全部所选客户", "Whole selection"),

@@ -68,3 +68,11 @@ def test_a_selectable_curve_is_thinned_for_the_browser_and_keeps_its_peak():
     assert float(line.x[int(np.argmax(y))]) == f.whale_peak_customer_share * 100  # the exact peak
     assert (float(line.x[0]), y[0]) == (0.0, 0.0) and (float(line.x[-1]), y[-1]) == (100.0, 100.0)
     assert len(draw(conc.whale_curve(df), f, Translator("en")).data[0].y) == len(df) + 1  # a static chart: whole
+
+
+def test_a_click_can_select_a_point_of_the_selectable_curve():
+    """No select or lasso dragmode: under one, Streamlit's frontend turns click selection off and a click on a point
+    of Profit concentration's curve selected nothing (issue 19); the toolbar's box tool selects a range, across."""
+    df = _customers(np.array([500.0, 300.0, -100.0, 50.0, -20.0]))
+    fig = draw(conc.whale_curve(df), conc.figures(df), Translator("en"), selectable=True)
+    assert fig.layout.dragmode not in ("select", "lasso") and fig.layout.selectdirection == "h"
