@@ -18,6 +18,8 @@ MUTED = "#9aa5b1"
 ACCENT = "#f46d43"
 INK = "#1f2933"
 GRID = "#e4e7eb"
+# px at the top of a chart that Plotly's toolbar (modebar, 26 px high) covers while the mouse is over the chart
+TOOLBAR_PX = 28
 PALETTE = ["#4575b4", "#f46d43", "#1a9850", "#984ea3", "#ff9f1c", "#66c2a5", "#e7298a", "#8c6d31", "#17becf", "#7f7f7f"]
 
 
@@ -28,10 +30,12 @@ def base_layout(fig: go.Figure, title: str | None = None, height: int = 420, leg
     fig.update_layout(
         template="plotly_white",
         font={"family": FONT, "size": 13, "color": INK},
-        title=({"text": plain(title), "x": 0.0, "xanchor": "left", "y": 0.98, "yref": "container", "yanchor": "top",
-                "font": {"size": 16}} if title else None),
+        # The title starts under the band where Plotly's toolbar shows while the mouse is over the chart: at the
+        # top it ran under the toolbar (issue 19: the win-win map's title, and 15 other charts at 1366 px).
+        title=({"text": plain(title), "x": 0.0, "xanchor": "left", "y": 1.0, "yref": "container", "yanchor": "top",
+                "pad": {"t": TOOLBAR_PX}, "font": {"size": 16}} if title else None),
         height=height,
-        margin={"l": 10, "r": 10, "t": 56 if title else 24, "b": 10},
+        margin={"l": 10, "r": 10, "t": 56 + TOOLBAR_PX - 8 if title else 24, "b": 10},
         colorway=PALETTE,
         showlegend=legend,
         # Legends go under the plot: above it they collide with the title when they wrap.

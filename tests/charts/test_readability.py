@@ -105,9 +105,10 @@ def test_long_titles_wrap_to_the_chart_width():
     cut = titles.wrap("A &amp; B " * 20, 200)
     assert len(cut) > 1 and all(line.count("&") == line.count("&amp;") for line in cut)  # a reference is never cut
     fig = base_layout(go.Figure(), en, height=400)
+    top = fig.layout.margin.t
     titles.fit(fig, 2)
     assert fig.layout.title.text.count("<br>") == 1
-    assert fig.layout.height == 400 + titles.LINE_PX and fig.layout.margin.t == 56 + titles.LINE_PX
+    assert fig.layout.height == 400 + titles.LINE_PX and fig.layout.margin.t == top + titles.LINE_PX
     titles.fit(fig, 2)  # a figure fitted again (a cached one, drawn on the next run) stays as it was
     assert fig.layout.title.text.count("<br>") == 1 and fig.layout.height == 400 + titles.LINE_PX
     one = titles.fit(base_layout(go.Figure(), "Short", height=400), 2)
