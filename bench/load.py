@@ -293,7 +293,7 @@ async def check_errors(page: Any, where: str, rec: Record) -> None:
         rec.errors.append(f"{where}: exception on the page: {text.splitlines()[0] if text else ''}")
 
 
-async def change_filter(page: Any, rng: random.Random, rec: Record) -> tuple[str, float]:
+async def change_filter(page: Any, rng: random.Random, rec: Record, timeout_s: float) -> tuple[str, float]:
     """One filter change through the sidebar's widgets; returns what was changed and when (``perf_counter``)
     the action that took began."""
     what = rng.choice(["period", "segments", "regions"])
@@ -327,10 +327,12 @@ async def change_filter(page: Any, rng: random.Random, rec: Record) -> tuple[str
         await page.keyboard.press("Escape")
         # Under heavy load a click on the list's option now and then selects nothing (the list is
         # still moving into place): the widget's chips did not change, so no run comes. Counted, and
-        # tried once more; a second miss is left to time out as an error.
+        # tried once more; a second miss is left to time out as an error. The first wait is short (a
+        # selection shows in the chips at once on an idle machine, but takes seconds in a browser starved
+        # of CPU: 10 s missed real selections at a load average of 20); the second has the step's timeout.
         try:
             await page.wait_for_function("([s, b]) => document.querySelector(s)?.innerText !== b",
-                                         arg=[tags, before], timeout=10_000)
+                                         arg=[tags, before], timeout=(timeout_s if attempt else 30) * 1000)
             break
         except Exception:
             if attempt:
@@ -420,7 +422,7 @@ async def session(i: int, acct: Account, browser: Any, url: str, stop_at: float,
                     break
                 step = f"filter change on {current}"
                 before = runs.count
-                what, t0 = await change_filter(page, rng, rec)
+                what, t0 = await change_filter(page, rng, rec, timeout_s)
                 step = f"filter change ({what}) on {current}"
                 finished = await settled(page, runs, before, current, timeout_s)
                 rec.times.append(time.perf_counter() - t0)
