@@ -76,6 +76,7 @@ def computed(cur: Any, fn: Any, *args: Any) -> Any:
     """``fn(cur, *args)`` as without a refresh (nothing read from the store, no memo)."""
     with pytest.MonkeyPatch.context() as m:
         m.setattr(derived, "get", lambda *a, **k: None)
+        m.setattr(derived, "get_all", lambda *a, **k: [])
         m.setattr(scores, "_DECODED", scores.Memo(8))
         m.setattr(stages, "_DECODED", stages.Memo(4))
         return fn(cur, *args)
@@ -142,3 +143,30 @@ def test_lifecycle_counts_without_data_are_zero():
             assert history.stage_counts(cur, filters.Filters()) == dict.fromkeys(stages.STAGES, 0)
     finally:
         con.close()
+
+
+def test_word_of_mouth_reads_the_stored_null_distributions_in_one_query(store, monkeypatch):
+    """The turning points' tests draw on about 15 stored null distributions at 10M; each derived.get scanned every
+    stored payload (about 25 ms each): they are read together, once, and equal what get() gives one by one."""
+    from analytics.word_of_mouth import turning
+
+    with db.cursor(store) as cur:
+        f = precompute.default_filter(cur)
+        stored = [(k, p) for k, p in derived.entries(cur)[["kind", "params"]].itertuples(index=False)
+                  if k == turning.NULL_KIND]
+        assert len(stored) >= 2  # the test can tell one query from several
+        turning._LOADED.clear()
+        expected = computed(cur, turning.turning_points, f)
+        turning._LOADED.clear()
+        reads = counting(monkeypatch)
+        real_all = derived.get_all
+        monkeypatch.setattr(derived, "get_all", lambda cur, kind, *a: reads.append(f"all:{kind}") or real_all(cur, kind, *a))
+        monkeypatch.setattr(turning, "_null_sup_f", no_query)
+        got = turning.turning_points(cur, f)
+        loaded = dict(turning._LOADED)
+        for (n, h, ar, draws), values in loaded.items():
+            one = derived.get(cur, turning.NULL_KIND, turning.null_params(n, h, ar, draws))
+            assert one.dtype == values.dtype and (one == values).all()
+    assert reads[:1] == [f"all:{turning.NULL_KIND}"] and turning.NULL_KIND not in reads[1:-len(loaded)]
+    assert len(loaded) == len(stored)
+    assert_same(got, expected, "turning_points")

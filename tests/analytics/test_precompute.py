@@ -174,6 +174,7 @@ def figures(con) -> str:
 def figures_without_store(con, monkeypatch: pytest.MonkeyPatch) -> str:
     with monkeypatch.context() as m:
         m.setattr(derived, "get", lambda *a, **k: None)
+        m.setattr(derived, "get_all", lambda *a, **k: [])
         return figures(con)
 
 
