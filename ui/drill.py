@@ -197,9 +197,24 @@ def _clear_chip() -> None:
         sidebar.show_filters(dataclasses.replace(_current_filter(), **{_field(chip["column"]): tuple(chip["before"])}))
 
 
+# The chip is a pill at the top of the sidebar, above the pages' list, out of the page's flow: drawn as a row of its own
+# above the title it pushed every page's key chart ~55 px down, below a 1366x768 laptop's first screen, and beside the
+# title it covered long ones (issue 19). It stays in view while the page scrolls, next to the pages it applies to.
+# With the sidebar closed it goes back into the flow above the title.
+_CHIP_CSS = """
+.st-key-drill_chip { position: fixed; top: 0.5rem; left: 0.75rem; z-index: 1000100; width: auto; max-width: 14rem;
+  padding: 0.2rem 0.15rem 0.2rem 0.65rem; border-radius: 0.9rem; background: #e8eef8; border: 1px solid #b9c9e4; }
+.st-key-drill_chip > div { width: auto !important; flex: 0 1 auto !important; min-width: 0; }
+.st-key-drill_chip [data-testid="stMarkdownContainer"] p { font-size: 0.8rem; line-height: 1.25; max-width: 8.6rem; }
+.st-key-drill_chip button { min-height: 1.6rem; padding: 0 0.25rem; white-space: nowrap; }
+.stApp:has([data-testid="stSidebar"][aria-expanded="false"]) .st-key-drill_chip,
+.stApp:has([data-testid="stSidebar"][data-collapsed="true"]) .st-key-drill_chip { position: static; max-width: none; }
+"""
+
+
 def filter_chip() -> None:
-    """Above the page: "Filtered by Segment: SMB — Clear", while the filter a chart click set holds
-    (a filter changed in the sidebar since ends it)."""
+    """At the top of the sidebar: "Filtered by Segment: SMB  ✕ Clear", while the filter a chart click set holds (a
+    filter changed in the sidebar since ends it)."""
     chip = st.session_state.get(_CHIP)
     if not chip:
         return
@@ -208,11 +223,13 @@ def filter_chip() -> None:
         st.session_state.pop(_CHIP, None)
         return
     t = context.get().t
-    left, right = st.columns([5, 1], vertical_alignment="center")
-    left.info(t.md("drill.chip", dimension=t.dimension(chip["column"]), value=t.value(chip["column"], chip["value"])),
-              icon=":material/filter_alt:")
-    right.button(t("drill.chip_clear"), key="drill_chip_clear", on_click=_clear_chip, icon=":material/close:",
-                 width="stretch")
+    st.html(f"<style>{_CHIP_CSS}</style>")
+    with st.container(key="drill_chip", width="content", horizontal=True, vertical_alignment="center", gap="xsmall",
+                      wrap=False):
+        st.markdown(":material/filter_alt: " + t.md("drill.chip", dimension=t.dimension(chip["column"]),
+                                                    value=t.value(chip["column"], chip["value"])), width="content")
+        st.button(t("drill.chip_clear"), key="drill_chip_clear", on_click=_clear_chip, icon=":material/close:",
+                  type="tertiary")
 
 
 # ---------------------------------------------------------------- charts that filter their own page

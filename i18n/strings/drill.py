@@ -3,8 +3,7 @@
 STRINGS: dict[str, tuple[str, str]] = {
     "drill.hint": ("点击客户即可在本页打开其客户 360。", "Click a customer to open their Customer 360 here."),
     "drill.back": ("返回{page}", "Back to {page}"),
-    "drill.chip": ("已按{dimension}“{value}”筛选（来自图表点击），所有页面均适用。",
-                   "Filtered by {dimension}: {value} (from a chart click), on every page."),
+    "drill.chip": ("已按{dimension}“{value}”筛选", "Filtered by {dimension}: {value}"),
     "drill.chip_clear": ("清除", "Clear"),
     "drill.pick_chip": ("本页已按{dimension}“{value}”筛选（来自图表点击）。",
                         "Filtered by {dimension}: {value} (from a chart click), on this page."),
