@@ -18,8 +18,9 @@ MUTED = "#9aa5b1"
 ACCENT = "#f46d43"
 INK = "#1f2933"
 GRID = "#e4e7eb"
-# px at the top of a chart that Plotly's toolbar (modebar, 26 px high) covers while the mouse is over the chart
-TOOLBAR_PX = 28
+# px at the top of a chart that Plotly's toolbar (modebar: 26 px high, a few px below the chart's top) covers while
+# the mouse is over the chart (measured in Chromium: a title 28 px down still ran 5 px under it)
+TOOLBAR_PX = 36
 PALETTE = ["#4575b4", "#f46d43", "#1a9850", "#984ea3", "#ff9f1c", "#66c2a5", "#e7298a", "#8c6d31", "#17becf", "#7f7f7f"]
 
 
@@ -35,7 +36,7 @@ def base_layout(fig: go.Figure, title: str | None = None, height: int = 420, leg
         title=({"text": plain(title), "x": 0.0, "xanchor": "left", "y": 1.0, "yref": "container", "yanchor": "top",
                 "pad": {"t": TOOLBAR_PX}, "font": {"size": 16}} if title else None),
         height=height,
-        margin={"l": 10, "r": 10, "t": 56 + TOOLBAR_PX - 8 if title else 24, "b": 10},
+        margin={"l": 10, "r": 10, "t": TOOLBAR_PX + 44 if title else 24, "b": 10},  # a title line and 23 px to the plot
         colorway=PALETTE,
         showlegend=legend,
         # Legends go under the plot: above it they collide with the title when they wrap.
