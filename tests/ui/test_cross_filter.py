@@ -88,7 +88,7 @@ def test_a_group_dot_on_the_gap_chart_filters_every_page_by_it(app_db):
     select(at, "dv_gap", [{"x": 7.2, "y": smb, "curve_number": 5, "point_index": 0}])
     assert_ok(at)
     assert at.query_params["segment"] == "SMB"
-    assert any("Filtered by Segment: SMB" in i.value for i in at.info)
+    assert any("Filtered by Segment: SMB" in m.value for m in at.markdown)  # the chip (ui.drill.filter_chip)
     assert metrics(at)["Assessed customers"] != before
     assert set(_frame(at, "dv_customers")["segment"]) == {"SMB"}
 
