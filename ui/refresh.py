@@ -10,7 +10,8 @@ for that version (which then keeps the results when no data changed); so too, at
 of a process, for a store refreshed by other code (an upgrade), whose results are not read. Every open session polls the data version
 (:func:`_watch`) and runs again when another session wrote. Until it has finished, every page computes what it needs, exactly as without
 stored results, so the figures are current at every moment; only the first visit is slower.
-:func:`sidebar_progress` shows the progress on every page while it runs and a toast when it ends;
+:func:`sidebar_progress` shows the progress on every page while it runs: live, and a toast when it ends, in the
+session that wrote; as it stood at each run in the others;
 :func:`panel` says on the Data page what is stored for the current data.
 """
 
@@ -29,6 +30,7 @@ from ui import cache
 
 _SEEN = "refresh_seen"  # session state: the number of finished refreshes this session has been told of
 _VERSION = "refresh_data_version"  # session state: the data version this session's last full run showed
+_OWN = "refresh_own"  # session state: this session wrote and started the refresh now running (or just ended)
 # How often an open session looks for a write made elsewhere (one meta read), and redraws the refresh's progress.
 # Each is a fragment run the browser asks for: 20 open sessions make one every ¾ s at 15 s. Such a request reaching
 # the server just as a page's full run ended used to lose that run's "finished" (ui/session_handover.py fixes it).
@@ -121,8 +123,10 @@ def refresher() -> Refresher:
 
 
 def after_write() -> None:
-    """Recompute the stored results for the data just written, in the background."""
+    """Recompute the stored results for the data just written, in the background; the session that wrote
+    follows its progress (:func:`sidebar_progress`)."""
     refresher().start()
+    st.session_state[_OWN] = True
 
 
 def _behind() -> int | None:
@@ -135,21 +139,31 @@ def _behind() -> int | None:
 
 
 def sidebar_progress(t: Translator) -> None:
-    """While a refresh runs: its progress in the sidebar, updated every two seconds; a toast when it ends.
-    Starts one when a store refreshed before is behind its data (a write other than the data pages') or was
-    refreshed by other code (the first page run after an upgrade)."""
+    """While a refresh runs: its progress in the sidebar; a toast when it ends. The session that wrote follows it
+    live (a fragment run every two seconds); every other session sees where it stood at its last run: 20 open
+    sessions polling every two seconds during a refresh of minutes made ten fragment runs a second on the server
+    (bench.load). Starts a refresh when a store refreshed before is behind its data (a write other than the data
+    pages') or was refreshed by other code (the first page run after an upgrade)."""
     worker = refresher()
     if not worker.state().running and (behind := _behind()) is not None:
         worker.catch_up(behind)
     s = worker.state()
     if _SEEN not in st.session_state:  # a new session: refreshes that ended before it are no news
         st.session_state[_SEEN] = s.finished
-    if s.running or st.session_state[_SEEN] != s.finished:
+    if st.session_state.get(_OWN) and (s.running or st.session_state[_SEEN] != s.finished):
         with st.sidebar:
             _progress(t)
+    elif s.running:
+        st.sidebar.caption(t("refresh.running", step=_step(s, t)))
+    else:
+        st.session_state[_SEEN] = s.finished  # another session's refresh: no toast here
     st.session_state[_VERSION] = cache.data_version()
     with st.sidebar:
         _watch()
+
+
+def _step(s: State, t: Translator) -> str:
+    return t(f"refresh.step.{s.step}") if s.step else t("refresh.starting")
 
 
 @st.fragment(run_every=WATCH_SECONDS)
@@ -165,12 +179,12 @@ def _watch() -> None:
 def _progress(t: Translator) -> None:
     s = refresher().state()
     if s.running:
-        step = t(f"refresh.step.{s.step}") if s.step else t("refresh.starting")
-        st.progress(min(max(s.fraction, 0.0), 1.0), text=t("refresh.running", step=step))
+        st.progress(min(max(s.fraction, 0.0), 1.0), text=t("refresh.running", step=_step(s, t)))
         return
     if st.session_state.get(_SEEN) == s.finished:
         return  # told already; the page's next run no longer draws this fragment, and its polling stops
     st.session_state[_SEEN] = s.finished
+    st.session_state[_OWN] = False
     # No rerun of the page from here: it would wipe what the page just said (a load's "Loaded …").
     if s.error:
         st.toast(t.md("refresh.failed", error=s.error), icon=":material/error:")

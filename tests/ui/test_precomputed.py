@@ -94,6 +94,34 @@ def test_a_rate_saved_in_the_app_is_followed_by_a_refresh_in_the_background(app_
     assert not at.toast
 
 
+class _Running:
+    """A refresher whose refresh another session started: running, then ended."""
+
+    def __init__(self) -> None:
+        self.now = ui_refresh.State(running=True, fraction=0.4, step="clv_fit")
+
+    def state(self) -> ui_refresh.State:
+        return self.now
+
+
+def test_a_session_that_did_not_write_shows_the_refresh_without_polling_and_no_toast(refreshed_app_db, monkeypatch):
+    """Only the session that wrote follows the refresh live (a fragment every two seconds) and hears when it ends:
+    20 sessions polling during a refresh of minutes made ten fragment runs a second (bench.load)."""
+    worker = _Running()
+    monkeypatch.setattr(ui_refresh, "refresher", lambda: worker)
+    monkeypatch.setattr(ui_refresh, "_behind", lambda: None)
+    at = start("en")
+    assert_ok(at)
+    shown = [c.value for c in at.sidebar.caption]
+    assert any(v.startswith("Precomputing the models for the new data") for v in shown)
+    assert not at.get("progress")  # a caption as of this run, not the live bar
+    worker.now = ui_refresh.State(finished=1, result=None)
+    at.run()
+    assert_ok(at)
+    assert not at.toast
+    assert not any(c.value.startswith("Precomputing") for c in at.sidebar.caption)
+
+
 def test_the_data_page_says_what_is_stored(app_db):
     at = start("en", page="views/data.py")
     assert_ok(at)
