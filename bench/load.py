@@ -198,8 +198,14 @@ class Runs:
             info["frames"] += 1
             info["last_frame_s"] = self._now()
             info.setdefault("kinds", {})[kind] = info.get("kinds", {}).get(kind, 0) + 1
-            if kind not in ("delta", "session_status_changed:running", "session_status_changed:idle"):
-                info.setdefault("log", []).append((self._now(), kind))
+            if kind.startswith("delta"):  # counted between the lifecycle messages: whether a run drew its page
+                pending = info.setdefault("deltas", {})
+                pending[kind] = pending.get(kind, 0) + 1
+            elif kind not in ("session_status_changed:running", "session_status_changed:idle"):
+                log = info.setdefault("log", [])
+                for k, n in sorted(info.pop("deltas", {}).items()):
+                    log.append((self._now(), f"{k} x{n}"))
+                log.append((self._now(), kind))
         if kind in _FINISHED:  # a whole script run's end, as tests/browser/driver.py's _run_finished says
             self.count += 1
             self._event.set()
@@ -264,7 +270,10 @@ def _frame_kind(payload: str | bytes) -> str:
     except DecodeError:
         return "undecodable"
     kind = msg.WhichOneof("type") or "none"
-    if kind == "script_finished":
+    if kind == "delta":  # where it draws: main, sidebar, event, bottom (delta_path's root)
+        path = list(msg.metadata.delta_path)
+        kind += ":" + ({0: "main", 1: "sidebar", 2: "event", 3: "bottom"}.get(path[0], str(path[0])) if path else "?")
+    elif kind == "script_finished":
         kind += ":" + ForwardMsg.ScriptFinishedStatus.Name(msg.script_finished)
     elif kind == "session_status_changed":
         kind += ":running" if msg.session_status_changed.script_is_running else ":idle"

@@ -53,3 +53,25 @@ def test_cache_metrics_are_summed_by_cache() -> None:
             'cache_memory_bytes{cache_type="st_session_state",cache="abc"} 7\n'
             "active_sessions 3\n# EOF\n")
     assert parse_cache_metrics(text) == {"st_cache_data:ui.cache._run": 1024, "st_session_state:abc": 7}
+
+
+def test_a_delta_is_recorded_with_where_it_draws() -> None:
+    """Deltas are counted by container between the lifecycle messages: whether a run drew its page's main area."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    from bench.load import Runs, _frame_kind
+
+    def delta(root: int) -> bytes:
+        msg = ForwardMsg()
+        msg.metadata.delta_path.extend([root, 0])
+        msg.delta.new_element.markdown.body = "x"
+        return msg.SerializeToString()
+
+    finished = ForwardMsg()
+    finished.script_finished = ForwardMsg.FINISHED_SUCCESSFULLY
+    assert _frame_kind(delta(0)) == "delta:main" and _frame_kind(delta(1)) == "delta:sidebar"
+    runs, info = Runs(), {"frames": 0}
+    for payload in (delta(1), delta(0), delta(0), finished.SerializeToString()):
+        runs.frame(payload, info)
+    assert [k for _, k in info["log"]] == ["delta:main x2", "delta:sidebar x1", "script_finished:FINISHED_SUCCESSFULLY"]
+    assert runs.count == 1
