@@ -13,27 +13,17 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from analytics import demo, filters, precompute
+from analytics import filters, precompute
 from analytics.delivered_value import headline as dv_headline
 from analytics.delivered_value import scores, winwin
 from analytics.lifecycle import history, stages
 from analytics.store import db, derived
 
 
-@pytest.fixture(scope="module")
-def refreshed_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("pages_stored") / "small.duckdb"
-    con = db.connect(path)
-    demo.generate(con, customers=300, transactions=9_000, seed=5)
-    precompute.refresh(con)
-    con.close()
-    return path
-
-
 @pytest.fixture
-def store(refreshed_path: Path, tmp_path: Path):
+def store(small_refreshed_path: Path, tmp_path: Path):
     path = tmp_path / "store.duckdb"
-    shutil.copy(refreshed_path, path)
+    shutil.copy(small_refreshed_path, path)
     con = db.connect(path)
     scores._DECODED.clear()
     stages._DECODED.clear()

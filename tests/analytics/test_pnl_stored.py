@@ -12,25 +12,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics import demo, precompute, profit, rates
+from analytics import precompute, profit, rates
 from analytics.filters import Filters
 from analytics.store import db, derived
 
 
-@pytest.fixture(scope="module")
-def refreshed_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("pnl_stored") / "small.duckdb"
-    con = db.connect(path)
-    demo.generate(con, customers=300, transactions=9_000, seed=5)
-    precompute.refresh(con)
-    con.close()
-    return path
-
-
 @pytest.fixture
-def store(refreshed_path: Path, tmp_path: Path):
+def store(small_refreshed_path: Path, tmp_path: Path):
     path = tmp_path / "store.duckdb"
-    shutil.copy(refreshed_path, path)
+    shutil.copy(small_refreshed_path, path)
     con = db.connect(path)
     yield con
     con.close()

@@ -96,11 +96,8 @@ def test_without_stored_results_the_choice_is_made_once_on_every_customer(demo_p
     pd.testing.assert_frame_equal(fresh.table, stored.table)
 
 
-def test_the_stored_comparison_is_decoded_once_per_data_version(demo_refreshed_path: Path,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    """The values, their ranges and Lifecycle's P(alive) each ask for the company-wide comparison: the stored one
-    is read and decoded once (at 100,000 customers a decode of its per-customer table took about a second)."""
-    from analytics.lifecycle import stages
+def _comparison_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The kinds of stored result read that gave a model comparison, listed as they are read (the memo emptied)."""
     from analytics.store import derived
 
     cmp._COMPARISON_MEMO.clear()
@@ -114,6 +111,16 @@ def test_the_stored_comparison_is_decoded_once_per_data_version(demo_refreshed_p
         return found
 
     monkeypatch.setattr(derived, "get", get)
+    return reads
+
+
+def test_the_stored_comparison_is_decoded_once_per_data_version(demo_refreshed_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The values, their ranges and Lifecycle's P(alive) each ask for the company-wide comparison: the stored one
+    is read and decoded once (at 100,000 customers a decode of its per-customer table took about a second)."""
+    from analytics.lifecycle import stages
+
+    reads = _comparison_reads(monkeypatch)
     con = db.connect(demo_refreshed_path, read_only=True)
     try:
         with db.cursor(con) as cur:
@@ -133,19 +140,8 @@ def test_the_opening_view_s_valuation_model_is_decoded_once_per_data_version(dem
     and the values read it through the comparison's memo (before, each call decoded the stored comparison again:
     0.1-0.2 s at 100,000 customers, on every Lifecycle visit)."""
     from analytics.lifecycle import stages
-    from analytics.store import derived
 
-    cmp._COMPARISON_MEMO.clear()
-    reads: list[str] = []
-    real = derived.get
-
-    def get(cur: object, kind: str, *a: object, **k: object) -> object:
-        found = real(cur, kind, *a, **k)  # type: ignore[arg-type]
-        if isinstance(found, cmp.Comparison):
-            reads.append(kind)
-        return found
-
-    monkeypatch.setattr(derived, "get", get)
+    reads = _comparison_reads(monkeypatch)
     con = db.connect(demo_refreshed_path, read_only=True)
     try:
         with db.cursor(con) as cur:
