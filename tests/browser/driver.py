@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from google.protobuf.message import DecodeError
-from playwright.sync_api import Browser, Page, WebSocket, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, WebSocket, sync_playwright
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -201,6 +201,15 @@ def open_page(page: Page, base: str, name: str, query: str = "", *, until: str |
     else:
         ready(page, until, count, timeout_s)
     return page
+
+
+def box_select_tool(plot: Locator) -> None:
+    """Pick the Plotly toolbar's box-select tool of ``plot`` (a ``.js-plotly-plot``): a drag on a chart pans by
+    default; the toolbar shows while the mouse is over the chart."""
+    plot.hover()
+    button = plot.locator('.modebar-btn[data-val="select"][data-attr="dragmode"]').first
+    button.wait_for(state="visible", timeout=60_000)
+    button.click()
 
 
 def exceptions(page: Page) -> list[str]:

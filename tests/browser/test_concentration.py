@@ -52,8 +52,10 @@ def test_curve_cards_and_tables_render(page):
 
 
 def test_selecting_a_range_of_the_curve_narrows_the_tables(page):
-    area = page.locator(".js-plotly-plot").first.locator(".nsewdrag").first
+    curve = page.locator(".js-plotly-plot").first
+    area = curve.locator(".nsewdrag").first
     area.scroll_into_view_if_needed()
+    driver.box_select_tool(curve)  # a drag pans; a range is the toolbar's box tool (a click picks one point)
     box = area.bounding_box()
     y = box["y"] + box["height"] / 2
     page.mouse.move(box["x"] + box["width"] * 0.10, y)

@@ -33,6 +33,7 @@ def test_box_selection_lists_the_customers(app_url, browser):
         assert page.locator(".js-plotly-plot").count() == 6
         assert page.get_by_text("Select points on the win-win map").count() == 1
         win_map.scroll_into_view_if_needed()
+        driver.box_select_tool(win_map)  # a drag pans; many customers are the toolbar's box tool
         box = drag_layer.bounding_box()
         # A box over the upper right of the plot: the win-win quadrant (delivered value > 0, profit > 0).
         x0, y0 = box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.08
