@@ -142,16 +142,9 @@ def pnl_frames(cur: Any, f: Filters, source: str = "auto") -> tuple[pd.DataFrame
         totals_q, costs_q = pnl_relations(*facts(cur, f, source), f)
         return query.df(cur, totals_q), query.df(cur, costs_q)
     use_agg = f.month_aligned and aggregates.is_fresh(cur)
-    params = pnl_params(f, use_agg)
-    content = db.content_key(cur)
-    key = None if content is None else (*content, derived.params_hash(params))
-    if key is not None and (hit := _DECODED.get(key)) is not None:
-        return hit[0].copy(), hit[1].copy()  # callers change their frames (what-if rates)
-    stored = derived.get(cur, PNL_KIND, params)
+    stored = derived.get_decoded(cur, PNL_KIND, pnl_params(f, use_agg), _DECODED)
     if isinstance(stored, dict):
-        if key is not None:
-            _DECODED.put(key, (stored["totals"], stored["costs"]))
-        return stored["totals"].copy(), stored["costs"].copy()
+        return stored["totals"].copy(), stored["costs"].copy()  # callers change their frames (what-if rates)
     totals_q, costs_q = pnl_relations(*relations.monthly_facts(f, use_agg), f)
     return query.df(cur, totals_q), query.df(cur, costs_q)
 
@@ -159,7 +152,7 @@ def pnl_frames(cur: Any, f: Filters, source: str = "auto") -> tuple[pd.DataFrame
 # The stored rows decoded, per store file, data version and inputs: decoding a P&L of 100,000 customers
 # (JSON, base64, Parquet) took a quarter of a second at load 4, and the Overview, Profit concentration,
 # Delivered value and Customer value read the same ones (every write bumps the version).
-_DECODED: Memo[tuple[pd.DataFrame, pd.DataFrame]] = Memo(8)
+_DECODED: Memo[dict[str, pd.DataFrame]] = Memo(8)
 
 
 def precompute(cur: Any, f: Filters) -> Iterator[tuple[str, dict[str, Any], Any]]:

@@ -76,7 +76,7 @@ from analytics.clv.comparison import PurchaseModel
 from analytics.clv.units import from_days
 from analytics.filters import Filters, as_date
 from analytics.query import relations
-from analytics.store import db, derived, schema
+from analytics.store import derived, schema
 from analytics.store.memo import Memo
 
 PIPELINE_STAGES = ("target", "prospect", "opportunity")
@@ -272,17 +272,11 @@ def _stored_buckets(cur: Any, f: Filters, ds: Sequence[dt.date], dormant_days: i
     """The refresh's :data:`BUCKETS_KIND` for these inputs and the current data (None when not stored),
     decoded once per store file and data version: decoding 100,000 customers' ids from JSON took about a
     fifth of a second, on every visit of the page and in the report."""
-    params = buckets_params(f, ds, dormant_days)
-    content = db.content_key(cur)
-    key = None if content is None else (*content, derived.params_hash(params))
-    if key is not None and (hit := _DECODED.get(key)) is not None:
-        return hit
-    stored = derived.get(cur, BUCKETS_KIND, params)
+    stored = derived.get_decoded(cur, BUCKETS_KIND, buckets_params(f, ds, dormant_days), _DECODED)
     if not isinstance(stored, dict) or "customers" not in stored:
         return None
-    stored["customer_id"] = pd.Index(stored["customer_id"], dtype=str)  # read-only from here on
-    if key is not None:
-        _DECODED.put(key, stored)
+    if not isinstance(stored["customer_id"], pd.Index):  # once per decoding; read-only from here on
+        stored["customer_id"] = pd.Index(stored["customer_id"], dtype=str)
     return stored
 
 

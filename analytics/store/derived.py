@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.store import db, schema
+from analytics.store.memo import Memo
 
 FORMAT = 1  # of the payload; part of every key, so a new format never reads an old payload
 MARKER = "refresh"  # the row a finished refresh leaves for its data version (see mark_refreshed)
@@ -200,6 +201,21 @@ def get(cur: duckdb.DuckDBPyConnection, kind: str, params: Mapping[str, Any], ty
                             AND params_hash <> ?)""",
         [kind, params_hash(params), version, MARKER, version, params_hash(_marker_params())]).fetchone()
     return None if row is None else decode(row[0], types)
+
+
+def get_decoded(cur: duckdb.DuckDBPyConnection, kind: str, params: Mapping[str, Any], memo: Memo[Any],
+                types: Iterable[type] = ()) -> Any:
+    """:func:`get`, decoded once per store file, data version and ``params`` and kept in ``memo``: decoding a
+    result of 100,000 customers (JSON, base64, Parquet) takes a fifth of a second, and pages read the same ones on
+    every visit. The result is shared between callers: they copy what they change."""
+    content = db.content_key(cur)
+    key = None if content is None else (*content, params_hash(params))
+    if key is not None and (hit := memo.get(key)) is not None:
+        return hit
+    stored = get(cur, kind, params, types)
+    if stored is not None and key is not None:
+        memo.put(key, stored)
+    return stored
 
 
 def get_all(cur: duckdb.DuckDBPyConnection, kind: str, types: Iterable[type] = ()) -> list[tuple[Any, Any]]:
