@@ -192,15 +192,23 @@ def get(cur: duckdb.DuckDBPyConnection, kind: str, params: Mapping[str, Any], ty
     version; None when there is none (not refreshed yet, other inputs, older code or format), or when
     that version's refresh was made by other code (:func:`analytics_code`). A result whose refresh has
     not finished is read: a refresh reads what it stored before, in its own transaction."""
+    rows = _current(cur, kind, params_hash(params))
+    return decode(rows[0][1], types) if rows else None
+
+
+def _current(cur: duckdb.DuckDBPyConnection, kind: str, hashed: str | None = None) -> list[tuple[str, str]]:
+    """``(params, payload)`` rows of ``kind`` (with params hash ``hashed`` when given) for the store's current
+    data version, none when that version's refresh was made by other code (its marker's params differ)."""
     if not _has_table(cur):
-        return None
+        return []
     version = db.data_version(cur)
-    row = cur.execute(
-        f"""SELECT payload FROM {schema.DERIVED_RESULTS} WHERE kind = ? AND params_hash = ? AND data_version = ?
+    return cur.execute(
+        f"""SELECT params, payload FROM {schema.DERIVED_RESULTS} WHERE kind = ? AND data_version = ?
+            {"AND params_hash = ?" if hashed is not None else ""}
             AND NOT EXISTS (SELECT 1 FROM {schema.DERIVED_RESULTS} WHERE kind = ? AND data_version = ?
                             AND params_hash <> ?)""",
-        [kind, params_hash(params), version, MARKER, version, params_hash(_marker_params())]).fetchone()
-    return None if row is None else decode(row[0], types)
+        [kind, version, *([hashed] if hashed is not None else []), MARKER, version,
+         params_hash(_marker_params())]).fetchall()
 
 
 def get_decoded(cur: duckdb.DuckDBPyConnection, kind: str, params: Mapping[str, Any], memo: Memo[Any],
@@ -223,15 +231,7 @@ def get_all(cur: duckdb.DuckDBPyConnection, kind: str, types: Iterable[type] = (
     (``params`` decoded from :func:`canonical`), under the same conditions as :func:`get`. One query for a kind
     stored under many inputs: each :func:`get` scans every stored payload of the table (about 25 ms at
     100,000 customers), however small the one it returns."""
-    if not _has_table(cur):
-        return []
-    version = db.data_version(cur)
-    rows = cur.execute(
-        f"""SELECT params, payload FROM {schema.DERIVED_RESULTS} WHERE kind = ? AND data_version = ?
-            AND NOT EXISTS (SELECT 1 FROM {schema.DERIVED_RESULTS} WHERE kind = ? AND data_version = ?
-                            AND params_hash <> ?)""",
-        [kind, version, MARKER, version, params_hash(_marker_params())]).fetchall()
-    return [(decode(params, types), decode(payload, types)) for params, payload in rows]
+    return [(decode(params, types), decode(payload, types)) for params, payload in _current(cur, kind)]
 
 
 def refreshed_version(cur: duckdb.DuckDBPyConnection) -> int | None:
